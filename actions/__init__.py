@@ -1,0 +1,1 @@
+"""Custom actions for the rasa-sdk actions server, one module per feature."""

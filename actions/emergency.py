@@ -1,0 +1,32 @@
+"""The emergency answer: 112 / crisis line first, whatever the conversation was doing."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.runtime import Runtime, default_runtime
+from bot.constants import ACTION_EMERGENCY, EMERGENCY
+
+GENERIC_CATEGORY = "unconscious"
+
+
+class ActionEmergency(Action):
+    """Answers an emergency at once with the category's 112 / crisis guidance and stops any form."""
+
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        self._runtime = runtime
+
+    def name(self) -> Text:
+        return ACTION_EMERGENCY
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[EventType]:
+        rules = (self._runtime or default_runtime()).emergency
+        category_name = (tracker.latest_message.get(EMERGENCY) or {}).get("category", GENERIC_CATEGORY)
+        category = rules.get(category_name) or rules.get(GENERIC_CATEGORY)
+        text = category.answer if category else "Hätätilanteessa soita heti 112."
+        dispatcher.utter_message(text=text, json_message={"emergency": True, "category": category_name})
+        return [ActiveLoop(None)] if tracker.active_loop.get("name") else []

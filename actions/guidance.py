@@ -1,0 +1,122 @@
+"""Answering from the guidance library, and the "Oliko tästä apua?" feedback."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import messages
+from actions.guidance_decision import Decision, Outcome, decide
+from actions.runtime import Runtime, default_runtime
+from actions.store.feedback import record_feedback
+from bot.constants import GUIDANCE_RANKING
+from guidance_library.models import GuidanceLibrary, GuidancePath
+from guidance_library.rendering import render_path
+
+logger = logging.getLogger(__name__)
+LAST_PATH_SLOT = "last_path_id"
+CHOOSE_PATH_INTENT = "choose_path"
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return None if value is None else str(value)
+
+
+def path_buttons(paths: list[GuidancePath]) -> list[dict[str, str]]:
+    """One button per path, choosing it without NLU."""
+    return [{"title": p.title, "payload": messages.payload(CHOOSE_PATH_INTENT, path_id=p.id)} for p in paths]
+
+
+def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: GuidanceLibrary) -> None:
+    """The path's answer (with path_id/topic as custom data), feedback question and follow-ups."""
+    rendered = render_path(path, library)
+    dispatcher.utter_message(text=rendered.text, json_message={
+        "path_id": path.id, "topic": path.topic, "title": rendered.title,
+        "links": [{"name": link.name, "url": link.url} for link in rendered.links],
+    })
+    dispatcher.utter_message(text=messages.FEEDBACK_QUESTION, buttons=[
+        {"title": messages.BUTTON_HELPFUL, "payload": messages.payload("feedback", helpful="yes", path_id=path.id)},
+        {"title": messages.BUTTON_NOT_HELPFUL, "payload": messages.payload("feedback", helpful="no", path_id=path.id)},
+    ])
+    related = [p for p in (library.get(r) for r in path.follow_ups.related) if p is not None]
+    buttons = path_buttons(related)
+    if path.follow_ups.contact_request:
+        buttons.append({"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")})
+    if buttons:
+        dispatcher.utter_message(text=messages.FOLLOW_UP_PROMPT, buttons=buttons)
+
+
+class ActionGuidance(Action):
+    """Answers from the guidance library: the best path, a choice of 2-3, or an honest "not found"."""
+
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        self._runtime = runtime
+
+    def name(self) -> Text:
+        return "action_guidance"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[EventType]:
+        library = (self._runtime or default_runtime()).library.current()
+        message = tracker.latest_message or {}
+        intent = message.get("intent") or {}
+        if intent.get("name") == CHOOSE_PATH_INTENT:
+            decision = Decision(Outcome.ANSWER, (_entity(tracker, "path_id") or "",))
+        else:
+            decision = decide(message.get(GUIDANCE_RANKING) or [], intent.get("name"),
+                              float(intent.get("confidence") or 0.0))
+        logger.debug("guidance decision %s for %s", decision, tracker.sender_id)
+        if decision.outcome is Outcome.ANSWER:
+            path = library.get(decision.path_ids[0])
+            if path is None:
+                dispatcher.utter_message(text=messages.PATH_MISSING)
+                return [SlotSet(LAST_PATH_SLOT, None)]
+            present_path(dispatcher, path, library)
+            return [SlotSet(LAST_PATH_SLOT, path.id)]
+        if decision.outcome is Outcome.CLARIFY:
+            choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]
+            dispatcher.utter_message(text=messages.CLARIFY, buttons=path_buttons(choices))
+            return [SlotSet(LAST_PATH_SLOT, None)]
+        text = messages.OUT_OF_SCOPE if decision.outcome is Outcome.OUT_OF_SCOPE else messages.NO_MATCH
+        dispatcher.utter_message(text=text, buttons=[
+            {"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}])
+        return [SlotSet(LAST_PATH_SLOT, None)]
+
+
+class ActionStoreFeedback(Action):
+    """Stores "Oliko tästä apua?" for the path just shown (button, or a plain yes/no)."""
+
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        self._runtime = runtime
+
+    def name(self) -> Text:
+        return "action_store_feedback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[EventType]:
+        runtime = self._runtime or default_runtime()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        path_id = _entity(tracker, "path_id") or tracker.get_slot(LAST_PATH_SLOT)
+        helpful_value = _entity(tracker, "helpful")
+        helpful = helpful_value == "yes" if helpful_value is not None else intent == "affirm"
+        if not path_id or runtime.library.current().get(path_id) is None:
+            dispatcher.utter_message(text=messages.FEEDBACK_NOTHING_TO_RATE)
+            return []
+        try:
+            with runtime.sessions() as session, session.begin():
+                record_feedback(session, path_id, helpful)
+        except SQLAlchemyError:
+            logger.exception("Could not store feedback for path %s", path_id)
+            dispatcher.utter_message(text=messages.STORE_FAILED)
+            return [SlotSet(LAST_PATH_SLOT, None)]
+        if helpful:
+            dispatcher.utter_message(text=messages.FEEDBACK_THANKS_HELPFUL)
+        else:
+            dispatcher.utter_message(text=messages.FEEDBACK_THANKS_NOT_HELPFUL, buttons=[
+                {"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}])
+        return [SlotSet(LAST_PATH_SLOT, None)]

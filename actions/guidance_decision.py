@@ -1,0 +1,56 @@
+"""Decides what to do with a guidance ranking: answer, ask back, or say honestly there is none."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Mapping, Sequence
+
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+
+
+class Outcome(str, Enum):
+    """The four ways a guidance question can end."""
+
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    NO_MATCH = "no_match"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score limits, calibrated with `bench/` (see README)."""
+
+    answer: float = 0.40        # top score at or above this may be answered directly ...
+    margin: float = 0.06        # ... if it leads the runner-up by at least this much
+    clarify: float = 0.22       # below this nothing fits
+    clarify_window: float = 0.08  # runners-up this close to the top are offered too
+    out_of_scope: float = 0.6   # DIET confidence for out_of_scope that wins over the ranking
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do, and with which paths (best first)."""
+
+    outcome: Outcome
+    path_ids: tuple[str, ...] = ()
+
+
+def decide(ranking: Sequence[Mapping[str, Any]], intent: str | None, intent_confidence: float,
+           thresholds: Thresholds = Thresholds(), max_choices: int = 3) -> Decision:
+    """Answer, ask back with 2-3 paths, or no match; never a health path for off-topic talk."""
+    if intent == OUT_OF_SCOPE_INTENT and intent_confidence >= thresholds.out_of_scope:
+        return Decision(Outcome.OUT_OF_SCOPE)
+    if not ranking or float(ranking[0]["score"]) < thresholds.clarify:
+        return Decision(Outcome.NO_MATCH)
+    top = float(ranking[0]["score"])
+    runner_up = float(ranking[1]["score"]) if len(ranking) > 1 else 0.0
+    if top >= thresholds.answer and top - runner_up >= thresholds.margin:
+        return Decision(Outcome.ANSWER, (str(ranking[0]["id"]),))
+    close = [str(r["id"]) for r in ranking[:max_choices]
+             if float(r["score"]) >= max(thresholds.clarify, top - thresholds.clarify_window)]
+    if len(close) == 1:
+        if top >= thresholds.answer:
+            return Decision(Outcome.ANSWER, (close[0],))
+        close = [str(r["id"]) for r in ranking[:2]]
+    return Decision(Outcome.CLARIFY, tuple(close))

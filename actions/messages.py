@@ -1,0 +1,73 @@
+"""Resident-facing texts of the actions (plain, warm Finnish) and their button payloads."""
+from __future__ import annotations
+
+import json
+
+from guidance_library.models import GuidanceLibrary
+from guidance_library.rendering import contact_line
+
+PRIVACY_NOTICE = ("Keskustelu on nimetön. Älä kirjoita tänne henkilötunnustasi, osoitettasi tai muita "
+                  "tunnistetietoja. En tee diagnooseja, vaan ohjaan oikean avun luo.")
+EXAMPLE_REGION_NOTICE = ("Huom: tämä on esimerkkialue. Sen nimet, osoitteet ja alueelliset puhelinnumerot "
+                         "eivät ole todellisia. Valtakunnalliset numerot, kuten 112 ja 116117, ovat oikeita.")
+EMERGENCY_REMINDER = "Hätätilanteessa soita aina 112."
+CLARIFY = "Haluan varmistaa, että ymmärsin oikein. Tarkoititko jotakin näistä? Voit myös kertoa asiasi toisin sanoin."
+NO_MATCH = ("En valitettavasti löytänyt tähän sopivaa ohjetta. Autan sosiaali- ja terveyspalveluihin liittyvissä "
+            "asioissa, esimerkiksi ajanvarauksessa, oireiden omahoidossa, mielenterveys- ja päihdeasioissa, "
+            "perheiden, ikäihmisten ja vammaisten palveluissa sekä asiakasmaksuissa.\n\n"
+            "Voit kertoa asiasi toisin sanoin, tai ottaa yhteyttä asiakasohjaukseen, niin ihminen auttaa.")
+OUT_OF_SCOPE = ("Tähän en valitettavasti osaa vastata, koska autan vain sosiaali- ja terveyspalveluihin "
+                "liittyvissä asioissa. Voin esimerkiksi kertoa, mistä saat ajan terveysasemalle, mitä voit "
+                "tehdä itse flunssassa tai mistä saat apua jaksamiseen.")
+FEEDBACK_QUESTION = "Oliko tästä apua?"
+FEEDBACK_THANKS_HELPFUL = "Kiitos palautteesta! Hienoa, että ohjeesta oli apua."
+FEEDBACK_THANKS_NOT_HELPFUL = ("Kiitos palautteesta, sen avulla parannamme ohjeita. Voit kertoa asiasi toisin "
+                               "sanoin, tai ottaa yhteyttä asiakasohjaukseen.")
+FEEDBACK_NOTHING_TO_RATE = "Selvä. Kerro omin sanoin, missä asiassa tarvitset apua."
+FOLLOW_UP_PROMPT = "Voit jatkaa myös näistä:"
+PATH_MISSING = "Valitsemaasi ohjetta ei enää löydy. Kerro asiasi omin sanoin, niin etsin uudelleen."
+STORE_FAILED = "Palautteen tallennus ei juuri nyt onnistunut, mutta kiitos silti!"
+
+BUTTON_CONTACT = "Yhteystiedot: puhu ihmisen kanssa"
+BUTTON_HELPFUL = "Kyllä"
+BUTTON_NOT_HELPFUL = "Ei"
+
+
+def payload(intent: str, **entities: str) -> str:
+    """A button payload that skips NLU: /intent{"entity": "value"}."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+def greeting(library: GuidanceLibrary) -> str:
+    """First message: who the bot is and the privacy notice."""
+    region = library.profile.region
+    text = (f"Hei! Olen {region.get('name')} sosiaali- ja terveyspalvelujen chat-opas. "
+            "Kerro omin sanoin, missä asiassa tarvitset apua, niin neuvon mitä voit tehdä ja minne kääntyä.")
+    parts = [text, PRIVACY_NOTICE, EMERGENCY_REMINDER]
+    if library.profile.example:
+        parts.append(EXAMPLE_REGION_NOTICE)
+    return "\n\n".join(parts)
+
+
+def capabilities(library: GuidanceLibrary) -> str:
+    """What the bot can and cannot do."""
+    return (f"Olen {library.profile.region.get('name')} chat-opas, en ihminen. Vastaan ympäri vuorokauden "
+            f"{len(library.paths)} ohjeen avulla: ajanvaraus ja asiointi, oireiden omahoito ja milloin "
+            "hakeutua hoitoon, mielenterveys- ja päihdeasiat, perheet, ikäihmiset, vammaispalvelut, "
+            "sosiaalipalvelut ja maksut. En tee diagnooseja. Voit aina pyytää yhteystiedot ihmiselle.")
+
+
+def contact_details(library: GuidanceLibrary) -> str:
+    """How to reach a human now (client guidance), with hours and the urgent alternatives."""
+    guidance = library.contact("client_guidance")
+    lines = ["Ihmisen tavoitat näin:"]
+    if guidance is not None:
+        lines.append(f"- {contact_line(guidance)}")
+        if guidance.url:
+            lines.append(f"- Verkossa: {guidance.url}")
+    chat_hours = library.profile.region.get("chat_hours")
+    if chat_hours:
+        lines.append(f"- Ammattilaisen chat: {chat_hours}")
+    lines.append("- Kiireellisissä terveysasioissa silloin, kun asiakasohjaus on kiinni: Päivystysapu 116117.")
+    lines.append("- Hätätilanteessa: 112.")
+    return "\n".join(lines)

@@ -1,0 +1,40 @@
+"""What the actions need at run time: the live library, the database, the emergency answers.
+
+Built once per actions-server process on first use; tests pass their own `Runtime` to the
+actions instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy.orm import sessionmaker
+
+from actions.store.database import make_engine, make_session_factory
+from bot.components.guidance_ranker import library_sources
+from bot.settings import Settings
+from guidance_library.emergency import EmergencyRules, load_emergency_rules
+from guidance_library.live import LiveLibrary
+from guidance_library.models import GuidanceLibrary
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Shared services of the actions."""
+
+    library: LiveLibrary[GuidanceLibrary]
+    sessions: sessionmaker
+    emergency: EmergencyRules
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Runtime":
+        """Build from settings (the library location comes from the same env vars as the bot's)."""
+        return cls(library=LiveLibrary(library_sources(), lambda library: library),
+                   sessions=make_session_factory(make_engine(settings.database_url)),
+                   emergency=load_emergency_rules())
+
+
+@lru_cache(maxsize=1)
+def default_runtime() -> Runtime:
+    """The process-wide runtime of the actions server, created on first use."""
+    return Runtime.from_settings(Settings.from_env())

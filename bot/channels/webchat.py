@@ -1,0 +1,122 @@
+"""The resident web chat's socket.io channel.
+
+Differs from Rasa's stock socket.io channel in what matters to our widget: conversation ids
+are made by the server (unguessable, 128 bits) and only reused when the browser shows one it
+was given; every bot message goes out as ONE event carrying its text, buttons and custom
+data together (so a guidance answer and its links never arrive apart).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from socketio import AsyncServer
+
+logger = logging.getLogger(__name__)
+SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_MESSAGE_CHARS = 2000
+
+
+class _SocketBlueprint(Blueprint):
+    """A blueprint that mounts a socket.io server on the app it is registered with."""
+
+    def __init__(self, sio: AsyncServer, socketio_path: Text, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sio = sio
+        self._socketio_path = socketio_path
+
+    def register(self, app: Any, options: Any) -> None:
+        self._sio.attach(app, self._socketio_path)
+        super().register(app, options)
+
+
+class WebchatOutput(OutputChannel):
+    """Sends each bot message as one `bot_uttered` event to the conversation's room."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    def __init__(self, sio: AsyncServer, event: Text) -> None:
+        self.sio = sio
+        self.event = event
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """Text, buttons and custom data in one event; the widget renders them as text only."""
+        payload: Dict[Text, Any] = {}
+        if message.get("text"):
+            payload["text"] = message["text"]
+        buttons = message.get("buttons") or message.get("quick_replies")
+        if buttons:
+            payload["buttons"] = [{"title": b.get("title"), "payload": b.get("payload")} for b in buttons]
+        if message.get("custom"):
+            payload["custom"] = message["custom"]
+        if payload:
+            await self.sio.emit(self.event, payload, room=recipient_id)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+
+class WebchatInput(InputChannel):
+    """socket.io input for the resident web chat (session ids from the server)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(credentials.get("socketio_path", "/socket.io"),
+                   credentials.get("user_message_evt", "user_uttered"),
+                   credentials.get("bot_message_evt", "bot_uttered"))
+
+    def __init__(self, socketio_path: Text = "/socket.io", user_event: Text = "user_uttered",
+                 bot_event: Text = "bot_uttered") -> None:
+        self.socketio_path = socketio_path
+        self.user_event = user_event
+        self.bot_event = bot_event
+        self.sio: Optional[AsyncServer] = None
+        self._sessions: Dict[Text, Text] = {}  # socket id -> conversation id
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return WebchatOutput(self.sio, self.bot_event) if self.sio else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins="*")
+        self.sio = sio
+        blueprint = _SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> Any:
+            return response.json({"status": "ok"})
+
+        @sio.on("session_request")
+        async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
+            requested = (data or {}).get("session_id")
+            session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
+            session_id = session_id or secrets.token_hex(16)
+            self._sessions[sid] = session_id
+            sio.enter_room(sid, session_id)
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        @sio.on("disconnect")
+        async def disconnect(sid: Text) -> None:
+            self._sessions.pop(sid, None)
+
+        @sio.on(self.user_event)
+        async def handle_message(sid: Text, data: Dict) -> None:
+            session_id = self._sessions.get(sid)
+            text = (data or {}).get("message")
+            if session_id is None or not isinstance(text, str) or not text.strip():
+                return
+            await on_new_message(UserMessage(text[:MAX_MESSAGE_CHARS], WebchatOutput(sio, self.bot_event),
+                                             session_id, input_channel=self.name()))
+
+        return blueprint

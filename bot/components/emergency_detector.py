@@ -1,0 +1,50 @@
+"""Overrides the intent with `emergency` when a message shows emergency signs."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.constants import EMERGENCY, EMERGENCY_INTENT
+from bot.nlu.emergency import detect_emergency
+from bot.nlu.finnish import FinnishAnalyzer
+from guidance_library.emergency import EmergencyRules, load_emergency_rules
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class EmergencyDetector(GraphComponent):
+    """Rule-based: an emergency sign always wins over whatever DIET predicted."""
+
+    def __init__(self, rules: EmergencyRules, analyzer: FinnishAnalyzer) -> None:
+        """Holds the compiled emergency rules."""
+        self._rules = rules
+        self._analyzer = analyzer
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "EmergencyDetector":
+        """Loads guidance_library/emergency.yml."""
+        return cls(load_emergency_rules(), FinnishAnalyzer())
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Sets intent `emergency` (confidence 1) and `emergency.category` on a match."""
+        for message in messages:
+            category = detect_emergency(message.get(TEXT) or "", self._analyzer, self._rules)
+            if category is None:
+                continue
+            intent = {"name": EMERGENCY_INTENT, "confidence": 1.0}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY_INTENT]
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            message.set(EMERGENCY, {"category": category.name}, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to do at training time."""
+        return training_data

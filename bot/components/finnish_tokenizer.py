@@ -1,0 +1,57 @@
+"""Rasa tokenizer for Finnish: Voikko lemmas, compound parts and ä/ö restoration."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.finnish import FinnishAnalyzer
+
+COMPOUND_PARTS = "compound_parts"
+NORMALIZED = "normalized"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class FinnishTokenizer(Tokenizer):
+    """Splits Finnish text into words whose `lemma` is Voikko's base form.
+
+    Each token also carries `compound_parts` (base forms of a compound's parts) and
+    `normalized` (spoken forms expanded, ä/ö restored), which later components read.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Returns the component's default config."""
+        return {"intent_tokenization_flag": False, "intent_split_symbol": "_",
+                "token_pattern": None, "prefix_separator_symbol": None}
+
+    @staticmethod
+    def supported_languages() -> Optional[List[Text]]:
+        """Finnish only."""
+        return ["fi"]
+
+    def __init__(self, config: Dict[Text, Any], analyzer: FinnishAnalyzer | None = None) -> None:
+        """Creates the tokenizer (and its Voikko handle)."""
+        super().__init__(config)
+        self.analyzer = analyzer or FinnishAnalyzer()
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "FinnishTokenizer":
+        """Creates a new component (see parent class for full docstring)."""
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        """Tokens of one message attribute, lemmatised."""
+        text = message.get(attribute) or ""
+        tokens = []
+        for match in self.analyzer.words(text):
+            word = self.analyzer.analyze(match.group(0))
+            tokens.append(Token(match.group(0), match.start(), match.end(), lemma=word.lemma,
+                                data={COMPOUND_PARTS: list(word.parts), NORMALIZED: word.normalized}))
+        return self._apply_token_pattern(tokens)

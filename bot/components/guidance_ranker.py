@@ -1,0 +1,68 @@
+"""Adds `guidance_ranking` (best guidance paths for the message) to every parse.
+
+The index is built from the guidance library files when the server starts and rebuilt in the
+background when the files change, so editing the library never needs a retrained model.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.constants import ENV_LIBRARY_DIR, ENV_REGION_PROFILE, GUIDANCE_RANKING
+from bot.nlu.finnish import FinnishAnalyzer
+from bot.nlu.retrieval import GuidanceIndex
+from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
+from guidance_library.live import LiveLibrary
+from guidance_library.loader import DEFAULT_PATHS_DIR, DEFAULT_PROFILE, LibrarySources
+
+
+def library_sources() -> LibrarySources:
+    """Library location, overridable with GUIDANCE_LIBRARY_DIR / GUIDANCE_REGION_PROFILE."""
+    return LibrarySources(paths_dir=Path(os.environ.get(ENV_LIBRARY_DIR) or DEFAULT_PATHS_DIR),
+                          profile=Path(os.environ.get(ENV_REGION_PROFILE) or DEFAULT_PROFILE))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class GuidanceRanker(GraphComponent):
+    """Ranks guidance paths for each message; not one intent per path."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Returns the component's default config."""
+        return {"limit": 10, "check_interval": 2.0, "use_vectors": True, "vectors_model": DEFAULT_MODEL}
+
+    def __init__(self, config: Dict[Text, Any], live: LiveLibrary[GuidanceIndex]) -> None:
+        """Wraps a live index."""
+        self._limit = int(config["limit"])
+        self.live = live
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "GuidanceRanker":
+        """Builds the index from the library files."""
+        analyzer = FinnishAnalyzer()
+        vectors = WordVectors(config["vectors_model"]) if config["use_vectors"] else None
+        live = LiveLibrary(library_sources(), lambda library: GuidanceIndex(library, analyzer, vectors),
+                           check_interval=float(config["check_interval"]))
+        return cls(config, live)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Adds the ranking to each message."""
+        index = self.live.current()
+        for message in messages:
+            ranking = index.rank(message.get(TEXT) or "", self._limit)
+            message.set(GUIDANCE_RANKING, [r.as_dict() for r in ranking], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training examples need no ranking."""
+        return training_data

@@ -1,0 +1,18 @@
+"""Names shared by the bot, the actions server and the web apps (env vars too)."""
+
+# environment variables
+ENV_LIBRARY_DIR = "GUIDANCE_LIBRARY_DIR"
+ENV_REGION_PROFILE = "GUIDANCE_REGION_PROFILE"
+ENV_DATABASE_URL = "ASSISTANT_DATABASE_URL"
+ENV_RASA_URL = "ASSISTANT_RASA_URL"
+ENV_WEBCHAT_PORT = "ASSISTANT_WEBCHAT_PORT"
+ENV_WEBCHAT_HOST = "ASSISTANT_WEBCHAT_HOST"
+ENV_PUBLIC_SOCKET_URL = "ASSISTANT_PUBLIC_SOCKET_URL"
+
+# parse data keys (the fixed contract of /model/parse)
+GUIDANCE_RANKING = "guidance_ranking"
+EMERGENCY = "emergency"
+
+# intents
+EMERGENCY_INTENT = "emergency"
+ACTION_EMERGENCY = "action_emergency"

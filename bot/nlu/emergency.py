@@ -1,0 +1,23 @@
+"""Finds emergency signs in a resident's message (rule-based, never a learned guess)."""
+from __future__ import annotations
+
+from bot.nlu.finnish import FinnishAnalyzer
+from guidance_library.emergency import EmergencyCategory, EmergencyRules
+
+
+def message_forms(text: str, analyzer: FinnishAnalyzer) -> tuple[str, str, str]:
+    """The three forms that emergency patterns are matched against.
+
+    Base forms ("isä ei herätä"), base forms with compounds split ("rinta kipu") and the
+    typed text in lower case with spoken forms expanded.
+    """
+    words = analyzer.analyze_text(text)
+    lemmas = " ".join(w.lemma for w in words)
+    split = " ".join(" ".join(w.parts) if w.parts else w.lemma for w in words)
+    typed = " ".join(w.normalized for w in words)
+    return lemmas, split, typed
+
+
+def detect_emergency(text: str, analyzer: FinnishAnalyzer, rules: EmergencyRules) -> EmergencyCategory | None:
+    """The emergency category of a message, or None."""
+    return rules.first_match(*message_forms(text, analyzer))

@@ -1,0 +1,45 @@
+"""Word vectors from the spaCy Finnish model (floret: every word, even a misspelt one, has one)."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+DEFAULT_MODEL = "spacy_fi_experimental_web_md"
+
+
+class WordVectors:
+    """Looks up 300-dimensional vectors of words; loads only the vector table, no pipeline."""
+
+    def __init__(self, model_name: str = DEFAULT_MODEL) -> None:
+        import spacy  # imported here: loading spaCy is slow and only needed once per process
+
+        try:
+            nlp = spacy.load(model_name, exclude=["tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler",
+                                                  "lemmatizer", "ner", "senter", "trainable_lemmatizer"])
+        except OSError as err:
+            raise RuntimeError(f"spaCy model '{model_name}' is not installed (scripts/setup installs it).") from err
+        self._vocab = nlp.vocab
+        self.dim = int(nlp.vocab.vectors.shape[1])
+
+    def word(self, word: str) -> np.ndarray:
+        """Vector of one word (zeros for an empty string)."""
+        if not word:
+            return np.zeros(self.dim, dtype=np.float32)
+        return np.asarray(self._vocab.get_vector(word), dtype=np.float32)
+
+    def words(self, words: Iterable[str]) -> np.ndarray:
+        """Stacked vectors, shape (n, dim)."""
+        rows = [self.word(w) for w in words]
+        return np.vstack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
+
+    def mean(self, words: Iterable[str]) -> np.ndarray:
+        """Unit-length mean of the words' unit vectors (zeros if there are none)."""
+        mat = self.words(words)
+        if not len(mat):
+            return np.zeros(self.dim, dtype=np.float32)
+        norms = np.linalg.norm(mat, axis=1, keepdims=True)
+        mat = mat / np.where(norms == 0, 1, norms)
+        mean = mat.mean(axis=0)
+        norm = np.linalg.norm(mean)
+        return mean / norm if norm else mean

@@ -1,0 +1,8 @@
+"""`python -m bot.web`: serve the resident web chat page."""
+from bot.settings import Settings
+from bot.web.app import create_app
+
+settings = Settings.from_env()
+print(f"Web chat: http://localhost:{settings.webchat_port}/", flush=True)
+create_app(settings).run(host=settings.webchat_host, port=settings.webchat_port, access_log=False,
+                         motd=False)

@@ -1,0 +1,146 @@
+// Resident web chat. Everything from the server is shown as text (textContent), never as HTML.
+(function () {
+  "use strict";
+  var STORE = window.sessionStorage;  // survives a reload, forgotten when the tab closes
+  var KEY_SESSION = "chat.session";
+  var KEY_LOG = "chat.transcript";
+  var log = document.getElementById("chat-log");
+  var form = document.getElementById("chat-form");
+  var input = document.getElementById("chat-input");
+  var status = document.getElementById("chat-status");
+  var restart = document.getElementById("chat-restart");
+  var socket = null;
+  var sessionId = STORE.getItem(KEY_SESSION);
+
+  function transcript() {
+    try { return JSON.parse(STORE.getItem(KEY_LOG) || "[]"); } catch (e) { return []; }
+  }
+  function remember(entry) {
+    var all = transcript();
+    all.push(entry);
+    STORE.setItem(KEY_LOG, JSON.stringify(all.slice(-200)));
+  }
+  function safeUrl(url) {
+    try {
+      var parsed = new URL(url, window.location.href);
+      return (parsed.protocol === "https:" || parsed.protocol === "http:") ? parsed.href : null;
+    } catch (e) { return null; }
+  }
+  function setStatus(text) { status.textContent = text; }
+
+  function render(entry, live) {
+    var box = document.createElement("div");
+    box.className = "msg " + (entry.from === "user" ? "user" : "bot") + (entry.emergency ? " emergency" : "");
+    var who = document.createElement("span");
+    who.className = "who";
+    who.textContent = entry.from === "user" ? "Sinä: " : "Chat-opas: ";
+    box.appendChild(who);
+    var text = document.createElement("span");
+    text.textContent = entry.text || "";
+    box.appendChild(text);
+    if (entry.links && entry.links.length) {
+      var list = document.createElement("ul");
+      list.className = "links";
+      entry.links.forEach(function (link) {
+        var href = safeUrl(link.url);
+        if (!href) { return; }
+        var item = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = href;
+        a.textContent = link.name || href;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        item.appendChild(a);
+        list.appendChild(item);
+      });
+      box.appendChild(list);
+    }
+    log.appendChild(box);
+    if (entry.buttons && entry.buttons.length) {
+      var group = document.createElement("div");
+      group.className = "buttons";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Vastausvaihtoehdot");
+      entry.buttons.forEach(function (b) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "choice";
+        button.textContent = b.title;
+        button.disabled = !live || !!entry.answered;
+        button.addEventListener("click", function () {
+          Array.prototype.forEach.call(group.querySelectorAll("button"), function (x) { x.disabled = true; });
+          markAnswered(entry.id);
+          send(b.payload, b.title);
+        });
+        group.appendChild(button);
+      });
+      log.appendChild(group);
+    }
+    log.scrollTop = log.scrollHeight;
+  }
+  function markAnswered(id) {
+    var all = transcript();
+    all.forEach(function (e) { if (e.id === id) { e.answered = true; } });
+    STORE.setItem(KEY_LOG, JSON.stringify(all));
+  }
+  function add(entry) {
+    entry.id = Date.now() + "-" + Math.random().toString(16).slice(2);
+    remember(entry);
+    render(entry, true);
+  }
+  function send(message, shown) {
+    if (!socket || !socket.connected) { setStatus("Ei yhteyttä. Viestiä ei lähetetty, yritä hetken päästä uudelleen."); return; }
+    if (shown) { add({ from: "user", text: shown }); }
+    socket.emit("user_uttered", { message: message, session_id: sessionId });
+  }
+
+  function connect(config) {
+    var url = config.socket_url || (window.location.protocol + "//" + window.location.hostname + ":5005");
+    socket = io(url, { path: config.socket_path || "/socket.io", transports: ["websocket"] });
+    socket.on("connect", function () {
+      setStatus("Yhteys on auki.");
+      socket.emit("session_request", { session_id: sessionId });
+    });
+    socket.on("session_confirm", function (id) {
+      var isNew = id !== sessionId;
+      sessionId = id;
+      STORE.setItem(KEY_SESSION, id);
+      if (isNew) {
+        STORE.removeItem(KEY_LOG);
+        log.textContent = "";
+        socket.emit("user_uttered", { message: "/greet", session_id: sessionId });
+      }
+    });
+    socket.on("bot_uttered", function (data) {
+      var custom = data.custom || {};
+      add({ from: "bot", text: data.text || custom.text || "", buttons: data.buttons || [],
+            links: custom.links || [], emergency: !!custom.emergency });
+    });
+    socket.on("disconnect", function () { setStatus("Yhteys katkesi. Yritetään uudelleen…"); });
+    socket.on("connect_error", function () { setStatus("Chat-palveluun ei saada yhteyttä. Yritetään uudelleen…"); });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) { return; }
+    send(text, text);
+    input.value = "";
+    input.focus();
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  restart.addEventListener("click", function () {
+    STORE.removeItem(KEY_SESSION);
+    STORE.removeItem(KEY_LOG);
+    sessionId = null;
+    log.textContent = "";
+    if (socket) { socket.emit("session_request", { session_id: null }); }
+    input.focus();
+  });
+
+  transcript().forEach(function (entry) { render(entry, true); });
+  fetch("/chat-config.json").then(function (r) { return r.json(); }).then(connect)
+    .catch(function () { setStatus("Chatin asetuksia ei saatu ladattua. Päivitä sivu."); });
+}());

@@ -1,0 +1,80 @@
+"""Keeps the running assistant on the newest *valid* library, without restarts or retraining.
+
+`LiveLibrary.current()` returns what was built from the last good version of the library
+files. At most every `check_interval` seconds it looks at the files' sizes and modification
+times; if they changed, a background thread loads, validates and builds the new version and
+swaps it in only when all of that succeeded. A broken file is logged and the last good
+version keeps serving, so residents never see a half-loaded library.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Generic, TypeVar
+
+from guidance_library.loader import LibraryInvalid, LibrarySources, fingerprint, load_library
+from guidance_library.models import GuidanceLibrary
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class LiveLibrary(Generic[T]):
+    """The last good build of the library, reloaded in the background when files change."""
+
+    def __init__(self, sources: LibrarySources, build: Callable[[GuidanceLibrary], T],
+                 check_interval: float = 2.0, require_all_topics: bool = True) -> None:
+        self._sources = sources
+        self._build = build
+        self._interval = check_interval
+        self._require_all = require_all_topics
+        self._lock = threading.Lock()
+        self._reloading = False
+        self.last_error: LibraryInvalid | None = None
+        self._fingerprint = fingerprint(sources)
+        self._value = build(load_library(sources, require_all_topics))
+        self._checked_at = time.monotonic()
+
+    def current(self) -> T:
+        """The newest good build; may start a background reload."""
+        now = time.monotonic()
+        if now - self._checked_at >= self._interval:
+            self._checked_at = now
+            self._maybe_reload(background=True)
+        return self._value
+
+    def reload_now(self) -> bool:
+        """Check the files and rebuild synchronously; True if a new version is now served."""
+        return self._maybe_reload(background=False)
+
+    def _maybe_reload(self, background: bool) -> bool:
+        seen = fingerprint(self._sources)
+        with self._lock:
+            if seen == self._fingerprint or self._reloading:
+                return False
+            self._reloading = True
+        if background:
+            threading.Thread(target=self._reload, args=(seen,), daemon=True, name="library-reload").start()
+            return False
+        return self._reload(seen)
+
+    def _reload(self, seen: tuple) -> bool:
+        try:
+            library = load_library(self._sources, self._require_all)
+            value = self._build(library)
+        except LibraryInvalid as err:
+            self.last_error = err
+            logger.error("Guidance library change rejected; still serving the previous version.\n%s", err.report())
+            with self._lock:
+                self._fingerprint = seen  # do not retry the same broken files on every message
+            return False
+        finally:
+            with self._lock:
+                self._reloading = False
+        with self._lock:
+            self._value = value
+            self._fingerprint = seen
+        self.last_error = None
+        logger.info("Guidance library reloaded: %d paths, version %s", len(library.paths), library.version)
+        return True

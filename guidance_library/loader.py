@@ -1,0 +1,208 @@
+"""The one loader for the guidance library: files -> validated, frozen `GuidanceLibrary`.
+
+Loading is all-or-nothing: a library with any problem raises `LibraryInvalid` listing every
+problem, so callers keep serving the last good version and never a half-loaded one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from guidance_library.models import Contact, FollowUps, GuidanceLibrary, GuidancePath, Link, RegionProfile, Topic
+from guidance_library.validation import Problem, check_library, check_path_document, is_finnish_phone
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_PATHS_DIR = PACKAGE_DIR / "paths"
+DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue.yml"
+DEFAULT_PROFILE = PACKAGE_DIR / "region" / "profile.yml"
+DEFAULT_NATIONAL = PACKAGE_DIR / "region" / "national.yml"
+CONTACT_FIELDS = ("name", "phone", "hours", "note", "url", "email", "address")
+
+
+class LibraryInvalid(Exception):
+    """The library (or one of its files) breaks the rules; nothing was loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the guidance library")
+        self.problems = problems
+
+    def report(self) -> str:
+        """All problems, one per line."""
+        return "\n".join(str(p) for p in self.problems)
+
+
+@dataclass(frozen=True)
+class LibrarySources:
+    """Where the library's files are."""
+
+    paths_dir: Path = DEFAULT_PATHS_DIR
+    catalogue: Path = DEFAULT_CATALOGUE
+    profile: Path = DEFAULT_PROFILE
+    national: Path = DEFAULT_NATIONAL
+
+    def files(self) -> list[Path]:
+        """Every file whose change means the library must be reloaded."""
+        return [self.catalogue, self.profile, self.national, *path_files(self.paths_dir)]
+
+
+def path_files(paths_dir: Path) -> list[Path]:
+    """Path files in a stable order (hidden and editor temp files skipped)."""
+    return sorted(p for p in paths_dir.rglob("*.yml") if not any(part.startswith(".") for part in p.parts))
+
+
+def fingerprint(sources: LibrarySources) -> tuple[tuple[str, int, int], ...]:
+    """Cheap change detector: names, sizes and modification times of the files."""
+    out = []
+    for file in sources.files():
+        try:
+            st = file.stat()
+        except FileNotFoundError:
+            continue
+        out.append((str(file), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def read_yaml(file: Path) -> tuple[Any, list[Problem]]:
+    """Parse one YAML file, turning syntax errors into editor-readable problems."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [Problem(str(file), None, "Tiedosto ei ole UTF-8-tekstiä.")]
+    try:
+        return _yaml().load(text), []
+    except YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(err, "problem", None) or str(err).splitlines()[0]
+        return None, [Problem(str(file), line, f"YAML-virhe: {reason}. Tarkista sisennykset ja kaksoispisteet.")]
+
+
+def load_catalogue(file: Path) -> dict[str, Topic]:
+    """Read the service-need catalogue."""
+    data, problems = read_yaml(file)
+    if problems:
+        raise LibraryInvalid(problems)
+    return {str(t["id"]): Topic(str(t["id"]), str(t["area"]), str(t["kind"]), str(t["need"])) for t in data}
+
+
+def _contacts(raw: Any, file: Path) -> tuple[dict[str, Contact], list[Problem]]:
+    contacts: dict[str, Contact] = {}
+    problems: list[Problem] = []
+    for key, entry in (raw or {}).items():
+        if not isinstance(entry, dict) or not entry.get("name"):
+            problems.append(Problem(str(file), None, f"Yhteystiedolta '{key}' puuttuu nimi (name)."))
+            continue
+        unknown = set(entry) - set(CONTACT_FIELDS) - {"source"}
+        if unknown:
+            problems.append(Problem(str(file), None, f"Yhteystiedossa '{key}' on tuntemattomia kenttiä: {', '.join(sorted(unknown))}."))
+        phone = entry.get("phone")
+        if phone is not None and not is_finnish_phone(str(phone)):
+            problems.append(Problem(str(file), None, f"Yhteystiedon '{key}' puhelinnumero '{phone}' ei ole suomalainen numero."))
+        contacts[str(key)] = Contact(key=str(key), **{f: str(entry[f]) for f in CONTACT_FIELDS if entry.get(f) is not None})
+    return contacts, problems
+
+
+def load_profile(file: Path, national_file: Path) -> tuple[RegionProfile, dict[str, Contact]]:
+    """Read the region profile and the national contacts."""
+    profile_raw, problems = read_yaml(file)
+    national_raw, more = read_yaml(national_file)
+    problems += more
+    if problems:
+        raise LibraryInvalid(problems)
+    regional, p1 = _contacts(profile_raw.get("contacts"), file)
+    national, p2 = _contacts(national_raw.get("contacts"), national_file)
+    region = _plain(profile_raw.get("region") or {})
+    if not region.get("name"):
+        p1.append(Problem(str(file), None, "Alueprofiilista puuttuu region.name."))
+    if p1 or p2:
+        raise LibraryInvalid(p1 + p2)
+    profile = RegionProfile(example=bool(profile_raw.get("example", False)),
+                            region=MappingProxyType(region), contacts=MappingProxyType(regional))
+    return profile, national
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented containers -> plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _links(raw: Any) -> tuple[Link, ...]:
+    return tuple(Link(str(item["name"]), str(item["url"])) for item in raw or [])
+
+
+def build_path(doc: Any, file: Path) -> GuidancePath:
+    """A validated document -> GuidancePath."""
+    follow = doc.get("follow_ups") or {}
+    return GuidancePath(
+        id=str(doc["id"]),
+        topic=str(doc["topic"]),
+        title=str(doc["title"]).strip(),
+        kind=str(doc["kind"]),
+        examples=tuple(" ".join(str(e).split()) for e in doc["examples"]),
+        answer=str(doc["answer"]).strip(),
+        urgent_signs=tuple(str(s).strip() for s in doc.get("urgent_signs") or []),
+        links=_links(doc.get("links")),
+        contacts=tuple(str(c) for c in doc.get("contacts") or []),
+        follow_ups=FollowUps(
+            related=tuple(str(r) for r in follow.get("related") or []),
+            contact_request=bool(follow.get("contact_request", True)),
+            assessment=follow.get("assessment"),
+        ),
+        owner=str(doc["owner"]),
+        reviewed=doc["reviewed"] if isinstance(doc["reviewed"], dt.date) else dt.date.fromisoformat(str(doc["reviewed"])),
+        sources=_links(doc.get("sources")),
+        keywords=tuple(str(k) for k in doc.get("keywords") or []),
+        source_file=str(file),
+    )
+
+
+def load_library(sources: LibrarySources | None = None, require_all_topics: bool = True) -> GuidanceLibrary:
+    """Load and validate the whole library; raise `LibraryInvalid` on any problem."""
+    sources = sources or LibrarySources()
+    topics = load_catalogue(sources.catalogue)
+    profile, national = load_profile(sources.profile, sources.national)
+    scope = profile.placeholder_scope(national)
+    contact_keys = set(national) | set(profile.contacts)
+    problems: list[Problem] = []
+    paths: list[GuidancePath] = []
+    digest = hashlib.sha256()
+    for file in sources.files()[:3]:
+        digest.update(file.read_bytes())
+    for file in path_files(sources.paths_dir):
+        digest.update(file.name.encode() + file.read_bytes())
+        doc, syntax = read_yaml(file)
+        if syntax:
+            problems += syntax
+            continue
+        found = check_path_document(doc, str(file), topics, scope, contact_keys, expected_id=file.stem)
+        problems += found
+        if not found:
+            paths.append(build_path(doc, file))
+    problems += check_library(paths, topics, complete=require_all_topics)
+    if problems:
+        raise LibraryInvalid(problems)
+    return GuidanceLibrary(paths=tuple(paths), topics=MappingProxyType(topics), profile=profile,
+                           national_contacts=MappingProxyType(national), version=digest.hexdigest()[:16])
+
+
+def topics_without_paths(library: GuidanceLibrary) -> Iterable[str]:
+    """Catalogue topics that no path names."""
+    covered = {p.topic for p in library.paths}
+    return [t for t in library.topics if t not in covered]

@@ -1,0 +1,122 @@
+"""Typed, frozen objects for the guidance library.
+
+The loader (`guidance_library.loader`) is the only place that builds these; the bot, the
+actions server, the editors' CLI and the tests all read the library through them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+KINDS = ("palvelu", "omahoito", "asiointi", "kiire")
+ASSESSMENTS = ("phq9", "gad7", "auditc")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A named web address shown to residents."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One contact channel (regional from the profile, or national)."""
+
+    key: str
+    name: str
+    phone: str | None = None
+    hours: str | None = None
+    note: str | None = None
+    url: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """What the resident may do after reading a path."""
+
+    related: tuple[str, ...] = ()
+    contact_request: bool = True
+    assessment: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One service need from the catalogue."""
+
+    id: str
+    area: str
+    kind: str
+    need: str
+
+
+@dataclass(frozen=True)
+class GuidancePath:
+    """One guidance path: what to do, where to turn, when it is urgent."""
+
+    id: str
+    topic: str
+    title: str
+    kind: str
+    examples: tuple[str, ...]
+    answer: str
+    urgent_signs: tuple[str, ...]
+    links: tuple[Link, ...]
+    contacts: tuple[str, ...]
+    follow_ups: FollowUps
+    owner: str
+    reviewed: dt.date
+    sources: tuple[Link, ...]
+    keywords: tuple[str, ...] = ()
+    source_file: str = ""
+
+
+@dataclass(frozen=True)
+class RegionProfile:
+    """Regional facts that paths refer to by placeholder."""
+
+    example: bool
+    region: Mapping[str, Any]
+    contacts: Mapping[str, Contact]
+
+    def placeholder_scope(self, national: Mapping[str, Contact]) -> dict[str, Any]:
+        """Return the nested mapping that `{{dotted.names}}` are resolved against."""
+        contacts = {**{k: _contact_dict(c) for k, c in national.items()},
+                    **{k: _contact_dict(c) for k, c in self.contacts.items()}}
+        return {"region": dict(self.region), "contacts": contacts}
+
+
+def _contact_dict(contact: Contact) -> dict[str, Any]:
+    return {k: v for k, v in contact.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class GuidanceLibrary:
+    """The whole library: paths, catalogue topics, region profile and national contacts."""
+
+    paths: tuple[GuidancePath, ...]
+    topics: Mapping[str, Topic]
+    profile: RegionProfile
+    national_contacts: Mapping[str, Contact]
+    version: str
+    _by_id: Mapping[str, GuidancePath] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", MappingProxyType({p.id: p for p in self.paths}))
+
+    def get(self, path_id: str) -> GuidancePath | None:
+        """Return the path with this id, or None."""
+        return self._by_id.get(path_id)
+
+    def contact(self, key: str) -> Contact | None:
+        """Return a regional contact, falling back to the national ones."""
+        return self.profile.contacts.get(key) or self.national_contacts.get(key)
+
+    def all_contacts(self) -> dict[str, Contact]:
+        """National contacts overlaid with the region's own."""
+        return {**self.national_contacts, **self.profile.contacts}

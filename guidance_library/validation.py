@@ -1,0 +1,229 @@
+"""Rules that every guidance path and the whole library must keep.
+
+Messages are written for content editors (in Finnish): which file, which line, what to fix.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from guidance_library.models import ASSESSMENTS, KINDS, GuidancePath, Topic
+from guidance_library.placeholders import unknown_names
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+URL_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?:[/?#][^\s<>\"]*)?$")
+PLACEHOLDER_ONLY = re.compile(r"^\{\{\s*[A-Za-z0-9_.]+\s*\}\}$")
+MIN_EXAMPLES = 6
+MIN_ANSWER_CHARS = 80
+MAX_ANSWER_CHARS = 1400
+MAX_TITLE_CHARS = 90
+
+REQUIRED = ("id", "topic", "title", "kind", "examples", "answer", "owner", "reviewed", "sources")
+OPTIONAL = ("urgent_signs", "links", "contacts", "follow_ups", "keywords")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing an editor must fix."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+def is_finnish_phone(number: str) -> bool:
+    """True for a well-formed Finnish phone number (112, 116117, 0800 ..., +358 ...)."""
+    digits = re.sub(r"[\s-]", "", number)
+    if re.fullmatch(r"112|116\d{3}", digits):
+        return True
+    if digits.startswith("+358"):
+        return re.fullmatch(r"\+358[1-9]\d{4,10}", digits) is not None
+    return re.fullmatch(r"0[1-9]\d{4,10}", digits) is not None
+
+
+def is_url(value: str) -> bool:
+    """True for an absolute https address (or a placeholder that resolves to one)."""
+    return bool(URL_PATTERN.match(value) or PLACEHOLDER_ONLY.match(value))
+
+
+def _line(node: Any, key: str | int | None = None) -> int | None:
+    """1-based line of a key (or the node itself) in a ruamel round-trip document."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if key is None:
+            return lc.line + 1
+        if isinstance(key, int):
+            return lc.item(key)[0] + 1
+        return lc.key(key)[0] + 1
+    except (KeyError, IndexError, TypeError):
+        return lc.line + 1
+
+
+def check_path_document(
+    doc: Any,
+    file: str,
+    topics: Mapping[str, Topic],
+    scope: Mapping[str, Any],
+    contact_keys: Iterable[str],
+    expected_id: str | None = None,
+) -> list[Problem]:
+    """Check one parsed path file; an empty list means it is fine."""
+    if not isinstance(doc, Mapping):
+        return [Problem(file, 1, "Tiedoston pitää olla YAML-sanakirja (kenttä: arvo -rivejä).")]
+    problems: list[Problem] = []
+
+    def add(key: str | None, message: str, node: Any = doc, index: int | None = None) -> None:
+        problems.append(Problem(file, _line(node, index if index is not None else key), message))
+
+    for key in REQUIRED:
+        if key not in doc or doc[key] in (None, "", []):
+            add(None, f"Pakollinen kenttä '{key}' puuttuu tai on tyhjä.")
+    for key in doc:
+        if key not in REQUIRED and key not in OPTIONAL:
+            add(key, f"Tuntematon kenttä '{key}'. Sallitut: {', '.join(REQUIRED + OPTIONAL)}.")
+
+    path_id = doc.get("id")
+    if isinstance(path_id, str):
+        if not ID_PATTERN.match(path_id):
+            add("id", f"Tunniste '{path_id}' saa sisältää vain pieniä kirjaimia a-z, numeroita ja väliviivoja.")
+        if expected_id and path_id != expected_id:
+            add("id", f"Tunniste '{path_id}' ei vastaa tiedoston nimeä '{expected_id}.yml'.")
+    topic = doc.get("topic")
+    if isinstance(topic, str) and topic not in topics:
+        add("topic", f"Aihetta '{topic}' ei ole palvelutarpeiden luettelossa (catalogue.yml).")
+    kind = doc.get("kind")
+    if kind is not None and kind not in KINDS:
+        add("kind", f"Lajin pitää olla yksi näistä: {', '.join(KINDS)} (nyt '{kind}').")
+    title = doc.get("title")
+    if isinstance(title, str) and len(title) > MAX_TITLE_CHARS:
+        add("title", f"Otsikko on liian pitkä ({len(title)} merkkiä, enintään {MAX_TITLE_CHARS}).")
+
+    examples = doc.get("examples")
+    if examples is not None:
+        if not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+            add("examples", "Esimerkkien pitää olla luettelo tekstejä (- esimerkki).")
+        else:
+            if len(examples) < MIN_EXAMPLES:
+                add("examples", f"Esimerkkejä on {len(examples)}; tarvitaan vähintään {MIN_EXAMPLES} erilaista asukkaan muotoilua.")
+            seen: set[str] = set()
+            for i, example in enumerate(examples):
+                norm = " ".join(example.lower().split())
+                if norm in seen:
+                    add(None, f"Esimerkki '{example}' on kahteen kertaan.", examples, i)
+                seen.add(norm)
+
+    answer = doc.get("answer")
+    if isinstance(answer, str):
+        if len(answer.strip()) < MIN_ANSWER_CHARS:
+            add("answer", f"Vastaus on liian lyhyt ({len(answer.strip())} merkkiä, vähintään {MIN_ANSWER_CHARS}).")
+        if len(answer) > MAX_ANSWER_CHARS:
+            add("answer", f"Vastaus on liian pitkä ({len(answer)} merkkiä, enintään {MAX_ANSWER_CHARS}). Jaa se lyhyiksi askeliksi tai kahdeksi poluksi.")
+        if re.search(r"<[a-zA-Z/][^>]*>", answer):
+            add("answer", "Vastauksessa on HTML-merkintöjä. Kirjoita pelkkää tekstiä.")
+    elif answer is not None:
+        add("answer", "Vastauksen pitää olla tekstiä.")
+
+    for field in ("answer", "title"):
+        text = doc.get(field)
+        if isinstance(text, str):
+            for name in unknown_names(text, scope):
+                add(field, f"Paikkamerkkiä {{{{{name}}}}} ei löydy alueprofiilista.")
+
+    signs = doc.get("urgent_signs") or []
+    if not isinstance(signs, list) or not all(isinstance(s, str) and s.strip() for s in signs):
+        add("urgent_signs", "Kiireellisyysmerkkien pitää olla luettelo tekstejä.")
+    else:
+        for i, sign in enumerate(signs):
+            for name in unknown_names(sign, scope):
+                add(None, f"Paikkamerkkiä {{{{{name}}}}} ei löydy alueprofiilista.", signs, i)
+    if kind == "kiire" and not signs:
+        add("kind", "Kiireellisen polun (kind: kiire) pitää kertoa kiireellisyysmerkit (urgent_signs).")
+
+    for field in ("links", "sources"):
+        problems.extend(_check_links(doc.get(field), field, file, scope))
+
+    known_contacts = set(contact_keys)
+    contacts = doc.get("contacts") or []
+    if not isinstance(contacts, list):
+        add("contacts", "Yhteystietojen pitää olla luettelo avaimia, esim. [client_guidance, paivystysapu].")
+    else:
+        for i, key in enumerate(contacts):
+            if key not in known_contacts:
+                add(None, f"Yhteystietoa '{key}' ei ole alueprofiilissa eikä valtakunnallisissa yhteystiedoissa.", contacts, i)
+
+    follow = doc.get("follow_ups") or {}
+    if not isinstance(follow, Mapping):
+        add("follow_ups", "follow_ups-kentän pitää olla sanakirja (related, contact_request, assessment).")
+    else:
+        related = follow.get("related") or []
+        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+            add("follow_ups", "follow_ups.related on luettelo polkujen tunnisteita.")
+        assessment = follow.get("assessment")
+        if assessment is not None and assessment not in ASSESSMENTS:
+            add("follow_ups", f"Tuntematon itsearvio '{assessment}'. Sallitut: {', '.join(ASSESSMENTS)}.")
+        if "contact_request" in follow and not isinstance(follow["contact_request"], bool):
+            add("follow_ups", "follow_ups.contact_request on true tai false.")
+
+    reviewed = doc.get("reviewed")
+    if reviewed is not None and not isinstance(reviewed, dt.date):
+        add("reviewed", "Tarkistuspäivä muodossa VVVV-KK-PP, esim. 2026-11-23.")
+    return problems
+
+
+def _check_links(links: Any, field: str, file: str, scope: Mapping[str, Any]) -> list[Problem]:
+    if links is None:
+        return []
+    if not isinstance(links, list):
+        return [Problem(file, None, f"{field}: luettelo, jossa jokaisella on name ja url.")]
+    problems = []
+    for i, link in enumerate(links):
+        line = _line(links, i)
+        if not isinstance(link, Mapping) or not link.get("name") or not link.get("url"):
+            problems.append(Problem(file, line, f"{field}: jokaisella linkillä pitää olla name ja url."))
+            continue
+        url = str(link["url"])
+        if not is_url(url):
+            problems.append(Problem(file, line, f"{field}: osoite '{url}' ei ole kelvollinen https-osoite."))
+        for name in unknown_names(url, scope):
+            problems.append(Problem(file, line, f"Paikkamerkkiä {{{{{name}}}}} ei löydy alueprofiilista."))
+    return problems
+
+
+def check_library(paths: Iterable[GuidancePath], topics: Mapping[str, Topic], complete: bool = True) -> list[Problem]:
+    """Rules across files: unique ids, no shared examples; when `complete`, also related paths
+    exist and every catalogue topic has a path (a partial library being written skips those)."""
+    paths = list(paths)
+    problems: list[Problem] = []
+    ids = Counter(p.id for p in paths)
+    for path in paths:
+        if ids[path.id] > 1:
+            others = [p.source_file for p in paths if p.id == path.id and p is not path]
+            problems.append(Problem(path.source_file, None, f"Tunniste '{path.id}' on käytössä myös tiedostossa {', '.join(others)}."))
+    known = set(ids)
+    for path in paths:
+        for rel in path.follow_ups.related:
+            if rel not in known and complete:
+                problems.append(Problem(path.source_file, None, f"follow_ups.related: polkua '{rel}' ei ole kirjastossa."))
+            elif rel == path.id:
+                problems.append(Problem(path.source_file, None, "follow_ups.related: polku ei voi viitata itseensä."))
+    owners: dict[str, str] = {}
+    for path in paths:
+        for example in path.examples:
+            norm = " ".join(example.lower().split())
+            if norm in owners and owners[norm] != path.id:
+                problems.append(Problem(path.source_file, None, f"Esimerkki '{example}' on myös polussa '{owners[norm]}'. Sama kysymys voi johtaa vain yhteen polkuun."))
+            owners.setdefault(norm, path.id)
+    covered = {p.topic for p in paths}
+    for topic_id in topics if complete else ():
+        if topic_id not in covered:
+            problems.append(Problem("catalogue.yml", None, f"Aiheella '{topic_id}' ei ole yhtään ohjauspolkua."))
+    return problems
