@@ -25,7 +25,8 @@ STOP_LEMMAS = frozenset(
     "kanssa kuin eli ok no niin vai mitään mikään kaikki voisi saada".split()
 )
 FUZZY_CUTOFF = 82
-WEIGHTS = {"word_example": 0.40, "word_path": 0.20, "char_example": 0.25, "vector_example": 0.15}
+WEIGHTS = {"word_example": 0.0, "word_path": 0.1, "char_example": 0.1, "vector_example": 0.1,
+           "word_answer": 0.1, "char_path": 0.3, "char_answer": 0.3}
 VECTOR_FLOOR = 0.35  # cosine of two unrelated sentences is rarely below this; rescaled to 0
 
 
@@ -64,8 +65,10 @@ def content_terms(words: list[WordAnalysis]) -> list[str]:
 class GuidanceIndex:
     """A built, immutable search index over one version of the library."""
 
-    def __init__(self, library: GuidanceLibrary, analyzer: FinnishAnalyzer, vectors: WordVectors | None) -> None:
+    def __init__(self, library: GuidanceLibrary, analyzer: FinnishAnalyzer, vectors: WordVectors | None,
+                 weights: dict[str, float] | None = None) -> None:
         self.library = library
+        self.weights = dict(weights or WEIGHTS)
         self._analyzer = analyzer
         self._vectors = vectors
         self._path_ids = [p.id for p in library.paths]
@@ -73,7 +76,8 @@ class GuidanceIndex:
         rows: list[QueryTerms] = []
         owners: list[int] = []
         for index, path in enumerate(library.paths):
-            for text in (path.title, *path.examples, *path.keywords):
+            need = library.topics[path.topic].need if path.topic in library.topics else ""
+            for text in (path.title, need, *path.examples, *path.keywords):
                 rows.append(self.query_terms(text, fuzzy=False))
                 owners.append(index)
         self._owners = np.asarray(owners)
@@ -84,8 +88,15 @@ class GuidanceIndex:
         for owner, row in zip(owners, rows):
             path_terms[owner].extend(row.terms)
         self._word_paths = self._word.transform(path_terms)
+        answers = [self.query_terms(p.answer, fuzzy=False) for p in library.paths]
+        self._word_answers = self._word.transform([list(a.terms) for a in answers])
         self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, norm="l2")
         self._char_rows = self._char.fit_transform([r.lemma_text for r in rows])
+        path_text: list[list[str]] = [[] for _ in library.paths]
+        for owner, row in zip(owners, rows):
+            path_text[owner].append(row.lemma_text)
+        self._char_paths = self._char.transform([" ".join(t) for t in path_text])
+        self._char_answers = self._char.transform([a.lemma_text for a in answers])
         self._vocabulary = sorted(self._word.vocabulary_)
         self._vocabulary_set = frozenset(self._vocabulary)
         if vectors is not None:
@@ -117,23 +128,32 @@ class GuidanceIndex:
     def _per_path_max(self, row_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(row_scores, self._starts)
 
-    def score_all(self, text: str) -> np.ndarray:
-        """Score of every path for a text, in library order (0..1)."""
+    def component_scores(self, text: str) -> dict[str, np.ndarray]:
+        """Each signal's score for every path (library order), before weighting."""
         query = self.query_terms(text)
+        zeros = np.zeros(self.size)
         if not query.terms and not query.lemma_text:
-            return np.zeros(self.size)
+            return {name: zeros for name in WEIGHTS}
         word_q = self._word.transform([list(query.terms)])
         char_q = self._char.transform([query.lemma_text])
-        word_example = self._per_path_max((self._word_rows @ word_q.T).toarray().ravel())
-        word_path = (self._word_paths @ word_q.T).toarray().ravel()
-        char_example = self._per_path_max((self._char_rows @ char_q.T).toarray().ravel())
-        total = (WEIGHTS["word_example"] * word_example + WEIGHTS["word_path"] * word_path
-                 + WEIGHTS["char_example"] * char_example)
+        scores = {
+            "word_example": self._per_path_max((self._word_rows @ word_q.T).toarray().ravel()),
+            "word_path": (self._word_paths @ word_q.T).toarray().ravel(),
+            "word_answer": (self._word_answers @ word_q.T).toarray().ravel(),
+            "char_example": self._per_path_max((self._char_rows @ char_q.T).toarray().ravel()),
+            "char_path": (self._char_paths @ char_q.T).toarray().ravel(),
+            "char_answer": (self._char_answers @ char_q.T).toarray().ravel(),
+            "vector_example": zeros,
+        }
         if self._vector_rows is not None and self._vectors is not None and query.vector_words:
-            vec_q = self._vectors.mean(query.vector_words)
-            cos = self._per_path_max(self._vector_rows @ vec_q)
-            total += WEIGHTS["vector_example"] * np.clip((cos - VECTOR_FLOOR) / (1 - VECTOR_FLOOR), 0, 1)
-        return total
+            cos = self._per_path_max(self._vector_rows @ self._vectors.mean(query.vector_words))
+            scores["vector_example"] = np.clip((cos - VECTOR_FLOOR) / (1 - VECTOR_FLOOR), 0, 1)
+        return scores
+
+    def score_all(self, text: str) -> np.ndarray:
+        """Weighted score of every path for a text, in library order (0..1)."""
+        scores = self.component_scores(text)
+        return sum(self.weights.get(name, 0.0) * value for name, value in scores.items())
 
     def rank(self, text: str, limit: int = 10) -> list[RankedPath]:
         """Best paths first (stable for equal scores: library order)."""
