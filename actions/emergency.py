@@ -8,9 +8,7 @@ from rasa_sdk.events import ActiveLoop, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import Runtime, default_runtime
-from bot.constants import ACTION_EMERGENCY, EMERGENCY
-
-GENERIC_CATEGORY = "unconscious"
+from bot.constants import ACTION_EMERGENCY, EMERGENCY, GENERAL_CATEGORY
 
 
 class ActionEmergency(Action):
@@ -25,8 +23,8 @@ class ActionEmergency(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
         rules = (self._runtime or default_runtime()).emergency
-        category_name = (tracker.latest_message.get(EMERGENCY) or {}).get("category", GENERIC_CATEGORY)
-        category = rules.get(category_name) or rules.get(GENERIC_CATEGORY)
+        category_name = (tracker.latest_message.get(EMERGENCY) or {}).get("category", GENERAL_CATEGORY)
+        category = rules.get(category_name) or rules.get(GENERAL_CATEGORY)
         text = category.answer if category else "Hätätilanteessa soita heti 112."
         dispatcher.utter_message(text=text, json_message={"emergency": True, "category": category_name})
         return [ActiveLoop(None)] if tracker.active_loop.get("name") else []

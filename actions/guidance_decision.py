@@ -21,11 +21,12 @@ class Outcome(str, Enum):
 class Thresholds:
     """Score limits, calibrated with `bench/` (see README)."""
 
-    answer: float = 0.40        # top score at or above this may be answered directly ...
-    margin: float = 0.06        # ... if it leads the runner-up by at least this much
-    clarify: float = 0.22       # below this nothing fits
-    clarify_window: float = 0.08  # runners-up this close to the top are offered too
-    out_of_scope: float = 0.6   # DIET confidence for out_of_scope that wins over the ranking
+    answer: float = 0.25        # top score at or above this may be answered directly ...
+    margin: float = 0.05        # ... if it leads the runner-up by at least this much
+    clarify: float = 0.17       # below this nothing fits
+    clarify_window: float = 0.05  # runners-up this close to the top are offered too
+    out_of_scope: float = 0.6   # DIET confidence for out_of_scope ...
+    health_match: float = 0.30  # ... unless a guidance path matches at least this well
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,12 @@ class Decision:
 def decide(ranking: Sequence[Mapping[str, Any]], intent: str | None, intent_confidence: float,
            thresholds: Thresholds = Thresholds(), max_choices: int = 3) -> Decision:
     """Answer, ask back with 2-3 paths, or no match; never a health path for off-topic talk."""
-    if intent == OUT_OF_SCOPE_INTENT and intent_confidence >= thresholds.out_of_scope:
+    top = float(ranking[0]["score"]) if ranking else 0.0
+    if (intent == OUT_OF_SCOPE_INTENT and intent_confidence >= thresholds.out_of_scope
+            and top < thresholds.health_match):
         return Decision(Outcome.OUT_OF_SCOPE)
-    if not ranking or float(ranking[0]["score"]) < thresholds.clarify:
+    if top < thresholds.clarify:
         return Decision(Outcome.NO_MATCH)
-    top = float(ranking[0]["score"])
     runner_up = float(ranking[1]["score"]) if len(ranking) > 1 else 0.0
     if top >= thresholds.answer and top - runner_up >= thresholds.margin:
         return Decision(Outcome.ANSWER, (str(ranking[0]["id"]),))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 
-import numpy as np
 
 from bench.folds import fold_components
 from bot.nlu.finnish import FinnishAnalyzer

@@ -16,3 +16,4 @@ EMERGENCY = "emergency"
 # intents
 EMERGENCY_INTENT = "emergency"
 ACTION_EMERGENCY = "action_emergency"
+GENERAL_CATEGORY = "general"  # emergency found by the model, no rule named its kind

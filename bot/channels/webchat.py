@@ -27,11 +27,11 @@ class _SocketBlueprint(Blueprint):
 
     def __init__(self, sio: AsyncServer, socketio_path: Text, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._sio = sio
-        self._socketio_path = socketio_path
+        self.ctx.sio = sio
+        self.ctx.socketio_path = socketio_path
 
     def register(self, app: Any, options: Any) -> None:
-        self._sio.attach(app, self._socketio_path)
+        self.ctx.sio.attach(app, self.ctx.socketio_path)
         super().register(app, options)
 
 

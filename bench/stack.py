@@ -1,0 +1,114 @@
+"""Start and stop the assistant's servers (actions + Rasa) on free local ports.
+
+Used by the end-to-end tests and the benchmarks; the same commands as scripts/run.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def post_json(url: str, payload: dict, timeout: float = 60.0) -> object:
+    """POST JSON, return the decoded answer."""
+    request = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.load(response)
+
+
+def wait_until_up(url: str, timeout: float, processes: list[subprocess.Popen]) -> None:
+    """Poll `url` until it answers 200; fail early if a process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited early with code {process.returncode}: {process.args}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up in {timeout:.0f} s")
+
+
+@dataclass
+class Stack:
+    """A running actions server + Rasa server."""
+
+    model: Path
+    project_dir: Path = PROJECT_DIR
+    rasa_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    workdir: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    with_actions: bool = True
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def start(self, timeout: float = 300.0) -> "Stack":
+        """Start both servers and wait until Rasa has loaded the model."""
+        workdir = self.workdir or self.project_dir / "var"
+        workdir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+               "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+               "TRACKER_DB": str(workdir / f"tracker-{self.rasa_port}.db"),
+               "ASSISTANT_DATABASE_URL": f"sqlite:///{workdir / f'assistant-{self.rasa_port}.db'}",
+               **self.extra_env}
+        log = open(workdir / f"stack-{self.rasa_port}.log", "w")  # noqa: SIM115 - closed with the processes
+        if self.with_actions:
+            self.processes.append(subprocess.Popen(
+                [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
+                cwd=self.project_dir, env=env, stdout=log, stderr=subprocess.STDOUT))
+        endpoints = self.project_dir / "endpoint.yml"
+        command = [str(VENV_BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
+                   "--port", str(self.rasa_port), "--model", str(self.model)]
+        if endpoints.exists():
+            command += ["--endpoints", str(endpoints)]
+        credentials = self.project_dir / "bot" / "credentials.yml"
+        if credentials.exists():
+            command += ["--credentials", str(credentials)]
+        self.processes.append(subprocess.Popen(command, cwd=self.project_dir, env=env, stdout=log,
+                                               stderr=subprocess.STDOUT))
+        wait_until_up(f"{self.url}/status", timeout, self.processes)
+        if self.with_actions:
+            wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", 60, self.processes)
+        return self
+
+    def say(self, sender: str, message: str) -> list[dict]:
+        """One resident message through the REST channel."""
+        return post_json(f"{self.url}/webhooks/rest/webhook", {"sender": sender, "message": message})  # type: ignore[return-value]
+
+    def parse(self, text: str) -> dict:
+        """/model/parse."""
+        return post_json(f"{self.url}/model/parse", {"text": text})  # type: ignore[return-value]
+
+    def stop(self) -> None:
+        """Stop everything this stack started."""
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()

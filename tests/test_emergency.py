@@ -1,0 +1,57 @@
+"""Emergency detection: the signs are found in everyday Finnish; routine questions pass."""
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.emergency import detect_emergency
+from guidance_library.emergency import load_emergency_rules
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_emergency_rules()
+
+
+@pytest.mark.parametrize("message, category", [
+    ("haluun kuolla", "suicide"),
+    ("en jaksa elaa enaa", "suicide"),
+    ("aion tappaa itteni", "suicide"),
+    ("lapsi nielaisi pesuainetta", "poisoning"),
+    ("otin liikaa unilääkkeitä", "poisoning"),
+    ("mulla on kova rintakipu", "chest_pain"),
+    ("puristaa rintaa ja hikoiluttaa", "chest_pain"),
+    ("isän suupieli roikkuu ja puhe puuroutuu", "stroke"),
+    ("isä ei herää", "unconscious"),
+    ("mieheni löi minua", "violence"),
+    ("haava vuotaa paljon verta eikä lakkaa", "bleeding"),
+    ("en saa henkeä", "breathing"),
+    ("kurkku turpoaa ampiaisen piston jälkeen", "anaphylaxis"),
+])
+def test_emergency_signs_are_detected(analyzer, rules, message, category):
+    found = detect_emergency(message, analyzer, rules)
+    assert found is not None and found.name == category
+
+
+@pytest.mark.parametrize("message", [
+    "miten varaan ajan lääkärille",
+    "isäni kuoli viime vuonna ja suren yhä",
+    "haluan lopettaa tupakoinnin",
+    "verenpainelääkkeen reseptin uusiminen",
+])
+def test_routine_questions_are_not_emergencies(analyzer, rules, message):
+    assert detect_emergency(message, analyzer, rules) is None
+
+
+def test_development_set_emergencies_are_caught(analyzer, rules, devset):
+    caught = [m for m in devset["emergency"] if detect_emergency(m, analyzer, rules)]
+    assert len(caught) / len(devset["emergency"]) >= 0.85
+
+
+def test_development_set_routine_messages_mostly_pass(analyzer, rules, devset):
+    flagged = [m for m in devset["not_emergency"] if detect_emergency(m, analyzer, rules)]
+    assert len(flagged) / len(devset["not_emergency"]) <= 0.2, flagged
+
+
+def test_every_category_answers_with_112_or_the_crisis_line(rules):
+    for category in rules.categories:
+        assert "112" in category.answer or "09 2525 0111" in category.answer, category.name

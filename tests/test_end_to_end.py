@@ -1,0 +1,92 @@
+"""End to end through the REST channel: trained model, Rasa server and actions server."""
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+
+import pytest
+
+from bench.stack import Stack
+from tests.conftest import PROJECT_DIR
+
+MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
+pytestmark = [pytest.mark.model,
+              pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run scripts/train (scripts/test does)")]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("stack")
+    library_dir = workdir / "paths"
+    shutil.copytree(PROJECT_DIR / "guidance_library" / "paths", library_dir)
+    running = Stack(MODEL, workdir=workdir, extra_env={"GUIDANCE_LIBRARY_DIR": str(library_dir)}).start()
+    running.library_dir = library_dir  # type: ignore[attr-defined]
+    yield running
+    running.stop()
+
+
+def sender() -> str:
+    return uuid.uuid4().hex
+
+
+def customs(replies):
+    return [r["custom"] for r in replies if r.get("custom")]
+
+
+def test_a_guidance_question_is_answered_with_the_path_and_its_topic(stack):
+    replies = stack.say(sender(), "miten saan ajan hammaslaakarille")
+    presented = [c for c in customs(replies) if "path_id" in c]
+    assert presented and presented[0]["path_id"] == "hammashoito-ajanvaraus"
+    assert presented[0]["topic"] == "hammashoito-ajanvaraus"
+    assert any(r.get("text") == "Oliko tästä apua?" for r in replies)
+
+
+def test_parse_returns_the_guidance_ranking(stack):
+    result = stack.parse("omaishoidon tuen hakeminen")
+    ranking = result["guidance_ranking"]
+    assert 1 <= len(ranking) <= 10
+    assert set(ranking[0]) == {"id", "topic", "score"}
+    assert ranking[0]["id"] == "omaishoidon-tuki"
+    assert [r["score"] for r in ranking] == sorted((r["score"] for r in ranking), reverse=True)
+
+
+def test_an_emergency_is_answered_at_once_even_mid_conversation(stack):
+    resident = sender()
+    stack.say(resident, "mistä saan apua unettomuuteen")
+    replies = stack.say(resident, "mulla on kova rintakipu ja puristaa")
+    assert customs(replies)[0] == {"emergency": True, "category": "chest_pain"}
+    assert "112" in replies[0]["text"]
+    assert not [c for c in customs(replies) if "path_id" in c]
+
+
+def test_the_greeting_tells_about_privacy(stack):
+    replies = stack.say(sender(), "/greet")
+    assert any("henkilötunnustasi" in r.get("text", "") for r in replies)
+
+
+def test_off_topic_questions_get_no_health_path(stack):
+    for question in ("millainen sää on huomenna", "miten teen veroilmoituksen"):
+        replies = stack.say(sender(), question)
+        assert not [c for c in customs(replies) if "path_id" in c], question
+
+
+def test_feedback_button_is_thanked(stack):
+    resident = sender()
+    stack.say(resident, "miten saan ajan hammaslaakarille")
+    replies = stack.say(resident, '/feedback{"helpful": "yes", "path_id": "hammashoito-ajanvaraus"}')
+    assert "Kiitos palautteesta" in replies[0]["text"]
+
+
+def test_a_library_edit_reaches_the_running_server_without_retraining(stack):
+    path_file = stack.library_dir / "omahoito" / "flunssa.yml"
+    text = path_file.read_text(encoding="utf-8")
+    path_file.write_text(text.replace("title: ", "title: Muokattu ", 1), encoding="utf-8")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        replies = stack.say(sender(), '/choose_path{"path_id": "flunssa"}')
+        if replies and replies[0].get("text", "").startswith("Muokattu "):
+            break
+        stack.parse("flunssa")  # each parse lets the ranker notice the change too
+        time.sleep(1)
+    assert replies[0]["text"].startswith("Muokattu ")

@@ -1,0 +1,61 @@
+"""Voikko-based analysis: inflection, compounds, missing ä/ö, spoken forms."""
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.finnish import compound_parts, differs_only_by_diacritics
+
+
+@pytest.mark.parametrize("word, lemma", [
+    ("terveysasemalle", "terveysasema"),
+    ("lääkäriin", "lääkäri"),
+    ("hammassärkyä", "hammassärky"),
+    ("omaishoitajan", "omaishoitaja"),
+    ("lapsille", "lapsi"),
+])
+def test_inflected_words_get_their_base_form(analyzer, word, lemma):
+    assert analyzer.analyze(word).lemma == lemma
+
+
+def test_compound_parts_are_base_forms(analyzer):
+    assert analyzer.analyze("lastenneuvolaan").parts == ("lapsi", "neuvola")
+    assert set(analyzer.analyze("mielenterveyspalveluihin").parts) >= {"mieli", "terveys", "palvelu"}
+    assert analyzer.analyze("lääkäri").parts == ()
+
+
+def test_compound_parts_from_wordbases():
+    assert compound_parts("+veren(veri)+paine(paine)+lääke(lääke)") == ("veri", "paine", "lääke")
+    assert compound_parts("+saira(sairas)+us(+us)+loma(loma)") == ("sairaus", "loma")
+    assert compound_parts("+lääkäri(lääkäri)") == ()
+
+
+@pytest.mark.parametrize("typed, restored", [
+    ("hammaslaakari", "hammaslääkäri"),
+    ("paivystys", "päivystys"),
+    ("yksinaisyys", "yksinäisyys"),
+])
+def test_missing_umlauts_are_restored_when_voikko_agrees(analyzer, typed, restored):
+    word = analyzer.analyze(typed)
+    assert word.normalized == restored
+    assert word.known
+
+
+def test_restoration_only_changes_a_o_to_umlauts():
+    assert differs_only_by_diacritics("paivystys", "päivystys")
+    assert not differs_only_by_diacritics("laakari", "laakeri")
+    assert not differs_only_by_diacritics("kuume", "kuume")
+
+
+def test_a_known_word_is_not_changed_to_an_umlaut_word(analyzer):
+    # "tuli" is a real word; it must not become anything else
+    assert analyzer.analyze("tuli").normalized == "tuli"
+
+
+def test_unknown_word_that_no_suggestion_fixes_is_kept(analyzer):
+    word = analyzer.analyze("xqzvbn")
+    assert not word.known and word.lemma == "xqzvbn"
+
+
+@pytest.mark.parametrize("spoken, lemma", [("mulla", "minä"), ("tarttis", "tarvita"), ("itteni", "itse")])
+def test_spoken_forms_are_understood(analyzer, spoken, lemma):
+    assert analyzer.analyze(spoken).lemma == lemma
