@@ -12,6 +12,7 @@ ENV_PUBLIC_SOCKET_URL = "ASSISTANT_PUBLIC_SOCKET_URL"
 # parse data keys (the fixed contract of /model/parse)
 GUIDANCE_RANKING = "guidance_ranking"
 EMERGENCY = "emergency"
+EMERGENCY_SCORE = "emergency_model_confidence"  # DIET's own confidence for the emergency intent
 
 # intents
 EMERGENCY_INTENT = "emergency"

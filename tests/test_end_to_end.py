@@ -90,3 +90,33 @@ def test_a_library_edit_reaches_the_running_server_without_retraining(stack):
         stack.parse("flunssa")  # each parse lets the ranker notice the change too
         time.sleep(1)
     assert replies[0]["text"].startswith("Muokattu ")
+
+
+def test_the_web_chat_socket_answers_with_text_buttons_and_path_in_one_event(stack):
+    import asyncio
+
+    import socketio
+
+    async def converse() -> tuple[str, list[dict]]:
+        client = socketio.AsyncClient()
+        received: list[dict] = []
+        confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+        client.on("session_confirm", lambda session_id: confirmed.set_result(session_id))
+        client.on("bot_uttered", lambda data: received.append(data))
+        await client.connect(stack.url, socketio_path="/socket.io", transports=["websocket"])
+        await client.emit("session_request", {"session_id": None})
+        session_id = await asyncio.wait_for(confirmed, 10)
+        await client.emit("user_uttered", {"message": "miten saan ajan hammaslaakarille", "session_id": session_id})
+        for _ in range(100):
+            if len(received) >= 3:
+                break
+            await asyncio.sleep(0.1)
+        await client.disconnect()
+        return session_id, received
+
+    session_id, received = asyncio.run(converse())
+    assert len(session_id) == 32
+    answer = received[0]
+    assert answer["custom"]["path_id"] == "hammashoito-ajanvaraus"
+    assert "\n\n" in answer["text"]  # the whole answer in one event, not split into pieces
+    assert received[1]["text"] == "Oliko tästä apua?" and len(received[1]["buttons"]) == 2

@@ -11,7 +11,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.constants import EMERGENCY, EMERGENCY_INTENT, GENERAL_CATEGORY
+from bot.constants import EMERGENCY, EMERGENCY_INTENT, EMERGENCY_SCORE, GENERAL_CATEGORY
 from bot.nlu.emergency import detect_emergency
 from bot.nlu.finnish import FinnishAnalyzer
 from guidance_library.emergency import EmergencyRules, load_emergency_rules
@@ -52,9 +52,11 @@ class EmergencyDetector(GraphComponent):
         """Sets intent `emergency` (confidence 1) and `emergency.category` on a match."""
         for message in messages:
             category = detect_emergency(message.get(TEXT) or "", self._analyzer, self._rules)
+            learned = round(self._learned_confidence(message), 4)
+            message.set(EMERGENCY_SCORE, learned, add_to_output=True)
             if category is not None:
                 found = {"category": category.name, "detected_by": "rules"}
-            elif self._learned_confidence(message) >= self._learned_threshold:
+            elif learned >= self._learned_threshold:
                 found = {"category": GENERAL_CATEGORY, "detected_by": "model"}
             else:
                 if (message.get(INTENT) or {}).get("name") == EMERGENCY_INTENT:

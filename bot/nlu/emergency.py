@@ -5,17 +5,19 @@ from bot.nlu.finnish import FinnishAnalyzer
 from guidance_library.emergency import EmergencyCategory, EmergencyRules
 
 
-def message_forms(text: str, analyzer: FinnishAnalyzer) -> tuple[str, str, str]:
-    """The three forms that emergency patterns are matched against.
+def message_forms(text: str, analyzer: FinnishAnalyzer) -> tuple[str, ...]:
+    """The forms that emergency patterns are matched against.
 
-    Base forms ("isä ei herätä"), base forms with compounds split ("rinta kipu") and the
+    Base forms ("isä ei herätä"), the same with each word's other reading where Voikko offers
+    two ("rinnassa": Rinna / rinta), base forms with compounds split ("rinta kipu"), and the
     typed text in lower case with spoken forms expanded.
     """
     words = analyzer.analyze_text(text)
     lemmas = " ".join(w.lemma for w in words)
+    other_reading = " ".join(w.lemmas[-1] for w in words)
     split = " ".join(" ".join(w.parts) if w.parts else w.lemma for w in words)
     typed = " ".join(w.normalized for w in words)
-    return lemmas, split, typed
+    return lemmas, other_reading, split, typed
 
 
 def detect_emergency(text: str, analyzer: FinnishAnalyzer, rules: EmergencyRules) -> EmergencyCategory | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.nlu.finnish import FinnishAnalyzer, WordAnalysis
@@ -83,20 +84,21 @@ class GuidanceIndex:
         self._owners = np.asarray(owners)
         self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
         self._word = TfidfVectorizer(analyzer=lambda terms: terms, sublinear_tf=True, norm="l2")
-        self._word_rows = self._word.fit_transform([list(r.terms) for r in rows])
+        word_rows = self._word.fit_transform([list(r.terms) for r in rows])
         path_terms: list[list[str]] = [[] for _ in library.paths]
-        for owner, row in zip(owners, rows):
-            path_terms[owner].extend(row.terms)
-        self._word_paths = self._word.transform(path_terms)
-        answers = [self.query_terms(p.answer, fuzzy=False) for p in library.paths]
-        self._word_answers = self._word.transform([list(a.terms) for a in answers])
-        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, norm="l2")
-        self._char_rows = self._char.fit_transform([r.lemma_text for r in rows])
         path_text: list[list[str]] = [[] for _ in library.paths]
         for owner, row in zip(owners, rows):
+            path_terms[owner].extend(row.terms)
             path_text[owner].append(row.lemma_text)
-        self._char_paths = self._char.transform([" ".join(t) for t in path_text])
-        self._char_answers = self._char.transform([a.lemma_text for a in answers])
+        answers = [self.query_terms(p.answer, fuzzy=False) for p in library.paths]
+        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, norm="l2")
+        char_rows = self._char.fit_transform([r.lemma_text for r in rows])
+        # One stacked matrix per vocabulary: a query costs one sparse-matrix x vector product each.
+        self._n_rows = len(rows)
+        self._word_matrix = sparse.vstack([word_rows, self._word.transform(path_terms),
+                                           self._word.transform([list(a.terms) for a in answers])]).tocsr()
+        self._char_matrix = sparse.vstack([char_rows, self._char.transform([" ".join(t) for t in path_text]),
+                                           self._char.transform([a.lemma_text for a in answers])]).tocsr()
         self._vocabulary = sorted(self._word.vocabulary_)
         self._vocabulary_set = frozenset(self._vocabulary)
         if vectors is not None:
@@ -134,15 +136,16 @@ class GuidanceIndex:
         zeros = np.zeros(self.size)
         if not query.terms and not query.lemma_text:
             return {name: zeros for name in WEIGHTS}
-        word_q = self._word.transform([list(query.terms)])
-        char_q = self._char.transform([query.lemma_text])
+        rows, paths = self._n_rows, self.size
+        word = self._word_matrix @ self._word.transform([list(query.terms)]).toarray().ravel()
+        char = self._char_matrix @ self._char.transform([query.lemma_text]).toarray().ravel()
         scores = {
-            "word_example": self._per_path_max((self._word_rows @ word_q.T).toarray().ravel()),
-            "word_path": (self._word_paths @ word_q.T).toarray().ravel(),
-            "word_answer": (self._word_answers @ word_q.T).toarray().ravel(),
-            "char_example": self._per_path_max((self._char_rows @ char_q.T).toarray().ravel()),
-            "char_path": (self._char_paths @ char_q.T).toarray().ravel(),
-            "char_answer": (self._char_answers @ char_q.T).toarray().ravel(),
+            "word_example": self._per_path_max(word[:rows]),
+            "word_path": word[rows:rows + paths],
+            "word_answer": word[rows + paths:],
+            "char_example": self._per_path_max(char[:rows]),
+            "char_path": char[rows:rows + paths],
+            "char_answer": char[rows + paths:],
             "vector_example": zeros,
         }
         if self._vector_rows is not None and self._vectors is not None and query.vector_words:

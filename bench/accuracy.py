@@ -1,0 +1,173 @@
+"""Benchmark: this pipeline vs stock Rasa on the same library and the same unseen questions.
+
+    .venv/bin/python -m bench.accuracy [--quick]
+
+(a) this project's pipeline (Voikko tokenizer, spaCy vectors, DIET for dialogue intents,
+    GuidanceRanker for paths); (b) stock Rasa: WhitespaceTokenizer + CountVectorsFeaturizer
+    (words and char n-grams) + DIETClassifier with ONE INTENT PER PATH, trained on the same
+    path examples. Both are trained cold here and asked the development set (bench/devset.yml),
+    whose questions were written separately from the path examples. Prints top-1/top-3 topic
+    accuracy, training time and parse latency, plus how the dialogue would act on each answer
+    and the emergency detection rates on the development, held-out and blind sets.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from actions.guidance_decision import Outcome, decide
+from guidance_library.loader import load_library
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+BENCH_DIR = PROJECT_DIR / "bench"
+RASA = str(Path(sys.executable).parent / "rasa")
+
+
+def train(args: list[str], cache_dir: Path) -> float:
+    """Run `rasa train ...` with a cold cache; return wall seconds."""
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "RASA_CACHE_DIRECTORY": str(cache_dir)}
+    start = time.perf_counter()
+    subprocess.run([RASA, "train", *args, "--quiet"], cwd=PROJECT_DIR, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def stock_project(workdir: Path, epochs: int) -> tuple[Path, Path]:
+    """Write stock Rasa's config and NLU data (one intent per guidance path)."""
+    library = load_library()
+    config = {"recipe": "default.v1", "language": "fi", "assistant_id": "stock",
+              "pipeline": [{"name": "WhitespaceTokenizer"}, {"name": "CountVectorsFeaturizer"},
+                           {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
+                           {"name": "DIETClassifier", "epochs": epochs, "random_seed": 7}],
+              "policies": []}
+    nlu = {"version": "3.1", "nlu": [
+        {"intent": p.id, "examples": "".join(f"- {e}\n" for e in (p.title, *p.examples))} for p in library.paths]}
+    (workdir / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    (workdir / "nlu.yml").write_text(yaml.safe_dump(nlu, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return workdir / "config.yml", workdir / "nlu.yml"
+
+
+def parse_all(model: Path, texts: list[str]) -> tuple[list[dict], list[float]]:
+    """Parse every text in-process with the model's full NLU graph; return results and seconds."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def run() -> tuple[list[dict], list[float]]:
+        await agent.parse_message("lämmittely")  # first call warms caches
+        results, times = [], []
+        for text in texts:
+            start = time.perf_counter()
+            results.append(await agent.parse_message(text))
+            times.append(time.perf_counter() - start)
+        return results, times
+
+    return asyncio.run(run())
+
+
+def topic_accuracy(rankings: list[list[str]], truth: list[str]) -> tuple[float, float]:
+    """Top-1 and top-3 share of questions whose catalogue topic is ranked there."""
+    top1 = sum(r[:1] == [t] for r, t in zip(rankings, truth)) / len(truth)
+    top3 = sum(t in r[:3] for r, t in zip(rankings, truth)) / len(truth)
+    return top1, top3
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    """Train both, ask both, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stock-epochs", type=int, default=100)
+    args = parser.parse_args()
+    devset = yaml.safe_load((BENCH_DIR / "devset.yml").read_text(encoding="utf-8"))
+    library = load_library()
+    topic_of = {p.id: p.topic for p in library.paths}
+    questions = [q["text"] for q in devset["guidance"]]
+    truth = [q["topic"] for q in devset["guidance"]]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_dir = Path(tmp)
+        ours_model = tmp_dir / "ours.tar.gz"
+        ours_train = train(["--config", "bot/config.yml", "--domain", "bot/domain.yml", "--data", "data",
+                            "--out", str(tmp_dir), "--fixed-model-name", "ours"], tmp_dir / "cache-ours")
+        config, nlu = stock_project(tmp_dir, args.stock_epochs)
+        stock_train = train(["nlu", "--config", str(config), "--nlu", str(nlu), "--out", str(tmp_dir),
+                             "--fixed-model-name", "stock"], tmp_dir / "cache-stock")
+        extra = (devset["out_of_scope"] + devset["emergency"] + devset["not_emergency"])
+        ours, ours_times = parse_all(ours_model, questions + extra)
+        stock, stock_times = parse_all(tmp_dir / "stock.tar.gz", questions)
+
+    ours_rank = [[r["topic"] for r in p["guidance_ranking"]] for p in ours[:len(questions)]]
+    stock_rank = [[topic_of[i["name"]] for i in p["intent_ranking"] if i["name"] in topic_of]
+                  for p in stock]
+    rows = [("(a) this pipeline", *topic_accuracy(ours_rank, truth), ours_train, ours_times),
+            ("(b) stock Rasa, intent per path", *topic_accuracy(stock_rank, truth), stock_train, stock_times)]
+    print(f"Library: {len(library.paths)} paths, {len(library.topics)} topics; "
+          f"development set: {len(questions)} unseen questions")
+    print(f"{'':34} {'top-1':>7} {'top-3':>7} {'train s':>8} {'parse p50 ms':>13} {'parse p95 ms':>13}")
+    for name, top1, top3, seconds, times in rows:
+        print(f"{name:34} {top1:7.1%} {top3:7.1%} {seconds:8.1f} {1000 * statistics.median(times):13.1f} "
+              f"{1000 * percentile(times, 0.95):13.1f}")
+
+    outcomes: Counter[str] = Counter()
+    for parse, topic in zip(ours[:len(questions)], truth):
+        intent = parse["intent"]["name"]
+        if intent == "emergency":
+            outcomes["emergency override"] += 1
+            continue
+        decision = decide(parse["guidance_ranking"], intent, parse["intent"]["confidence"])
+        if decision.outcome is Outcome.ANSWER:
+            outcomes["answered right" if topic_of[decision.path_ids[0]] == topic else "answered WRONG"] += 1
+        elif decision.outcome is Outcome.CLARIFY:
+            outcomes["asked back, right one offered" if topic in [topic_of[i] for i in decision.path_ids]
+                     else "asked back, right one missing"] += 1
+        else:
+            outcomes[decision.outcome.value] += 1
+    print("\nWhat the dialogue does with the development questions:")
+    for name, count in outcomes.most_common():
+        print(f"  {name:32} {count:4d}  {count / len(questions):6.1%}")
+
+    offset = len(questions)
+    oos = ours[offset:offset + len(devset["out_of_scope"])]
+    oos_outcomes = Counter(decide(p["guidance_ranking"], p["intent"]["name"], p["intent"]["confidence"]).outcome.value
+                           if p["intent"]["name"] != "emergency" else "emergency" for p in oos)
+    print(f"\nOut-of-scope questions ({len(oos)}): " + ", ".join(f"{k} {v}" for k, v in oos_outcomes.most_common()))
+    emergency_report(ours[offset + len(oos):], devset)
+
+
+def emergency_report(parsed_tail: list[dict], devset: dict) -> None:
+    """Share of emergencies caught and of routine messages wrongly flagged, per set."""
+    n_em = len(devset["emergency"])
+    flagged = [p["intent"]["name"] == "emergency" for p in parsed_tail]
+    print("\nEmergency override (full NLU):")
+    print(f"  development set: caught {sum(flagged[:n_em])}/{n_em}, "
+          f"routine flagged {sum(flagged[n_em:])}/{len(devset['not_emergency'])}")
+    from bot.nlu.emergency import detect_emergency
+    from bot.nlu.finnish import FinnishAnalyzer
+    from guidance_library.emergency import load_emergency_rules
+
+    analyzer, rules = FinnishAnalyzer(), load_emergency_rules()
+    for name in ("holdout.yml", "blind_emergency.yml"):
+        data = yaml.safe_load((BENCH_DIR / name).read_text(encoding="utf-8"))
+        caught = sum(detect_emergency(m, analyzer, rules) is not None for m in data["emergency"])
+        false = sum(detect_emergency(m, analyzer, rules) is not None for m in data["not_emergency"])
+        print(f"  {name} (rules only): caught {caught}/{len(data['emergency'])}, "
+              f"routine flagged {false}/{len(data['not_emergency'])}")
+
+
+if __name__ == "__main__":
+    main()
