@@ -12,9 +12,8 @@ ENV_PUBLIC_SOCKET_URL = "ASSISTANT_PUBLIC_SOCKET_URL"
 # parse data keys (the fixed contract of /model/parse)
 GUIDANCE_RANKING = "guidance_ranking"
 EMERGENCY = "emergency"
-EMERGENCY_SCORE = "emergency_model_confidence"  # DIET's own confidence for the emergency intent
 
 # intents
 EMERGENCY_INTENT = "emergency"
 ACTION_EMERGENCY = "action_emergency"
-GENERAL_CATEGORY = "general"  # emergency found by the model, no rule named its kind
+GENERAL_CATEGORY = "general"  # the answer used when no category is named

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from bot.nlu.emergency import detect_emergency
 from guidance_library.emergency import load_emergency_rules
+from guidance_library.loader import PACKAGE_DIR
+from tests.conftest import PROJECT_DIR
+
+EXAMPLES = PACKAGE_DIR / "emergency_examples.yml"
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +60,25 @@ def test_development_set_routine_messages_mostly_pass(analyzer, rules, devset):
 def test_every_category_answers_with_112_or_the_crisis_line(rules):
     for category in rules.categories:
         assert "112" in category.answer or "09 2525 0111" in category.answer, category.name
+
+
+def _nlu_examples(path) -> list[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [line[2:] for block in data["nlu"] for line in block["examples"].splitlines() if line.startswith("- ")]
+
+
+def test_the_rules_catch_their_own_example_phrasings(analyzer, rules):
+    examples = yaml.safe_load(EXAMPLES.read_text(encoding="utf-8"))["must_trigger"]
+    missed = [m for m in examples if detect_emergency(m, analyzer, rules) is None]
+    assert len(missed) / len(examples) <= 0.05, missed
+
+
+def test_routine_training_questions_are_not_emergencies(analyzer, rules):
+    questions = _nlu_examples(PROJECT_DIR / "data" / "nlu_guidance.yml") + _nlu_examples(PROJECT_DIR / "data" / "nlu.yml")
+    flagged = [q for q in questions if detect_emergency(q, analyzer, rules)]
+    assert len(flagged) / len(questions) <= 0.01, flagged
+
+
+def test_animals_and_things_do_not_trigger_the_112_answer(analyzer, rules):
+    for message in ("kissa söi liljan lehtiä, onko se myrkyllistä", "auton akku pitää elvyttää pakkasella"):
+        assert detect_emergency(message, analyzer, rules) is None, message

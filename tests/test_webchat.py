@@ -26,7 +26,7 @@ class FakeSocketServer:
     async def emit(self, event, data=None, room=None):
         self.emitted.append((event, data, room))
 
-    def enter_room(self, sid, room):
+    async def enter_room(self, sid, room):
         self.rooms[sid] = room
 
     def on(self, event):

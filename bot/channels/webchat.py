@@ -103,7 +103,7 @@ class WebchatInput(InputChannel):
             session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
             session_id = session_id or secrets.token_hex(16)
             self._sessions[sid] = session_id
-            sio.enter_room(sid, session_id)
+            await sio.enter_room(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on("disconnect")

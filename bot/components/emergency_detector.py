@@ -11,7 +11,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.constants import EMERGENCY, EMERGENCY_INTENT, EMERGENCY_SCORE, GENERAL_CATEGORY
+from bot.constants import EMERGENCY, EMERGENCY_INTENT
 from bot.nlu.emergency import detect_emergency
 from bot.nlu.finnish import FinnishAnalyzer
 from guidance_library.emergency import EmergencyRules, load_emergency_rules
@@ -19,55 +19,34 @@ from guidance_library.emergency import EmergencyRules, load_emergency_rules
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyDetector(GraphComponent):
-    """Emergency signs always win over whatever else DIET predicted.
+    """Rule-based (guidance_library/emergency.yml): an emergency sign always wins over DIET.
 
-    Two detectors, either is enough: the rules of emergency.yml (they also name the
-    category), and DIET's own `emergency` intent (trained on data/nlu_emergency.yml) when its
-    confidence reaches `learned_threshold` (answered with the general emergency guidance).
+    Rules, not a learned guess: every decision can be traced to a pattern, editors can add
+    the phrasings it missed, and a retrained model cannot silently lose one.
     """
 
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        """Returns the component's default config."""
-        return {"learned_threshold": 0.6}
-
-    def __init__(self, rules: EmergencyRules, analyzer: FinnishAnalyzer, learned_threshold: float = 0.6) -> None:
+    def __init__(self, rules: EmergencyRules, analyzer: FinnishAnalyzer) -> None:
         """Holds the compiled emergency rules."""
         self._rules = rules
         self._analyzer = analyzer
-        self._learned_threshold = learned_threshold
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "EmergencyDetector":
         """Loads guidance_library/emergency.yml."""
-        return cls(load_emergency_rules(), FinnishAnalyzer(), float(config["learned_threshold"]))
-
-    def _learned_confidence(self, message: Message) -> float:
-        ranking = message.get(INTENT_RANKING_KEY) or []
-        return max((float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == EMERGENCY_INTENT),
-                   default=0.0)
+        return cls(load_emergency_rules(), FinnishAnalyzer())
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets intent `emergency` (confidence 1) and `emergency.category` on a match."""
         for message in messages:
             category = detect_emergency(message.get(TEXT) or "", self._analyzer, self._rules)
-            learned = round(self._learned_confidence(message), 4)
-            message.set(EMERGENCY_SCORE, learned, add_to_output=True)
-            if category is not None:
-                found = {"category": category.name, "detected_by": "rules"}
-            elif learned >= self._learned_threshold:
-                found = {"category": GENERAL_CATEGORY, "detected_by": "model"}
-            else:
-                if (message.get(INTENT) or {}).get("name") == EMERGENCY_INTENT:
-                    # a weak learned guess is not enough for the override: let guidance decide
-                    message.set(INTENT, {"name": "nlu_fallback", "confidence": 1.0}, add_to_output=True)
+            if category is None:
                 continue
             intent = {"name": EMERGENCY_INTENT, "confidence": 1.0}
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY_INTENT]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
-            message.set(EMERGENCY, found, add_to_output=True)
+            message.set(EMERGENCY, {"category": category.name}, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
