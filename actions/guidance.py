@@ -13,7 +13,7 @@ from actions import messages
 from actions.guidance_decision import Decision, Outcome, decide
 from actions.runtime import Runtime, default_runtime
 from actions.store.feedback import record_feedback
-from bot.constants import GUIDANCE_RANKING
+from bot.constants import GUIDANCE_RANKING, OFF_TOPIC
 from guidance_library.models import GuidanceLibrary, GuidancePath
 from guidance_library.rendering import render_path
 
@@ -69,7 +69,7 @@ class ActionGuidance(Action):
             decision = Decision(Outcome.ANSWER, (_entity(tracker, "path_id") or "",))
         else:
             decision = decide(message.get(GUIDANCE_RANKING) or [], intent.get("name"),
-                              float(intent.get("confidence") or 0.0))
+                              float(intent.get("confidence") or 0.0), off_topic=bool(message.get(OFF_TOPIC)))
         logger.debug("guidance decision %s for %s", decision, tracker.sender_id)
         if decision.outcome is Outcome.ANSWER:
             path = library.get(decision.path_ids[0])

@@ -38,11 +38,11 @@ class Decision:
 
 
 def decide(ranking: Sequence[Mapping[str, Any]], intent: str | None, intent_confidence: float,
-           thresholds: Thresholds = Thresholds(), max_choices: int = 3) -> Decision:
+           thresholds: Thresholds = Thresholds(), max_choices: int = 3, off_topic: bool = False) -> Decision:
     """Answer, ask back with 2-3 paths, or no match; never a health path for off-topic talk."""
     top = float(ranking[0]["score"]) if ranking else 0.0
-    if (intent == OUT_OF_SCOPE_INTENT and intent_confidence >= thresholds.out_of_scope
-            and top < thresholds.health_match):
+    if off_topic or (intent == OUT_OF_SCOPE_INTENT and intent_confidence >= thresholds.out_of_scope
+                     and top < thresholds.health_match):
         return Decision(Outcome.OUT_OF_SCOPE)
     if top < thresholds.clarify:
         return Decision(Outcome.NO_MATCH)

@@ -31,6 +31,28 @@ from guidance_library.loader import load_library
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = PROJECT_DIR / "bench"
 RASA = str(Path(sys.executable).parent / "rasa")
+GUIDED_INTENTS = {"ask_guidance", "nlu_fallback", "out_of_scope", "start_assessment"}  # -> action_guidance
+
+
+def dialogue_outcome(parse: dict, topic_of: dict[str, str], topic: str | None = None) -> str:
+    """What the bot does with one parsed message (as data/rules.yml and action_guidance do)."""
+    intent = parse["intent"]["name"]
+    if intent == "emergency":
+        return "emergency override"
+    if intent not in GUIDED_INTENTS:
+        return f"dialogue action for '{intent}'"
+    decision = decide(parse["guidance_ranking"], intent, parse["intent"]["confidence"],
+                      off_topic=bool(parse.get("off_topic")))
+    if decision.outcome is Outcome.ANSWER:
+        if topic is None:
+            return "answered with a path"
+        return "answered right" if topic_of[decision.path_ids[0]] == topic else "answered WRONG"
+    if decision.outcome is Outcome.CLARIFY:
+        if topic is None:
+            return "asked back with paths"
+        offered = [topic_of[i] for i in decision.path_ids]
+        return "asked back, right one offered" if topic in offered else "asked back, right one missing"
+    return decision.outcome.value
 
 
 def train(args: list[str], cache_dir: Path) -> float:
@@ -123,28 +145,14 @@ def main() -> None:
         print(f"{name:34} {top1:7.1%} {top3:7.1%} {seconds:8.1f} {1000 * statistics.median(times):13.1f} "
               f"{1000 * percentile(times, 0.95):13.1f}")
 
-    outcomes: Counter[str] = Counter()
-    for parse, topic in zip(ours[:len(questions)], truth):
-        intent = parse["intent"]["name"]
-        if intent == "emergency":
-            outcomes["emergency override"] += 1
-            continue
-        decision = decide(parse["guidance_ranking"], intent, parse["intent"]["confidence"])
-        if decision.outcome is Outcome.ANSWER:
-            outcomes["answered right" if topic_of[decision.path_ids[0]] == topic else "answered WRONG"] += 1
-        elif decision.outcome is Outcome.CLARIFY:
-            outcomes["asked back, right one offered" if topic in [topic_of[i] for i in decision.path_ids]
-                     else "asked back, right one missing"] += 1
-        else:
-            outcomes[decision.outcome.value] += 1
+    outcomes = Counter(dialogue_outcome(p, topic_of, t) for p, t in zip(ours[:len(questions)], truth))
     print("\nWhat the dialogue does with the development questions:")
     for name, count in outcomes.most_common():
         print(f"  {name:32} {count:4d}  {count / len(questions):6.1%}")
 
     offset = len(questions)
     oos = ours[offset:offset + len(devset["out_of_scope"])]
-    oos_outcomes = Counter(decide(p["guidance_ranking"], p["intent"]["name"], p["intent"]["confidence"]).outcome.value
-                           if p["intent"]["name"] != "emergency" else "emergency" for p in oos)
+    oos_outcomes = Counter(dialogue_outcome(p, topic_of) for p in oos)
     print(f"\nOut-of-scope questions ({len(oos)}): " + ", ".join(f"{k} {v}" for k, v in oos_outcomes.most_common()))
     emergency_report(ours[offset + len(oos):], devset)
 

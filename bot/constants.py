@@ -12,6 +12,7 @@ ENV_PUBLIC_SOCKET_URL = "ASSISTANT_PUBLIC_SOCKET_URL"
 # parse data keys (the fixed contract of /model/parse)
 GUIDANCE_RANKING = "guidance_ranking"
 EMERGENCY = "emergency"
+OFF_TOPIC = "off_topic"  # set when the message is plainly not for this service (e.g. about an animal)
 
 # intents
 EMERGENCY_INTENT = "emergency"

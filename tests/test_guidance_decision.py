@@ -38,3 +38,7 @@ def test_out_of_scope_is_never_answered_with_a_weakly_matching_health_path():
 def test_a_strong_health_match_overrides_an_unsure_out_of_scope_guess():
     assert decide(rank(0.5, 0.1), "out_of_scope", 0.95, T).outcome is Outcome.ANSWER
     assert decide(rank(0.25, 0.1), "out_of_scope", 0.4, T).outcome is Outcome.CLARIFY
+
+
+def test_an_animal_question_is_out_of_scope_whatever_the_ranking():
+    assert decide(rank(0.6, 0.1), "ask_guidance", 0.99, T, off_topic=True).outcome is Outcome.OUT_OF_SCOPE

@@ -42,3 +42,16 @@ def test_unseen_development_questions_mostly_find_their_topic(index, devset):
     items = devset["guidance"]
     top3 = sum(item["topic"] in [r.topic for r in index.rank(item["text"], 3)] for item in items)
     assert top3 / len(items) >= 0.85
+
+
+@pytest.mark.parametrize("message, about_animal", [
+    ("kissan niskassa on punkki, miten sen saa irti", True),
+    ("koiranrokotukset ennen matkaa", True),
+    ("koira puri lasta kädestä", False),       # a person is hurt: a health question
+    ("lapsella on punkki niskassa", False),
+    ("kala-allergia lapsella", False),
+])
+def test_animal_questions_are_told_apart_from_people_s(analyzer, message, about_animal):
+    from bot.nlu.subject import load_subject_rules
+
+    assert load_subject_rules().about_animal(analyzer.analyze_text(message)) is about_animal

@@ -1,0 +1,4 @@
+"""Custom Rasa graph components (imported by Rasa when it loads the model)."""
+from bot.rasa_patches import install_action_validation_fix
+
+install_action_validation_fix()

@@ -17,9 +17,10 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.constants import ENV_LIBRARY_DIR, ENV_REGION_PROFILE, GUIDANCE_RANKING
+from bot.constants import ENV_LIBRARY_DIR, ENV_REGION_PROFILE, GUIDANCE_RANKING, OFF_TOPIC
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.nlu.retrieval import GuidanceIndex
+from bot.nlu.subject import SubjectRules, load_subject_rules
 from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
 from guidance_library.live import LiveLibrary
 from guidance_library.loader import DEFAULT_PATHS_DIR, DEFAULT_PROFILE, LibrarySources
@@ -33,17 +34,23 @@ def library_sources() -> LibrarySources:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class GuidanceRanker(GraphComponent):
-    """Ranks guidance paths for each message; not one intent per path."""
+    """Ranks guidance paths for each message; not one intent per path.
+
+    A message about an animal (and no person) gets an empty ranking and `off_topic: animal`.
+    """
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """Returns the component's default config."""
         return {"limit": 10, "check_interval": 2.0, "use_vectors": True, "vectors_model": DEFAULT_MODEL}
 
-    def __init__(self, config: Dict[Text, Any], live: LiveLibrary[GuidanceIndex]) -> None:
+    def __init__(self, config: Dict[Text, Any], live: LiveLibrary[GuidanceIndex],
+                 subjects: SubjectRules, analyzer: FinnishAnalyzer) -> None:
         """Wraps a live index."""
         self._limit = int(config["limit"])
         self.live = live
+        self._subjects = subjects
+        self._analyzer = analyzer
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -53,13 +60,18 @@ class GuidanceRanker(GraphComponent):
         vectors = WordVectors(config["vectors_model"]) if config["use_vectors"] else None
         live = LiveLibrary(library_sources(), lambda library: GuidanceIndex(library, analyzer, vectors),
                            check_interval=float(config["check_interval"]))
-        return cls(config, live)
+        return cls(config, live, load_subject_rules(), analyzer)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Adds the ranking to each message."""
         index = self.live.current()
         for message in messages:
-            ranking = index.rank(message.get(TEXT) or "", self._limit)
+            text = message.get(TEXT) or ""
+            if self._subjects.about_animal(self._analyzer.analyze_text(text)):
+                message.set(GUIDANCE_RANKING, [], add_to_output=True)
+                message.set(OFF_TOPIC, "animal", add_to_output=True)
+                continue
+            ranking = index.rank(text, self._limit)
             message.set(GUIDANCE_RANKING, [r.as_dict() for r in ranking], add_to_output=True)
         return messages
 

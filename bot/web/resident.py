@@ -20,6 +20,10 @@ def resident_blueprint(settings: Settings) -> Blueprint:
     async def index(_: Request) -> response.HTTPResponse:
         return await response.file(STATIC_DIR / "index.html", headers=_security_headers())
 
+    @blueprint.get("/favicon.ico")
+    async def favicon(_: Request) -> response.HTTPResponse:
+        return response.empty()
+
     @blueprint.get("/chat-config.json")
     async def chat_config(_: Request) -> response.HTTPResponse:
         return response.json({"socket_url": settings.public_socket_url, "socket_path": "/socket.io"})
