@@ -3,58 +3,49 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.runtime import Runtime, default_runtime
+from actions.base import RuntimeAction
 
 
-class ActionGreet(Action):
+class ActionGreet(RuntimeAction):
     """Greets with who the bot is, the privacy notice and (for the example region) a warning."""
-
-    def __init__(self, runtime: Runtime | None = None) -> None:
-        self._runtime = runtime
 
     def name(self) -> Text:
         return "action_greet"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
-        library = (self._runtime or default_runtime()).library.current()
+        library = self.runtime.library.current()
         dispatcher.utter_message(text=messages.greeting(library))
         return []
 
 
-class ActionCapabilities(Action):
+class ActionCapabilities(RuntimeAction):
     """Tells what the bot can help with, and that it is not a human."""
-
-    def __init__(self, runtime: Runtime | None = None) -> None:
-        self._runtime = runtime
 
     def name(self) -> Text:
         return "action_capabilities"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
-        library = (self._runtime or default_runtime()).library.current()
+        library = self.runtime.library.current()
         dispatcher.utter_message(text=messages.capabilities(library), buttons=[
             {"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}])
         return []
 
 
-class ActionContactDetails(Action):
+class ActionContactDetails(RuntimeAction):
     """Asking for a human: client-guidance phone and hours, and the urgent alternatives."""
-
-    def __init__(self, runtime: Runtime | None = None) -> None:
-        self._runtime = runtime
 
     def name(self) -> Text:
         return "action_contact_details"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
-        library = (self._runtime or default_runtime()).library.current()
+        library = self.runtime.library.current()
         dispatcher.utter_message(text=messages.contact_details(library))
         return []

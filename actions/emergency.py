@@ -3,26 +3,23 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import Runtime, default_runtime
+from actions.base import RuntimeAction
 from bot.constants import ACTION_EMERGENCY, EMERGENCY, GENERAL_CATEGORY
 
 
-class ActionEmergency(Action):
+class ActionEmergency(RuntimeAction):
     """Answers an emergency at once with the category's 112 / crisis guidance and stops any form."""
-
-    def __init__(self, runtime: Runtime | None = None) -> None:
-        self._runtime = runtime
 
     def name(self) -> Text:
         return ACTION_EMERGENCY
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
-        rules = (self._runtime or default_runtime()).emergency
+        rules = self.runtime.emergency
         category_name = (tracker.latest_message.get(EMERGENCY) or {}).get("category", GENERAL_CATEGORY)
         category = rules.get(category_name) or rules.get(GENERAL_CATEGORY)
         text = category.answer if category else "Hätätilanteessa soita heti 112."

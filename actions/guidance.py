@@ -4,14 +4,14 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import messages
 from actions.guidance_decision import Decision, Outcome, decide
-from actions.runtime import Runtime, default_runtime
+from actions.base import RuntimeAction
 from actions.store.feedback import record_feedback
 from bot.constants import GUIDANCE_RANKING, OFF_TOPIC
 from guidance_library.models import GuidanceLibrary, GuidancePath
@@ -51,18 +51,15 @@ def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: 
         dispatcher.utter_message(text=messages.FOLLOW_UP_PROMPT, buttons=buttons)
 
 
-class ActionGuidance(Action):
+class ActionGuidance(RuntimeAction):
     """Answers from the guidance library: the best path, a choice of 2-3, or an honest "not found"."""
-
-    def __init__(self, runtime: Runtime | None = None) -> None:
-        self._runtime = runtime
 
     def name(self) -> Text:
         return "action_guidance"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
-        library = (self._runtime or default_runtime()).library.current()
+        library = self.runtime.library.current()
         message = tracker.latest_message or {}
         intent = message.get("intent") or {}
         if intent.get("name") == CHOOSE_PATH_INTENT:
@@ -88,18 +85,15 @@ class ActionGuidance(Action):
         return [SlotSet(LAST_PATH_SLOT, None)]
 
 
-class ActionStoreFeedback(Action):
+class ActionStoreFeedback(RuntimeAction):
     """Stores "Oliko tästä apua?" for the path just shown (button, or a plain yes/no)."""
-
-    def __init__(self, runtime: Runtime | None = None) -> None:
-        self._runtime = runtime
 
     def name(self) -> Text:
         return "action_store_feedback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
-        runtime = self._runtime or default_runtime()
+        runtime = self.runtime
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         path_id = _entity(tracker, "path_id") or tracker.get_slot(LAST_PATH_SLOT)
         helpful_value = _entity(tracker, "helpful")

@@ -7,12 +7,13 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.constants import EMERGENCY, EMERGENCY_INTENT
-from bot.nlu.emergency import detect_emergency
+from bot.components.finnish_tokenizer import message_words
+from bot.nlu.emergency import detect_emergency_in_words
 from bot.nlu.finnish import FinnishAnalyzer
 from guidance_library.emergency import EmergencyRules, load_emergency_rules
 
@@ -39,7 +40,7 @@ class EmergencyDetector(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets intent `emergency` (confidence 1) and `emergency.category` on a match."""
         for message in messages:
-            category = detect_emergency(message.get(TEXT) or "", self._analyzer, self._rules)
+            category = detect_emergency_in_words(message_words(message, self._analyzer), self._rules)
             if category is None:
                 continue
             intent = {"name": EMERGENCY_INTENT, "confidence": 1.0}

@@ -10,10 +10,23 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.finnish import FinnishAnalyzer
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import TEXT
+
+from bot.nlu.finnish import FinnishAnalyzer, WordAnalysis
 
 COMPOUND_PARTS = "compound_parts"
 NORMALIZED = "normalized"
+ANALYSIS = "analysis"
+
+
+def message_words(message: Message, analyzer: FinnishAnalyzer) -> list[WordAnalysis]:
+    """The tokenizer's word analyses of a message's text (analysed afresh if it has none)."""
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    words = [t.get(ANALYSIS) for t in tokens]
+    if tokens and all(w is not None for w in words):
+        return words
+    return analyzer.analyze_text(message.get(TEXT) or "")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -53,5 +66,6 @@ class FinnishTokenizer(Tokenizer):
         for match in self.analyzer.words(text):
             word = self.analyzer.analyze(match.group(0))
             tokens.append(Token(match.group(0), match.start(), match.end(), lemma=word.lemma,
-                                data={COMPOUND_PARTS: list(word.parts), NORMALIZED: word.normalized}))
+                                data={COMPOUND_PARTS: list(word.parts), NORMALIZED: word.normalized,
+                                      ANALYSIS: word}))
         return self._apply_token_pattern(tokens)

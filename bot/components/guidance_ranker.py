@@ -13,10 +13,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.finnish_tokenizer import message_words
 from bot.constants import ENV_LIBRARY_DIR, ENV_REGION_PROFILE, GUIDANCE_RANKING, OFF_TOPIC
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.nlu.retrieval import GuidanceIndex
@@ -66,12 +66,12 @@ class GuidanceRanker(GraphComponent):
         """Adds the ranking to each message."""
         index = self.live.current()
         for message in messages:
-            text = message.get(TEXT) or ""
-            if self._subjects.about_animal(self._analyzer.analyze_text(text)):
+            words = message_words(message, self._analyzer)
+            if self._subjects.about_animal(words):
                 message.set(GUIDANCE_RANKING, [], add_to_output=True)
                 message.set(OFF_TOPIC, "animal", add_to_output=True)
                 continue
-            ranking = index.rank(text, self._limit)
+            ranking = index.rank(words, self._limit)
             message.set(GUIDANCE_RANKING, [r.as_dict() for r in ranking], add_to_output=True)
         return messages
 

@@ -113,7 +113,10 @@ class GuidanceIndex:
 
     def query_terms(self, text: str, fuzzy: bool = True) -> QueryTerms:
         """Analyse a text into terms; unknown words may be mapped to indexed ones."""
-        words = self._analyzer.analyze_text(text)
+        return self.terms_of_words(self._analyzer.analyze_text(text), fuzzy)
+
+    def terms_of_words(self, words: list[WordAnalysis], fuzzy: bool = True) -> QueryTerms:
+        """Terms of already analysed words."""
         terms = content_terms(words)
         if fuzzy:
             terms = [self._nearest_term(t) for t in terms]
@@ -130,9 +133,9 @@ class GuidanceIndex:
     def _per_path_max(self, row_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(row_scores, self._starts)
 
-    def component_scores(self, text: str) -> dict[str, np.ndarray]:
+    def component_scores(self, text: str | list[WordAnalysis]) -> dict[str, np.ndarray]:
         """Each signal's score for every path (library order), before weighting."""
-        query = self.query_terms(text)
+        query = self.query_terms(text) if isinstance(text, str) else self.terms_of_words(text)
         zeros = np.zeros(self.size)
         if not query.terms and not query.lemma_text:
             return {name: zeros for name in WEIGHTS}
@@ -153,13 +156,13 @@ class GuidanceIndex:
             scores["vector_example"] = np.clip((cos - VECTOR_FLOOR) / (1 - VECTOR_FLOOR), 0, 1)
         return scores
 
-    def score_all(self, text: str) -> np.ndarray:
+    def score_all(self, text: str | list[WordAnalysis]) -> np.ndarray:
         """Weighted score of every path for a text, in library order (0..1)."""
         scores = self.component_scores(text)
         return sum(self.weights.get(name, 0.0) * value for name, value in scores.items())
 
-    def rank(self, text: str, limit: int = 10) -> list[RankedPath]:
-        """Best paths first (stable for equal scores: library order)."""
+    def rank(self, text: str | list[WordAnalysis], limit: int = 10) -> list[RankedPath]:
+        """Best paths first (stable for equal scores: library order); text or analysed words."""
         scores = self.score_all(text)
         order = np.argsort(-scores, kind="stable")[:limit]
         return [RankedPath(self._path_ids[i], self._topics[i], round(float(scores[i]), 4))
