@@ -26,7 +26,7 @@ class Thresholds:
     clarify: float = 0.17       # below this nothing fits
     clarify_window: float = 0.05  # runners-up this close to the top are offered too
     out_of_scope: float = 0.6   # DIET confidence for out_of_scope ...
-    health_match: float = 0.30  # ... unless a guidance path matches at least this well
+    health_match: float = 0.35  # ... unless a guidance path matches at least this well
 
 
 @dataclass(frozen=True)
