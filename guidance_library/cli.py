@@ -22,13 +22,15 @@ def _validate(args: argparse.Namespace) -> int:
         print(err.report())
         print(f"\n{len(err.problems)} korjattavaa asiaa. Kirjasto ei latautunut; botti käyttää edellistä toimivaa versiota.")
         return 1
-    print(f"Kunnossa: {len(library.paths)} polkua, {len({p.topic for p in library.paths})}/{len(library.topics)} aihetta.")
+    drafts = f", lisäksi {len(library.drafts)} luonnosta" if library.drafts else ""
+    print(f"Kunnossa: {len(library.paths)} polkua, {len({p.topic for p in library.paths})}/{len(library.topics)} "
+          f"aihetta{drafts}.")
     return 0
 
 
 def _preview(args: argparse.Namespace) -> int:
     library = load_library(require_all_topics=False)
-    path = library.get(args.path_id)
+    path = library.get(args.path_id) or next((d for d in library.drafts if d.id == args.path_id), None)
     if path is None:
         print(f"Polkua '{args.path_id}' ei löydy.")
         return 1

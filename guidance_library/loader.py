@@ -182,6 +182,7 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
     contact_keys = set(national) | set(profile.contacts)
     problems: list[Problem] = []
     paths: list[GuidancePath] = []
+    drafts: list[GuidancePath] = []
     digest = hashlib.sha256()
     for file in sources.files()[:3]:
         digest.update(file.read_bytes())
@@ -194,12 +195,16 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
         found = check_path_document(doc, str(file), topics, scope, contact_keys, expected_id=file.stem)
         problems += found
         if not found:
-            paths.append(build_path(doc, file))
+            (drafts if doc.get("status") == "draft" else paths).append(build_path(doc, file))
     problems += check_library(paths, topics, complete=require_all_topics)
+    published_ids = {p.id for p in paths}
+    problems += [Problem(d.source_file, None, f"Tunniste '{d.id}' on jo käytössä julkaistulla polulla.")
+                 for d in drafts if d.id in published_ids]
     if problems:
         raise LibraryInvalid(problems)
     return GuidanceLibrary(paths=tuple(paths), topics=MappingProxyType(topics), profile=profile,
-                           national_contacts=MappingProxyType(national), version=digest.hexdigest()[:16])
+                           national_contacts=MappingProxyType(national), version=digest.hexdigest()[:16],
+                           drafts=tuple(drafts))
 
 
 def topics_without_paths(library: GuidanceLibrary) -> Iterable[str]:

@@ -104,6 +104,7 @@ class GuidanceLibrary:
     profile: RegionProfile
     national_contacts: Mapping[str, Contact]
     version: str
+    drafts: tuple[GuidancePath, ...] = ()  # validated but not served until `status: published`
     _by_id: Mapping[str, GuidancePath] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

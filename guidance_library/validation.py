@@ -22,7 +22,8 @@ MAX_ANSWER_CHARS = 1400
 MAX_TITLE_CHARS = 90
 
 REQUIRED = ("id", "topic", "title", "kind", "examples", "answer", "owner", "reviewed", "sources")
-OPTIONAL = ("urgent_signs", "links", "contacts", "follow_ups", "keywords")
+OPTIONAL = ("urgent_signs", "links", "contacts", "follow_ups", "keywords", "status")
+STATUSES = ("published", "draft")
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,9 @@ def check_path_document(
         if "contact_request" in follow and not isinstance(follow["contact_request"], bool):
             add("follow_ups", "follow_ups.contact_request on true tai false.")
 
+    status = doc.get("status", "published")
+    if status not in STATUSES:
+        add("status", f"Tilan pitää olla published (botti käyttää) tai draft (luonnos, ei vielä käytössä); nyt '{status}'.")
     reviewed = doc.get("reviewed")
     if reviewed is not None and not isinstance(reviewed, dt.date):
         add("reviewed", "Tarkistuspäivä muodossa VVVV-KK-PP, esim. 2026-11-23.")

@@ -121,3 +121,15 @@ def test_two_paths_with_the_same_question_are_an_error(library_copy):
 def test_missing_topic_coverage_is_an_error(library_copy):
     (library_copy.paths_dir / "omahoito" / "flunssa.yml").unlink()
     assert "Aiheella 'flunssa' ei ole yhtään ohjauspolkua" in _problems(library_copy)
+
+
+def test_a_draft_is_validated_but_not_served(library_copy):
+    text = EXAMPLE.read_text(encoding="utf-8").replace("id: ajanvaraus-terveysasema", "id: luonnos")
+    text = text.replace("examples:\n", "status: draft\nexamples:\n  - aivan oma luonnoskysymys\n", 1)
+    (library_copy.paths_dir / "terveysasema" / "luonnos.yml").write_text(text, encoding="utf-8")
+    library = load_library(library_copy)
+    assert library.get("luonnos") is None
+    assert [d.id for d in library.drafts] == ["luonnos"]
+    (library_copy.paths_dir / "terveysasema" / "luonnos.yml").write_text(
+        text.replace("status: draft", "status: valmis"), encoding="utf-8")
+    assert "Tilan pitää olla published" in _problems(library_copy)
