@@ -1,12 +1,5 @@
-"""Held-out folds of the library's own example phrasings (for tuning and coverage checks).
-
-Each fold removes every k-th example of every path, builds the index on the rest, and asks
-the removed examples; nothing of the development set is used, so tuning cannot overfit it.
-"""
+"""Held-out folds for tuning (the implementation lives with the editors' quality tools)."""
 from __future__ import annotations
-
-import dataclasses
-from typing import Iterator
 
 import numpy as np
 
@@ -14,23 +7,7 @@ from bot.nlu.finnish import FinnishAnalyzer
 from bot.nlu.retrieval import GuidanceIndex
 from bot.nlu.vectors import WordVectors
 from guidance_library.models import GuidanceLibrary
-
-
-def held_out_folds(library: GuidanceLibrary, folds: int = 4) -> Iterator[tuple[GuidanceLibrary, list[tuple[str, str]]]]:
-    """(library without the fold's examples, [(example, path id)]) for each fold."""
-    for fold in range(folds):
-        kept_paths, asked = [], []
-        for path in library.paths:
-            kept = tuple(e for i, e in enumerate(path.examples) if i % folds != fold)
-            asked += [(e, path.id) for i, e in enumerate(path.examples) if i % folds == fold]
-            kept_paths.append(dataclasses.replace(path, examples=kept))
-        yield dataclasses.replace(library, paths=tuple(kept_paths)), asked
-
-
-def component_matrix(index: GuidanceIndex, texts: list[str]) -> dict[str, np.ndarray]:
-    """Per-signal scores, shape (len(texts), paths)."""
-    rows = [index.component_scores(t) for t in texts]
-    return {name: np.vstack([r[name] for r in rows]) for name in rows[0]} if rows else {}
+from guidance_library.quality import component_matrix, held_out_folds
 
 
 def fold_components(library: GuidanceLibrary, analyzer: FinnishAnalyzer, vectors: WordVectors | None,

@@ -4,14 +4,23 @@
     guidance validate --partial  the same, but topics without a path are not an error
     guidance preview ID          show a path as the bot shows it
     guidance stats               counts per topic, area and kind
+    guidance coverage            paths that their own phrasings (held out) do not reach
+    guidance conflicts           phrasings of one path that the bot answers with another
+    guidance new TOPIC FACET     a new draft path file for a topic, to fill in
+    guidance export --format csv|json   every path for a review round
 """
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as dt
+import json
 import sys
 from collections import Counter
+from pathlib import Path
 
-from guidance_library.loader import LibraryInvalid, load_library
+from guidance_library.loader import DEFAULT_PATHS_DIR, LibraryInvalid, load_library
+from guidance_library.validation import ID_PATTERN
 from guidance_library.rendering import render_path
 
 
@@ -48,6 +57,112 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _held_out(library):
+    from bot.nlu.finnish import FinnishAnalyzer
+    from bot.nlu.vectors import WordVectors
+    from guidance_library.quality import held_out_answers
+
+    print("Lasketaan (jokainen esimerkki kysytään niin, ettei se itse ole hakemistossa)...", file=sys.stderr)
+    return held_out_answers(library, FinnishAnalyzer(), WordVectors())
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from guidance_library.quality import coverage
+
+    library = load_library(require_all_topics=False)
+    rows = coverage(_held_out(library))
+    weak = [row for row in rows if row.share < args.min_share]
+    for row in weak:
+        lost = ", ".join(f"{pid} ({n})" for pid, n in row.lost_to)
+        print(f"{row.path_id}: omista kysymyksistä löytyy {row.reached}/{row.asked}; muut menivät: {lost}")
+    reached = sum(r.reached for r in rows)
+    asked = sum(r.asked for r in rows)
+    print(f"\nYhteensä {reached}/{asked} ({reached / asked:.0%}) esimerkkiä löytää oman polkunsa. "
+          f"Heikkoja polkuja (alle {args.min_share:.0%}): {len(weak)}.")
+    return 1 if weak and args.strict else 0
+
+
+def _conflicts(args: argparse.Namespace) -> int:
+    from guidance_library.quality import conflicts
+
+    library = load_library(require_all_topics=False)
+    pairs = conflicts(_held_out(library))
+    for (own, winner), answers in list(pairs.items())[:args.most]:
+        print(f"{own} -> voittaja {winner} ({len(answers)} kysymystä):")
+        for answer in answers:
+            print(f"    \"{answer.text}\"")
+    print(f"\n{len(pairs)} polkuparia, joiden kysymyksiä botti sekoittaa.")
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    library = load_library(require_all_topics=False)
+    topic = library.topics.get(args.topic)
+    if topic is None:
+        print(f"Aihetta '{args.topic}' ei ole palvelutarpeiden luettelossa.")
+        return 1
+    path_id = f"{args.topic}-{args.facet}"
+    if not ID_PATTERN.match(path_id):
+        print(f"Tunniste '{path_id}' saa sisältää vain pieniä kirjaimia a-z, numeroita ja väliviivoja.")
+        return 1
+    target = DEFAULT_PATHS_DIR / topic.area / f"{path_id}.yml"
+    if target.exists():
+        print(f"Tiedosto on jo olemassa: {target}")
+        return 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(SCAFFOLD.format(id=path_id, topic=topic.id, kind=topic.kind, need=topic.need,
+                                      today=dt.date.today().isoformat()), encoding="utf-8")
+    print(f"Luotiin luonnos {target}. Täytä kentät ja aja: guidance validate")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    library = load_library(require_all_topics=False)
+    rows = [{"id": p.id, "topic": p.topic, "area": library.topics[p.topic].area, "kind": p.kind,
+             "status": "draft" if p in library.drafts else "published", "title": p.title, "answer": p.answer,
+             "examples": " | ".join(p.examples), "urgent_signs": " | ".join(p.urgent_signs),
+             "links": " | ".join(f"{link.name} <{link.url}>" for link in p.links), "owner": p.owner,
+             "reviewed": p.reviewed.isoformat(), "file": str(Path(p.source_file).relative_to(DEFAULT_PATHS_DIR.parent))}
+            for p in (*library.paths, *library.drafts)]
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            json.dump(rows, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        else:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id"])
+            writer.writeheader()
+            writer.writerows(rows)
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
+SCAFFOLD = """id: {id}
+topic: {topic}          # {need}
+title: KIRJOITA OTSIKKO
+kind: {kind}
+status: draft           # vaihda published, kun polku on tarkistettu
+examples:               # vähintään 6 asukkaan omaa muotoilua (puhekieli, ilman ä/ö, toisen puolesta ...)
+  - 
+answer: |
+  KIRJOITA VASTAUS: mitä voi tehdä nyt, minne kääntyä, mitä tapahtuu seuraavaksi.
+  - Käytä alueen tietoihin paikkamerkkejä, esim. {{{{contacts.client_guidance.phone}}}}.
+urgent_signs: []
+links: []
+contacts: [client_guidance]
+follow_ups:
+  related: [{topic}]
+  contact_request: true
+owner: KIRJOITA VASTUUTAHO
+reviewed: {today}
+sources:
+  - name: KIRJOITA LÄHDE
+    url: https://
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `guidance` command."""
     parser = argparse.ArgumentParser(prog="guidance", description="Ohjauspolkukirjaston työkalut")
@@ -59,6 +174,21 @@ def main(argv: list[str] | None = None) -> int:
     preview.add_argument("path_id")
     preview.set_defaults(func=_preview)
     sub.add_parser("stats", help="tilastot").set_defaults(func=_stats)
+    cover = sub.add_parser("coverage", help="polut, joita niiden omat kysymykset eivät löydä")
+    cover.add_argument("--min-share", type=float, default=0.5, help="raja, jonka alle polku on heikko (0-1)")
+    cover.add_argument("--strict", action="store_true", help="palauta virhekoodi, jos heikkoja polkuja on")
+    cover.set_defaults(func=_coverage)
+    conflict = sub.add_parser("conflicts", help="kysymykset, jotka botti ohjaa toiselle polulle")
+    conflict.add_argument("--most", type=int, default=30, help="montako polkuparia näytetään")
+    conflict.set_defaults(func=_conflicts)
+    new = sub.add_parser("new", help="uusi polkuluonnos aiheelle")
+    new.add_argument("topic", help="aiheen tunniste palvelutarpeiden luettelosta")
+    new.add_argument("facet", help="polun tarkenne, esim. maksut tai lapset")
+    new.set_defaults(func=_new)
+    export = sub.add_parser("export", help="kaikki polut tarkistuskierrosta varten")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--output", help="tiedosto (oletus: näyttö)")
+    export.set_defaults(func=_export)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

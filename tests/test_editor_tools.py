@@ -1,0 +1,52 @@
+"""Editors' tools: coverage and conflicts on held-out phrasings, scaffolding, export."""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from contextlib import redirect_stdout
+
+from guidance_library import cli
+from guidance_library.loader import DEFAULT_PATHS_DIR
+from guidance_library.quality import conflicts, coverage, held_out_answers
+
+
+def test_coverage_and_conflicts_find_a_path_that_is_a_copy_of_another(library, analyzer):
+    base = [p for p in library.paths if p.id in {"flunssa", "selkakipu", "hammashoito-ajanvaraus", "uniongelmat"}]
+    twin = dataclasses.replace(base[0], id="kaksoispolku")  # same phrasings as base[0]: unreachable twin
+    small = dataclasses.replace(library, paths=(*base, twin))
+    answers = held_out_answers(small, analyzer, None, folds=2)
+    rows = {row.path_id: row for row in coverage(answers)}
+    assert rows["selkakipu"].share == 1.0
+    assert rows[base[0].id].share + rows["kaksoispolku"].share <= 1.0  # the twins split their phrasings
+    pairs = conflicts(answers)
+    assert any({own, winner} == {base[0].id, "kaksoispolku"} for own, winner in pairs)
+
+
+def test_new_scaffolds_a_draft_in_the_topic_area(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "DEFAULT_PATHS_DIR", tmp_path)
+    assert cli.main(["new", "flunssa", "lapset"]) == 0
+    text = (tmp_path / "omahoito" / "flunssa-lapset.yml").read_text(encoding="utf-8")
+    assert "id: flunssa-lapset" in text and "status: draft" in text and "{{contacts.client_guidance.phone}}" in text
+    assert cli.main(["new", "flunssa", "lapset"]) == 1   # never overwrites
+    assert cli.main(["new", "ei-aihe", "x"]) == 1
+
+
+def test_export_lists_every_path_with_its_answer(library):
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["export", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {r["id"] for r in rows} >= {p.id for p in library.paths}
+    assert all(r["answer"] and r["file"].startswith("paths/") for r in rows)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        cli.main(["export", "--format", "json"])
+    assert json.loads(out.getvalue())[0].keys() >= {"id", "topic", "title", "examples", "status"}
+
+
+def test_validate_exit_code_tells_editors_if_something_is_wrong(tmp_path, monkeypatch, capsys):
+    assert cli.main(["validate"]) == 0
+    assert "Kunnossa" in capsys.readouterr().out
+    assert DEFAULT_PATHS_DIR.exists()
