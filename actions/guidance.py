@@ -13,6 +13,7 @@ from actions import messages
 from actions.guidance_decision import Decision, Outcome, decide
 from actions.base import RuntimeAction
 from actions.store.feedback import record_feedback
+from actions.store.gaps import record_gap
 from bot.constants import GUIDANCE_RANKING, OFF_TOPIC
 from guidance_library.models import GuidanceLibrary, GuidancePath
 from guidance_library.rendering import render_path
@@ -68,6 +69,10 @@ class ActionGuidance(RuntimeAction):
             decision = decide(message.get(GUIDANCE_RANKING) or [], intent.get("name"),
                               float(intent.get("confidence") or 0.0), off_topic=bool(message.get(OFF_TOPIC)))
         logger.debug("guidance decision %s for %s", decision, tracker.sender_id)
+        if decision.outcome is not Outcome.ANSWER and intent.get("name") != CHOOSE_PATH_INTENT:
+            ranking = message.get(GUIDANCE_RANKING) or []
+            self._record_gap(str(message.get("text") or ""), decision.outcome.value,
+                             str(ranking[0]["id"]) if ranking else None)
         if decision.outcome is Outcome.ANSWER:
             path = library.get(decision.path_ids[0])
             if path is None:
@@ -83,6 +88,16 @@ class ActionGuidance(RuntimeAction):
         dispatcher.utter_message(text=text, buttons=[
             {"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}])
         return [SlotSet(LAST_PATH_SLOT, None)]
+
+    def _record_gap(self, text: str, outcome: str, best_path_id: str | None) -> None:
+        """Keep the question (personal data removed) for the editors' gap report; never fail the answer."""
+        if not text or text.startswith("/"):
+            return
+        try:
+            with self.runtime.sessions() as session, session.begin():
+                record_gap(session, self.runtime.redactor.redact(text), outcome, best_path_id)
+        except SQLAlchemyError:
+            logger.exception("Could not store an unanswered question")
 
 
 class ActionStoreFeedback(RuntimeAction):

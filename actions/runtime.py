@@ -12,6 +12,8 @@ from sqlalchemy.orm import sessionmaker
 
 from actions.store.database import make_engine, make_session_factory
 from bot.components.guidance_ranker import library_sources
+from bot.nlu.finnish import FinnishAnalyzer
+from bot.redaction import Redactor
 from bot.settings import Settings
 from guidance_library.emergency import EmergencyRules, load_emergency_rules
 from guidance_library.live import LiveLibrary
@@ -25,13 +27,15 @@ class Runtime:
     library: LiveLibrary[GuidanceLibrary]
     sessions: sessionmaker
     emergency: EmergencyRules
+    redactor: Redactor
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Runtime":
         """Build from settings (the library location comes from the same env vars as the bot's)."""
         return cls(library=LiveLibrary(library_sources(), lambda library: library),
                    sessions=make_session_factory(make_engine(settings.database_url)),
-                   emergency=load_emergency_rules())
+                   emergency=load_emergency_rules(),
+                   redactor=Redactor(FinnishAnalyzer()))
 
 
 @lru_cache(maxsize=1)

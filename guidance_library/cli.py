@@ -8,6 +8,7 @@
     guidance conflicts           phrasings of one path that the bot answers with another
     guidance new TOPIC FACET     a new draft path file for a topic, to fill in
     guidance export --format csv|json   every path for a review round
+    guidance gaps                what residents asked that got no good answer, and path feedback
 """
 from __future__ import annotations
 
@@ -139,6 +140,33 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gaps(args: argparse.Namespace) -> int:
+    from actions.store.database import make_engine, make_session_factory
+    from actions.store.feedback import feedback_counts
+    from actions.store.gaps import gap_groups
+    from bot.settings import Settings
+
+    sessions = make_session_factory(make_engine(args.database or Settings.from_env().database_url))
+    names = {"no_match": "ei löytynyt", "clarify": "kysyttiin tarkennusta", "out_of_scope": "ei palvelun aihe"}
+    with sessions() as session:
+        groups = gap_groups(session)
+        feedback = feedback_counts(session)
+    print("Kysymykset ilman hyvää vastausta (henkilötiedot poistettu):")
+    for group in groups[:args.most]:
+        near = f", lähin polku {group.best_path_id}" if group.best_path_id else ""
+        print(f"  {group.count:4d}  {names.get(group.outcome, group.outcome)}{near}")
+        for example in group.examples:
+            print(f"          \"{example}\"")
+    if not groups:
+        print("  (ei yhtään)")
+    print("\nOliko tästä apua? -palaute poluittain (kyllä / ei):")
+    for row in feedback:
+        print(f"  {row.path_id}: {row.helpful} / {row.not_helpful}")
+    if not feedback:
+        print("  (ei palautetta)")
+    return 0
+
+
 SCAFFOLD = """id: {id}
 topic: {topic}          # {need}
 title: KIRJOITA OTSIKKO
@@ -189,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--output", help="tiedosto (oletus: näyttö)")
     export.set_defaults(func=_export)
+    gaps = sub.add_parser("gaps", help="kysymykset ilman hyvää vastausta ja polkujen palaute")
+    gaps.add_argument("--database", help="tietokannan osoite (oletus: ASSISTANT_DATABASE_URL)")
+    gaps.add_argument("--most", type=int, default=40, help="montako ryhmää näytetään")
+    gaps.set_defaults(func=_gaps)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

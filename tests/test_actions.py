@@ -21,6 +21,9 @@ from actions.runtime import Runtime
 from actions.store.database import make_engine, make_session_factory
 from actions.store.feedback import feedback_counts
 from actions.store.models import PathFeedback
+from actions.store.gaps import gap_groups
+from bot.nlu.finnish import FinnishAnalyzer
+from bot.redaction import Redactor
 from guidance_library.emergency import load_emergency_rules
 from guidance_library.live import LiveLibrary
 from guidance_library.loader import LibrarySources
@@ -31,12 +34,12 @@ from tests.conftest import PROJECT_DIR
 def runtime() -> Runtime:
     sessions = make_session_factory(make_engine("sqlite://"))
     return Runtime(library=LiveLibrary(LibrarySources(), lambda lib: lib), sessions=sessions,
-                   emergency=load_emergency_rules())
+                   emergency=load_emergency_rules(), redactor=Redactor(FinnishAnalyzer()))
 
 
 def tracker(intent="ask_guidance", confidence=0.9, ranking=None, entities=(), slots=None, active_loop=None,
-            extra=None) -> Tracker:
-    message = {"text": "x", "intent": {"name": intent, "confidence": confidence},
+            extra=None, text="x") -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": confidence},
                "entities": [{"entity": k, "value": v} for k, v in entities],
                "guidance_ranking": ranking or [], **(extra or {})}
     return Tracker("resident-1", slots or {}, message, [], False, None, {"name": active_loop} if active_loop else {},
@@ -124,7 +127,7 @@ def test_feedback_without_a_path_stores_nothing(runtime):
 def test_feedback_store_failure_is_told_honestly(runtime):
     engine = make_engine("sqlite://")
     PathFeedback.__table__.drop(engine)  # the store breaks under the running bot
-    broken = Runtime(runtime.library, make_session_factory(engine), runtime.emergency)
+    broken = Runtime(runtime.library, make_session_factory(engine), runtime.emergency, runtime.redactor)
     messages, _ = run(ActionStoreFeedback(broken), tracker(intent="affirm", slots={"last_path_id": "flunssa"}))
     assert "ei juuri nyt onnistunut" in messages[0]["text"]
 
@@ -158,3 +161,12 @@ def test_every_action_name_is_unique_and_listed_in_the_domain():
     names = [cls().name() for cls in classes]
     assert len(names) == len(set(names))
     assert set(names) == set(domain["actions"])
+
+
+def test_an_unanswered_question_is_kept_for_editors_without_personal_data(runtime):
+    text = "Olen Liisa Virtanen 131052-308T, puh 040 123 4567, missä on lähin kirjasto"
+    run(ActionGuidance(runtime), tracker(intent="nlu_fallback", ranking=[{"id": "flunssa", "topic": "flunssa", "score": 0.01}],
+                                         text=text))
+    with runtime.sessions() as session:
+        stored = [e for g in gap_groups(session) for e in g.examples if "kirjasto" in e]
+    assert stored == ["Olen [NIMI] [NIMI] [HETU], puh [PUHELIN], missä on lähin kirjasto"]

@@ -50,3 +50,23 @@ def test_validate_exit_code_tells_editors_if_something_is_wrong(tmp_path, monkey
     assert cli.main(["validate"]) == 0
     assert "Kunnossa" in capsys.readouterr().out
     assert DEFAULT_PATHS_DIR.exists()
+
+
+def test_gaps_report_groups_unanswered_questions_and_shows_feedback(tmp_path, capsys):
+    from actions.store.database import make_engine, make_session_factory
+    from actions.store.feedback import record_feedback
+    from actions.store.gaps import record_gap
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    sessions = make_session_factory(make_engine(url))
+    with sessions() as session, session.begin():
+        for _ in range(3):
+            record_gap(session, "koiran rokotukset", "out_of_scope", None)
+        record_gap(session, "missä on [NIMI] vastaanotto", "no_match", "ajanvaraus-terveysasema")
+        record_feedback(session, "flunssa", True)
+        record_feedback(session, "flunssa", False)
+    assert cli.main(["gaps", "--database", url]) == 0
+    out = capsys.readouterr().out
+    assert "   3  ei palvelun aihe" in out and '"koiran rokotukset (3)"' in out
+    assert "lähin polku ajanvaraus-terveysasema" in out
+    assert "flunssa: 1 / 1" in out

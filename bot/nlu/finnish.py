@@ -137,6 +137,10 @@ class FinnishAnalyzer:
         lemma_list = tuple(lemmas)
         return WordAnalysis(text, normalized, lemma_list[0], lemma_list, tuple(parts), True)
 
+    def word_classes(self, word: str) -> frozenset[str]:
+        """Voikko's word classes for a word as typed (e.g. {"etunimi"} for a first name)."""
+        return frozenset(a.get("CLASS", "") for a in self._voikko_analyses(word))
+
     def analyze_text(self, text: str) -> list[WordAnalysis]:
         """Analyse every word of a text."""
         return [self.analyze(m.group(0)) for m in self.words(text)]
