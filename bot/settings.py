@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.constants import ENV_DATABASE_URL, ENV_PUBLIC_SOCKET_URL, ENV_RASA_URL, ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT
+from bot.constants import ENV_DATABASE_URL, ENV_PUBLIC_SOCKET_URL, ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'assistant.db'}"
@@ -16,7 +16,6 @@ class Settings:
     """Process settings (all have embedded defaults: nothing outside is needed to chat)."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    rasa_url: str = "http://localhost:5005"
     webchat_port: int = 8080
     webchat_host: str = "127.0.0.1"
     public_socket_url: str | None = None  # None: the page uses its own host name, port 5005
@@ -28,7 +27,6 @@ class Settings:
         if not port.isdigit():
             raise ValueError(f"{ENV_WEBCHAT_PORT} must be a port number, got {port!r}")
         return cls(database_url=os.environ.get(ENV_DATABASE_URL) or DEFAULT_DATABASE_URL,
-                   rasa_url=os.environ.get(ENV_RASA_URL) or "http://localhost:5005",
                    webchat_port=int(port),
                    webchat_host=os.environ.get(ENV_WEBCHAT_HOST) or "127.0.0.1",
                    public_socket_url=os.environ.get(ENV_PUBLIC_SOCKET_URL) or None)
