@@ -129,7 +129,7 @@ def test_a_draft_is_validated_but_not_served(library_copy):
     (library_copy.paths_dir / "terveysasema" / "luonnos.yml").write_text(text, encoding="utf-8")
     library = load_library(library_copy)
     assert library.get("luonnos") is None
-    assert [d.id for d in library.drafts] == ["luonnos"]
+    assert "luonnos" in [d.id for d in library.drafts]
     (library_copy.paths_dir / "terveysasema" / "luonnos.yml").write_text(
         text.replace("status: draft", "status: valmis"), encoding="utf-8")
     assert "Tilan pitää olla published" in _problems(library_copy)
