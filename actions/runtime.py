@@ -11,10 +11,9 @@ from functools import lru_cache
 from sqlalchemy.orm import sessionmaker
 
 from actions.store.database import make_engine, make_session_factory
-from bot.components.guidance_ranker import library_sources
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.redaction import Redactor
-from bot.settings import Settings
+from bot.settings import Settings, library_sources
 from guidance_library.emergency import EmergencyRules, load_emergency_rules
 from guidance_library.live import LiveLibrary
 from guidance_library.models import GuidanceLibrary

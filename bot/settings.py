@@ -5,7 +5,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.constants import ENV_DATABASE_URL, ENV_PUBLIC_SOCKET_URL, ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT
+from bot.constants import (ENV_DATABASE_URL, ENV_LIBRARY_DIR, ENV_PUBLIC_SOCKET_URL, ENV_REGION_PROFILE,
+                           ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT)
+from guidance_library.loader import DEFAULT_PATHS_DIR, DEFAULT_PROFILE, LibrarySources
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'assistant.db'}"
@@ -30,3 +32,12 @@ class Settings:
                    webchat_port=int(port),
                    webchat_host=os.environ.get(ENV_WEBCHAT_HOST) or "127.0.0.1",
                    public_socket_url=os.environ.get(ENV_PUBLIC_SOCKET_URL) or None)
+
+
+def library_sources() -> LibrarySources:
+    """Library location, overridable with GUIDANCE_LIBRARY_DIR / GUIDANCE_REGION_PROFILE.
+
+    Read by both the Rasa server (ranking) and the actions server (answers), so they agree.
+    """
+    return LibrarySources(paths_dir=Path(os.environ.get(ENV_LIBRARY_DIR) or DEFAULT_PATHS_DIR),
+                          profile=Path(os.environ.get(ENV_REGION_PROFILE) or DEFAULT_PROFILE))

@@ -5,8 +5,6 @@ background when the files change, so editing the library never needs a retrained
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -17,19 +15,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.finnish_tokenizer import message_words
-from bot.constants import ENV_LIBRARY_DIR, ENV_REGION_PROFILE, GUIDANCE_RANKING, OFF_TOPIC
+from bot.constants import GUIDANCE_RANKING, OFF_TOPIC
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.nlu.retrieval import GuidanceIndex
 from bot.nlu.subject import SubjectRules, load_subject_rules
 from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
+from bot.settings import library_sources
 from guidance_library.live import LiveLibrary
-from guidance_library.loader import DEFAULT_PATHS_DIR, DEFAULT_PROFILE, LibrarySources
-
-
-def library_sources() -> LibrarySources:
-    """Library location, overridable with GUIDANCE_LIBRARY_DIR / GUIDANCE_REGION_PROFILE."""
-    return LibrarySources(paths_dir=Path(os.environ.get(ENV_LIBRARY_DIR) or DEFAULT_PATHS_DIR),
-                          profile=Path(os.environ.get(ENV_REGION_PROFILE) or DEFAULT_PROFILE))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -29,7 +29,7 @@ SPOKEN_FORMS: dict[str, str] = {
     "onks": "onko", "onkse": "onko", "voiks": "voiko", "saaks": "saako", "pitääks": "pitääkö",
     "pitäis": "pitäisi", "pitäs": "pitäisi", "pitais": "pitäisi", "tarttis": "tarvitsisi",
     "tartteis": "tarvitsisi", "tarttisin": "tarvitsisin", "tarviin": "tarvitsen", "tarvisin": "tarvitsisin",
-    "haluun": "haluan", "haluisin": "haluaisin", "haluaisin": "haluaisin",
+    "haluun": "haluan", "haluisin": "haluaisin",
     "oon": "olen", "oot": "olet", "ollaa": "ollaan", "oo": "ole",
     "itteni": "itseni", "itteeni": "itseäni", "ittensä": "itsensä", "itte": "itse", "ittes": "itsesi",
     "vois": "voisi", "voisko": "voisiko", "saisko": "saisiko", "pystyyks": "pystyykö",
@@ -38,8 +38,8 @@ SPOKEN_FORMS: dict[str, str] = {
     "lekuri": "lääkäri", "lekurille": "lääkärille", "lekurii": "lääkäriin", "dokaa": "juoda",
     "hammaslekuri": "hammaslääkäri", "tk": "terveyskeskus",
     "skitso": "skitsofrenia", "masis": "masennus", "ahistaa": "ahdistaa", "ahistus": "ahdistus",
-    "ahistuu": "ahdistuu", "kelakortti": "kela-kortti", "reseptii": "reseptiä",
-    "kiitti": "kiitos", "kiitos": "kiitos",
+    "ahistuu": "ahdistuu", "reseptii": "reseptiä",
+    "kiitti": "kiitos",
 }
 
 
