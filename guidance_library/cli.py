@@ -9,10 +9,13 @@
     guidance new TOPIC FACET     a new draft path file for a topic, to fill in
     guidance export --format csv|json   every path for a review round
     guidance gaps                what residents asked that got no good answer, and path feedback
+    guidance import-ptv SERVICES.json --channels CHANNELS.json   drafts + profile contacts from PTV v11 JSON
+    guidance coverage|conflicts --with-drafts --area AREA   include drafts, show one area
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import csv
 import datetime as dt
 import json
@@ -21,8 +24,10 @@ from collections import Counter
 from pathlib import Path
 
 from guidance_library.loader import DEFAULT_PATHS_DIR, LibraryInvalid, load_library
-from guidance_library.validation import ID_PATTERN
 from guidance_library.rendering import render_path
+from guidance_library.validation import ID_PATTERN
+
+PTV_TOPIC_MIN_SCORE = 0.15  # below this the retrieval's best topic for a PTV service is no suggestion
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -67,11 +72,26 @@ def _held_out(library):
     return held_out_answers(library, FinnishAnalyzer(), WordVectors())
 
 
+def _library_for_quality(args: argparse.Namespace):
+    """The published library, or with --with-drafts the drafts too as if they were published."""
+    library = load_library(require_all_topics=False)
+    if args.with_drafts:
+        library = dataclasses.replace(library, paths=library.paths + library.drafts, drafts=())
+    return library
+
+
+def _in_areas(library, path_id: str, areas: list[str] | None) -> bool:
+    if not areas:
+        return True
+    path = next(p for p in library.paths if p.id == path_id)
+    return library.topics[path.topic].area in areas
+
+
 def _coverage(args: argparse.Namespace) -> int:
     from guidance_library.quality import coverage
 
-    library = load_library(require_all_topics=False)
-    rows = coverage(_held_out(library))
+    library = _library_for_quality(args)
+    rows = [r for r in coverage(_held_out(library)) if _in_areas(library, r.path_id, args.area)]
     weak = [row for row in rows if row.share < args.min_share]
     for row in weak:
         lost = ", ".join(f"{pid} ({n})" for pid, n in row.lost_to)
@@ -86,8 +106,9 @@ def _coverage(args: argparse.Namespace) -> int:
 def _conflicts(args: argparse.Namespace) -> int:
     from guidance_library.quality import conflicts
 
-    library = load_library(require_all_topics=False)
-    pairs = conflicts(_held_out(library))
+    library = _library_for_quality(args)
+    pairs = {pair: answers for pair, answers in conflicts(_held_out(library)).items()
+             if _in_areas(library, pair[0], args.area) or _in_areas(library, pair[1], args.area)}
     for (own, winner), answers in list(pairs.items())[:args.most]:
         print(f"{own} -> voittaja {winner} ({len(answers)} kysymystä):")
         for answer in answers:
@@ -191,6 +212,49 @@ sources:
 """
 
 
+def _import_ptv(args: argparse.Namespace) -> int:
+    from bot.nlu.finnish import FinnishAnalyzer
+    from bot.nlu.retrieval import GuidanceIndex
+    from bot.nlu.vectors import WordVectors
+    from guidance_library.ptv import PtvFormatError, import_services, read_items, write_result
+
+    try:
+        services = read_items(Path(args.services))
+        channels = read_items(Path(args.channels)) if args.channels else []
+    except PtvFormatError as err:
+        print(f"Tuonti keskeytyi: {err}", file=sys.stderr)
+        return 2
+    library = load_library(require_all_topics=False)
+    index = GuidanceIndex(library, FinnishAnalyzer(), WordVectors())
+
+    def suggest(text: str) -> str | None:
+        ranked = index.rank(text, 1)
+        return ranked[0].topic if ranked and ranked[0].score >= PTV_TOPIC_MIN_SCORE else None
+
+    result = import_services(services, channels, library, suggest)
+    output = Path(args.output)
+    for file in write_result(result, output):
+        print(f"Kirjoitettiin {file}")
+    for draft in result.drafts:
+        print(f"\n{draft.path_id} (aihe {draft.document['topic']}):")
+        for item in draft.to_do:
+            print(f"  - {item}")
+    reused = [key for key, c in result.contacts.items() if c.reused]
+    new = [key for key, c in result.contacts.items() if not c.reused]
+    print(f"\n{len(result.drafts)} luonnosta, {len(new)} uutta yhteystietoa"
+          + (f", {len(reused)} jo profiilissa ({', '.join(reused)})" if reused else "") + ".")
+    for note in result.skipped:
+        print(f"Ohitettiin: {note}")
+    print(f"Seuraavaksi: lisää {output / 'profile_contacts.yml'} alueprofiiliin, viimeistele luonnokset ja siirrä ne "
+          f"kansioon {DEFAULT_PATHS_DIR}/<alue>/, aja guidance validate.")
+    return 0
+
+
+def _quality_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--with-drafts", action="store_true", help="ota luonnokset mukaan kuin ne olisi julkaistu")
+    parser.add_argument("--area", action="append", help="näytä vain tämän alueen polut (voi toistaa)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `guidance` command."""
     parser = argparse.ArgumentParser(prog="guidance", description="Ohjauspolkukirjaston työkalut")
@@ -206,9 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     cover.add_argument("--min-share", type=float, default=0.5, help="raja, jonka alle polku on heikko (0-1)")
     cover.add_argument("--strict", action="store_true", help="palauta virhekoodi, jos heikkoja polkuja on")
     cover.set_defaults(func=_coverage)
+    _quality_options(cover)
     conflict = sub.add_parser("conflicts", help="kysymykset, jotka botti ohjaa toiselle polulle")
     conflict.add_argument("--most", type=int, default=30, help="montako polkuparia näytetään")
     conflict.set_defaults(func=_conflicts)
+    _quality_options(conflict)
     new = sub.add_parser("new", help="uusi polkuluonnos aiheelle")
     new.add_argument("topic", help="aiheen tunniste palvelutarpeiden luettelosta")
     new.add_argument("facet", help="polun tarkenne, esim. maksut tai lapset")
@@ -221,6 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     gaps.add_argument("--database", help="tietokannan osoite (oletus: ASSISTANT_DATABASE_URL)")
     gaps.add_argument("--most", type=int, default=40, help="montako ryhmää näytetään")
     gaps.set_defaults(func=_gaps)
+    ptv = sub.add_parser("import-ptv", help="luonnokset ja yhteystiedot Palvelutietovarannon (PTV v11) JSONista")
+    ptv.add_argument("services", help="palvelut: /api/v11/Service -vastaus (sivu, luettelo tai yksi palvelu)")
+    ptv.add_argument("--channels", help="asiointikanavat: /api/v11/ServiceChannel/list -vastaus")
+    ptv.add_argument("--output", default=str(DEFAULT_PATHS_DIR.parent / "imported"),
+                     help="kansio luonnoksille ja yhteystiedoille (oletus guidance_library/imported)")
+    ptv.set_defaults(func=_import_ptv)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

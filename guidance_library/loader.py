@@ -10,17 +10,19 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from guidance_library.models import Contact, FollowUps, GuidanceLibrary, GuidancePath, Link, RegionProfile, Topic
-from guidance_library.validation import Problem, check_library, check_path_document, is_finnish_phone
+from guidance_library.validation import ID_PATTERN, Problem, check_library, check_path_document, is_finnish_phone
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PATHS_DIR = PACKAGE_DIR / "paths"
 DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue.yml"
+DEFAULT_EXTRA_TOPICS_DIR = PACKAGE_DIR / "topics"
+TOPIC_KINDS = ("palvelu", "omahoito", "asiointi", "kiire")
 DEFAULT_PROFILE = PACKAGE_DIR / "region" / "profile.yml"
 DEFAULT_NATIONAL = PACKAGE_DIR / "region" / "national.yml"
 CONTACT_FIELDS = ("name", "phone", "hours", "note", "url", "email", "address")
@@ -46,10 +48,16 @@ class LibrarySources:
     catalogue: Path = DEFAULT_CATALOGUE
     profile: Path = DEFAULT_PROFILE
     national: Path = DEFAULT_NATIONAL
+    extra_topics_dir: Path = DEFAULT_EXTRA_TOPICS_DIR
 
     def files(self) -> list[Path]:
         """Every file whose change means the library must be reloaded."""
-        return [self.catalogue, self.profile, self.national, *path_files(self.paths_dir)]
+        return [*self.topic_files(), self.profile, self.national, *path_files(self.paths_dir)]
+
+    def topic_files(self) -> list[Path]:
+        """The catalogue, then the project's own additional topics."""
+        extra = path_files(self.extra_topics_dir) if self.extra_topics_dir.is_dir() else []
+        return [self.catalogue, *extra]
 
 
 def path_files(paths_dir: Path) -> list[Path]:
@@ -96,6 +104,38 @@ def load_catalogue(file: Path) -> dict[str, Topic]:
     if problems:
         raise LibraryInvalid(problems)
     return {str(t["id"]): Topic(str(t["id"]), str(t["area"]), str(t["kind"]), str(t["need"])) for t in data}
+
+
+def load_extra_topics(files: Iterable[Path], catalogue: Mapping[str, Topic]) -> tuple[dict[str, Topic], list[Problem]]:
+    """Topics the project adds beyond the catalogue (same fields); catalogue ids cannot be redefined."""
+    topics: dict[str, Topic] = {}
+    problems: list[Problem] = []
+    areas = {t.area for t in catalogue.values()}
+    for file in files:
+        data, syntax = read_yaml(file)
+        problems += syntax
+        if not syntax and data is not None and not isinstance(data, list):
+            problems.append(Problem(str(file), 1, "Tiedoston pitää olla luettelo aiheita (- {id: ..., ...})."))
+            continue
+        for entry in data or []:
+            line = entry.lc.line + 1 if hasattr(entry, "lc") else None
+            if not isinstance(entry, dict) or any(not isinstance(entry.get(k), str) or not entry.get(k).strip()
+                                                  for k in ("id", "area", "kind", "need")):
+                problems.append(Problem(str(file), line, "Aiheelta puuttuu jokin kentistä id, area, kind, need."))
+                continue
+            topic = Topic(entry["id"], entry["area"], entry["kind"], entry["need"], in_catalogue=False)
+            if topic.id in catalogue or topic.id in topics:
+                problems.append(Problem(str(file), line, f"Aihe '{topic.id}' on jo olemassa; valitse toinen tunniste."))
+            elif not ID_PATTERN.fullmatch(topic.id):
+                problems.append(Problem(str(file), line, f"Aiheen tunniste '{topic.id}': käytä vain a-z, 0-9 ja -."))
+            elif topic.area not in areas:
+                problems.append(Problem(str(file), line, f"Aluetta '{topic.area}' ei ole luettelossa: "
+                                                         f"{', '.join(sorted(areas))}."))
+            elif topic.kind not in TOPIC_KINDS:
+                problems.append(Problem(str(file), line, f"Lajin pitää olla jokin näistä: {', '.join(TOPIC_KINDS)}."))
+            else:
+                topics[topic.id] = topic
+    return topics, problems
 
 
 def _contacts(raw: Any, file: Path) -> tuple[dict[str, Contact], list[Problem]]:
@@ -177,14 +217,16 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
     """Load and validate the whole library; raise `LibraryInvalid` on any problem."""
     sources = sources or LibrarySources()
     topics = load_catalogue(sources.catalogue)
+    extra, topic_problems = load_extra_topics(sources.topic_files()[1:], topics)
+    topics.update(extra)
     profile, national = load_profile(sources.profile, sources.national)
     scope = profile.placeholder_scope(national)
     contact_keys = set(national) | set(profile.contacts)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(topic_problems)
     paths: list[GuidancePath] = []
     drafts: list[GuidancePath] = []
     digest = hashlib.sha256()
-    for file in sources.files()[:3]:
+    for file in [*sources.topic_files(), sources.profile, sources.national]:
         digest.update(file.read_bytes())
     for file in path_files(sources.paths_dir):
         digest.update(file.name.encode() + file.read_bytes())

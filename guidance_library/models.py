@@ -53,6 +53,7 @@ class Topic:
     area: str
     kind: str
     need: str
+    in_catalogue: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The guidance library: every path valid and complete; the validator explains mistakes."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -133,3 +134,23 @@ def test_a_draft_is_validated_but_not_served(library_copy):
     (library_copy.paths_dir / "terveysasema" / "luonnos.yml").write_text(
         text.replace("status: draft", "status: valmis"), encoding="utf-8")
     assert "Tilan pitää olla published" in _problems(library_copy)
+
+
+def test_topics_beyond_the_catalogue_are_allowed_but_cannot_redefine_it(library_copy, tmp_path):
+    extra_dir = tmp_path / "topics"
+    extra_dir.mkdir()
+    sources = dataclasses.replace(library_copy, extra_topics_dir=extra_dir)
+    (extra_dir / "oma.yml").write_text(
+        '- {id: flunssa, area: omahoito, kind: omahoito, need: "toinen"}\n'
+        '- {id: uusi-aihe, area: ei-aluetta, kind: omahoito, need: "x"}\n', encoding="utf-8")
+    report = _problems(sources)
+    assert "Aihe 'flunssa' on jo olemassa" in report and "Aluetta 'ei-aluetta' ei ole" in report
+    (extra_dir / "oma.yml").write_text('- {id: uusi-aihe, area: omahoito, kind: omahoito, need: "Uusi"}\n',
+                                       encoding="utf-8")
+    assert "Aiheella 'uusi-aihe' ei ole yhtään ohjauspolkua" in _problems(sources)
+    text = EXAMPLE.read_text(encoding="utf-8").replace("id: ajanvaraus-terveysasema", "id: uusi-aihe")
+    text = text.replace("topic: ajanvaraus-terveysasema", "topic: uusi-aihe")
+    text = re.sub(r"examples:\n(  - .*\n)+", "examples:\n" + "".join(f"  - oma kysymys {i}\n" for i in range(6)), text)
+    (library_copy.paths_dir / "omahoito" / "uusi-aihe.yml").write_text(text, encoding="utf-8")
+    loaded = load_library(sources)
+    assert loaded.topics["uusi-aihe"].in_catalogue is False and loaded.get("uusi-aihe") is not None
