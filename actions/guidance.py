@@ -23,6 +23,9 @@ LAST_PATH_SLOT = "last_path_id"
 CHOOSE_PATH_INTENT = "choose_path"
 
 
+MAX_FOLLOW_UPS = 4
+
+
 def _entity(tracker: Tracker, name: str) -> str | None:
     value = next(tracker.get_latest_entity_values(name), None)
     return None if value is None else str(value)
@@ -33,8 +36,10 @@ def path_buttons(paths: list[GuidancePath]) -> list[dict[str, str]]:
     return [{"title": p.title, "payload": messages.payload(CHOOSE_PATH_INTENT, path_id=p.id)} for p in paths]
 
 
-def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: GuidanceLibrary) -> None:
-    """The path's answer (with path_id/topic as custom data), feedback question and follow-ups."""
+def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: GuidanceLibrary,
+                 also: tuple[str, ...] = ()) -> None:
+    """The path's answer (with path_id/topic as custom data), feedback question and follow-ups
+    (`also`: paths that matched the question nearly as well, offered first)."""
     rendered = render_path(path, library)
     dispatcher.utter_message(text=rendered.text, json_message={
         "path_id": path.id, "topic": path.topic, "title": rendered.title,
@@ -44,7 +49,8 @@ def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: 
         {"title": messages.BUTTON_HELPFUL, "payload": messages.payload("feedback", helpful="yes", path_id=path.id)},
         {"title": messages.BUTTON_NOT_HELPFUL, "payload": messages.payload("feedback", helpful="no", path_id=path.id)},
     ])
-    related = [p for p in (library.get(r) for r in path.follow_ups.related) if p is not None]
+    related_ids = [i for i in dict.fromkeys((*also, *path.follow_ups.related)) if i != path.id]
+    related = [p for p in (library.get(r) for r in related_ids) if p is not None][:MAX_FOLLOW_UPS]
     buttons = path_buttons(related)
     if path.follow_ups.contact_request:
         buttons.append({"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")})
@@ -78,7 +84,7 @@ class ActionGuidance(RuntimeAction):
             if path is None:
                 dispatcher.utter_message(text=messages.PATH_MISSING)
                 return [SlotSet(LAST_PATH_SLOT, None)]
-            present_path(dispatcher, path, library)
+            present_path(dispatcher, path, library, decision.also)
             return [SlotSet(LAST_PATH_SLOT, path.id)]
         if decision.outcome is Outcome.CLARIFY:
             choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]

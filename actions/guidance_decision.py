@@ -35,6 +35,7 @@ class Decision:
 
     outcome: Outcome
     path_ids: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()  # with ANSWER: close paths of the same topic, offered first as follow-ups
 
 
 def decide(ranking: Sequence[Mapping[str, Any]], intent: str | None, intent_confidence: float,
@@ -49,6 +50,13 @@ def decide(ranking: Sequence[Mapping[str, Any]], intent: str | None, intent_conf
     runner_up = float(ranking[1]["score"]) if len(ranking) > 1 else 0.0
     if top >= thresholds.answer and top - runner_up >= thresholds.margin:
         return Decision(Outcome.ANSWER, (str(ranking[0]["id"]),))
+    topic = ranking[0].get("topic")
+    other_topic = max((float(r["score"]) for r in ranking if r.get("topic") != topic), default=0.0)
+    if topic and top >= thresholds.answer and top - other_topic >= thresholds.margin:
+        # Only facets of one topic are close (e.g. booking vs fees): answer the best, offer the others.
+        siblings = tuple(str(r["id"]) for r in ranking[1:]
+                         if r.get("topic") == topic and float(r["score"]) >= top - thresholds.clarify_window)
+        return Decision(Outcome.ANSWER, (str(ranking[0]["id"]),), siblings[:max_choices - 1])
     close = [str(r["id"]) for r in ranking[:max_choices]
              if float(r["score"]) >= max(thresholds.clarify, top - thresholds.clarify_window)]
     if len(close) == 1:

@@ -170,3 +170,14 @@ def test_an_unanswered_question_is_kept_for_editors_without_personal_data(runtim
     with runtime.sessions() as session:
         stored = [e for g in gap_groups(session) for e in g.examples if "kirjasto" in e]
     assert stored == ["Olen [NIMI] [NIMI] [HETU], puh [PUHELIN], missä on lähin kirjasto"]
+
+
+def test_a_sibling_facet_that_matched_nearly_as_well_is_the_first_follow_up(runtime):
+    ranking = [{"id": "ajanvaraus-terveysasema", "topic": "ajanvaraus-terveysasema", "score": 0.45},
+               {"id": "ajanvaraus-terveysasema-kiireellinen", "topic": "ajanvaraus-terveysasema", "score": 0.43},
+               {"id": "flunssa", "topic": "flunssa", "score": 0.2}]
+    messages, _ = run(ActionGuidance(runtime), tracker(ranking=ranking))
+    assert messages[0]["custom"]["path_id"] == "ajanvaraus-terveysasema"
+    follow_ups = messages[2]["buttons"]
+    assert json.loads("{" + follow_ups[0]["payload"].split("{", 1)[1]) == {"path_id": "ajanvaraus-terveysasema-kiireellinen"}
+    assert len({b["payload"] for b in follow_ups}) == len(follow_ups)

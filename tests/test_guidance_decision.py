@@ -42,3 +42,15 @@ def test_a_strong_health_match_overrides_an_unsure_out_of_scope_guess():
 
 def test_an_animal_question_is_out_of_scope_whatever_the_ranking():
     assert decide(rank(0.6, 0.1), "ask_guidance", 0.99, T, off_topic=True).outcome is Outcome.OUT_OF_SCOPE
+
+
+def test_close_facets_of_one_topic_are_answered_with_the_others_offered():
+    ranking = [{"id": "hammas", "topic": "hammas", "score": 0.40}, {"id": "hammas-maksut", "topic": "hammas", "score": 0.38},
+               {"id": "neuvola", "topic": "neuvola", "score": 0.30}]
+    decision = decide(ranking, "ask_guidance", 0.9, T)
+    assert decision.outcome is Outcome.ANSWER
+    assert decision.path_ids == ("hammas",) and decision.also == ("hammas-maksut",)
+    ranking[2]["score"] = 0.37  # another topic is close too: ask back
+    assert decide(ranking, "ask_guidance", 0.9, T).outcome is Outcome.CLARIFY
+    ranking[2]["score"] = 0.30
+    assert decide([dict(r, score=r["score"] - 0.2) for r in ranking], "ask_guidance", 0.9, T).outcome is Outcome.CLARIFY
