@@ -27,7 +27,7 @@ STOP_LEMMAS = frozenset(
 )
 FUZZY_CUTOFF = 82
 WEIGHTS = {"word_example": 0.0, "word_path": 0.1, "char_example": 0.1, "vector_example": 0.1,
-           "word_answer": 0.1, "char_path": 0.3, "char_answer": 0.3}
+           "word_answer": 0.1, "char_path": 0.3, "char_answer": 0.3, "word_topic": 0.0, "char_topic": 0.0}
 VECTOR_FLOOR = 0.35  # cosine of two unrelated sentences is rarely below this; rescaled to 0
 
 
@@ -74,6 +74,8 @@ class GuidanceIndex:
         self._vectors = vectors
         self._path_ids = [p.id for p in library.paths]
         self._topics = [p.topic for p in library.paths]
+        topic_ids = list(dict.fromkeys(self._topics))
+        self._topic_of_path = np.asarray([topic_ids.index(t) for t in self._topics]) if topic_ids else np.zeros(0, int)
         rows: list[QueryTerms] = []
         owners: list[int] = []
         for index, path in enumerate(library.paths):
@@ -90,15 +92,24 @@ class GuidanceIndex:
         for owner, row in zip(owners, rows):
             path_terms[owner].extend(row.terms)
             path_text[owner].append(row.lemma_text)
+        # A topic's document: everything of all its paths, so facets of the right topic rise together.
+        topic_terms: list[list[str]] = [[] for _ in topic_ids]
+        topic_text: list[list[str]] = [[] for _ in topic_ids]
+        for path_index, topic_index in enumerate(self._topic_of_path):
+            topic_terms[topic_index].extend(path_terms[path_index])
+            topic_text[topic_index].extend(path_text[path_index])
+        self._n_topics = len(topic_ids)
         answers = [self.query_terms(p.answer, fuzzy=False) for p in library.paths]
         self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, norm="l2")
         char_rows = self._char.fit_transform([r.lemma_text for r in rows])
         # One stacked matrix per vocabulary: a query costs one sparse-matrix x vector product each.
         self._n_rows = len(rows)
         self._word_matrix = sparse.vstack([word_rows, self._word.transform(path_terms),
-                                           self._word.transform([list(a.terms) for a in answers])]).tocsr()
+                                           self._word.transform([list(a.terms) for a in answers]),
+                                           self._word.transform(topic_terms)]).tocsr()
         self._char_matrix = sparse.vstack([char_rows, self._char.transform([" ".join(t) for t in path_text]),
-                                           self._char.transform([a.lemma_text for a in answers])]).tocsr()
+                                           self._char.transform([a.lemma_text for a in answers]),
+                                           self._char.transform([" ".join(t) for t in topic_text])]).tocsr()
         self._vocabulary = sorted(self._word.vocabulary_)
         self._vocabulary_set = frozenset(self._vocabulary)
         if vectors is not None:
@@ -142,14 +153,17 @@ class GuidanceIndex:
         rows, paths = self._n_rows, self.size
         word = self._word_matrix @ self._word.transform([list(query.terms)]).toarray().ravel()
         char = self._char_matrix @ self._char.transform([query.lemma_text]).toarray().ravel()
+        topics_at = rows + 2 * paths
         scores = {
             "word_example": self._per_path_max(word[:rows]),
             "word_path": word[rows:rows + paths],
-            "word_answer": word[rows + paths:],
+            "word_answer": word[rows + paths:topics_at],
             "char_example": self._per_path_max(char[:rows]),
             "char_path": char[rows:rows + paths],
-            "char_answer": char[rows + paths:],
+            "char_answer": char[rows + paths:topics_at],
             "vector_example": zeros,
+            "word_topic": word[topics_at:][self._topic_of_path],
+            "char_topic": char[topics_at:][self._topic_of_path],
         }
         if self._vector_rows is not None and self._vectors is not None and query.vector_words:
             cos = self._per_path_max(self._vector_rows @ self._vectors.mean(query.vector_words))
