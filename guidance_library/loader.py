@@ -222,6 +222,7 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
     profile, national = load_profile(sources.profile, sources.national)
     scope = profile.placeholder_scope(national)
     contact_keys = set(national) | set(profile.contacts)
+    national_numbers = [c.phone for c in national.values() if c.phone]
     problems: list[Problem] = list(topic_problems)
     paths: list[GuidancePath] = []
     drafts: list[GuidancePath] = []
@@ -234,7 +235,8 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
         if syntax:
             problems += syntax
             continue
-        found = check_path_document(doc, str(file), topics, scope, contact_keys, expected_id=file.stem)
+        found = check_path_document(doc, str(file), topics, scope, contact_keys, expected_id=file.stem,
+                                    national_numbers=national_numbers)
         problems += found
         if not found:
             (drafts if doc.get("status") == "draft" else paths).append(build_path(doc, file))

@@ -49,6 +49,27 @@ def is_finnish_phone(number: str) -> bool:
     return re.fullmatch(r"0[1-9]\d{4,10}", digits) is not None
 
 
+PHONE_IN_TEXT = re.compile(r"(?<![\d/,.])(?:\+358[\s-]?\d|0\d|116\s?\d)(?:[\s-]?\d){4,11}(?![\d/])")
+
+
+def typed_number_problems(text: str, national_numbers: Iterable[str] | None) -> list[str]:
+    """Phone numbers typed into a text: malformed ones, and (if national numbers are given) any
+    other than a national number, because regional numbers belong in the region profile."""
+    national = {re.sub(r"\D", "", n) for n in national_numbers or ()}
+    out = []
+    for match in PHONE_IN_TEXT.finditer(text):
+        number = match.group().strip()
+        if re.sub(r"\D", "", number) in national:
+            continue
+        if not is_finnish_phone(number):
+            out.append(f"Puhelinnumero '{number}' ei ole kelvollinen suomalainen numero.")
+        elif national_numbers is not None:
+            out.append(f"Numero '{number}' ei ole valtakunnallinen numero: kirjoita alueen numerot paikkamerkillä, "
+                       f"esim. {{{{contacts.client_guidance.phone}}}}, tai lisää valtakunnallinen numero "
+                       f"tiedostoon region/national.yml.")
+    return out
+
+
 def is_url(value: str) -> bool:
     """True for an absolute https address (or a placeholder that resolves to one)."""
     return bool(URL_PATTERN.match(value) or PLACEHOLDER_ONLY.match(value))
@@ -76,6 +97,7 @@ def check_path_document(
     scope: Mapping[str, Any],
     contact_keys: Iterable[str],
     expected_id: str | None = None,
+    national_numbers: Iterable[str] | None = None,
 ) -> list[Problem]:
     """Check one parsed path file; an empty list means it is fine."""
     if not isinstance(doc, Mapping):
@@ -138,6 +160,8 @@ def check_path_document(
         if isinstance(text, str):
             for name in unknown_names(text, scope):
                 add(field, f"Paikkamerkkiä {{{{{name}}}}} ei löydy alueprofiilista.")
+            for message in typed_number_problems(text, national_numbers):
+                add(field, message)
 
     signs = doc.get("urgent_signs") or []
     if not isinstance(signs, list) or not all(isinstance(s, str) and s.strip() for s in signs):
@@ -146,6 +170,8 @@ def check_path_document(
         for i, sign in enumerate(signs):
             for name in unknown_names(sign, scope):
                 add(None, f"Paikkamerkkiä {{{{{name}}}}} ei löydy alueprofiilista.", signs, i)
+            for message in typed_number_problems(sign, national_numbers):
+                add(None, message, signs, i)
     if kind == "kiire" and not signs:
         add("kind", "Kiireellisen polun (kind: kiire) pitää kertoa kiireellisyysmerkit (urgent_signs).")
 

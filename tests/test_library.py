@@ -154,3 +154,21 @@ def test_topics_beyond_the_catalogue_are_allowed_but_cannot_redefine_it(library_
     (library_copy.paths_dir / "omahoito" / "uusi-aihe.yml").write_text(text, encoding="utf-8")
     loaded = load_library(sources)
     assert loaded.topics["uusi-aihe"].in_catalogue is False and loaded.get("uusi-aihe") is not None
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("Soita 03 555 0100.", "ei ole valtakunnallinen numero"),
+    ("Soita +358 040 123 4567.", "ei ole kelvollinen suomalainen numero"),
+])
+def test_typed_phone_numbers_must_be_national_and_well_formed(library_copy, typed, message):
+    text = EXAMPLE.read_text(encoding="utf-8").replace("answer: |\n", f"answer: |\n  {typed}\n", 1)
+    (library_copy.paths_dir / "terveysasema" / "ajanvaraus-terveysasema.yml").write_text(text, encoding="utf-8")
+    report = _problems(library_copy)
+    assert message in report and re.search(r"ajanvaraus-terveysasema\.yml:\d+:", report), report
+
+
+def test_national_numbers_may_be_typed(library_copy):
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "answer: |\n", "answer: |\n  Myrkytystietokeskus 0800 147 111, hätänumero 112, 116 117.\n", 1)
+    (library_copy.paths_dir / "terveysasema" / "ajanvaraus-terveysasema.yml").write_text(text, encoding="utf-8")
+    assert load_library(library_copy).get("ajanvaraus-terveysasema") is not None
