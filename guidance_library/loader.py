@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from guidance_library.instruments import load_instruments
 from guidance_library.models import Contact, FollowUps, GuidanceLibrary, GuidancePath, Link, RegionProfile, Topic
 from guidance_library.validation import ID_PATTERN, Problem, check_library, check_path_document, is_finnish_phone
 
@@ -22,6 +23,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PATHS_DIR = PACKAGE_DIR / "paths"
 DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue.yml"
 DEFAULT_EXTRA_TOPICS_DIR = PACKAGE_DIR / "topics"
+DEFAULT_INSTRUMENTS_DIR = PACKAGE_DIR / "assessments"
 TOPIC_KINDS = ("palvelu", "omahoito", "asiointi", "kiire")
 DEFAULT_PROFILE = PACKAGE_DIR / "region" / "profile.yml"
 DEFAULT_NATIONAL = PACKAGE_DIR / "region" / "national.yml"
@@ -49,10 +51,16 @@ class LibrarySources:
     profile: Path = DEFAULT_PROFILE
     national: Path = DEFAULT_NATIONAL
     extra_topics_dir: Path = DEFAULT_EXTRA_TOPICS_DIR
+    instruments_dir: Path = DEFAULT_INSTRUMENTS_DIR
 
     def files(self) -> list[Path]:
         """Every file whose change means the library must be reloaded."""
-        return [*self.topic_files(), self.profile, self.national, *path_files(self.paths_dir)]
+        return [*self.topic_files(), self.profile, self.national, *self.instrument_files(),
+                *path_files(self.paths_dir)]
+
+    def instrument_files(self) -> list[Path]:
+        """Self-assessment instruments (PHQ-9 ...)."""
+        return path_files(self.instruments_dir) if self.instruments_dir.is_dir() else []
 
     def topic_files(self) -> list[Path]:
         """The catalogue, then the project's own additional topics."""
@@ -223,11 +231,12 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
     scope = profile.placeholder_scope(national)
     contact_keys = set(national) | set(profile.contacts)
     national_numbers = [c.phone for c in national.values() if c.phone]
+    instrument_ids = [f.stem for f in sources.instrument_files()]
     problems: list[Problem] = list(topic_problems)
     paths: list[GuidancePath] = []
     drafts: list[GuidancePath] = []
     digest = hashlib.sha256()
-    for file in [*sources.topic_files(), sources.profile, sources.national]:
+    for file in [*sources.topic_files(), sources.profile, sources.national, *sources.instrument_files()]:
         digest.update(file.read_bytes())
     for file in path_files(sources.paths_dir):
         digest.update(file.name.encode() + file.read_bytes())
@@ -236,7 +245,7 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
             problems += syntax
             continue
         found = check_path_document(doc, str(file), topics, scope, contact_keys, expected_id=file.stem,
-                                    national_numbers=national_numbers)
+                                    national_numbers=national_numbers, assessments=instrument_ids)
         problems += found
         if not found:
             (drafts if doc.get("status") == "draft" else paths).append(build_path(doc, file))
@@ -244,11 +253,13 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
     published_ids = {p.id for p in paths}
     problems += [Problem(d.source_file, None, f"Tunniste '{d.id}' on jo käytössä julkaistulla polulla.")
                  for d in drafts if d.id in published_ids]
+    instruments, instrument_problems = load_instruments(sources.instruments_dir, published_ids)
+    problems += instrument_problems
     if problems:
         raise LibraryInvalid(problems)
     return GuidanceLibrary(paths=tuple(paths), topics=MappingProxyType(topics), profile=profile,
                            national_contacts=MappingProxyType(national), version=digest.hexdigest()[:16],
-                           drafts=tuple(drafts))
+                           drafts=tuple(drafts), instruments=MappingProxyType(instruments))
 
 
 def topics_without_paths(library: GuidanceLibrary) -> Iterable[str]:

@@ -106,6 +106,7 @@ class GuidanceLibrary:
     national_contacts: Mapping[str, Contact]
     version: str
     drafts: tuple[GuidancePath, ...] = ()  # validated but not served until `status: published`
+    instruments: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # id -> Instrument
     _by_id: Mapping[str, GuidancePath] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

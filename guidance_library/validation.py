@@ -98,6 +98,7 @@ def check_path_document(
     contact_keys: Iterable[str],
     expected_id: str | None = None,
     national_numbers: Iterable[str] | None = None,
+    assessments: Iterable[str] = ASSESSMENTS,
 ) -> list[Problem]:
     """Check one parsed path file; an empty list means it is fine."""
     if not isinstance(doc, Mapping):
@@ -195,8 +196,9 @@ def check_path_document(
         if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
             add("follow_ups", "follow_ups.related on luettelo polkujen tunnisteita.")
         assessment = follow.get("assessment")
-        if assessment is not None and assessment not in ASSESSMENTS:
-            add("follow_ups", f"Tuntematon itsearvio '{assessment}'. Sallitut: {', '.join(ASSESSMENTS)}.")
+        known_assessments = list(assessments)
+        if assessment is not None and assessment not in known_assessments:
+            add("follow_ups", f"Tuntematon itsearvio '{assessment}'. Sallitut: {', '.join(known_assessments)}.")
         if "contact_request" in follow and not isinstance(follow["contact_request"], bool):
             add("follow_ups", "follow_ups.contact_request on true tai false.")
 
