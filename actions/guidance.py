@@ -52,6 +52,10 @@ def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: 
     related_ids = [i for i in dict.fromkeys((*also, *path.follow_ups.related)) if i != path.id]
     related = [p for p in (library.get(r) for r in related_ids) if p is not None][:MAX_FOLLOW_UPS]
     buttons = path_buttons(related)
+    instrument = library.instruments.get(path.follow_ups.assessment or "")
+    if instrument is not None:
+        buttons.insert(0, {"title": messages.assessment_button(instrument.name),
+                           "payload": messages.payload("start_assessment", instrument=instrument.id)})
     if path.follow_ups.contact_request:
         buttons.append({"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")})
     if buttons:

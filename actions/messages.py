@@ -71,3 +71,80 @@ def contact_details(library: GuidanceLibrary) -> str:
     lines.append("- Kiireellisissä terveysasioissa silloin, kun asiakasohjaus on kiinni: Päivystysapu 116117.")
     lines.append("- Hätätilanteessa: 112.")
     return "\n".join(lines)
+
+
+# --- self-assessments ---------------------------------------------------------------------------
+ASSESSMENT_WHICH = "Voit tehdä täällä nämä itsearviot. Mikä niistä sopii sinulle?"
+ASSESSMENT_UNAVAILABLE = "Kysely ei ole juuri nyt käytettävissä. Voit kysyä muuta tai ottaa yhteyttä asiakasohjaukseen."
+ASSESSMENT_STOPPED = ("Selvä, lopetetaan kysely. Vastauksiasi ei tallennettu. Voit aloittaa sen uudelleen "
+                      "milloin tahansa tai kysyä jotain muuta.")
+ASSESSMENT_CONTINUE = "Jatketaan kyselyä siitä, mihin jäimme.\n\n"
+ASSESSMENT_NOT_UNDERSTOOD = ("En ole varma, mitä vaihtoehtoa tarkoitit. Valitse napeista tai kirjoita omin sanoin, "
+                             "esimerkiksi \"ei lainkaan\", \"pari kertaa\" tai \"melkein joka päivä\".")
+ASSESSMENT_STILL_NOT = ("En vieläkään saanut vastauksesta selvää. Voit valita vaihtoehdon napeista, ohittaa "
+                        "kysymyksen, lopettaa kyselyn tai pyytää ihmisen yhteystiedot.")
+CRISIS_FALLBACK = ("Jos olet vaarassa satuttaa itseäsi, soita heti 112. MIELI ry:n Kriisipuhelin 09 2525 0111 "
+                   "päivystää aina.")
+ASSESSMENT_CRISIS_OFFER = ("Kerroit ajatuksista kuolemasta tai itsesi vahingoittamisesta. Niistä on tärkeää "
+                           "puhua jonkun kanssa pian, kokonaispisteistä riippumatta. Haluatko, että ammattilainen "
+                           "ottaa sinuun yhteyttä kiireellisesti?")
+ASSESSMENT_PROGRAMMES = "Omaan tahtiin tehtäviä ohjelmia:"
+ASSESSMENT_CONTACT_ANYWAY = "Jos haluat silti jutella ammattilaisen kanssa, voit pyytää yhteydenottoa."
+ASSESSMENT_ASK_URGENCY = ("Kuinka pian tarvitset yhteydenoton? Valitse se, mikä kuvaa tilannettasi parhaiten. "
+                          "Voit myös kieltäytyä.")
+ASSESSMENT_URGENCY_NOT_UNDERSTOOD = "En ollut varma vastauksestasi."
+ASSESSMENT_DONE = "Selvä. Voit kysyä minulta muuta tai palata kyselyyn myöhemmin."
+BUTTON_SKIP = "Ohita kysymys"
+BUTTON_STOP = "Lopeta kysely"
+BUTTON_URGENT = "Tarvitsen apua pian"
+BUTTON_NORMAL = "Pärjään aika hyvin, ei kiirettä"
+BUTTON_NO_CONTACT = "En nyt halua yhteydenottoa"
+BUTTON_CONTACT_ANYWAY = "Pyydä silti yhteydenottoa"
+BUTTON_CONSENT_YES = "Kyllä, saa välittää"
+BUTTON_CONSENT_NO = "Ei"
+
+
+def assessment_button(name: str) -> str:
+    return f"Tee itsearvio: {name}"
+
+
+def assessment_result(result) -> str:
+    """The result in plain Finnish: the score, what it suggests and what it does not."""
+    lines = [f"Tuloksesi: {result.total}/{result.max_score} pistettä."]
+    if result.band:
+        lines[0] += f" Se viittaa siihen, että sinulla on ollut {result.band}."
+    if result.skipped:
+        lines.append(f"Ohitit {len(result.skipped)} kysymystä, joten pisteitä voisi olla enemmänkin.")
+    if result.threshold_note:
+        lines.append(result.threshold_note)
+    lines.append("Kysely ei ole diagnoosi eikä korvaa ammattilaisen arviota. Se kertoo, kuinka paljon oireita "
+                 "tai riskiä vastaustesi perusteella on, ja auttaa valitsemaan sopivan avun.")
+    return "\n\n".join(lines)
+
+
+def consent_question(name: str) -> str:
+    return (f"Yhteydenottoa varten välitämme asiakasohjauksen ammattilaiselle tämän keskustelun viestisi sekä "
+            f"kyselyn ({name}) vastaukset ja pisteet. Niitä ei käytetä muuhun. Saako ne välittää?")
+
+
+def contact_reason(record) -> str:
+    reason = f"{record.name}: {record.total}/{record.max_score} pistettä (raja {record.threshold})"
+    return reason + ", kuolemaan tai itsetuhoon liittyviä ajatuksia" if record.crisis else reason
+
+
+def contact_request_made(library: GuidanceLibrary, urgency: str, reference: str) -> str:
+    when = ("Kiireellinen pyyntö käsitellään ensimmäisenä. Jos olo pahenee etkä jaksa odottaa, soita "
+            "Päivystysapuun 116117, ja hätätilanteessa 112."
+            if urgency == "urgent" else "Sinuun otetaan yhteyttä asiakasohjauksen aukioloaikana.")
+    return (f"Kiitos. Yhteydenottopyyntösi on tehty (tunnus {reference}). {when}\n\n"
+            f"{contact_details(library)}")
+
+
+def no_contact_wanted(library: GuidanceLibrary) -> str:
+    return ("Selvä, yhteydenottoa ei pyydetä, eikä tuloksiasi tallenneta. Jos olo muuttuu, voit aina tehdä "
+            "kyselyn uudelleen tai ottaa yhteyttä itse.\n\n" + contact_details(library))
+
+
+def no_consent(library: GuidanceLibrary) -> str:
+    return ("Selvä, mitään ei välitetä eteenpäin. Voit ottaa yhteyttä itse, niin saat apua ilman, "
+            "että tietoja siirretään täältä.\n\n" + contact_details(library))

@@ -5,11 +5,12 @@ actions instead.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlalchemy.orm import sessionmaker
 
+from actions.contact_request import ContactRequestSink, PendingContactRequests
 from actions.store.database import make_engine, make_session_factory
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.redaction import Redactor
@@ -27,6 +28,7 @@ class Runtime:
     sessions: sessionmaker
     emergency: EmergencyRules
     redactor: Redactor
+    contact_requests: ContactRequestSink = field(default_factory=PendingContactRequests)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Runtime":

@@ -17,3 +17,7 @@ OFF_TOPIC = "off_topic"  # set when the message is plainly not for this service 
 EMERGENCY_INTENT = "emergency"
 ACTION_EMERGENCY = "action_emergency"
 GENERAL_CATEGORY = "general"  # the answer used when no category is named
+
+# slots
+ASSESSMENT_SLOT = "assessment"  # the self-assessment in progress (None when there is none)
+ACTION_ASSESSMENT = "action_assessment"

@@ -239,7 +239,10 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
     for file in [*sources.topic_files(), sources.profile, sources.national, *sources.instrument_files()]:
         digest.update(file.read_bytes())
     for file in path_files(sources.paths_dir):
-        digest.update(file.name.encode() + file.read_bytes())
+        try:
+            digest.update(file.name.encode() + file.read_bytes())
+        except FileNotFoundError:  # deleted by an editor after the listing: it is simply gone
+            continue
         doc, syntax = read_yaml(file)
         if syntax:
             problems += syntax

@@ -24,8 +24,8 @@ class EmergencyPolicy(Policy):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """Priority 7: above RulePolicy (6)."""
-        return {"priority": 7}
+        """Priority 8: above AssessmentPolicy (7) and RulePolicy (6)."""
+        return {"priority": 8}
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         """Nothing to learn."""
