@@ -121,3 +121,51 @@ def test_the_web_chat_socket_answers_with_text_buttons_and_path_in_one_event(sta
     assert answer["custom"]["path_id"] == "hammashoito-ajanvaraus"
     assert "\n\n" in answer["text"]  # the whole answer in one event, not split into pieces
     assert received[1]["text"] == "Oliko tästä apua?" and len(received[1]["buttons"]) == 2
+
+
+def _all_text(replies) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def test_assessment_in_free_text_survives_an_emergency_and_a_question_in_the_middle(stack):
+    resident = sender()
+    replies = stack.say(resident, "haluan tehdä mielialatestin")
+    assert "1/9." in replies[-1]["text"]
+    stack.say(resident, "en kertaakaan")
+    replies = stack.say(resident, "mulla on kova rintakipu ja puristaa")
+    assert customs(replies)[0]["emergency"] is True and "112" in replies[0]["text"]
+    replies = stack.say(resident, "ehkä pari kertaa")            # answers item 2, the questionnaire went on
+    assert "3/9." in replies[-1]["text"]
+    replies = stack.say(resident, "mistä saan ajan hammaslääkärille, hammas on lohjennut ja vihloo")
+    offered = [c.get("path_id", "") for c in customs(replies)] + \
+        [b["payload"] for r in replies[:-1] for b in r.get("buttons") or []]
+    assert any("hammas" in o for o in offered), replies  # answered, or asked back with dental paths
+    assert "Jatketaan kyselyä" in replies[-1]["text"] and "3/9." in replies[-1]["text"]
+    for text in ["melkein joka päivä", "2", "ei lainkaan", "useana päivänä", "ei", "ei ollenkaan"]:
+        replies = stack.say(resident, text)
+    assert "9/9." in replies[-1]["text"]
+    replies = stack.say(resident, "ei kertaakaan")
+    assert "Tuloksesi: 7/27" in _all_text(replies) and "ei ole diagnoosi" in _all_text(replies)
+    assert any(c.get("path_id") == "masennus-omahoito" for c in customs(replies))
+
+
+def test_assessment_item_9_gives_crisis_guidance_and_urgent_contact_offer(stack):
+    resident = sender()
+    stack.say(resident, '/start_assessment{"instrument": "phq9"}')
+    for _ in range(8):
+        stack.say(resident, '/assessment_answer{"points": "0"}')
+    replies = stack.say(resident, "useana päivänä")
+    assert customs(replies)[0]["emergency"] is True and "09 2525 0111" in replies[0]["text"]
+    assert [b["title"] for b in replies[-1]["buttons"]][0] == "Tarvitsen apua pian"
+    stack.say(resident, "tarvitsen apua pian")
+    replies = stack.say(resident, "kyllä")
+    assert any("contact_request" in c for c in customs(replies))
+
+
+def test_assessment_can_be_stopped_and_the_bot_answers_normally_again(stack):
+    resident = sender()
+    stack.say(resident, "alkoholitesti")
+    replies = stack.say(resident, "lopeta")
+    assert "lopetetaan" in _all_text(replies)
+    replies = stack.say(resident, "miten saan ajan hammaslaakarille")
+    assert any(c.get("path_id", "").startswith("hammas") for c in customs(replies))
