@@ -19,11 +19,11 @@ class Outcome(str, Enum):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score limits, calibrated with `bench/` (see README)."""
+    """Score limits, calibrated on held-out folds of the library's examples (see bench/RESULTS.md)."""
 
-    answer: float = 0.25        # top score at or above this may be answered directly ...
-    margin: float = 0.05        # ... if it leads the runner-up by at least this much
-    clarify: float = 0.17       # below this nothing fits
+    answer: float = 0.20        # top score at or above this may be answered directly ...
+    margin: float = 0.05        # ... if it leads the runner-up (of another topic) by at least this much
+    clarify: float = 0.15       # below this nothing fits
     clarify_window: float = 0.05  # runners-up this close to the top are offered too
     out_of_scope: float = 0.6   # DIET confidence for out_of_scope ...
     health_match: float = 0.35  # ... unless a guidance path matches at least this well

@@ -91,14 +91,19 @@ def _coverage(args: argparse.Namespace) -> int:
     from guidance_library.quality import coverage
 
     library = _library_for_quality(args)
-    rows = [r for r in coverage(_held_out(library)) if _in_areas(library, r.path_id, args.area)]
+    answers = _held_out(library)
+    rows = [r for r in coverage(answers) if _in_areas(library, r.path_id, args.area)]
+    topic_of = {p.id: p.topic for p in library.paths}
+    shown = [a for a in answers if _in_areas(library, a.path_id, args.area)]
+    same_topic = sum(topic_of.get(a.winner) == topic_of[a.path_id] for a in shown)
     weak = [row for row in rows if row.share < args.min_share]
     for row in weak:
         lost = ", ".join(f"{pid} ({n})" for pid, n in row.lost_to)
         print(f"{row.path_id}: omista kysymyksistä löytyy {row.reached}/{row.asked}; muut menivät: {lost}")
     reached = sum(r.reached for r in rows)
     asked = sum(r.asked for r in rows)
-    print(f"\nYhteensä {reached}/{asked} ({reached / asked:.0%}) esimerkkiä löytää oman polkunsa. "
+    print(f"\nYhteensä {reached}/{asked} ({reached / asked:.0%}) esimerkkiä löytää oman polkunsa, "
+          f"{same_topic}/{asked} ({same_topic / asked:.0%}) ainakin oman aiheensa polun. "
           f"Heikkoja polkuja (alle {args.min_share:.0%}): {len(weak)}.")
     return 1 if weak and args.strict else 0
 

@@ -26,8 +26,8 @@ STOP_LEMMAS = frozenset(
     "kanssa kuin eli ok no niin vai mitään mikään kaikki voisi saada".split()
 )
 FUZZY_CUTOFF = 82
-WEIGHTS = {"word_example": 0.0, "word_path": 0.1, "char_example": 0.1, "vector_example": 0.1,
-           "word_answer": 0.1, "char_path": 0.3, "char_answer": 0.3, "word_topic": 0.0, "char_topic": 0.0}
+WEIGHTS = {"word_example": 0.0, "word_path": 0.0, "char_example": 0.075, "vector_example": 0.075,
+           "word_answer": 0.075, "char_path": 0.15, "char_answer": 0.375, "word_topic": 0.15, "char_topic": 0.1}
 VECTOR_FLOOR = 0.35  # cosine of two unrelated sentences is rarely below this; rescaled to 0
 
 
