@@ -57,10 +57,29 @@ def decide(ranking: Sequence[Mapping[str, Any]], intent: str | None, intent_conf
         siblings = tuple(str(r["id"]) for r in ranking[1:]
                          if r.get("topic") == topic and float(r["score"]) >= top - thresholds.clarify_window)
         return Decision(Outcome.ANSWER, (str(ranking[0]["id"]),), siblings[:max_choices - 1])
-    close = [str(r["id"]) for r in ranking[:max_choices]
-             if float(r["score"]) >= max(thresholds.clarify, top - thresholds.clarify_window)]
-    if len(close) == 1:
-        if top >= thresholds.answer:
-            return Decision(Outcome.ANSWER, (close[0],))
-        close = [str(r["id"]) for r in ranking[:2]]
-    return Decision(Outcome.CLARIFY, tuple(close))
+    return Decision(Outcome.CLARIFY, clarify_choices(ranking, top, thresholds, max_choices))
+
+
+def clarify_choices(ranking: Sequence[Mapping[str, Any]], top: float, thresholds: Thresholds,
+                    max_choices: int) -> tuple[str, ...]:
+    """2-3 paths to ask back with: one per topic (its main path unless a facet is clearly better),
+    those close to the top; at least two."""
+    floor = max(thresholds.clarify, top - thresholds.clarify_window)
+    score = {str(r["id"]): float(r["score"]) for r in ranking}
+    choices: list[str] = []
+    topics: list[Any] = []
+    for entry in ranking:
+        if float(entry["score"]) < floor and len(choices) >= 2:
+            break
+        topic = entry.get("topic")
+        if topic is not None and topic in topics:
+            continue
+        best = str(entry["id"])
+        main = str(topic) if topic is not None else None
+        if main and main != best and score.get(main, -1.0) >= score[best] - thresholds.clarify_window:
+            best = main
+        choices.append(best)
+        topics.append(topic)
+        if len(choices) == max_choices:
+            break
+    return tuple(choices)

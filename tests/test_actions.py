@@ -11,6 +11,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+import actions.assessment
 import actions.conversation
 import actions.emergency
 import actions.guidance
@@ -155,7 +156,7 @@ def test_asking_for_a_human_gives_client_guidance_phone_and_hours(runtime):
 
 def test_every_action_name_is_unique_and_listed_in_the_domain():
     domain = yaml.safe_load((PROJECT_DIR / "bot" / "domain.yml").read_text(encoding="utf-8"))
-    classes = [cls for module in (actions.guidance, actions.emergency, actions.conversation)
+    classes = [cls for module in (actions.guidance, actions.emergency, actions.conversation, actions.assessment)
                for _, cls in inspect.getmembers(module, inspect.isclass)
                if issubclass(cls, Action) and cls is not Action and cls.__module__ == module.__name__]
     names = [cls().name() for cls in classes]

@@ -35,7 +35,7 @@ def customs(replies):
 
 
 def test_a_guidance_question_is_answered_with_the_path_and_its_topic(stack):
-    replies = stack.say(sender(), "miten saan ajan hammaslaakarille")
+    replies = stack.say(sender(), "miten varaan itselleni ajan hammaslaakarille")
     presented = [c for c in customs(replies) if "path_id" in c]
     assert presented and presented[0]["path_id"] == "hammashoito-ajanvaraus"
     assert presented[0]["topic"] == "hammashoito-ajanvaraus"
@@ -73,7 +73,7 @@ def test_off_topic_questions_get_no_health_path(stack):
 
 def test_feedback_button_is_thanked(stack):
     resident = sender()
-    stack.say(resident, "miten saan ajan hammaslaakarille")
+    stack.say(resident, "miten varaan itselleni ajan hammaslaakarille")
     replies = stack.say(resident, '/feedback{"helpful": "yes", "path_id": "hammashoito-ajanvaraus"}')
     assert "Kiitos palautteesta" in replies[0]["text"]
 
@@ -107,7 +107,7 @@ def test_the_web_chat_socket_answers_with_text_buttons_and_path_in_one_event(sta
         await client.connect(stack.url, socketio_path="/socket.io", transports=["polling"])
         await client.emit("session_request", {"session_id": None})
         session_id = await asyncio.wait_for(confirmed, 10)
-        await client.emit("user_uttered", {"message": "miten saan ajan hammaslaakarille", "session_id": session_id})
+        await client.emit("user_uttered", {"message": "miten varaan itselleni ajan hammaslaakarille", "session_id": session_id})
         for _ in range(300):
             if len(received) >= 3:
                 break
@@ -167,5 +167,5 @@ def test_assessment_can_be_stopped_and_the_bot_answers_normally_again(stack):
     stack.say(resident, "alkoholitesti")
     replies = stack.say(resident, "lopeta")
     assert "lopetetaan" in _all_text(replies)
-    replies = stack.say(resident, "miten saan ajan hammaslaakarille")
+    replies = stack.say(resident, "miten varaan itselleni ajan hammaslaakarille")
     assert any(c.get("path_id", "").startswith("hammas") for c in customs(replies))

@@ -54,3 +54,14 @@ def test_close_facets_of_one_topic_are_answered_with_the_others_offered():
     assert decide(ranking, "ask_guidance", 0.9, T).outcome is Outcome.CLARIFY
     ranking[2]["score"] = 0.30
     assert decide([dict(r, score=r["score"] - 0.2) for r in ranking], "ask_guidance", 0.9, T).outcome is Outcome.CLARIFY
+
+
+def test_asking_back_offers_one_path_per_topic_preferring_its_main_path():
+    ranking = [{"id": "hammas", "topic": "hammas", "score": 0.35},
+               {"id": "lapset-pelko", "topic": "lapset", "score": 0.32},
+               {"id": "hammas-yleissairaus", "topic": "hammas", "score": 0.31},
+               {"id": "lapset", "topic": "lapset", "score": 0.30}]
+    decision = decide(ranking, "ask_guidance", 0.9, T)
+    assert decision.outcome is Outcome.CLARIFY and decision.path_ids == ("hammas", "lapset")
+    ranking[3]["score"] = 0.2  # the facet is clearly better than the main path: offer the facet
+    assert decide(ranking, "ask_guidance", 0.9, T).path_ids == ("hammas", "lapset-pelko")
