@@ -20,8 +20,48 @@ from guidance_library.validation import ID_PATTERN, Problem, is_url
 
 DEFAULT_INSTRUMENTS_DIR = Path(__file__).resolve().parent / "assessments"
 FUZZY_ANSWER = 86
-NUMBER_WORDS = {"nolla": 0, "yksi": 1, "kaksi": 2, "kolme": 3, "nelja": 4, "viisi": 5, "kuusi": 6,
-                "seitseman": 7, "kahdeksan": 8, "yhdeksan": 9, "kymmenen": 10}
+# number words as typed (ä/ö folded), spoken forms too; "kerran"/"kahdesti" count times
+NUMBER_WORDS = {"nolla": 0, "yksi": 1, "yks": 1, "yhden": 1, "yhtena": 1, "kerran": 1, "kaksi": 2, "kaks": 2,
+                "kahden": 2, "kahtena": 2, "pari": 2, "kahdesti": 2, "kolme": 3, "kolmena": 3, "kolmesti": 3,
+                "nelja": 4, "nelisen": 4, "neljana": 4, "neljasti": 4, "viisi": 5, "viis": 5, "viitena": 5,
+                "kuusi": 6, "kuus": 6, "kuutisen": 6, "kuutena": 6, "seitseman": 7, "seitteman": 7,
+                "kahdeksan": 8, "kaheksan": 8, "yhdeksan": 9, "yheksan": 9, "kymmenen": 10, "kymmenena": 10,
+                "parikymmenta": 20, "muutaman": 3, "muutama": 3, "muutamana": 3, "muutamina": 3}
+# "... kertaa viikossa": the period a count is per, in days
+PERIOD_DAYS = {"viikossa": 7, "viikos": 7, "viikkoon": 7, "viikoittain": 7, "kuussa": 30, "kuus": 30,
+               "kuukaudessa": 30, "kuukaudes": 30, "vuodessa": 365, "vuodes": 365}
+COUNT_UNITS = ("drinks", "days_in_two_weeks", "times_per_month")
+SPAN_WORDS = ("viik", "kuuk", "vuo")
+
+
+def count_in_unit(folded: str, unit: str) -> list[float]:
+    """The numbers of an answer converted to the item's unit ("pari kertaa viikossa" -> 4 days in two
+    weeks, or 8.6 times a month); empty when the answer has no number or no usable period."""
+    words = folded.split()
+    numbers = []
+    for i, word in enumerate(words):
+        value = float(word) if word.isdigit() else NUMBER_WORDS.get(word)
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if value is None or (following.startswith(SPAN_WORDS) and following not in PERIOD_DAYS):
+            continue  # "kahden viikon aikana" names the questionnaire's span, not a count
+        if word == "kuus" and i > 0 and words[i - 1].startswith("ker"):
+            continue  # spoken "kerran kuus" = once a month, not six
+        numbers.append(float(value))
+    if "kerran" in words and len(numbers) > 1:
+        numbers.remove(1.0)  # "muutaman kerran": the other word is the count
+    if not numbers:
+        return []
+    period = next((PERIOD_DAYS[w] for i, w in enumerate(words) if w in PERIOD_DAYS
+                   and (w != "kuus" or (i > 0 and words[i - 1].startswith("ker")))), None)
+    if unit == "drinks":
+        return numbers
+    if unit == "days_in_two_weeks":
+        if period is None:
+            return numbers if any(w.startswith(("paiva", "iltana", "iltoina", "kerta")) for w in words) else []
+        return [min(14.0, n * 14 / period) for n in numbers]
+    if unit == "times_per_month":
+        return [n * 30 / period for n in numbers] if period else []
+    return []
 
 
 def fold(text: str) -> str:
@@ -35,7 +75,7 @@ class Option:
     points: int
     label: str
     also: tuple[str, ...] = ()
-    count: tuple[int, int] | None = None  # for "how many" items: the range a typed number falls in
+    count: tuple[float, float] | None = None  # the range of a counted answer, in the item's count_unit
 
     def phrases(self) -> list[str]:
         return [fold(p) for p in (self.label, *self.also) if fold(p)]
@@ -48,7 +88,7 @@ class Item:
     options: tuple[Option, ...]
     crisis_above: int | None = None   # an answer above this many points triggers the crisis guidance
     end_if_points: int | None = None  # this answer ends the questionnaire (the rest score 0)
-    number_means: str = "points"      # a typed number is the option's points, or a count ("count")
+    count_unit: str | None = None     # drinks | days_in_two_weeks | times_per_month: numbers are counts
 
     @property
     def max_points(self) -> int:
@@ -203,20 +243,20 @@ def questions_left(instrument: Instrument, answers: Mapping[str, int | None]) ->
 def match_answer(item: Item, text: str) -> Option | None:
     """The option a free-text answer means, or None if it fits none (or fits two equally well).
 
-    A typed number is the option's points ("2"), or for count items the option whose range holds
-    it ("4 kaljaa"); otherwise the option whose phrase is found in the answer ("ehkä pari
+    A counted answer falls in an option's range ("4 kaljaa", "pari kertaa viikossa", "10 päivänä");
+    a bare number is otherwise the option's points ("2"); otherwise the option whose phrase is found in the answer ("ehkä pari
     kertaa" -> "pari kertaa"); then a close spelling of a whole phrase ("melkein joka paiva").
     """
     folded = fold(text)
     if not folded:
         return None
     words = folded.split()
-    numbers = [int(w) for w in words if w.isdigit()] + [NUMBER_WORDS[w] for w in words if w in NUMBER_WORDS]
-    if item.number_means == "count" and numbers:
-        hits = [o for o in item.options if o.count and all(o.count[0] <= n <= o.count[1] for n in numbers)]
+    if item.count_unit:
+        counts = count_in_unit(folded, item.count_unit)
+        hits = [o for o in item.options if o.count and counts and all(o.count[0] <= n <= o.count[1] for n in counts)]
         if len(hits) == 1:
             return hits[0]
-    if item.number_means == "points" and len(words) <= 2 and words[0].isdigit():
+    if item.count_unit != "drinks" and len(words) <= 2 and words[0].isdigit():
         hits = [o for o in item.options if o.points == int(words[0])]
         return hits[0] if len(hits) == 1 else None
     padded = f" {folded} "
@@ -253,14 +293,14 @@ def match_choice(question: BackgroundQuestion, text: str) -> Choice | None:
 
 def _options(raw: Any) -> tuple[Option, ...]:
     return tuple(Option(int(o["points"]), str(o["label"]), tuple(str(a) for a in o.get("also") or ()),
-                        tuple(o["count"]) if o.get("count") else None) for o in raw or ())
+                        (float(o["count"][0]), float(o["count"][1])) if o.get("count") else None) for o in raw or ())
 
 
 def build_instrument(doc: Mapping[str, Any]) -> Instrument:
     """An instrument from its parsed file (after `check_instrument_document`)."""
     shared = _options(doc.get("options"))
     items = tuple(Item(str(i["id"]), str(i["text"]), _options(i.get("options")) or shared,
-                       i.get("crisis_above"), i.get("end_if_points"), str(i.get("number_means", "points")))
+                       i.get("crisis_above"), i.get("end_if_points"), i.get("count_unit", doc.get("count_unit")))
                   for i in doc["items"])
     threshold = doc.get("threshold") or {}
     background = doc.get("background") or {}
@@ -317,9 +357,9 @@ def check_instrument_document(doc: Any, file: str, path_ids: Iterable[str] | Non
         clashes = {p for p, pts in phrases if any(p == q and pts != qp for q, qp in phrases)}
         if clashes:
             add(f"Kysymyksessä '{item.id}' sama sanonta kuuluu kahteen vaihtoehtoon: {', '.join(sorted(clashes))}.")
-        if item.number_means not in ("points", "count"):
-            add(f"number_means on points tai count (kysymys '{item.id}').")
-        if item.number_means == "count" and any(o.count is None for o in item.options):
+        if item.count_unit is not None and item.count_unit not in COUNT_UNITS:
+            add(f"count_unit on jokin näistä: {', '.join(COUNT_UNITS)} (kysymys '{item.id}').")
+        if item.count_unit and any(o.count is None for o in item.options):
             add(f"Kysymyksen '{item.id}' jokaisella vaihtoehdolla pitää olla count: [alin, ylin].")
     if instrument.bands:
         edges = sorted((b.min, b.max) for b in instrument.bands)

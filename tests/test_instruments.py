@@ -168,3 +168,16 @@ def test_a_broken_instrument_file_is_reported(tmp_path, library):
     messages = " ".join(p.message for p in problems)
     assert "eivät kata pisteitä" in messages and "BDI" in messages
     assert set(found) == {"phq9", "auditc"}
+
+
+@pytest.mark.parametrize("item, text, points", [
+    ("phq9", "10 päivänä", 2), ("phq9", "pari kertaa viikossa", 1), ("phq9", "kuus päivää", 1),
+    ("phq9", "ei kertaakaan näiden kahden viikon aikana", 0), ("phq9", "joka päivä viimeiset kaks viikkoa", 3),
+    ("auditc-frequency", "kahdesti viikossa", 3), ("auditc-frequency", "kerran viikossa", 2),
+    ("auditc-frequency", "kerran kuus", 1), ("auditc-frequency", "5 kertaa viikossa", 4),
+    ("auditc-frequency", "muutaman kerran kuukaudessa", 2), ("auditc-quantity", "kuus olutta", 2),
+])
+def test_counted_answers_are_converted_to_the_items_unit(instruments, item, text, points):
+    target = instruments["phq9"].items[0] if item == "phq9" else instruments["auditc"].item(item.split("-")[1])
+    option = match_answer(target, text)
+    assert option is not None and option.points == points
