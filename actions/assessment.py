@@ -18,11 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
 from actions.base import RuntimeAction
-from actions.contact_request import AssessmentRecord, ContactRequest
+from actions.contact_request import ContactRequest
 from actions.guidance import present_path, path_buttons
 from actions.guidance_decision import Decision, Outcome, decide
 from bot.constants import ASSESSMENT_SLOT, GUIDANCE_RANKING
-from guidance_library.instruments import Instrument, fold, match_answer, match_choice, questions_left, score
+from guidance_library.instruments import AssessmentResult, Instrument, fold, match_answer, match_choice, questions_left, score
 from guidance_library.models import GuidanceLibrary
 
 logger = logging.getLogger(__name__)
@@ -297,7 +297,7 @@ class ActionAssessment(RuntimeAction):
         if consent == "no":
             dispatcher.utter_message(text=messages.no_consent(library))
             return [SlotSet(ASSESSMENT_SLOT, None)]
-        record = AssessmentRecord.from_result(state["result"])
+        record = AssessmentResult.from_dict(state["result"])
         told = tuple(self.runtime.redactor.redact(t) for t in _resident_messages(tracker))
         request = ContactRequest(conversation_id=tracker.sender_id, urgency=state["urgency"],
                                  reason=messages.contact_reason(record), resident_messages=told, consent=True,

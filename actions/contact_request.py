@@ -7,37 +7,14 @@ import datetime as dt
 import logging
 import threading
 import uuid
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Mapping, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from guidance_library.instruments import AssessmentResult
 
 logger = logging.getLogger(__name__)
 
 Urgency = Literal["urgent", "normal"]
-
-
-@dataclass(frozen=True)
-class AssessmentRecord:
-    """An assessment result as the professional sees it: instrument, every item's answer, score."""
-
-    instrument: str
-    name: str
-    total: int
-    max_score: int
-    threshold: int
-    at_or_above: bool
-    band: str | None
-    crisis: bool
-    answers: Mapping[str, int | None]  # item id -> points (None = skipped)
-    background: Mapping[str, str]
-    skipped: tuple[str, ...] = ()
-
-    @classmethod
-    def from_result(cls, result: Mapping[str, Any]) -> "AssessmentRecord":
-        return cls(instrument=str(result["instrument"]), name=str(result["name"]), total=int(result["total"]),
-                   max_score=int(result["max_score"]), threshold=int(result["threshold"]),
-                   at_or_above=bool(result["at_or_above"]), band=result.get("band"), crisis=bool(result["crisis"]),
-                   answers=dict(result["answers"]), background=dict(result.get("background") or {}),
-                   skipped=tuple(result.get("skipped") or ()))
 
 
 @dataclass(frozen=True)
@@ -49,7 +26,7 @@ class ContactRequest:
     reason: str
     resident_messages: tuple[str, ...]      # what the resident already told (personal data redacted)
     consent: bool                           # the resident agreed that these details are passed on
-    assessment: AssessmentRecord | None = None
+    assessment: AssessmentResult | None = None  # instrument, every item's answer, score
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     reference: str = field(default_factory=lambda: uuid.uuid4().hex[:8].upper())
 
@@ -60,9 +37,10 @@ class ContactRequest:
             raise ValueError("a contact request is only made with the resident's consent")
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat()
-        return data
+        return {"reference": self.reference, "conversation_id": self.conversation_id, "urgency": self.urgency,
+                "reason": self.reason, "resident_messages": list(self.resident_messages), "consent": self.consent,
+                "assessment": self.assessment.as_dict() if self.assessment else None,
+                "created_at": self.created_at.isoformat()}
 
 
 class ContactRequestSink(Protocol):

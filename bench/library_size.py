@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -60,6 +59,7 @@ def library_figures() -> None:
     print(f"guidance validate (whole library, new process): {validate_s:.1f} s, exit {done.returncode}: "
           f"{done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr.strip()[-200:]}")
 
+    from bench.scale import rank_times
     from bot.nlu.finnish import FinnishAnalyzer
     from bot.nlu.retrieval import GuidanceIndex
     from bot.nlu.vectors import WordVectors
@@ -78,15 +78,9 @@ def library_figures() -> None:
     index = GuidanceIndex(library, analyzer, vectors)
     build_s = time.perf_counter() - start
     asked = questions()
-    index.rank(asked[0])
-    times = []
-    for text in asked:
-        start = time.perf_counter()
-        index.rank(text)
-        times.append(time.perf_counter() - start)
-    times.sort()
+    p50, p95 = rank_times(index, asked)
     print(f"index build {build_s:.1f} s (a live reload after an edit); rank over {len(asked)} questions "
-          f"p50 {1000 * statistics.median(times):.1f} ms, p95 {1000 * times[int(0.95 * len(times))]:.1f} ms; "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms; "
           f"this process peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -190,11 +190,19 @@ class AssessmentResult:
     skipped: tuple[str, ...]
     threshold_note: str = ""
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "AssessmentResult":
+        """Back from `as_dict` (as kept in the conversation)."""
+        return cls(str(data["instrument"]), str(data["name"]), int(data["total"]), int(data["max_score"]),
+                   int(data["threshold"]), bool(data["at_or_above"]), data.get("band"), bool(data["crisis"]),
+                   MappingProxyType(dict(data["answers"])), MappingProxyType(dict(data.get("background") or {})),
+                   tuple(data.get("skipped") or ()), str(data.get("threshold_note") or ""))
+
     def as_dict(self) -> dict[str, Any]:
         return {"instrument": self.instrument, "name": self.name, "total": self.total, "max_score": self.max_score,
                 "threshold": self.threshold, "at_or_above": self.at_or_above, "band": self.band,
                 "crisis": self.crisis, "answers": dict(self.answers), "background": dict(self.background),
-                "skipped": list(self.skipped)}
+                "skipped": list(self.skipped), "threshold_note": self.threshold_note}
 
 
 def score(instrument: Instrument, answers: Mapping[str, int | None], background: Mapping[str, str] | None = None

@@ -121,6 +121,11 @@ def test_high_score_offers_contact_with_urgency_choice_and_consent_makes_a_typed
     assert request.assessment.answers == {"interest": 2, "low_mood": 2, "sleep": 2, "energy": 2, "appetite": 1,
                                           "self_worth": 1, "concentration": 0, "movement": 0, "self_harm": 0}
     assert request.reference in texts(replies)
+    record = request.as_dict()
+    assert json.loads(json.dumps(record))["assessment"]["answers"]["sleep"] == 2
+    assert "ammattilainen" not in " ".join(record["resident_messages"])  # only what the resident wrote
+    with pytest.raises(ValueError):
+        dataclasses.replace(request, consent=False)
 
 
 def test_urgent_choice_and_refused_consent_sends_nothing(runtime):

@@ -1,4 +1,5 @@
-"""The emergency policy outranks rules and forms."""
+"""The emergency policy outranks rules, forms and a self-assessment; the assessment policy keeps an
+assessment going above the rules."""
 from __future__ import annotations
 
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -6,19 +7,20 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.constants import ACTION_EMERGENCY
+from bot.constants import ACTION_ASSESSMENT, ACTION_EMERGENCY
+from bot.policies.assessment_policy import AssessmentPolicy
 from bot.policies.emergency_policy import EmergencyPolicy
 from tests.conftest import PROJECT_DIR
 
 
-def make_policy(tmp_path) -> tuple[EmergencyPolicy, Domain]:
+def make_policy(tmp_path, cls=EmergencyPolicy):
     domain = Domain.load(str(PROJECT_DIR / "bot" / "domain.yml"))
     storage = LocalModelStorage(tmp_path)
-    policy = EmergencyPolicy.create(EmergencyPolicy.get_default_config(), storage, Resource("emergency"),
-                                    ExecutionContext(GraphSchema({}), "test"))
+    policy = cls.create(cls.get_default_config(), storage, Resource(cls.__name__),
+                        ExecutionContext(GraphSchema({}), "test"))
     return policy, domain
 
 
@@ -51,3 +53,21 @@ def test_other_messages_are_left_to_the_other_policies(tmp_path):
     policy, domain = make_policy(tmp_path)
     tracker = tracker_with(UserUttered("hei", {"name": "greet", "confidence": 1.0}))
     assert best_action(policy, domain, tracker) is None
+
+
+def test_an_assessment_in_progress_takes_every_message_but_an_emergency(tmp_path):
+    policy, domain = make_policy(tmp_path, AssessmentPolicy)
+    emergency, _ = make_policy(tmp_path, EmergencyPolicy)
+    active = [SlotSet("assessment", {"id": "phq9", "stage": "items"})]
+    answer = tracker_with(*active, UserUttered("en kertaakaan", {"name": "deny", "confidence": 0.9}))
+    assert best_action(policy, domain, answer) == ACTION_ASSESSMENT
+    crisis = tracker_with(*active, UserUttered("en jaksa elää", {"name": "emergency", "confidence": 1.0}))
+    assert best_action(policy, domain, crisis) is None and best_action(emergency, domain, crisis) == ACTION_EMERGENCY
+    assert emergency.priority > policy.priority > 6
+    after = tracker_with(*active, UserUttered("2", {"name": "ask_guidance", "confidence": 0.5}),
+                         ActionExecuted(ACTION_ASSESSMENT))
+    assert best_action(policy, domain, after) == ACTION_LISTEN_NAME
+    idle = tracker_with(UserUttered("mistä saan ajan", {"name": "ask_guidance", "confidence": 0.9}))
+    assert best_action(policy, domain, idle) is None
+    start = tracker_with(UserUttered("mielialatesti", {"name": "start_assessment", "confidence": 0.9}))
+    assert best_action(policy, domain, start) == ACTION_ASSESSMENT
