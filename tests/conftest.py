@@ -39,3 +39,43 @@ def index(library: GuidanceLibrary, analyzer: FinnishAnalyzer, vectors: WordVect
 @pytest.fixture(scope="session")
 def devset() -> dict:
     return yaml.safe_load(DEVSET.read_text(encoding="utf-8"))
+
+
+POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_reachable() -> str | None:
+    """None if the PostgreSQL server answers, else the reason it does not."""
+    import sqlalchemy
+
+    try:
+        engine = sqlalchemy.create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as error:  # any failure to connect is a reason to skip, stated
+        return f"PostgreSQL not reachable at 127.0.0.1:5432 (database test): {str(error).splitlines()[0]}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """A fresh, empty database: an SQLite file, or a schema of its own in PostgreSQL's `test`."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    reason = _postgres_reachable()
+    if reason:
+        pytest.skip(reason)
+    import uuid
+
+    import sqlalchemy
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL, future=True)
+    with admin.begin() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()

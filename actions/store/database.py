@@ -1,21 +1,48 @@
-"""Engine and session factory; SQLite by default, PostgreSQL in production."""
+"""Engine, schema migrations (Alembic) and session factory; SQLite by default, PostgreSQL in production."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import sessionmaker
 
-from actions.store.models import Base
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BASELINE_REVISION = "0001"  # the tables made before migrations existed
+MIGRATION_LOCK_ID = 4_712_001  # PostgreSQL advisory lock: replicas starting together migrate once
 
 
-def make_engine(database_url: str) -> Engine:
-    """Create an engine (and the SQLite file's folder) and make sure the tables exist."""
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic configuration pointing at this package's migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision`; a database made before migrations is adopted, not recreated."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+        inspector = inspect(connection)
+        config = alembic_config(connection)
+        if inspector.has_table("path_feedback") and not inspector.has_table("alembic_version"):
+            command.stamp(config, BASELINE_REVISION)
+        command.upgrade(config, revision)
+
+
+def make_engine(database_url: str, migrate_schema: bool = True) -> Engine:
+    """Create an engine (and the SQLite file's folder) and bring the schema up to date."""
+    connect_args = {}
     if database_url.startswith("sqlite:///") and not database_url.endswith(":memory:"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(database_url, future=True, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
+        connect_args = {"timeout": 15}
+    engine = create_engine(database_url, future=True, pool_pre_ping=True, connect_args=connect_args)
+    if migrate_schema:
+        migrate(engine)
     return engine
 
 

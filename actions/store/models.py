@@ -3,10 +3,30 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
+from sqlalchemy.types import TypeDecorator
 
 Base = declarative_base()
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment stored in UTC and always read back time-zone aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UtcDateTime needs an aware datetime")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
 class PathFeedback(Base):
@@ -32,3 +52,120 @@ class UnansweredQuestion(Base):
     best_path_id = Column(String(120), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False,
                         default=lambda: dt.datetime.now(dt.timezone.utc))
+
+
+# -- Contact-request tickets for the central client-guidance team ---------------------------------
+
+TICKET_STATUSES = ("new", "claimed", "in_progress", "closed")
+URGENCIES = ("urgent", "normal")
+CHANNELS = ("anonymous_chat", "identified_chat")
+CONTACT_ROLES = ("resident", "relative", "professional", "other")
+REASONS = ("health", "social", "booking", "contact_details", "digital_help", "documents", "on_behalf")
+OUTCOMES = ("no_further_need", "referred_within_region", "referred_elsewhere")
+CONTACT_METHODS = ("phone", "secure_message")
+ROLES = ("professional", "editor", "admin")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=f"ck_{column}_allowed")
+
+
+class Account(Base):
+    """A professional's account: the team API and the console (roles professional, editor, admin)."""
+
+    __tablename__ = "account"
+    __table_args__ = (_one_of("role", ROLES),)
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False, unique=True)
+    display_name = Column(String(200), nullable=False)
+    role = Column(String(20), nullable=False)
+    password_hash = Column(String(300), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UtcDateTime(), nullable=True)
+    created_at = Column(UtcDateTime(), nullable=False, default=_now)
+
+
+class AccountSession(Base):
+    """A signed-in session; only the SHA-256 of its bearer token is stored."""
+
+    __tablename__ = "account_session"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    account_id = Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(UtcDateTime(), nullable=False, default=_now)
+    last_seen_at = Column(UtcDateTime(), nullable=False, default=_now)
+    expires_at = Column(UtcDateTime(), nullable=False)
+    ended_at = Column(UtcDateTime(), nullable=True)
+
+
+class Ticket(Base):
+    """One contact request: what the resident told, how to reach them, and the team's handling."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (_one_of("status", TICKET_STATUSES), _one_of("urgency", URGENCIES),
+                      _one_of("channel", CHANNELS), _one_of("contact_role", CONTACT_ROLES),
+                      _one_of("reason", REASONS), _one_of("contact_method", CONTACT_METHODS),
+                      CheckConstraint("outcome IS NULL OR outcome IN ('no_further_need', 'referred_within_region', "
+                                      "'referred_elsewhere')", name="ck_outcome_allowed"))
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)        # shown to the resident
+    idempotency_key = Column(String(120), nullable=False, unique=True)  # one ticket per submitted form
+    conversation_id = Column(String(120), nullable=False, index=True)
+    created_at = Column(UtcDateTime(), nullable=False, default=_now)
+    updated_at = Column(UtcDateTime(), nullable=False, default=_now)
+    channel = Column(String(20), nullable=False)
+    contact_role = Column(String(20), nullable=False)
+    reason = Column(String(20), nullable=False)
+    topic_id = Column(String(120), nullable=True, index=True)
+    path_id = Column(String(120), nullable=True)
+    urgency = Column(String(10), nullable=False, index=True)
+    resident_words = Column(Text, nullable=False)
+    prefilled = Column(JSON, nullable=False, default=dict)       # facts and earlier messages (redacted)
+    assessment = Column(JSON, nullable=True)                      # instrument, answers, score, band
+    contact_method = Column(String(20), nullable=False)
+    phone = Column(String(20), nullable=True)                     # +358... when contact_method is phone
+    reach_time = Column(String(200), nullable=False, default="")
+    consent_text = Column(Text, nullable=False)
+    consent_at = Column(UtcDateTime(), nullable=False)
+    identity_code = Column(String(11), nullable=True)             # only from a strongly identified session
+    identity_name = Column(String(200), nullable=True)
+    status = Column(String(20), nullable=False, default="new", index=True)
+    assignee_id = Column(Integer, ForeignKey("account.id"), nullable=True, index=True)
+    outcome = Column(String(30), nullable=True)
+    closed_at = Column(UtcDateTime(), nullable=True)
+    answer_by = Column(UtcDateTime(), nullable=False, index=True)
+
+
+class TicketNote(Base):
+    """A professional's note on a ticket."""
+
+    __tablename__ = "ticket_note"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False, index=True)
+    author_id = Column(Integer, ForeignKey("account.id"), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(UtcDateTime(), nullable=False, default=_now)
+
+
+class AccessLogEntry(Base):
+    """Who read or changed which ticket, when, and what (client data access log)."""
+
+    __tablename__ = "access_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UtcDateTime(), nullable=False, default=_now, index=True)
+    actor = Column(String(120), nullable=False)          # "account:<username>", "assistant", "resident-chat"
+    account_id = Column(Integer, ForeignKey("account.id"), nullable=True, index=True)
+    action = Column(String(30), nullable=False)           # create, list, read, claim, update, note, close, status
+    ticket_id = Column(Integer, ForeignKey("ticket.id", ondelete="SET NULL"), nullable=True, index=True)
+    detail = Column(String(500), nullable=False, default="")

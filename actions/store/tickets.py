@@ -1,0 +1,404 @@
+"""The ticket store: contact requests for the central client-guidance team.
+
+`TicketStore` is the only way in: it validates, sets the answer-by time from office hours and
+holidays, makes exactly one ticket per submitted form (idempotency key), lets exactly one
+professional claim a ticket (conditional update), and writes every read or change of a ticket to
+the access log in the same transaction. A database that cannot be reached raises
+`StoreUnavailable`; the transaction is rolled back, so nothing half-written remains.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions.office_hours import OfficeHours
+from actions.store.models import (CHANNELS, CONTACT_METHODS, CONTACT_ROLES, OUTCOMES, REASONS, TICKET_STATUSES,
+                                  URGENCIES, AccessLogEntry, Account, Ticket, TicketNote)
+
+REFERENCE_ALPHABET = "ACDEFHJKLMNPRTUVWXY34679"  # no look-alikes (0/O, 1/I/L, 5/S, 8/B, 2/Z)
+REFERENCE_LENGTH = 8
+MAX_WORDS = 2000
+MAX_NOTE = 4000
+REACH_TIME_MAX = 200
+ACTOR_ASSISTANT = "assistant"
+ACTOR_RESIDENT = "resident-chat"
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached; nothing was written."""
+
+
+class TicketError(ValueError):
+    """A ticket field is not acceptable; `field` names it (for 422 answers and form questions)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+class TicketNotFound(LookupError):
+    """No ticket with that id or reference."""
+
+
+class ClaimConflict(RuntimeError):
+    """Someone else has the ticket, or it is not in a state that allows the change."""
+
+
+def callback_phone(text: str) -> str | None:
+    """A Finnish phone number a professional can call back, in +358 form; None if it is not one.
+
+    Mobile and landline numbers ("040 123 4567", "+358 40 1234567", "09-1234567"); emergency and
+    service numbers (112, 116xxx, 0800/020x/030x/060x/070x) are not callback numbers.
+    """
+    digits = re.sub(r"[\s\-().]", "", text or "")
+    if digits.startswith("00358"):
+        digits = "+" + digits[2:]
+    if digits.startswith("+358"):
+        national = "0" + digits[4:]
+    else:
+        national = digits
+    if not re.fullmatch(r"0[1-9]\d{5,10}", national):
+        return None
+    if re.match(r"0(800|20[0-9]|30[0-9]|60[0-9]|70[0-9]|100|116)", national):
+        return None
+    if national.startswith("04") or national.startswith("050"):
+        if not 9 <= len(national) <= 11:
+            return None
+    elif len(national) < 7:
+        return None
+    return "+358" + national[1:]
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    """Everything the chat collected for one contact request, before it is stored."""
+
+    conversation_id: str
+    channel: str
+    contact_role: str
+    reason: str
+    urgency: str
+    resident_words: str
+    contact_method: str
+    consent_text: str
+    consent_at: dt.datetime
+    phone: str | None = None
+    reach_time: str = ""
+    topic_id: str | None = None
+    path_id: str | None = None
+    prefilled: Mapping[str, Any] = field(default_factory=dict)
+    assessment: Mapping[str, Any] | None = None
+    identity_code: str | None = None
+    identity_name: str | None = None
+
+    def validated(self) -> "TicketDraft":
+        """The draft with the phone normalised; `TicketError` names the first bad field."""
+        for name, allowed in (("channel", CHANNELS), ("contact_role", CONTACT_ROLES), ("reason", REASONS),
+                              ("urgency", URGENCIES), ("contact_method", CONTACT_METHODS)):
+            if getattr(self, name) not in allowed:
+                raise TicketError(name, f"must be one of {', '.join(allowed)}")
+        if not self.conversation_id:
+            raise TicketError("conversation_id", "missing")
+        if not self.resident_words.strip():
+            raise TicketError("resident_words", "tell what the matter is about")
+        if not self.consent_text.strip() or self.consent_at.tzinfo is None:
+            raise TicketError("consent", "a ticket needs the resident's consent and its time")
+        phone = None
+        if self.contact_method == "phone":
+            phone = callback_phone(self.phone or "")
+            if phone is None:
+                raise TicketError("phone", "not a Finnish phone number that can be called back")
+        elif self.channel != "identified_chat" or not self.identity_code:
+            raise TicketError("contact_method", "a message in the identified service needs an identified session")
+        if (self.identity_code is None) != (self.channel == "anonymous_chat"):
+            raise TicketError("identity_code", "identity goes with the identified channel and only with it")
+        return TicketDraft(**{**self.__dict__, "phone": phone, "resident_words": self.resident_words.strip()[:MAX_WORDS],
+                              "reach_time": self.reach_time.strip()[:REACH_TIME_MAX]})
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Filters of the team's queue (all optional)."""
+
+    urgency: str | None = None
+    status: Sequence[str] | None = None  # default: everything not closed
+    topic_id: str | None = None
+    due_before: dt.datetime | None = None
+    assignee_id: int | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class ResidentStatus:
+    """What a resident may hear about their own request."""
+
+    reference: str
+    status: str
+    urgency: str
+    answer_by: dt.datetime
+    created_at: dt.datetime
+
+
+def new_reference() -> str:
+    """"K7P4-9QXH"-style reference: 8 symbols from an alphabet without look-alikes (~10^11)."""
+    symbols = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{symbols[:4]}-{symbols[4:]}"
+
+
+def normalise_reference(text: str) -> str | None:
+    """A reference as typed ("k7p4 9qxh", "K7P49QXH") in its stored form, or None."""
+    letters = re.sub(r"[\s\-]", "", text or "").upper()
+    if len(letters) != REFERENCE_LENGTH or any(c not in REFERENCE_ALPHABET for c in letters):
+        return None
+    return f"{letters[:4]}-{letters[4:]}"
+
+
+def conversation_key(conversation_id: str) -> str:
+    """The conversation id as written to logs: a short one-way hash."""
+    return hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
+
+
+def _rollback(session: Session) -> None:
+    """Roll back; with the database gone the rollback itself may fail, and nothing was written anyway."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        pass
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class TicketStore:
+    """Repository of tickets, notes and the access log; each call is one transaction."""
+
+    def __init__(self, sessions: sessionmaker, office_hours: OfficeHours,
+                 clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        self._sessions = sessions
+        self.office_hours = office_hours
+        self._clock = clock
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    # -- plumbing -------------------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """One transaction; rolled back on any error, and an unreachable database is StoreUnavailable."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except IntegrityError:
+            _rollback(session)
+            raise
+        except (OperationalError, DBAPIError) as error:
+            _rollback(session)
+            if isinstance(error, OperationalError) or error.connection_invalidated:
+                raise StoreUnavailable(str(error.orig)) from error
+            raise
+        except BaseException:
+            _rollback(session)
+            raise
+        finally:
+            session.close()
+
+    @staticmethod
+    def _log(session: Session, actor: str, action: str, ticket_id: int | None, detail: str = "",
+             account_id: int | None = None) -> None:
+        session.add(AccessLogEntry(actor=actor, account_id=account_id, action=action, ticket_id=ticket_id,
+                                   detail=detail[:500]))
+
+    @staticmethod
+    def _actor(account: Account) -> str:
+        return f"account:{account.username}"
+
+    # -- the chat side ----------------------------------------------------------------------------
+    def create(self, draft: TicketDraft, idempotency_key: str) -> tuple[Ticket, bool]:
+        """Store a ticket once per idempotency key; returns (ticket, created now?)."""
+        draft = draft.validated()
+        if not idempotency_key:
+            raise TicketError("idempotency_key", "missing")
+        existing = self.by_idempotency_key(idempotency_key)
+        if existing is not None:
+            return existing, False
+        now = self.now()
+        for _attempt in range(5):
+            ticket = Ticket(reference=new_reference(), idempotency_key=idempotency_key,
+                            conversation_id=draft.conversation_id, created_at=now, updated_at=now,
+                            channel=draft.channel, contact_role=draft.contact_role, reason=draft.reason,
+                            topic_id=draft.topic_id, path_id=draft.path_id, urgency=draft.urgency,
+                            resident_words=draft.resident_words, prefilled=dict(draft.prefilled),
+                            assessment=dict(draft.assessment) if draft.assessment else None,
+                            contact_method=draft.contact_method, phone=draft.phone, reach_time=draft.reach_time,
+                            consent_text=draft.consent_text, consent_at=draft.consent_at,
+                            identity_code=draft.identity_code, identity_name=draft.identity_name, status="new",
+                            answer_by=self.office_hours.answer_by(now, draft.urgency))  # type: ignore[arg-type]
+            try:
+                with self._transaction() as session:
+                    session.add(ticket)
+                    session.flush()
+                    self._log(session, ACTOR_ASSISTANT, "create", ticket.id,
+                              f"conversation {conversation_key(draft.conversation_id)}")
+                return ticket, True
+            except IntegrityError:
+                existing = self.by_idempotency_key(idempotency_key)
+                if existing is not None:  # a retry or double click raced us: theirs is the one
+                    return existing, False
+                # otherwise the reference collided (about 1 in 10^11): draw a new one
+        raise StoreUnavailable("could not draw a free reference")
+
+    def by_idempotency_key(self, key: str) -> Ticket | None:
+        with self._transaction() as session:
+            return session.execute(select(Ticket).where(Ticket.idempotency_key == key)).scalar_one_or_none()
+
+    def resident_status(self, reference: str, *, conversation_id: str, phone_last_digits: str | None = None,
+                        identity_code: str | None = None) -> ResidentStatus | None:
+        """The status of a resident's own request; None unless the check passes.
+
+        The check keeps others out: the same conversation that filed it, or the same identified
+        person, or the last four digits of the callback phone number given on the request.
+        """
+        wanted = normalise_reference(reference)
+        if wanted is None:
+            return None
+        with self._transaction() as session:
+            ticket = session.execute(select(Ticket).where(Ticket.reference == wanted)).scalar_one_or_none()
+            if ticket is None:
+                return None
+            allowed = (ticket.conversation_id == conversation_id
+                       or (identity_code is not None and ticket.identity_code == identity_code)
+                       or (phone_last_digits is not None and len(phone_last_digits) == 4 and ticket.phone is not None
+                           and secrets.compare_digest(ticket.phone[-4:], phone_last_digits)))
+            self._log(session, ACTOR_RESIDENT, "status" if allowed else "status-denied", ticket.id,
+                      f"conversation {conversation_key(conversation_id)}")
+            if not allowed:
+                return None
+            return ResidentStatus(ticket.reference, ticket.status, ticket.urgency, ticket.answer_by, ticket.created_at)
+
+    # -- the team side ----------------------------------------------------------------------------
+    def queue(self, account: Account, filters: QueueFilter = QueueFilter()) -> list[Ticket]:
+        """Open tickets, most urgent and earliest due first; each listed ticket is logged as read."""
+        statuses = list(filters.status) if filters.status else [s for s in TICKET_STATUSES if s != "closed"]
+        query = select(Ticket).where(Ticket.status.in_(statuses))
+        if filters.urgency:
+            query = query.where(Ticket.urgency == filters.urgency)
+        if filters.topic_id:
+            query = query.where(Ticket.topic_id == filters.topic_id)
+        if filters.due_before:
+            query = query.where(Ticket.answer_by <= filters.due_before)
+        if filters.assignee_id is not None:
+            query = query.where(Ticket.assignee_id == filters.assignee_id)
+        query = query.order_by(Ticket.answer_by, Ticket.id).limit(max(1, min(filters.limit, 500)))
+        with self._transaction() as session:
+            tickets = list(session.execute(query).scalars())
+            for ticket in tickets:
+                self._log(session, self._actor(account), "list", ticket.id, account_id=account.id)
+            return tickets
+
+    def get(self, account: Account, ticket_id: int) -> tuple[Ticket, list[TicketNote]]:
+        with self._transaction() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise TicketNotFound(ticket_id)
+            notes = list(session.execute(select(TicketNote).where(TicketNote.ticket_id == ticket_id)
+                                         .order_by(TicketNote.id)).scalars())
+            self._log(session, self._actor(account), "read", ticket.id, account_id=account.id)
+            return ticket, notes
+
+    def claim(self, account: Account, ticket_id: int) -> Ticket:
+        """Take a new ticket; of two professionals claiming at once exactly one wins."""
+        with self._transaction() as session:
+            result = session.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.status == "new")
+                                     .values(status="claimed", assignee_id=account.id, updated_at=self.now())
+                                     .execution_options(synchronize_session=False))
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise TicketNotFound(ticket_id)
+            if result.rowcount != 1:
+                raise ClaimConflict("the ticket is already claimed or closed")
+            self._log(session, self._actor(account), "claim", ticket.id, account_id=account.id)
+        return ticket
+
+    def update(self, account: Account, ticket_id: int, *, status: str | None = None,
+               urgency: str | None = None, topic_id: str | None = None) -> Ticket:
+        """Change status (claimed <-> in_progress), urgency or topic of a ticket the account holds."""
+        if status is not None and status not in ("claimed", "in_progress"):
+            raise TicketError("status", "use claim to take a ticket and close to close it")
+        if urgency is not None and urgency not in URGENCIES:
+            raise TicketError("urgency", f"must be one of {', '.join(URGENCIES)}")
+        with self._transaction() as session:
+            ticket = self._held(session, account, ticket_id)
+            changes = []
+            if status is not None and status != ticket.status:
+                changes.append(f"status {ticket.status}->{status}")
+                ticket.status = status
+            if urgency is not None and urgency != ticket.urgency:
+                changes.append(f"urgency {ticket.urgency}->{urgency}")
+                ticket.urgency = urgency
+                ticket.answer_by = self.office_hours.answer_by(ticket.created_at, urgency)  # type: ignore[arg-type]
+            if topic_id is not None and topic_id != ticket.topic_id:
+                changes.append(f"topic {ticket.topic_id}->{topic_id}")
+                ticket.topic_id = topic_id
+            ticket.updated_at = self.now()
+            self._log(session, self._actor(account), "update", ticket.id, "; ".join(changes), account.id)
+        return ticket
+
+    def add_note(self, account: Account, ticket_id: int, text: str) -> TicketNote:
+        text = (text or "").strip()
+        if not text:
+            raise TicketError("text", "a note cannot be empty")
+        if len(text) > MAX_NOTE:
+            raise TicketError("text", f"at most {MAX_NOTE} characters")
+        with self._transaction() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise TicketNotFound(ticket_id)
+            note = TicketNote(ticket_id=ticket_id, author_id=account.id, text=text, created_at=self.now())
+            session.add(note)
+            ticket.updated_at = self.now()
+            self._log(session, self._actor(account), "note", ticket.id, account_id=account.id)
+        return note
+
+    def close(self, account: Account, ticket_id: int, outcome: str) -> Ticket:
+        if outcome not in OUTCOMES:
+            raise TicketError("outcome", f"must be one of {', '.join(OUTCOMES)}")
+        with self._transaction() as session:
+            ticket = self._held(session, account, ticket_id)
+            ticket.status, ticket.outcome = "closed", outcome
+            ticket.closed_at = ticket.updated_at = self.now()
+            self._log(session, self._actor(account), "close", ticket.id, outcome, account.id)
+        return ticket
+
+    def _held(self, session: Session, account: Account, ticket_id: int) -> Ticket:
+        ticket = session.get(Ticket, ticket_id, with_for_update=True)
+        if ticket is None:
+            raise TicketNotFound(ticket_id)
+        if ticket.status == "closed":
+            raise ClaimConflict("the ticket is closed")
+        if ticket.assignee_id != account.id:
+            raise ClaimConflict("claim the ticket first" if ticket.assignee_id is None
+                                else "another professional has this ticket")
+        return ticket
+
+    def access_log(self, ticket_id: int | None = None, limit: int = 200) -> list[AccessLogEntry]:
+        query = select(AccessLogEntry).order_by(AccessLogEntry.id.desc()).limit(limit)
+        if ticket_id is not None:
+            query = query.where(AccessLogEntry.ticket_id == ticket_id)
+        with self._transaction() as session:
+            return list(session.execute(query).scalars())
+
+    def count(self) -> int:
+        with self._transaction() as session:
+            return int(session.execute(select(func.count(Ticket.id))).scalar_one())

@@ -1,0 +1,251 @@
+"""The ticket store on SQLite and PostgreSQL: migrations, one ticket per form, claims, access log."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from actions.office_hours import OfficeHours
+from actions.store.accounts import AccountStore, hash_password, verify_password
+from actions.store.database import make_engine, make_session_factory, migrate
+from actions.store.models import Base
+from actions.store.tickets import (ClaimConflict, QueueFilter, StoreUnavailable, TicketDraft, TicketError,
+                                   TicketStore, callback_phone, normalise_reference)
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+WEDNESDAY_10 = dt.datetime(2026, 11, 25, 10, 0, tzinfo=HELSINKI)
+
+
+def draft(**changes) -> TicketDraft:
+    values = dict(conversation_id="conv-1", channel="anonymous_chat", contact_role="resident", reason="health",
+                  urgency="normal", resident_words="Mieliala on ollut huono jo viikkoja.", contact_method="phone",
+                  phone="040 123 4567", reach_time="aamupäivisin", consent_text="Saa välittää asiakasohjaukseen.",
+                  consent_at=WEDNESDAY_10, topic_id="mielenterveys", path_id="mielenterveys",
+                  assessment={"instrument": "phq9", "answers": {"phq9_1": 2}, "total": 12, "band": "kohtalainen"})
+    values.update(changes)
+    return TicketDraft(**values)
+
+
+@pytest.fixture
+def stores(database_url):
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    clock = {"now": WEDNESDAY_10}
+    tickets = TicketStore(sessions, OfficeHours(), clock=lambda: clock["now"])
+    accounts = AccountStore(sessions, clock=lambda: clock["now"])
+    yield tickets, accounts, clock, engine
+    engine.dispose()
+
+
+def test_migrations_match_the_models_and_run_twice(database_url) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)  # a second start (another replica) changes nothing
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+    engine.dispose()
+
+
+def test_a_database_from_before_migrations_is_adopted(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = create_engine(url, future=True)
+    with old.begin() as connection:  # the tables as the first release made them (create_all)
+        connection.execute(text("CREATE TABLE path_feedback (id INTEGER PRIMARY KEY, path_id VARCHAR(120) NOT NULL, "
+                                "helpful BOOLEAN NOT NULL, created_at DATETIME NOT NULL)"))
+        connection.execute(text("CREATE TABLE unanswered_question (id INTEGER PRIMARY KEY, text VARCHAR(2000) NOT NULL,"
+                                " outcome VARCHAR(40) NOT NULL, best_path_id VARCHAR(120), created_at DATETIME NOT NULL)"))
+        connection.execute(text("INSERT INTO path_feedback (path_id, helpful, created_at) "
+                                "VALUES ('hammashoito', 1, '2026-11-01 10:00:00')"))
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM path_feedback")).scalar_one() == 1  # nothing lost
+        assert connection.execute(text("SELECT count(*) FROM ticket")).scalar_one() == 0
+
+
+def test_ticket_is_created_once_per_form_with_answer_by_time(stores) -> None:
+    tickets, accounts, clock, _ = stores
+    first, created = tickets.create(draft(), "conv-1:form-1")
+    assert created and first.status == "new" and first.phone == "+358401234567"
+    assert first.answer_by == dt.datetime(2026, 11, 26, 15, 0, tzinfo=HELSINKI)
+    assert normalise_reference(first.reference) == first.reference
+    again, created_again = tickets.create(draft(resident_words="double click"), "conv-1:form-1")
+    assert (again.id, again.reference, created_again) == (first.id, first.reference, False)
+    other, created_other = tickets.create(draft(urgency="urgent"), "conv-1:form-2")
+    assert created_other and other.reference != first.reference
+    assert other.answer_by == dt.datetime(2026, 11, 25, 15, 0, tzinfo=HELSINKI)
+    assert tickets.count() == 2
+    assert {e.action for e in tickets.access_log()} == {"create"}
+
+
+def test_concurrent_submissions_of_one_form_make_one_ticket(stores) -> None:
+    tickets, *_ = stores
+    results, errors = [], []
+    barrier = threading.Barrier(6)
+
+    def submit() -> None:
+        barrier.wait()
+        try:
+            results.append(tickets.create(draft(), "conv-1:form-race"))
+        except Exception as error:  # noqa: BLE001 - recorded and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len({ticket.id for ticket, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert tickets.count() == 1
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"phone": "112"}, "phone"), ({"phone": "0800 123 456"}, "phone"), ({"phone": "12345"}, "phone"),
+    ({"urgency": "asap"}, "urgency"), ({"reason": "weather"}, "reason"), ({"resident_words": "  "}, "resident_words"),
+    ({"contact_method": "secure_message"}, "contact_method"), ({"identity_code": "010203A123B"}, "identity_code"),
+])
+def test_invalid_drafts_name_the_field_and_store_nothing(stores, changes, field) -> None:
+    tickets, *_ = stores
+    with pytest.raises(TicketError) as caught:
+        tickets.create(draft(**changes), "k")
+    assert caught.value.field == field
+    assert tickets.count() == 0
+
+
+def test_two_professionals_claiming_at_once_exactly_one_wins(stores) -> None:
+    tickets, accounts, *_ = stores
+    ticket, _ = tickets.create(draft(), "conv-1:form-1")
+    pros = [accounts.create(f"hoitaja{i}", f"Hoitaja {i}", "professional", "salasana-joka-on-pitka") for i in range(4)]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(pros))
+
+    def claim(account) -> None:
+        barrier.wait()
+        try:
+            tickets.claim(account, ticket.id)
+            outcomes.append(account.username)
+        except ClaimConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=claim, args=(p,)) for p in pros]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [o for o in outcomes if o != "conflict"]
+    assert len(winners) == 1 and outcomes.count("conflict") == 3
+    winner = next(p for p in pros if p.username == winners[0])
+    loser = next(p for p in pros if p.username != winners[0])
+    with pytest.raises(ClaimConflict):
+        tickets.close(loser, ticket.id, "no_further_need")
+    tickets.update(winner, ticket.id, status="in_progress")
+    tickets.add_note(winner, ticket.id, "Soitin, ei vastannut. Yritän iltapäivällä.")
+    closed = tickets.close(winner, ticket.id, "referred_within_region")
+    assert (closed.status, closed.outcome) == ("closed", "referred_within_region")
+    read, notes = tickets.get(loser, ticket.id)
+    assert [n.text for n in notes] == ["Soitin, ei vastannut. Yritän iltapäivällä."]
+    log = [(e.actor, e.action) for e in reversed(tickets.access_log(ticket.id))]
+    assert log[0] == ("assistant", "create")
+    assert (f"account:{winner.username}", "claim") in log
+    assert log[-3:] == [(f"account:{winner.username}", "note"), (f"account:{winner.username}", "close"),
+                        (f"account:{loser.username}", "read")]
+
+
+def test_queue_filters_and_order(stores) -> None:
+    tickets, accounts, clock, _ = stores
+    pro = accounts.create("hoitaja", "Hoitaja", "professional", "salasana-joka-on-pitka")
+    normal, _ = tickets.create(draft(topic_id="hammashoito"), "a")
+    urgent, _ = tickets.create(draft(urgency="urgent"), "b")
+    done, _ = tickets.create(draft(), "c")
+    tickets.claim(pro, done.id)
+    tickets.close(pro, done.id, "no_further_need")
+    assert [t.id for t in tickets.queue(pro)] == [urgent.id, normal.id]  # due first, closed left out
+    assert [t.id for t in tickets.queue(pro, QueueFilter(urgency="normal"))] == [normal.id]
+    assert [t.id for t in tickets.queue(pro, QueueFilter(topic_id="hammashoito"))] == [normal.id]
+    assert [t.id for t in tickets.queue(pro, QueueFilter(due_before=WEDNESDAY_10 + dt.timedelta(hours=6)))] \
+        == [urgent.id]
+    assert [t.id for t in tickets.queue(pro, QueueFilter(status=["closed"]))] == [done.id]
+    listed = [e for e in tickets.access_log() if e.action == "list"]
+    assert len(listed) == 2 + 1 + 1 + 1 + 1
+
+
+def test_resident_status_needs_the_check(stores) -> None:
+    tickets, *_ = stores
+    ticket, _ = tickets.create(draft(), "conv-1:form-1")
+    reference = ticket.reference.lower().replace("-", " ")
+    assert tickets.resident_status(reference, conversation_id="conv-1").status == "new"
+    assert tickets.resident_status(reference, conversation_id="someone-else") is None
+    assert tickets.resident_status(reference, conversation_id="someone-else", phone_last_digits="0000") is None
+    assert tickets.resident_status(reference, conversation_id="someone-else", phone_last_digits="4567").status == "new"
+    assert tickets.resident_status("XXXX-XXXX", conversation_id="conv-1") is None
+    actions = [e.action for e in tickets.access_log(ticket.id)]
+    assert actions.count("status-denied") == 2 and actions.count("status") == 2
+
+
+def test_store_down_is_reported_and_nothing_half_written(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    tickets = TicketStore(make_session_factory(engine), OfficeHours(), clock=lambda: WEDNESDAY_10)
+    tickets.create(draft(), "first")
+    broken = create_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none", future=True,
+                           connect_args={"connect_timeout": 2})
+    down = TicketStore(make_session_factory(broken), OfficeHours(), clock=lambda: WEDNESDAY_10)
+    with pytest.raises(StoreUnavailable):
+        down.create(draft(), "second")
+    assert tickets.count() == 1
+
+
+def test_failed_insert_leaves_no_access_log_row(stores, monkeypatch) -> None:
+    tickets, _, _, engine = stores
+    from actions.store import tickets as module
+
+    def broken_log(session, *args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(module.TicketStore, "_log", staticmethod(broken_log))
+    with pytest.raises(RuntimeError):
+        tickets.create(draft(), "conv-1:form-1")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM ticket")).scalar_one() == 0
+
+
+def test_accounts_sessions_expire_and_lock(stores) -> None:
+    _, accounts, clock, _ = stores
+    accounts.create("Maija.M", "Maija M", "professional", "oikein-pitka-salasana")
+    assert accounts.sign_in("maija.m", "väärä") is None
+    signed = accounts.sign_in("maija.m", "oikein-pitka-salasana")
+    assert accounts.account_for(signed.token).username == "maija.m"
+    clock["now"] += dt.timedelta(minutes=29)
+    assert accounts.account_for(signed.token) is not None  # activity restarts the idle clock
+    clock["now"] += dt.timedelta(minutes=31)
+    assert accounts.account_for(signed.token) is None      # idle too long
+    again = accounts.sign_in("maija.m", "oikein-pitka-salasana")
+    accounts.sign_out(again.token)
+    assert accounts.account_for(again.token) is None
+    for _ in range(5):
+        accounts.sign_in("maija.m", "väärä")
+    assert accounts.sign_in("maija.m", "oikein-pitka-salasana") is None  # locked for a while
+    clock["now"] += dt.timedelta(minutes=16)
+    assert accounts.sign_in("maija.m", "oikein-pitka-salasana") is not None
+
+
+def test_password_hash_is_salted_scrypt() -> None:
+    first, second = hash_password("sama salasana"), hash_password("sama salasana")
+    assert first != second and first.startswith("scrypt$")
+    assert verify_password("sama salasana", first) and not verify_password("toinen", first)
+    assert not verify_password("x", "md5$abc")
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("040 123 4567", "+358401234567"), ("+358 40 1234567", "+358401234567"), ("0401234567", "+358401234567"),
+    ("09-123 4567", "+35891234567"), ("00358 50 123 4567", "+358501234567"), ("(03) 555 0100", "+35835550100"),
+    ("112", None), ("116117", None), ("0800 12345", None), ("040 12", None), ("+46 70 123 4567", None),
+    ("soita minulle", None), ("", None),
+])
+def test_callback_phone(typed, stored) -> None:
+    assert callback_phone(typed) == stored
