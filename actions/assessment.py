@@ -19,20 +19,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import messages
 from actions.base import RuntimeAction
 from actions.contact_request import ContactRequest
-from actions.guidance import present_path, path_buttons
-from actions.guidance_decision import Decision, Outcome, decide
-from bot.constants import ASSESSMENT_SLOT, GUIDANCE_RANKING
+from actions.free_text import consent_of, urgency_of
+from actions.guidance import SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question, present_path, side_decision
+from actions.guidance_decision import Outcome
+from bot.constants import ASSESSMENT_SLOT
 from guidance_library.instruments import AssessmentResult, Instrument, fold, match_answer, match_choice, questions_left, score
 from guidance_library.models import GuidanceLibrary
 
 logger = logging.getLogger(__name__)
 
 ANSWER_INTENT = "assessment_answer"
-SIDE_QUESTION_INTENTS = {"ask_guidance", "choose_path", "out_of_scope", "nlu_fallback", "bot_capabilities"}
 STOP_WORDS = ("lopeta", "lopetetaan", "keskeyta", "en halua jatkaa", "en jaksa", "stop", "riittaa")
 SKIP_WORDS = ("ohita", "ohitetaan", "seuraava kysymys", "en halua vastata")
 MAX_FAILURES = 2
-SIDE_QUESTION_MIN_WORDS = 7
 
 
 def _entity(tracker: Tracker, name: str) -> str | None:
@@ -45,28 +44,6 @@ def detect_instrument(text: str, library: GuidanceLibrary) -> str | None:
     folded = fold(text).replace(" ", "")
     hits = {i.id for i in library.instruments.values() for word in i.asked_as if fold(word).replace(" ", "") in folded}
     return hits.pop() if len(hits) == 1 else None
-
-
-def urgency_of(text: str) -> str | None:
-    """"tarvitsen apua pian" -> urgent, "pärjään aika hyvin" -> normal, "ei kiitos" -> none."""
-    folded = f" {fold(text)} "
-    if any(w in folded for w in (" ei kiire", " ei ole kiire", " ei oo kiire", " parjaan", " aika hyvin", " normaali",
-                                 " rauhassa", " ei hataa")):
-        return "normal"
-    if any(w in folded for w in (" pian ", " kiire", " heti ", " nopeasti", " tanaan", " apua nyt", " akkia")):
-        return "urgent"
-    if any(w in folded for w in (" ei kiitos", " en halua", " ei tarvitse", " en tarvitse", " ei ")):
-        return "none"
-    return None
-
-
-def consent_of(text: str, intent: str | None) -> str | None:
-    folded = f" {fold(text)} "
-    if intent == "deny" or any(w in folded for w in (" ei ", " en ", " ala ", " en halua")):
-        return "no"
-    if intent == "affirm" or any(w in folded for w in (" kylla ", " joo ", " saa ", " ok ", " sopii ", " voi ")):
-        return "yes"
-    return None
 
 
 class ActionAssessment(RuntimeAction):
@@ -173,7 +150,7 @@ class ActionAssessment(RuntimeAction):
         points = _entity(tracker, "points")
         option = next((o for o in item.options if str(o.points) == points), None) if points is not None else None
         looks_like_question = (intent in SIDE_QUESTION_INTENTS and len(text.split()) >= SIDE_QUESTION_MIN_WORDS
-                               and self._side_decision(tracker).outcome is Outcome.ANSWER)
+                               and side_decision(tracker).outcome is Outcome.ANSWER)
         if option is None and intent != ANSWER_INTENT and not looks_like_question:
             option = match_answer(item, text)
         if option is None and control == "skip":
@@ -190,33 +167,9 @@ class ActionAssessment(RuntimeAction):
                                                                               "assessment_item": item.id})
         return self._ask_next(dispatcher, instrument, state)
 
-    def _side_decision(self, tracker: Tracker):
-        message = tracker.latest_message or {}
-        intent = message.get("intent") or {}
-        return decide(message.get(GUIDANCE_RANKING) or [], intent.get("name"), float(intent.get("confidence") or 0.0))
-
-    def _side_answer(self, dispatcher, tracker, library, intent, text) -> bool:
-        """Answer another question asked in the middle (a path or a choice of paths); False if it is none."""
-        if intent not in SIDE_QUESTION_INTENTS or not text:
-            return False
-        if intent == "choose_path":
-            decision = Decision(Outcome.ANSWER, (_entity(tracker, "path_id") or "",))
-        elif text.startswith("/"):
-            return False
-        else:
-            decision = self._side_decision(tracker)
-        if decision.outcome is Outcome.ANSWER and library.get(decision.path_ids[0]):
-            present_path(dispatcher, library.get(decision.path_ids[0]), library, decision.also)
-            return True
-        if decision.outcome is Outcome.CLARIFY:
-            choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]
-            dispatcher.utter_message(text=messages.CLARIFY, buttons=path_buttons(choices))
-            return True
-        return False
-
     def _not_understood(self, dispatcher, tracker, library, instrument, state, text, intent) -> List[EventType]:
         """Another question in the middle is answered, then the questionnaire goes on; otherwise ask again."""
-        if self._side_answer(dispatcher, tracker, library, intent, text):
+        if answer_side_question(dispatcher, tracker, library, intent, text):
             return self._ask_next(dispatcher, instrument, state, messages.ASSESSMENT_CONTINUE)
         state["failures"] = state.get("failures", 0) + 1
         hint = messages.ASSESSMENT_NOT_UNDERSTOOD if state["failures"] < MAX_FAILURES else messages.ASSESSMENT_STILL_NOT
@@ -268,7 +221,7 @@ class ActionAssessment(RuntimeAction):
         urgency = _entity(tracker, "urgency") or urgency_of(text)
         if urgency is None and state.get("below") and intent == "affirm":
             urgency = "normal"
-        if urgency is None and self._side_answer(dispatcher, tracker, library, intent, text):
+        if urgency is None and answer_side_question(dispatcher, tracker, library, intent, text):
             return [SlotSet(ASSESSMENT_SLOT, None)]  # moved on to another matter: the offer lapses
         if urgency is None:
             if state.get("below"):
@@ -287,7 +240,7 @@ class ActionAssessment(RuntimeAction):
 
     def _consent(self, dispatcher, tracker, library, instrument, state, text, intent) -> List[EventType]:
         consent = _entity(tracker, "consent") or consent_of(text, intent)
-        if consent is None and self._side_answer(dispatcher, tracker, library, intent, text):
+        if consent is None and answer_side_question(dispatcher, tracker, library, intent, text):
             return [SlotSet(ASSESSMENT_SLOT, None)]
         if consent is None:
             dispatcher.utter_message(text=messages.consent_question(instrument.name), buttons=[

@@ -24,6 +24,8 @@ CHOOSE_PATH_INTENT = "choose_path"
 
 
 MAX_FOLLOW_UPS = 4
+SIDE_QUESTION_INTENTS = {"ask_guidance", "choose_path", "out_of_scope", "nlu_fallback", "bot_capabilities"}
+SIDE_QUESTION_MIN_WORDS = 7  # shorter texts in the middle of a task are more likely answers than questions
 
 
 def _entity(tracker: Tracker, name: str) -> str | None:
@@ -60,6 +62,35 @@ def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: 
         buttons.append({"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")})
     if buttons:
         dispatcher.utter_message(text=messages.FOLLOW_UP_PROMPT, buttons=buttons)
+
+
+def side_decision(tracker: Tracker) -> Decision:
+    """What the guidance decision would make of the latest message."""
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    return decide(message.get(GUIDANCE_RANKING) or [], intent.get("name"), float(intent.get("confidence") or 0.0))
+
+
+def answer_side_question(dispatcher: CollectingDispatcher, tracker: Tracker, library: GuidanceLibrary,
+                         intent: str | None, text: str) -> bool:
+    """Answer another question asked in the middle of a task (an assessment, a form): a path or a
+    choice of paths. False if the message is no such question."""
+    if intent not in SIDE_QUESTION_INTENTS or not text:
+        return False
+    if intent == CHOOSE_PATH_INTENT:
+        decision = Decision(Outcome.ANSWER, (_entity(tracker, "path_id") or "",))
+    elif text.startswith("/"):
+        return False
+    else:
+        decision = side_decision(tracker)
+    if decision.outcome is Outcome.ANSWER and library.get(decision.path_ids[0]):
+        present_path(dispatcher, library.get(decision.path_ids[0]), library, decision.also)
+        return True
+    if decision.outcome is Outcome.CLARIFY:
+        choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]
+        dispatcher.utter_message(text=messages.CLARIFY, buttons=path_buttons(choices))
+        return True
+    return False
 
 
 class ActionGuidance(RuntimeAction):

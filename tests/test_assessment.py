@@ -10,7 +10,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.assessment import ActionAssessment, detect_instrument, urgency_of
+from actions.assessment import ActionAssessment, detect_instrument
+from actions.free_text import urgency_of
 from actions.contact_request import ContactRequest, PendingContactRequests
 from actions.runtime import Runtime
 from actions.store.database import make_engine, make_session_factory
