@@ -249,3 +249,25 @@ def test_password_hash_is_salted_scrypt() -> None:
 ])
 def test_callback_phone(typed, stored) -> None:
     assert callback_phone(typed) == stored
+
+
+def test_account_listing_lookup_and_usernames(stores) -> None:
+    tickets, accounts, *_ = stores
+    pro = accounts.create("Veera.V", "Veera V", "professional", "salasana-joka-on-pitka")
+    admin = accounts.create("aada", "Aada", "admin", "salasana-joka-on-pitka")
+    assert [a.username for a in accounts.list_accounts()] == ["aada", "veera.v"]
+    assert accounts.by_username(" VEERA.V ").id == pro.id and accounts.by_username("nobody") is None
+    assert accounts.usernames([pro.id, admin.id, pro.id, 999]) == {pro.id: "veera.v", admin.id: "aada"}
+    assert accounts.usernames([]) == {}
+
+
+def test_access_log_by_account(stores) -> None:
+    tickets, accounts, *_ = stores
+    ticket, _ = tickets.create(draft(), "conv-1:form-1")
+    first = accounts.create("hoitaja1", "Hoitaja 1", "professional", "salasana-joka-on-pitka")
+    second = accounts.create("hoitaja2", "Hoitaja 2", "professional", "salasana-joka-on-pitka")
+    tickets.get(first, ticket.id)
+    tickets.claim(second, ticket.id)
+    assert [(e.actor, e.action) for e in tickets.access_log(account_id=second.id)] == [("account:hoitaja2", "claim")]
+    assert [e.action for e in tickets.access_log(ticket.id, account_id=first.id)] == ["read"]
+    assert len(tickets.access_log()) == 3

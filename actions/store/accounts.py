@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -150,6 +150,25 @@ class AccountStore:
             live_session.last_seen_at = now
             session.commit()
             return account
+
+    def list_accounts(self) -> list[Account]:
+        """Every account, by username."""
+        with self._sessions() as session:
+            return list(session.execute(select(Account).order_by(Account.username)).scalars())
+
+    def by_username(self, username: str) -> Account | None:
+        with self._sessions() as session:
+            return session.execute(select(Account).where(Account.username == (username or "").strip().lower())
+                                   ).scalar_one_or_none()
+
+    def usernames(self, account_ids: Iterable[int]) -> dict[int, str]:
+        """Usernames of these account ids (e.g. the authors of a ticket's notes)."""
+        wanted = sorted(set(account_ids))
+        if not wanted:
+            return {}
+        with self._sessions() as session:
+            rows = session.execute(select(Account.id, Account.username).where(Account.id.in_(wanted)))
+            return {account_id: username for account_id, username in rows}
 
     def sign_out(self, token: str) -> None:
         with self._sessions() as session:

@@ -392,10 +392,14 @@ class TicketStore:
                                 else "another professional has this ticket")
         return ticket
 
-    def access_log(self, ticket_id: int | None = None, limit: int = 200) -> list[AccessLogEntry]:
+    def access_log(self, ticket_id: int | None = None, limit: int = 200,
+                   account_id: int | None = None) -> list[AccessLogEntry]:
+        """Newest entries first, optionally of one ticket and/or one account."""
         query = select(AccessLogEntry).order_by(AccessLogEntry.id.desc()).limit(limit)
         if ticket_id is not None:
             query = query.where(AccessLogEntry.ticket_id == ticket_id)
+        if account_id is not None:
+            query = query.where(AccessLogEntry.account_id == account_id)
         with self._transaction() as session:
             return list(session.execute(query).scalars())
 
