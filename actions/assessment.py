@@ -3,8 +3,9 @@
 One action runs the whole questionnaire as a small state machine kept in the `assessment` slot:
 background questions (if the instrument needs them), items one by one (button or free text),
 the result in plain Finnish, then routing: the self-care path below the threshold, or an offer of
-a professional's contact (the resident chooses the urgency) at or above it, and consent before
-anything leaves the conversation. `bot.policies.assessment_policy.AssessmentPolicy` sends every
+a professional's contact (the resident chooses the urgency) at or above it, which continues in the
+contact-request form (`actions.contact_request`) with the result pre-filled; nothing leaves the
+conversation before the resident consents there. `bot.policies.assessment_policy.AssessmentPolicy` sends every
 message here while the slot is set; the emergency policy still answers emergencies first.
 """
 from __future__ import annotations
@@ -18,12 +19,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
 from actions.base import RuntimeAction
-from actions.contact_request import ContactRequest
-from actions.free_text import consent_of, urgency_of
+from actions.contact_request import start_contact_form
+from actions.free_text import urgency_of
 from actions.guidance import SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question, present_path, side_decision
 from actions.guidance_decision import Outcome
 from bot.constants import ASSESSMENT_SLOT
-from guidance_library.instruments import AssessmentResult, Instrument, fold, match_answer, match_choice, questions_left, score
+from guidance_library.instruments import Instrument, fold, match_answer, match_choice, questions_left, score
 from guidance_library.models import GuidanceLibrary
 
 logger = logging.getLogger(__name__)
@@ -76,8 +77,6 @@ class ActionAssessment(RuntimeAction):
             return self._answer(dispatcher, tracker, library, instrument, state, control, text, intent)
         if stage == "urgency":
             return self._urgency(dispatcher, tracker, library, instrument, state, text)
-        if stage == "consent":
-            return self._consent(dispatcher, tracker, library, instrument, state, text, intent)
         dispatcher.utter_message(text=messages.ASSESSMENT_STOPPED)
         return [SlotSet(ASSESSMENT_SLOT, None)]
 
@@ -231,38 +230,7 @@ class ActionAssessment(RuntimeAction):
         if urgency == "none":
             dispatcher.utter_message(text=messages.no_contact_wanted(library))
             return [SlotSet(ASSESSMENT_SLOT, None)]
-        state["urgency"] = urgency
-        state["stage"] = "consent"
-        dispatcher.utter_message(text=messages.consent_question(instrument.name), buttons=[
-            {"title": messages.BUTTON_CONSENT_YES, "payload": messages.payload(ANSWER_INTENT, consent="yes")},
-            {"title": messages.BUTTON_CONSENT_NO, "payload": messages.payload(ANSWER_INTENT, consent="no")}])
-        return [SlotSet(ASSESSMENT_SLOT, state)]
-
-    def _consent(self, dispatcher, tracker, library, instrument, state, text, intent) -> List[EventType]:
-        consent = _entity(tracker, "consent") or consent_of(text, intent)
-        if consent is None and answer_side_question(dispatcher, tracker, library, intent, text):
-            return [SlotSet(ASSESSMENT_SLOT, None)]
-        if consent is None:
-            dispatcher.utter_message(text=messages.consent_question(instrument.name), buttons=[
-                {"title": messages.BUTTON_CONSENT_YES, "payload": messages.payload(ANSWER_INTENT, consent="yes")},
-                {"title": messages.BUTTON_CONSENT_NO, "payload": messages.payload(ANSWER_INTENT, consent="no")}])
-            return [SlotSet(ASSESSMENT_SLOT, state)]
-        if consent == "no":
-            dispatcher.utter_message(text=messages.no_consent(library))
-            return [SlotSet(ASSESSMENT_SLOT, None)]
-        record = AssessmentResult.from_dict(state["result"])
-        told = tuple(self.runtime.redactor.redact(t) for t in _resident_messages(tracker))
-        request = ContactRequest(conversation_id=tracker.sender_id, urgency=state["urgency"],
-                                 reason=messages.contact_reason(record), resident_messages=told, consent=True,
-                                 assessment=record)
-        reference = self.runtime.contact_requests.submit(request)
-        dispatcher.utter_message(text=messages.contact_request_made(library, request.urgency, reference),
-                                 json_message={"contact_request": {"reference": reference, "urgency": request.urgency}})
-        return [SlotSet(ASSESSMENT_SLOT, None)]
-
-
-def _resident_messages(tracker: Tracker, limit: int = 10) -> list[str]:
-    """What the resident wrote in this conversation (no button payloads), most recent last."""
-    texts = [str(e.get("text")) for e in tracker.events if e.get("event") == "user" and e.get("text")
-             and not str(e.get("text")).startswith("/")]
-    return texts[-limit:]
+        prefill = {"urgency": urgency, "assessment": state["result"], "reason": "health", "role": "resident",
+                   "path_id": instrument.routing.self_care_path}
+        events: List[EventType] = [SlotSet(ASSESSMENT_SLOT, None)]
+        return events + start_contact_form(dispatcher, tracker, self.runtime, prefill)

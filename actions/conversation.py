@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
 from actions.base import RuntimeAction
+from actions.guidance import LAST_PATH_SLOT, leave_request_button
 
 
 class ActionGreet(RuntimeAction):
@@ -47,5 +48,6 @@ class ActionContactDetails(RuntimeAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
         library = self.runtime.library.current()
-        dispatcher.utter_message(text=messages.contact_details(library))
+        dispatcher.utter_message(text=messages.contact_details(library) + "\n\n" + messages.LEAVE_REQUEST_OFFER,
+                                 buttons=[leave_request_button(tracker.get_slot(LAST_PATH_SLOT))])
         return []

@@ -38,6 +38,12 @@ def path_buttons(paths: list[GuidancePath]) -> list[dict[str, str]]:
     return [{"title": p.title, "payload": messages.payload(CHOOSE_PATH_INTENT, path_id=p.id)} for p in paths]
 
 
+def leave_request_button(path_id: str | None = None) -> dict[str, str]:
+    """Starts the contact-request form (with the path the conversation was on)."""
+    entities = {"path_id": path_id} if path_id else {}
+    return {"title": messages.BUTTON_LEAVE_REQUEST, "payload": messages.payload("request_contact", **entities)}
+
+
 def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: GuidanceLibrary,
                  also: tuple[str, ...] = ()) -> None:
     """The path's answer (with path_id/topic as custom data), feedback question and follow-ups
@@ -59,7 +65,7 @@ def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: 
         buttons.insert(0, {"title": messages.assessment_button(instrument.name),
                            "payload": messages.payload("start_assessment", instrument=instrument.id)})
     if path.follow_ups.contact_request:
-        buttons.append({"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")})
+        buttons.append(leave_request_button(path.id))
     if buttons:
         dispatcher.utter_message(text=messages.FOLLOW_UP_PROMPT, buttons=buttons)
 
@@ -125,9 +131,11 @@ class ActionGuidance(RuntimeAction):
             choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]
             dispatcher.utter_message(text=messages.CLARIFY, buttons=path_buttons(choices))
             return [SlotSet(LAST_PATH_SLOT, None)]
-        text = messages.OUT_OF_SCOPE if decision.outcome is Outcome.OUT_OF_SCOPE else messages.NO_MATCH
-        dispatcher.utter_message(text=text, buttons=[
-            {"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}])
+        buttons = [{"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}]
+        if decision.outcome is Outcome.OUT_OF_SCOPE:
+            dispatcher.utter_message(text=messages.OUT_OF_SCOPE, buttons=buttons)
+        else:
+            dispatcher.utter_message(text=messages.NO_MATCH, buttons=[*buttons, leave_request_button()])
         return [SlotSet(LAST_PATH_SLOT, None)]
 
     def _record_gap(self, text: str, outcome: str, best_path_id: str | None) -> None:
@@ -168,5 +176,6 @@ class ActionStoreFeedback(RuntimeAction):
             dispatcher.utter_message(text=messages.FEEDBACK_THANKS_HELPFUL)
         else:
             dispatcher.utter_message(text=messages.FEEDBACK_THANKS_NOT_HELPFUL, buttons=[
-                {"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}])
+                {"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")},
+                leave_request_button(path_id)])
         return [SlotSet(LAST_PATH_SLOT, None)]

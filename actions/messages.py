@@ -29,6 +29,9 @@ PATH_MISSING = "Valitsemaasi ohjetta ei enää löydy. Kerro asiasi omin sanoin,
 STORE_FAILED = "Palautteen tallennus ei juuri nyt onnistunut, mutta kiitos silti!"
 
 BUTTON_CONTACT = "Yhteystiedot: puhu ihmisen kanssa"
+BUTTON_LEAVE_REQUEST = "Jätä yhteydenottopyyntö"
+LEAVE_REQUEST_OFFER = ("Voit myös jättää täällä yhteydenottopyynnön, niin asiakasohjauksen ammattilainen "
+                       "soittaa sinulle.")
 BUTTON_HELPFUL = "Kyllä"
 BUTTON_NOT_HELPFUL = "Ei"
 
@@ -100,8 +103,6 @@ BUTTON_URGENT = "Tarvitsen apua pian"
 BUTTON_NORMAL = "Pärjään aika hyvin, ei kiirettä"
 BUTTON_NO_CONTACT = "En nyt halua yhteydenottoa"
 BUTTON_CONTACT_ANYWAY = "Pyydä silti yhteydenottoa"
-BUTTON_CONSENT_YES = "Kyllä, saa välittää"
-BUTTON_CONSENT_NO = "Ei"
 
 
 def assessment_button(name: str) -> str:
@@ -122,29 +123,7 @@ def assessment_result(result) -> str:
     return "\n\n".join(lines)
 
 
-def consent_question(name: str) -> str:
-    return (f"Yhteydenottoa varten välitämme asiakasohjauksen ammattilaiselle tämän keskustelun viestisi sekä "
-            f"kyselyn ({name}) vastaukset ja pisteet. Niitä ei käytetä muuhun. Saako ne välittää?")
-
-
-def contact_reason(record) -> str:
-    reason = f"{record.name}: {record.total}/{record.max_score} pistettä (raja {record.threshold})"
-    return reason + ", kuolemaan tai itsetuhoon liittyviä ajatuksia" if record.crisis else reason
-
-
-def contact_request_made(library: GuidanceLibrary, urgency: str, reference: str) -> str:
-    when = ("Kiireellinen pyyntö käsitellään ensimmäisenä. Jos olo pahenee etkä jaksa odottaa, soita "
-            "Päivystysapuun 116117, ja hätätilanteessa 112."
-            if urgency == "urgent" else "Sinuun otetaan yhteyttä asiakasohjauksen aukioloaikana.")
-    return (f"Kiitos. Yhteydenottopyyntösi on tehty (tunnus {reference}). {when}\n\n"
-            f"{contact_details(library)}")
-
-
 def no_contact_wanted(library: GuidanceLibrary) -> str:
     return ("Selvä, yhteydenottoa ei pyydetä, eikä tuloksiasi tallenneta. Jos olo muuttuu, voit aina tehdä "
             "kyselyn uudelleen tai ottaa yhteyttä itse.\n\n" + contact_details(library))
 
-
-def no_consent(library: GuidanceLibrary) -> str:
-    return ("Selvä, mitään ei välitetä eteenpäin. Voit ottaa yhteyttä itse, niin saat apua ilman, "
-            "että tietoja siirretään täältä.\n\n" + contact_details(library))

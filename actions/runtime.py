@@ -1,17 +1,19 @@
-"""What the actions need at run time: the live library, the database, the emergency answers.
+"""What the actions need at run time: the live library, the database, the emergency answers,
+the ticket store.
 
 Built once per actions-server process on first use; tests pass their own `Runtime` to the
 actions instead.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy.orm import sessionmaker
 
-from actions.contact_request import ContactRequestSink, PendingContactRequests
+from actions.office_hours import OfficeHours
 from actions.store.database import make_engine, make_session_factory
+from actions.store.tickets import TicketStore
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.redaction import Redactor
 from bot.settings import Settings, library_sources
@@ -28,15 +30,21 @@ class Runtime:
     sessions: sessionmaker
     emergency: EmergencyRules
     redactor: Redactor
-    contact_requests: ContactRequestSink = field(default_factory=PendingContactRequests)
+    tickets: TicketStore
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Runtime":
         """Build from settings (the library location comes from the same env vars as the bot's)."""
-        return cls(library=LiveLibrary(library_sources(), lambda library: library),
-                   sessions=make_session_factory(make_engine(settings.database_url)),
-                   emergency=load_emergency_rules(),
-                   redactor=Redactor(FinnishAnalyzer()))
+        library = LiveLibrary(library_sources(), lambda library: library)
+        sessions = make_session_factory(make_engine(settings.database_url))
+        return cls(library=library, sessions=sessions, emergency=load_emergency_rules(),
+                   redactor=Redactor(FinnishAnalyzer()),
+                   tickets=TicketStore(sessions, office_hours_of(library.current())))
+
+
+def office_hours_of(library: GuidanceLibrary) -> OfficeHours:
+    """The client-guidance team's office hours from the region profile."""
+    return OfficeHours.from_profile({"region": dict(library.profile.region)})
 
 
 @lru_cache(maxsize=1)

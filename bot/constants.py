@@ -21,3 +21,6 @@ GENERAL_CATEGORY = "general"  # the answer used when no category is named
 # slots
 ASSESSMENT_SLOT = "assessment"  # the self-assessment in progress (None when there is none)
 ACTION_ASSESSMENT = "action_assessment"
+CONTACT_FORM_SLOT = "contact_form"  # the contact-request form or status check in progress (None when none)
+ACTION_CONTACT_REQUEST = "action_contact_request"
+IDENTITY_SLOT = "identity"  # {"code", "name"} once the resident has identified strongly (None when anonymous)

@@ -79,3 +79,31 @@ def database_url(request, tmp_path):
     with admin.begin() as connection:
         connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+def build_runtime(database_url: str = "sqlite://", clock=None, live=None, analyzer=None):
+    """An actions runtime over the real library (or `live`) with its own database (in memory unless given)."""
+    from actions.runtime import Runtime, office_hours_of
+    from actions.store.database import make_engine, make_session_factory
+    from actions.store.tickets import TicketStore
+    from bot.redaction import Redactor
+    from guidance_library.emergency import load_emergency_rules
+    from guidance_library.live import LiveLibrary
+    from guidance_library.loader import LibrarySources
+
+    live = live or LiveLibrary(LibrarySources(), lambda lib: lib)
+    sessions = make_session_factory(make_engine(database_url))
+    tickets = TicketStore(sessions, office_hours_of(live.current()), **({"clock": clock} if clock else {}))
+    return Runtime(library=live, sessions=sessions, emergency=load_emergency_rules(),
+                   redactor=Redactor(analyzer or FinnishAnalyzer()), tickets=tickets)
+
+
+@pytest.fixture(scope="session")
+def live_library():
+    """The real library behind a LiveLibrary, loaded once per test run."""
+    from guidance_library.live import LiveLibrary
+    from guidance_library.loader import LibrarySources
+
+    live = LiveLibrary(LibrarySources(), lambda lib: lib)
+    live.current()
+    return live

@@ -1,6 +1,8 @@
 """Actions: the events and messages they produce, with a real library and an in-memory store."""
 from __future__ import annotations
 
+import dataclasses
+
 import inspect
 import json
 
@@ -12,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 import actions.assessment
+import actions.contact_request
 import actions.conversation
 import actions.emergency
 import actions.guidance
@@ -23,19 +26,12 @@ from actions.store.database import make_engine, make_session_factory
 from actions.store.feedback import feedback_counts
 from actions.store.models import PathFeedback
 from actions.store.gaps import gap_groups
-from bot.nlu.finnish import FinnishAnalyzer
-from bot.redaction import Redactor
-from guidance_library.emergency import load_emergency_rules
-from guidance_library.live import LiveLibrary
-from guidance_library.loader import LibrarySources
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, build_runtime
 
 
 @pytest.fixture(scope="module")
 def runtime() -> Runtime:
-    sessions = make_session_factory(make_engine("sqlite://"))
-    return Runtime(library=LiveLibrary(LibrarySources(), lambda lib: lib), sessions=sessions,
-                   emergency=load_emergency_rules(), redactor=Redactor(FinnishAnalyzer()))
+    return build_runtime()
 
 
 def tracker(intent="ask_guidance", confidence=0.9, ranking=None, entities=(), slots=None, active_loop=None,
@@ -70,7 +66,7 @@ def test_follow_up_buttons_lead_to_related_paths_and_contact(runtime):
     payloads = [b["payload"] for b in messages[2]["buttons"]]
     for related in path.follow_ups.related:
         assert f'/choose_path{{"path_id": "{related}"}}' in payloads
-    assert "/ask_human" in payloads
+    assert '/request_contact{"path_id": "flunssa"}' in payloads
 
 
 def test_an_ambiguous_ranking_asks_back_with_the_top_paths(runtime):
@@ -128,7 +124,7 @@ def test_feedback_without_a_path_stores_nothing(runtime):
 def test_feedback_store_failure_is_told_honestly(runtime):
     engine = make_engine("sqlite://")
     PathFeedback.__table__.drop(engine)  # the store breaks under the running bot
-    broken = Runtime(runtime.library, make_session_factory(engine), runtime.emergency, runtime.redactor)
+    broken = dataclasses.replace(runtime, sessions=make_session_factory(engine))
     messages, _ = run(ActionStoreFeedback(broken), tracker(intent="affirm", slots={"last_path_id": "flunssa"}))
     assert "ei juuri nyt onnistunut" in messages[0]["text"]
 
@@ -156,7 +152,8 @@ def test_asking_for_a_human_gives_client_guidance_phone_and_hours(runtime):
 
 def test_every_action_name_is_unique_and_listed_in_the_domain():
     domain = yaml.safe_load((PROJECT_DIR / "bot" / "domain.yml").read_text(encoding="utf-8"))
-    classes = [cls for module in (actions.guidance, actions.emergency, actions.conversation, actions.assessment)
+    classes = [cls for module in (actions.guidance, actions.emergency, actions.conversation, actions.assessment,
+                                  actions.contact_request)
                for _, cls in inspect.getmembers(module, inspect.isclass)
                if issubclass(cls, Action) and cls is not Action and cls.__module__ == module.__name__]
     names = [cls().name() for cls in classes]

@@ -1,72 +1,23 @@
 """Self-assessment in the chat: the action's state machine turn by turn (start, free-text answers,
 invalid answers, skipping, a question in the middle, stop, item-9 crisis, routing by result,
-urgency, consent and the contact-request record)."""
+urgency, and the hand-over to the contact-request form with the result)."""
 from __future__ import annotations
 
-import dataclasses
-import json
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.assessment import ActionAssessment, detect_instrument
+from actions.assessment import detect_instrument
 from actions.free_text import urgency_of
-from actions.contact_request import ContactRequest, PendingContactRequests
 from actions.runtime import Runtime
-from actions.store.database import make_engine, make_session_factory
-from bot.nlu.finnish import FinnishAnalyzer
-from bot.redaction import Redactor
-from guidance_library.emergency import load_emergency_rules
-from guidance_library.live import LiveLibrary
-from guidance_library.loader import LibrarySources
-
-
-@pytest.fixture(scope="module")
-def shared_runtime() -> Runtime:
-    return Runtime(library=LiveLibrary(LibrarySources(), lambda lib: lib),
-                   sessions=make_session_factory(make_engine("sqlite://")), emergency=load_emergency_rules(),
-                   redactor=Redactor(FinnishAnalyzer()))
+from tests.chat_harness import Chat, texts
+from tests.conftest import build_runtime
 
 
 @pytest.fixture()
-def runtime(shared_runtime) -> Runtime:
-    """The shared runtime with an empty contact-request sink of its own."""
-    return dataclasses.replace(shared_runtime, contact_requests=PendingContactRequests())
-
-
-class Chat:
-    """Feeds messages to action_assessment and keeps the slot, as Rasa would."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.action = ActionAssessment(runtime)
-        self.state = None
-        self.events: list[dict] = []
-        self.last_path_id = None
-
-    def say(self, text: str, intent: str = "ask_guidance", ranking=None, **entities) -> list[dict]:
-        if text.startswith("/"):
-            intent, _, raw = text[1:].partition("{")
-            entities = json.loads("{" + raw) if raw else {}
-        message = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-                   "entities": [{"entity": k, "value": v} for k, v in entities.items()],
-                   "guidance_ranking": ranking or []}
-        self.events.append({"event": "user", "text": text})
-        tracker = Tracker("resident-7", {"assessment": self.state, "last_path_id": self.last_path_id}, message,
-                          self.events, False, None, {}, "action_listen")
-        dispatcher = CollectingDispatcher()
-        for event in self.action.run(dispatcher, tracker, {}):
-            if isinstance(event, dict) and event.get("event") == "slot" and event.get("name") == "assessment":
-                self.state = event["value"]
-        return dispatcher.messages
-
-    @property
-    def active(self) -> bool:
-        return bool(self.state)
-
-
-def texts(replies) -> str:
-    return "\n".join(r.get("text") or "" for r in replies)
+def runtime(tmp_path, live_library, analyzer) -> Runtime:
+    """A runtime over the real library with an empty ticket store of its own."""
+    return build_runtime(f"sqlite:///{tmp_path / 'store.db'}", live=live_library, analyzer=analyzer)
 
 
 def answer(chat: Chat, points: int):
@@ -102,10 +53,10 @@ def test_free_text_answers_low_score_routes_to_self_care_with_contact_anyway(run
     assert replies[-1]["buttons"][0]["payload"] == '/assessment_answer{"urgency": "normal"}'
     replies = chat.say("ei kiitos", intent="deny")
     assert not chat.active and "ei pyydetä" in texts(replies)
-    assert runtime.contact_requests.requests == []
+    assert runtime.tickets.count() == 0 and chat.form is None
 
 
-def test_high_score_offers_contact_with_urgency_choice_and_consent_makes_a_typed_record(runtime):
+def test_high_score_offers_contact_with_urgency_choice_and_the_form_carries_the_result(runtime):
     chat = Chat(runtime)
     chat.say("mielialatesti", intent="start_assessment")
     for points in [2, 2, 2, 2, 1, 1, 0, 0, 0]:
@@ -113,20 +64,28 @@ def test_high_score_offers_contact_with_urgency_choice_and_consent_makes_a_typed
     assert "Tuloksesi: 10/27" in texts(replies) and "kohtalaisia" in texts(replies)
     assert {b["title"] for b in replies[-1]["buttons"]} >= {"Tarvitsen apua pian", "Pärjään aika hyvin, ei kiirettä"}
     replies = chat.say("pärjään aika hyvin")
-    assert chat.state["urgency"] == "normal" and "Saako ne välittää" in texts(replies)
+    assert not chat.active and chat.form["stage"] == "words"  # reason, role and urgency are already known
+    assert chat.form["data"]["urgency"] == "normal" and chat.form["data"]["assessment"]["total"] == 10
+    assert "liitetään pyyntöön vasta, kun olet lopuksi hyväksynyt" in texts(replies)
+    chat.say('/contact_answer{"form_value": "skip"}')
+    chat.say("040 765 4321")
+    replies = chat.say("iltapäivisin")
+    assert "PHQ-9" in texts(replies) and "10/27" in texts(replies) and "040 ••• 4321" in texts(replies)
+    assert runtime.tickets.count() == 0  # nothing leaves before consent
     replies = chat.say("kyllä", intent="affirm")
-    assert not chat.active
-    [request] = runtime.contact_requests.requests
-    assert isinstance(request, ContactRequest) and request.urgency == "normal" and request.consent
-    assert request.assessment.instrument == "phq9" and request.assessment.total == 10
-    assert request.assessment.answers == {"interest": 2, "low_mood": 2, "sleep": 2, "energy": 2, "appetite": 1,
-                                          "self_worth": 1, "concentration": 0, "movement": 0, "self_harm": 0}
-    assert request.reference in texts(replies)
-    record = request.as_dict()
-    assert json.loads(json.dumps(record))["assessment"]["answers"]["sleep"] == 2
-    assert "ammattilainen" not in " ".join(record["resident_messages"])  # only what the resident wrote
-    with pytest.raises(ValueError):
-        dataclasses.replace(request, consent=False)
+    [ticket] = runtime.tickets.queue(_professional(runtime))
+    assert (ticket.urgency, ticket.reason, ticket.contact_role, ticket.phone) == ("normal", "health", "resident",
+                                                                                   "+358407654321")
+    assert ticket.assessment["instrument"] == "phq9" and ticket.assessment["total"] == 10
+    assert ticket.assessment["answers"] == {"interest": 2, "low_mood": 2, "sleep": 2, "energy": 2, "appetite": 1,
+                                            "self_worth": 1, "concentration": 0, "movement": 0, "self_harm": 0}
+    assert ticket.assessment["band"] and ticket.reach_time == "iltapäivisin"
+    assert ticket.reference in texts(replies)
+
+
+def _professional(runtime):
+    from actions.store.accounts import AccountStore
+    return AccountStore(runtime.sessions).create("hoitaja", "Hoitaja", "professional", "pitka-salasana-123")
 
 
 def test_urgent_choice_and_refused_consent_sends_nothing(runtime):
@@ -135,10 +94,13 @@ def test_urgent_choice_and_refused_consent_sends_nothing(runtime):
     for points in [3, 3, 3, 3, 0, 0, 0]:
         answer(chat, points)
     chat.say("tarvitsen apua pian")
-    assert chat.state["urgency"] == "urgent"
+    assert chat.form["data"]["urgency"] == "urgent"
+    chat.say("Ahdistus on pahentunut ja en pysty nukkumaan", intent="ask_guidance")
+    chat.say("0401234567")
+    chat.say('/contact_answer{"form_value": "Aamupäivällä"}')
     replies = chat.say("ei", intent="deny")
-    assert not chat.active and runtime.contact_requests.requests == []
-    assert "mitään ei välitetä" in texts(replies)
+    assert chat.form is None and runtime.tickets.count() == 0
+    assert "mitään ei välitetty" in texts(replies)
 
 
 def test_item_9_above_zero_gives_crisis_guidance_at_once_whatever_the_total(runtime):
@@ -152,9 +114,14 @@ def test_item_9_above_zero_gives_crisis_guidance_at_once_whatever_the_total(runt
     assert "Tuloksesi: 1/27" in texts(replies)
     assert [b["title"] for b in replies[-1]["buttons"]] == ["Tarvitsen apua pian", "En nyt halua yhteydenottoa"]
     chat.say('/assessment_answer{"urgency": "urgent"}')
-    chat.say('/assessment_answer{"consent": "yes"}')
-    [request] = runtime.contact_requests.requests
-    assert request.urgency == "urgent" and request.assessment.crisis and "itsetuhoon" in request.reason
+    chat.say('/contact_answer{"form_value": "skip"}')
+    chat.say("+358 50 111 2222")
+    replies = chat.say('/contact_answer{"form_value": "Milloin tahansa virka-aikana"}')
+    assert "itsetuhoon" in texts(replies)  # the resident sees what is passed on
+    form_id = chat.form["form_id"]
+    chat.say(f'/contact_answer{{"form_value": "yes", "form_id": "{form_id}"}}')
+    [ticket] = runtime.tickets.queue(_professional(runtime))
+    assert ticket.urgency == "urgent" and ticket.assessment["crisis"] and "itsetuhoon" in ticket.resident_words
 
 
 def test_invalid_answers_are_asked_again_then_skip_stop_and_human_are_offered(runtime):

@@ -1,0 +1,74 @@
+"""Drives the conversation-task actions turn by turn as Rasa would: the policies' routing (an
+assessment in progress, then a contact form, else the action named for the intent), the slots the
+actions set, and the events of the conversation."""
+from __future__ import annotations
+
+import json
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.assessment import ActionAssessment
+from actions.contact_request import ActionContactRequest
+from actions.runtime import Runtime
+from bot.constants import ASSESSMENT_SLOT, CONTACT_FORM_SLOT, IDENTITY_SLOT
+from bot.policies.contact_policy import FORM_INTENTS
+
+
+class Chat:
+    """One resident's conversation with the task actions."""
+
+    def __init__(self, runtime: Runtime, sender: str = "resident-7", identity: dict | None = None) -> None:
+        self.assessment = ActionAssessment(runtime)
+        self.contact = ActionContactRequest(runtime)
+        self.sender = sender
+        self.slots: dict = {ASSESSMENT_SLOT: None, CONTACT_FORM_SLOT: None, "last_path_id": None,
+                            IDENTITY_SLOT: identity}
+        self.events: list[dict] = []
+
+    @property
+    def state(self):
+        """The assessment in progress (the self-assessment tests' view)."""
+        return self.slots[ASSESSMENT_SLOT]
+
+    @property
+    def form(self):
+        return self.slots[CONTACT_FORM_SLOT]
+
+    @property
+    def active(self) -> bool:
+        return bool(self.slots[ASSESSMENT_SLOT])
+
+    def say(self, text: str, intent: str = "ask_guidance", ranking=None, **entities) -> list[dict]:
+        if text.startswith("/"):
+            intent, _, raw = text[1:].partition("{")
+            entities = json.loads("{" + raw) if raw else {}
+        message = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+                   "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+                   "guidance_ranking": ranking or []}
+        self.events.append({"event": "user", "text": text})
+        if self.slots[ASSESSMENT_SLOT] or intent == "start_assessment":
+            action = self.assessment
+        elif self.slots[CONTACT_FORM_SLOT] or intent in FORM_INTENTS:
+            action = self.contact
+        else:
+            raise AssertionError(f"no task action would take {text!r} ({intent})")
+        return self.run(action, message)
+
+    def run(self, action, message) -> list[dict]:
+        tracker = Tracker(self.sender, dict(self.slots), message, list(self.events), False, None, {}, "action_listen")
+        dispatcher = CollectingDispatcher()
+        for event in action.run(dispatcher, tracker, {}):
+            if isinstance(event, dict) and event.get("event") == "slot":
+                self.slots[event["name"]] = event["value"]
+        for reply in dispatcher.messages:
+            self.events.append({"event": "bot", "text": reply.get("text")})
+        return dispatcher.messages
+
+
+def texts(replies) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def titles(reply: dict) -> list[str]:
+    return [b["title"] for b in reply.get("buttons") or []]
