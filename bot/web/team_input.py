@@ -1,0 +1,110 @@
+"""Reading the team API's input: JSON bodies, query parameters and path ids, each checked field by field.
+
+Anything malformed is `Invalid(field, reason)` (422); nothing unchecked reaches the stores.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any, Iterable, Mapping
+
+from sanic.request import Request
+
+from actions.store.tickets import TicketNotFound
+from bot.web.team_errors import Invalid
+
+MAX_ID = 2 ** 31 - 1  # PostgreSQL integer
+_ZONE_AFTER_SPACE = re.compile(r"(T[\d:.]+) (\d{2}(?::?\d{2})?)$")  # "+02:00" sent unencoded arrives as " 02:00"
+
+
+def json_body(request: Request, allowed: Iterable[str]) -> dict[str, Any]:
+    """The body as a JSON object with only the allowed fields."""
+    if not request.body:
+        raise Invalid("body", "send a JSON object")
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid("body", "not valid JSON") from None
+    if not isinstance(data, dict):
+        raise Invalid("body", "must be a JSON object")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise Invalid(unknown[0], "unknown field")
+    return data
+
+
+def text(data: Mapping[str, Any], name: str, *, required: bool = True, max_length: int = 200) -> str | None:
+    """A string field (None if absent and optional); null, numbers and NUL characters are refused."""
+    if name not in data:
+        if required:
+            raise Invalid(name, "missing")
+        return None
+    value = data[name]
+    if not isinstance(value, str):
+        raise Invalid(name, "must be a string")
+    if "\x00" in value:
+        raise Invalid(name, "must not contain NUL characters")
+    if len(value) > max_length:
+        raise Invalid(name, f"at most {max_length} characters")
+    return value
+
+
+def choice(data: Mapping[str, Any], name: str, allowed: Iterable[str], *, required: bool = True) -> str | None:
+    value = text(data, name, required=required)
+    allowed = tuple(allowed)
+    if value is not None and value not in allowed:
+        raise Invalid(name, f"must be one of {', '.join(allowed)}")
+    return value
+
+
+def query(request: Request, allowed: Iterable[str]) -> dict[str, str]:
+    """Query parameters, each at most once, none empty, none unknown."""
+    values: dict[str, str] = {}
+    for name, value in request.get_query_args(keep_blank_values=True):
+        if name not in allowed:
+            raise Invalid(name, "unknown query parameter")
+        if name in values:
+            raise Invalid(name, "given more than once")
+        if not value.strip() or "\x00" in value:
+            raise Invalid(name, "empty")
+        values[name] = value.strip()
+    return values
+
+
+def integer(value: str, name: str, minimum: int = 1, maximum: int = MAX_ID) -> int:
+    if not re.fullmatch(r"\d{1,12}", value):
+        raise Invalid(name, "must be a whole number")
+    number = int(value)
+    if not minimum <= number <= maximum:
+        raise Invalid(name, f"must be between {minimum} and {maximum}")
+    return number
+
+
+def ticket_id(value: str) -> int:
+    """A ticket id from the path; a number beyond any stored id is simply not found."""
+    if re.fullmatch(r"\d{1,30}", value) and int(value) > MAX_ID:
+        raise TicketNotFound(value)
+    return integer(value, "ticket_id")
+
+
+def aware_datetime(value: str, name: str) -> dt.datetime:
+    """ISO 8601 with a time zone ("2026-11-25T15:00:00+02:00", "...Z")."""
+    cleaned = _ZONE_AFTER_SPACE.sub(r"\1+\2", value)
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        moment = dt.datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise Invalid(name, "not an ISO 8601 date and time (2026-11-25T15:00:00+02:00)") from None
+    if moment.tzinfo is None:
+        raise Invalid(name, "give the time zone too (+02:00 or Z)")
+    return moment
+
+
+def boolean(value: str, name: str) -> bool:
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise Invalid(name, "must be true or false")
