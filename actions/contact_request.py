@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 ANSWER_INTENT = "contact_answer"
 START_INTENT = "request_contact"
 STATUS_INTENT = "ticket_status"
+SKIP_WORDS = ("ohita", "ohitetaan", "ei", "ei muuta", "ei lisattavaa", "en halua kertoa", "ei mitaan", "ei oo")
 CHOICE_STAGES = ("reason", "role", "urgency", "method")
 CANCEL_WORDS = ("peruuta", "peru ", "lopeta", "keskeyta", "en halua jattaa", "en haluakaan", "unohda")
 MAX_FAILURES = 3
@@ -146,7 +147,7 @@ class ActionContactRequest(RuntimeAction):
         intent = (message.get("intent") or {}).get("name")
         text = str(message.get("text") or "")
         state = tracker.get_slot(CONTACT_FORM_SLOT)
-        if intent == STATUS_INTENT and not (state and state.get("stage") == "words"):
+        if intent == STATUS_INTENT and not state:  # inside a form, "milloin vain" is an answer, not this
             return self._status_start(dispatcher, tracker, library, text)
         if not state:
             form_id = _entity(tracker, "form_id")
@@ -237,7 +238,7 @@ class ActionContactRequest(RuntimeAction):
         elif stage == "role":
             accepted = value if value in dict(texts.ROLES) else _keyword_choice(text, ROLE_WORDS)
         elif stage == "words":
-            if value == "skip" and data.get("assessment"):
+            if data.get("assessment") and (value == "skip" or fold(text).strip(" .!") in SKIP_WORDS):
                 accepted = ""
             elif intent != ANSWER_INTENT and len(text.strip()) >= MIN_WORDS_CHARS:
                 accepted = text.strip()

@@ -157,9 +157,35 @@ def test_assessment_item_9_gives_crisis_guidance_and_urgent_contact_offer(stack)
     replies = stack.say(resident, "useana päivänä")
     assert customs(replies)[0]["emergency"] is True and "09 2525 0111" in replies[0]["text"]
     assert [b["title"] for b in replies[-1]["buttons"]][0] == "Tarvitsen apua pian"
-    stack.say(resident, "tarvitsen apua pian")
+    replies = stack.say(resident, "tarvitsen apua pian")
+    assert "Haluatko kertoa" in replies[-1]["text"]   # the contact form goes on with the result pre-filled
+    stack.say(resident, "ohita")
+    stack.say(resident, "040 123 4567")
+    replies = stack.say(resident, "milloin vain")
+    assert "PHQ-9" in _all_text(replies) and "itsetuhoon" in _all_text(replies)
     replies = stack.say(resident, "kyllä")
-    assert any("contact_request" in c for c in customs(replies))
+    [request] = [c["contact_request"] for c in customs(replies) if "contact_request" in c]
+    assert request["urgency"] == "urgent" and request["reference"] in _all_text(replies)
+
+
+def test_contact_request_by_free_text_then_its_status_by_reference(stack):
+    resident = sender()
+    replies = stack.say(resident, "voisiko joku soittaa minulle")
+    assert "Mitä asiasi koskee?" in replies[-1]["text"]
+    stack.say(resident, "sosiaalipalveluista")
+    stack.say(resident, "mun oma asia")
+    stack.say(resident, "Tarvitsisin apua toimeentulotuen hakemisessa, kun rahat ei riitä vuokraan")
+    stack.say(resident, "ei kiirettä")
+    replies = stack.say(resident, "0401234567")
+    assert "Milloin sinut tavoittaa" in replies[-1]["text"]
+    stack.say(resident, "aamupäivällä")
+    replies = stack.say(resident, "kyllä")
+    [request] = [c["contact_request"] for c in customs(replies) if "contact_request" in c]
+    assert request["urgency"] == "normal"
+    replies = stack.say(sender(), f"mikä on pyyntöni {request['reference']} tilanne")  # someone else
+    assert "neljä viimeistä" in _all_text(replies)
+    replies = stack.say(resident, f"mikä on pyyntöni {request['reference']} tilanne")
+    assert "vastaanotettu" in _all_text(replies)
 
 
 def test_assessment_can_be_stopped_and_the_bot_answers_normally_again(stack):
