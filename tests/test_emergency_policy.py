@@ -10,8 +10,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.constants import ACTION_ASSESSMENT, ACTION_EMERGENCY
+from bot.constants import ACTION_ASSESSMENT, ACTION_CONTACT_REQUEST, ACTION_EMERGENCY
 from bot.policies.assessment_policy import AssessmentPolicy
+from bot.policies.contact_policy import ContactPolicy
 from bot.policies.emergency_policy import EmergencyPolicy
 from tests.conftest import PROJECT_DIR
 
@@ -71,3 +72,21 @@ def test_an_assessment_in_progress_takes_every_message_but_an_emergency(tmp_path
     assert best_action(policy, domain, idle) is None
     start = tracker_with(UserUttered("mielialatesti", {"name": "start_assessment", "confidence": 0.9}))
     assert best_action(policy, domain, start) == ACTION_ASSESSMENT
+
+
+def test_a_contact_form_in_progress_takes_every_message_but_an_emergency_and_a_running_assessment(tmp_path):
+    policy, domain = make_policy(tmp_path, ContactPolicy)
+    emergency, _ = make_policy(tmp_path, EmergencyPolicy)
+    form = [SlotSet("contact_form", {"form_id": "f", "stage": "phone", "data": {}})]
+    phone = tracker_with(*form, UserUttered("040 123 4567", {"name": "ask_guidance", "confidence": 0.4}))
+    assert best_action(policy, domain, phone) == ACTION_CONTACT_REQUEST
+    crisis = tracker_with(*form, UserUttered("en jaksa elää", {"name": "emergency", "confidence": 1.0}))
+    assert best_action(policy, domain, crisis) is None and best_action(emergency, domain, crisis) == ACTION_EMERGENCY
+    for intent in ("request_contact", "ticket_status", "contact_answer"):
+        start = tracker_with(UserUttered("soittopyyntö", {"name": intent, "confidence": 0.9}))
+        assert best_action(policy, domain, start) == ACTION_CONTACT_REQUEST
+    in_assessment = tracker_with(SlotSet("assessment", {"id": "phq9", "stage": "items"}),
+                                 UserUttered("soittakaa mulle", {"name": "request_contact", "confidence": 0.9}))
+    assert best_action(policy, domain, in_assessment) is None  # the assessment keeps it (and offers contact)
+    idle = tracker_with(UserUttered("mistä saan ajan", {"name": "ask_guidance", "confidence": 0.9}))
+    assert best_action(policy, domain, idle) is None
