@@ -271,3 +271,16 @@ def test_access_log_by_account(stores) -> None:
     assert [(e.actor, e.action) for e in tickets.access_log(account_id=second.id)] == [("account:hoitaja2", "claim")]
     assert [e.action for e in tickets.access_log(ticket.id, account_id=first.id)] == ["read"]
     assert len(tickets.access_log()) == 3
+
+
+def test_processes_starting_together_migrate_one_sqlite_file_once(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    code = f"from actions.store.database import make_engine; make_engine({url!r})"
+    processes = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [p.communicate()[1] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], errors
+    with create_engine(url, future=True).connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]

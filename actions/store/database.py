@@ -1,12 +1,14 @@
 """Engine, schema migrations (Alembic) and session factory; SQLite by default, PostgreSQL in production."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -22,8 +24,23 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`; a database made before migrations is adopted, not recreated."""
+def migrate(engine: Engine, revision: str = "head", attempts: int = 3) -> None:
+    """Bring the schema to `revision`; a database made before migrations is adopted, not recreated.
+
+    Two processes starting together (the actions server and the web app on one SQLite file) may
+    race; the loser's transaction fails, and on the next attempt it finds the schema up to date.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            _migrate_once(engine, revision)
+            return
+        except OperationalError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.5 * attempt)
+
+
+def _migrate_once(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
