@@ -59,11 +59,17 @@ class Stack:
     workdir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     with_actions: bool = True
+    with_web: bool = False          # also the web app (resident page, team API, console)
+    web_port: int = field(default_factory=free_port)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
 
     def start(self, timeout: float = 300.0) -> "Stack":
         """Start both servers and wait until Rasa has loaded the model."""
@@ -73,6 +79,8 @@ class Stack:
                "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
                "TRACKER_DB": str(workdir / f"tracker-{self.rasa_port}.db"),
                "ASSISTANT_DATABASE_URL": f"sqlite:///{workdir / f'assistant-{self.rasa_port}.db'}",
+               "ASSISTANT_WEBCHAT_PORT": str(self.web_port), "ASSISTANT_WEBCHAT_HOST": "127.0.0.1",
+               "ASSISTANT_PUBLIC_SOCKET_URL": self.url, "RASA_URL": self.url,
                **self.extra_env}
         log = open(workdir / f"stack-{self.rasa_port}.log", "w")  # noqa: SIM115 - closed with the processes
         if self.with_actions:
@@ -89,7 +97,12 @@ class Stack:
             command += ["--credentials", str(credentials)]
         self.processes.append(subprocess.Popen(command, cwd=self.project_dir, env=env, stdout=log,
                                                stderr=subprocess.STDOUT))
+        if self.with_web:
+            self.processes.append(subprocess.Popen([str(VENV_BIN / "python"), "-m", "bot.web"], cwd=self.project_dir,
+                                                   env=env, stdout=log, stderr=subprocess.STDOUT))
         wait_until_up(f"{self.url}/status", timeout, self.processes)
+        if self.with_web:
+            wait_until_up(f"{self.web_url}/", 60, self.processes)
         if self.with_actions:
             wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", 60, self.processes)
         return self
