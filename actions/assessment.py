@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.base import RuntimeAction
+from actions.base import RuntimeAction, latest_entity, latest_intent_and_text
 from actions.contact_request import start_contact_form
 from actions.free_text import urgency_of
 from actions.guidance import SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question, present_path, side_decision
@@ -34,10 +34,6 @@ STOP_WORDS = ("lopeta", "lopetetaan", "keskeyta", "en halua jatkaa", "en jaksa",
 SKIP_WORDS = ("ohita", "ohitetaan", "seuraava kysymys", "en halua vastata")
 MAX_FAILURES = 2
 
-
-def _entity(tracker: Tracker, name: str) -> str | None:
-    value = next(tracker.get_latest_entity_values(name), None)
-    return None if value is None else str(value)
 
 
 def detect_instrument(text: str, library: GuidanceLibrary) -> str | None:
@@ -56,9 +52,7 @@ class ActionAssessment(RuntimeAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
         library = self.runtime.library.current()
-        message = tracker.latest_message or {}
-        intent = (message.get("intent") or {}).get("name")
-        text = str(message.get("text") or "")
+        intent, text = latest_intent_and_text(tracker)
         state = tracker.get_slot(ASSESSMENT_SLOT)
         if intent == "start_assessment" or not state:
             return self._start(dispatcher, tracker, library, text, state)
@@ -67,7 +61,7 @@ class ActionAssessment(RuntimeAction):
             dispatcher.utter_message(text=messages.ASSESSMENT_UNAVAILABLE)
             return [SlotSet(ASSESSMENT_SLOT, None)]
         state = {**state, "answers": dict(state.get("answers") or {}), "background": dict(state.get("background") or {})}
-        control = _entity(tracker, "control")
+        control = latest_entity(tracker, "control")
         folded = fold(text)
         if control == "stop" or (intent != ANSWER_INTENT and any(folded.startswith(w) for w in STOP_WORDS)):
             dispatcher.utter_message(text=messages.ASSESSMENT_STOPPED)
@@ -82,7 +76,7 @@ class ActionAssessment(RuntimeAction):
 
     # -- start ------------------------------------------------------------------------------
     def _start(self, dispatcher, tracker, library, text, old_state) -> List[EventType]:
-        wanted = _entity(tracker, "instrument") or detect_instrument(text, library)
+        wanted = latest_entity(tracker, "instrument") or detect_instrument(text, library)
         if wanted is None and tracker.get_slot("last_path_id"):
             path = library.get(tracker.get_slot("last_path_id"))
             wanted = path.follow_ups.assessment if path else None
@@ -128,14 +122,14 @@ class ActionAssessment(RuntimeAction):
         return [SlotSet(ASSESSMENT_SLOT, state)]
 
     def _answer(self, dispatcher, tracker, library, instrument, state, control, text, intent) -> List[EventType]:
-        if control == "human" or (intent == "ask_human" and not _entity(tracker, "points")):
+        if control == "human" or (intent == "ask_human" and not latest_entity(tracker, "points")):
             dispatcher.utter_message(text=messages.contact_details(library))
             return self._ask_next(dispatcher, instrument, state, messages.ASSESSMENT_CONTINUE)
         if state["stage"] == "background":
             question = self._pending_background(instrument, state)
             choice = None
             if question is not None:
-                value = _entity(tracker, "choice")
+                value = latest_entity(tracker, "choice")
                 choice = next((c for c in question.options if c.value == value), None) or match_choice(question, text)
                 if choice is None and control == "skip":
                     choice = next((c for c in question.options if c.value == "untold"), None)
@@ -146,7 +140,7 @@ class ActionAssessment(RuntimeAction):
             return self._not_understood(dispatcher, tracker, library, instrument, state, text, intent)
         index = questions_left(instrument, state["answers"])[0]
         item = instrument.items[index]
-        points = _entity(tracker, "points")
+        points = latest_entity(tracker, "points")
         option = next((o for o in item.options if str(o.points) == points), None) if points is not None else None
         looks_like_question = (intent in SIDE_QUESTION_INTENTS and len(text.split()) >= SIDE_QUESTION_MIN_WORDS
                                and side_decision(tracker).outcome is Outcome.ANSWER)
@@ -216,8 +210,8 @@ class ActionAssessment(RuntimeAction):
         return [SlotSet(ASSESSMENT_SLOT, state)]
 
     def _urgency(self, dispatcher, tracker, library, instrument, state, text) -> List[EventType]:
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        urgency = _entity(tracker, "urgency") or urgency_of(text)
+        intent, _ = latest_intent_and_text(tracker)
+        urgency = latest_entity(tracker, "urgency") or urgency_of(text)
         if urgency is None and state.get("below") and intent == "affirm":
             urgency = "normal"
         if urgency is None and answer_side_question(dispatcher, tracker, library, intent, text):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Text
 
-from rasa_sdk import Action
+from rasa_sdk import Action, Tracker
 
 from actions.runtime import Runtime, default_runtime
 
@@ -26,3 +26,15 @@ class RuntimeAction(Action, ABC):
     @abstractmethod
     def name(self) -> Text:
         """The action's name in the domain."""
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    """The first value of entity `name` in the latest message (button payloads carry them)."""
+    value = next(tracker.get_latest_entity_values(name), None)
+    return None if value is None else str(value)
+
+
+def latest_intent_and_text(tracker: Tracker) -> tuple[str | None, str]:
+    """The latest message's intent name and text."""
+    message = tracker.latest_message or {}
+    return (message.get("intent") or {}).get("name"), str(message.get("text") or "")

@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import contact_messages as texts
 from actions import messages
-from actions.base import RuntimeAction
+from actions.base import RuntimeAction, latest_entity, latest_intent_and_text
 from actions.free_text import consent_of, urgency_of
 from actions.guidance import (LAST_PATH_SLOT, SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question,
                               side_decision)
@@ -75,10 +75,6 @@ def _looks_like_question(tracker: Tracker, intent: str | None, text: str) -> boo
     return (intent in SIDE_QUESTION_INTENTS and len(text.split()) >= SIDE_QUESTION_MIN_WORDS
             and side_decision(tracker).outcome is Outcome.ANSWER)
 
-
-def _entity(tracker: Tracker, name: str) -> str | None:
-    value = next(tracker.get_latest_entity_values(name), None)
-    return None if value is None else str(value)
 
 
 def _keyword_choice(text: str, table) -> str | None:
@@ -143,23 +139,21 @@ class ActionContactRequest(RuntimeAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
         library = self.runtime.library.current()
-        message = tracker.latest_message or {}
-        intent = (message.get("intent") or {}).get("name")
-        text = str(message.get("text") or "")
+        intent, text = latest_intent_and_text(tracker)
         state = tracker.get_slot(CONTACT_FORM_SLOT)
         if intent == STATUS_INTENT and not state:  # inside a form, "milloin vain" is an answer, not this
             return self._status_start(dispatcher, tracker, library, text)
         if not state:
-            form_id = _entity(tracker, "form_id")
+            form_id = latest_entity(tracker, "form_id")
             if intent == ANSWER_INTENT and form_id:  # a late second click on "send": same ticket, same answer
                 return self._already_sent(dispatcher, tracker, library, form_id)
             if intent == ANSWER_INTENT:
-                dispatcher.utter_message(text=texts.CANCELLED if _entity(tracker, "form_value") == "cancel"
+                dispatcher.utter_message(text=texts.CANCELLED if latest_entity(tracker, "form_value") == "cancel"
                                          else messages.FEEDBACK_NOTHING_TO_RATE)
                 return []
-            return start_contact_form(dispatcher, tracker, self.runtime, {"path_id": _entity(tracker, "path_id")})
+            return start_contact_form(dispatcher, tracker, self.runtime, {"path_id": latest_entity(tracker, "path_id")})
         state = {**state, "data": dict(state.get("data") or {})}
-        value = _entity(tracker, "form_value")
+        value = latest_entity(tracker, "form_value")
         folded = fold(text)
         if value == "cancel" or (intent != ANSWER_INTENT and any(folded.startswith(w.strip()) for w in CANCEL_WORDS)):
             dispatcher.utter_message(text=texts.CANCELLED)
