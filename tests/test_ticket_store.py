@@ -47,7 +47,7 @@ def test_migrations_match_the_models_and_run_twice(database_url) -> None:
     migrate(engine)  # a second start (another replica) changes nothing
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
     engine.dispose()
 
 
@@ -283,4 +283,4 @@ def test_processes_starting_together_migrate_one_sqlite_file_once(tmp_path) -> N
     errors = [p.communicate()[1] for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0, 0], errors
     with create_engine(url, future=True).connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]

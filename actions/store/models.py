@@ -169,3 +169,28 @@ class AccessLogEntry(Base):
     action = Column(String(30), nullable=False)           # create, list, read, claim, update, note, close, status
     ticket_id = Column(Integer, ForeignKey("ticket.id", ondelete="SET NULL"), nullable=True, index=True)
     detail = Column(String(500), nullable=False, default="")
+
+
+# -- Live handoff: a conversation waiting for, or held by, a professional --------------------------
+
+HANDOFF_STATUSES = ("waiting", "taken", "returned", "expired", "closed")
+HANDOFF_ACTIVE = ("waiting", "taken")
+
+
+class Handoff(Base):
+    """One request for a live professional in one conversation, from the queue to its end."""
+
+    __tablename__ = "handoff"
+    __table_args__ = (_one_of("status", HANDOFF_STATUSES),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(120), nullable=False, index=True)  # never shown in the console
+    summary = Column(JSON, nullable=False, default=dict)       # topic, path, assessment, identity, last messages
+    status = Column(String(20), nullable=False, default="waiting", index=True)
+    requested_at = Column(UtcDateTime(), nullable=False, default=_now)  # queue order
+    queued_at = Column(UtcDateTime(), nullable=False, default=_now)     # (re)entered the queue: waiting time
+    taken_by = Column(Integer, ForeignKey("account.id"), nullable=True, index=True)
+    taken_at = Column(UtcDateTime(), nullable=True)
+    heartbeat_at = Column(UtcDateTime(), nullable=True)
+    ended_at = Column(UtcDateTime(), nullable=True)
+    ticket_id = Column(Integer, ForeignKey("ticket.id", ondelete="SET NULL"), nullable=True)
