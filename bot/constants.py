@@ -24,3 +24,15 @@ ACTION_ASSESSMENT = "action_assessment"
 CONTACT_FORM_SLOT = "contact_form"  # the contact-request form or status check in progress (None when none)
 ACTION_CONTACT_REQUEST = "action_contact_request"
 IDENTITY_SLOT = "identity"  # {"code", "name"} once the resident has identified strongly (None when anonymous)
+
+# strong identification (SAML 2.0 service provider in the web app; token checked by the socket.io channel)
+ENV_PUBLIC_URL = "ASSISTANT_PUBLIC_URL"                # the web app's address as browsers see it
+ENV_RASA_URL = "RASA_URL"                              # the Rasa server's HTTP API, for the web app
+ENV_RASA_TOKEN = "RASA_TOKEN"                          # its auth token, when the API has one
+ENV_SESSION_SECRET = "ASSISTANT_SESSION_SECRET"        # HS256 key of identified-session tokens
+ENV_IDENTIFIED_MINUTES = "ASSISTANT_IDENTIFIED_SESSION_MINUTES"
+ENV_TEST_IDP = "ASSISTANT_TEST_IDP"                    # 1: the local test identity provider (never in production)
+ENV_SAML_IDP_METADATA = "ASSISTANT_SAML_IDP_METADATA"  # the identity provider's metadata file (Suomi.fi's)
+ENV_SAML_SP_KEY = "ASSISTANT_SAML_SP_KEY"              # the service provider's private key (PEM file)
+ENV_SAML_SP_CERT = "ASSISTANT_SAML_SP_CERT"            # and its certificate
+ENV_SAML_SP_ENTITY_ID = "ASSISTANT_SAML_SP_ENTITY_ID"  # default: {public url}/auth/metadata

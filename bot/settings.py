@@ -5,12 +5,84 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.constants import (ENV_DATABASE_URL, ENV_LIBRARY_DIR, ENV_PUBLIC_SOCKET_URL, ENV_REGION_PROFILE,
+from bot.constants import (ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY_DIR, ENV_PUBLIC_SOCKET_URL,
+                           ENV_PUBLIC_URL, ENV_RASA_TOKEN, ENV_RASA_URL, ENV_REGION_PROFILE, ENV_SAML_IDP_METADATA,
+                           ENV_SAML_SP_CERT, ENV_SAML_SP_ENTITY_ID, ENV_SAML_SP_KEY, ENV_SESSION_SECRET, ENV_TEST_IDP,
                            ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT)
 from guidance_library.loader import DEFAULT_PATHS_DIR, DEFAULT_PROFILE, LibrarySources
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'assistant.db'}"
+VAR_DIR = PROJECT_DIR / "var"
+
+
+class Secret:
+    """A secret value that never shows in a repr, a log line or an error message."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class IdentificationSettings:
+    """Strong identification: the SAML service provider, its identity provider and the session tokens.
+
+    Production: `idp_metadata` is the Suomi.fi metadata file the operator downloaded, `sp_key` and
+    `sp_cert` the service's own key pair. Development and tests: `test_idp` mounts the local test
+    identity provider and keys are generated under var/saml/.
+    """
+
+    public_url: str | None = None          # None: http://localhost:{webchat_port}
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: Secret | None = None
+    session_secret: Secret | None = None   # None: generated once into var/session_secret
+    session_minutes: int = 60
+    test_idp: bool = False
+    idp_metadata: Path | None = None
+    sp_key: Path | None = None
+    sp_cert: Path | None = None
+    sp_entity_id: str | None = None
+    var_dir: Path = VAR_DIR
+
+    @property
+    def enabled(self) -> bool:
+        return self.test_idp or self.idp_metadata is not None
+
+    @classmethod
+    def from_env(cls) -> "IdentificationSettings":
+        """Read from the environment; a production set-up missing its key or certificate fails here."""
+        env = os.environ
+        minutes = env.get(ENV_IDENTIFIED_MINUTES, "60")
+        if not minutes.isdigit() or int(minutes) < 1:
+            raise ValueError(f"{ENV_IDENTIFIED_MINUTES} must be a whole number of minutes, got {minutes!r}")
+        paths = {name: Path(env[name]) if env.get(name) else None
+                 for name in (ENV_SAML_IDP_METADATA, ENV_SAML_SP_KEY, ENV_SAML_SP_CERT)}
+        if paths[ENV_SAML_IDP_METADATA] and not (paths[ENV_SAML_SP_KEY] and paths[ENV_SAML_SP_CERT]):
+            raise ValueError(f"{ENV_SAML_IDP_METADATA} is set: {ENV_SAML_SP_KEY} and {ENV_SAML_SP_CERT} must be too")
+        for name, path in paths.items():
+            if path is not None and not path.is_file():
+                raise ValueError(f"{name}: no such file {path}")
+        return cls(public_url=(env.get(ENV_PUBLIC_URL) or "").rstrip("/") or None,
+                   rasa_url=(env.get(ENV_RASA_URL) or "http://127.0.0.1:5005").rstrip("/"),
+                   rasa_token=Secret(env[ENV_RASA_TOKEN]) if env.get(ENV_RASA_TOKEN) else None,
+                   session_secret=Secret(env[ENV_SESSION_SECRET]) if env.get(ENV_SESSION_SECRET) else None,
+                   session_minutes=int(minutes), test_idp=env.get(ENV_TEST_IDP, "") == "1",
+                   idp_metadata=paths[ENV_SAML_IDP_METADATA], sp_key=paths[ENV_SAML_SP_KEY],
+                   sp_cert=paths[ENV_SAML_SP_CERT], sp_entity_id=env.get(ENV_SAML_SP_ENTITY_ID) or None)
 
 
 @dataclass(frozen=True)
@@ -21,6 +93,7 @@ class Settings:
     webchat_port: int = 8080
     webchat_host: str = "127.0.0.1"
     public_socket_url: str | None = None  # None: the page uses its own host name, port 5005
+    identification: IdentificationSettings = IdentificationSettings()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -31,7 +104,13 @@ class Settings:
         return cls(database_url=os.environ.get(ENV_DATABASE_URL) or DEFAULT_DATABASE_URL,
                    webchat_port=int(port),
                    webchat_host=os.environ.get(ENV_WEBCHAT_HOST) or "127.0.0.1",
-                   public_socket_url=os.environ.get(ENV_PUBLIC_SOCKET_URL) or None)
+                   public_socket_url=os.environ.get(ENV_PUBLIC_SOCKET_URL) or None,
+                   identification=IdentificationSettings.from_env())
+
+    @property
+    def public_url(self) -> str:
+        """The web app's address as browsers see it (SAML entity id and return addresses are made from it)."""
+        return self.identification.public_url or f"http://localhost:{self.webchat_port}"
 
 
 def library_sources() -> LibrarySources:

@@ -283,4 +283,4 @@ def test_processes_starting_together_migrate_one_sqlite_file_once(tmp_path) -> N
     errors = [p.communicate()[1] for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0, 0], errors
     with create_engine(url, future=True).connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]

@@ -194,3 +194,43 @@ class Handoff(Base):
     heartbeat_at = Column(UtcDateTime(), nullable=True)
     ended_at = Column(UtcDateTime(), nullable=True)
     ticket_id = Column(Integer, ForeignKey("ticket.id", ondelete="SET NULL"), nullable=True)
+
+
+# -- Strong identification: SAML requests in flight, assertions seen, identified chat sessions ------
+
+class SamlRequest(Base):
+    """An AuthnRequest sent to the identity provider and not yet answered (InResponseTo must match one)."""
+
+    __tablename__ = "saml_request"
+
+    id = Column(String(100), primary_key=True)                 # the request's ID attribute
+    carry_over_conversation = Column(String(64), nullable=True)  # the anonymous conversation to continue, if agreed
+    created_at = Column(UtcDateTime(), nullable=False, default=_now)
+    expires_at = Column(UtcDateTime(), nullable=False)
+    answered_at = Column(UtcDateTime(), nullable=True)
+
+
+class SamlAssertionSeen(Base):
+    """The ID of an assertion already accepted: a second use of it is a replay."""
+
+    __tablename__ = "saml_assertion_seen"
+
+    assertion_id = Column(String(100), primary_key=True)
+    seen_at = Column(UtcDateTime(), nullable=False, default=_now)
+    keep_until = Column(UtcDateTime(), nullable=False, index=True)  # after the assertion's own expiry
+
+
+class IdentifiedSession(Base):
+    """A strongly identified chat session bound to one conversation (no identity code or name is stored)."""
+
+    __tablename__ = "identified_session"
+
+    id = Column(Integer, primary_key=True)
+    key_hash = Column(String(64), nullable=False, unique=True)  # SHA-256 of the token's session key
+    conversation_id = Column(String(64), nullable=False, index=True)
+    created_at = Column(UtcDateTime(), nullable=False, default=_now)
+    expires_at = Column(UtcDateTime(), nullable=False)
+    ended_at = Column(UtcDateTime(), nullable=True)
+    end_reason = Column(String(20), nullable=True)             # logout, replaced
+    name_id = Column(Text, nullable=True)                       # the provider's (transient) NameID, for single logout
+    session_index = Column(String(200), nullable=True)

@@ -3,7 +3,9 @@
 Differs from Rasa's stock socket.io channel in what matters to our widget: conversation ids
 are made by the server (unguessable, 128 bits) and only reused when the browser shows one it
 was given; every bot message goes out as ONE event carrying its text, buttons and custom
-data together (so a guidance answer and its links never arrive apart).
+data together (so a guidance answer and its links never arrive apart). A conversation bound to a
+strongly identified session opens only with that session's token (`identified_access.py`); a
+refused socket gets a fresh anonymous conversation and a `session_notice` event in Finnish.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
+
+from bot.channels.identified_access import ALLOWED, ENDED_NOTICE, MESSAGE_REFUSED_NOTICE, IdentifiedAccess, Verdict
 
 logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -78,12 +82,14 @@ class WebchatInput(InputChannel):
                    credentials.get("bot_message_evt", "bot_uttered"))
 
     def __init__(self, socketio_path: Text = "/socket.io", user_event: Text = "user_uttered",
-                 bot_event: Text = "bot_uttered") -> None:
+                 bot_event: Text = "bot_uttered", access: Optional[IdentifiedAccess] = None) -> None:
         self.socketio_path = socketio_path
         self.user_event = user_event
         self.bot_event = bot_event
         self.sio: Optional[AsyncServer] = None
         self._sessions: Dict[Text, Text] = {}  # socket id -> conversation id
+        self._tokens: Dict[Text, Any] = {}     # socket id -> identified-session token it showed
+        self.access = access or IdentifiedAccess.from_env()
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WebchatOutput(self.sio, self.bot_event) if self.sio else None
@@ -97,18 +103,48 @@ class WebchatInput(InputChannel):
         async def health(_: Request) -> Any:
             return response.json({"status": "ok"})
 
+        async def join(sid: Text, session_id: Text, token: Any = None) -> None:
+            previous = self._sessions.get(sid)
+            if previous and previous != session_id:
+                await sio.leave_room(sid, previous)
+            self._sessions[sid] = session_id
+            self._tokens[sid] = token
+            await sio.enter_room(sid, session_id)
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        async def refuse(sid: Text, where: Text, session_id: Text, verdict: Verdict, notice: Text) -> None:
+            self.access.log_refusal(where, session_id, verdict)
+            await join(sid, secrets.token_hex(16))
+            await sio.emit("session_notice", {"reason": "identified_session_ended", "text": notice}, room=sid)
+
+        async def evict_others(session_id: Text, keep: Text) -> None:
+            """Sockets still in a bound conversation's room without its token leave it (no reading along)."""
+            for other, conversation in list(self._sessions.items()):
+                if other != keep and conversation == session_id:
+                    verdict = await self.access.check(session_id, self._tokens.get(other))
+                    if verdict.refused:
+                        await refuse(other, "sign-in elsewhere", session_id, verdict, ENDED_NOTICE)
+
         @sio.on("session_request")
         async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
             requested = (data or {}).get("session_id")
             session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
-            session_id = session_id or secrets.token_hex(16)
-            self._sessions[sid] = session_id
-            await sio.enter_room(sid, session_id)
-            await sio.emit("session_confirm", session_id, room=sid)
+            token = (data or {}).get("token")
+            if session_id is not None:
+                verdict = await self.access.check(session_id, token)
+                if verdict.refused:
+                    await refuse(sid, "resume", session_id, verdict, ENDED_NOTICE)
+                    return
+                if verdict == ALLOWED:
+                    await join(sid, session_id, token)
+                    await evict_others(session_id, sid)
+                    return
+            await join(sid, session_id or secrets.token_hex(16))
 
         @sio.on("disconnect")
         async def disconnect(sid: Text) -> None:
             self._sessions.pop(sid, None)
+            self._tokens.pop(sid, None)
 
         @sio.on(self.user_event)
         async def handle_message(sid: Text, data: Dict) -> None:
@@ -116,6 +152,12 @@ class WebchatInput(InputChannel):
             text = (data or {}).get("message")
             if session_id is None or not isinstance(text, str) or not text.strip():
                 return
+            verdict = await self.access.check(session_id, self._tokens.get(sid))
+            if verdict.refused:
+                await refuse(sid, "message", session_id, verdict, MESSAGE_REFUSED_NOTICE)
+                return
+            if verdict == ALLOWED:
+                await evict_others(session_id, sid)
             await on_new_message(UserMessage(text[:MAX_MESSAGE_CHARS], WebchatOutput(sio, self.bot_event),
                                              session_id, input_channel=self.name()))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sanic import Blueprint, Sanic
 
 from bot.settings import Settings
+from bot.web.identification import identification_blueprints
 from bot.web.resident import resident_blueprint
 from bot.web.team_api import team_api_blueprint
 from bot.web.team_errors import MAX_BODY_BYTES, AppErrorHandler
@@ -20,5 +21,6 @@ def create_app(settings: Settings, name: str = "sote_opastaja_web", team_stores:
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES  # no door takes uploads
     app.ctx.settings = settings
     app.blueprint(Blueprint.group(resident_blueprint(settings),
-                                  team_api_blueprint(store_source(settings, team_stores))))
+                                  team_api_blueprint(store_source(settings, team_stores)),
+                                  *identification_blueprints(settings)))
     return app

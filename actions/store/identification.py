@@ -1,0 +1,142 @@
+"""Strong identification's records: SAML requests in flight, assertions seen, identified chat sessions.
+
+Kept in the database (not in a process's memory) so the web app's replicas and the Rasa server's
+socket.io channel agree: a response is accepted once, for a request this service sent, and a
+conversation bound to an identified session is refused to anyone without that session's token.
+No identity code or name is stored here; the identity lives in the conversation's `identity` slot.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from actions.store.models import IdentifiedSession, SamlAssertionSeen, SamlRequest
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def key_hash(session_key: str) -> str:
+    """What is stored of a session key (the key itself travels only inside the signed token)."""
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    """A new identified session: the key to put in its token, the conversation and the expiry."""
+
+    key: str
+    conversation_id: str
+    expires_at: dt.datetime
+
+
+class IdentificationStore:
+    """Repository of the identification records; each method is one short transaction."""
+
+    def __init__(self, sessions: sessionmaker, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    # -- SAML requests and assertions ---------------------------------------------------------------
+
+    def remember_request(self, request_id: str, carry_over_conversation: str | None, lifetime: dt.timedelta) -> None:
+        now = self._clock()
+        with self._sessions() as session, session.begin():
+            session.add(SamlRequest(id=request_id, carry_over_conversation=carry_over_conversation, created_at=now,
+                                    expires_at=now + lifetime))
+
+    def outstanding(self, request_id: str) -> SamlRequest | None:
+        """The request if it was sent by us, is unanswered and has not expired."""
+        now = self._clock()
+        with self._sessions() as session:
+            request = session.get(SamlRequest, request_id)
+        if request is None or request.answered_at is not None or request.expires_at <= now:
+            return None
+        return request
+
+    def was_answered(self, request_id: str) -> bool:
+        """Whether a response to this request was accepted (or refused as cancelled) already."""
+        with self._sessions() as session:
+            request = session.get(SamlRequest, request_id)
+        return request is not None and request.answered_at is not None
+
+    def answer_request(self, request_id: str) -> SamlRequest | None:
+        """Mark the request answered; None if it was unknown, expired or already answered (one winner)."""
+        now = self._clock()
+        with self._sessions() as session, session.begin():
+            result = session.execute(update(SamlRequest)
+                                     .where(SamlRequest.id == request_id, SamlRequest.answered_at.is_(None),
+                                            SamlRequest.expires_at > now)
+                                     .values(answered_at=now))
+            if result.rowcount != 1:
+                return None
+            return session.get(SamlRequest, request_id)
+
+    def first_use_of_assertion(self, assertion_id: str, keep_until: dt.datetime) -> bool:
+        """Record an assertion's ID; False if it was seen before (a replay)."""
+        now = self._clock()
+        try:
+            with self._sessions() as session, session.begin():
+                session.add(SamlAssertionSeen(assertion_id=assertion_id, seen_at=now, keep_until=keep_until))
+        except IntegrityError:
+            return False
+        return True
+
+    # -- identified sessions ------------------------------------------------------------------------
+
+    def open_session(self, conversation_id: str, lifetime: dt.timedelta, name_id: str | None = None,
+                     session_index: str | None = None) -> OpenedSession:
+        """A new session bound to the conversation; earlier open sessions of it end (reason `replaced`)."""
+        now = self._clock()
+        key = secrets.token_hex(32)
+        with self._sessions() as session, session.begin():
+            session.execute(update(IdentifiedSession)
+                            .where(IdentifiedSession.conversation_id == conversation_id,
+                                   IdentifiedSession.ended_at.is_(None))
+                            .values(ended_at=now, end_reason="replaced"))
+            session.add(IdentifiedSession(key_hash=key_hash(key), conversation_id=conversation_id, created_at=now,
+                                          expires_at=now + lifetime, name_id=name_id, session_index=session_index))
+        return OpenedSession(key, conversation_id, now + lifetime)
+
+    def active_session(self, session_key: str) -> IdentifiedSession | None:
+        """The session of this key if it has neither ended nor expired."""
+        now = self._clock()
+        with self._sessions() as session:
+            found = session.execute(select(IdentifiedSession).where(IdentifiedSession.key_hash == key_hash(session_key))
+                                    ).scalar_one_or_none()
+        if found is None or found.ended_at is not None or found.expires_at <= now:
+            return None
+        return found
+
+    def is_bound(self, conversation_id: str) -> bool:
+        """Whether the conversation was ever bound to an identified session (then only a valid token opens it)."""
+        with self._sessions() as session:
+            return session.execute(select(IdentifiedSession.id)
+                                   .where(IdentifiedSession.conversation_id == conversation_id).limit(1)
+                                   ).first() is not None
+
+    def end_session(self, session_key: str, reason: str = "logout") -> IdentifiedSession | None:
+        """End the session (logout); returns it as it was, or None if it was not active."""
+        active = self.active_session(session_key)
+        if active is None:
+            return None
+        with self._sessions() as session, session.begin():
+            session.execute(update(IdentifiedSession).where(IdentifiedSession.id == active.id,
+                                                            IdentifiedSession.ended_at.is_(None))
+                            .values(ended_at=self._clock(), end_reason=reason))
+        return active
+
+    def purge(self) -> None:
+        """Forget answered or expired requests and assertions past their keeping time."""
+        now = self._clock()
+        with self._sessions() as session, session.begin():
+            session.execute(delete(SamlRequest).where(SamlRequest.expires_at < now - dt.timedelta(days=1)))
+            session.execute(delete(SamlAssertionSeen).where(SamlAssertionSeen.keep_until < now))

@@ -1,0 +1,96 @@
+"""Who may use a conversation on the socket.io channel.
+
+An anonymous conversation is opened by whoever holds its (unguessable) id, as before. A
+conversation that has been bound to a strongly identified session is opened only with a valid,
+unexpired, not-logged-out token for exactly that conversation. Refusals are logged for the
+operators with a reason and a short fingerprint of the conversation id, never with personal data.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from actions.store.identification import IdentificationStore
+from bot.session_tokens import SessionTokens, TokenRefused
+
+logger = logging.getLogger(__name__)
+
+ENDED_NOTICE = ("Tunnistautunut keskustelusi on päättynyt tai sen voimassaoloaika on kulunut umpeen, joten "
+                "aloitimme uuden, nimettömän keskustelun. Voit tunnistautua uudelleen, jos asiasi sitä vaatii.")
+MESSAGE_REFUSED_NOTICE = ("Tunnistautunut keskustelusi on päättynyt, joten viestiäsi ei välitetty. Aloitimme uuden, "
+                          "nimettömän keskustelun: voit kirjoittaa viestisi uudelleen tai tunnistautua uudelleen.")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """`unbound` (anonymous conversation), `allowed` (bound, valid token) or `refused` with a reason."""
+
+    outcome: str
+    reason: str = ""
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome == "refused"
+
+
+UNBOUND = Verdict("unbound")
+ALLOWED = Verdict("allowed")
+
+
+def fingerprint(conversation_id: str) -> str:
+    """A short, non-reversible tag of a conversation id for log lines."""
+    return hashlib.sha256(conversation_id.encode()).hexdigest()[:10]
+
+
+class IdentifiedAccess:
+    """Checks conversation access against the identification store and the session tokens."""
+
+    def __init__(self, build: Callable[[], tuple[IdentificationStore, SessionTokens]]) -> None:
+        self._build = build
+        self._parts: tuple[IdentificationStore, SessionTokens] | None = None
+
+    @classmethod
+    def from_env(cls) -> "IdentifiedAccess":
+        """Store and tokens from the process settings, built when first needed (not at import)."""
+        def build() -> tuple[IdentificationStore, SessionTokens]:
+            from actions.store.database import make_engine, make_session_factory
+            from bot.session_tokens import session_secret
+            from bot.settings import Settings
+
+            settings = Settings.from_env()
+            store = IdentificationStore(make_session_factory(make_engine(settings.database_url)))
+            return store, SessionTokens(session_secret(settings.identification))
+        return cls(build)
+
+    def _store_and_tokens(self) -> tuple[IdentificationStore, SessionTokens]:
+        if self._parts is None:
+            self._parts = self._build()
+        return self._parts
+
+    def check_now(self, conversation_id: str, token: object) -> Verdict:
+        """The verdict for using `conversation_id` with `token` (blocking: database)."""
+        store, tokens = self._store_and_tokens()
+        if not store.is_bound(conversation_id):
+            return UNBOUND
+        try:
+            claims = tokens.read(token)
+        except TokenRefused as refusal:
+            return Verdict("refused", refusal.reason)
+        if claims.conversation_id != conversation_id:
+            return Verdict("refused", "token of another conversation")
+        session = store.active_session(claims.session_key)
+        if session is None or session.conversation_id != conversation_id:
+            return Verdict("refused", "session ended or expired")
+        return ALLOWED
+
+    async def check(self, conversation_id: str, token: object) -> Verdict:
+        """`check_now` off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(None, self.check_now, conversation_id, token)
+
+    @staticmethod
+    def log_refusal(where: str, conversation_id: str, verdict: Verdict) -> None:
+        logger.warning("webchat: identified conversation %s refused at %s: %s", fingerprint(conversation_id), where,
+                       verdict.reason)

@@ -1,0 +1,240 @@
+"""Strong identification at /auth: the SAML service provider's routes and the resident's pages.
+
+    POST /auth/login     {carry_over: yes|no, conversation_id}  -> 303 to the identity provider (AuthnRequest)
+    POST /auth/acs       SAMLResponse (HTTP-POST)               -> verified: session + token cookie, 303 to /
+    GET  /auth/session   the widget's view: available?, identified?, token, conversation, name
+    POST /auth/logout    ends the session, clears the identity slot, single logout at the provider
+    GET  /auth/slo       the provider's LogoutResponse comes back here
+    GET  /auth/metadata  our SP metadata (for registering the service with Suomi.fi)
+
+After a verified response the conversation (the anonymous one, if the resident agreed to carry it
+over, else a new one) is bound to a server-side session row; the web app sets the `identity` slot
+through Rasa's HTTP API and hands the browser a signed token, which the socket.io channel demands
+for that conversation from then on. Refusals give the resident a Finnish page and the operators a
+log line with the reason; identity codes and names are never logged.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import html
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from actions.store.identification import IdentificationStore
+from bot.channels.identified_access import fingerprint
+from bot.session_tokens import SessionTokens, TokenRefused, session_secret
+from bot.settings import Settings
+from bot.web.rasa_conversations import RasaConversations, RasaUnavailable
+from bot.web.saml_setup import SamlSetup
+from bot.web.saml_sp import IdentificationFailed, ServiceProvider
+
+logger = logging.getLogger(__name__)
+logging.getLogger("saml2").setLevel(logging.WARNING)  # pysaml2's debug output would include assertions
+COOKIE = "sote_identified"
+MAX_SAML_RESPONSE = 200_000
+CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")  # the socket.io channel's conversation ids
+
+IDENTIFIED_NOTICE = ("Olet nyt tunnistautunut vahvasti nimellä {name}. Voit jatkaa keskustelua tästä. Jos jätät "
+                     "yhteydenottopyynnön, siihen liitetään henkilöllisyytesi, jotta ammattilainen voi hoitaa asiaasi. "
+                     "Kun olet valmis, kirjaudu ulos.")
+FRESH_NOTICE = " Aiempia viestejä ei siirretty, joten tämä on uusi keskustelu."
+LOGOUT_NOTICE = "Olet kirjautunut ulos. Tunnistautunut keskustelu päättyi, eikä sitä voi enää jatkaa tästä selaimesta."
+FAILURE_TEXTS = {
+    "invalid": "Tunnistuspalvelun vastausta ei voitu varmistaa, joten emme voineet ottaa sitä vastaan.",
+    "expired": "Tunnistus vanheni ennen kuin se ehti perille. Näin voi käydä, jos tunnistautuminen kesti pitkään.",
+    "replayed": ("Sama tunnistus yritettiin käyttää uudelleen. Jos palasit selaimen Takaisin-painikkeella, "
+                 "aloita tunnistautuminen alusta."),
+    "cancelled": "Tunnistautuminen keskeytyi tai tunnistuspalvelu ei hyväksynyt sitä.",
+    "unavailable": "Chat-palveluun ei juuri nyt saatu yhteyttä, joten tunnistautumista ei voitu viedä loppuun.",
+    "disabled": "Vahva tunnistautuminen ei ole käytössä tässä palvelussa.",
+}
+
+
+@dataclass
+class _Parts:
+    provider: ServiceProvider
+    store: IdentificationStore
+    tokens: SessionTokens
+    rasa: RasaConversations
+
+
+def identification_blueprint(settings: Settings, setup: SamlSetup | None,
+                             build_store: Callable[[], IdentificationStore]) -> Blueprint:
+    """The /auth routes; with no SAML set-up they answer that identification is not in use."""
+    blueprint = Blueprint("identification", url_prefix="/auth")
+    ident = settings.identification
+    holder: dict[str, _Parts] = {}
+    secure = settings.public_url.startswith("https://")
+
+    def parts() -> _Parts:  # built on first use: no database or key work at import or app creation
+        if "parts" not in holder:
+            assert setup is not None
+            store = build_store()
+            holder["parts"] = _Parts(ServiceProvider(setup, store), store, SessionTokens(session_secret(ident)),
+                                     RasaConversations(ident.rasa_url, ident.rasa_token))
+        return holder["parts"]
+
+    async def blocking(function: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+    @blueprint.get("/metadata")
+    async def metadata(_: Request) -> response.HTTPResponse:
+        if setup is None:
+            return _failure_page("disabled", status=404)
+        return response.raw(setup.sp_metadata, content_type="application/samlmetadata+xml")
+
+    @blueprint.post("/login")
+    async def login(request: Request) -> response.HTTPResponse:
+        if setup is None:
+            return _failure_page("disabled", status=404)
+        conversation = request.form.get("conversation_id") or ""
+        carry = request.form.get("carry_over") == "yes" and bool(CONVERSATION_ID.match(conversation))
+        p = parts()
+        if carry and await blocking(p.store.is_bound, conversation):
+            carry = False  # an identified conversation is never handed to a new identification
+        location = await blocking(p.provider.login_url, conversation if carry else None)
+        logger.info("identification: login started (carry over: %s)", "yes" if carry else "no")
+        return response.redirect(location, status=303, headers=_no_store())
+
+    @blueprint.post("/acs")
+    async def assertion_consumer(request: Request) -> response.HTTPResponse:
+        if setup is None:
+            return _failure_page("disabled", status=404)
+        saml_response = request.form.get("SAMLResponse") or ""
+        if not saml_response or len(saml_response) > MAX_SAML_RESPONSE:
+            logger.warning("identification refused: no SAMLResponse or too large (%d chars)", len(saml_response))
+            return _failure_page("invalid")
+        p = parts()
+        try:
+            verified = await blocking(p.provider.verify, saml_response)
+        except IdentificationFailed as failure:
+            logger.warning("identification refused: %s (response %s)", failure.reason, _digest(saml_response))
+            return _failure_page(failure.kind)
+        conversation = verified.carry_over_conversation or secrets.token_hex(16)
+        minutes = ident.session_minutes
+        opened = await blocking(p.store.open_session, conversation, dt.timedelta(minutes=minutes), verified.name_id,
+                                verified.session_index)
+        notice = IDENTIFIED_NOTICE.format(name=verified.name) + ("" if verified.carry_over_conversation
+                                                                  else FRESH_NOTICE)
+        try:
+            await p.rasa.identify(conversation, {"code": verified.code, "name": verified.name}, notice)
+        except RasaUnavailable as error:
+            await blocking(p.store.end_session, opened.key, "failed")
+            logger.error("identification: could not set the identity on conversation %s: %s",
+                         fingerprint(conversation), error)
+            return _failure_page("unavailable", status=503)
+        token = p.tokens.issue(opened.key, conversation, opened.expires_at, verified.name)
+        logger.info("identification: session opened for conversation %s (carried over: %s, %d min)",
+                    fingerprint(conversation), "yes" if verified.carry_over_conversation else "no", minutes)
+        answer = response.redirect("/?tunnistautuminen=ok", status=303, headers=_no_store())
+        _set_cookie(answer, token, minutes * 60, secure)
+        return answer
+
+    @blueprint.get("/session")
+    async def session_view(request: Request) -> response.HTTPResponse:
+        view: dict[str, Any] = {"available": setup is not None, "identified": False}
+        token = request.cookies.get(COOKIE)
+        if setup is not None and token:
+            p = parts()
+            try:
+                claims = p.tokens.read(token)
+            except TokenRefused:
+                claims = None
+            active = claims and await blocking(p.store.active_session, claims.session_key)
+            if claims and active and active.conversation_id == claims.conversation_id:
+                view.update(identified=True, token=token, conversation_id=claims.conversation_id, name=claims.name,
+                            expires_at=active.expires_at.isoformat(),
+                            notice=IDENTIFIED_NOTICE.format(name=claims.name))
+        return response.json(view, headers=_no_store())
+
+    @blueprint.post("/logout")
+    async def logout(request: Request) -> response.HTTPResponse:
+        location = "/?uloskirjautuminen=ok"
+        token = request.cookies.get(COOKIE)
+        if setup is not None and token:
+            p = parts()
+            try:
+                claims = p.tokens.read(token)
+            except TokenRefused:
+                claims = None
+            ended = claims and await blocking(p.store.end_session, claims.session_key, "logout")
+            if claims and ended:
+                logger.info("identification: logout of conversation %s", fingerprint(ended.conversation_id))
+                try:
+                    await p.rasa.forget_identity(ended.conversation_id, LOGOUT_NOTICE)
+                except RasaUnavailable as error:  # the session is closed already: the token opens nothing
+                    logger.error("identification: could not clear the identity slot of conversation %s: %s",
+                                 fingerprint(ended.conversation_id), error)
+                single_logout = await blocking(p.provider.logout_url, ended.name_id, ended.session_index)
+                location = single_logout or location
+        answer = response.redirect(location, status=303, headers=_no_store())
+        _set_cookie(answer, "", 0, secure)
+        return answer
+
+    @blueprint.get("/slo")
+    async def single_logout_return(request: Request) -> response.HTTPResponse:
+        saml_response = request.args.get("SAMLResponse")
+        if setup is not None and saml_response:
+            if not await blocking(parts().provider.logout_response_ok, saml_response):
+                logger.warning("identification: single logout at the identity provider not confirmed")
+        return response.redirect("/?uloskirjautuminen=ok", status=303, headers=_no_store())
+
+    return blueprint
+
+
+def identification_blueprints(settings: Settings) -> list[Blueprint]:
+    """/auth, and /test-idp when the local test identity provider is switched on (development, tests)."""
+    from bot.web.saml_setup import prepare
+    from bot.web.test_idp import TestIdentityProvider, test_idp_blueprint
+
+    def build_store() -> IdentificationStore:
+        from actions.store.database import make_engine, make_session_factory
+        return IdentificationStore(make_session_factory(make_engine(settings.database_url)))
+
+    setup = prepare(settings)
+    blueprints = [identification_blueprint(settings, setup, build_store)]
+    if setup is not None and setup.test_idp_config is not None:
+        logger.warning("identification: the LOCAL TEST IDENTITY PROVIDER is on at /test-idp (never in production)")
+        blueprints.append(test_idp_blueprint(TestIdentityProvider(setup.test_idp_config)))
+    return blueprints
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:12]
+
+
+def _no_store() -> dict[str, str]:
+    return {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def _set_cookie(answer: response.HTTPResponse, value: str, max_age: int, secure: bool) -> None:
+    answer.cookies[COOKIE] = value
+    cookie = answer.cookies[COOKIE]
+    cookie["path"] = "/auth"
+    cookie["max-age"] = max_age
+    cookie["httponly"] = True
+    cookie["samesite"] = "Lax"
+    if secure:
+        cookie["secure"] = True
+
+
+def _failure_page(kind: str, status: int = 400) -> response.HTTPResponse:
+    text = FAILURE_TEXTS.get(kind, FAILURE_TEXTS["invalid"])
+    title = "Tunnistautuminen ei ole käytössä" if kind == "disabled" else "Tunnistautuminen ei onnistunut"
+    retry = "" if kind == "disabled" else '<a class="button" href="/?tunnistautuminen=uudelleen">Yritä uudelleen</a> '
+    page = (f'<!doctype html><html lang="fi"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
+            f'<link rel="stylesheet" href="/static/chat.css"></head><body><main class="chat">'
+            f'<h1>{title}</h1><p id="auth-error">{html.escape(text)}</p>'
+            f'<p>Voit yrittää uudelleen tai jatkaa keskustelua nimettömänä. Hätätilanteessa soita 112.</p>'
+            f'<p>{retry}<a class="button" href="/">Jatka nimettömänä</a></p></main></body></html>')
+    headers = {**_no_store(), "Content-Security-Policy": "default-src 'self'; base-uri 'none'; form-action 'self'"}
+    return response.html(page, status=status, headers=headers)

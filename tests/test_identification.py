@@ -1,0 +1,335 @@
+"""Strong identification over HTTP against real servers on loopback: the web app (SAML service
+provider), its local test identity provider and a stand-in for Rasa's HTTP API; then the
+socket.io channel's rules for conversations bound to an identified session."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import html
+import json
+import logging
+import re
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from sanic import Sanic
+
+from actions.store.database import make_engine, make_session_factory
+from actions.store.identification import IdentificationStore
+from bench.stack import free_port
+from bot.channels.identified_access import IdentifiedAccess
+from bot.channels.webchat import WebchatInput
+from bot.session_tokens import SessionTokens
+from bot.settings import IdentificationSettings, Secret, Settings
+from bot.web.app import create_app
+from bot.web.saml_setup import (SamlAddresses, idp_config_dict, metadata_xml, prepare, self_signed_pair,
+                                sp_config_dict)
+from bot.web.suomi_fi import identity_code, valid_identity_code
+from bot.web.test_idp import TEST_PEOPLE, PendingLogin, TestIdentityProvider
+from saml2.config import IdPConfig, SPConfig
+from saml2.server import Server
+from tests.test_webchat import FakeSocketServer
+
+SECRET = Secret("test-session-secret-" + "x" * 40)
+Sanic.test_mode = True  # several apps served in one test process (Sanic 21.12 rewrites its protocol once otherwise)
+
+
+class FakeRasa(BaseHTTPRequestHandler):
+    """Rasa's `POST /conversations/{id}/tracker/events`, recording what the web app sends."""
+
+    received: list = []
+    status = 200
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        conversation = urllib.parse.unquote(self.path.split("/")[2])
+        FakeRasa.received.append((conversation, body))
+        self.send_response(FakeRasa.status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("ident")
+    rasa = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
+    threading.Thread(target=rasa.serve_forever, daemon=True).start()
+    port = free_port()
+    settings = Settings(database_url=f"sqlite:///{workdir / 'assistant.db'}", webchat_port=port,
+                        identification=IdentificationSettings(
+                            public_url=f"http://127.0.0.1:{port}", rasa_url=f"http://127.0.0.1:{rasa.server_port}",
+                            session_secret=SECRET, test_idp=True, var_dir=workdir))
+    app = create_app(settings, name=f"test_ident_{port}")
+    threading.Thread(target=lambda: app.run(host="127.0.0.1", port=port, access_log=False,
+                                            register_sys_signals=False, motd=False), daemon=True).start()
+    url = settings.public_url
+    for _ in range(100):
+        try:
+            requests.get(url + "/auth/session", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    setup = prepare(settings)  # the same keys and metadata as the running app (files under workdir)
+    store = IdentificationStore(make_session_factory(make_engine(settings.database_url)))
+    yield {"url": url, "settings": settings, "setup": setup, "idp": TestIdentityProvider(setup.test_idp_config),
+           "store": store, "workdir": workdir}
+    rasa.shutdown()
+
+
+def hidden_inputs(page: str) -> dict:
+    return {name: html.unescape(value) for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', page)}
+
+
+def start_login(s: requests.Session, url: str, carry: str = "no", conversation: str = "") -> str:
+    answer = s.post(url + "/auth/login", data={"carry_over": carry, "conversation_id": conversation},
+                    allow_redirects=False)
+    assert answer.status_code == 303
+    return answer.headers["Location"]
+
+
+def through_test_idp(s: requests.Session, location: str, person: int = 0) -> tuple[str, dict]:
+    page = s.get(location)
+    assert page.status_code == 200 and "Testitunnistus" in page.text
+    login = hidden_inputs(page.text)["login"]
+    form = s.post(location.split("/test-idp/")[0] + "/test-idp/sso/choose", data={"login": login, "person": person})
+    action = re.search(r'action="([^"]+)"', form.text).group(1)
+    return action, hidden_inputs(form.text)
+
+
+def identify(s: requests.Session, url: str, carry: str = "no", conversation: str = "") -> dict:
+    action, fields = through_test_idp(s, start_login(s, url, carry, conversation))
+    answer = s.post(action, data=fields, allow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/?tunnistautuminen=ok", answer.text
+    view = s.get(url + "/auth/session").json()
+    assert view["identified"] is True
+    return view
+
+
+def pending(servers, s: requests.Session) -> PendingLogin:
+    """Start a login and let the test's own copy of the test IdP read the request."""
+    location = start_login(s, servers["url"])
+    query = {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlparse(location).query).items()}
+    idp = servers["idp"]
+    return idp.take(idp.read_request(query))
+
+
+def post_response(servers, s: requests.Session, xml: str) -> requests.Response:
+    return s.post(servers["url"] + "/auth/acs", data={"SAMLResponse": base64.b64encode(xml.encode()).decode()},
+                  allow_redirects=False)
+
+
+def other_idp_server(servers, name: str) -> Server:
+    """An identity provider with the right name but keys of its own (not in our metadata)."""
+    keys = self_signed_pair(servers["workdir"] / name, name, name)
+    config = idp_config_dict(SamlAddresses(servers["url"]), keys, servers["workdir"] / "saml" / "sp-metadata.xml")
+    return Server(config=IdPConfig().load(config))
+
+
+def idp_knowing_another_sp(servers, entity_id: str) -> Server:
+    """The test IdP (same keys) that also has another service provider in its metadata."""
+    saml_dir = servers["workdir"] / "saml"
+    keys = self_signed_pair(saml_dir, "sp", "sp")
+    other = SPConfig().load(sp_config_dict(entity_id, servers["url"] + "/auth/acs", servers["url"] + "/auth/slo",
+                                           keys, None))
+    (saml_dir / "other-sp.xml").write_bytes(metadata_xml(other))
+    config = idp_config_dict(SamlAddresses(servers["url"]), self_signed_pair(saml_dir, "test-idp", "x"),
+                             saml_dir / "sp-metadata.xml")
+    config["metadata"]["local"].append(str(saml_dir / "other-sp.xml"))
+    return Server(config=IdPConfig().load(config))
+
+
+def test_test_people_have_valid_identity_codes():
+    assert identity_code("010180", "913") == "010180-913J"
+    assert all(valid_identity_code(p.code) and 900 <= int(p.code[7:10]) <= 999 for p in TEST_PEOPLE)
+    assert not valid_identity_code("010180-913K") and not valid_identity_code("<script>")
+
+
+def test_metadata_and_session_view_before_identifying(servers):
+    metadata = requests.get(servers["url"] + "/auth/metadata")
+    assert "AssertionConsumerService" in metadata.text and servers["url"] + "/auth/acs" in metadata.text
+    assert requests.get(servers["url"] + "/auth/session").json() == {"available": True, "identified": False}
+
+
+def test_the_whole_round_trip_carries_the_conversation_over_and_sets_the_identity(servers, caplog):
+    FakeRasa.received.clear()
+    conversation = "a" * 32
+    s = requests.Session()
+    location = start_login(s, servers["url"], "yes", conversation)
+    assert location.startswith(servers["url"] + "/test-idp/sso?SAMLRequest=") and "Signature=" in location
+    with caplog.at_level(logging.INFO):
+        view = identify(s, servers["url"], "yes", conversation)
+    assert view["conversation_id"] == conversation and view["name"] == "Aino Testinen"
+    assert "tunnistautunut vahvasti" in view["notice"]
+    cookie = next(c for c in s.cookies if c.name == "sote_identified")
+    assert cookie.path == "/auth" and cookie.has_nonstandard_attr("HttpOnly")
+    (sent_to, events), = FakeRasa.received
+    assert sent_to == conversation
+    assert events[0] == {**events[0], "event": "slot", "name": "identity",
+                         "value": {"code": TEST_PEOPLE[0].code, "name": "Aino Testinen"}}
+    assert events[1]["event"] == "bot" and "Aino Testinen" in events[1]["text"]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "session opened" in logged and TEST_PEOPLE[0].code not in logged and "Aino" not in logged
+
+
+def test_without_carrying_over_a_new_conversation_is_made(servers):
+    view = identify(requests.Session(), servers["url"], "no", "b" * 32)
+    assert re.fullmatch(r"[0-9a-f]{32}", view["conversation_id"]) and view["conversation_id"] != "b" * 32
+
+
+@pytest.mark.parametrize("case, reason", [
+    ("tampered", "bad signature"), ("other_key", "bad signature"), ("wrong_audience", "wrong audience"),
+    ("expired", "validity"), ("unknown_request", "no request of ours"), ("wrong_destination", "not valid"),
+])
+def test_bad_responses_are_refused_with_a_finnish_page_and_a_log_line(servers, caplog, case, reason):
+    s = requests.Session()
+    person = TEST_PEOPLE[1]
+    idp = servers["idp"]
+    login = pending(servers, s)
+    if case == "tampered":
+        xml = idp.response_for(login, person).replace("Kokeilija", "Kokeilijx")
+    elif case == "other_key":
+        xml = idp.response_for(login, person, server=other_idp_server(servers, "rogue-idp"))
+    elif case == "wrong_audience":
+        xml = idp.response_for(login, person, audience="https://toinen.example/sp", server=idp_knowing_another_sp(
+            servers, "https://toinen.example/sp"))
+    elif case == "expired":
+        xml = idp.response_for(login, person, server=Server(config=IdPConfig().load(idp_config_dict(
+            SamlAddresses(servers["url"]), self_signed_pair(servers["workdir"] / "saml", "test-idp", "x"),
+            servers["workdir"] / "saml" / "sp-metadata.xml", lifetime_minutes=-10))))
+    elif case == "unknown_request":
+        xml = idp.response_for(PendingLogin("id-never-sent-1234", login.sp_entity_id, login.acs, ""), person)
+    else:
+        xml = idp.response_for(login, person, destination="https://toinen.example/acs")
+    with caplog.at_level(logging.WARNING):
+        answer = post_response(servers, s, xml)
+    assert answer.status_code == 400
+    assert "Tunnistautuminen ei onnistunut" in answer.text and "Jatka nimettömänä" in answer.text
+    assert "sote_identified" not in answer.headers.get("Set-Cookie", "")
+    logged = "\n".join(r.getMessage() for r in caplog.records if "identification refused" in r.getMessage())
+    assert reason in logged, logged
+    assert person.code not in caplog.text
+
+
+def test_a_replayed_response_is_refused(servers, caplog):
+    s = requests.Session()
+    action, fields = through_test_idp(s, start_login(s, servers["url"]))
+    assert s.post(action, data=fields, allow_redirects=False).status_code == 303
+    with caplog.at_level(logging.WARNING):
+        again = requests.post(action, data=fields, allow_redirects=False)
+    assert again.status_code == 400 and "uudelleen" in again.text
+    assert "replay" in caplog.text
+
+
+def test_cancelling_at_the_identity_provider_is_told_plainly(servers):
+    s = requests.Session()
+    location = start_login(s, servers["url"])
+    login = hidden_inputs(s.get(location).text)["login"]
+    form = s.post(servers["url"] + "/test-idp/sso/choose", data={"login": login, "cancel": "1"})
+    answer = s.post(servers["url"] + "/auth/acs", data=hidden_inputs(form.text), allow_redirects=False)
+    assert answer.status_code == 400 and "keskeytyi" in answer.text
+
+
+def test_logout_ends_the_session_clears_the_identity_and_logs_out_at_the_provider(servers):
+    s = requests.Session()
+    view = identify(s, servers["url"])
+    FakeRasa.received.clear()
+    answer = s.post(servers["url"] + "/auth/logout", allow_redirects=False)
+    assert answer.status_code == 303 and "/test-idp/slo?SAMLRequest=" in answer.headers["Location"]
+    back = s.get(answer.headers["Location"], allow_redirects=False)
+    assert back.status_code == 303 and "/auth/slo?SAMLResponse=" in back.headers["Location"]
+    done = s.get(back.headers["Location"], allow_redirects=False)
+    assert done.headers["Location"] == "/?uloskirjautuminen=ok"
+    (sent_to, events), = FakeRasa.received
+    assert sent_to == view["conversation_id"] and events[0]["value"] is None and events[0]["name"] == "identity"
+    assert s.get(servers["url"] + "/auth/session").json()["identified"] is False
+    claims = SessionTokens(SECRET).read(view["token"])
+    assert servers["store"].active_session(claims.session_key) is None
+
+
+# -- the socket.io channel ----------------------------------------------------------------------------
+
+class RoomSocketServer(FakeSocketServer):
+    def __init__(self):
+        super().__init__()
+        self.left = []
+
+    async def leave_room(self, sid, room):
+        self.left.append((sid, room))
+
+
+@pytest.fixture()
+def channel(servers, monkeypatch):
+    sio = RoomSocketServer()
+    monkeypatch.setattr("bot.channels.webchat.AsyncServer", lambda **kwargs: sio)
+    received = []
+
+    async def on_new_message(message):
+        received.append(message)
+
+    access = IdentifiedAccess(lambda: (servers["store"], SessionTokens(SECRET)))
+    WebchatInput(access=access).blueprint(on_new_message)
+    return sio, received
+
+
+def ask(sio, sid, conversation, token=None):
+    asyncio.run(sio.handlers["session_request"](sid, {"session_id": conversation, "token": token}))
+    return [(event, data) for event, data, room in sio.emitted if room == sid]
+
+
+def test_a_bound_conversation_opens_only_with_its_valid_token(servers, channel, caplog):
+    sio, received = channel
+    view = identify(requests.Session(), servers["url"])
+    other = identify(requests.Session(), servers["url"])
+    conversation = view["conversation_id"]
+    assert ask(sio, "ok", conversation, view["token"])[-1] == ("session_confirm", conversation)
+    asyncio.run(sio.handlers["user_uttered"]("ok", {"message": "hei"}))
+    assert received[-1].sender_id == conversation
+    expired = SessionTokens(SECRET).issue(SessionTokens(SECRET).read(view["token"]).session_key, conversation,
+                                          dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1))
+    with caplog.at_level(logging.WARNING):
+        for sid, token in (("none", None), ("garbage", "not.a.token"), ("other", other["token"]),
+                           ("expired", expired), ("forged", SessionTokens(Secret("wrong" * 10)).issue(
+                               "k", conversation, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)))):
+            events = ask(sio, sid, conversation, token)
+            confirmed = [data for event, data in events if event == "session_confirm"]
+            assert confirmed and confirmed[-1] != conversation, sid
+            assert events[-1][0] == "session_notice" and "uuden, nimettömän keskustelun" in events[-1][1]["text"]
+    assert "refused at resume" in caplog.text and conversation not in caplog.text
+    assert "token of another conversation" in caplog.text and "token expired" in caplog.text
+
+
+def test_a_socket_without_the_token_can_neither_write_nor_read_along(servers, channel):
+    sio, received = channel
+    conversation = "c" * 32
+    assert ask(sio, "anonymous-tab", conversation)[-1] == ("session_confirm", conversation)  # not bound yet
+    view = identify(requests.Session(), servers["url"], "yes", conversation)
+    ask(sio, "identified", conversation, view["token"])
+    assert ("anonymous-tab", conversation) in sio.left  # moved out of the room: no bot replies reach it
+    asyncio.run(sio.handlers["user_uttered"]("anonymous-tab", {"message": "kuka olen"}))
+    assert all(m.sender_id != conversation for m in received)
+
+
+def test_after_logout_or_expiry_the_token_opens_nothing(servers, channel):
+    sio, received = channel
+    s = requests.Session()
+    view = identify(s, servers["url"])
+    conversation = view["conversation_id"]
+    ask(sio, "tab", conversation, view["token"])
+    s.post(servers["url"] + "/auth/logout", allow_redirects=False)
+    asyncio.run(sio.handlers["user_uttered"]("tab", {"message": "vielä yksi asia"}))
+    assert not [m for m in received if m.sender_id == conversation]
+    assert sio.emitted[-1][0] == "session_notice" and "viestiäsi ei välitetty" in sio.emitted[-1][1]["text"]
+    assert ask(sio, "tab-2", conversation, view["token"])[-1][0] == "session_notice"
+    later = IdentificationStore(servers["store"]._sessions,
+                                clock=lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
+    fresh = identify(requests.Session(), servers["url"])
+    assert later.active_session(SessionTokens(SECRET).read(fresh["token"]).session_key) is None  # 60 min sessions
