@@ -102,7 +102,7 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
             carry = False  # an identified conversation is never handed to a new identification
         location = await blocking(p.provider.login_url, conversation if carry else None)
         logger.info("identification: login started (carry over: %s)", "yes" if carry else "no")
-        return response.redirect(location, status=303, headers=_no_store())
+        return _go(location, settings.public_url)
 
     @blueprint.post("/acs")
     async def assertion_consumer(request: Request) -> response.HTTPResponse:
@@ -175,7 +175,7 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
                                  fingerprint(ended.conversation_id), error)
                 single_logout = await blocking(p.provider.logout_url, ended.name_id, ended.session_index)
                 location = single_logout or location
-        answer = response.redirect(location, status=303, headers=_no_store())
+        answer = _go(location, settings.public_url)
         _set_cookie(answer, "", 0, secure)
         return answer
 
@@ -205,6 +205,21 @@ def identification_blueprints(settings: Settings) -> list[Blueprint]:
         logger.warning("identification: the LOCAL TEST IDENTITY PROVIDER is on at /test-idp (never in production)")
         blueprints.append(test_idp_blueprint(TestIdentityProvider(setup.test_idp_config)))
     return blueprints
+
+
+def _go(location: str, public_url: str) -> response.HTTPResponse:
+    """Our own pages by a 303; the identity provider by a page that moves on by itself.
+
+    A form post answered with a redirect to another origin would be stopped by the chat page's
+    `form-action 'self'`; a refresh from a page of ours is not, and the link serves if it is off.
+    """
+    if location.startswith("/") and not location.startswith("//") or location.startswith(public_url + "/"):
+        return response.redirect(location, status=303, headers=_no_store())
+    target = html.escape(location, quote=True)
+    page = (f'<!doctype html><html lang="fi"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={target}">'
+            f'<title>Siirrytään tunnistuspalveluun</title></head><body><p><a href="{target}">Siirry '
+            f'tunnistuspalveluun</a></p></body></html>')
+    return response.html(page, headers={**_no_store(), "Content-Security-Policy": "default-src 'none'"})
 
 
 def _digest(value: str) -> str:

@@ -9,6 +9,17 @@
   var input = document.getElementById("chat-input");
   var status = document.getElementById("chat-status");
   var restart = document.getElementById("chat-restart");
+  // strong identification (bot/web/identification.py): the token opens the identified conversation on the socket
+  var identifyButton = document.getElementById("identify");
+  var identityStatus = document.getElementById("identity-status");
+  var loginForm = document.getElementById("login-form");
+  var logoutForm = document.getElementById("logout-form");
+  var token = null;
+  var CARRY_QUESTION = "Siirrytään vahvaan tunnistautumiseen. Saako tämän keskustelun tähänastiset viestit ottaa " +
+    "mukaan tunnistautuneeseen keskusteluun? Jos otat ne mukaan, voimme jatkaa siitä, mihin jäimme. Jos et, " +
+    "aloitamme puhtaalta pöydältä, eikä aiempia viestejä liitetä tunnistautuneeseen asiointiisi.";
+  var FRESH_NOTICE = " Aiempia viestejä ei siirretty, joten tämä on uusi keskustelu.";
+  var LOGGED_OUT = "Olet kirjautunut ulos, ja tunnistautunut keskustelu päättyi. Tämä on uusi, nimetön keskustelu.";
   var socket = null;
   var sessionId = STORE.getItem(KEY_SESSION);
 
@@ -70,6 +81,7 @@
         button.addEventListener("click", function () {
           Array.prototype.forEach.call(group.querySelectorAll("button"), function (x) { x.disabled = true; });
           markAnswered(entry.id);
+          if (b.local) { add({ from: "user", text: b.title }); localAction(b.local); return; }
           send(b.payload, b.title);
         });
         group.appendChild(button);
@@ -94,12 +106,45 @@
     socket.emit("user_uttered", { message: message, session_id: sessionId });
   }
 
+  function localAction(name) {  // the widget's own questions (never sent to the bot)
+    if (name === "carry") { startLogin(true); }
+    else if (name === "fresh") { startLogin(false); }
+    else { add({ from: "bot", text: "Selvä, jatketaan nimettömänä." }); }
+  }
+  function startLogin(carry) {
+    loginForm.elements.carry_over.value = carry ? "yes" : "no";
+    loginForm.elements.conversation_id.value = carry && sessionId ? sessionId : "";
+    loginForm.submit();
+  }
+  function askCarryOver() {
+    add({ from: "bot", text: CARRY_QUESTION, buttons: [
+      { title: "Kyllä, ota viestit mukaan", local: "carry" },
+      { title: "Ei, aloitetaan alusta", local: "fresh" },
+      { title: "Peruuta", local: "cancel" }] });
+  }
+  function showIdentity(auth, params) {
+    identifyButton.hidden = !auth.available || !!auth.identified;
+    identityStatus.hidden = logoutForm.hidden = !auth.identified;
+    if (!auth.identified) { token = null; return; }
+    token = auth.token;
+    var fresh = auth.conversation_id !== sessionId;
+    if (fresh) { STORE.removeItem(KEY_LOG); log.textContent = ""; }
+    sessionId = auth.conversation_id;
+    STORE.setItem(KEY_SESSION, sessionId);
+    identityStatus.textContent = "Tunnistautunut: " + (auth.name || "");
+    if (params.get("tunnistautuminen") === "ok") { add({ from: "bot", text: auth.notice + (fresh ? FRESH_NOTICE : "") }); }
+  }
+
   function connect(config) {
     var url = config.socket_url || (window.location.protocol + "//" + window.location.hostname + ":5005");
     socket = io(url, { path: config.socket_path || "/socket.io", transports: ["websocket"] });
     socket.on("connect", function () {
       setStatus("Yhteys on auki.");
-      socket.emit("session_request", { session_id: sessionId });
+      socket.emit("session_request", { session_id: sessionId, token: token });
+    });
+    socket.on("session_notice", function (data) {  // the identified conversation could not be opened
+      showIdentity({ available: !identifyButton.hidden || !!token, identified: false });
+      add({ from: "bot", text: String((data && data.text) || "") });
     });
     socket.on("session_confirm", function (id) {
       var isNew = id !== sessionId;
@@ -131,7 +176,9 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
+  identifyButton.addEventListener("click", askCarryOver);
   restart.addEventListener("click", function () {
+    if (token) { logoutForm.submit(); return; }  // a new conversation after an identified one: log out first
     STORE.removeItem(KEY_SESSION);
     STORE.removeItem(KEY_LOG);
     sessionId = null;
@@ -140,7 +187,17 @@
     input.focus();
   });
 
+  var params = new URLSearchParams(window.location.search);
+  if (params.has("tunnistautuminen") || params.has("uloskirjautuminen")) { window.history.replaceState(null, "", "/"); }
+  if (params.get("uloskirjautuminen") === "ok") { STORE.removeItem(KEY_SESSION); STORE.removeItem(KEY_LOG); sessionId = null; }
   transcript().forEach(function (entry) { render(entry, true); });
-  fetch("/chat-config.json").then(function (r) { return r.json(); }).then(connect)
+  fetch("/auth/session").then(function (r) { return r.json(); }).catch(function () { return { available: false }; })
+    .then(function (auth) {
+      showIdentity(auth, params);
+      if (params.get("uloskirjautuminen") === "ok") { add({ from: "bot", text: LOGGED_OUT }); }
+      if (params.get("tunnistautuminen") === "uudelleen" && auth.available && !auth.identified) { askCarryOver(); }
+      return fetch("/chat-config.json");
+    })
+    .then(function (r) { return r.json(); }).then(connect)
     .catch(function () { setStatus("Chatin asetuksia ei saatu ladattua. Päivitä sivu."); });
 }());
