@@ -180,6 +180,15 @@ def test_the_whole_round_trip_carries_the_conversation_over_and_sets_the_identit
     assert "session opened" in logged and TEST_PEOPLE[0].code not in logged and "Aino" not in logged
 
 
+def test_an_encrypted_assertion_is_decrypted_and_accepted(servers):
+    s = requests.Session()
+    xml = servers["idp"].response_for(pending(servers, s), TEST_PEOPLE[2], encrypt=True)
+    assert "EncryptedAssertion" in xml and TEST_PEOPLE[2].code not in xml
+    answer = post_response(servers, s, xml)
+    assert answer.status_code == 303, answer.text
+    assert s.get(servers["url"] + "/auth/session").json()["name"] == "Saara Esimerkki-Virtanen"
+
+
 def test_without_carrying_over_a_new_conversation_is_made(servers):
     view = identify(requests.Session(), servers["url"], "no", "b" * 32)
     assert re.fullmatch(r"[0-9a-f]{32}", view["conversation_id"]) and view["conversation_id"] != "b" * 32

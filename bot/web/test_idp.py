@@ -83,8 +83,11 @@ class TestIdentityProvider:
         return self._pending.pop(key)
 
     def response_for(self, login: PendingLogin, person: TestPerson, *, audience: str | None = None,
-                     destination: str | None = None, server: Server | None = None) -> str:
-        """The signed SAML Response (XML) for the person (tests may change audience, destination, signer)."""
+                     destination: str | None = None, server: Server | None = None, encrypt: bool = False) -> str:
+        """The signed SAML Response (XML) for the person (tests may change audience, destination, signer).
+
+        `encrypt`: the assertion encrypted for the SP's certificate in its metadata, as Suomi.fi sends it.
+        """
         server = server or self.server
         name_id = NameID(format=NAMEID_FORMAT_TRANSIENT, text=secrets.token_hex(16),
                          name_qualifier=server.config.entityid, sp_name_qualifier=login.sp_entity_id)
@@ -92,7 +95,8 @@ class TestIdentityProvider:
             person.attributes(), in_response_to=login.request_id, destination=destination or login.acs,
             sp_entity_id=audience or login.sp_entity_id, name_id=name_id,
             authn={"class_ref": LOA_SUBSTANTIAL, "authn_auth": server.config.entityid},
-            sign_response=True, sign_assertion=True)
+            sign_response=True, sign_assertion=True, encrypt_assertion=encrypt,
+            encrypt_assertion_self_contained=True)
         return str(result)
 
     def post_form(self, acs: str, saml_response_xml: str, relay_state: str) -> str:
