@@ -19,14 +19,15 @@ class Outcome(str, Enum):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score limits, calibrated on held-out folds of the library's examples (see bench/RESULTS.md)."""
+    """Score limits, calibrated on held-out folds of the library's examples
+    (`bench.tune_weights --mode thresholds`; see bench/RESULTS.md)."""
 
-    answer: float = 0.20        # top score at or above this may be answered directly ...
+    answer: float = 0.16        # top score at or above this may be answered directly ...
     margin: float = 0.05        # ... if it leads the runner-up (of another topic) by at least this much
-    clarify: float = 0.15       # below this nothing fits
+    clarify: float = 0.12       # below this nothing fits
     clarify_window: float = 0.05  # runners-up this close to the top are offered too
     out_of_scope: float = 0.6   # DIET confidence for out_of_scope ...
-    health_match: float = 0.35  # ... unless a guidance path matches at least this well
+    health_match: float = 0.32  # ... unless a guidance path matches at least this well
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,14 @@ compound parts (word TF-IDF), character n-grams of the lemmas (catches typos and
 split differently) and spaCy word vectors (catches synonyms). Query words that Voikko does
 not know are mapped to the nearest indexed word with rapidfuzz. Scoring is sparse/dense
 matrix products, so it stays fast with thousands of paths.
+
+Ranking is two-level. A topic (its main path and its facets) is scored first: by the best value
+any of its paths reaches on each path signal, and by the topic as one document (everything of all
+its paths, answers included, with term weights counted over topics) and its mean vector
+(TOPIC_WEIGHTS). The paths of a topic are then ordered by the path signals (PATH_WEIGHTS): a
+path's score is its topic's score less its distance from the topic's best path. So the facets of
+one topic no longer split the topic's evidence between them, and the gaps between siblings keep
+their meaning for the decision (actions/guidance_decision.py).
 """
 from __future__ import annotations
 
@@ -14,6 +22,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
 
 from bot.nlu.finnish import FinnishAnalyzer, WordAnalysis
 from bot.nlu.vectors import WordVectors
@@ -26,8 +35,18 @@ STOP_LEMMAS = frozenset(
     "kanssa kuin eli ok no niin vai mitään mikään kaikki voisi saada".split()
 )
 FUZZY_CUTOFF = 82
-WEIGHTS = {"word_example": 0.0, "word_path": 0.0, "char_example": 0.075, "vector_example": 0.075,
-           "word_answer": 0.075, "char_path": 0.15, "char_answer": 0.375, "word_topic": 0.15, "char_topic": 0.1}
+PATH_SIGNALS = ("word_example", "word_path", "char_example", "vector_example", "word_answer", "char_path",
+                "char_answer")
+TOPIC_SIGNALS = ("word_topic", "char_topic", "vector_topic", "class_topic")
+CLASSIFIER_C = 0.5  # regularisation of the topic classifier (held-out folds: flat between 0.2 and 1)
+# Order and spacing of the paths inside a topic (tuned on held-out folds: bench.tune_weights --mode paths).
+PATH_WEIGHTS = {"char_example": 0.075, "vector_example": 0.075, "word_answer": 0.075, "char_path": 0.15,
+                "char_answer": 0.375}
+# A topic's score: path signals = the best of the topic's paths; topic signals = the topic as one document
+# (tuned on held-out folds: bench.tune_weights --mode topics). Sums to 1.
+TOPIC_WEIGHTS = {"vector_example": 0.041, "word_answer": 0.082, "char_answer": 0.265, "word_topic": 0.163,
+                 "char_topic": 0.286, "vector_topic": 0.061, "class_topic": 0.102}
+WEIGHTS = {"paths": PATH_WEIGHTS, "topics": TOPIC_WEIGHTS}
 VECTOR_FLOOR = 0.35  # cosine of two unrelated sentences is rarely below this; rescaled to 0
 
 
@@ -63,19 +82,52 @@ def content_terms(words: list[WordAnalysis]) -> list[str]:
     return out
 
 
+class TopicGroups:
+    """Which topic each path belongs to; turns signal scores into the two-level path scores."""
+
+    def __init__(self, topic_of_path: np.ndarray, n_topics: int) -> None:
+        self.topic_of_path = np.asarray(topic_of_path, dtype=int)
+        self.n_topics = n_topics
+        self._order = np.argsort(self.topic_of_path, kind="stable")
+        sorted_topics = self.topic_of_path[self._order]
+        self._starts = np.flatnonzero(np.r_[True, sorted_topics[1:] != sorted_topics[:-1]]) if len(sorted_topics) else \
+            np.zeros(0, int)
+
+    def best(self, scores: np.ndarray) -> np.ndarray:
+        """Each topic's best path value, broadcast back to its paths (works on (..., paths) arrays)."""
+        if not len(self._order):
+            return scores
+        per_topic = np.maximum.reduceat(scores[..., self._order], self._starts, axis=-1)  # topics 0..n-1
+        return per_topic[..., self.topic_of_path]
+
+    def combine(self, scores: dict[str, np.ndarray], weights: dict[str, dict[str, float]]) -> np.ndarray:
+        """Path scores: the topic's score less the path's distance from its topic's best path."""
+        first = next(iter(scores.values()))
+        path = np.zeros_like(first, dtype=np.float64)
+        for name, weight in weights["paths"].items():
+            if weight:
+                path = path + weight * scores[name]
+        topic = np.zeros_like(path)
+        for name, weight in weights["topics"].items():
+            if weight:
+                topic = topic + weight * (scores[name] if name in TOPIC_SIGNALS else self.best(scores[name]))
+        return topic - (self.best(path) - path)
+
+
 class GuidanceIndex:
     """A built, immutable search index over one version of the library."""
 
     def __init__(self, library: GuidanceLibrary, analyzer: FinnishAnalyzer, vectors: WordVectors | None,
-                 weights: dict[str, float] | None = None) -> None:
+                 weights: dict[str, dict[str, float]] | None = None) -> None:
         self.library = library
-        self.weights = dict(weights or WEIGHTS)
+        self.weights = {level: dict(w) for level, w in (weights or WEIGHTS).items()}
         self._analyzer = analyzer
         self._vectors = vectors
         self._path_ids = [p.id for p in library.paths]
         self._topics = [p.topic for p in library.paths]
         topic_ids = list(dict.fromkeys(self._topics))
         self._topic_of_path = np.asarray([topic_ids.index(t) for t in self._topics]) if topic_ids else np.zeros(0, int)
+        self.groups = TopicGroups(self._topic_of_path, len(topic_ids))
         rows: list[QueryTerms] = []
         owners: list[int] = []
         for index, path in enumerate(library.paths):
@@ -92,30 +144,45 @@ class GuidanceIndex:
         for owner, row in zip(owners, rows):
             path_terms[owner].extend(row.terms)
             path_text[owner].append(row.lemma_text)
-        # A topic's document: everything of all its paths, so facets of the right topic rise together.
+        answers = [self.query_terms(p.answer, fuzzy=False) for p in library.paths]
+        # A topic's document: everything of all its paths, answers included, so the facets of the right
+        # topic count together; its own vocabularies weight terms by how many topics use them.
         topic_terms: list[list[str]] = [[] for _ in topic_ids]
         topic_text: list[list[str]] = [[] for _ in topic_ids]
         for path_index, topic_index in enumerate(self._topic_of_path):
-            topic_terms[topic_index].extend(path_terms[path_index])
-            topic_text[topic_index].extend(path_text[path_index])
-        self._n_topics = len(topic_ids)
-        answers = [self.query_terms(p.answer, fuzzy=False) for p in library.paths]
+            topic_terms[topic_index].extend(path_terms[path_index] + list(answers[path_index].terms))
+            topic_text[topic_index].extend(path_text[path_index] + [answers[path_index].lemma_text])
         self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, norm="l2")
         char_rows = self._char.fit_transform([r.lemma_text for r in rows])
         # One stacked matrix per vocabulary: a query costs one sparse-matrix x vector product each.
         self._n_rows = len(rows)
         self._word_matrix = sparse.vstack([word_rows, self._word.transform(path_terms),
-                                           self._word.transform([list(a.terms) for a in answers]),
-                                           self._word.transform(topic_terms)]).tocsr()
+                                           self._word.transform([list(a.terms) for a in answers])]).tocsr()
         self._char_matrix = sparse.vstack([char_rows, self._char.transform([" ".join(t) for t in path_text]),
-                                           self._char.transform([a.lemma_text for a in answers]),
-                                           self._char.transform([" ".join(t) for t in topic_text])]).tocsr()
+                                           self._char.transform([a.lemma_text for a in answers])]).tocsr()
+        self._topic_word = TfidfVectorizer(analyzer=lambda terms: terms, sublinear_tf=True, norm="l2")
+        self._topic_char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, norm="l2")
+        if topic_ids:
+            self._topic_word_matrix = self._topic_word.fit_transform(topic_terms).tocsr()
+            self._topic_char_matrix = self._topic_char.fit_transform([" ".join(t) for t in topic_text]).tocsr()
+        # A linear topic classifier over the phrasings' word and character terms: learns which terms tell
+        # topics apart, which the similarities alone do not.
+        self._class_weights = self._class_bias = None
+        if len(topic_ids) > 1:
+            classifier = LinearSVC(C=CLASSIFIER_C, random_state=0)
+            classifier.fit(sparse.hstack([word_rows, char_rows]).tocsr(), self._topic_of_path[self._owners])
+            self._class_weights = np.asarray(classifier.coef_.T, dtype=np.float32)  # (features, topics)
+            self._class_bias = np.asarray(classifier.intercept_, dtype=np.float32)
         self._vocabulary = sorted(self._word.vocabulary_)
         self._vocabulary_set = frozenset(self._vocabulary)
+        self._vector_rows = self._topic_vectors = None
         if vectors is not None:
             self._vector_rows = np.vstack([vectors.mean(r.vector_words) for r in rows]).astype(np.float32)
-        else:
-            self._vector_rows = None
+            # A topic's mean direction: the unit-length mean of its rows' vectors.
+            sums = np.zeros((len(topic_ids), self._vector_rows.shape[1]), dtype=np.float64)
+            np.add.at(sums, self._topic_of_path[self._owners], self._vector_rows)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            self._topic_vectors = (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
 
     @property
     def size(self) -> int:
@@ -145,35 +212,47 @@ class GuidanceIndex:
         return np.maximum.reduceat(row_scores, self._starts)
 
     def component_scores(self, text: str | list[WordAnalysis]) -> dict[str, np.ndarray]:
-        """Each signal's score for every path (library order), before weighting."""
+        """Each signal's score for every path (library order), before weighting; a topic signal
+        gives every path of the topic the topic's value."""
         query = self.query_terms(text) if isinstance(text, str) else self.terms_of_words(text)
         zeros = np.zeros(self.size)
         if not query.terms and not query.lemma_text:
-            return {name: zeros for name in WEIGHTS}
+            return {name: zeros for name in PATH_SIGNALS + TOPIC_SIGNALS}
         rows, paths = self._n_rows, self.size
-        word = self._word_matrix @ self._word.transform([list(query.terms)]).toarray().ravel()
-        char = self._char_matrix @ self._char.transform([query.lemma_text]).toarray().ravel()
-        topics_at = rows + 2 * paths
+        query_word = self._word.transform([list(query.terms)]).toarray().ravel()
+        query_char = self._char.transform([query.lemma_text]).toarray().ravel()
+        word = self._word_matrix @ query_word
+        char = self._char_matrix @ query_char
+        topic_word = self._topic_word_matrix @ self._topic_word.transform([list(query.terms)]).toarray().ravel()
+        topic_char = self._topic_char_matrix @ self._topic_char.transform([query.lemma_text]).toarray().ravel()
         scores = {
             "word_example": self._per_path_max(word[:rows]),
             "word_path": word[rows:rows + paths],
-            "word_answer": word[rows + paths:topics_at],
+            "word_answer": word[rows + paths:],
             "char_example": self._per_path_max(char[:rows]),
             "char_path": char[rows:rows + paths],
-            "char_answer": char[rows + paths:topics_at],
+            "char_answer": char[rows + paths:],
             "vector_example": zeros,
-            "word_topic": word[topics_at:][self._topic_of_path],
-            "char_topic": char[topics_at:][self._topic_of_path],
+            "word_topic": topic_word[self._topic_of_path],
+            "char_topic": topic_char[self._topic_of_path],
+            "vector_topic": zeros,
+            "class_topic": zeros,
         }
+        if self._class_weights is not None:
+            margin = np.r_[query_word, query_char].astype(np.float32) @ self._class_weights + self._class_bias
+            scores["class_topic"] = np.clip((margin + 1) / 2, 0, 1)[self._topic_of_path]
         if self._vector_rows is not None and self._vectors is not None and query.vector_words:
-            cos = self._per_path_max(self._vector_rows @ self._vectors.mean(query.vector_words))
+            query_vector = self._vectors.mean(query.vector_words)
+            cos = self._per_path_max(self._vector_rows @ query_vector)
             scores["vector_example"] = np.clip((cos - VECTOR_FLOOR) / (1 - VECTOR_FLOOR), 0, 1)
+            topic_cos = (self._topic_vectors @ query_vector)[self._topic_of_path]
+            scores["vector_topic"] = np.clip((topic_cos - VECTOR_FLOOR) / (1 - VECTOR_FLOOR), 0, 1)
         return scores
 
     def score_all(self, text: str | list[WordAnalysis]) -> np.ndarray:
-        """Weighted score of every path for a text, in library order (0..1)."""
-        scores = self.component_scores(text)
-        return sum(self.weights.get(name, 0.0) * value for name, value in scores.items())
+        """Score of every path for a text, in library order (0..1): its topic's score less its
+        distance from the topic's best path."""
+        return self.groups.combine(self.component_scores(text), self.weights)
 
     def rank(self, text: str | list[WordAnalysis], limit: int = 10) -> list[RankedPath]:
         """Best paths first (stable for equal scores: library order); text or analysed words."""
