@@ -36,3 +36,12 @@ ENV_SAML_IDP_METADATA = "ASSISTANT_SAML_IDP_METADATA"  # the identity provider's
 ENV_SAML_SP_KEY = "ASSISTANT_SAML_SP_KEY"              # the service provider's private key (PEM file)
 ENV_SAML_SP_CERT = "ASSISTANT_SAML_SP_CERT"            # and its certificate
 ENV_SAML_SP_ENTITY_ID = "ASSISTANT_SAML_SP_ENTITY_ID"  # default: {public url}/auth/metadata
+
+# live handoff (the queue, the console and the relay between the web app and the Rasa server)
+HANDOFF_SLOT = "handoff"  # {"id", "status": waiting|taken, "name"} while queued or held (None otherwise)
+ACTION_REQUEST_HUMAN = "action_request_human"
+ACTION_HANDOFF_WAITING = "action_handoff_waiting"
+ENV_INTERNAL_TOKEN = "ASSISTANT_INTERNAL_TOKEN"        # shared secret of the relay routes (var/ if unset)
+ENV_HANDOFF_WAIT_SECONDS = "ASSISTANT_HANDOFF_WAIT_SECONDS"
+ENV_HANDOFF_HEARTBEAT_SECONDS = "ASSISTANT_HANDOFF_HEARTBEAT_SECONDS"
+ENV_HANDOFF_ALWAYS_OPEN = "ASSISTANT_HANDOFF_ALWAYS_OPEN"  # 1: the live queue ignores office hours

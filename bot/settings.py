@@ -9,6 +9,7 @@ from bot.constants import (ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY
                            ENV_PUBLIC_URL, ENV_RASA_TOKEN, ENV_RASA_URL, ENV_REGION_PROFILE, ENV_SAML_IDP_METADATA,
                            ENV_SAML_SP_CERT, ENV_SAML_SP_ENTITY_ID, ENV_SAML_SP_KEY, ENV_SESSION_SECRET, ENV_TEST_IDP,
                            ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT)
+from bot.handoff import HandoffSettings
 from guidance_library.loader import DEFAULT_PATHS_DIR, DEFAULT_PROFILE, LibrarySources
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -94,6 +95,7 @@ class Settings:
     webchat_host: str = "127.0.0.1"
     public_socket_url: str | None = None  # None: the page uses its own host name, port 5005
     identification: IdentificationSettings = IdentificationSettings()
+    handoff: HandoffSettings = HandoffSettings()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -105,7 +107,8 @@ class Settings:
                    webchat_port=int(port),
                    webchat_host=os.environ.get(ENV_WEBCHAT_HOST) or "127.0.0.1",
                    public_socket_url=os.environ.get(ENV_PUBLIC_SOCKET_URL) or None,
-                   identification=IdentificationSettings.from_env())
+                   identification=IdentificationSettings.from_env(),
+                   handoff=HandoffSettings.from_env())
 
     @property
     def public_url(self) -> str:

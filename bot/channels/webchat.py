@@ -20,6 +20,7 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from bot.channels.identified_access import ALLOWED, ENDED_NOTICE, MESSAGE_REFUSED_NOTICE, IdentifiedAccess, Verdict
+from bot.channels.relay import add_relay_routes
 
 logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -161,4 +162,5 @@ class WebchatInput(InputChannel):
             await on_new_message(UserMessage(text[:MAX_MESSAGE_CHARS], WebchatOutput(sio, self.bot_event),
                                              session_id, input_channel=self.name()))
 
+        add_relay_routes(blueprint, sio, self.bot_event)  # the professionals' console: bot/channels/relay.py
         return blueprint

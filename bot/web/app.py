@@ -1,26 +1,32 @@
-"""Web app factory: one blueprint per door (residents, the team API; console and editors later)."""
+"""Web app factory: one blueprint per door (residents, the team API, the professionals' console; editors later)."""
 from __future__ import annotations
 
 from sanic import Blueprint, Sanic
 
 from bot.settings import Settings
+from bot.web.console import console_blueprint
 from bot.web.identification import identification_blueprints
+from bot.web.relay_client import Relay
 from bot.web.resident import resident_blueprint
 from bot.web.team_api import team_api_blueprint
 from bot.web.team_errors import MAX_BODY_BYTES, AppErrorHandler
 from bot.web.team_stores import StoreSource, store_source
 
 
-def create_app(settings: Settings, name: str = "sote_opastaja_web", team_stores: StoreSource | None = None) -> Sanic:
+def create_app(settings: Settings, name: str = "sote_opastaja_web", team_stores: StoreSource | None = None,
+               relay: Relay | None = None) -> Sanic:
     """Build the web app for these settings.
 
     `team_stores` (tests): the team API's stores, or a function giving them; by default they are
     built from `settings.database_url` and the region profile when the team API is first used.
+    `relay` (tests): the console's way to the Rasa server; by default the HTTP relay client.
     """
     app = Sanic(name, error_handler=AppErrorHandler())
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES  # no door takes uploads
     app.ctx.settings = settings
+    stores = store_source(settings, team_stores)
     app.blueprint(Blueprint.group(resident_blueprint(settings),
-                                  team_api_blueprint(store_source(settings, team_stores)),
+                                  team_api_blueprint(stores),
+                                  console_blueprint(stores, settings.handoff, relay),
                                   *identification_blueprints(settings)))
     return app

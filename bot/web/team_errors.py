@@ -14,9 +14,12 @@ from sanic.request import Request
 from sqlalchemy.exc import OperationalError
 
 from actions.store.accounts import AccountError
+from actions.store.handoffs import HandoffConflict, HandoffNotFound
 from actions.store.tickets import ClaimConflict, StoreUnavailable, TicketError, TicketNotFound
+from bot.web.relay_client import RelayUnavailable
 
 API_PREFIX = "/team/api"
+CONSOLE_API_PREFIX = "/console/api"  # the console's JSON API answers errors the same way
 MAX_BODY_BYTES = 64 * 1024
 API_HEADERS = {
     "Cache-Control": "no-store",
@@ -69,6 +72,12 @@ def problem(exception: BaseException) -> tuple[int, str, str, str | None]:
         return 404, "not_found", "No ticket with this id.", None
     if isinstance(exception, ClaimConflict):
         return 409, "conflict", str(exception).capitalize() + ".", None
+    if isinstance(exception, HandoffConflict):
+        return 409, "conflict", str(exception).capitalize() + ".", None
+    if isinstance(exception, HandoffNotFound):
+        return 404, "not_found", "No such conversation in the queue.", None
+    if isinstance(exception, RelayUnavailable):
+        return 503, "unavailable", "The chat server cannot be reached; try again shortly.", None
     if isinstance(exception, (StoreUnavailable, OperationalError)):  # AccountStore lets OperationalError through
         return 503, "unavailable", "The ticket database cannot be reached; try again shortly.", None
     if isinstance(exception, NotFound):
@@ -82,15 +91,16 @@ def problem(exception: BaseException) -> tuple[int, str, str, str | None]:
     return 500, "internal", "Something went wrong on the server; the error was logged.", None
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> response.HTTPResponse:
+def error_response(status: int, code: str, message: str, field: str | None = None, console: bool = False
+                   ) -> response.HTTPResponse:
     headers = dict(API_HEADERS)
-    if status == 401:
+    if status == 401 and not console:
         headers["WWW-Authenticate"] = 'Bearer realm="team"'
     return response.json({"error": code, "message": message, "field": field}, status=status, headers=headers)
 
 
 def is_api_path(path: str) -> bool:
-    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in (API_PREFIX, CONSOLE_API_PREFIX))
 
 
 class AppErrorHandler(ErrorHandler):
@@ -101,7 +111,7 @@ class AppErrorHandler(ErrorHandler):
             return super().default(request, exception)
         status, code, message, field = problem(exception)
         if status == 503:
-            error_logger.warning("Team API %s %s: store unavailable: %s", request.method, request.path, exception)
+            error_logger.warning("API %s %s: unavailable: %s", request.method, request.path, exception)
         elif status >= 500:
             error_logger.exception("Team API %s %s failed", request.method, request.path, exc_info=exception)
-        return error_response(status, code, message, field)
+        return error_response(status, code, message, field, console=request.path.startswith(CONSOLE_API_PREFIX))

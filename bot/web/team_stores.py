@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from actions.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
+from actions.store.handoffs import HandoffStore
 from actions.store.tickets import StoreUnavailable, TicketStore
 from bot.settings import Settings, library_sources
 from guidance_library.loader import load_catalogue, load_extra_topics
@@ -28,6 +29,7 @@ class TeamStores:
     tickets: TicketStore
     accounts: AccountStore
     topics: frozenset[str] | None = None
+    handoffs: HandoffStore | None = None  # the live queue (the console)
 
 
 StoreSource = Union[TeamStores, Callable[[], TeamStores]]
@@ -54,7 +56,8 @@ def stores_from_settings(settings: Settings) -> TeamStores:
     except DBAPIError as error:
         raise StoreUnavailable(str(error.orig)) from error
     sessions = make_session_factory(engine)
-    return TeamStores(TicketStore(sessions, office_hours()), AccountStore(sessions), known_topics())
+    return TeamStores(TicketStore(sessions, office_hours()), AccountStore(sessions), known_topics(),
+                      HandoffStore(sessions))
 
 
 class LazyStores:

@@ -41,10 +41,12 @@
 
   function render(entry, live) {
     var box = document.createElement("div");
-    box.className = "msg " + (entry.from === "user" ? "user" : "bot") + (entry.emergency ? " emergency" : "");
+    box.className = "msg " + (entry.from === "user" ? "user" : entry.from === "professional" ? "bot professional" : "bot") +
+      (entry.emergency ? " emergency" : "") + (entry.notice ? " notice" : "");
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = entry.from === "user" ? "Sinä: " : "Chat-opas: ";
+    who.textContent = entry.from === "user" ? "Sinä: "
+      : entry.from === "professional" ? "Ammattilainen (" + (entry.name || "") + "): " : "Chat-opas: ";
     box.appendChild(who);
     var text = document.createElement("span");
     text.textContent = entry.text || "";
@@ -158,7 +160,9 @@
     });
     socket.on("bot_uttered", function (data) {
       var custom = data.custom || {};
-      add({ from: "bot", text: data.text || custom.text || "", buttons: data.buttons || [],
+      var handoff = custom.handoff || {};  // live handoff: a professional's message, or a queue notice
+      add({ from: handoff.from === "professional" ? "professional" : "bot", name: String(handoff.name || ""),
+            notice: !!handoff.status, text: data.text || custom.text || "", buttons: data.buttons || [],
             links: custom.links || [], emergency: !!custom.emergency });
     });
     socket.on("disconnect", function () { setStatus("Yhteys katkesi. Yritetään uudelleen…"); });

@@ -1,0 +1,64 @@
+"""Client of the Rasa server's relay routes (`bot/channels/relay.py`): the console's way to the
+resident's widget and the conversation's transcript."""
+from __future__ import annotations
+
+from typing import Any, Protocol, Sequence
+
+import aiohttp
+
+from bot.handoff import RELAY_PREFIX, TOKEN_HEADER
+
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+class RelayUnavailable(RuntimeError):
+    """The Rasa server could not be reached, or refused the relay call."""
+
+
+class Relay(Protocol):
+    """What the console needs from the Rasa server (tests pass a fake)."""
+
+    async def message(self, conversation_id: str, text: str, name: str, links: Sequence[dict] = (),
+                      path_id: str | None = None) -> None: ...
+
+    async def control(self, conversation_id: str, event: str, handoff_id: int, name: str | None = None) -> None: ...
+
+    async def transcript(self, conversation_id: str, after: int = 0) -> list[dict[str, Any]]: ...
+
+
+class RelayClient:
+    """HTTP client of the relay routes, authenticated with the internal token."""
+
+    def __init__(self, rasa_url: str, token: str) -> None:
+        self._base = rasa_url.rstrip("/") + RELAY_PREFIX
+        self._headers = {TOKEN_HEADER: token}
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            async with aiohttp.ClientSession(timeout=TIMEOUT, headers=self._headers) as session:
+                async with session.request(method, self._base + path, **kwargs) as answer:
+                    if answer.status != 200:
+                        raise RelayUnavailable(f"relay {path}: HTTP {answer.status}")
+                    return await answer.json()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RelayUnavailable(f"relay {path}: {error.__class__.__name__}") from error
+
+    async def message(self, conversation_id: str, text: str, name: str, links: Sequence[dict] = (),
+                      path_id: str | None = None) -> None:
+        body: dict[str, Any] = {"conversation_id": conversation_id, "text": text, "name": name}
+        if links:
+            body["links"] = list(links)
+        if path_id:
+            body["path_id"] = path_id
+        await self._call("POST", "/message", json=body)
+
+    async def control(self, conversation_id: str, event: str, handoff_id: int, name: str | None = None) -> None:
+        body: dict[str, Any] = {"conversation_id": conversation_id, "event": event, "handoff_id": handoff_id}
+        if name:
+            body["name"] = name
+        await self._call("POST", "/control", json=body)
+
+    async def transcript(self, conversation_id: str, after: int = 0) -> list[dict[str, Any]]:
+        answer = await self._call("GET", "/transcript", params={"conversation_id": conversation_id,
+                                                               "after": str(after)})
+        return list(answer.get("entries") or [])

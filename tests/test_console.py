@@ -1,0 +1,267 @@
+"""The professionals' console over real HTTP (a Sanic server in a thread) on SQLite and PostgreSQL,
+with a fake relay in place of the Rasa server: sign-in and roles, CSRF, single-winner take-over,
+messages, paths, tickets, hand-back, stale heartbeats and expiry, and the access log."""
+from __future__ import annotations
+
+import datetime as dt
+import http.cookiejar
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sanic import Sanic
+
+from actions.office_hours import OfficeHours
+from actions.store import accounts as accounts_module
+from actions.store.accounts import AccountStore
+from actions.store.database import make_engine, make_session_factory
+from actions.store.handoffs import HandoffStore
+from actions.store.tickets import TicketStore, conversation_key
+from bench.stack import free_port
+from bot.handoff import HandoffSettings
+from bot.settings import Settings
+from bot.web.app import create_app
+from bot.web.team_stores import TeamStores
+
+Sanic.test_mode = True
+NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
+PASSWORD = "salasana-joka-on-pitka"
+CONVERSATION = "0123456789abcdef0123456789abcdef"
+
+
+@dataclass
+class FakeRelay:
+    """Records what would go to the Rasa server; the transcript is whatever the test puts in."""
+
+    calls: list = field(default_factory=list)
+    entries: list = field(default_factory=list)
+
+    async def message(self, conversation_id, text, name, links=(), path_id=None):
+        self.calls.append(("message", conversation_id, text, name, path_id))
+
+    async def control(self, conversation_id, event, handoff_id, name=None):
+        self.calls.append(("control", conversation_id, event, name))
+
+    async def transcript(self, conversation_id, after=0):
+        return [e for e in self.entries if e["index"] >= after]
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: Any
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+
+class Browser:
+    """A cookie-keeping client, like one professional's browser."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.csrf: str | None = None
+
+    def call(self, method: str, path: str, body: Any = None, csrf: bool = True, headers: dict | None = None
+             ) -> Answer:
+        sent = {"Content-Type": "application/json"}
+        if csrf and self.csrf:
+            sent["X-CSRF-Token"] = self.csrf
+        sent.update(headers or {})
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=sent)
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return Answer(response.status, response.headers, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.headers, error.read().decode())
+
+    def sign_in(self, username: str) -> Answer:
+        answer = self.call("POST", "/session", {"username": username, "password": PASSWORD})
+        if answer.status == 201:
+            self.csrf = answer.json["csrf_token"]
+        return answer
+
+
+@dataclass
+class Server:
+    url: str
+    relay: FakeRelay
+    source: dict = field(default_factory=dict)
+    app: Any = None
+
+
+@pytest.fixture(scope="module")
+def server() -> Server:
+    port = free_port()
+    relay = FakeRelay()
+    served = Server(f"http://127.0.0.1:{port}/console/api", relay)
+    settings = Settings(webchat_port=port, handoff=HandoffSettings(internal_token="x", max_wait_seconds=300,
+                                                                   heartbeat_timeout_seconds=3600))
+    served.app = create_app(settings, name=f"test_console_{port}", team_stores=lambda: served.source["stores"](),
+                            relay=relay)
+    thread = threading.Thread(target=lambda: served.app.run(host="127.0.0.1", port=port, access_log=False,
+                                                            register_sys_signals=False, motd=False), daemon=True)
+    thread.start()
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/console", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return served
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch) -> None:
+    monkeypatch.setattr(accounts_module, "SCRYPT_N", 2 ** 10)
+
+
+@dataclass
+class Console:
+    server: Server
+    handoffs: HandoffStore
+    tickets: TicketStore
+    clock: dict
+
+    def browser(self, username: str | None = None) -> Browser:
+        browser = Browser(self.server.url)
+        if username:
+            assert browser.sign_in(username).status == 201
+        return browser
+
+    def sweep(self) -> None:
+        """One housekeeping round, as the background task runs it."""
+        import asyncio
+
+        sweep = next(bp for bp in self.server.app.blueprints.values() if bp.name == "console").ctx.sweep
+        asyncio.run(sweep())
+
+
+@pytest.fixture
+def console(server: Server, database_url: str):
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    clock = {"now": NOW}
+    tickets = TicketStore(sessions, OfficeHours(), clock=lambda: clock["now"])
+    accounts = AccountStore(sessions)  # real time: sessions stay live
+    handoffs = HandoffStore(sessions, clock=lambda: clock["now"])
+    stores = TeamStores(tickets, accounts, None, handoffs)
+    server.source["stores"] = lambda: stores
+    server.relay.calls.clear()
+    server.relay.entries[:] = [{"index": 0, "who": "resident", "text": "<img src=x onerror=alert(1)>", "at": 1}]
+    for username, role in (("pro", "professional"), ("pro2", "professional"), ("editor", "editor")):
+        accounts.create(username, username.capitalize() + " Ammattilainen", role, PASSWORD)
+    yield Console(server, handoffs, tickets, clock)
+    engine.dispose()
+
+
+def test_the_page_is_served_with_a_strict_policy(console) -> None:
+    with urllib.request.urlopen(console.server.url.removesuffix("/api"), timeout=5) as page:
+        policy = page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+        assert "console.js" in page.read().decode()
+
+
+def test_only_signed_in_professionals_get_in(console) -> None:
+    anonymous = console.browser()
+    assert anonymous.call("GET", "/queue").status == 401
+    assert anonymous.sign_in("pro").status == 201 and anonymous.call("GET", "/queue").status == 200
+    editor = console.browser()
+    assert editor.sign_in("editor").status == 403
+    assert editor.call("GET", "/queue").status == 401  # no session was left behind for the editor
+    wrong = console.browser()
+    assert wrong.call("POST", "/session", {"username": "pro", "password": "väärä-salasana-123"}).status == 401
+    cookie = next(iter(anonymous.jar))
+    assert cookie.has_nonstandard_attr("HttpOnly") and cookie.path == "/console"
+    assert cookie.get_nonstandard_attr("SameSite") == "Strict"
+
+
+def test_changes_need_the_csrf_token_and_a_same_site_origin(console) -> None:
+    handoff, _ = console.handoffs.enqueue(CONVERSATION, {"topic_title": "Flunssa"})
+    pro = console.browser("pro")
+    assert pro.call("POST", f"/handoffs/{handoff.id}/take", csrf=False).json["error"] == "csrf"
+    assert pro.call("POST", f"/handoffs/{handoff.id}/take", headers={"X-CSRF-Token": "0" * 64}).status == 403
+    assert pro.call("POST", f"/handoffs/{handoff.id}/take", headers={"Origin": "https://evil.example"}).status == 403
+    other = console.browser("pro2")
+    assert pro.call("POST", f"/handoffs/{handoff.id}/take", headers={"X-CSRF-Token": other.csrf}).status == 403
+    assert console.handoffs.get(handoff.id).status == "waiting" and console.server.relay.calls == []
+    login = console.browser()
+    assert login.call("POST", "/session", {"username": "pro", "password": PASSWORD},
+                      headers={"Origin": "https://evil.example"}).status == 403  # no login CSRF either
+
+
+def test_take_over_has_one_winner_and_the_whole_conversation_works(console) -> None:
+    handoff, _ = console.handoffs.enqueue(CONVERSATION, {"topic_title": "Flunssa", "topic_id": "flunssa",
+                                                         "path_id": "flunssa", "recent_messages": ["kuumetta"]})
+    pro, pro2 = console.browser("pro"), console.browser("pro2")
+    queue = pro.call("GET", "/queue").json["handoffs"]
+    assert queue[0]["id"] == handoff.id and queue[0]["status"] == "waiting" and "conversation_id" not in queue[0]
+    assert pro.call("POST", f"/handoffs/{handoff.id}/take").status == 200
+    conflict = pro2.call("POST", f"/handoffs/{handoff.id}/take")
+    assert conflict.status == 409 and conflict.json["error"] == "conflict"
+    assert pro2.call("GET", f"/handoffs/{handoff.id}").status == 409  # only the holder reads it
+    assert pro2.call("GET", "/queue").json["handoffs"][0]["taken_by"] == "Pro Ammattilainen"
+    read = pro.call("GET", f"/handoffs/{handoff.id}")
+    assert read.status == 200 and read.json["summary"]["recent_messages"] == ["kuumetta"]
+    assert read.json["transcript"][0]["text"] == "<img src=x onerror=alert(1)>"  # data; the page uses textContent
+    assert pro.call("POST", f"/handoffs/{handoff.id}/messages", {"text": "Hei, olen hoitaja."}).status == 201
+    assert pro.call("POST", f"/handoffs/{handoff.id}/heartbeat").status == 200
+    found = pro.call("GET", "/paths?q=flunssa").json["paths"]
+    assert any(p["id"] == "flunssa" for p in found)
+    assert pro.call("POST", f"/handoffs/{handoff.id}/path", {"path_id": "flunssa"}).status == 201
+    assert pro.call("POST", f"/handoffs/{handoff.id}/path", {"path_id": "ei-ole"}).status == 422
+    no_consent = pro.call("POST", f"/handoffs/{handoff.id}/ticket", {
+        "reason": "health", "contact_role": "resident", "urgency": "normal", "words": "Kuume jatkuu.",
+        "phone": "040 123 4567", "consent": False})
+    assert no_consent.status == 422 and no_consent.json["field"] == "consent"
+    ticket = pro.call("POST", f"/handoffs/{handoff.id}/ticket", {
+        "reason": "health", "contact_role": "resident", "urgency": "normal", "words": "Kuume jatkuu.",
+        "phone": "040 123 4567", "reach_time": "aamulla", "consent": True})
+    assert ticket.status == 201 and ticket.json["reference"]
+    stored = console.tickets.by_idempotency_key(f"{CONVERSATION}:handoff-{handoff.id}")
+    assert stored.path_id == "flunssa" and stored.prefilled["recent_messages"] == ["kuumetta"]
+    assert pro.call("POST", f"/handoffs/{handoff.id}/hand-back").status == 200
+    assert console.handoffs.get(handoff.id).status == "returned"
+    calls = console.server.relay.calls
+    assert calls[0] == ("control", CONVERSATION, "taken", "Pro Ammattilainen")
+    assert calls[1] == ("message", CONVERSATION, "Hei, olen hoitaja.", "Pro Ammattilainen", None)
+    assert calls[2][0] == "message" and calls[2][4] == "flunssa"
+    assert calls[-1] == ("control", CONVERSATION, "returned", None)
+    log = console.tickets.access_log(limit=50)
+    reads = [e for e in log if e.action == "handoff-read"]
+    assert reads and all(e.ticket_id is None and conversation_key(CONVERSATION) in e.detail for e in reads)
+    assert not any(CONVERSATION in e.detail for e in log)
+
+
+def test_a_stale_heartbeat_returns_the_conversation_and_a_long_wait_expires(console) -> None:
+    stale, _ = console.handoffs.enqueue(CONVERSATION, {})
+    pro = console.browser("pro")
+    assert pro.call("POST", f"/handoffs/{stale.id}/take").status == 200
+    console.clock["now"] += dt.timedelta(hours=2)  # no heartbeat for longer than the limit (1 h here)
+    console.sweep()
+    assert console.handoffs.get(stale.id).status == "waiting"
+    assert ("control", CONVERSATION, "requeued", None) in console.server.relay.calls
+    assert pro.call("POST", f"/handoffs/{stale.id}/heartbeat").status == 409
+    console.clock["now"] += dt.timedelta(seconds=301)
+    console.sweep()
+    assert console.handoffs.get(stale.id).status == "expired"
+    assert console.server.relay.calls[-1] == ("control", CONVERSATION, "expired", None)
+
+
+def test_signing_out_returns_held_conversations_to_the_queue(console) -> None:
+    handoff, _ = console.handoffs.enqueue(CONVERSATION, {})
+    pro = console.browser("pro")
+    pro.call("POST", f"/handoffs/{handoff.id}/take")
+    assert pro.call("DELETE", "/session").status == 204
+    assert console.handoffs.get(handoff.id).status == "waiting"
+    assert pro.call("GET", "/queue").status == 401
