@@ -48,7 +48,7 @@ REFERENCE = {"wrong": 0.0424, "no_match": 0.0219}
 # retrieval: the new health_match is the score that the same share reaches.
 HEALTH_MATCH_SHARE = 0.2244
 ANSWER_GRID = (0.14, 0.15, 0.16, 0.17, 0.18, 0.19, 0.2, 0.22, 0.24, 0.26)
-MARGIN_GRID = (0.03, 0.04, 0.05, 0.06, 0.07)
+MARGIN_GRID = (0.03, 0.035, 0.04, 0.045, 0.05, 0.055, 0.06, 0.07)
 CLARIFY_GRID = (0.08, 0.09, 0.1, 0.11, 0.12, 0.13, 0.14, 0.15, 0.16)
 
 

@@ -55,3 +55,33 @@ def test_animal_questions_are_told_apart_from_people_s(analyzer, message, about_
     from bot.nlu.subject import load_subject_rules
 
     assert load_subject_rules().about_animal(analyzer.analyze_text(message)) is about_animal
+
+
+def test_topic_groups_give_each_path_its_topic_score_less_its_distance_from_the_best():
+    import numpy as np
+
+    from bot.nlu.retrieval import TopicGroups
+
+    groups = TopicGroups(np.array([0, 1, 0, 1]), 2)
+    scores = {"char_path": np.array([0.5, 0.2, 0.3, 0.4]), "word_topic": np.array([0.1, 0.6, 0.1, 0.6])}
+    weights = {"paths": {"char_path": 1.0}, "topics": {"char_path": 0.5, "word_topic": 0.5}}
+    combined = groups.combine(scores, weights)
+    # topic 0: 0.5 * best 0.5 + 0.5 * 0.1 = 0.3; topic 1: 0.5 * 0.4 + 0.5 * 0.6 = 0.5
+    assert np.allclose(combined, [0.3, 0.5 - 0.2, 0.3 - 0.2, 0.5])
+    # works on a batch of queries too (bench.tune_weights)
+    batch = groups.combine({k: np.vstack([v, v]) for k, v in scores.items()}, weights)
+    assert np.allclose(batch, [combined, combined])
+
+
+def test_paths_of_a_topic_stay_together_in_the_order_of_their_path_signals(index, library):
+    ranking = index.rank("omaishoidon tuen hakeminen", limit=10)
+    assert ranking[0].topic == "omaishoidon-tuki"
+    components = index.component_scores("omaishoidon tuen hakeminen")
+    path_score = sum(w * components[n] for n, w in index.weights["paths"].items())
+    own = [r for r in ranking if r.topic == ranking[0].topic]
+    order = {p.id: i for i, p in enumerate(library.paths)}
+    assert [r.id for r in own] == sorted((r.id for r in own), key=lambda i: -path_score[order[i]])
+    # every signal of a topic-level name is the same for all paths of a topic
+    topic_paths = [order[p.id] for p in library.paths if p.topic == "omaishoidon-tuki"]
+    for name in ("word_topic", "char_topic", "vector_topic", "class_topic"):
+        assert len({round(float(components[name][i]), 9) for i in topic_paths}) == 1
