@@ -149,8 +149,8 @@ class ActionHandoffWaiting(_HandoffAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
         slot = tracker.get_slot(HANDOFF_SLOT)
-        control = latest_entity(tracker, "control")
-        _intent, text = latest_intent_and_text(tracker)
+        intent, text = latest_intent_and_text(tracker)
+        control = latest_entity(tracker, "control") or (CONTACT_INSTEAD if intent == "request_contact" else None)
         store = self.handoffs()
         try:
             handoff = store.active_for(tracker.sender_id)

@@ -155,3 +155,23 @@ def test_the_internal_token_is_made_once_and_compared_in_constant_time(tmp_path)
     assert (tmp_path / "internal_token").stat().st_mode & 0o777 == 0o600
     assert token_matches(first, first) and not token_matches("", "") and not token_matches(first[:-1], first)
     assert "t'" not in repr(HandoffSettings(internal_token="t"))
+
+
+def test_the_handoff_policy_wins_ties_with_the_other_task_policies():
+    import yaml
+
+    from tests.conftest import PROJECT_DIR
+
+    names = [p["name"].rsplit(".", 1)[-1] for p in
+             yaml.safe_load((PROJECT_DIR / "bot" / "config.yml").read_text(encoding="utf-8"))["policies"]]
+    assert names.index("EmergencyPolicy") < names.index("HandoffPolicy") < names.index("AssessmentPolicy")
+    assert names.index("HandoffPolicy") < names.index("ContactPolicy")
+
+
+def test_a_contact_request_intent_while_queued_leaves_the_queue_first(runtime):
+    _, events = run(ActionRequestHuman(runtime, SETTINGS), tracker())
+    _, events = run(ActionHandoffWaiting(runtime, SETTINGS),
+                    tracker(text="/request_contact", intent="request_contact",
+                            slots={HANDOFF_SLOT: events[0]["value"]}))
+    assert events[0]["value"] is None and any(e.get("name") == "contact_form" for e in events)
+    assert HandoffStore(runtime.sessions).queue() == []

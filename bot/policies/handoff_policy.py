@@ -24,9 +24,11 @@ class HandoffPolicy(Policy):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """Priority 7: above RulePolicy (6), below EmergencyPolicy (8); the assessment and contact
-        policies never hold a turn at the same time (joining the queue ends neither, but the queue
-        is joined only from outside them, and a contact request from the queue leaves it first)."""
+        """Priority 7: above RulePolicy (6), below EmergencyPolicy (8). The assessment and contact
+        policies have 7 too; Rasa gives a tie to the policy listed first, and bot/config.yml lists
+        this one first, so a professional's conversation stays silent even for a form's intents (an
+        old button), and a contact request while queued goes through the waiting action, which
+        leaves the queue before starting the form."""
         return {"priority": 7}
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
