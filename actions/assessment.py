@@ -14,7 +14,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
@@ -23,7 +23,7 @@ from actions.contact_request import start_contact_form
 from actions.free_text import urgency_of
 from actions.guidance import SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question, present_path, side_decision
 from actions.guidance_decision import Outcome
-from bot.constants import ASSESSMENT_SLOT
+from bot.constants import ACTION_REQUEST_HUMAN, ASSESSMENT_SLOT
 from guidance_library.instruments import Instrument, fold, match_answer, match_choice, questions_left, score
 from guidance_library.models import GuidanceLibrary
 
@@ -33,6 +33,7 @@ ANSWER_INTENT = "assessment_answer"
 STOP_WORDS = ("lopeta", "lopetetaan", "keskeyta", "en halua jatkaa", "en jaksa", "stop", "riittaa")
 SKIP_WORDS = ("ohita", "ohitetaan", "seuraava kysymys", "en halua vastata")
 MAX_FAILURES = 2
+LIVE = "live"  # the urgency choice 'talk to a professional in the chat now'
 
 
 
@@ -205,6 +206,7 @@ class ActionAssessment(RuntimeAction):
         buttons = [{"title": messages.BUTTON_URGENT, "payload": messages.payload(ANSWER_INTENT, urgency="urgent")}]
         if not state.get("crisis"):
             buttons.append({"title": messages.BUTTON_NORMAL, "payload": messages.payload(ANSWER_INTENT, urgency="normal")})
+        buttons.append({"title": messages.BUTTON_LIVE, "payload": messages.payload(ANSWER_INTENT, urgency=LIVE)})
         buttons.append({"title": messages.BUTTON_NO_CONTACT, "payload": messages.payload(ANSWER_INTENT, urgency="none")})
         dispatcher.utter_message(text=prefix + messages.ASSESSMENT_ASK_URGENCY, buttons=buttons)
         return [SlotSet(ASSESSMENT_SLOT, state)]
@@ -224,6 +226,8 @@ class ActionAssessment(RuntimeAction):
         if urgency == "none":
             dispatcher.utter_message(text=messages.no_contact_wanted(library))
             return [SlotSet(ASSESSMENT_SLOT, None)]
+        if urgency == LIVE or intent == "ask_human":  # a professional now, in the chat (or honestly not)
+            return [SlotSet(ASSESSMENT_SLOT, None), FollowupAction(ACTION_REQUEST_HUMAN)]
         prefill = {"urgency": urgency, "assessment": state["result"], "reason": "health", "role": "resident",
                    "path_id": instrument.routing.self_care_path}
         events: List[EventType] = [SlotSet(ASSESSMENT_SLOT, None)]

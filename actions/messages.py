@@ -102,6 +102,7 @@ BUTTON_STOP = "Lopeta kysely"
 BUTTON_URGENT = "Tarvitsen apua pian"
 BUTTON_NORMAL = "Pärjään aika hyvin, ei kiirettä"
 BUTTON_NO_CONTACT = "En nyt halua yhteydenottoa"
+BUTTON_LIVE = "Haluan jutella ammattilaisen kanssa nyt chatissa"
 BUTTON_CONTACT_ANYWAY = "Pyydä silti yhteydenottoa"
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.assessment import detect_instrument
+from actions.assessment import ActionAssessment, detect_instrument
 from actions.free_text import urgency_of
 from actions.runtime import Runtime
 from tests.chat_harness import Chat, texts
@@ -112,7 +113,9 @@ def test_item_9_above_zero_gives_crisis_guidance_at_once_whatever_the_total(runt
     assert replies[0]["custom"]["emergency"] is True and "09 2525 0111" in replies[0]["text"]
     assert "112" in replies[0]["text"]
     assert "Tuloksesi: 1/27" in texts(replies)
-    assert [b["title"] for b in replies[-1]["buttons"]] == ["Tarvitsen apua pian", "En nyt halua yhteydenottoa"]
+    assert [b["title"] for b in replies[-1]["buttons"]] == ["Tarvitsen apua pian",
+                                                           "Haluan jutella ammattilaisen kanssa nyt chatissa",
+                                                           "En nyt halua yhteydenottoa"]
     chat.say('/assessment_answer{"urgency": "urgent"}')
     chat.say('/contact_answer{"form_value": "skip"}')
     chat.say("+358 50 111 2222")
@@ -182,3 +185,16 @@ def test_path_offers_its_assessment_and_start_uses_it(runtime):
                                            ("ei ole kiire", "normal"), ("ei kiitos", "none"), ("hmm", None)])
 def test_urgency_in_words(text, urgency):
     assert urgency_of(text) == urgency
+
+
+def test_at_or_above_the_threshold_a_professional_can_be_asked_now_in_the_chat(runtime):
+    chat = Chat(runtime)
+    chat.say('/start_assessment{"instrument": "gad7"}')
+    for points in [3, 3, 3, 3, 0, 0, 0]:
+        replies = answer(chat, points)
+    live = next(b["payload"] for b in replies[-1]["buttons"] if "nyt chatissa" in b["title"])
+    tracker = Tracker(chat.sender, dict(chat.slots), {"text": live, "intent": {"name": "assessment_answer"},
+                      "entities": [{"entity": "urgency", "value": "live"}]}, chat.events, False, None, {}, "")
+    events = ActionAssessment(runtime).run(CollectingDispatcher(), tracker, {})
+    assert {"event": "slot", "timestamp": None, "name": "assessment", "value": None} in events
+    assert any(e.get("event") == "followup" and e.get("name") == "action_request_human" for e in events)
