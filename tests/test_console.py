@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import http.cookiejar
 import json
-import threading
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from bot.handoff import HandoffSettings
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.team_stores import TeamStores
+from tests.servers import ThreadedServer
 
 Sanic.test_mode = True
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
@@ -109,16 +108,9 @@ def server() -> Server:
                                                                    heartbeat_timeout_seconds=3600))
     served.app = create_app(settings, name=f"test_console_{port}", team_stores=lambda: served.source["stores"](),
                             relay=relay)
-    thread = threading.Thread(target=lambda: served.app.run(host="127.0.0.1", port=port, access_log=False,
-                                                            register_sys_signals=False, motd=False), daemon=True)
-    thread.start()
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/console", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    return served
+    running = ThreadedServer(served.app, port, f"http://127.0.0.1:{port}/console")
+    yield served
+    running.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ import json
 import logging
 import re
 import threading
-import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -34,6 +33,7 @@ from bot.web.test_idp import TEST_PEOPLE, PendingLogin, TestIdentityProvider
 from saml2.config import IdPConfig, SPConfig
 from saml2.server import Server
 from tests.test_webchat import FakeSocketServer
+from tests.servers import ThreadedServer
 
 SECRET = Secret("test-session-secret-" + "x" * 40)
 Sanic.test_mode = True  # several apps served in one test process (Sanic 21.12 rewrites its protocol once otherwise)
@@ -69,19 +69,13 @@ def servers(tmp_path_factory):
                             public_url=f"http://127.0.0.1:{port}", rasa_url=f"http://127.0.0.1:{rasa.server_port}",
                             session_secret=SECRET, test_idp=True, var_dir=workdir))
     app = create_app(settings, name=f"test_ident_{port}")
-    threading.Thread(target=lambda: app.run(host="127.0.0.1", port=port, access_log=False,
-                                            register_sys_signals=False, motd=False), daemon=True).start()
     url = settings.public_url
-    for _ in range(100):
-        try:
-            requests.get(url + "/auth/session", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    running = ThreadedServer(app, port, url + "/auth/session")
     setup = prepare(settings)  # the same keys and metadata as the running app (files under workdir)
     store = IdentificationStore(make_session_factory(make_engine(settings.database_url)))
     yield {"url": url, "settings": settings, "setup": setup, "idp": TestIdentityProvider(setup.test_idp_config),
            "store": store, "workdir": workdir}
+    running.stop()
     rasa.shutdown()
 
 

@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import re
 import threading
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from bot.web import team_accounts
 from bot.web.app import create_app
 from bot.web.team_api import OPENAPI_FILE
 from bot.web.team_stores import LazyStores, TeamStores, stores_from_settings
+from tests.servers import ThreadedServer
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 WEDNESDAY_10 = dt.datetime(2026, 11, 25, 10, 0, tzinfo=HELSINKI)
@@ -85,16 +85,9 @@ def server() -> Server:
     served = Server(f"http://127.0.0.1:{port}/team/api")
     app = create_app(Settings(webchat_port=port), name=f"test_team_api_{port}",
                      team_stores=lambda: served.source["stores"]())
-    thread = threading.Thread(target=lambda: app.run(host="127.0.0.1", port=port, access_log=False,
-                                                     register_sys_signals=False, motd=False), daemon=True)
-    thread.start()
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(served.url + "/openapi.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    return served
+    running = ThreadedServer(app, port, served.url + "/openapi.json")
+    yield served
+    running.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
-import time
 import urllib.request
 
 import pytest
@@ -13,6 +11,7 @@ from bench.stack import free_port
 from bot.channels.webchat import SESSION_ID, WebchatInput, WebchatOutput
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.servers import ThreadedServer
 
 
 class FakeSocketServer:
@@ -82,17 +81,10 @@ def test_messages_belong_to_the_socket_s_own_session(channel):
 def web_app_url():
     port = free_port()
     app = create_app(Settings(webchat_port=port), name=f"test_web_{port}")
-    thread = threading.Thread(target=lambda: app.run(host="127.0.0.1", port=port, access_log=False,
-                                                     register_sys_signals=False, motd=False), daemon=True)
-    thread.start()
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/chat-config.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    return url
+    running = ThreadedServer(app, port, url + "/chat-config.json")
+    yield url
+    running.stop()
 
 
 def test_the_chat_page_is_accessible_and_renders_untrusted_text_as_text(web_app_url):

@@ -13,6 +13,7 @@ ends waits that ran too long (the resident is told and offered a contact request
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -366,7 +367,15 @@ def console_blueprint(stores: Callable[[], TeamStores], settings: HandoffSetting
 
     @blueprint.listener("after_server_start")
     async def start_housekeeping(app: Any, _loop: Any) -> None:
-        app.add_task(housekeeping())
+        blueprint.ctx.housekeeping = asyncio.get_running_loop().create_task(housekeeping())
+
+    @blueprint.listener("before_server_stop")
+    async def stop_housekeeping(_app: Any, _loop: Any) -> None:
+        task = getattr(blueprint.ctx, "housekeeping", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
     blueprint.ctx.sweep = sweep
     return blueprint
