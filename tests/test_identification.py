@@ -336,3 +336,27 @@ def test_after_logout_or_expiry_the_token_opens_nothing(servers, channel):
                                 clock=lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
     fresh = identify(requests.Session(), servers["url"])
     assert later.active_session(SessionTokens(SECRET).read(fresh["token"]).session_key) is None  # 60 min sessions
+
+
+def test_the_rest_channel_also_needs_the_token_of_an_identified_conversation(servers, caplog):
+    from types import SimpleNamespace
+
+    from sanic.exceptions import Forbidden
+
+    from bot.channels.rest import GuardedRestInput
+
+    rest = GuardedRestInput(IdentifiedAccess(lambda: (servers["store"], SessionTokens(SECRET))))
+    view = identify(requests.Session(), servers["url"])
+    conversation = view["conversation_id"]
+
+    def request(sender, authorization=None):
+        return SimpleNamespace(json={"sender": sender, "message": "hei"},
+                               headers={"authorization": authorization} if authorization else {})
+
+    assert asyncio.run(rest._extract_sender(request("f" * 32))) == "f" * 32  # anonymous: as before
+    assert asyncio.run(rest._extract_sender(request(conversation, f"Bearer {view['token']}"))) == conversation
+    with caplog.at_level(logging.WARNING):
+        for authorization in (None, "Bearer not.a.token", f"Basic {view['token']}"):
+            with pytest.raises(Forbidden):
+                asyncio.run(rest._extract_sender(request(conversation, authorization)))
+    assert "refused at rest" in caplog.text and conversation not in caplog.text
