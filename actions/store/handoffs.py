@@ -10,15 +10,14 @@ conversation are written to the access log, naming the conversation only by its 
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.store.models import HANDOFF_ACTIVE, AccessLogEntry, Account, Handoff
-from actions.store.tickets import StoreUnavailable, conversation_key
+from actions.store.tickets import conversation_key
+from actions.store.transactions import transaction
 
 HEARTBEAT_TIMEOUT = dt.timedelta(seconds=30)
 DEFAULT_MAX_WAIT = dt.timedelta(minutes=5)
@@ -46,22 +45,8 @@ class HandoffStore:
     def now(self) -> dt.datetime:
         return self._clock()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except (OperationalError, DBAPIError) as error:
-            session.rollback()
-            if isinstance(error, OperationalError) or error.connection_invalidated:
-                raise StoreUnavailable(str(error.orig)) from error
-            raise
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def _transaction(self):
+        return transaction(self._sessions)
 
     # -- the chat side ----------------------------------------------------------------------------
     def enqueue(self, conversation_id: str, summary: Mapping[str, Any]) -> tuple[Handoff, bool]:

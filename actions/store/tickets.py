@@ -12,15 +12,15 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.office_hours import OfficeHours
+from actions.store.transactions import StoreUnavailable, transaction
 from actions.store.models import (CHANNELS, CONTACT_METHODS, CONTACT_ROLES, OUTCOMES, REASONS, TICKET_STATUSES,
                                   URGENCIES, AccessLogEntry, Account, Ticket, TicketNote)
 
@@ -32,9 +32,6 @@ REACH_TIME_MAX = 200
 ACTOR_ASSISTANT = "assistant"
 ACTOR_RESIDENT = "resident-chat"
 
-
-class StoreUnavailable(RuntimeError):
-    """The database cannot be reached; nothing was written."""
 
 
 class TicketError(ValueError):
@@ -168,13 +165,6 @@ def conversation_key(conversation_id: str) -> str:
     return hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
 
 
-def _rollback(session: Session) -> None:
-    """Roll back; with the database gone the rollback itself may fail, and nothing was written anyway."""
-    try:
-        session.rollback()
-    except DBAPIError:
-        pass
-
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
@@ -193,26 +183,8 @@ class TicketStore:
         return self._clock()
 
     # -- plumbing -------------------------------------------------------------------------------
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        """One transaction; rolled back on any error, and an unreachable database is StoreUnavailable."""
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except IntegrityError:
-            _rollback(session)
-            raise
-        except (OperationalError, DBAPIError) as error:
-            _rollback(session)
-            if isinstance(error, OperationalError) or error.connection_invalidated:
-                raise StoreUnavailable(str(error.orig)) from error
-            raise
-        except BaseException:
-            _rollback(session)
-            raise
-        finally:
-            session.close()
+    def _transaction(self):
+        return transaction(self._sessions)
 
     @staticmethod
     def _log(session: Session, actor: str, action: str, ticket_id: int | None, detail: str = "",

@@ -1,0 +1,43 @@
+"""One database transaction for the stores: committed, or rolled back on any error; a database that
+cannot be reached is `StoreUnavailable` (nothing was written), so callers can tell residents honestly."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached; nothing was written."""
+
+
+def _rollback(session: Session) -> None:
+    """Roll back; with the database gone the rollback itself may fail, and nothing was written anyway."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        pass
+
+
+@contextmanager
+def transaction(sessions: sessionmaker) -> Iterator[Session]:
+    """One transaction; rolled back on any error, and an unreachable database is StoreUnavailable."""
+    session = sessions()
+    try:
+        yield session
+        session.commit()
+    except IntegrityError:
+        _rollback(session)
+        raise
+    except (OperationalError, DBAPIError) as error:
+        _rollback(session)
+        if isinstance(error, OperationalError) or error.connection_invalidated:
+            raise StoreUnavailable(str(error.orig)) from error
+        raise
+    except BaseException:
+        _rollback(session)
+        raise
+    finally:
+        session.close()
