@@ -150,13 +150,15 @@
     });
     socket.on("session_confirm", function (id) {
       var isNew = id !== sessionId;
+      var replaced = isNew && !!sessionId;  // the server gave another conversation than the one shown
       sessionId = id;
       STORE.setItem(KEY_SESSION, id);
-      if (isNew) {
+      if (replaced) {
         STORE.removeItem(KEY_LOG);
         log.textContent = "";
-        socket.emit("user_uttered", { message: "/greet", session_id: sessionId });
       }
+      // A fresh start keeps what is already on screen (e.g. the logged-out notice added before connecting).
+      if (isNew) { socket.emit("user_uttered", { message: "/greet", session_id: sessionId }); }
     });
     socket.on("bot_uttered", function (data) {
       var custom = data.custom || {};
