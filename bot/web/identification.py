@@ -138,18 +138,23 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
         _set_cookie(answer, token, minutes * 60, secure)
         return answer
 
+    def cookie_claims(request: Request) -> tuple[str | None, Any]:
+        """The session cookie's token and its claims (None if there is none or it is refused)."""
+        token = request.cookies.get(COOKIE)
+        if setup is None or not token:
+            return token, None
+        try:
+            return token, parts().tokens.read(token)
+        except TokenRefused:
+            return token, None
+
     @blueprint.get("/session")
     async def session_view(request: Request) -> response.HTTPResponse:
         view: dict[str, Any] = {"available": setup is not None, "identified": False}
-        token = request.cookies.get(COOKIE)
-        if setup is not None and token:
-            p = parts()
-            try:
-                claims = p.tokens.read(token)
-            except TokenRefused:
-                claims = None
-            active = claims and await blocking(p.store.active_session, claims.session_key)
-            if claims and active and active.conversation_id == claims.conversation_id:
+        token, claims = cookie_claims(request)
+        if claims is not None:
+            active = await blocking(parts().store.active_session, claims.session_key)
+            if active and active.conversation_id == claims.conversation_id:
                 view.update(identified=True, token=token, conversation_id=claims.conversation_id, name=claims.name,
                             expires_at=active.expires_at.isoformat(),
                             notice=IDENTIFIED_NOTICE.format(name=claims.name))
@@ -158,15 +163,11 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
     @blueprint.post("/logout")
     async def logout(request: Request) -> response.HTTPResponse:
         location = "/?uloskirjautuminen=ok"
-        token = request.cookies.get(COOKIE)
-        if setup is not None and token:
+        _token, claims = cookie_claims(request)
+        if claims is not None:
             p = parts()
-            try:
-                claims = p.tokens.read(token)
-            except TokenRefused:
-                claims = None
-            ended = claims and await blocking(p.store.end_session, claims.session_key, "logout")
-            if claims and ended:
+            ended = await blocking(p.store.end_session, claims.session_key, "logout")
+            if ended:
                 logger.info("identification: logout of conversation %s", fingerprint(ended.conversation_id))
                 try:
                     await p.rasa.forget_identity(ended.conversation_id, LOGOUT_NOTICE)
