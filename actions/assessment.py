@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import messages
 from actions.base import RuntimeAction, latest_entity, latest_intent_and_text
 from actions.contact_request import start_contact_form
+from actions.store.analytics import record_quietly
 from actions.free_text import urgency_of
 from actions.guidance import SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question, present_path, side_decision
 from actions.guidance_decision import Outcome
@@ -69,7 +70,12 @@ class ActionAssessment(RuntimeAction):
             return [SlotSet(ASSESSMENT_SLOT, None)]
         stage = state.get("stage")
         if stage in ("background", "items"):
-            return self._answer(dispatcher, tracker, library, instrument, state, control, text, intent)
+            events = self._answer(dispatcher, tracker, library, instrument, state, control, text, intent)
+            if state.get("result"):  # just finished: count it (instrument and route only, never the score)
+                route = "contact_offered" if state.get("stage") == "urgency" and not state.get("below") else "self_care"
+                record_quietly(self.runtime.sessions, "assessment_completed", tracker.sender_id,
+                               outcome=f"{instrument.id}:{route}"[:30])
+            return events
         if stage == "urgency":
             return self._urgency(dispatcher, tracker, library, instrument, state, text)
         dispatcher.utter_message(text=messages.ASSESSMENT_STOPPED)

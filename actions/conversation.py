@@ -4,12 +4,29 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
 from actions.base import RuntimeAction
 from actions.guidance import LAST_PATH_SLOT, leave_request_button
+from actions.store.analytics import record_quietly
+
+
+class ActionSessionStart(RuntimeAction):
+    """Starts a conversation session as Rasa's default does, and counts it for the management view."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[EventType]:
+        events: List[EventType] = [SessionStarted()]
+        if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session"):
+            events += [SlotSet(name, value) for name, value in tracker.current_slot_values().items()
+                       if value is not None]
+        record_quietly(self.runtime.sessions, "conversation_started", tracker.sender_id)
+        return [*events, ActionExecuted("action_listen")]
 
 
 class ActionGreet(RuntimeAction):

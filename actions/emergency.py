@@ -8,6 +8,7 @@ from rasa_sdk.events import ActiveLoop, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import RuntimeAction
+from actions.store.analytics import record_quietly
 from bot.constants import ACTION_EMERGENCY, EMERGENCY, GENERAL_CATEGORY
 
 
@@ -24,4 +25,5 @@ class ActionEmergency(RuntimeAction):
         category = rules.get(category_name) or rules.get(GENERAL_CATEGORY)
         text = category.answer if category else "Hätätilanteessa soita heti 112."
         dispatcher.utter_message(text=text, json_message={"emergency": True, "category": category_name})
+        record_quietly(self.runtime.sessions, "emergency", tracker.sender_id, outcome=category_name)
         return [ActiveLoop(None)] if tracker.active_loop.get("name") else []

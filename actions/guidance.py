@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import messages
 from actions.guidance_decision import Decision, Outcome, decide
 from actions.base import RuntimeAction
+from actions.store.analytics import record_event, record_quietly
 from actions.store.feedback import record_feedback
 from actions.store.gaps import record_gap
 from bot.constants import GUIDANCE_RANKING, OFF_TOPIC
@@ -120,8 +121,11 @@ class ActionGuidance(RuntimeAction):
             ranking = message.get(GUIDANCE_RANKING) or []
             self._record_gap(str(message.get("text") or ""), decision.outcome.value,
                              str(ranking[0]["id"]) if ranking else None)
+        answered = library.get(decision.path_ids[0]) if decision.outcome is Outcome.ANSWER else None
+        record_quietly(self.runtime.sessions, "guidance", tracker.sender_id, outcome=decision.outcome.value,
+                       path_id=answered.id if answered else None, topic_id=answered.topic if answered else None)
         if decision.outcome is Outcome.ANSWER:
-            path = library.get(decision.path_ids[0])
+            path = answered
             if path is None:
                 dispatcher.utter_message(text=messages.PATH_MISSING)
                 return [SlotSet(LAST_PATH_SLOT, None)]
@@ -168,6 +172,9 @@ class ActionStoreFeedback(RuntimeAction):
         try:
             with runtime.sessions() as session, session.begin():
                 record_feedback(session, path_id, helpful)
+                record_event(session, "feedback", tracker.sender_id, path_id=path_id,
+                             topic_id=runtime.library.current().get(path_id).topic,
+                             outcome="helpful" if helpful else "not_helpful")
         except SQLAlchemyError:
             logger.exception("Could not store feedback for path %s", path_id)
             dispatcher.utter_message(text=messages.STORE_FAILED)

@@ -57,6 +57,8 @@ def make_engine(database_url: str, migrate_schema: bool = True) -> Engine:
     if database_url.startswith("sqlite:///") and not database_url.endswith(":memory:"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         connect_args = {"timeout": 15}
+    elif database_url.startswith("postgresql"):
+        connect_args = {"connect_timeout": 5}  # a database that is down fails a request fast, not after minutes
     engine = create_engine(database_url, future=True, pool_pre_ping=True, connect_args=connect_args)
     if migrate_schema:
         migrate(engine)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.store.models import HANDOFF_ACTIVE, AccessLogEntry, Account, Handoff
-from actions.store.tickets import conversation_key
+from actions.store.analytics import conversation_key, record_event
 from actions.store.transactions import transaction
 
 HEARTBEAT_TIMEOUT = dt.timedelta(seconds=30)
@@ -60,6 +60,8 @@ class HandoffStore:
                               requested_at=now, queued_at=now)
             session.add(handoff)
             session.flush()
+            record_event(session, "handoff_requested", conversation_id, at=now,
+                         topic_id=summary.get("topic_id"), path_id=summary.get("path_id"))
             return handoff, True
 
     def active_for(self, conversation_id: str) -> Handoff | None:
@@ -125,6 +127,7 @@ class HandoffStore:
                 raise HandoffConflict("another professional has this conversation" if handoff.status == "taken"
                                       else "the conversation is no longer in the queue")
             self._log(session, account, "handoff-take", handoff)
+            record_event(session, "handoff_taken", handoff.conversation_id, at=now)
             return handoff
 
     def held(self, account: Account, handoff_id: int) -> Handoff:

@@ -63,7 +63,7 @@ CONTACT_ROLES = ("resident", "relative", "professional", "other")
 REASONS = ("health", "social", "booking", "contact_details", "digital_help", "documents", "on_behalf")
 OUTCOMES = ("no_further_need", "referred_within_region", "referred_elsewhere")
 CONTACT_METHODS = ("phone", "secure_message")
-ROLES = ("professional", "editor", "admin")
+ROLES = ("professional", "editor", "admin", "manager")
 
 
 def _now() -> dt.datetime:
@@ -234,3 +234,36 @@ class IdentifiedSession(Base):
     end_reason = Column(String(20), nullable=True)             # logout, replaced
     name_id = Column(Text, nullable=True)                       # the provider's (transient) NameID, for single logout
     session_index = Column(String(200), nullable=True)
+
+
+# -- Analytics: what happened, never who or what was written --------------------------------------
+
+ANALYTICS_KINDS = ("conversation_started", "guidance", "feedback", "emergency", "assessment_completed",
+                   "handoff_requested", "handoff_taken", "ticket_created", "ticket_closed")
+
+
+class AnalyticsEvent(Base):
+    """One countable event for the management view. Only enumerated values and library ids: no text,
+    no identity, no phone; the conversation is a one-way hash (so erasure can still find its rows).
+    `day` and `hour` are the region's local calendar (Europe/Helsinki), fixed when written, so the
+    figures group the same way on SQLite and PostgreSQL."""
+
+    __tablename__ = "analytics_event"
+    __table_args__ = (_one_of("kind", ANALYTICS_KINDS),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UtcDateTime(), nullable=False, default=_now, index=True)
+    day = Column(String(10), nullable=False, index=True)      # YYYY-MM-DD, local
+    hour = Column(Integer, nullable=False)                     # 0-23, local
+    kind = Column(String(30), nullable=False, index=True)
+    conversation = Column(String(16), nullable=True, index=True)
+    outcome = Column(String(30), nullable=True)                # guidance answer/clarify/no_match/out_of_scope,
+    #                                                            feedback helpful/not_helpful, ticket outcome,
+    #                                                            assessment route, emergency kind
+    path_id = Column(String(120), nullable=True)
+    topic_id = Column(String(120), nullable=True)
+    channel = Column(String(20), nullable=True)
+    urgency = Column(String(10), nullable=True)
+    contact_role = Column(String(20), nullable=True)
+    reason = Column(String(20), nullable=True)
+    answer_by_met = Column(Boolean, nullable=True)             # ticket_closed: closed by its answer-by time

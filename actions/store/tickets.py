@@ -9,7 +9,6 @@ the access log in the same transaction. A database that cannot be reached raises
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.office_hours import OfficeHours
+from actions.store.analytics import conversation_key, record_event
 from actions.store.transactions import StoreUnavailable, transaction
 from actions.store.models import (CHANNELS, CONTACT_METHODS, CONTACT_ROLES, OUTCOMES, REASONS, TICKET_STATUSES,
                                   URGENCIES, AccessLogEntry, Account, Ticket, TicketNote)
@@ -160,12 +160,6 @@ def normalise_reference(text: str) -> str | None:
     return f"{letters[:4]}-{letters[4:]}"
 
 
-def conversation_key(conversation_id: str) -> str:
-    """The conversation id as written to logs: a short one-way hash."""
-    return hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
-
-
-
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -223,6 +217,9 @@ class TicketStore:
                     session.flush()
                     self._log(session, ACTOR_ASSISTANT, "create", ticket.id,
                               f"conversation {conversation_key(draft.conversation_id)}")
+                    record_event(session, "ticket_created", draft.conversation_id, at=now, channel=ticket.channel,
+                                 urgency=ticket.urgency, contact_role=ticket.contact_role, reason=ticket.reason,
+                                 topic_id=ticket.topic_id, path_id=ticket.path_id)
                 return ticket, True
             except IntegrityError:
                 existing = self.by_idempotency_key(idempotency_key)
@@ -351,6 +348,10 @@ class TicketStore:
             ticket.status, ticket.outcome = "closed", outcome
             ticket.closed_at = ticket.updated_at = self.now()
             self._log(session, self._actor(account), "close", ticket.id, outcome, account.id)
+            record_event(session, "ticket_closed", ticket.conversation_id, at=ticket.closed_at, outcome=outcome,
+                         channel=ticket.channel, urgency=ticket.urgency, contact_role=ticket.contact_role,
+                         reason=ticket.reason, topic_id=ticket.topic_id,
+                         answer_by_met=ticket.closed_at <= ticket.answer_by)
         return ticket
 
     def _held(self, session: Session, account: Account, ticket_id: int) -> Ticket:
