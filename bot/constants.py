@@ -45,3 +45,11 @@ ENV_INTERNAL_TOKEN = "ASSISTANT_INTERNAL_TOKEN"        # shared secret of the re
 ENV_HANDOFF_WAIT_SECONDS = "ASSISTANT_HANDOFF_WAIT_SECONDS"
 ENV_HANDOFF_HEARTBEAT_SECONDS = "ASSISTANT_HANDOFF_HEARTBEAT_SECONDS"
 ENV_HANDOFF_ALWAYS_OPEN = "ASSISTANT_HANDOFF_ALWAYS_OPEN"  # 1: the live queue ignores office hours
+
+# privacy operations: retention periods, the tracker store the retention and erasure reach
+ENV_TRACKER_URL = "ASSISTANT_TRACKER_URL"              # SQLAlchemy URL of Rasa's tracker store (default: TRACKER_DB)
+ENV_TRACKER_DB = "TRACKER_DB"                          # the embedded SQLite tracker file (endpoint.yml)
+ENV_TRANSCRIPT_DAYS = "ASSISTANT_TRANSCRIPT_RETENTION_DAYS"            # anonymous conversations
+ENV_IDENTIFIED_TRANSCRIPT_DAYS = "ASSISTANT_IDENTIFIED_TRANSCRIPT_RETENTION_DAYS"
+ENV_ANALYTICS_DAYS = "ASSISTANT_ANALYTICS_RETENTION_DAYS"
+ENV_RETENTION_INTERVAL_HOURS = "ASSISTANT_RETENTION_INTERVAL_HOURS"    # 0: the web app never runs it itself

@@ -5,21 +5,10 @@ addresses and, where Voikko recognises them, first and last names.
 """
 from __future__ import annotations
 
-import re
-
 from bot.nlu.finnish import FinnishAnalyzer
+from bot.personal_data import redact_identifiers
 
-IDENTITY_CODE = re.compile(r"\b(\d{6})([-+A-FU-Y])(\d{3})([0-9A-Y])\b", re.IGNORECASE)
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-PHONE = re.compile(r"(?<![\w+])(?:\+358|00358|0)[\s-]?\d(?:[\s-]?\d){5,10}\b")
-CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 NAME_CLASSES = {"etunimi", "sukunimi"}
-
-
-def is_identity_code(match: re.Match[str]) -> bool:
-    """True if the checksum of a henkilötunnus-shaped string is right."""
-    number = int(match.group(1) + match.group(3))
-    return CHECK_CHARS[number % 31] == match.group(4).upper()
 
 
 class Redactor:
@@ -30,10 +19,7 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """The text without personal data."""
-        text = IDENTITY_CODE.sub(lambda m: "[HETU]" if is_identity_code(m) else m.group(0), text)
-        text = EMAIL.sub("[SÄHKÖPOSTI]", text)
-        text = PHONE.sub("[PUHELIN]", text)
-        return self._redact_names(text)
+        return self._redact_names(redact_identifiers(text))
 
     def _redact_names(self, text: str) -> str:
         pieces, last = [], 0

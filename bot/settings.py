@@ -9,6 +9,8 @@ from bot.constants import (ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY
                            ENV_PUBLIC_URL, ENV_RASA_TOKEN, ENV_RASA_URL, ENV_REGION_PROFILE, ENV_SAML_IDP_METADATA,
                            ENV_SAML_SP_CERT, ENV_SAML_SP_ENTITY_ID, ENV_SAML_SP_KEY, ENV_SESSION_SECRET, ENV_TEST_IDP,
                            ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT)
+from bot.constants import (ENV_ANALYTICS_DAYS, ENV_IDENTIFIED_TRANSCRIPT_DAYS, ENV_RETENTION_INTERVAL_HOURS,
+                           ENV_TRACKER_DB, ENV_TRACKER_URL, ENV_TRANSCRIPT_DAYS)
 from bot.handoff import HandoffSettings
 from guidance_library.loader import DEFAULT_PATHS_DIR, DEFAULT_PROFILE, LibrarySources
 
@@ -86,6 +88,41 @@ class IdentificationSettings:
                    sp_cert=paths[ENV_SAML_SP_CERT], sp_entity_id=env.get(ENV_SAML_SP_ENTITY_ID) or None)
 
 
+def _whole_number(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit() or int(value) < minimum:
+        raise ValueError(f"{name} must be a whole number (at least {minimum}), got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """How long conversations and analytics are kept, and where Rasa keeps the conversations.
+
+    Transcripts (Rasa's tracker store, the live-handoff summaries, the unanswered questions) go
+    when the conversation has been silent for the period; analytics events when they are older.
+    Contact-request tickets are the region's client records and follow its records rules instead.
+    """
+
+    tracker_url: str = f"sqlite:///{VAR_DIR / 'tracker.db'}"
+    transcript_days: int = 30
+    identified_transcript_days: int = 30
+    analytics_days: int = 730
+    interval_hours: int = 24
+
+    @classmethod
+    def from_env(cls) -> "PrivacySettings":
+        """Read from the environment; a period that is not a whole number of days fails here."""
+        tracker_db = os.environ.get(ENV_TRACKER_DB)
+        tracker_url = os.environ.get(ENV_TRACKER_URL) or (f"sqlite:///{tracker_db}" if tracker_db else cls.tracker_url)
+        return cls(tracker_url=tracker_url,
+                   transcript_days=_whole_number(ENV_TRANSCRIPT_DAYS, cls.transcript_days, 1),
+                   identified_transcript_days=_whole_number(ENV_IDENTIFIED_TRANSCRIPT_DAYS,
+                                                            cls.identified_transcript_days, 1),
+                   analytics_days=_whole_number(ENV_ANALYTICS_DAYS, cls.analytics_days, 1),
+                   interval_hours=_whole_number(ENV_RETENTION_INTERVAL_HOURS, cls.interval_hours))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Process settings (all have embedded defaults: nothing outside is needed to chat)."""
@@ -96,6 +133,7 @@ class Settings:
     public_socket_url: str | None = None  # None: the page uses its own host name, port 5005
     identification: IdentificationSettings = IdentificationSettings()
     handoff: HandoffSettings = HandoffSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -108,7 +146,8 @@ class Settings:
                    webchat_host=os.environ.get(ENV_WEBCHAT_HOST) or "127.0.0.1",
                    public_socket_url=os.environ.get(ENV_PUBLIC_SOCKET_URL) or None,
                    identification=IdentificationSettings.from_env(),
-                   handoff=HandoffSettings.from_env())
+                   handoff=HandoffSettings.from_env(),
+                   privacy=PrivacySettings.from_env())
 
     @property
     def public_url(self) -> str:

@@ -1,7 +1,9 @@
 """`python -m bot.web`: serve the resident web chat page and the team API (/team/api)."""
+from bot.log_redaction import install_log_redaction
 from bot.settings import Settings
 from bot.web.app import create_app
 
+install_log_redaction()
 settings = Settings.from_env()
 print(f"Web chat: http://localhost:{settings.webchat_port}/", flush=True)
 print(f"Team API: http://localhost:{settings.webchat_port}/team/api (description: /team/api/openapi.json)",
