@@ -108,7 +108,7 @@ class PrivacySettings:
     transcript_days: int = 30
     identified_transcript_days: int = 30
     analytics_days: int = 730
-    interval_hours: int = 24
+    interval_hours: int = 0  # the web app's own runs: off unless configured (from_env: every 24 h)
 
     @classmethod
     def from_env(cls) -> "PrivacySettings":
@@ -120,7 +120,7 @@ class PrivacySettings:
                    identified_transcript_days=_whole_number(ENV_IDENTIFIED_TRANSCRIPT_DAYS,
                                                             cls.identified_transcript_days, 1),
                    analytics_days=_whole_number(ENV_ANALYTICS_DAYS, cls.analytics_days, 1),
-                   interval_hours=_whole_number(ENV_RETENTION_INTERVAL_HOURS, cls.interval_hours))
+                   interval_hours=_whole_number(ENV_RETENTION_INTERVAL_HOURS, 24))
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 from sanic import Sanic
+from sqlalchemy import create_engine, select
 
+from actions.store.analytics import record_event
 from actions.store.database import make_engine, make_session_factory
+from actions.store.models import AnalyticsEvent
 from actions.store.identification import IdentificationStore
 from bench.stack import free_port
 from bot.channels.identified_access import IdentifiedAccess
 from bot.channels.webchat import WebchatInput
 from bot.session_tokens import SessionTokens
-from bot.settings import IdentificationSettings, Secret, Settings
+from bot.settings import IdentificationSettings, PrivacySettings, Secret, Settings
 from bot.web.app import create_app
 from bot.web.saml_setup import (SamlAddresses, idp_config_dict, metadata_xml, prepare, self_signed_pair,
                                 sp_config_dict)
@@ -34,6 +37,7 @@ from saml2.config import IdPConfig, SPConfig
 from saml2.server import Server
 from tests.test_webchat import FakeSocketServer
 from tests.servers import ThreadedServer
+from tests.test_privacy import EVENTS_TABLE, add_transcript, transcript_senders
 
 SECRET = Secret("test-session-secret-" + "x" * 40)
 Sanic.test_mode = True  # several apps served in one test process (Sanic 21.12 rewrites its protocol once otherwise)
@@ -64,7 +68,12 @@ def servers(tmp_path_factory):
     rasa = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
     threading.Thread(target=rasa.serve_forever, daemon=True).start()
     port = free_port()
+    tracker_url = f"sqlite:///{workdir / 'tracker.db'}"
+    tracker = create_engine(tracker_url, future=True)
+    EVENTS_TABLE.create(tracker)  # Rasa's own tracker-store table, for the erasure
+    tracker.dispose()
     settings = Settings(database_url=f"sqlite:///{workdir / 'assistant.db'}", webchat_port=port,
+                        privacy=PrivacySettings(tracker_url=tracker_url),
                         identification=IdentificationSettings(
                             public_url=f"http://127.0.0.1:{port}", rasa_url=f"http://127.0.0.1:{rasa.server_port}",
                             session_secret=SECRET, test_idp=True, var_dir=workdir))
@@ -256,6 +265,36 @@ def test_logout_ends_the_session_clears_the_identity_and_logs_out_at_the_provide
     assert s.get(servers["url"] + "/auth/session").json()["identified"] is False
     claims = SessionTokens(SECRET).read(view["token"])
     assert servers["store"].active_session(claims.session_key) is None
+
+
+def test_an_identified_resident_erases_their_conversation(servers):
+    s = requests.Session()
+    view = identify(s, servers["url"])
+    conversation = view["conversation_id"]
+    tracker_url = servers["settings"].privacy.tracker_url
+    add_transcript(tracker_url, conversation, dt.datetime.now(dt.timezone.utc), messages=5)
+    add_transcript(tracker_url, "another-resident", dt.datetime.now(dt.timezone.utc))
+    sessions = servers["store"]._sessions
+    with sessions() as session, session.begin():
+        record_event(session, "conversation_started", conversation)
+    FakeRasa.received.clear()
+
+    answer = s.post(servers["url"] + "/auth/erase", allow_redirects=False)
+
+    assert answer.status_code == 303 and answer.headers["Location"] == "/?poisto=ok"
+    assert "another-resident" in transcript_senders(tracker_url) and conversation not in transcript_senders(tracker_url)
+    with sessions() as session:
+        assert session.execute(select(AnalyticsEvent)).scalars().all() == []
+    assert FakeRasa.received == []  # nothing written back into the erased conversation
+    assert s.get(servers["url"] + "/auth/session").json()["identified"] is False
+    again = s.post(servers["url"] + "/auth/erase", data={}, allow_redirects=False,
+                   cookies={"sote_identified": view["token"]})  # the old token: the session has ended
+    assert again.status_code == 403 and "istunto on jo päättynyt" in again.text
+
+
+def test_erasure_needs_an_identified_session(servers):
+    answer = requests.post(servers["url"] + "/auth/erase", allow_redirects=False)
+    assert answer.status_code == 403 and "kirjaamoon" in answer.text
 
 
 # -- the socket.io channel ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from bot.web.console import console_blueprint
 from bot.web.identification import identification_blueprints
 from bot.web.relay_client import Relay
 from bot.web.resident import resident_blueprint
+from bot.web.retention_task import schedule_retention
 from bot.web.team_api import team_api_blueprint
 from bot.web.team_errors import MAX_BODY_BYTES, AppErrorHandler
 from bot.web.team_stores import StoreSource, store_source
@@ -25,6 +26,7 @@ def create_app(settings: Settings, name: str = "sote_opastaja_web", team_stores:
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES  # no door takes uploads
     app.ctx.settings = settings
     stores = store_source(settings, team_stores)
+    schedule_retention(app, settings)
     app.blueprint(Blueprint.group(resident_blueprint(settings),
                                   team_api_blueprint(stores),
                                   console_blueprint(stores, settings.handoff, relay),

@@ -4,6 +4,7 @@
     POST /auth/acs       SAMLResponse (HTTP-POST)               -> verified: session + token cookie, 303 to /
     GET  /auth/session   the widget's view: available?, identified?, token, conversation, name
     POST /auth/logout    ends the session, clears the identity slot, single logout at the provider
+    POST /auth/erase     erases the identified conversation's data (actions/store/erasure.py), ends the session
     GET  /auth/slo       the provider's LogoutResponse comes back here
     GET  /auth/metadata  our SP metadata (for registering the service with Suomi.fi)
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import html
 import logging
@@ -27,8 +29,12 @@ from typing import Any, Callable
 
 from sanic import Blueprint, response
 from sanic.request import Request
+from sqlalchemy.exc import SQLAlchemyError
 
+from actions.store.erasure import ErasureResult, erase_conversation
 from actions.store.identification import IdentificationStore
+from actions.store.transactions import StoreUnavailable
+from actions.store.transcripts import TranscriptStore
 from bot.channels.identified_access import fingerprint
 from bot.session_tokens import SessionTokens, TokenRefused, session_secret
 from bot.settings import Settings
@@ -46,6 +52,10 @@ IDENTIFIED_NOTICE = ("Olet nyt tunnistautunut vahvasti nimellä {name}. Voit jat
                      "yhteydenottopyynnön, siihen liitetään henkilöllisyytesi, jotta ammattilainen voi hoitaa asiaasi. "
                      "Kun olet valmis, kirjaudu ulos.")
 FRESH_NOTICE = " Aiempia viestejä ei siirretty, joten tämä on uusi keskustelu."
+ERASE_REFUSED = ("Poistettavaa keskustelua ei löytynyt: tunnistautunut istunto on jo päättynyt. Jos haluat, että "
+                 "aiemman keskustelusi tiedot poistetaan, ota yhteyttä hyvinvointialueen kirjaamoon.")
+ERASE_FAILED = ("Tietojen poisto ei onnistunut juuri nyt teknisen häiriön vuoksi. Mitään ei poistettu osittain "
+                "pysyvästi, ja voit yrittää hetken päästä uudelleen. Hätätilanteessa soita 112.")
 LOGOUT_NOTICE = "Olet kirjautunut ulos. Tunnistautunut keskustelu päättyi, eikä sitä voi enää jatkaa tästä selaimesta."
 FAILURE_TEXTS = {
     "invalid": "Tunnistuspalvelun vastausta ei voitu varmistaa, joten emme voineet ottaa sitä vastaan.",
@@ -58,16 +68,21 @@ FAILURE_TEXTS = {
 }
 
 
+Eraser = Callable[[str], ErasureResult]
+
+
 @dataclass
 class _Parts:
     provider: ServiceProvider
     store: IdentificationStore
     tokens: SessionTokens
     rasa: RasaConversations
+    erase: Eraser
 
 
 def identification_blueprint(settings: Settings, setup: SamlSetup | None,
-                             build_store: Callable[[], IdentificationStore]) -> Blueprint:
+                             build_store: Callable[[], IdentificationStore],
+                             build_eraser: Callable[[], Eraser]) -> Blueprint:
     """The /auth routes; with no SAML set-up they answer that identification is not in use."""
     blueprint = Blueprint("identification", url_prefix="/auth")
     ident = settings.identification
@@ -79,7 +94,7 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
             assert setup is not None
             store = build_store()
             holder["parts"] = _Parts(ServiceProvider(setup, store), store, SessionTokens(session_secret(ident)),
-                                     RasaConversations(ident.rasa_url, ident.rasa_token))
+                                     RasaConversations(ident.rasa_url, ident.rasa_token), build_eraser())
         return holder["parts"]
 
     async def blocking(function: Callable[..., Any], *args: Any) -> Any:
@@ -180,6 +195,29 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
         _set_cookie(answer, "", 0, secure)
         return answer
 
+    @blueprint.post("/erase")
+    async def erase(request: Request) -> response.HTTPResponse:
+        """The resident's own erasure: only the conversation of a live identified session (the cookie is
+        SameSite=Lax, so another site's form cannot send it); the session ends after the data is gone."""
+        if setup is None:
+            return _failure_page("disabled", status=404)
+        _token, claims = cookie_claims(request)
+        p = parts()
+        active = await blocking(p.store.active_session, claims.session_key) if claims is not None else None
+        if active is None or active.conversation_id != claims.conversation_id:
+            return _message_page("Poistoa ei tehty", ERASE_REFUSED, status=403)
+        try:
+            result = await blocking(p.erase, active.conversation_id)
+        except (StoreUnavailable, SQLAlchemyError) as error:
+            logger.error("erasure of conversation %s failed: %s", fingerprint(active.conversation_id), error)
+            return _message_page("Poisto ei onnistunut", ERASE_FAILED, status=503)
+        await blocking(p.store.end_session, claims.session_key, "erased")
+        logger.info("identification: conversation %s erased at the resident's request (%d events)",
+                    fingerprint(active.conversation_id), result.transcript_events)
+        answer = response.redirect("/?poisto=ok", status=303, headers=_no_store())
+        _set_cookie(answer, "", 0, secure)
+        return answer
+
     @blueprint.get("/slo")
     async def single_logout_return(request: Request) -> response.HTTPResponse:
         saml_response = request.args.get("SAMLResponse")
@@ -196,12 +234,22 @@ def identification_blueprints(settings: Settings) -> list[Blueprint]:
     from bot.web.saml_setup import prepare
     from bot.web.test_idp import TestIdentityProvider, test_idp_blueprint
 
+    made: dict[str, Any] = {}
+
+    def sessions() -> Any:  # one engine for the session store and the erasure, made on first use
+        if "sessions" not in made:
+            from actions.store.database import make_engine, make_session_factory
+            made["sessions"] = make_session_factory(make_engine(settings.database_url))
+        return made["sessions"]
+
     def build_store() -> IdentificationStore:
-        from actions.store.database import make_engine, make_session_factory
-        return IdentificationStore(make_session_factory(make_engine(settings.database_url)))
+        return IdentificationStore(sessions())
+
+    def build_eraser() -> Eraser:
+        return functools.partial(erase_conversation, sessions(), TranscriptStore.from_url(settings.privacy.tracker_url))
 
     setup = prepare(settings)
-    blueprints = [identification_blueprint(settings, setup, build_store)]
+    blueprints = [identification_blueprint(settings, setup, build_store, build_eraser)]
     if setup is not None and setup.test_idp_config is not None:
         logger.warning("identification: the LOCAL TEST IDENTITY PROVIDER is on at /test-idp (never in production)")
         blueprints.append(test_idp_blueprint(TestIdentityProvider(setup.test_idp_config)))
@@ -242,15 +290,21 @@ def _set_cookie(answer: response.HTTPResponse, value: str, max_age: int, secure:
         cookie["secure"] = True
 
 
+def _message_page(title: str, text: str, status: int,
+                  actions_html: str = '<p><a class="button" href="/">Palaa chattiin</a></p>') -> response.HTTPResponse:
+    """A plain Finnish page of ours (text escaped; `actions_html` is our own markup)."""
+    page = (f'<!doctype html><html lang="fi"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+            f'<link rel="stylesheet" href="/static/chat.css"></head><body><main class="chat">'
+            f'<h1>{html.escape(title)}</h1><p id="auth-error">{html.escape(text)}</p>{actions_html}</main></body></html>')
+    headers = {**_no_store(), "Content-Security-Policy": "default-src 'self'; base-uri 'none'; form-action 'self'"}
+    return response.html(page, status=status, headers=headers)
+
+
 def _failure_page(kind: str, status: int = 400) -> response.HTTPResponse:
     text = FAILURE_TEXTS.get(kind, FAILURE_TEXTS["invalid"])
     title = "Tunnistautuminen ei ole käytössä" if kind == "disabled" else "Tunnistautuminen ei onnistunut"
     retry = "" if kind == "disabled" else '<a class="button" href="/?tunnistautuminen=uudelleen">Yritä uudelleen</a> '
-    page = (f'<!doctype html><html lang="fi"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
-            f'<link rel="stylesheet" href="/static/chat.css"></head><body><main class="chat">'
-            f'<h1>{title}</h1><p id="auth-error">{html.escape(text)}</p>'
-            f'<p>Voit yrittää uudelleen tai jatkaa keskustelua nimettömänä. Hätätilanteessa soita 112.</p>'
-            f'<p>{retry}<a class="button" href="/">Jatka nimettömänä</a></p></main></body></html>')
-    headers = {**_no_store(), "Content-Security-Policy": "default-src 'self'; base-uri 'none'; form-action 'self'"}
-    return response.html(page, status=status, headers=headers)
+    return _message_page(title, text, status,
+                         f'<p>Voit yrittää uudelleen tai jatkaa keskustelua nimettömänä. Hätätilanteessa soita 112.</p>'
+                         f'<p>{retry}<a class="button" href="/">Jatka nimettömänä</a></p>')

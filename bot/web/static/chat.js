@@ -14,12 +14,18 @@
   var identityStatus = document.getElementById("identity-status");
   var loginForm = document.getElementById("login-form");
   var logoutForm = document.getElementById("logout-form");
+  var eraseForm = document.getElementById("erase-form");
   var token = null;
   var CARRY_QUESTION = "Siirrytään vahvaan tunnistautumiseen. Saako tämän keskustelun tähänastiset viestit ottaa " +
     "mukaan tunnistautuneeseen keskusteluun? Jos otat ne mukaan, voimme jatkaa siitä, mihin jäimme. Jos et, " +
     "aloitamme puhtaalta pöydältä, eikä aiempia viestejä liitetä tunnistautuneeseen asiointiisi.";
   var FRESH_NOTICE = " Aiempia viestejä ei siirretty, joten tämä on uusi keskustelu.";
   var LOGGED_OUT = "Olet kirjautunut ulos, ja tunnistautunut keskustelu päättyi. Tämä on uusi, nimetön keskustelu.";
+  var ERASE_QUESTION = "Poistetaanko tämän keskustelun tiedot? Keskustelu päättyy, eikä sitä voi palauttaa. " +
+    "Jo jättämäsi yhteydenottopyynnöt säilyvät asiakastietoina.";
+  var ERASED = "Keskustelusi tiedot on poistettu, ja tunnistautunut keskustelu päättyi. Jo jättämäsi " +
+    "yhteydenottopyynnöt säilyvät hyvinvointialueen asiakastietoina: niistä voit kysyä alueen kirjaamosta. " +
+    "Tämä on uusi, nimetön keskustelu.";
   var socket = null;
   var sessionId = STORE.getItem(KEY_SESSION);
 
@@ -126,7 +132,7 @@
   }
   function showIdentity(auth, params) {
     identifyButton.hidden = !auth.available || !!auth.identified;
-    identityStatus.hidden = logoutForm.hidden = !auth.identified;
+    identityStatus.hidden = logoutForm.hidden = eraseForm.hidden = !auth.identified;
     if (!auth.identified) { token = null; return; }
     token = auth.token;
     var fresh = auth.conversation_id !== sessionId;
@@ -183,6 +189,9 @@
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
   identifyButton.addEventListener("click", askCarryOver);
+  eraseForm.addEventListener("submit", function (event) {
+    if (!window.confirm(ERASE_QUESTION)) { event.preventDefault(); }
+  });
   restart.addEventListener("click", function () {
     if (token) { logoutForm.submit(); return; }  // a new conversation after an identified one: log out first
     STORE.removeItem(KEY_SESSION);
@@ -194,13 +203,17 @@
   });
 
   var params = new URLSearchParams(window.location.search);
-  if (params.has("tunnistautuminen") || params.has("uloskirjautuminen")) { window.history.replaceState(null, "", "/"); }
-  if (params.get("uloskirjautuminen") === "ok") { STORE.removeItem(KEY_SESSION); STORE.removeItem(KEY_LOG); sessionId = null; }
+  var ended = params.get("uloskirjautuminen") === "ok" || params.get("poisto") === "ok";
+  if (params.has("tunnistautuminen") || params.has("uloskirjautuminen") || params.has("poisto")) {
+    window.history.replaceState(null, "", "/");
+  }
+  if (ended) { STORE.removeItem(KEY_SESSION); STORE.removeItem(KEY_LOG); sessionId = null; }
   transcript().forEach(function (entry) { render(entry, true); });
   fetch("/auth/session").then(function (r) { return r.json(); }).catch(function () { return { available: false }; })
     .then(function (auth) {
       showIdentity(auth, params);
       if (params.get("uloskirjautuminen") === "ok") { add({ from: "bot", text: LOGGED_OUT }); }
+      if (params.get("poisto") === "ok") { add({ from: "bot", text: ERASED }); }
       if (params.get("tunnistautuminen") === "uudelleen" && auth.available && !auth.identified) { askCarryOver(); }
       return fetch("/chat-config.json");
     })

@@ -1,0 +1,45 @@
+"""The web app runs the retention (actions/store/retention.py) itself every few hours, first a
+minute after start. Several web replicas may run it at once: its deletes are idempotent."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sanic import Sanic
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.store.retention import run_from_settings
+from actions.store.transactions import StoreUnavailable
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+FIRST_RUN_DELAY_SECONDS = 60
+
+
+async def _retention_loop(settings: Settings) -> None:
+    await asyncio.sleep(FIRST_RUN_DELAY_SECONDS)
+    while True:
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, run_from_settings, settings)
+        except (StoreUnavailable, SQLAlchemyError) as error:  # tried again at the next interval
+            logger.error("retention run failed, tried again in %d h: %s", settings.privacy.interval_hours, error)
+        await asyncio.sleep(settings.privacy.interval_hours * 3600)
+
+
+def schedule_retention(app: Sanic, settings: Settings) -> None:
+    """Start the retention loop with the server (if `interval_hours` > 0) and stop it with the server."""
+    if settings.privacy.interval_hours <= 0:
+        return
+
+    @app.listener("after_server_start")
+    async def start(app_: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        app_.ctx.retention_task = asyncio.get_running_loop().create_task(_retention_loop(settings))
+
+    @app.listener("before_server_stop")
+    async def stop(app_: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        task = getattr(app_.ctx, "retention_task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
