@@ -1,4 +1,5 @@
-"""Web app factory: one blueprint per door (residents, the team API, the professionals' console; editors later)."""
+"""Web app factory: one blueprint per door (residents, the team API, the professionals' console, the
+management view; editors later)."""
 from __future__ import annotations
 
 from sanic import Blueprint, Sanic
@@ -6,6 +7,7 @@ from sanic import Blueprint, Sanic
 from bot.settings import Settings
 from bot.web.console import console_blueprint
 from bot.web.identification import identification_blueprints
+from bot.web.management import management_blueprint
 from bot.web.relay_client import Relay
 from bot.web.resident import resident_blueprint
 from bot.web.retention_task import schedule_retention
@@ -30,5 +32,6 @@ def create_app(settings: Settings, name: str = "sote_opastaja_web", team_stores:
     app.blueprint(Blueprint.group(resident_blueprint(settings),
                                   team_api_blueprint(stores),
                                   console_blueprint(stores, settings.handoff, relay),
+                                  management_blueprint(stores),
                                   *identification_blueprints(settings)))
     return app

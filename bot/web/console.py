@@ -16,12 +16,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
-import hashlib
-import hmac
 import logging
 from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlsplit
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -33,6 +30,8 @@ from bot.handoff import PROFESSIONAL_ROLE, HandoffSettings
 from bot.settings import library_sources
 from bot.web import team_input as read
 from bot.web.relay_client import Relay, RelayClient, RelayUnavailable
+from bot.web.staff_session import csrf_ok, csrf_token, set_session_cookie
+from bot.web.staff_session import sign_in as staff_sign_in
 from bot.web.team_api import blocking
 from bot.web.team_errors import API_HEADERS, ApiProblem, Forbidden, Invalid, Unauthenticated
 from bot.web.team_stores import TeamStores
@@ -43,7 +42,6 @@ logger = logging.getLogger(__name__)
 CONSOLE_PREFIX = "/console"
 CONSOLE_API = CONSOLE_PREFIX + "/api"
 COOKIE = "console_session"
-CSRF_HEADER = "X-CSRF-Token"
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "console"
 MAX_MESSAGE = 2000
 CONTACT_ROLES = ("resident", "relative", "professional", "other")
@@ -63,20 +61,8 @@ class NotHeld(ApiProblem):
     status, code = 409, "conflict"
 
 
-def csrf_token(session_token: str) -> str:
-    """The CSRF token of a session: an HMAC of its session token (the page keeps it in memory)."""
-    return hmac.new(session_token.encode(), b"console-csrf", hashlib.sha256).hexdigest()
-
-
 def _time(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.timezone.utc).isoformat() if value is not None else None
-
-
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    if not origin:
-        return True  # not sent by every browser on same-origin requests; the CSRF token still decides
-    return urlsplit(origin).netloc == request.host
 
 
 Handler = Callable[..., Awaitable[response.HTTPResponse]]
@@ -111,8 +97,7 @@ def console_blueprint(stores: Callable[[], TeamStores], settings: HandoffSetting
             @functools.wraps(handler)
             async def checked(request: Request, *args: Any, **kwargs: Any) -> response.HTTPResponse:
                 token = request.cookies.get(COOKIE) or ""
-                if change and (not _same_origin(request) or not token or not hmac.compare_digest(
-                        (request.headers.get(CSRF_HEADER) or "").encode(), csrf_token(token).encode())):
+                if change and not csrf_ok(request, token):
                     raise Forbidden("Missing or wrong CSRF token.", code="csrf")
                 team, handoffs = await team_stores()
                 account = await blocking(team.accounts.account_for, token) if token else None
@@ -137,26 +122,10 @@ def console_blueprint(stores: Callable[[], TeamStores], settings: HandoffSetting
     # -- session ----------------------------------------------------------------------------------
     @blueprint.post("/api/session")
     async def sign_in(request: Request) -> response.HTTPResponse:
-        if not _same_origin(request) or "json" not in (request.headers.get("content-type") or ""):
-            raise Forbidden("Sign in from the console page.", code="csrf")  # no login CSRF by form posts
-        body = read.json_body(request, ("username", "password"))
-        username = read.text(body, "username", max_length=80)
-        password = read.text(body, "password", max_length=1024)
         team, _ = await team_stores()
-        signed = await blocking(team.accounts.sign_in, username, password)
-        if signed is None:
-            raise Unauthenticated("Wrong username or password, or the account is locked or inactive.",
-                                  code="invalid_credentials")
-        if signed.account.role != PROFESSIONAL_ROLE:
-            await blocking(team.accounts.sign_out, signed.token)
-            raise Forbidden("The console is for the role professional.")
-        answer = response.json(_me(signed.account, signed.token), status=201)
-        answer.cookies[COOKIE] = signed.token
-        cookie = answer.cookies[COOKIE]
-        cookie["httponly"] = True
-        cookie["samesite"] = "Strict"
-        cookie["path"] = CONSOLE_PREFIX
-        cookie["secure"] = request.scheme == "https"
+        token, account = await staff_sign_in(request, team, (PROFESSIONAL_ROLE,), blocking)
+        answer = response.json(_me(account, token), status=201)
+        set_session_cookie(request, answer, COOKIE, token, CONSOLE_PREFIX)
         return answer
 
     def _me(account: Account, token: str) -> dict[str, Any]:
@@ -179,9 +148,7 @@ def console_blueprint(stores: Callable[[], TeamStores], settings: HandoffSetting
                 await _tell(released, "requeued")
         await blocking(team.accounts.sign_out, request.cookies.get(COOKIE) or "")
         answer = response.empty()
-        answer.cookies[COOKIE] = ""
-        answer.cookies[COOKIE]["max-age"] = 0
-        answer.cookies[COOKIE]["path"] = CONSOLE_PREFIX
+        set_session_cookie(request, answer, COOKIE, "", CONSOLE_PREFIX)
         return answer
 
     # -- the queue --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from bot.web.relay_client import RelayUnavailable
 
 API_PREFIX = "/team/api"
 CONSOLE_API_PREFIX = "/console/api"  # the console's JSON API answers errors the same way
+MANAGEMENT_API_PREFIX = "/management/api"
 MAX_BODY_BYTES = 64 * 1024
 API_HEADERS = {
     "Cache-Control": "no-store",
@@ -100,7 +101,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def is_api_path(path: str) -> bool:
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in (API_PREFIX, CONSOLE_API_PREFIX))
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in (API_PREFIX, CONSOLE_API_PREFIX, MANAGEMENT_API_PREFIX))
 
 
 class AppErrorHandler(ErrorHandler):
@@ -114,4 +115,4 @@ class AppErrorHandler(ErrorHandler):
             error_logger.warning("API %s %s: unavailable: %s", request.method, request.path, exception)
         elif status >= 500:
             error_logger.exception("Team API %s %s failed", request.method, request.path, exc_info=exception)
-        return error_response(status, code, message, field, console=request.path.startswith(CONSOLE_API_PREFIX))
+        return error_response(status, code, message, field, console=not request.path.startswith(API_PREFIX))

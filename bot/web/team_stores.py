@@ -12,6 +12,7 @@ from typing import Callable, Union
 
 import yaml
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import sessionmaker
 
 from actions.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
@@ -30,6 +31,7 @@ class TeamStores:
     accounts: AccountStore
     topics: frozenset[str] | None = None
     handoffs: HandoffStore | None = None  # the live queue (the console)
+    sessions: sessionmaker | None = None  # plain sessions, for reading the analytics (the management view)
 
 
 StoreSource = Union[TeamStores, Callable[[], TeamStores]]
@@ -57,7 +59,7 @@ def stores_from_settings(settings: Settings) -> TeamStores:
         raise StoreUnavailable(str(error.orig)) from error
     sessions = make_session_factory(engine)
     return TeamStores(TicketStore(sessions, office_hours()), AccountStore(sessions), known_topics(),
-                      HandoffStore(sessions))
+                      HandoffStore(sessions), sessions)
 
 
 class LazyStores:

@@ -1,0 +1,64 @@
+"""Signing staff in to a page of theirs (the console, the management view): the session cookie and
+the checks every sign-in and change share. The session itself is an `AccountStore` token."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import urlsplit
+
+from sanic import response
+from sanic.request import Request
+
+from bot.web import team_input as read
+from bot.web.team_errors import Forbidden, Unauthenticated
+from bot.web.team_stores import TeamStores
+
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def csrf_token(session_token: str) -> str:
+    """The CSRF token of a session: an HMAC of its session token (the page keeps it in memory)."""
+    return hmac.new(session_token.encode(), b"console-csrf", hashlib.sha256).hexdigest()
+
+
+def same_origin(request: Request) -> bool:
+    """False for a request another site's page sent (an Origin of another host)."""
+    origin = request.headers.get("origin")
+    if not origin:
+        return True  # not sent by every browser on same-origin requests; the CSRF token still decides
+    return urlsplit(origin).netloc == request.host
+
+
+def csrf_ok(request: Request, token: str) -> bool:
+    """A change: same origin, and the CSRF header matches the session."""
+    return same_origin(request) and bool(token) and hmac.compare_digest(
+        (request.headers.get(CSRF_HEADER) or "").encode(), csrf_token(token).encode())
+
+
+def set_session_cookie(request: Request, answer: response.HTTPResponse, name: str, token: str, path: str) -> None:
+    """HttpOnly, SameSite=Strict, limited to the page's path, Secure over https; empty token: cleared."""
+    answer.cookies[name] = token
+    cookie = answer.cookies[name]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["path"] = path
+    cookie["secure"] = request.scheme == "https"
+    if not token:
+        cookie["max-age"] = 0
+
+
+async def sign_in(request: Request, team: TeamStores, roles: tuple[str, ...], blocking) -> tuple[str, object]:
+    """Check the JSON sign-in of the page and the account's role; returns (token, account)."""
+    if not same_origin(request) or "json" not in (request.headers.get("content-type") or ""):
+        raise Forbidden("Sign in from the page itself.", code="csrf")  # no login CSRF by form posts
+    body = read.json_body(request, ("username", "password"))
+    username = read.text(body, "username", max_length=80)
+    password = read.text(body, "password", max_length=1024)
+    signed = await blocking(team.accounts.sign_in, username, password)
+    if signed is None:
+        raise Unauthenticated("Wrong username or password, or the account is locked or inactive.",
+                              code="invalid_credentials")
+    if signed.account.role not in roles:
+        await blocking(team.accounts.sign_out, signed.token)
+        raise Forbidden(f"This page is for the role {' or '.join(roles)}.")
+    return signed.token, signed.account

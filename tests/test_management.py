@@ -1,0 +1,161 @@
+"""The management view: figures counted from the analytics events that the real stores and actions
+write (SQLite and PostgreSQL), the page's JSON and CSV over real HTTP, and who may see them."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from actions.office_hours import OfficeHours
+from actions.store.accounts import AccountStore
+from actions.store.analytics import record_event
+from actions.store.analytics_report import Period, PeriodError, build_report
+from actions.store.database import make_engine, make_session_factory
+from actions.store.handoffs import HandoffStore
+from actions.store.tickets import TicketStore
+from bot.web.team_stores import TeamStores
+from tests.test_console import PASSWORD, Browser, cheap_hashes, server  # noqa: F401 - fixtures
+from tests.test_ticket_store import draft
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+MONDAY = dt.datetime(2026, 11, 23, 9, 30, tzinfo=HELSINKI)
+PERIOD = "?from=2026-11-23&to=2026-11-29"
+DENTAL = "hammashoito-ajanvaraus-ikaantynyt"  # real paths of the library: the page shows their titles
+CLINIC = "lastenneuvola-ajan-peruminen"
+
+
+def seed(sessions, clock: dict) -> None:
+    """A week: 4 conversations (one at 23:30 local, which is the next day in UTC terms no longer),
+    guidance answers and fallbacks, feedback, a handoff, two tickets (one closed in time, one late)."""
+    tickets = TicketStore(sessions, OfficeHours(), clock=lambda: clock["now"])
+    accounts = AccountStore(sessions)
+    pro = accounts.create("pro", "Pro", "professional", PASSWORD)
+    with sessions() as session, session.begin():
+        for conversation, at in (("c1", MONDAY), ("c2", MONDAY + dt.timedelta(hours=1)),
+                                 ("c3", MONDAY.replace(hour=23)), ("c4", MONDAY + dt.timedelta(days=2))):
+            record_event(session, "conversation_started", conversation, at=at)
+        for conversation, outcome, path in (("c1", "answer", DENTAL), ("c1", "answer", DENTAL),
+                                            ("c2", "answer", CLINIC), ("c2", "no_match", None),
+                                            ("c3", "out_of_scope", None), ("c4", "clarify", None)):
+            record_event(session, "guidance", conversation, at=MONDAY, outcome=outcome, path_id=path)
+        record_event(session, "feedback", "c1", at=MONDAY, path_id=DENTAL, outcome="helpful")
+        record_event(session, "feedback", "c2", at=MONDAY, path_id=DENTAL, outcome="not_helpful")
+        record_event(session, "feedback", "c2", at=MONDAY, path_id=CLINIC, outcome="helpful")
+        record_event(session, "emergency", "c3", at=MONDAY, outcome="suicide")
+        record_event(session, "assessment_completed", "c2", at=MONDAY, outcome="phq9:contact_offered")
+        record_event(session, "guidance", "outside", at=MONDAY - dt.timedelta(days=1), outcome="answer", path_id="x")
+    handoffs = HandoffStore(sessions, clock=lambda: clock["now"])
+    clock["now"] = MONDAY
+    handoff, _ = handoffs.enqueue("c2", {"topic_id": "suun_terveys", "path_id": DENTAL})
+    handoffs.take(pro, handoff.id)
+    fast, _ = tickets.create(draft(conversation_id="c2", urgency="urgent"), "c2:form")
+    slow, _ = tickets.create(draft(conversation_id="c3", contact_role="relative", reason="social"), "c3:form")
+    tickets.claim(pro, fast.id)
+    clock["now"] = MONDAY + dt.timedelta(hours=1)
+    tickets.close(pro, fast.id, "referred_within_region")
+    tickets.claim(pro, slow.id)
+    clock["now"] = MONDAY + dt.timedelta(days=6)
+    tickets.close(pro, slow.id, "no_further_need")
+
+
+@pytest.fixture
+def sessions(database_url):
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def test_the_figures_of_a_week(sessions) -> None:
+    seed(sessions, {"now": MONDAY})
+    with sessions() as session:
+        report = build_report(session, Period.parse("2026-11-23", "2026-11-29", MONDAY.date()))
+    assert report.conversations == 4
+    assert report.conversations_per_day[:3] == [("2026-11-23", 3), ("2026-11-24", 0), ("2026-11-25", 1)]
+    assert len(report.conversations_per_day) == 7
+    assert [(hour, n) for hour, n in enumerate(report.conversations_per_hour) if n] == [(9, 2), (10, 1), (23, 1)]
+    assert report.guidance_outcomes == {"answer": 3, "no_match": 1, "out_of_scope": 1, "clarify": 1}
+    assert report.fallback_rate == pytest.approx(2 / 6)
+    assert report.top_paths == [(DENTAL, 2), (CLINIC, 1)]  # the day before the period is not counted
+    assert report.handoff_rate == pytest.approx(1 / 4) and report.handoffs == {"requested": 1, "taken": 1}
+    assert report.contact_request_rate == pytest.approx(2 / 4)
+    assert report.tickets["urgency"] == {"urgent": 1, "normal": 1}
+    assert report.tickets["contact_role"] == {"resident": 1, "relative": 1}
+    assert report.tickets["reason"] == {"health": 1, "social": 1}
+    assert report.tickets["channel"] == {"anonymous_chat": 2}
+    assert report.ticket_outcomes == {"referred_within_region": 1, "no_further_need": 1}
+    assert report.answer_by == {"met": 1, "missed": 1}
+    assert report.feedback == [(DENTAL, 1, 1), (CLINIC, 1, 0)]
+    assert report.emergencies == 1 and report.assessments == {"phq9:contact_offered": 1}
+
+
+def test_an_empty_period_has_zeros_and_no_rates(sessions) -> None:
+    with sessions() as session:
+        report = build_report(session, Period.parse("2026-01-01", "2026-01-03", MONDAY.date()))
+    assert report.conversations_per_day == [("2026-01-01", 0), ("2026-01-02", 0), ("2026-01-03", 0)]
+    assert report.fallback_rate is None and report.handoff_rate is None and report.top_paths == []
+
+
+def test_periods_are_checked() -> None:
+    today = dt.date(2026, 12, 3)
+    assert Period.parse(None, None, today) == Period(dt.date(2026, 11, 4), today)
+    for start, end in (("2026-12-03", "2026-12-01"), ("2025-01-01", "2026-12-01"), ("eilen", None)):
+        with pytest.raises(PeriodError):
+            Period.parse(start, end, today)
+
+
+# -- over HTTP ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def management(server, database_url):  # noqa: F811 - the console's module server, reused
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    clock = {"now": MONDAY}
+    accounts = AccountStore(sessions)
+    stores = TeamStores(TicketStore(sessions, OfficeHours(), clock=lambda: clock["now"]), accounts, None,
+                        HandoffStore(sessions), sessions)
+    server.source["stores"] = lambda: stores
+    seed(sessions, clock)
+    accounts.create("johtaja", "Johtaja", "manager", PASSWORD)
+    yield server.url.replace("/console/api", "/management")
+    engine.dispose()
+
+
+def test_a_manager_gets_the_figures_and_the_csv(management) -> None:
+    page = Browser(management)
+    assert page.call("GET", "/api/report" + PERIOD).status == 401
+    assert page.call("POST", "/api/session", {"username": "johtaja", "password": PASSWORD}).status == 201
+    page.csrf = None
+    figures = page.call("GET", "/api/report" + PERIOD)
+    assert figures.status == 200 and figures.headers["Cache-Control"] == "no-store"
+    body = figures.json
+    assert body["conversations"] == 4 and body["rates"]["contact_request"] == 0.5
+    assert body["top_paths"][0]["path_id"] == DENTAL and body["top_paths"][0]["title"] != DENTAL
+    exported = page.call("GET", "/api/report.csv" + PERIOD)
+    assert exported.status == 200 and exported.headers["Content-Type"].startswith("text/csv")
+    assert 'filename="tunnusluvut_2026-11-23_2026-11-29.csv"' in exported.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert rows[0] == ["section", "key", "label", "value"]
+    assert ["conversations_per_day", "2026-11-23", "", "3"] in rows
+    assert ["tickets_by_contact_role", "relative", "", "1"] in rows
+    assert ["answer_by", "missed", "", "1"] in rows
+    assert page.call("GET", "/api/report?from=2026-12-03&to=2026-12-01").status == 422
+
+
+def test_csv_cells_never_start_a_formula(management, sessions) -> None:
+    with sessions() as session, session.begin():
+        record_event(session, "guidance", "c9", at=MONDAY, outcome="answer", path_id="=HYPERLINK(\"x\")")
+    page = Browser(management)
+    page.call("POST", "/api/session", {"username": "johtaja", "password": PASSWORD})
+    exported = page.call("GET", "/api/report.csv" + PERIOD).text
+    assert "'=HYPERLINK" in exported and ",=HYPERLINK" not in exported
+
+
+def test_professionals_and_editors_do_not_see_the_management_view(management) -> None:
+    page = Browser(management)
+    assert page.call("POST", "/api/session", {"username": "pro", "password": PASSWORD}).status == 403
+    assert page.call("GET", "/api/report" + PERIOD).status == 401  # the refused sign-in left no session
+    served = Browser(management).call("GET", "")
+    assert served.status == 200 and "script-src 'self'" in served.headers["Content-Security-Policy"]
