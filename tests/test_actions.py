@@ -181,3 +181,55 @@ def test_a_sibling_facet_that_matched_nearly_as_well_is_the_first_follow_up(runt
     follow_ups = messages[2]["buttons"]
     assert json.loads("{" + follow_ups[0]["payload"].split("{", 1)[1]) == {"path_id": "ajanvaraus-terveysasema-kiireellinen"}
     assert len({b["payload"] for b in follow_ups}) == len(follow_ups)
+
+
+# -- analytics events: what each action counts (no text, no identity) --------------------------------
+
+def analytics_rows(runtime, kind):
+    from actions.store.models import AnalyticsEvent
+    with runtime.sessions() as session:
+        return session.execute(select(AnalyticsEvent).where(AnalyticsEvent.kind == kind)
+                               .order_by(AnalyticsEvent.id)).scalars().all()
+
+
+def test_a_session_start_is_counted_and_starts_the_session_as_rasa_does():
+    from actions.conversation import ActionSessionStart
+    from actions.store.analytics import conversation_key
+
+    fresh = build_runtime()
+    messages, events = run(ActionSessionStart(fresh), tracker())
+    assert messages == [] and [e["event"] for e in events] == ["session_started", "action"]
+    assert events[-1]["name"] == "action_listen"
+    (row,) = analytics_rows(fresh, "conversation_started")
+    assert row.conversation == conversation_key("resident-1")
+    carried = ActionSessionStart(fresh).run(CollectingDispatcher(), tracker(slots={"last_path_id": "flunssa"}),
+                                            {"session_config": {"carry_over_slots_to_new_session": True}})
+    assert SlotSet("last_path_id", "flunssa") in carried
+
+
+def test_guidance_outcomes_feedback_and_emergencies_are_counted_without_text():
+    fresh = build_runtime()
+    ranking = [{"id": "flunssa", "topic": "flunssa", "score": 0.6}, {"id": "kuume-aikuinen", "topic": "kuume-aikuinen", "score": 0.2}]
+    run(ActionGuidance(fresh), tracker(ranking=ranking, text="mulla on flunssa, numeroni 0401234567"))
+    run(ActionGuidance(fresh), tracker(ranking=[], text="mitä kuuluu kuulle"))
+    run(ActionStoreFeedback(fresh), tracker(intent="feedback", entities=[("helpful", "no"), ("path_id", "flunssa")]))
+    run(ActionEmergency(fresh), tracker(intent="emergency", extra={"emergency": {"category": "suicide"}}))
+    guidance = analytics_rows(fresh, "guidance")
+    assert [(r.outcome, r.path_id, r.topic_id) for r in guidance] == [("answer", "flunssa", "flunssa"),
+                                                                     ("no_match", None, None)]
+    (feedback,) = analytics_rows(fresh, "feedback")
+    assert (feedback.path_id, feedback.outcome) == ("flunssa", "not_helpful")
+    assert [r.outcome for r in analytics_rows(fresh, "emergency")] == ["suicide"]
+    from actions.store.models import AnalyticsEvent
+    stored = " ".join(str(getattr(r, c.name)) for r in guidance for c in AnalyticsEvent.__table__.columns)
+    assert "0401234567" not in stored and "flunssa, numeroni" not in stored
+
+
+def test_the_emergency_answer_comes_even_when_analytics_cannot_be_written(runtime):
+    from actions.store.models import AnalyticsEvent
+
+    engine = make_engine("sqlite://")
+    AnalyticsEvent.__table__.drop(engine)
+    broken = dataclasses.replace(runtime, sessions=make_session_factory(engine))
+    messages, _ = run(ActionEmergency(broken), tracker(intent="emergency", extra={"emergency": {"category": "suicide"}}))
+    assert "112" in messages[0]["text"]

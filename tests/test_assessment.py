@@ -21,6 +21,15 @@ def runtime(tmp_path, live_library, analyzer) -> Runtime:
     return build_runtime(f"sqlite:///{tmp_path / 'store.db'}", live=live_library, analyzer=analyzer)
 
 
+def completed_assessments(runtime) -> list[str]:
+    from sqlalchemy import select
+
+    from actions.store.models import AnalyticsEvent
+    with runtime.sessions() as session:
+        return list(session.execute(select(AnalyticsEvent.outcome).where(AnalyticsEvent.kind == "assessment_completed")
+                                    ).scalars())
+
+
 def answer(chat: Chat, points: int):
     return chat.say(f'/assessment_answer{{"points": "{points}"}}')
 
@@ -55,6 +64,7 @@ def test_free_text_answers_low_score_routes_to_self_care_with_contact_anyway(run
     replies = chat.say("ei kiitos", intent="deny")
     assert not chat.active and "ei pyydetä" in texts(replies)
     assert runtime.tickets.count() == 0 and chat.form is None
+    assert completed_assessments(runtime) == ["phq9:self_care"]  # the route is counted, never the score
 
 
 def test_high_score_offers_contact_with_urgency_choice_and_the_form_carries_the_result(runtime):
@@ -63,6 +73,7 @@ def test_high_score_offers_contact_with_urgency_choice_and_the_form_carries_the_
     for points in [2, 2, 2, 2, 1, 1, 0, 0, 0]:
         replies = answer(chat, points)
     assert "Tuloksesi: 10/27" in texts(replies) and "kohtalaisia" in texts(replies)
+    assert completed_assessments(runtime) == ["phq9:contact_offered"]
     assert {b["title"] for b in replies[-1]["buttons"]} >= {"Tarvitsen apua pian", "Pärjään aika hyvin, ei kiirettä"}
     replies = chat.say("pärjään aika hyvin")
     assert not chat.active and chat.form["stage"] == "words"  # reason, role and urgency are already known
