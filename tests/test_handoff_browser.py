@@ -37,6 +37,7 @@ def stack(tmp_path_factory):
                     extra_env={"ASSISTANT_HANDOFF_ALWAYS_OPEN": "1", "ASSISTANT_INTERNAL_TOKEN": token})
     engine = make_engine(f"sqlite:///{workdir / f'assistant-{running.rasa_port}.db'}")
     AccountStore(make_session_factory(engine)).create("maija", "Maija Meikäläinen", "professional", PASSWORD)
+    AccountStore(make_session_factory(engine)).create("johtaja", "Palvelujohtaja", "manager", PASSWORD)
     engine.dispose()
     running.start()
     running.token = token  # type: ignore[attr-defined]
@@ -66,15 +67,20 @@ def say(page, text: str) -> None:
     page.press("#chat-input", "Enter")
 
 
-def professional_page(browser, stack):
+def staff_page(browser, stack, path: str, username: str, ready: str):
+    """A staff member's own browser, signed in on `path`; `ready` shows when the page is."""
     page = browser.new_context().new_page()
     page.set_default_timeout(TIMEOUT)
-    page.goto(stack.web_url + "/console")
-    page.fill("#username", "maija")
+    page.goto(stack.web_url + path)
+    page.fill("#username", username)
     page.fill("#password", PASSWORD)
-    page.click("#sign-in-button")
-    page.wait_for_selector("#work:not([hidden])")
+    page.click("#sign-in button")
+    page.wait_for_selector(ready)
     return page
+
+
+def professional_page(browser, stack):
+    return staff_page(browser, stack, "/console", "maija", "#work:not([hidden])")
 
 
 def take_first(pro) -> None:
@@ -194,4 +200,21 @@ def test_tokens_cannot_be_misused(browser, stack):
     resident.wait_for_selector("#chat-log .msg.notice >> text=Olet taas chat-oppaan kanssa")
     anonymous.context.close()
     pro.context.close()
+    resident.context.close()
+
+
+def test_the_management_view_shows_what_residents_did(browser, stack):
+    """Through the real Rasa and actions servers: the session start, the answer and the feedback are
+    counted, and the manager's page draws them."""
+    resident = resident_page(browser, stack)
+    say(resident, "miten varaan ajan hammaslaakarille")
+    resident.click("#chat-log button >> text=Kyllä")
+    resident.wait_for_selector("#chat-log .msg.bot >> text=Kiitos palautteesta")
+    manager = staff_page(browser, stack, "/management", "johtaja", "#c-days svg rect")
+    assert int(manager.inner_text("#t-conversations")) >= 1
+    assert manager.locator("#c-days svg rect").count() == 30  # the last 30 days, one column each
+    assert "vastaus löytyi" in manager.inner_text("#c-outcomes")
+    assert manager.locator("#c-paths .bar").count() >= 1 and manager.locator("#feedback tbody tr").count() >= 1
+    assert "report.csv?from=" in manager.get_attribute("#csv", "href")
+    manager.context.close()
     resident.context.close()

@@ -30,10 +30,10 @@ from bot.handoff import PROFESSIONAL_ROLE, HandoffSettings
 from bot.settings import library_sources
 from bot.web import team_input as read
 from bot.web.relay_client import Relay, RelayClient, RelayUnavailable
-from bot.web.staff_session import csrf_ok, csrf_token, set_session_cookie
+from bot.web.staff_session import csrf_ok, csrf_token, set_session_cookie, signed_in_account
 from bot.web.staff_session import sign_in as staff_sign_in
 from bot.web.team_api import blocking
-from bot.web.team_errors import API_HEADERS, ApiProblem, Forbidden, Invalid, Unauthenticated
+from bot.web.team_errors import API_HEADERS, ApiProblem, Forbidden, Invalid
 from bot.web.team_stores import TeamStores
 from guidance_library.live import LiveLibrary
 from guidance_library.rendering import render_path
@@ -96,15 +96,11 @@ def console_blueprint(stores: Callable[[], TeamStores], settings: HandoffSetting
         def decorate(handler: Handler) -> Handler:
             @functools.wraps(handler)
             async def checked(request: Request, *args: Any, **kwargs: Any) -> response.HTTPResponse:
-                token = request.cookies.get(COOKIE) or ""
-                if change and not csrf_ok(request, token):
-                    raise Forbidden("Missing or wrong CSRF token.", code="csrf")
+                if change and not csrf_ok(request, request.cookies.get(COOKIE) or ""):
+                    raise Forbidden("Missing or wrong CSRF token.", code="csrf")  # before touching the stores
                 team, handoffs = await team_stores()
-                account = await blocking(team.accounts.account_for, token) if token else None
-                if account is None:
-                    raise Unauthenticated("Sign in to the console.")
-                if account.role != PROFESSIONAL_ROLE:
-                    raise Forbidden("The console is for the role professional.")
+                account = await signed_in_account(request, COOKIE, team, (PROFESSIONAL_ROLE,), change=change,
+                                                  page="console", blocking=blocking)
                 return await handler(request, team, handoffs, account, *args, **kwargs)
             return checked
         return decorate

@@ -28,10 +28,10 @@ from actions.store.models import Account
 from actions.store.tickets import StoreUnavailable
 from bot.settings import library_sources
 from bot.web.console import PAGE_HEADERS
-from bot.web.staff_session import csrf_ok, csrf_token, set_session_cookie
+from bot.web.staff_session import csrf_token, set_session_cookie, signed_in_account
 from bot.web.staff_session import sign_in as staff_sign_in
 from bot.web.team_api import blocking
-from bot.web.team_errors import API_HEADERS, Forbidden, Invalid, Unauthenticated
+from bot.web.team_errors import API_HEADERS, Invalid
 from bot.web.team_stores import TeamStores
 from guidance_library.live import LiveLibrary
 
@@ -116,15 +116,9 @@ def management_blueprint(stores: Callable[[], TeamStores], library: LiveLibrary 
         def decorate(handler: Handler) -> Handler:
             @functools.wraps(handler)
             async def checked(request: Request, *args: Any, **kwargs: Any) -> response.HTTPResponse:
-                token = request.cookies.get(COOKIE) or ""
-                if change and not csrf_ok(request, token):
-                    raise Forbidden("Missing or wrong CSRF token.", code="csrf")
                 team = await blocking(stores)
-                account = await blocking(team.accounts.account_for, token) if token else None
-                if account is None:
-                    raise Unauthenticated("Sign in to the management view.")
-                if account.role not in ROLES:
-                    raise Forbidden("The management view is for the roles manager and admin.")
+                account = await signed_in_account(request, COOKIE, team, ROLES, change=change,
+                                                  page="management view", blocking=blocking)
                 return await handler(request, team, account, *args, **kwargs)
             return checked
         return decorate

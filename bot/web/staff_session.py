@@ -62,3 +62,18 @@ async def sign_in(request: Request, team: TeamStores, roles: tuple[str, ...], bl
         await blocking(team.accounts.sign_out, signed.token)
         raise Forbidden(f"This page is for the role {' or '.join(roles)}.")
     return signed.token, signed.account
+
+
+async def signed_in_account(request: Request, cookie: str, team: TeamStores, roles: tuple[str, ...], *,
+                            change: bool, page: str, blocking) -> object:
+    """The account of the request's live session, if its role is one of `roles`; a change also needs
+    the CSRF token and no cross-site Origin."""
+    token = request.cookies.get(cookie) or ""
+    if change and not csrf_ok(request, token):
+        raise Forbidden("Missing or wrong CSRF token.", code="csrf")
+    account = await blocking(team.accounts.account_for, token) if token else None
+    if account is None:
+        raise Unauthenticated(f"Sign in to the {page}.")
+    if account.role not in roles:
+        raise Forbidden(f"The {page} is for the role {' or '.join(roles)}.")
+    return account
