@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from bot.constants import (ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY_DIR, ENV_PUBLIC_SOCKET_URL,
                            ENV_PUBLIC_URL, ENV_RASA_TOKEN, ENV_RASA_URL, ENV_REGION_PROFILE, ENV_SAML_IDP_METADATA,
@@ -95,6 +96,24 @@ def _whole_number(name: str, default: int, minimum: int = 0) -> int:
     return int(value)
 
 
+def tracker_url_from_env() -> str:
+    """Rasa's tracker store as an SQLAlchemy URL: ASSISTANT_TRACKER_URL; else the production
+    endpoints' TRACKER_DB_* variables (bot/deploy/endpoints.production.yml); else the SQLite file
+    TRACKER_DB of the embedded default."""
+    env = os.environ
+    if env.get(ENV_TRACKER_URL):
+        return env[ENV_TRACKER_URL]
+    if env.get("TRACKER_DB_HOST"):
+        user = quote(env.get("TRACKER_DB_USER") or "", safe="")
+        password = quote(env.get("TRACKER_DB_PASSWORD") or "", safe="")
+        login = f"{user}:{password}@" if user and password else (f"{user}@" if user else "")
+        return (f"postgresql+psycopg2://{login}{env['TRACKER_DB_HOST']}:{env.get('TRACKER_DB_PORT') or 5432}/"
+                f"{env.get('TRACKER_DB_NAME') or 'rasa'}")
+    if env.get(ENV_TRACKER_DB):
+        return f"sqlite:///{env[ENV_TRACKER_DB]}"
+    return PrivacySettings.tracker_url
+
+
 @dataclass(frozen=True)
 class PrivacySettings:
     """How long conversations and analytics are kept, and where Rasa keeps the conversations.
@@ -113,9 +132,7 @@ class PrivacySettings:
     @classmethod
     def from_env(cls) -> "PrivacySettings":
         """Read from the environment; a period that is not a whole number of days fails here."""
-        tracker_db = os.environ.get(ENV_TRACKER_DB)
-        tracker_url = os.environ.get(ENV_TRACKER_URL) or (f"sqlite:///{tracker_db}" if tracker_db else cls.tracker_url)
-        return cls(tracker_url=tracker_url,
+        return cls(tracker_url=tracker_url_from_env(),
                    transcript_days=_whole_number(ENV_TRANSCRIPT_DAYS, cls.transcript_days, 1),
                    identified_transcript_days=_whole_number(ENV_IDENTIFIED_TRANSCRIPT_DAYS,
                                                             cls.identified_transcript_days, 1),

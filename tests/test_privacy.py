@@ -133,6 +133,12 @@ def test_retention_periods_are_read_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("TRACKER_DB", "/data/tracker.db")
     privacy = PrivacySettings.from_env()
     assert (privacy.transcript_days, privacy.analytics_days, privacy.tracker_url) == (14, 365, "sqlite:////data/tracker.db")
+    for name, value in (("TRACKER_DB_HOST", "db.internal"), ("TRACKER_DB_NAME", "rasa"), ("TRACKER_DB_USER", "rasa"),
+                        ("TRACKER_DB_PASSWORD", "p@ss:word")):
+        monkeypatch.setenv(name, value)  # the production endpoints' variables
+    assert PrivacySettings.from_env().tracker_url == "postgresql+psycopg2://rasa:p%40ss%3Aword@db.internal:5432/rasa"
+    monkeypatch.setenv("ASSISTANT_TRACKER_URL", "postgresql+psycopg2://other/tracker")
+    assert PrivacySettings.from_env().tracker_url == "postgresql+psycopg2://other/tracker"
     monkeypatch.setenv("ASSISTANT_TRANSCRIPT_RETENTION_DAYS", "kuukausi")
     with pytest.raises(ValueError, match="ASSISTANT_TRANSCRIPT_RETENTION_DAYS"):
         PrivacySettings.from_env()
