@@ -1,15 +1,24 @@
-"""Performance fix for Rasa 3.6: validate custom-action responses with a validator built once.
+"""Patches of Rasa 3.6: a performance fix, and honest answers when a part of the service fails.
+
+Performance: validate custom-action responses with a validator built once.
 
 `RemoteAction._validate_action_result` calls `jsonschema.validate`, which re-checks the
 (constant) response schema against the JSON-Schema meta-schema on every custom-action call.
 Profiling the server (py-spy) showed that re-check as about half of a reply's time here. This
 installs the same validation, same schema and same error message, with the schema checked
 once. Installed when Rasa imports our components (bot/components/__init__.py).
+
+Faults (`install_fault_handling`, installed by the resident channels when Rasa creates them,
+before the agent and its tracker store exist): an unreachable actions server gives the resident
+a Finnish notice instead of silence, and a failing tracker store fails the message honestly
+instead of answering from a blank in-memory tracker (texts in `bot/service_faults.py`).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+import logging
+from typing import Any, Dict, List, Text
 
+logger = logging.getLogger(__name__)
 _INSTALLED = {"done": False}
 
 
@@ -39,3 +48,110 @@ def install_action_validation_fix() -> None:
 
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     _INSTALLED["done"] = True
+
+
+# --- Honest answers under faults (production mode: bot/deploy/README.md) ------------------------------
+
+def _already_told(tracker: Any) -> bool:
+    """Whether this turn (since the resident's last message) already carries a fault notice."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    from bot.service_faults import is_fault_message
+
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered) and is_fault_message({"data": event.data}):
+            return True
+    return False
+
+
+def install_action_failure_notice() -> None:
+    """A custom action whose server cannot be reached answers with the resident's fault notice.
+
+    Rasa logs such a failure and drops the action's events, so the resident would get no answer at
+    all. Now the turn gets one Finnish notice (`bot/service_faults.py`); the conversation's state
+    is unchanged, so writing again continues where it was. `action_session_start` falls back to
+    Rasa's built-in session start instead (housekeeping: no notice for it). Rejections (HTTP 400,
+    which let another policy act) are left to Rasa. Idempotent.
+    """
+    if _INSTALLED.get("action_failure"):
+        return
+    import asyncio
+
+    from rasa.core.actions.action import ActionExecutionRejection, ActionSessionStart, RemoteAction
+    from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+    from rasa.shared.core.events import BotUttered
+    from rasa.shared.exceptions import RasaException
+
+    from bot.service_faults import ACTIONS_FAULT, fault_message
+
+    original = RemoteAction.run
+
+    async def run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
+        try:
+            return await original(self, output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise
+        except (RasaException, asyncio.TimeoutError) as error:
+            logger.error("custom action %s failed (%s); the resident was told", self.name(), error)
+            if self.name() == ACTION_SESSION_START_NAME:
+                return await ActionSessionStart().run(output_channel, nlg, tracker, domain)
+            if _already_told(tracker):
+                return []
+            notice = fault_message(ACTIONS_FAULT)
+            return [BotUttered(notice["text"], data={"custom": notice["custom"]})]
+
+    RemoteAction.run = run  # type: ignore[method-assign]
+    _INSTALLED["action_failure"] = True
+
+
+def install_tracker_store_without_fallback() -> None:
+    """The tracker store is tried twice, then the message fails honestly; never a blank tracker.
+
+    Rasa wraps every tracker store in `FailSafeTrackerStore`, which on an error returns "no
+    tracker" and saves into memory: with PostgreSQL down, a resident in the middle of a form would
+    be answered by a bot that has forgotten the conversation, and that turn would be lost when the
+    database returns. Here each call is retried once (after a database restart the first call
+    meets a stale pooled connection and the retry gets a fresh one); a second failure raises
+    `TrackerStoreUnavailable`, which the channel turns into the resident's notice. Idempotent.
+    """
+    if _INSTALLED.get("tracker_store"):
+        return
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    from bot.service_faults import TrackerStoreUnavailable
+
+    async def twice(operation: str, call: Any) -> Any:
+        try:
+            return await call()
+        except Exception as first:  # noqa: BLE001 - any store error: one retry, then the honest failure
+            logger.warning("tracker store %s failed (%s); retrying once", operation, first)
+        try:
+            return await call()
+        except Exception as second:  # noqa: BLE001 - the store's own error types vary by backend
+            raise TrackerStoreUnavailable(operation, str(second).splitlines()[0] if str(second) else "") from second
+
+    async def retrieve(self: FailSafeTrackerStore, sender_id: str) -> Any:
+        return await twice("retrieve", lambda: self._tracker_store.retrieve(sender_id))
+
+    async def retrieve_full_tracker(self: FailSafeTrackerStore, sender_id: str) -> Any:
+        return await twice("retrieve", lambda: self._tracker_store.retrieve_full_tracker(sender_id))
+
+    async def save(self: FailSafeTrackerStore, tracker: Any) -> None:
+        await twice("save", lambda: self._tracker_store.save(tracker))
+
+    async def keys(self: FailSafeTrackerStore) -> Any:
+        return await twice("keys", lambda: self._tracker_store.keys())
+
+    FailSafeTrackerStore.retrieve = retrieve  # type: ignore[method-assign]
+    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker  # type: ignore[method-assign]
+    FailSafeTrackerStore.save = save  # type: ignore[method-assign]
+    FailSafeTrackerStore.keys = keys  # type: ignore[method-assign]
+    _INSTALLED["tracker_store"] = True
+
+
+def install_fault_handling() -> None:
+    """Both fault patches (called by the resident channels when Rasa creates them)."""
+    install_action_failure_notice()
+    install_tracker_store_without_fallback()

@@ -13,7 +13,11 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from actions.store.identification import IdentificationStore
+from actions.store.transactions import StoreUnavailable
+from bot.service_faults import ACCESS_FAULT, ServiceFault
 from bot.session_tokens import SessionTokens, TokenRefused
 
 logger = logging.getLogger(__name__)
@@ -87,8 +91,11 @@ class IdentifiedAccess:
         return ALLOWED
 
     async def check(self, conversation_id: str, token: object) -> Verdict:
-        """`check_now` off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(None, self.check_now, conversation_id, token)
+        """`check_now` off the event loop; an unreachable database is a `ServiceFault` (nothing can be let in)."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, self.check_now, conversation_id, token)
+        except (SQLAlchemyError, StoreUnavailable) as error:
+            raise ServiceFault(ACCESS_FAULT, f"identification store: {error.__class__.__name__}") from error
 
     @staticmethod
     def log_refusal(where: str, conversation_id: str, verdict: Verdict) -> None:

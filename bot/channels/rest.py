@@ -4,16 +4,25 @@ identified session is used only with that session's token (`Authorization: Beare
 Anonymous conversations work exactly as with the stock channel (the end-to-end tests and the
 benchmarks use it); a request to an identified conversation without the right token gets 403 and
 a log line for operators, so knowing a conversation's id is not enough to read or write it.
+
+Faults (`bot/service_faults.py`): a message that cannot be handled (tracker store, lock store,
+actions server down) is answered with the Finnish fault notice in the usual reply format; when
+not even the conversation's access could be checked (database down) the reply is that notice with
+status 503.
 """
 from __future__ import annotations
 
-from typing import Optional, Text
+from typing import Any, Awaitable, Callable, Optional, Text
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
 from sanic.exceptions import Forbidden
 from sanic.request import Request
 
 from bot.channels.identified_access import IdentifiedAccess
+from bot.rasa_patches import install_fault_handling
+from bot.service_faults import ServiceFault, answering_faults, fault_message
 
 
 class GuardedRestInput(RestInput):
@@ -24,7 +33,20 @@ class GuardedRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[dict]) -> "GuardedRestInput":
+        install_fault_handling()
         return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's REST blueprint, with failures answered by the resident's fault notice."""
+        blueprint = super().blueprint(answering_faults(on_new_message))
+
+        @blueprint.exception(ServiceFault)
+        async def service_fault(request: Request, fault: ServiceFault) -> response.HTTPResponse:
+            body = request.json if request.body else None
+            sender = body.get("sender") if isinstance(body, dict) else None
+            return response.json([{"recipient_id": sender, **fault_message(fault.kind)}], status=503)
+
+        return blueprint
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         sender = await super()._extract_sender(req)

@@ -6,6 +6,10 @@ was given; every bot message goes out as ONE event carrying its text, buttons an
 data together (so a guidance answer and its links never arrive apart). A conversation bound to a
 strongly identified session opens only with that session's token (`identified_access.py`); a
 refused socket gets a fresh anonymous conversation and a `session_notice` event in Finnish.
+
+With several Rasa replicas the rooms are shared through Redis (`replicas.py`). A message that
+cannot be handled (a database, Redis or the actions server down) is answered with the Finnish
+fault notice of `bot/service_faults.py`, never with silence.
 """
 from __future__ import annotations
 
@@ -21,6 +25,9 @@ from socketio import AsyncServer
 
 from bot.channels.identified_access import ALLOWED, ENDED_NOTICE, MESSAGE_REFUSED_NOTICE, IdentifiedAccess, Verdict
 from bot.channels.relay import add_relay_routes
+from bot.channels.replicas import client_manager_options
+from bot.rasa_patches import install_fault_handling
+from bot.service_faults import ServiceFault, answering_faults, fault_message
 
 logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -78,6 +85,7 @@ class WebchatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
+        install_fault_handling()
         return cls(credentials.get("socketio_path", "/socket.io"),
                    credentials.get("user_message_evt", "user_uttered"),
                    credentials.get("bot_message_evt", "bot_uttered"))
@@ -96,8 +104,9 @@ class WebchatInput(InputChannel):
         return WebchatOutput(self.sio, self.bot_event) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins="*")
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins="*", **client_manager_options())
         self.sio = sio
+        on_new_message = answering_faults(on_new_message)
         blueprint = _SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
 
         @blueprint.route("/", methods=["GET"])
@@ -126,8 +135,18 @@ class WebchatInput(InputChannel):
                     if verdict.refused:
                         await refuse(other, "sign-in elsewhere", session_id, verdict, ENDED_NOTICE)
 
+        async def tell_fault(sid: Text, fault: ServiceFault) -> None:
+            logger.error("webchat: %s; the resident was told", fault)
+            await sio.emit(self.bot_event, fault_message(fault.kind), room=sid)
+
         @sio.on("session_request")
         async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
+            try:
+                await open_session(sid, data)
+            except ServiceFault as fault:
+                await tell_fault(sid, fault)
+
+        async def open_session(sid: Text, data: Optional[Dict]) -> None:
             requested = (data or {}).get("session_id")
             session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
             token = (data or {}).get("token")
@@ -153,12 +172,16 @@ class WebchatInput(InputChannel):
             text = (data or {}).get("message")
             if session_id is None or not isinstance(text, str) or not text.strip():
                 return
-            verdict = await self.access.check(session_id, self._tokens.get(sid))
-            if verdict.refused:
-                await refuse(sid, "message", session_id, verdict, MESSAGE_REFUSED_NOTICE)
+            try:
+                verdict = await self.access.check(session_id, self._tokens.get(sid))
+                if verdict.refused:
+                    await refuse(sid, "message", session_id, verdict, MESSAGE_REFUSED_NOTICE)
+                    return
+                if verdict == ALLOWED:
+                    await evict_others(session_id, sid)
+            except ServiceFault as fault:
+                await tell_fault(sid, fault)
                 return
-            if verdict == ALLOWED:
-                await evict_others(session_id, sid)
             await on_new_message(UserMessage(text[:MAX_MESSAGE_CHARS], WebchatOutput(sio, self.bot_event),
                                              session_id, input_channel=self.name()))
 

@@ -1,0 +1,111 @@
+"""The production set running (bench/cluster.py): two Rasa and two actions replicas behind nginx, on
+PostgreSQL and Redis. Any replica serves any message of a conversation; a dead actions replica is
+skipped. Skipped, with the reason, when PostgreSQL, Redis or nginx is not on this machine."""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from bench.stack import post_json
+from tests.conftest import PROJECT_DIR, _postgres_reachable
+
+MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+def _missing() -> str | None:
+    if not MODEL.exists():
+        return "no trained model: run scripts/train (scripts/test does)"
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        return "nginx not installed (Debian package nginx; scripts/setup installs it)"
+    reason = _postgres_reachable()
+    if reason:
+        return reason
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return f"Redis not reachable at 127.0.0.1:6379: {error}"
+    return None
+
+
+pytestmark = [pytest.mark.model, pytest.mark.postgres]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    from bench.cluster import Cluster
+
+    running = Cluster(MODEL, rasa_replicas=2, actions_replicas=2, with_web=False, redis_url=REDIS_URL,
+                      workdir=tmp_path_factory.mktemp("cluster")).start()
+    yield running
+    running.stop()
+
+
+def say(url: str, sender: str, message: str) -> list[dict]:
+    return post_json(f"{url}/webhooks/rest/webhook", {"sender": sender, "message": message})  # type: ignore[return-value]
+
+
+def text_of(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def is_notice(replies: list[dict]) -> bool:
+    return any("service_fault" in (r.get("custom") or {}) for r in replies)
+
+
+def test_a_form_continues_whichever_replica_takes_each_message(cluster):
+    resident = uuid.uuid4().hex
+    first, second = cluster.rasa_urls
+    assert "Mitä asiasi koskee?" in text_of(say(first, resident, "voisiko joku soittaa minulle"))
+    assert "Kenen asiasta" in text_of(say(second, resident, "sosiaalipalveluista"))
+    assert "omin sanoin" in text_of(say(first, resident, "mun oma asia"))
+    replies = say(second, resident, "Tarvitsisin apua toimeentulotuen hakemisessa, kun rahat ei riitä vuokraan")
+    assert "kiireellinen" in text_of(replies).lower()
+    with urllib.request.urlopen(f"{first}/conversations/{resident}/tracker", timeout=30) as answer:
+        tracker = json.load(answer)
+    said = [e["text"] for e in tracker["events"] if e.get("event") == "user"]
+    assert said[-4:] == ["voisiko joku soittaa minulle", "sosiaalipalveluista", "mun oma asia",
+                         "Tarvitsisin apua toimeentulotuen hakemisessa, kun rahat ei riitä vuokraan"]
+
+
+def test_a_stopped_actions_replica_is_skipped_by_the_proxy(cluster):
+    resident = uuid.uuid4().hex
+    say(cluster.url, resident, "hei")
+    cluster.stop_actions(0)
+    try:
+        for question in ("miten varaan aikuisena ajan hammaslääkärille", "mikä on flunssan hoito",
+                         "voisiko joku soittaa minulle"):
+            replies = say(cluster.url, resident, question)
+            assert replies and not is_notice(replies), replies
+    finally:
+        cluster.start_actions(0)
+
+
+def test_the_front_tells_honestly_when_no_actions_server_answers(cluster):
+    resident = uuid.uuid4().hex
+    cluster.stop_actions(0)
+    cluster.stop_actions(1)
+    try:
+        replies = say(cluster.url, resident, "mikä on flunssan hoito")
+        assert is_notice(replies) and "tekninen häiriö" in text_of(replies) and "112" in text_of(replies)
+    finally:
+        cluster.start_actions(0)
+        cluster.start_actions(1)
+    # nginx tries a failed server again after its fail_timeout (5 s): then the conversation continues
+    for _ in range(20):
+        replies = say(cluster.url, resident, "mikä on flunssan hoito")
+        if not is_notice(replies):
+            break
+        time.sleep(1)
+    assert replies and not is_notice(replies)
