@@ -175,6 +175,10 @@ class Cluster:
         if wait:
             wait_until_up(f"{self.actions_urls[index]}/health", timeout, [self._actions[index]])
 
+    def all_running(self) -> bool:
+        """Whether every process started (and not stopped on purpose) is still running."""
+        return all(p is None or p.poll() is None for p in [*self._rasa, *self._actions, *self._others])
+
     def stop(self) -> None:
         """Stop every process, then drop the database it created (the work directory stays for its logs)."""
         processes = [*self._rasa, *self._actions, *self._others]
@@ -257,3 +261,37 @@ class Cluster:
             if time.monotonic() > deadline or self._others[-1].poll() is not None:
                 raise RuntimeError(f"nginx did not start: see {runtime / 'error.log'}")
             time.sleep(0.1)
+
+
+def main() -> None:
+    """`python -m bench.cluster`: start the set, print its addresses, stop everything on Ctrl-C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="The production set on one machine (scripts/run-production).")
+    parser.add_argument("--model", type=Path, default=PROJECT_DIR / "models" / "assistant.tar.gz")
+    parser.add_argument("--rasa", type=int, default=2, help="Rasa server replicas")
+    parser.add_argument("--actions", type=int, default=2, help="actions server replicas")
+    parser.add_argument("--port", type=int, default=8000, help="the front's port (nginx)")
+    parser.add_argument("--database-url", default=None, help="SQLAlchemy URL; default: a fresh database, dropped at exit")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
+    args = parser.parse_args()
+    cluster = Cluster(args.model, rasa_replicas=args.rasa, actions_replicas=args.actions,
+                      database_url=args.database_url, redis_url=args.redis_url, front_port=args.port)
+    print(f"[run-production] Starting {args.rasa} Rasa + {args.actions} actions replicas, the web app and nginx "
+          "(loading the model takes a minute)...", flush=True)
+    cluster.start()
+    try:
+        print(f"[run-production] Ready: open {cluster.url}/ (Ctrl-C stops)", flush=True)
+        print(f"[run-production] Rasa replicas: {', '.join(cluster.rasa_urls)}; actions: "
+              f"{', '.join(cluster.actions_urls)}; logs: {cluster.workdir}", flush=True)
+        while cluster.all_running():
+            time.sleep(1)
+        print("[run-production] A process exited; stopping the rest.", flush=True)
+    except KeyboardInterrupt:
+        print("\n[run-production] Stopping...", flush=True)
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
