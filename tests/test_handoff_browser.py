@@ -207,10 +207,10 @@ def test_the_management_view_shows_what_residents_did(browser, stack):
     """Through the real Rasa and actions servers: the session start, the answer and the feedback are
     counted, and the manager's page draws them."""
     resident = resident_page(browser, stack)
-    say(resident, "miten varaan ajan hammaslaakarille")
+    say(resident, "miten varaan aikuisena ajan hammaslääkärille")
     resident.click("#chat-log button >> text=Kyllä")
     resident.wait_for_selector("#chat-log .msg.bot >> text=Kiitos palautteesta")
-    manager = staff_page(browser, stack, "/management", "johtaja", "#c-days svg rect")
+    manager = staff_page(browser, stack, "/management", "johtaja", "#c-days svg")  # drawn: the figures are in
     assert int(manager.inner_text("#t-conversations")) >= 1
     assert manager.locator("#c-days svg rect").count() == 30  # the last 30 days, one column each
     assert "vastaus löytyi" in manager.inner_text("#c-outcomes")
