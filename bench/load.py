@@ -4,8 +4,9 @@
         [--channels rest,socketio] [--targets ours-1,ours-2,stock] [--think 1.0] [--seed 7]
 
 Targets, started one at a time, warmed up with a few uncounted conversations, measured, stopped:
-  ours-1  this assistant, 1 Rasa replica + 1 actions server (bench.cluster, else bench.stack)
-  ours-2  2 Rasa replicas + 2 actions servers behind nginx (bench.cluster)
+  ours-1  this assistant as deployed (bench.cluster: nginx, PostgreSQL, Redis), 1 Rasa replica
+          + 1 actions server
+  ours-2  the same with 2 Rasa replicas + 2 actions servers
   stock   stock Rasa's demo bot from `rasa init` (English moodbot messages), trained once and
           cached under var/bench/stock
 Each resident runs conversations one after another, each with its own conversation id, pausing a
@@ -34,7 +35,8 @@ import aiohttp
 from bench.load_report import Conversation, Figures, check_conversation, figures, ordering_summary, table
 from bench.load_residents import (Pace, Phrases, finnish_conversation, moodbot_conversation, rest_conversation,
                                   socketio_conversation)
-from bench.stack import PROJECT_DIR, Stack, free_port, wait_until_up
+from bench.cluster import Cluster
+from bench.stack import PROJECT_DIR, free_port, wait_until_up
 
 RASA = str(Path(sys.executable).parent / "rasa")
 BENCH_DIR = PROJECT_DIR / "var" / "bench"
@@ -113,14 +115,6 @@ def start_ours(replicas: int, timeout: float) -> Target:
     if not model.exists():
         sys.exit("No trained model: run scripts/train first.")
     name = f"ours-{replicas}"
-    try:
-        from bench.cluster import Cluster
-    except ImportError:
-        if replicas != 1:
-            raise RuntimeError("bench.cluster is not available: only ours-1 (bench.stack) can run") from None
-        stack = Stack(model, workdir=BENCH_DIR / name).start(timeout)
-        return Target(name, stack.url, stack.url, stack.stop,
-                      detail="bench.stack: 1 Rasa + 1 actions server, SQLite tracker store, in-memory locks")
     cluster = Cluster(model, rasa_replicas=replicas, actions_replicas=replicas, with_web=False,
                       workdir=BENCH_DIR / name).start(timeout)
     return Target(name, cluster.url, cluster.rasa_urls[0], cluster.stop,
@@ -250,7 +244,7 @@ def main() -> None:
         print(f"[load] starting {name} ...", flush=True)
         try:
             target = start_stock(300) if name == "stock" else start_ours(int(name[-1]), 300)
-        except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as error:
+        except (RuntimeError, TimeoutError, OSError, subprocess.CalledProcessError) as error:
             print(f"[load] {name} could not start: {error}", flush=True)
             details.append(f"{name}: not run ({error})")
             continue
