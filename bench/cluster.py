@@ -106,6 +106,11 @@ class Cluster:
         return [f"http://127.0.0.1:{port}" for port in self._actions_ports]
 
     @property
+    def internal_token(self) -> str:
+        """The shared secret of the relay routes (the web app's console uses it), made at start."""
+        return self._env["ASSISTANT_INTERNAL_TOKEN"]
+
+    @property
     def tracker_database_url(self) -> str:
         """The SQLAlchemy URL of the database (tickets and Rasa's tracker store share it here)."""
         assert self.database_url is not None, "start() first"

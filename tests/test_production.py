@@ -109,3 +109,44 @@ def test_the_front_tells_honestly_when_no_actions_server_answers(cluster):
             break
         time.sleep(1)
     assert replies and not is_notice(replies)
+
+
+def test_a_professional_message_reaches_a_resident_connected_to_the_other_replica(cluster):
+    """The console's relay call may land on any replica; the resident's socket is on one of them:
+    the socket.io rooms are shared through Redis."""
+    import asyncio
+
+    import socketio
+
+    from bot.handoff import TOKEN_HEADER
+
+    async def converse() -> list[dict]:
+        client = socketio.AsyncClient()
+        received: list[dict] = []
+        confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+        client.on("session_confirm", lambda session_id: confirmed.set_result(session_id))
+        client.on("bot_uttered", lambda data: received.append(data))
+        await client.connect(cluster.rasa_urls[0], socketio_path="/socket.io", transports=["polling"])
+        await client.emit("session_request", {"session_id": None})
+        session_id = await asyncio.wait_for(confirmed, 10)
+        await client.emit("user_uttered", {"message": "hei", "session_id": session_id})
+        for _ in range(200):  # the greeting: the conversation now exists
+            if received:
+                break
+            await asyncio.sleep(0.1)
+        request = urllib.request.Request(
+            f"{cluster.rasa_urls[1]}/webhooks/webchat/relay/message",
+            json.dumps({"conversation_id": session_id, "text": "Hei, olen Maija asiakasohjauksesta.",
+                        "name": "Maija"}).encode(),
+            {"Content-Type": "application/json", TOKEN_HEADER: cluster.internal_token})
+        await asyncio.get_running_loop().run_in_executor(None, lambda: urllib.request.urlopen(request, timeout=30))
+        for _ in range(100):
+            if any("Maija asiakasohjauksesta" in (m.get("text") or "") for m in received):
+                break
+            await asyncio.sleep(0.1)
+        await client.disconnect()
+        return received
+
+    received = asyncio.run(converse())
+    relayed = [m for m in received if "Maija asiakasohjauksesta" in (m.get("text") or "")]
+    assert relayed and relayed[0]["custom"]["handoff"] == {"from": "professional", "name": "Maija"}
