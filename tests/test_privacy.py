@@ -35,8 +35,9 @@ def days_ago(days: float) -> dt.datetime:
 
 
 @pytest.fixture
-def tracker_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+def tracker_url(database_url):
+    """Rasa's table in the same database as ours (as the production set keeps them): SQLite and PostgreSQL."""
+    url = database_url
     engine = create_engine(url, future=True)
     EVENTS_TABLE.create(engine)  # Rasa's own table definition
     engine.dispose()
