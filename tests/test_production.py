@@ -150,3 +150,69 @@ def test_a_professional_message_reaches_a_resident_connected_to_the_other_replic
     received = asyncio.run(converse())
     relayed = [m for m in received if "Maija asiakasohjauksesta" in (m.get("text") or "")]
     assert relayed and relayed[0]["custom"]["handoff"] == {"from": "professional", "name": "Maija"}
+
+
+def test_a_web_chat_conversation_moves_to_the_other_replica_when_its_own_dies(cluster):
+    """The widget's socket (through nginx) loses its Rasa replica: it reconnects, asks for its own
+    conversation again and the form goes on where it was. Each replica is killed in turn, so the one
+    holding the socket is killed once whichever nginx chose."""
+    import asyncio
+
+    import bench.load_residents  # noqa: F401 - the websocket client's shim for the pinned aiohttp
+    import socketio
+
+    async def converse() -> list[str]:
+        client = socketio.AsyncClient(reconnection_delay=0.5, reconnection_delay_max=1)
+        received: list[dict] = []
+        state = {"session": None}
+        confirmed = asyncio.Event()
+
+        async def on_connect() -> None:
+            await client.emit("session_request", {"session_id": state["session"]})
+
+        def on_confirm(session_id: str) -> None:
+            state["session"] = session_id
+            confirmed.set()
+
+        def on_disconnect() -> None:
+            state["dropped"] = True
+            confirmed.clear()  # messages wait until the conversation is open again
+
+        client.on("connect", on_connect)
+        client.on("disconnect", on_disconnect)
+        client.on("session_confirm", on_confirm)
+        client.on("bot_uttered", lambda data: received.append(data))
+
+        async def say(text: str, expected: str) -> str:
+            await asyncio.wait_for(confirmed.wait(), 120)
+            before = len(received)
+            await client.emit("user_uttered", {"message": text, "session_id": state["session"]})
+            for _ in range(600):
+                answer = "\n".join(m.get("text") or "" for m in received[before:])
+                if expected in answer:
+                    return answer
+                await asyncio.sleep(0.1)
+            raise AssertionError(f"no {expected!r} after {text!r}: {received[before:]}")
+
+        await client.connect(cluster.url, socketio_path="/socket.io", transports=["websocket"])
+        answers = [await say("voisiko joku soittaa minulle", "Mitä asiasi koskee?")]
+        session = state["session"]
+        dropped_before = False
+        for index in (0, 1):
+            state["dropped"] = False
+            cluster.stop_rasa(index, kill=True)
+            for _ in range(50):  # a socket on the killed replica drops at once; give it 5 s to show
+                if state["dropped"]:
+                    break
+                await asyncio.sleep(0.1)
+            step = ("sosiaalipalveluista", "Kenen asiasta") if index == 0 else ("mun oma asia", "omin sanoin")
+            answers.append(await say(*step))
+            dropped_before = dropped_before or state["dropped"]
+            await asyncio.get_running_loop().run_in_executor(None, cluster.start_rasa, index)
+        assert dropped_before, "the socket never lost its replica"
+        assert state["session"] == session  # the same conversation all along
+        await client.disconnect()
+        return answers
+
+    answers = asyncio.run(converse())
+    assert len(answers) == 3 and "omin sanoin" in answers[-1]
