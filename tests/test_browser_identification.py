@@ -114,3 +114,32 @@ def test_markup_in_a_message_is_shown_as_text_and_never_run(stack, page):
     page.wait_for_selector("#chat-log .msg.user")
     assert page.locator("#chat-log img, #chat-log script, #chat-log b").count() == 0
     assert page.evaluate("window.__pwned") is None
+
+
+def tracker_user_texts(stack, conversation: str) -> list[str]:
+    with urllib.request.urlopen(f"{stack.url}/conversations/{conversation}/tracker", timeout=30) as answer:
+        return [e.get("text") for e in json.load(answer)["events"] if e.get("event") == "user"]
+
+
+def test_an_identified_resident_erases_the_conversation_from_the_chat(stack, page):
+    page.goto(stack.web_url + "/")
+    page.wait_for_selector("#chat-log .msg.bot")
+    page.click("#identify")
+    page.get_by_role("button", name="Ei, aloitetaan alusta").click()
+    page.wait_for_url(re.compile(r"/test-idp/sso"))
+    page.get_by_role("button", name=re.compile(TEST_PEOPLE[1].name)).click()
+    page.wait_for_url(stack.web_url + "/")
+    page.wait_for_selector("#erase-form:not([hidden])")
+    say(page, "mistä saan apua unettomuuteen")
+    conversation = page.evaluate("sessionStorage.getItem('chat.session')")
+    assert "mistä saan apua unettomuuteen" in tracker_user_texts(stack, conversation)
+
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "Poistetaanko…?" No: nothing happens
+    page.get_by_role("button", name="Poista keskusteluni tiedot").click()
+    assert page.is_visible("#identity-status") and tracker_user_texts(stack, conversation)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Poista keskusteluni tiedot").click()
+    page.get_by_text("Keskustelusi tiedot on poistettu").wait_for()
+    assert page.is_hidden("#identity-status") and page.is_hidden("#erase-form")
+    assert "unettomuuteen" not in page.locator("#chat-log").inner_text()
+    assert tracker_user_texts(stack, conversation) == []  # gone from the tracker store
