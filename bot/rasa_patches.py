@@ -151,7 +151,30 @@ def install_tracker_store_without_fallback() -> None:
     _INSTALLED["tracker_store"] = True
 
 
+def _is_locked(self: Any, ticket_number: int) -> bool:
+    """Locked while an unexpired ticket issued before this one remains."""
+    self.remove_expired_tickets()
+    return any(ticket.number < ticket_number for ticket in self.tickets)
+
+
+def install_lock_expiry_fix() -> None:
+    """A message waiting for a dead replica's conversation lock is served when that lock expires.
+
+    Rasa 3.6's `TicketLock.is_locked` compares the ticket with the first one in the queue. A replica
+    that dies holding the lock leaves its ticket in Redis until it expires (TICKET_LOCK_LIFETIME);
+    if the waiting message's own ticket expires before a check falls between the two expiries
+    (they are at most a second or two apart), the queue is empty, the first ticket is "0", and
+    the message waits forever, silently. Here a ticket is locked only while an unexpired earlier
+    ticket remains: the same answer while the waiting ticket is in the queue, and served once
+    nothing earlier is left.
+    """
+    from rasa.core.lock import TicketLock
+
+    TicketLock.is_locked = _is_locked  # type: ignore[method-assign]
+
+
 def install_fault_handling() -> None:
-    """Both fault patches (called by the resident channels when Rasa creates them)."""
+    """The fault patches (called by the resident channels when Rasa creates them)."""
     install_action_failure_notice()
     install_tracker_store_without_fallback()
+    install_lock_expiry_fix()

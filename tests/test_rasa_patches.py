@@ -24,3 +24,23 @@ def test_same_verdicts_as_jsonschema_validate():
         with pytest.raises(ValidationError) as err:
             action._validate_action_result(bad)
         assert "Failed to validate Action server response" in err.value.message
+
+
+def test_a_message_waiting_for_a_dead_replicas_lock_is_served_once_that_lock_expires(monkeypatch):
+    import time as time_module
+
+    from rasa.core.lock import Ticket, TicketLock
+
+    from bot.rasa_patches import install_lock_expiry_fix
+
+    install_lock_expiry_fix()
+    now = {"t": 1000.0}
+    monkeypatch.setattr(time_module, "time", lambda: now["t"])
+    lock = TicketLock("conversation")
+    lock.tickets.extend([Ticket(7, expires=1020.0), Ticket(8, expires=1021.0)])  # dead replica's, then ours
+    assert lock.is_locked(8)          # the earlier ticket still holds the conversation
+    now["t"] = 1020.5
+    assert not lock.is_locked(8)      # it expired: ours is served
+    lock.tickets.extend([Ticket(9, expires=1040.0)])
+    now["t"] = 1030.0                 # both 7 and 8 expired before anyone looked (Rasa: locked for ever)
+    assert not lock.is_locked(8) and lock.is_locked(10)

@@ -47,6 +47,24 @@ class _SocketBlueprint(Blueprint):
         super().register(app, options)
 
 
+class TurnOutput(OutputChannel):
+    """Keeps a turn's bot messages whole (text, buttons and custom data together) until Rasa has
+    saved the conversation; the channel then sends them with `WebchatOutput`."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    def __init__(self) -> None:
+        self.messages: list[Dict[Text, Any]] = []
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.messages.append(dict(message))
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self.messages.append({"text": text})
+
+
 class WebchatOutput(OutputChannel):
     """Sends each bot message as one `bot_uttered` event to the conversation's room."""
 
@@ -182,8 +200,13 @@ class WebchatInput(InputChannel):
             except ServiceFault as fault:
                 await tell_fault(sid, fault)
                 return
-            await on_new_message(UserMessage(text[:MAX_MESSAGE_CHARS], WebchatOutput(sio, self.bot_event),
-                                             session_id, input_channel=self.name()))
+            # The turn's answers go out once Rasa has saved the conversation and released its lock:
+            # a replica that dies mid-turn never leaves the resident an answer the conversation forgot.
+            turn = TurnOutput()
+            await on_new_message(UserMessage(text[:MAX_MESSAGE_CHARS], turn, session_id, input_channel=self.name()))
+            output = WebchatOutput(sio, self.bot_event)
+            for message in turn.messages:
+                await output.send_response(session_id, message)
 
         add_relay_routes(blueprint, sio, self.bot_event)  # the professionals' console: bot/channels/relay.py
         return blueprint
