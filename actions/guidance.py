@@ -166,14 +166,14 @@ class ActionStoreFeedback(RuntimeAction):
         path_id = _entity(tracker, "path_id") or tracker.get_slot(LAST_PATH_SLOT)
         helpful_value = _entity(tracker, "helpful")
         helpful = helpful_value == "yes" if helpful_value is not None else intent == "affirm"
-        if not path_id or runtime.library.current().get(path_id) is None:
+        path = runtime.library.current().get(path_id) if path_id else None
+        if path is None:
             dispatcher.utter_message(text=messages.FEEDBACK_NOTHING_TO_RATE)
             return []
         try:
             with runtime.sessions() as session, session.begin():
-                record_feedback(session, path_id, helpful)
-                record_event(session, "feedback", tracker.sender_id, path_id=path_id,
-                             topic_id=runtime.library.current().get(path_id).topic,
+                record_feedback(session, path.id, helpful)
+                record_event(session, "feedback", tracker.sender_id, path_id=path.id, topic_id=path.topic,
                              outcome="helpful" if helpful else "not_helpful")
         except SQLAlchemyError:
             logger.exception("Could not store feedback for path %s", path_id)

@@ -21,8 +21,8 @@ from bot.personal_data import redact_identifiers
 logger = logging.getLogger(__name__)
 LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
 DIMENSIONS = ("outcome", "path_id", "topic_id", "channel", "urgency", "contact_role", "reason", "answer_by_met")
-MAX_VALUE = {"outcome": 30, "path_id": 120, "topic_id": 120, "channel": 20, "urgency": 10, "contact_role": 20,
-             "reason": 20}
+MAX_VALUE = {name: AnalyticsEvent.__table__.c[name].type.length for name in DIMENSIONS
+             if getattr(AnalyticsEvent.__table__.c[name].type, "length", None)}  # the string columns' sizes
 
 
 def conversation_key(conversation_id: str) -> str:

@@ -160,6 +160,12 @@ def normalise_reference(text: str) -> str | None:
     return f"{letters[:4]}-{letters[4:]}"
 
 
+def _reported(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's dimensions as the regions report them (analytics events)."""
+    return {"channel": ticket.channel, "urgency": ticket.urgency, "contact_role": ticket.contact_role,
+            "reason": ticket.reason, "topic_id": ticket.topic_id}
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -217,9 +223,8 @@ class TicketStore:
                     session.flush()
                     self._log(session, ACTOR_ASSISTANT, "create", ticket.id,
                               f"conversation {conversation_key(draft.conversation_id)}")
-                    record_event(session, "ticket_created", draft.conversation_id, at=now, channel=ticket.channel,
-                                 urgency=ticket.urgency, contact_role=ticket.contact_role, reason=ticket.reason,
-                                 topic_id=ticket.topic_id, path_id=ticket.path_id)
+                    record_event(session, "ticket_created", draft.conversation_id, at=now, path_id=ticket.path_id,
+                                 **_reported(ticket))
                 return ticket, True
             except IntegrityError:
                 existing = self.by_idempotency_key(idempotency_key)
@@ -349,9 +354,7 @@ class TicketStore:
             ticket.closed_at = ticket.updated_at = self.now()
             self._log(session, self._actor(account), "close", ticket.id, outcome, account.id)
             record_event(session, "ticket_closed", ticket.conversation_id, at=ticket.closed_at, outcome=outcome,
-                         channel=ticket.channel, urgency=ticket.urgency, contact_role=ticket.contact_role,
-                         reason=ticket.reason, topic_id=ticket.topic_id,
-                         answer_by_met=ticket.closed_at <= ticket.answer_by)
+                         answer_by_met=ticket.closed_at <= ticket.answer_by, **_reported(ticket))
         return ticket
 
     def _held(self, session: Session, account: Account, ticket_id: int) -> Ticket:

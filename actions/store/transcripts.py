@@ -55,13 +55,5 @@ class TranscriptStore:
                 deleted += int(result.rowcount or 0)
         return deleted
 
-    def count_events(self, conversation_id: str) -> int:
-        """How many events of the conversation are stored (for the erasure's receipt and the tests)."""
-        if not self._has_events():
-            return 0
-        with self._engine.connect() as connection:
-            return int(connection.execute(select(func.count()).select_from(EVENTS)
-                                          .where(EVENTS.c.sender_id == conversation_id)).scalar_one())
-
     def dispose(self) -> None:
         self._engine.dispose()
