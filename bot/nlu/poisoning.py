@@ -1,0 +1,101 @@
+"""The overdose and poisoning reader: an amount of a medicine or substance taken, or a child who
+swallowed something, means the poisoning answer, never "out of scope".
+
+Word lists come from `guidance_library/emergency.yml` (`poisoning_reader`), so editors extend
+them without touching code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from bot.nlu.finnish import WordAnalysis
+from guidance_library.emergency import PoisoningLexicon
+
+POISONING = "poisoning"
+POISONING_URGENT = "poisoning_urgent"
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
+_NUMBER = re.compile(r"^\d{1,4}$")
+_AGE = re.compile(r"^\d{1,2}(v|vee|vuotias)$")
+
+
+def _fold(text: str) -> str:
+    return text.lower().translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class PoisoningReading:
+    """What the reader found: the answer category and why."""
+
+    category: str   # poisoning_urgent (symptoms or intent: 112 first) or poisoning
+    reason: str     # amount, container, alcohol_and_medicine, chemical, child
+
+
+class _Words:
+    """A message's words in the forms the lexicon is matched against."""
+
+    def __init__(self, words: Sequence[WordAnalysis]) -> None:
+        self.lemmas = [_fold(w.lemma) for w in words]
+        self.typed = [_fold(w.normalized) for w in words]
+        self.parts = [_fold(p) for w in words for p in w.parts]
+        self.all_lemmas = [_fold(lemma) for w in words for lemma in w.lemmas]
+        self.lemma_text = " " + " ".join(self.lemmas) + " "
+        self.typed_text = " " + " ".join(self.typed) + " "
+
+    def has_stem(self, stems: Sequence[str]) -> bool:
+        forms = (*self.all_lemmas, *self.typed, *self.parts)
+        return any(form.startswith(stem) for stem in stems if " " not in stem for form in forms) or \
+            self.has_phrase([s for s in stems if " " in s], prefix=True)
+
+    def age(self) -> bool:
+        """A child's age typed as "3v", "3 v" or "3-vuotias"."""
+        return any(_AGE.match(t) for t in self.typed) or any(
+            _NUMBER.match(a) and b in ("v", "vee", "vuotias") for a, b in zip(self.typed, self.typed[1:]))
+
+    def has_word(self, words: Sequence[str]) -> bool:
+        single = {w for w in words if " " not in w}
+        return bool(single & {*self.all_lemmas, *self.typed}) or self.has_phrase([w for w in words if " " in w])
+
+    def has_phrase(self, phrases: Sequence[str], prefix: bool = False) -> bool:
+        tail = "" if prefix else " "
+        return any(f" {p}{tail}" in text for p in phrases for text in (self.lemma_text, self.typed_text))
+
+
+def count_taken(words: _Words, lexicon: PoisoningLexicon) -> int:
+    """The largest count typed as digits or as a number word (0 if none)."""
+    counts = [int(t) for t in words.typed if _NUMBER.match(t)]
+    counts += [lexicon.number_words[w] for w in (*words.lemmas, *words.typed) if w in lexicon.number_words]
+    return max(counts, default=0)
+
+
+def read_poisoning(analysed: Sequence[WordAnalysis], lexicon: PoisoningLexicon | None) -> PoisoningReading | None:
+    """The poisoning answer category for a message that tells of an amount taken, or None."""
+    if lexicon is None or not analysed:
+        return None
+    words = _Words(analysed)
+    medicine = words.has_stem(lexicon.medicines)
+    chemical = words.has_stem(lexicon.chemicals)
+    alcohol = words.has_stem(lexicon.alcohol)
+    taking = words.has_word(lexicon.taking)
+    urgent = words.has_stem(lexicon.symptoms) or words.has_stem(lexicon.intent)
+    asking = words.has_word(lexicon.questions)
+    reason = None
+    if medicine and (taking or urgent or not asking):
+        if count_taken(words, lexicon) >= lexicon.min_count:
+            reason = "amount"
+        elif words.has_stem(lexicon.containers) and words.has_word(lexicon.amounts):
+            reason = "container"
+        elif words.has_word(("kaikki", "koko", "liikaa", "liian")) and not asking:
+            reason = "amount"
+        elif alcohol and not asking:
+            reason = "alcohol_and_medicine"
+    if reason is None and chemical and taking:
+        reason = "chemical"
+    if reason is None and taking and (medicine or chemical) and (words.has_stem(lexicon.children) or words.age()):
+        reason = "child"
+    if reason is None:
+        return None
+    if asking and not urgent and reason in ("amount", "container"):
+        return None  # "paljonko buranaa saa ottaa", "voiko 6 tablettia ottaa": a dose question
+    return PoisoningReading(POISONING_URGENT if urgent else POISONING, reason)

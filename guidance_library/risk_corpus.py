@@ -1,0 +1,140 @@
+"""The risk classifier's training corpus: danger and not-danger messages as residents write them.
+
+`guidance_library/risk_corpus/danger/<category>.yml` and `risk_corpus/safe/<kind>.yml` each hold
+`label`, `category` and `messages`. The emergency rules' own must-trigger examples
+(`emergency_examples.yml`) count as danger messages of no named category, and the guidance paths'
+example questions (outside the urgent area, whose questions are about emergencies) count as
+ordinary, not-danger messages. Editors grow the corpus by adding lines; `scripts/train` retrains
+the classifier when a corpus file or the examples change.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from guidance_library.loader import DEFAULT_PATHS_DIR, PACKAGE_DIR, LibraryInvalid, path_files, read_yaml
+from guidance_library.validation import Problem
+
+DEFAULT_CORPUS_DIR = PACKAGE_DIR / "risk_corpus"
+DEFAULT_EXAMPLES_FILE = PACKAGE_DIR / "emergency_examples.yml"
+URGENT_AREA = "kiireellinen"  # the paths about emergencies themselves: their questions are not "safe"
+LABELS = ("danger", "safe")
+LIBRARY_KIND = "library_question"
+UNNAMED_DANGER = "rule_example"
+
+
+@dataclass(frozen=True)
+class CorpusMessage:
+    """One training message."""
+
+    text: str
+    danger: bool
+    category: str  # a danger category (suicide_self_harm ...) or a not-danger kind (idiom ...)
+    source: str    # the file it came from
+
+
+@dataclass(frozen=True)
+class CorpusSources:
+    """Where the corpus comes from."""
+
+    corpus_dir: Path = DEFAULT_CORPUS_DIR
+    examples_file: Path = DEFAULT_EXAMPLES_FILE
+    paths_dir: Path = DEFAULT_PATHS_DIR
+
+    def files(self) -> list[Path]:
+        """Every file the corpus is read from, in a stable order."""
+        corpus = sorted(self.corpus_dir.rglob("*.yml")) if self.corpus_dir.is_dir() else []
+        examples = [self.examples_file] if self.examples_file.is_file() else []
+        return [*corpus, *examples, *self.library_files()]
+
+    def library_files(self) -> list[Path]:
+        """Path files whose example questions are ordinary questions."""
+        if not self.paths_dir.is_dir():
+            return []
+        return [f for f in path_files(self.paths_dir) if URGENT_AREA not in f.relative_to(self.paths_dir).parts]
+
+    def fingerprint(self) -> str:
+        """A hash of the corpus files and the rules' examples: when they change, `rasa train` retrains
+        the classifier. The paths' questions are left out, so that editing a path never forces a
+        retraining; they reach the classifier at the next training."""
+        digest = hashlib.sha256()
+        corpus = sorted(self.corpus_dir.rglob("*.yml")) if self.corpus_dir.is_dir() else []
+        for file in [*corpus, *([self.examples_file] if self.examples_file.is_file() else [])]:
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+        return digest.hexdigest()
+
+
+def _strings(values: Iterable, file: Path, problems: list[Problem]) -> list[str]:
+    out = []
+    for value in values or []:
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(str(file), None, f"viesti '{value}' ei ole tekstiä."))
+            continue
+        out.append(" ".join(value.split()))
+    return out
+
+
+def load_corpus_file(file: Path) -> tuple[list[CorpusMessage], list[Problem]]:
+    """One corpus file (label, category, messages)."""
+    data, problems = read_yaml(file)
+    if problems:
+        return [], problems
+    if not isinstance(data, dict):
+        return [], [Problem(str(file), None, "tiedostossa pitää olla label, category ja messages.")]
+    label = data.get("label")
+    category = str(data.get("category") or "").strip()
+    if label not in LABELS:
+        problems.append(Problem(str(file), None, f"label on '{label}': käytä danger tai safe."))
+    if not category:
+        problems.append(Problem(str(file), None, "category puuttuu."))
+    texts = _strings(data.get("messages"), file, problems)
+    if not texts:
+        problems.append(Problem(str(file), None, "messages-luettelo on tyhjä."))
+    if problems:
+        return [], problems
+    return [CorpusMessage(t, label == "danger", category, file.name) for t in texts], []
+
+
+def load_corpus(sources: CorpusSources | None = None) -> list[CorpusMessage]:
+    """Every training message, each text once (a text written as both danger and safe is an error)."""
+    sources = sources or CorpusSources()
+    messages: list[CorpusMessage] = []
+    problems: list[Problem] = []
+    if sources.corpus_dir.is_dir():
+        for file in sorted(sources.corpus_dir.rglob("*.yml")):
+            found, file_problems = load_corpus_file(file)
+            messages.extend(found)
+            problems.extend(file_problems)
+    if sources.examples_file.is_file():
+        data, file_problems = read_yaml(sources.examples_file)
+        problems.extend(file_problems)
+        for text in _strings((data or {}).get("must_trigger"), sources.examples_file, problems):
+            messages.append(CorpusMessage(text, True, UNNAMED_DANGER, sources.examples_file.name))
+    for file in sources.library_files():
+        data, _ = read_yaml(file)  # the library's own validation reports broken path files
+        if not isinstance(data, dict):
+            continue
+        questions = list(data.get("examples") or [])
+        for facet in data.get("facets") or []:
+            if isinstance(facet, dict):
+                questions.extend(facet.get("examples") or [])
+        messages.extend(CorpusMessage(" ".join(str(q).split()), False, LIBRARY_KIND, file.name)
+                        for q in questions if isinstance(q, str) and q.strip())
+    seen: dict[str, CorpusMessage] = {}
+    for message in messages:
+        key = message.text.casefold()
+        earlier = seen.get(key)
+        if earlier is None:
+            seen[key] = message
+        elif earlier.danger != message.danger and message.category != LIBRARY_KIND \
+                and earlier.category != LIBRARY_KIND:
+            problems.append(Problem(message.source, None,
+                                    f"'{message.text}' on sekä vaaraviesti ({earlier.source}) että tavallinen."))
+        elif earlier.category == LIBRARY_KIND and message.danger:
+            seen[key] = message  # a library question that the corpus marks as danger counts as danger
+    if problems:
+        raise LibraryInvalid(problems)
+    return list(seen.values())
