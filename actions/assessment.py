@@ -24,7 +24,7 @@ from actions.store.analytics import record_quietly
 from actions.free_text import urgency_of
 from actions.guidance import SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question, present_path, side_decision
 from actions.guidance_decision import Outcome
-from bot.constants import ACTION_REQUEST_HUMAN, ASSESSMENT_SLOT
+from bot.constants import ACTION_REQUEST_HUMAN, ASSESSMENT_SLOT, SAFETY_OK_INTENT
 from guidance_library.instruments import Instrument, fold, match_answer, match_choice, questions_left, score
 from guidance_library.models import GuidanceLibrary
 
@@ -63,6 +63,11 @@ class ActionAssessment(RuntimeAction):
             dispatcher.utter_message(text=messages.ASSESSMENT_UNAVAILABLE)
             return [SlotSet(ASSESSMENT_SLOT, None)]
         state = {**state, "answers": dict(state.get("answers") or {}), "background": dict(state.get("background") or {})}
+        if intent == SAFETY_OK_INTENT:  # "Ei ole hätää" after the safety question: the same question again
+            prefix = f"{messages.SAFE_THANKS} {messages.SAFE_CONTINUE_TASK}\n\n"
+            if state.get("stage") == "urgency":
+                return self._ask_urgency(dispatcher, state, prefix)
+            return self._ask_next(dispatcher, instrument, state, prefix)
         control = latest_entity(tracker, "control")
         folded = fold(text)
         if control == "stop" or (intent != ANSWER_INTENT and any(folded.startswith(w) for w in STOP_WORDS)):

@@ -32,7 +32,7 @@ from actions.guidance_decision import Outcome
 from actions.runtime import Runtime
 from actions.store.tickets import (REFERENCE_ALPHABET, StoreUnavailable, TicketDraft, TicketError, callback_phone,
                                    normalise_reference)
-from bot.constants import CONTACT_FORM_SLOT, IDENTITY_SLOT
+from bot.constants import CONTACT_FORM_SLOT, IDENTITY_SLOT, SAFETY_OK_INTENT
 from guidance_library.instruments import fold
 from guidance_library.models import GuidanceLibrary
 
@@ -153,6 +153,12 @@ class ActionContactRequest(RuntimeAction):
                 return []
             return start_contact_form(dispatcher, tracker, self.runtime, {"path_id": latest_entity(tracker, "path_id")})
         state = {**state, "data": dict(state.get("data") or {})}
+        if intent == SAFETY_OK_INTENT:  # "Ei ole hätää" after the safety question: the same question again
+            prefix = f"{messages.SAFE_THANKS} {messages.SAFE_CONTINUE_TASK}\n\n"
+            if state.get("mode") == "status":
+                dispatcher.utter_message(text=prefix.strip())
+                return []
+            return self.ask_next(dispatcher, tracker, library, state, prefix)
         value = latest_entity(tracker, "form_value")
         folded = fold(text)
         if value == "cancel" or (intent != ANSWER_INTENT and any(folded.startswith(w.strip()) for w in CANCEL_WORDS)):

@@ -1,15 +1,74 @@
-"""The emergency answer: 112 / crisis line first, whatever the conversation was doing."""
+"""The safety net's answers: the emergency answer (112 / crisis line first, whatever the conversation
+was doing), the safety question when the net is unsure, and going on after "Ei ole hätää"."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, EventType
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import RuntimeAction
+from actions import messages
+from actions.base import RuntimeAction, latest_entity
+from actions.runtime import Runtime
 from actions.store.analytics import record_quietly
-from bot.constants import ACTION_EMERGENCY, EMERGENCY, GENERAL_CATEGORY
+from bot.constants import (ACTION_EMERGENCY, ACTION_SAFETY_CHECK, ACTION_SAFETY_OK, ASSESSMENT_SLOT,
+                           CONTACT_FORM_SLOT, EMERGENCY, EMERGENCY_CATEGORY_ENTITY, EMERGENCY_INTENT,
+                           GENERAL_CATEGORY, GUIDANCE_RANKING, HANDOFF_SLOT, OFF_TOPIC, SAFETY,
+                           SAFETY_PENDING_SLOT)
+from guidance_library.emergency import EmergencyCategory, EmergencyRules
+from guidance_library.models import GuidanceLibrary
+
+CALLABLE = set("0123456789 +-")
+
+
+def call_links(keys: tuple[str, ...], library: GuidanceLibrary) -> list[dict[str, str]]:
+    """The contacts to show as call links: label and number, in the order given."""
+    links = []
+    for key in keys:
+        contact = library.contact(key)
+        if contact is None or not contact.phone or not set(contact.phone) <= CALLABLE:
+            continue
+        links.append({"label": contact.name, "number": contact.phone})
+    return links
+
+
+def category_of(tracker: Tracker, rules: EmergencyRules) -> EmergencyCategory | None:
+    """The category named by the safety net, or by a "Kyllä, soita 112" button; else the general one."""
+    message = tracker.latest_message or {}
+    name = (message.get(EMERGENCY) or {}).get("category") or latest_entity(tracker, EMERGENCY_CATEGORY_ENTITY)
+    return rules.get(str(name or GENERAL_CATEGORY)) or rules.get(GENERAL_CATEGORY)
+
+
+def in_a_task(tracker: Tracker) -> bool:
+    """An assessment, a contact form or a live handoff is going on (it goes on after the safety question)."""
+    return bool(tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT)
+                or tracker.get_slot(HANDOFF_SLOT))
+
+
+def ask_safety_question(dispatcher: CollectingDispatcher, tracker: Tracker, runtime: Runtime) -> List[EventType]:
+    """Ask at once whether anyone is in danger, with 112 in the text and as a call link.
+
+    The message the question came from is kept (not in a task) and answered after "Ei ole hätää"."""
+    message = tracker.latest_message or {}
+    verdict = message.get(SAFETY) or {}
+    category = str(verdict.get("category") or GENERAL_CATEGORY)
+    if runtime.emergency.get(category) is None:
+        category = GENERAL_CATEGORY
+    dispatcher.utter_message(
+        text=messages.SAFETY_QUESTION,
+        buttons=[{"title": messages.BUTTON_IN_DANGER,
+                  "payload": messages.payload(EMERGENCY_INTENT, **{EMERGENCY_CATEGORY_ENTITY: category})},
+                 {"title": messages.BUTTON_SAFE, "payload": messages.payload("safety_ok")}],
+        json_message={"safety_check": True, "heading": messages.SAFETY_HEADING,
+                      "calls": call_links(("emergency",), runtime.library.current())})
+    record_quietly(runtime.sessions, "emergency", tracker.sender_id, outcome="safety_check")
+    if in_a_task(tracker):
+        return []
+    pending = {"text": str(message.get("text") or ""), "intent": message.get("intent") or {},
+               GUIDANCE_RANKING: list(message.get(GUIDANCE_RANKING) or [])[:10],
+               OFF_TOPIC: message.get(OFF_TOPIC)}
+    return [SlotSet(SAFETY_PENDING_SLOT, pending)]
 
 
 class ActionEmergency(RuntimeAction):
@@ -20,10 +79,42 @@ class ActionEmergency(RuntimeAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
-        rules = self.runtime.emergency
-        category_name = (tracker.latest_message.get(EMERGENCY) or {}).get("category", GENERAL_CATEGORY)
-        category = rules.get(category_name) or rules.get(GENERAL_CATEGORY)
-        text = category.answer if category else "Hätätilanteessa soita heti 112."
-        dispatcher.utter_message(text=text, json_message={"emergency": True, "category": category_name})
-        record_quietly(self.runtime.sessions, "emergency", tracker.sender_id, outcome=category_name)
-        return [ActiveLoop(None)] if tracker.active_loop.get("name") else []
+        category = category_of(tracker, self.runtime.emergency)
+        text = category.answer if category else messages.EMERGENCY_FALLBACK
+        name = category.name if category else GENERAL_CATEGORY
+        calls = call_links(category.calls if category else ("emergency",), self.runtime.library.current())
+        dispatcher.utter_message(text=text, json_message={
+            "emergency": True, "category": name, "heading": messages.EMERGENCY_HEADING, "calls": calls})
+        record_quietly(self.runtime.sessions, "emergency", tracker.sender_id, outcome=name)
+        events: List[EventType] = [SlotSet(SAFETY_PENDING_SLOT, None)]
+        return [*events, ActiveLoop(None)] if tracker.active_loop.get("name") else events
+
+
+class ActionSafetyCheck(RuntimeAction):
+    """The safety net is unsure: "Oletko sinä tai joku muu nyt vaarassa?" before anything else."""
+
+    def name(self) -> Text:
+        return ACTION_SAFETY_CHECK
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[EventType]:
+        return ask_safety_question(dispatcher, tracker, self.runtime)
+
+
+class ActionSafetyOk(RuntimeAction):
+    """"Ei ole hätää": thanks, then the question the resident asked before the safety question."""
+
+    def name(self) -> Text:
+        return ACTION_SAFETY_OK
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[EventType]:
+        from actions.guidance import answer_pending_question
+
+        dispatcher.utter_message(text=messages.SAFE_THANKS)
+        pending = tracker.get_slot(SAFETY_PENDING_SLOT)
+        if isinstance(pending, dict) and pending.get("text"):
+            events = answer_pending_question(dispatcher, tracker, self.runtime, pending)
+            return [SlotSet(SAFETY_PENDING_SLOT, None), *events]
+        dispatcher.utter_message(text=messages.SAFE_ASK_AGAIN)
+        return [SlotSet(SAFETY_PENDING_SLOT, None)]

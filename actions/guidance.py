@@ -15,7 +15,8 @@ from actions.base import RuntimeAction
 from actions.store.analytics import record_event, record_quietly
 from actions.store.feedback import record_feedback
 from actions.store.gaps import record_gap
-from bot.constants import GUIDANCE_RANKING, OFF_TOPIC
+from actions.emergency import ask_safety_question
+from bot.constants import GUIDANCE_RANKING, OFF_TOPIC, SAFETY
 from guidance_library.models import GuidanceLibrary, GuidancePath
 from guidance_library.rendering import render_path
 
@@ -100,6 +101,33 @@ def answer_side_question(dispatcher: CollectingDispatcher, tracker: Tracker, lib
     return False
 
 
+def has_risk_signal(message: Dict[str, Any]) -> bool:
+    """The safety net saw a trace of risk in the message (bot.nlu.safety_net: `signal`)."""
+    verdict = message.get(SAFETY) or {}
+    return isinstance(verdict, dict) and bool(verdict.get("signal"))
+
+
+def answer_pending_question(dispatcher: CollectingDispatcher, tracker: Tracker, runtime: Any,
+                            pending: Dict[str, Any]) -> List[EventType]:
+    """After "Ei ole hätää": answer the question that the safety question interrupted, from its saved
+    ranking; never an out-of-scope or not-found answer (the resident is asked to tell more)."""
+    library = runtime.library.current()
+    intent = pending.get("intent") or {}
+    decision = decide(pending.get(GUIDANCE_RANKING) or [], intent.get("name"), float(intent.get("confidence") or 0.0),
+                      off_topic=bool(pending.get(OFF_TOPIC)))
+    path = library.get(decision.path_ids[0]) if decision.outcome is Outcome.ANSWER else None
+    if path is not None:
+        present_path(dispatcher, path, library, decision.also)
+        return [SlotSet(LAST_PATH_SLOT, path.id)]
+    if decision.outcome is Outcome.CLARIFY:
+        choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]
+        dispatcher.utter_message(text=messages.CLARIFY, buttons=path_buttons(choices))
+        return [SlotSet(LAST_PATH_SLOT, None)]
+    dispatcher.utter_message(text=messages.SAFE_ASK_AGAIN, buttons=[
+        {"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}, leave_request_button()])
+    return [SlotSet(LAST_PATH_SLOT, None)]
+
+
 class ActionGuidance(RuntimeAction):
     """Answers from the guidance library: the best path, a choice of 2-3, or an honest "not found"."""
 
@@ -117,6 +145,9 @@ class ActionGuidance(RuntimeAction):
             decision = decide(message.get(GUIDANCE_RANKING) or [], intent.get("name"),
                               float(intent.get("confidence") or 0.0), off_topic=bool(message.get(OFF_TOPIC)))
         logger.debug("guidance decision %s for %s", decision, tracker.sender_id)
+        if decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH) and has_risk_signal(message):
+            # The out-of-scope guard: a message with any trace of risk is never turned away.
+            return [SlotSet(LAST_PATH_SLOT, None), *ask_safety_question(dispatcher, tracker, self.runtime)]
         if decision.outcome is not Outcome.ANSWER and intent.get("name") != CHOOSE_PATH_INTENT:
             ranking = message.get(GUIDANCE_RANKING) or []
             self._record_gap(str(message.get("text") or ""), decision.outcome.value,

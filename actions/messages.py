@@ -128,3 +128,16 @@ def no_contact_wanted(library: GuidanceLibrary) -> str:
     return ("Selvä, yhteydenottoa ei pyydetä, eikä tuloksiasi tallenneta. Jos olo muuttuu, voit aina tehdä "
             "kyselyn uudelleen tai ottaa yhteyttä itse.\n\n" + contact_details(library))
 
+
+# The safety net (actions/emergency.py)
+EMERGENCY_HEADING = "Hätätilanne: toimi heti"
+SAFETY_HEADING = "Onko joku vaarassa?"
+SAFETY_QUESTION = ("Haluan varmistaa yhden asian ennen muuta: oletko sinä tai joku muu nyt vaarassa?\n"
+                   "Jos joku on hengenvaarassa tai ajattelet vahingoittaa itseäsi, soita heti 112.")
+BUTTON_IN_DANGER = "Kyllä, soita 112"
+BUTTON_SAFE = "Ei ole hätää"
+SAFE_THANKS = "Hyvä, että kukaan ei ole vaarassa. Jos tilanne muuttuu, soita 112."
+SAFE_CONTINUE_TASK = "Jatketaan siitä, mihin jäimme."
+SAFE_ASK_AGAIN = ("Kerro vielä omin sanoin, millaista apua tarvitset, niin etsin oikean paikan. "
+                  "Voit myös puhua ihmisen kanssa.")
+EMERGENCY_FALLBACK = "Hätätilanteessa soita heti 112."

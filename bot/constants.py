@@ -11,12 +11,19 @@ ENV_PUBLIC_SOCKET_URL = "ASSISTANT_PUBLIC_SOCKET_URL"
 # parse data keys (the fixed contract of /model/parse)
 GUIDANCE_RANKING = "guidance_ranking"
 EMERGENCY = "emergency"
+SAFETY = "safety"  # the safety net's verdict on every message: tier, category, layers, score, signal
 OFF_TOPIC = "off_topic"  # set when the message is plainly not for this service (e.g. about an animal)
 
 # intents
 EMERGENCY_INTENT = "emergency"
 ACTION_EMERGENCY = "action_emergency"
 GENERAL_CATEGORY = "general"  # the answer used when no category is named
+UNCERTAIN_TIER = "uncertain"  # the safety net is unsure: ask "Oletko sinä tai joku muu nyt vaarassa?"
+ACTION_SAFETY_CHECK = "action_safety_check"
+SAFETY_OK_INTENT = "safety_ok"  # the resident answered the safety question "Ei ole hätää"
+ACTION_SAFETY_OK = "action_safety_ok"
+SAFETY_PENDING_SLOT = "safety_pending"  # the question asked when the safety question came, answered after "Ei ole hätää"
+EMERGENCY_CATEGORY_ENTITY = "emergency_category"  # "Kyllä, soita 112": the category the safety net guessed
 
 # slots
 ASSESSMENT_SLOT = "assessment"  # the self-assessment in progress (None when there is none)

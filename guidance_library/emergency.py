@@ -13,11 +13,13 @@ DEFAULT_EMERGENCY_FILE = PACKAGE_DIR / "emergency.yml"
 
 @dataclass(frozen=True)
 class EmergencyCategory:
-    """One kind of emergency: its signs and the answer residents get."""
+    """One kind of emergency: its signs, the answer residents get and the numbers to call."""
 
     name: str
     answer: str
     patterns: tuple[re.Pattern[str], ...]
+    calls: tuple[str, ...] = ("emergency",)       # contact keys of region/national.yml, shown as call links
+    corpus: tuple[str, ...] = ()                 # the risk corpus's categories answered with this one
 
     def matches(self, *forms: str) -> bool:
         """True if any pattern is found in any of the message's forms."""
@@ -34,23 +36,96 @@ class EmergencyRules:
     not_human: tuple[re.Pattern[str], ...] = ()
     human: tuple[re.Pattern[str], ...] = ()
 
-    def first_match(self, *forms: str) -> EmergencyCategory | None:
-        """The first category whose signs appear in the message (unless only past or informational)."""
-        found = next((c for c in self.categories if c.matches(*forms)), None)
-        if found is None:
-            return None
-        def any_of(patterns: tuple[re.Pattern[str], ...]) -> bool:
-            return any(p.search(f) for p in patterns for f in forms)
+    poisoning: PoisoningLexicon | None = None
 
-        if any_of(self.informational) and not any_of(self.present):
+    def assess(self, *forms: str) -> RuleMatch | None:
+        """The first category whose signs appear in the message, and whether a past or
+        informational cue (without a present one) makes it uncertain. Never None because of such
+        a cue: the safety net then asks the resident instead (bot.nlu.safety_net)."""
+        found = next((c for c in self.categories if c.matches(*forms)), None)
+        if found is None or self.about_animal(*forms):
             return None
-        if any_of(self.not_human) and not any_of(self.human):
-            return None
-        return found
+        return RuleMatch(found, self.cued(*forms))
+
+    def cued(self, *forms: str) -> bool:
+        """A past or informational cue ("viime vuonna", "kurssi") and no present one ("nyt", "äsken")."""
+        return _any(self.informational, forms) and not _any(self.present, forms)
+
+    def about_animal(self, *forms: str) -> bool:
+        """About an animal or a thing and no person: not for the 112 answer of this bot."""
+        return _any(self.not_human, forms) and not _any(self.human, forms)
+
+    def first_match(self, *forms: str) -> EmergencyCategory | None:
+        """The rules layer alone, as a yes/no: the matched category unless a cue makes it uncertain."""
+        match = self.assess(*forms)
+        return match.category if match is not None and not match.cued else None
+
+    def for_corpus_category(self, corpus_category: str | None) -> EmergencyCategory | None:
+        """The answer category of a risk-corpus category (the classifier's guess)."""
+        return next((c for c in self.categories if corpus_category in c.corpus), None)
 
     def get(self, name: str) -> EmergencyCategory | None:
         """The category with this name."""
         return next((c for c in self.categories if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A category matched by the rules, and whether a past/informational cue makes it uncertain."""
+
+    category: EmergencyCategory
+    cued: bool
+
+
+@dataclass(frozen=True)
+class PoisoningLexicon:
+    """The words the overdose and poisoning reader looks for (emergency.yml, `poisoning_reader`).
+
+    Word lists hold stems matched at the start of a word's base form, typed form or compound part,
+    with ä/ö written as a/o ("unilaake" matches "unilääkkeitä" and "unilaakkeita")."""
+
+    medicines: tuple[str, ...]
+    chemicals: tuple[str, ...]
+    alcohol: tuple[str, ...]
+    taking: tuple[str, ...]
+    amounts: tuple[str, ...]
+    containers: tuple[str, ...]
+    children: tuple[str, ...]
+    questions: tuple[str, ...]
+    symptoms: tuple[str, ...]
+    intent: tuple[str, ...]
+    number_words: dict[str, int]
+    min_count: int = 5
+
+
+def _any(patterns: tuple[re.Pattern[str], ...], forms: tuple[str, ...]) -> bool:
+    return any(p.search(f) for p in patterns for f in forms)
+
+
+def _stems(raw: object) -> tuple[str, ...]:
+    fold = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
+    return tuple(str(s).lower().translate(fold) for s in (raw or []) if str(s).strip())
+
+
+def _poisoning_lexicon(raw: object, file: Path, problems: list[Problem]) -> PoisoningLexicon | None:
+    if not raw:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(Problem(str(file), None, "poisoning_reader: pitää olla sanalistoja."))
+        return None
+    numbers = raw.get("number_words") or {}
+    try:
+        number_words = {str(k).lower(): int(v) for k, v in numbers.items()}
+        min_count = int(raw.get("min_count", 5))
+    except (TypeError, ValueError, AttributeError):
+        problems.append(Problem(str(file), None, "poisoning_reader: number_words ja min_count ovat lukuja."))
+        return None
+    lists = {name: _stems(raw.get(name)) for name in ("medicines", "chemicals", "alcohol", "taking", "amounts",
+                                                       "containers", "children", "questions", "symptoms", "intent")}
+    for name in ("medicines", "taking"):
+        if not lists[name]:
+            problems.append(Problem(str(file), None, f"poisoning_reader: {name} puuttuu."))
+    return PoisoningLexicon(**lists, number_words=number_words, min_count=min_count)
 
 
 def load_emergency_rules(file: Path = DEFAULT_EMERGENCY_FILE) -> EmergencyRules:
@@ -72,11 +147,14 @@ def load_emergency_rules(file: Path = DEFAULT_EMERGENCY_FILE) -> EmergencyRules:
         compiled = compile_all(str(name), entry.get("patterns"))
         if not str(entry.get("answer") or "").strip():
             problems.append(Problem(str(file), None, f"{name}: vastaus (answer) puuttuu."))
-        categories.append(EmergencyCategory(str(name), str(entry.get("answer", "")).strip(), compiled))
+        calls = tuple(str(c) for c in entry.get("calls") or ["emergency"])
+        corpus = tuple(str(c) for c in entry.get("corpus") or [])
+        categories.append(EmergencyCategory(str(name), str(entry.get("answer", "")).strip(), compiled, calls, corpus))
     informational = compile_all("informational", data.get("informational"))
     present = compile_all("present", data.get("present"))
     not_human = compile_all("not_human", data.get("not_human"))
     human = compile_all("human", data.get("human"))
+    poisoning = _poisoning_lexicon(data.get("poisoning_reader"), file, problems)
     if problems:
         raise LibraryInvalid(problems)
-    return EmergencyRules(tuple(categories), informational, present, not_human, human)
+    return EmergencyRules(tuple(categories), informational, present, not_human, human, poisoning)

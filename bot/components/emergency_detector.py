@@ -1,7 +1,9 @@
-"""Overrides the intent with `emergency` when a message shows emergency signs."""
+"""The safety net in the NLU pipeline: every message gets a `safety` verdict, and an emergency
+overrides the intent with `emergency` (see bot.nlu.safety_net for the three layers)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import logging
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -11,45 +13,97 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.constants import EMERGENCY, EMERGENCY_INTENT
 from bot.components.finnish_tokenizer import message_words
-from bot.nlu.emergency import detect_emergency_in_words
+from bot.constants import EMERGENCY, EMERGENCY_INTENT, SAFETY
 from bot.nlu.finnish import FinnishAnalyzer
-from guidance_library.emergency import EmergencyRules, load_emergency_rules
+from bot.nlu.risk_classifier import RiskFeaturizer, RiskModel, train_risk_model
+from bot.nlu.safety_net import EMERGENCY_TIER, SafetyNet
+from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
+from guidance_library.emergency import load_emergency_rules
+from guidance_library.risk_corpus import UNNAMED_DANGER, CorpusSources, load_corpus
+
+logger = logging.getLogger(__name__)
+MODEL_FILE = "risk_classifier.pkl"
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class EmergencyDetector(GraphComponent):
-    """Rule-based (guidance_library/emergency.yml): an emergency sign always wins over DIET.
+    """Rules, the poisoning reader and the learned risk classifier; an emergency always wins over DIET.
 
-    Rules, not a learned guess: every decision can be traced to a pattern, editors can add
-    the phrasings it missed, and a retrained model cannot silently lose one.
+    The rules and the reader are read from guidance_library/emergency.yml when the server starts;
+    the classifier is trained by `rasa train` on guidance_library/risk_corpus (retrained when the
+    corpus changes: see `fingerprint_addon`).
     """
 
-    def __init__(self, rules: EmergencyRules, analyzer: FinnishAnalyzer) -> None:
-        """Holds the compiled emergency rules."""
-        self._rules = rules
-        self._analyzer = analyzer
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Recall target of the `uncertain` limit, false-alarm share of the `sure` limit, and more."""
+        return {"recall": 0.995, "sure_false_alarm": 0.005, "C": 4.0, "signal_ratio": 0.5,
+                "use_vectors": True, "vectors_model": DEFAULT_MODEL}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: RiskModel | None = None) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._analyzer = FinnishAnalyzer()
+        vectors = WordVectors(config["vectors_model"]) if config["use_vectors"] else None
+        self._featurizer = RiskFeaturizer(vectors)
+        self.net = SafetyNet(load_emergency_rules(), model, self._featurizer, float(config["signal_ratio"]))
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "EmergencyDetector":
-        """Loads guidance_library/emergency.yml."""
-        return cls(load_emergency_rules(), FinnishAnalyzer())
+        """An untrained detector (rules and reader only until `train`)."""
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The corpus's content: Rasa retrains the classifier when a corpus file changes."""
+        return CorpusSources().fingerprint()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Train the risk classifier on the corpus (not on Rasa's NLU data) and persist it."""
+        corpus = load_corpus()
+        model = train_risk_model([m.text for m in corpus], [m.danger for m in corpus], [m.category for m in corpus],
+                                 self._featurizer, self._analyzer, recall=float(self._config["recall"]),
+                                 sure_false_alarm=float(self._config["sure_false_alarm"]),
+                                 C=float(self._config["C"]), unnamed=[UNNAMED_DANGER])
+        model.corpus_fingerprint = CorpusSources().fingerprint()
+        logger.info("Risk classifier: limits %s; held-out recall %.3f, false alarms %.3f",
+                    model.thresholds, model.figures.recall_uncertain, model.figures.false_alarm_uncertain)
+        with self._storage.write_to(self._resource) as directory:
+            model.save(directory / MODEL_FILE)
+        self.net.model = model
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "EmergencyDetector":
+        """The trained classifier from the model archive."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = RiskModel.load(directory / MODEL_FILE)
+        except (ValueError, FileNotFoundError) as err:
+            # The rules and the reader still answer; a model without its classifier must be retrained.
+            logger.error("The risk classifier could not be loaded (%s): retrain with scripts/train.", err)
+            model = None
+        return cls(config, model_storage, resource, model)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Sets intent `emergency` (confidence 1) and `emergency.category` on a match."""
+        """Sets `safety` on every message; on an emergency also intent `emergency` and its category."""
         for message in messages:
-            category = detect_emergency_in_words(message_words(message, self._analyzer), self._rules)
-            if category is None:
+            verdict = self.net.assess(message_words(message, self._analyzer))
+            message.set(SAFETY, verdict.as_dict(), add_to_output=True)
+            if verdict.tier != EMERGENCY_TIER:
                 continue
             intent = {"name": EMERGENCY_INTENT, "confidence": 1.0}
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY_INTENT]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
-            message.set(EMERGENCY, {"category": category.name}, add_to_output=True)
+            message.set(EMERGENCY, {"category": verdict.category}, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing to do at training time."""
+        """Nothing to do for Rasa's own training data."""
         return training_data

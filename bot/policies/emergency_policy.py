@@ -1,29 +1,58 @@
-"""Dialogue policy that answers an emergency at once, at any turn, even inside a form."""
+"""Dialogue policy that answers an emergency at once, at any turn, even inside a form, an
+assessment or a live handoff; and asks the safety question when the safety net is unsure."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.constants import ACTION_EMERGENCY, EMERGENCY_INTENT
+from bot.constants import ACTION_EMERGENCY, ACTION_SAFETY_CHECK, EMERGENCY_INTENT, SAFETY, UNCERTAIN_TIER
 from bot.policies.overriding import OverridingPolicy
+
+
+def asks_for_safety_check(tracker: DialogueStateTracker) -> bool:
+    """The safety net was unsure about the latest message (`safety.tier` uncertain)."""
+    message = tracker.latest_message
+    if message is None:
+        return False
+    verdict = message.parse_data.get(SAFETY) or {}
+    return isinstance(verdict, dict) and verdict.get("tier") == UNCERTAIN_TIER
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
 class EmergencyPolicy(OverridingPolicy):
-    """Predicts `action_emergency` after an emergency message, outranking every other policy.
+    """Predicts `action_emergency` after an emergency message and `action_safety_check` after an
+    uncertain one, outranking every other policy.
 
-    It runs with a higher priority than RulePolicy, so a form or an assessment in progress
-    cannot swallow the message.
+    It runs with a higher priority than the handoff, assessment and contact policies and RulePolicy,
+    so a form, an assessment, the live queue or a professional's conversation cannot swallow the message.
     """
 
     action_name = ACTION_EMERGENCY
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """Priority 8: above AssessmentPolicy (7) and RulePolicy (6)."""
+        """Priority 8: above the handoff, assessment and contact policies (7) and RulePolicy (6)."""
         return {"priority": 8}
 
     def takes_over(self, tracker: DialogueStateTracker, intent: Optional[Text]) -> bool:
         return intent == EMERGENCY_INTENT
+
+    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
+                                     rule_only_data: Optional[dict] = None, **kwargs: Any) -> PolicyPrediction:
+        """The emergency answer, else the safety question, else listening after either."""
+        prediction = super().predict_action_probabilities(tracker, domain, rule_only_data, **kwargs)
+        if prediction.max_confidence > 0:
+            return prediction
+        probabilities: List[float] = self._default_predictions(domain)
+        intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+        if tracker.latest_action_name == ACTION_LISTEN_NAME and intent != EMERGENCY_INTENT \
+                and asks_for_safety_check(tracker):
+            probabilities[domain.index_for_action(ACTION_SAFETY_CHECK)] = 1.0
+        elif tracker.latest_action_name == ACTION_SAFETY_CHECK:
+            probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
+        return self._prediction(probabilities)
