@@ -218,3 +218,29 @@ def test_the_management_view_shows_what_residents_did(browser, stack):
     assert "report.csv?from=" in manager.get_attribute("#csv", "href")
     manager.context.close()
     resident.context.close()
+
+
+def test_the_bot_s_emergency_answer_in_the_widget_and_in_the_console(browser, stack):
+    """The real bot's emergency answer: a heading and a tel: link to 112 in the widget, the greeting's
+    buttons disabled; for the professional, a marker on the queue item and a banner on the conversation."""
+    resident = resident_page(browser, stack)
+    say(resident, "mun isä ei hengitä")
+    card = resident.locator("#chat-log .msg.emergency")
+    card.wait_for()
+    assert card.locator("h2.card-heading").inner_text().startswith("Hätätilanne")
+    links = card.locator("a.call")
+    assert "tel:112" in [links.nth(i).get_attribute("href") for i in range(links.count())]
+    older = resident.locator("#chat-log .turn", has=resident.locator(".msg.bot")).first.locator("button")
+    assert all(older.nth(i).is_disabled() for i in range(older.count()))
+    say(resident, "haluan puhua ihmisen kanssa")
+    resident.wait_for_selector("#chat-log .msg.bot >> text=jonossa")
+    pro = professional_page(browser, stack)
+    pro.wait_for_selector("#queue li.emergency .queue-emergency >> text=HÄTÄOHJE ANNETTU")
+    pro.click("#queue li.emergency .take")
+    pro.wait_for_selector("#conversation:not([hidden])")
+    pro.wait_for_selector("#emergency-banner >> text=Asiakas sai hätäohjeen")
+    assert pro.get_attribute("#emergency-banner", "role") == "alert"
+    pro.click("#hand-back")
+    resident.wait_for_selector("#chat-log .msg.notice >> text=Olet taas chat-oppaan kanssa")
+    pro.context.close()
+    resident.context.close()

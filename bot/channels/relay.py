@@ -76,6 +76,8 @@ def transcript_entries(events: List[Dict[Text, Any]], after: int = 0) -> List[Di
                 entry["name"] = str(handoff["name"])
             if custom.get("emergency"):
                 entry["emergency"] = True
+                if isinstance(custom.get("category"), str):
+                    entry["category"] = custom["category"][:60]
         entries.append(entry)
     return entries
 

@@ -7,6 +7,10 @@ the page gets at sign-in and never lives in a cookie, and a cross-site Origin is
 The browser never sees a conversation id: handoffs are addressed by their row id, and every route
 checks that the professional holds the conversation. Reads of a conversation are access-logged.
 
+The queue marks the conversations whose resident got an emergency answer (category and time, read
+from the transcript through the relay; no message text leaves it, so this is not logged as a read),
+and the console shows a banner on such a conversation.
+
 A background task returns conversations whose professional's heartbeat stopped to the queue, and
 ends waits that ran too long (the resident is told and offered a contact request).
 """
@@ -17,6 +21,7 @@ import contextlib
 import datetime as dt
 import functools
 import logging
+import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -44,6 +49,8 @@ CONSOLE_API = CONSOLE_PREFIX + "/api"
 COOKIE = "console_session"
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "console"
 MAX_MESSAGE = 2000
+EMERGENCY_RECHECK_SECONDS = 5.0  # the queue's emergency marker: how often a conversation is read again
+EMERGENCY_WAIT_SECONDS = 2.0    # and how long the queue waits for those reads
 CONTACT_ROLES = ("resident", "relative", "professional", "other")
 CONSENT_TEXT = ("Asukas antoi live-chatissa ammattilaiselle suostumuksen siihen, että keskustelun tiedot "
                 "välitetään asiakasohjaukseen yhteydenottoa varten.")
@@ -61,6 +68,57 @@ class NotHeld(ApiProblem):
     status, code = 409, "conflict"
 
 
+class EmergencyMarks:
+    """Which conversations in the queue got an emergency answer (the queue's marker): read from the
+    transcript through the relay, only the entries not read yet, at most every `recheck` seconds per
+    conversation, one read at a time, shared by all professionals. The queue waits for the reads at
+    most `wait` seconds (a slow read finishes for the next refresh); a relay failure keeps what was
+    known."""
+
+    def __init__(self, recheck: float = EMERGENCY_RECHECK_SECONDS, wait: float = EMERGENCY_WAIT_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
+        self.recheck = recheck
+        self.wait = wait
+        self.clock = clock
+        self._known: dict[int, dict[str, Any]] = {}  # handoff id -> conversation, next index, mark, checked at
+        self._reading: dict[int, asyncio.Task] = {}
+
+    async def marks(self, relay: Relay, rows: list[Handoff]) -> dict[int, dict[str, Any] | None]:
+        live = {h.id for h in rows}
+        for gone in [i for i in self._known if i not in live]:
+            del self._known[gone]
+        for handoff in rows:
+            if handoff.id not in self._reading and self._due(handoff):
+                task = asyncio.ensure_future(self._read(relay, handoff))
+                self._reading[handoff.id] = task
+                task.add_done_callback(lambda _task, i=handoff.id: self._reading.pop(i, None))
+        pending = [self._reading[h.id] for h in rows if h.id in self._reading]
+        if pending:
+            await asyncio.wait(pending, timeout=self.wait)
+        return {h.id: (self._known.get(h.id) or {}).get("mark") for h in rows}
+
+    def _due(self, handoff: Handoff) -> bool:
+        known = self._known.get(handoff.id)
+        return (known is None or known["conversation"] != handoff.conversation_id
+                or self.clock() - known["checked"] >= self.recheck)
+
+    async def _read(self, relay: Relay, handoff: Handoff) -> None:
+        known = self._known.get(handoff.id)
+        if known is None or known["conversation"] != handoff.conversation_id:
+            known = {"conversation": handoff.conversation_id, "next": 0, "mark": None, "checked": 0.0}
+        try:
+            entries = await relay.transcript(handoff.conversation_id, known["next"])
+        except RelayUnavailable as error:
+            logger.warning("emergency marks: handoff %s not read: %s", handoff.id, error)
+            entries = []
+        for entry in entries:
+            known["next"] = max(known["next"], int(entry.get("index", 0)) + 1)
+            if entry.get("emergency"):
+                known["mark"] = {"category": entry.get("category"), "at": entry.get("at")}
+        known["checked"] = self.clock()
+        self._known[handoff.id] = known
+
+
 def _time(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.timezone.utc).isoformat() if value is not None else None
 
@@ -73,6 +131,7 @@ def console_blueprint(stores: Callable[[], TeamStores], settings: HandoffSetting
     """The console page and its JSON API; `relay` (tests: a fake) reaches the Rasa server."""
     blueprint = Blueprint("console", url_prefix=CONSOLE_PREFIX)
     state: dict[str, Any] = {"relay": relay, "library": library}
+    emergencies = EmergencyMarks()
 
     def get_relay() -> Relay:
         if state["relay"] is None:
@@ -155,7 +214,8 @@ def console_blueprint(stores: Callable[[], TeamStores], settings: HandoffSetting
         rows = await blocking(handoffs.queue)
         names = await _display_names(team, [h.taken_by for h in rows if h.taken_by])
         now = handoffs.now()
-        return response.json({"handoffs": [_queue_entry(h, account, names, now) for h in rows],
+        marks = await emergencies.marks(get_relay(), rows)
+        return response.json({"handoffs": [_queue_entry(h, account, names, now, marks.get(h.id)) for h in rows],
                               "max_wait_seconds": settings.max_wait_seconds})
 
     async def _display_names(team: TeamStores, ids: list[int]) -> dict[int, str]:
@@ -164,7 +224,8 @@ def console_blueprint(stores: Callable[[], TeamStores], settings: HandoffSetting
         accounts = await blocking(team.accounts.list_accounts)
         return {a.id: a.display_name for a in accounts if a.id in ids}
 
-    def _queue_entry(handoff: Handoff, account: Account, names: dict[int, str], now: dt.datetime) -> dict:
+    def _queue_entry(handoff: Handoff, account: Account, names: dict[int, str], now: dt.datetime,
+                     emergency: dict[str, Any] | None) -> dict:
         summary = handoff.summary or {}
         return {"id": handoff.id, "status": handoff.status,
                 "waiting_seconds": max(0, int((now - handoff.queued_at).total_seconds())),
@@ -172,7 +233,8 @@ def console_blueprint(stores: Callable[[], TeamStores], settings: HandoffSetting
                 "reason": summary.get("reason"), "has_assessment": bool(summary.get("assessment")),
                 "identified": bool(summary.get("identity")),
                 "taken_by": names.get(handoff.taken_by) if handoff.taken_by else None,
-                "mine": handoff.taken_by == account.id}
+                "mine": handoff.taken_by == account.id,
+                "emergency": emergency}  # the latest emergency answer the resident got: category, time
 
     # -- one conversation -------------------------------------------------------------------------
     async def _tell(handoff: Handoff, event: str, name: str | None = None) -> None:

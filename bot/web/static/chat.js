@@ -26,6 +26,8 @@
   var ERASED = "Keskustelusi tiedot on poistettu, ja tunnistautunut keskustelu päättyi. Jo jättämäsi " +
     "yhteydenottopyynnöt säilyvät hyvinvointialueen asiakastietoina: niistä voit kysyä alueen kirjaamosta. " +
     "Tämä on uusi, nimetön keskustelu.";
+  var alertRegion = document.getElementById("chat-alert");  // assertive: emergency answers as they arrive
+  var turns = {};  // entry id -> its element in the log
   var socket = null;
   var sessionId = STORE.getItem(KEY_SESSION);
 
@@ -44,19 +46,122 @@
     } catch (e) { return null; }
   }
   function setStatus(text) { status.textContent = text; }
+  function clearLog() { log.textContent = ""; turns = {}; alertRegion.textContent = ""; }
+
+  // -- emergency and safety-check cards ---------------------------------------------------------
+  // custom {"emergency": true | "safety_check": true, "heading": "...", "calls": [{"label", "number"}]}
+  var DEFAULT_HEADING = "Hätätilanne";
+  var DEFAULT_CALLS = [{ label: "Hätänumero", number: "112" }];
+  var CALL_NUMBER = /^[0-9 +\-]+$/;
+  var MERGE_WINDOW_MS = 2000;  // a turn's text, buttons and card may come as separate events
+  function isCard(entry) { return !!(entry.emergency || entry.safetyCheck); }
+  function clip(value, max) { return typeof value === "string" ? value.slice(0, max) : ""; }
+  function cardOf(custom) {  // what a bot_uttered's custom data says about the card; null: no card
+    if (!custom.emergency && !custom.safety_check) { return null; }
+    var calls = Array.isArray(custom.calls) ? custom.calls.slice(0, 10).map(function (c) {
+      return { label: clip(c && c.label, 120), number: clip(c && c.number, 40) };
+    }) : null;
+    return { emergency: !!custom.emergency, safetyCheck: !custom.emergency && !!custom.safety_check,
+             category: clip(custom.category, 60), heading: clip(custom.heading, 200), calls: calls };
+  }
+  function telHref(number) {  // null unless the number is digits, spaces, + and - only
+    if (typeof number !== "string" || !CALL_NUMBER.test(number)) { return null; }
+    var digits = number.replace(/[^0-9]/g, "");
+    if (digits.length < 3 || digits.length > 20) { return null; }
+    return "tel:" + (number.trim().charAt(0) === "+" ? "+" : "") + digits;
+  }
+  function callsOf(entry) {
+    var calls = entry.calls || DEFAULT_CALLS;
+    var usable = calls.some(function (c) { return telHref(c.number); });
+    return usable ? calls : calls.concat(DEFAULT_CALLS);  // a card always offers a number to call
+  }
+  function headingOf(entry) { return entry.heading || (entry.emergency ? DEFAULT_HEADING : "Oletko turvassa?"); }
+  function renderText(box, entry) {
+    var text = entry.text || "";
+    if (!isCard(entry)) {
+      var span = document.createElement("span");
+      span.textContent = text;
+      box.appendChild(span);
+      return;
+    }
+    // the card's answer: paragraphs, and lines starting "- " as a list
+    var body = document.createElement("div");
+    body.className = "card-text";
+    var list = null;
+    text.split("\n").forEach(function (line) {
+      var trimmed = line.trim();
+      if (!trimmed) { list = null; return; }
+      if (trimmed.indexOf("- ") === 0) {
+        if (!list) { list = document.createElement("ul"); body.appendChild(list); }
+        var item = document.createElement("li");
+        item.textContent = trimmed.slice(2);
+        list.appendChild(item);
+      } else {
+        list = null;
+        var para = document.createElement("p");
+        para.textContent = trimmed;
+        body.appendChild(para);
+      }
+    });
+    box.appendChild(body);
+  }
+  function renderHeading(box, entry) {  // a real heading: colour is not the only cue
+    var heading = document.createElement("h2");
+    heading.className = "card-heading";
+    heading.textContent = headingOf(entry);
+    box.appendChild(heading);
+  }
+  function renderCalls(box, entry) {  // an emergency answer's numbers first; the safety question's after it
+    var list = document.createElement("ul");
+    list.className = "calls";
+    list.setAttribute("aria-label", "Soita");
+    callsOf(entry).forEach(function (call) {
+      var item = document.createElement("li");
+      var href = telHref(call.number);
+      var label = document.createElement("span");
+      label.className = "call-label";
+      label.textContent = call.label || "Soita";
+      var number = document.createElement("span");
+      number.className = "call-number";
+      number.textContent = call.number;
+      var holder;
+      if (href) {
+        holder = document.createElement("a");
+        holder.className = "call";
+        holder.href = href;
+      } else {  // not a phone number: shown as text, never as a link
+        holder = document.createElement("span");
+        holder.className = "call-unlinked";
+      }
+      holder.appendChild(label);
+      holder.appendChild(document.createTextNode(" "));
+      holder.appendChild(number);
+      item.appendChild(holder);
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+  }
+  function announce(entry) {  // read out at once by screen readers; only for messages arriving live
+    var parts = [headingOf(entry), entry.text || ""];
+    callsOf(entry).forEach(function (c) { if (telHref(c.number)) { parts.push((c.label || "") + " " + c.number); } });
+    alertRegion.textContent = "";
+    window.setTimeout(function () { alertRegion.textContent = parts.filter(Boolean).join(". "); }, 50);
+  }
 
   function render(entry, live) {
+    var turn = document.createElement("div");
+    turn.className = "turn";
     var box = document.createElement("div");
     box.className = "msg " + (entry.from === "user" ? "user" : entry.from === "professional" ? "bot professional" : "bot") +
-      (entry.emergency ? " emergency" : "") + (entry.notice ? " notice" : "");
+      (entry.emergency ? " emergency" : "") + (entry.safetyCheck ? " safety-check" : "") + (entry.notice ? " notice" : "");
     var who = document.createElement("span");
     who.className = "who";
     who.textContent = entry.from === "user" ? "Sinä: "
       : entry.from === "professional" ? "Ammattilainen (" + (entry.name || "") + "): " : "Chat-opas: ";
     box.appendChild(who);
-    var text = document.createElement("span");
-    text.textContent = entry.text || "";
-    box.appendChild(text);
+    if (entry.safetyCheck) { renderHeading(box, entry); renderText(box, entry); renderCalls(box, entry); }
+    else if (entry.emergency) { renderHeading(box, entry); renderCalls(box, entry); renderText(box, entry); }
+    else { renderText(box, entry); }
     if (entry.links && entry.links.length) {
       var list = document.createElement("ul");
       list.className = "links";
@@ -74,7 +179,7 @@
       });
       box.appendChild(list);
     }
-    log.appendChild(box);
+    turn.appendChild(box);
     if (entry.buttons && entry.buttons.length) {
       var group = document.createElement("div");
       group.className = "buttons";
@@ -94,9 +199,23 @@
         });
         group.appendChild(button);
       });
-      log.appendChild(group);
+      turn.appendChild(group);
     }
+    var shown = entry.id ? turns[entry.id] : null;
+    if (shown && shown.parentNode === log) { log.replaceChild(turn, shown); } else { log.appendChild(turn); }
+    if (entry.id) { turns[entry.id] = turn; }
     log.scrollTop = log.scrollHeight;
+  }
+  function closeOlderButtons(keepId) {  // a stale click must not start a form or an assessment
+    var all = transcript();
+    all.forEach(function (e) {
+      if (e.id !== keepId && e.buttons && e.buttons.length) { e.answered = true; }
+    });
+    STORE.setItem(KEY_LOG, JSON.stringify(all));
+    Object.keys(turns).forEach(function (id) {
+      if (id === keepId) { return; }
+      Array.prototype.forEach.call(turns[id].querySelectorAll("button"), function (x) { x.disabled = true; });
+    });
   }
   function markAnswered(id) {
     var all = transcript();
@@ -105,8 +224,35 @@
   }
   function add(entry) {
     entry.id = Date.now() + "-" + Math.random().toString(16).slice(2);
+    entry.at = Date.now();
     remember(entry);
     render(entry, true);
+    if (isCard(entry)) { closeOlderButtons(entry.id); announce(entry); }
+  }
+  function mergeable(last, incoming) {  // the previous bot message of this turn, still missing what came now
+    if (!last || last.from !== "bot" || last.notice || incoming.from !== "bot" || incoming.notice) { return false; }
+    if (!(Date.now() - (last.at || 0) < MERGE_WINDOW_MS)) { return false; }
+    if (incoming.buttons.length && last.buttons && last.buttons.length) { return false; }
+    if (isCard(incoming) && isCard(last)) { return false; }
+    if (incoming.text && last.text) { return false; }
+    return !incoming.text || (isCard(last) && !last.text);  // a part without text, or text for a bare card
+  }
+  function addBotMessage(entry) {
+    var all = transcript();
+    var last = all[all.length - 1];
+    if (!mergeable(last, entry)) { add(entry); return; }
+    var wasCard = isCard(last);
+    ["text", "emergency", "safetyCheck", "category", "heading", "calls"].forEach(function (key) {
+      if (entry[key] && !last[key]) { last[key] = entry[key]; }
+    });
+    if (entry.buttons.length) { last.buttons = entry.buttons; last.answered = false; }
+    if (entry.links.length) { last.links = (last.links || []).concat(entry.links); }
+    STORE.setItem(KEY_LOG, JSON.stringify(all));
+    render(last, true);
+    if (isCard(last)) {
+      if (!wasCard) { closeOlderButtons(last.id); }
+      announce(last);
+    }
   }
   function send(message, shown) {
     if (!socket || !socket.connected) { setStatus("Ei yhteyttä. Viestiä ei lähetetty, yritä hetken päästä uudelleen."); return; }
@@ -136,7 +282,7 @@
     if (!auth.identified) { token = null; return; }
     token = auth.token;
     var fresh = auth.conversation_id !== sessionId;
-    if (fresh) { STORE.removeItem(KEY_LOG); log.textContent = ""; }
+    if (fresh) { STORE.removeItem(KEY_LOG); clearLog(); }
     sessionId = auth.conversation_id;
     STORE.setItem(KEY_SESSION, sessionId);
     identityStatus.textContent = "Tunnistautunut: " + (auth.name || "");
@@ -161,7 +307,7 @@
       STORE.setItem(KEY_SESSION, id);
       if (replaced) {
         STORE.removeItem(KEY_LOG);
-        log.textContent = "";
+        clearLog();
       }
       // A fresh start keeps what is already on screen (e.g. the logged-out notice added before connecting).
       if (isNew) { socket.emit("user_uttered", { message: "/greet", session_id: sessionId }); }
@@ -169,9 +315,16 @@
     socket.on("bot_uttered", function (data) {
       var custom = data.custom || {};
       var handoff = custom.handoff || {};  // live handoff: a professional's message, or a queue notice
-      add({ from: handoff.from === "professional" ? "professional" : "bot", name: String(handoff.name || ""),
-            notice: !!handoff.status, text: data.text || custom.text || "", buttons: data.buttons || [],
-            links: custom.links || [], emergency: !!custom.emergency });
+      var entry = { from: handoff.from === "professional" ? "professional" : "bot", name: String(handoff.name || ""),
+                    notice: !!handoff.status, text: data.text || custom.text || "",
+                    buttons: Array.isArray(data.buttons) ? data.buttons : [],
+                    links: Array.isArray(custom.links) ? custom.links : [] };
+      var card = cardOf(custom);
+      if (card) {
+        Object.keys(card).forEach(function (key) { if (card[key]) { entry[key] = card[key]; } });
+      }
+      if (!entry.text && !entry.buttons.length && !entry.links.length && !card) { return; }  // nothing to show
+      addBotMessage(entry);
     });
     socket.on("disconnect", function () { setStatus("Yhteys katkesi. Yritetään uudelleen…"); });
     socket.on("connect_error", function () { setStatus("Chat-palveluun ei saada yhteyttä. Yritetään uudelleen…"); });
@@ -197,7 +350,7 @@
     STORE.removeItem(KEY_SESSION);
     STORE.removeItem(KEY_LOG);
     sessionId = null;
-    log.textContent = "";
+    clearLog();
     if (socket) { socket.emit("session_request", { session_id: null }); }
     input.focus();
   });

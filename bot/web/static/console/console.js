@@ -27,6 +27,31 @@
     return (answer.data && answer.data.message) ? answer.data.message : ("Virhe " + answer.status);
   }
 
+  // -- emergency answers the resident got: a banner on the conversation, a marker in the queue -----
+  var CATEGORIES = { general: "hätätilanne", suicide: "itsetuhoisuus", poisoning: "myrkytys", chest_pain: "rintakipu",
+                     stroke: "aivoverenkiertohäiriö", unconscious: "tajuttomuus", bleeding: "runsas verenvuoto",
+                     breathing: "hengitysvaikeus", anaphylaxis: "vaikea allerginen reaktio", seizure: "kouristus",
+                     violence: "väkivalta" };
+  function categoryName(category) {
+    if (typeof category !== "string" || !category) { return "luokka ei tiedossa"; }
+    return Object.prototype.hasOwnProperty.call(CATEGORIES, category) ? CATEGORIES[category] : category;
+  }
+  function clock(at) {  // an entry's time (seconds since 1970) as HH:MM in the browser's time zone
+    var date = new Date(Number(at) * 1000);
+    if (!at || isNaN(date.getTime())) { return ""; }
+    return (date.getHours() < 10 ? "0" : "") + date.getHours() + ":" + (date.getMinutes() < 10 ? "0" : "") +
+      date.getMinutes();
+  }
+  function emergencyText(category, at) {
+    var time = clock(at);
+    return categoryName(category) + (time ? " klo " + time : "");
+  }
+  function showEmergency(entry) {  // one line per emergency answer; role="alert" reads it out
+    var line = document.createElement("p");
+    line.textContent = "Asiakas sai hätäohjeen: " + emergencyText(entry.category, entry.at);
+    $("emergency-banner").appendChild(line);
+  }
+
   function minutes(seconds) {
     var m = Math.floor(seconds / 60), s = seconds % 60;
     return m + " min " + (s < 10 ? "0" : "") + s + " s";
@@ -76,6 +101,14 @@
           (h.status === "waiting" ? "odottanut " + minutes(h.waiting_seconds)
                                   : "hoitaa " + (h.mine ? "sinä" : (h.taken_by || "toinen ammattilainen"))) +
           (h.has_assessment ? " – itsearvio tehty" : "") + (h.identified ? " – tunnistautunut" : "");
+        if (h.emergency) {  // in words, not only in colour
+          item.className += " emergency";
+          var alarm = document.createElement("strong");
+          alarm.className = "queue-emergency";
+          alarm.textContent = "HÄTÄOHJE ANNETTU: " + emergencyText(h.emergency.category, h.emergency.at) + " –";
+          item.appendChild(alarm);
+          item.appendChild(document.createTextNode(" "));
+        }
         var text = document.createElement("span");
         text.textContent = label + " ";
         item.appendChild(text);
@@ -138,12 +171,20 @@
     text.className = "text";
     text.textContent = entry.text || "";
     box.appendChild(who); box.appendChild(text);
+    if (entry.emergency) {
+      var tag = document.createElement("strong");
+      tag.className = "tag";
+      tag.textContent = "[hätäohje] ";
+      box.insertBefore(tag, text);
+      showEmergency(entry);
+    }
     $("transcript").appendChild(box);
     $("transcript").scrollTop = $("transcript").scrollHeight;
   }
   function show(id) {
     current = id; seen = 0;
     $("transcript").textContent = "";
+    $("emergency-banner").textContent = "";
     $("conversation").hidden = false;
     $("t-result").textContent = "";
     poll(true);
