@@ -39,26 +39,23 @@ class EmergencyRules:
     poisoning: PoisoningLexicon | None = None
 
     def assess(self, *forms: str) -> RuleMatch | None:
-        """The first category whose signs appear in the message, and whether a past or
-        informational cue (without a present one) makes it uncertain. Never None because of such
-        a cue: the safety net then asks the resident instead (bot.nlu.safety_net)."""
+        """The first category whose signs appear in the message, with its past/informational and
+        present cues. Never None because of a cue: the safety net then lets the classifier choose
+        between the emergency answer and asking the resident (bot.nlu.safety_net)."""
         found = next((c for c in self.categories if c.matches(*forms)), None)
         if found is None or self.about_animal(*forms):
             return None
-        return RuleMatch(found, self.cued(*forms))
-
-    def cued(self, *forms: str) -> bool:
-        """A past or informational cue ("viime vuonna", "kurssi") and no present one ("nyt", "äsken")."""
-        return _any(self.informational, forms) and not _any(self.present, forms)
+        return RuleMatch(found, _any(self.informational, forms), _any(self.present, forms))
 
     def about_animal(self, *forms: str) -> bool:
         """About an animal or a thing and no person: not for the 112 answer of this bot."""
         return _any(self.not_human, forms) and not _any(self.human, forms)
 
     def first_match(self, *forms: str) -> EmergencyCategory | None:
-        """The rules layer alone, as a yes/no: the matched category unless a cue makes it uncertain."""
+        """The rules alone, as a yes/no: the matched category unless a past or informational cue
+        without a present one makes it uncertain."""
         match = self.assess(*forms)
-        return match.category if match is not None and not match.cued else None
+        return match.category if match is not None and (not match.cued or match.present) else None
 
     def for_corpus_category(self, corpus_category: str | None) -> EmergencyCategory | None:
         """The answer category of a risk-corpus category (the classifier's guess)."""
@@ -71,10 +68,11 @@ class EmergencyRules:
 
 @dataclass(frozen=True)
 class RuleMatch:
-    """A category matched by the rules, and whether a past/informational cue makes it uncertain."""
+    """A category matched by the rules, with the cues around it."""
 
     category: EmergencyCategory
-    cued: bool
+    cued: bool     # a past or informational cue ("viime vuonna", "kurssi", "tietoa")
+    present: bool  # a present cue ("nyt", "just", "äsken", "tänään")
 
 
 @dataclass(frozen=True)

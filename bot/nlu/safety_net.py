@@ -6,10 +6,12 @@
 
 The verdict has three tiers:
   - `emergency`: any layer is sure: the category's 112 / crisis answer at once;
-  - `uncertain`: the classifier's score is between its limits, or the rules matched but a past or
-    informational cue ("viime vuonna", "tietoa") without a present one ("nyt", "äsken") makes them
-    unsure, and no layer is sure: the resident is asked at once "Oletko sinä tai joku muu nyt
-    vaarassa?" (with 112 in the question). A cue never switches the rules off;
+  - `uncertain`: the classifier's score is between its limits, or the rules matched with a past or
+    informational cue ("viime vuonna", "tietoa") and no other layer is sure: the resident is asked
+    at once "Oletko sinä tai joku muu nyt vaarassa?" (with 112 in the question). A cue never
+    switches the rules off. With a present cue too ("isä sai aivohalvauksen vuosi sitten, nyt
+    haetaan tukea") the rules give the emergency answer when the classifier sees any danger
+    (score at or above `uncertain`), and the safety question otherwise;
   - `none`.
 `signal` is true for any trace of risk (score above a low floor or any rule match): such a message
 never gets the out-of-scope or not-found answer (actions.guidance asks the safety question instead).
@@ -77,34 +79,33 @@ class SafetyNet:
         thresholds = self.model.thresholds if self.model is not None else None
         layers: list[str] = []
         category: str | None = None
-        if rule is not None and not rule.cued:
-            layers.append("rules")
+        sure = score is not None and thresholds is not None and score >= thresholds.sure
+        unsure = score is not None and thresholds is not None and thresholds.uncertain <= score < thresholds.sure
+        if rule is not None and (not rule.cued or (rule.present and (sure or unsure))):
+            layers.append("rules")  # no cue; or past and present cues both, and the classifier sees danger
             category = rule.category.name
         if reading is not None:
             layers.append("poisoning")
             if category is None or category == POISONING or reading.category == POISONING_URGENT \
                     and category in (POISONING, GENERAL):
                 category = reading.category
-        sure = score is not None and thresholds is not None and score >= thresholds.sure
-        unsure = score is not None and thresholds is not None and thresholds.uncertain <= score < thresholds.sure
         if sure:
             layers.append("classifier")
-        if rule is not None and rule.cued and sure:
-            category = category or rule.category.name  # the classifier is sure; the rules name the kind
+            if category is None and rule is not None:
+                category = rule.category.name  # the classifier is sure; the rules name the kind
         if category is None and sure:
             found = self.rules.for_corpus_category(guess)
             category = found.name if found else GENERAL
+        cued = rule is not None and rule.cued
         if layers:
-            return SafetyVerdict(EMERGENCY_TIER, category or GENERAL, tuple(layers), score, True,
-                                 rule is not None and rule.cued)
+            return SafetyVerdict(EMERGENCY_TIER, category or GENERAL, tuple(layers), score, True, cued)
         floor = thresholds.uncertain * self.signal_ratio if thresholds is not None else 1.0
         signal = rule is not None or (score is not None and score >= floor)
-        if unsure or (rule is not None and rule.cued):
+        if unsure or rule is not None:
             if rule is not None:
                 category = rule.category.name
             else:
                 found = self.rules.for_corpus_category(guess)
                 category = found.name if found else GENERAL
-            return SafetyVerdict(UNCERTAIN_TIER, category, ("classifier",) if unsure else ("rules",), score, True,
-                                 rule is not None)
+            return SafetyVerdict(UNCERTAIN_TIER, category, ("classifier",) if unsure else ("rules",), score, True, cued)
         return SafetyVerdict(NO_RISK, GENERAL, (), score, signal)

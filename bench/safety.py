@@ -1,0 +1,149 @@
+"""Benchmark of the safety net: recall per danger category, false alarms, and what residents in danger
+would be answered first.
+
+    .venv/bin/python -m bench.safety [--model models/assistant.tar.gz] [--sets blind|all]
+
+Each message is parsed by the trained model (the whole NLU pipeline in process: DIET, the safety
+net, the guidance ranking), and its first answer is worked out as the dialogue gives it:
+  - `emergency`: the emergency answer (intent emergency: EmergencyPolicy -> action_emergency);
+  - `safety_check`: "Oletko sinä tai joku muu nyt vaarassa?" (uncertain tier, or the out-of-scope
+    guard turned an out-of-scope / not-found answer into it);
+  - otherwise the guidance decision: `answer`, `clarify`, `no_match` or `out_of_scope`.
+
+Recall counts a danger message as caught when it gets the emergency answer or the safety question
+(both put 112 in front of the resident at once); the emergency answer alone is shown as well. A
+false alarm is a not-danger message that gets either. Intervals are 95% Wilson score intervals.
+
+Sets (only their totals are printed: the blind sets are never read by whoever tunes the layers):
+  - bench/blind_safety_danger.yml, bench/blind_safety_negatives.yml: written from a brief by
+    sessions that saw no rules, corpus or paths (issue 14);
+  - bench/blind_emergency.yml: the earlier blind set (70 emergencies, 50 routine messages);
+  - with --sets all also the development sets: bench/devset.yml's emergency / not_emergency
+    messages and its ordinary questions (read while tuning: development figures).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from actions.guidance_decision import Outcome, decide
+from bot.constants import EMERGENCY_INTENT, GUIDANCE_RANKING, OFF_TOPIC, SAFETY, UNCERTAIN_TIER
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_MODEL = BENCH_DIR.parent / "models" / "assistant.tar.gz"
+CAUGHT = ("emergency", "safety_check")
+TURNED_AWAY = ("out_of_scope", "no_match")
+
+
+def wilson(hits: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion."""
+    if total == 0:
+        return 0.0, 1.0
+    p = hits / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def first_reply(parse: dict[str, Any]) -> str:
+    """What the dialogue answers first to a parsed message (see the module doc)."""
+    intent = parse.get("intent") or {}
+    if intent.get("name") == EMERGENCY_INTENT:
+        return "emergency"
+    safety = parse.get(SAFETY) or {}
+    if safety.get("tier") == UNCERTAIN_TIER:
+        return "safety_check"
+    decision = decide(parse.get(GUIDANCE_RANKING) or [], intent.get("name"), float(intent.get("confidence") or 0.0),
+                      off_topic=bool(parse.get(OFF_TOPIC)))
+    if decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH) and safety.get("signal"):
+        return "safety_check"  # the out-of-scope guard (actions.guidance)
+    return decision.outcome.value
+
+
+def load_sets(which: str) -> list[tuple[str, str, bool, list[str]]]:
+    """(set name, group, danger?, messages) for each group of each set."""
+    out: list[tuple[str, str, bool, list[str]]] = []
+    danger = yaml.safe_load((BENCH_DIR / "blind_safety_danger.yml").read_text(encoding="utf-8"))["danger"]
+    for category, messages in danger.items():
+        out.append(("blind danger", category, True, list(messages)))
+    negatives = yaml.safe_load((BENCH_DIR / "blind_safety_negatives.yml").read_text(encoding="utf-8"))["not_danger"]
+    for kind, messages in negatives.items():
+        out.append(("blind hard negatives", kind, False, list(messages)))
+    old = yaml.safe_load((BENCH_DIR / "blind_emergency.yml").read_text(encoding="utf-8"))
+    out.append(("blind_emergency.yml", "emergency", True, list(old["emergency"])))
+    out.append(("blind_emergency.yml", "not_emergency", False, list(old["not_emergency"])))
+    if which == "all":
+        dev = yaml.safe_load((BENCH_DIR / "devset.yml").read_text(encoding="utf-8"))
+        out.append(("devset (development)", "emergency", True, list(dev.get("emergency") or [])))
+        out.append(("devset (development)", "not_emergency", False, list(dev.get("not_emergency") or [])))
+        questions = [entry["text"] if isinstance(entry, dict) else str(entry) for entry in dev.get("guidance") or []]
+        out.append(("devset (development)", "ordinary questions", False, questions))
+        out.append(("devset (development)", "out of scope", False, [str(q) for q in dev.get("out_of_scope") or []]))
+    return out
+
+
+def pct(hits: int, total: int) -> str:
+    low, high = wilson(hits, total)
+    return f"{hits}/{total} = {hits / total:6.1%} [{low:5.1%}, {high:5.1%}]" if total else "-"
+
+
+async def run(model: Path, which: str) -> int:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    sets = load_sets(which)
+    timings: list[float] = []
+    report: dict[str, list[tuple[str, bool, Counter]]] = {}
+    for set_name, group, danger, messages in sets:
+        replies: Counter = Counter()
+        for text in messages:
+            start = time.perf_counter()
+            parse = await agent.parse_message(text)
+            timings.append(time.perf_counter() - start)
+            replies[first_reply(parse)] += 1
+        report.setdefault(set_name, []).append((group, danger, replies))
+    for set_name, groups in report.items():
+        print(f"\n== {set_name}")
+        totals: Counter = Counter()
+        any_danger = any(d for _, d, _ in groups)
+        for group, danger, replies in groups:
+            n = sum(replies.values())
+            caught = sum(replies[k] for k in CAUGHT)
+            totals["n_danger" if danger else "n_safe"] += n
+            totals["caught" if danger else "flagged"] += caught
+            totals["emergency" if danger else "flagged_emergency"] += replies["emergency"]
+            totals["turned_away" if danger else "_"] += sum(replies[k] for k in TURNED_AWAY)
+            label = "recall" if danger else "false alarms"
+            print(f"  {group:28s} {label:12s} {pct(caught, n)}   emergency answer {replies['emergency']}, "
+                  f"safety question {replies['safety_check']}, " + ", ".join(
+                      f"{k} {v}" for k, v in sorted(replies.items()) if k not in CAUGHT))
+        if any_danger:
+            print(f"  {'ALL danger':28s} {'recall':12s} {pct(totals['caught'], totals['n_danger'])}; emergency answer "
+                  f"alone {pct(totals['emergency'], totals['n_danger'])}")
+            print(f"  {'':28s} danger messages answered out-of-scope or not-found: {totals['turned_away']}")
+        if totals["n_safe"]:
+            print(f"  {'ALL not danger':28s} {'false alarms':12s} {pct(totals['flagged'], totals['n_safe'])}; "
+                  f"emergency answer alone {pct(totals['flagged_emergency'], totals['n_safe'])}")
+    timings.sort()
+    print(f"\nparse time per message (whole NLU pipeline, in process): median {timings[len(timings) // 2] * 1000:.1f} ms, "
+          f"p95 {timings[int(len(timings) * 0.95)] * 1000:.1f} ms over {len(timings)} messages")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--sets", choices=("blind", "all"), default="blind")
+    args = parser.parse_args(argv)
+    return asyncio.run(run(args.model, args.sets))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""The safety net's answers in the dialogue: the emergency answer with its call links, the safety
+question (middle tier), the out-of-scope guard, and going on after "Ei ole hätää" (a question
+answered, a self-assessment or the contact form asked again where it was)."""
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+import pytest
+
+from actions.emergency import ActionEmergency, ActionSafetyCheck, ActionSafetyOk
+from actions.guidance import ActionGuidance
+from bot.constants import SAFETY_PENDING_SLOT
+from bot.policies.emergency_policy import EmergencyPolicy
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, SlotSet as CoreSlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from tests.chat_harness import Chat, texts
+from tests.conftest import build_runtime
+from tests.test_emergency_policy import best_action, make_policy
+
+RANKING = [{"id": "flunssa", "topic": "flunssa", "score": 0.6}, {"id": "kuume-aikuinen", "topic": "kuume-aikuinen",
+                                                                   "score": 0.2}]
+UNCERTAIN = {"tier": "uncertain", "category": "suicide", "layers": ["classifier"], "score": 0.3, "signal": True}
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    return build_runtime()
+
+
+def tracker(intent="ask_guidance", confidence=0.9, ranking=None, entities=(), slots=None, extra=None, text="x"):
+    message = {"text": text, "intent": {"name": intent, "confidence": confidence},
+               "entities": [{"entity": k, "value": v} for k, v in entities],
+               "guidance_ranking": ranking or [], **(extra or {})}
+    return Tracker("resident-1", slots or {}, message, [], False, None, {}, "action_listen")
+
+
+def run(action, t):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, t, {})
+    return dispatcher.messages, events
+
+
+# -- the emergency answer ------------------------------------------------------------------------------
+def test_the_emergency_answer_carries_a_heading_and_call_links_from_the_national_contacts(runtime):
+    messages, _ = run(ActionEmergency(runtime), tracker(intent="emergency", extra={"emergency": {"category": "suicide"}}))
+    custom = messages[0]["custom"]
+    assert custom["emergency"] is True and custom["category"] == "suicide" and custom["heading"]
+    assert [c["number"] for c in custom["calls"]] == ["112", "09 2525 0111"]
+    poisoning, _ = run(ActionEmergency(runtime), tracker(intent="emergency", extra={"emergency": {"category": "poisoning"}}))
+    assert poisoning[0]["custom"]["calls"][0]["number"] == "0800 147 111"
+    assert "0800 147 111" in poisoning[0]["text"] and "112" in poisoning[0]["text"]
+
+
+def test_yes_call_112_gives_the_emergency_answer_of_the_category_guessed(runtime):
+    messages, events = run(ActionEmergency(runtime), tracker(intent="emergency", entities=[("emergency_category", "breathing")],
+                                                             text='/emergency{"emergency_category": "breathing"}'))
+    assert messages[0]["custom"]["category"] == "breathing" and "112" in messages[0]["text"]
+    assert SlotSet(SAFETY_PENDING_SLOT, None) in events
+
+
+def test_poisoning_urgent_puts_112_first(runtime):
+    messages, _ = run(ActionEmergency(runtime), tracker(intent="emergency",
+                                                        extra={"emergency": {"category": "poisoning_urgent"}}))
+    assert messages[0]["custom"]["calls"][0]["number"] == "112"
+    assert "112" in messages[0]["text"].splitlines()[0]
+
+
+# -- the middle tier ----------------------------------------------------------------------------------
+def test_the_safety_question_has_112_two_buttons_and_keeps_the_question(runtime):
+    t = tracker(text="tää oli tässä, mistä apua", ranking=RANKING, extra={"safety": UNCERTAIN})
+    messages, events = run(ActionSafetyCheck(runtime), t)
+    question = messages[0]
+    assert "vaarassa" in question["text"] and "112" in question["text"]
+    assert [b["title"] for b in question["buttons"]] == ["Kyllä, soita 112", "Ei ole hätää"]
+    assert question["buttons"][0]["payload"] == '/emergency{"emergency_category": "suicide"}'
+    assert question["buttons"][1]["payload"] == "/safety_ok"
+    assert question["custom"]["safety_check"] is True and question["custom"]["calls"][0]["number"] == "112"
+    pending = next(e["value"] for e in events if e["name"] == SAFETY_PENDING_SLOT)
+    assert pending["text"] == "tää oli tässä, mistä apua" and pending["guidance_ranking"] == RANKING
+
+
+def test_safe_after_the_question_answers_the_question_asked_before(runtime):
+    pending = {"text": "flunssa", "intent": {"name": "ask_guidance", "confidence": 0.9}, "guidance_ranking": RANKING}
+    messages, events = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending}))
+    assert "soita 112" in messages[0]["text"]
+    assert messages[1]["custom"]["path_id"] == "flunssa"
+    assert SlotSet(SAFETY_PENDING_SLOT, None) in events
+
+
+def test_safe_after_an_unclear_question_asks_to_tell_more_never_out_of_scope(runtime):
+    pending = {"text": "tää oli tässä", "intent": {"name": "out_of_scope", "confidence": 0.95}, "guidance_ranking": []}
+    messages, _ = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending}))
+    assert "Kerro vielä" in messages[1]["text"] and "en valitettavasti osaa" not in texts(messages)
+
+
+def test_the_policy_asks_the_safety_question_in_any_state(tmp_path):
+    policy, domain = make_policy(tmp_path)
+    for slots in ([], [CoreSlotSet("handoff", {"id": 1, "status": "taken", "name": "Maija"})],
+                  [CoreSlotSet("assessment", {"id": "phq9", "stage": "items"})]):
+        tracker_ = DialogueStateTracker.from_events("r", [ActionExecuted(ACTION_LISTEN_NAME), *slots, UserUttered(
+            "tää oli tässä", {"name": "ask_guidance", "confidence": 0.9}, parse_data={"safety": UNCERTAIN})])
+        assert best_action(policy, domain, tracker_) == "action_safety_check"
+    after = DialogueStateTracker.from_events("r", [ActionExecuted(ACTION_LISTEN_NAME), UserUttered(
+        "tää oli tässä", {"name": "ask_guidance", "confidence": 0.9}, parse_data={"safety": UNCERTAIN}),
+        ActionExecuted("action_safety_check")])
+    assert best_action(policy, domain, after) == ACTION_LISTEN_NAME
+    calm = DialogueStateTracker.from_events("r", [ActionExecuted(ACTION_LISTEN_NAME), UserUttered(
+        "flunssa", {"name": "ask_guidance", "confidence": 0.9}, parse_data={"safety": {"tier": "none"}})])
+    assert best_action(policy, domain, calm) is None
+    assert isinstance(policy, EmergencyPolicy)
+
+
+# -- the out-of-scope guard ------------------------------------------------------------------------------
+@pytest.mark.parametrize("intent, ranking", [("out_of_scope", []), ("ask_guidance", [])])
+def test_a_message_with_a_risk_signal_is_never_turned_away(runtime, intent, ranking):
+    signal = {"tier": "none", "category": "general", "layers": [], "score": 0.05, "signal": True}
+    messages, _ = run(ActionGuidance(runtime), tracker(intent=intent, confidence=0.95, ranking=ranking,
+                                                       extra={"safety": signal}))
+    assert "vaarassa" in messages[0]["text"] and "112" in messages[0]["text"]
+    assert "en valitettavasti" not in texts(messages).lower()
+    calm = {**signal, "signal": False}
+    messages, _ = run(ActionGuidance(runtime), tracker(intent=intent, confidence=0.95, ranking=ranking,
+                                                       extra={"safety": calm}))
+    assert "vaarassa" not in messages[0]["text"]
+
+
+# -- tasks go on after "Ei ole hätää" ---------------------------------------------------------------------
+def test_a_self_assessment_asks_the_same_question_again(runtime):
+    chat = Chat(runtime)
+    chat.say('/start_assessment{"instrument": "phq9"}')
+    first = chat.say('/assessment_answer{"points": "1"}')
+    asked = first[-1]["text"]
+    again = chat.say("/safety_ok")
+    assert "Jatketaan" in again[0]["text"] and again[0]["text"].endswith(asked.split("\n")[-1])
+    assert chat.state["answers"] == {"0": 1} or len(chat.state["answers"]) == 1
+
+
+def test_the_contact_form_asks_the_same_question_again(runtime):
+    chat = Chat(runtime)
+    first = chat.say("/request_contact")
+    again = chat.say("/safety_ok")
+    assert "Jatketaan" in again[0]["text"] and first[-1]["text"] in again[0]["text"]
+    assert [b["title"] for b in again[0]["buttons"]] == [b["title"] for b in first[-1]["buttons"]]

@@ -1,0 +1,261 @@
+"""The safety net's layers, each alone and together: the rules (a past or informational cue never
+switches a category off), the overdose and poisoning reader, the learned risk classifier (the one
+trained into models/assistant.tar.gz), the middle tier and the out-of-scope guard."""
+from __future__ import annotations
+
+import io
+import tarfile
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bot.nlu.poisoning import POISONING, POISONING_URGENT, read_poisoning
+from bot.nlu.risk_classifier import (HeldOutFigures, RiskFeaturizer, RiskModel, RiskThresholds, char_features,
+                                     choose_thresholds, word_features)
+from bot.nlu.safety_net import EMERGENCY_TIER, NO_RISK, UNCERTAIN_TIER, SafetyNet
+from guidance_library.emergency import load_emergency_rules
+from guidance_library.risk_corpus import load_corpus
+from tests.conftest import PROJECT_DIR
+
+MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
+
+# Every message quoted in issue 14 (what a resident met before the rebuild).
+ISSUE_MESSAGES = [
+    "otin äsken 25 buranaa",
+    "Ajattelen itsemurhaa, onko terapia mahdollista",
+    "Äiti ei hengitä, tarvitsen tietoa",
+    "Minulla on rintakipu nyt, tarvitsen ohjeita",
+    "en jaksa herätä enää huomiseen",
+    "koko purkki unilääkkeitä",
+    "otin kaikki unilääkkeet",
+    "pullo viinaa ja pillerit",
+    "lapsi nielaisi pesuainetta",
+]
+ISSUE_HARD_NEGATIVES = [
+    "kuolinilmoitus lehteen, miten se tehdään",
+    "tapan aikaa odotushuoneessa, kauanko jono kestää",
+    "kuolen nauruun",
+    "paljonko buranaa saa ottaa",
+    "isä kuoli viime vuonna",
+    "miten opetan elvytyksen",
+]
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_emergency_rules()
+
+
+class FixedModel(RiskModel):
+    """A classifier stand-in that gives every message the same score (to test the tiers)."""
+
+    def __init__(self, score: float, category: str | None = None) -> None:
+        super().__init__(None, None, RiskThresholds(uncertain=0.2, sure=0.8), HeldOutFigures())
+        self._score, self._category = score, category
+
+    def scores(self, rows):
+        return np.full(rows.shape[0], self._score)
+
+    def categories(self, rows):
+        return [self._category] * rows.shape[0]
+
+
+def net(rules, score=None, category=None):
+    model = FixedModel(score, category) if score is not None else None
+    return SafetyNet(rules, model, RiskFeaturizer(None) if model else None)
+
+
+# -- the rules layer -------------------------------------------------------------------------------
+@pytest.mark.parametrize("message, category, tier", [
+    ("Minulla on rintakipu nyt, tarvitsen ohjeita", "chest_pain", UNCERTAIN_TIER),
+    ("Ajattelen itsemurhaa, onko terapia mahdollista", "suicide", UNCERTAIN_TIER),
+    ("Äiti ei hengitä, tarvitsen tietoa", "unconscious", UNCERTAIN_TIER),
+])
+def test_the_rules_alone_never_drop_a_message_with_an_informational_word(analyzer, rules, message, category, tier):
+    """Before: "terapia" or "tietoa" switched every category off. Now the rules alone ask the safety
+    question at least; the classifier decides between that and the emergency answer
+    (test_the_whole_net_answers_every_issue_message)."""
+    verdict = net(rules).assess(analyzer.analyze_text(message))
+    assert verdict.tier == tier and verdict.category == category and verdict.signal
+
+
+@pytest.mark.parametrize("present", ["nyt", "just", "äsken", "tänään"])
+def test_now_just_a_moment_ago_and_today_count_as_present(analyzer, rules, present):
+    """A past cue alone needs a sure classifier for the emergency answer; with a present cue any
+    danger the classifier sees is enough ("viime vuonna ..., nyt menee paremmin" stays a question)."""
+    past = analyzer.analyze_text("isällä oli rintakipua viime viikolla")
+    both = analyzer.analyze_text(f"isällä oli rintakipua viime viikolla ja {present} taas")
+    assert net(rules, score=0.5).assess(past).tier == UNCERTAIN_TIER
+    verdict = net(rules, score=0.5).assess(both)
+    assert verdict.tier == EMERGENCY_TIER and verdict.category == "chest_pain" and "rules" in verdict.layers
+    assert net(rules, score=0.05).assess(both).tier == UNCERTAIN_TIER
+
+
+@pytest.mark.parametrize("message", [
+    "haluaisin tietoa itsemurhasta",         # informational cue
+    "isä teki itsemurhan viime vuonna",      # past cue
+    "ohje myrkytys tilanteeseen",
+    "isä sai sydäninfarktin aiemmin",
+])
+def test_a_cue_alone_never_switches_a_deadly_category_off(analyzer, rules, message):
+    """Without a classifier the cued match asks the resident (never silence); a cue only makes it uncertain."""
+    for score in (None, 0.05, 0.5):
+        verdict = net(rules, score=score).assess(analyzer.analyze_text(message))
+        assert verdict.tier == UNCERTAIN_TIER and verdict.cued and verdict.signal
+
+
+def test_an_animal_is_not_a_human_emergency(analyzer, rules):
+    verdict = net(rules, score=0.95).assess(analyzer.analyze_text("koira söi rotanmyrkkyä"))
+    assert verdict.tier == NO_RISK
+
+
+# -- the overdose and poisoning reader ---------------------------------------------------------------
+@pytest.mark.parametrize("message, category", [
+    ("otin äsken 25 buranaa", POISONING),
+    ("koko purkki unilääkkeitä", POISONING),
+    ("otin kaikki unilääkkeet", POISONING),
+    ("pullo viinaa ja pillerit", POISONING),
+    ("mies veti koko levyn bentsoja ja viinaa", POISONING),
+    ("3v söi mummon lääkkeitä", POISONING),
+    ("lapsi nielaisi pesuainetta", POISONING),
+    ("otin 30 panadolia ja nyt oksettaa", POISONING_URGENT),
+    ("otin kymmenen tenoxia koska en jaksa enää", POISONING_URGENT),
+])
+def test_the_reader_finds_an_amount_taken(analyzer, rules, message, category):
+    reading = read_poisoning(analyzer.analyze_text(message), rules.poisoning)
+    assert reading is not None and reading.category == category
+
+
+@pytest.mark.parametrize("message", [
+    "paljonko buranaa saa ottaa",
+    "voiko ottaa 2 panadolia",
+    "otin 2 buranaa päänsärkyyn",
+    "voinko ottaa 6 tablettia ibuprofeenia päivässä",
+    "soitin lääkärille 10 kertaa",
+    "saako antibiootin kanssa juoda viiniä",
+])
+def test_the_reader_leaves_dose_questions_and_ordinary_doses(analyzer, rules, message):
+    assert read_poisoning(analyzer.analyze_text(message), rules.poisoning) is None
+
+
+def test_the_reader_alone_gives_the_poisoning_answer(analyzer, rules):
+    """An overdose was once declined as out of scope: now the reader alone is enough."""
+    no_rules = replace(rules, categories=tuple(c for c in rules.categories if c.name == "general"))
+    verdict = SafetyNet(no_rules).assess(analyzer.analyze_text("otin äsken 25 buranaa"))
+    assert verdict.tier == EMERGENCY_TIER and verdict.layers == ("poisoning",) and verdict.category == POISONING
+
+
+# -- the middle tier and the combination -------------------------------------------------------------
+def test_a_score_between_the_limits_asks_the_safety_question(analyzer, rules):
+    verdict = net(rules, score=0.5, category="suicide_self_harm").assess(analyzer.analyze_text("tää oli tässä"))
+    assert verdict.tier == UNCERTAIN_TIER and verdict.category == "suicide" and verdict.signal
+
+
+def test_a_sure_score_alone_gives_the_emergency_answer_of_its_category(analyzer, rules):
+    verdict = net(rules, score=0.9, category="not_breathing_choking").assess(analyzer.analyze_text("tää oli tässä"))
+    assert verdict.tier == EMERGENCY_TIER and verdict.layers == ("classifier",) and verdict.category == "breathing"
+
+
+def test_a_low_score_is_no_risk_but_half_the_limit_is_a_signal(analyzer, rules):
+    words = analyzer.analyze_text("mikä on huomenna sää")
+    assert net(rules, score=0.01).assess(words).tier == NO_RISK
+    assert not net(rules, score=0.01).assess(words).signal
+    low = net(rules, score=0.15).assess(words)
+    assert low.tier == NO_RISK and low.signal  # the out-of-scope guard's floor (half the uncertain limit)
+
+
+def test_a_cued_rule_with_a_sure_classifier_is_an_emergency(analyzer, rules):
+    verdict = net(rules, score=0.9).assess(analyzer.analyze_text("haluaisin tietoa itsemurhasta"))
+    assert verdict.tier == EMERGENCY_TIER and verdict.category == "suicide"
+
+
+def test_thresholds_keep_the_recall_and_the_false_alarm_share():
+    danger = np.linspace(0.05, 1.0, 200)
+    safe = np.linspace(0.0, 0.6, 1000)
+    limits = choose_thresholds(danger, safe, recall=0.99, sure_false_alarm=0.01)
+    assert np.mean(danger >= limits.uncertain) >= 0.99
+    assert np.mean(safe >= limits.sure) <= 0.01
+    assert limits.uncertain <= limits.sure
+
+
+def test_features_fold_missing_umlauts_together(analyzer):
+    with_dots = analyzer.analyze_text("en saa hengitettyä")
+    without = analyzer.analyze_text("en saa hengitettya")
+    assert set(char_features(with_dots)) == set(char_features(without))
+    assert "b:ei_saada" in word_features(with_dots)
+
+
+# -- the corpus --------------------------------------------------------------------------------------
+def test_the_corpus_has_the_size_the_issue_asks_for():
+    corpus = load_corpus()
+    danger = [m for m in corpus if m.danger]
+    written_safe = [m for m in corpus if not m.danger and m.category != "library_question"]
+    assert len(danger) >= 2000 and len(corpus) - len(danger) >= 4000
+    assert len(written_safe) >= 1500  # hard negatives written for the classifier, not only library questions
+    categories = {m.category for m in danger}
+    for needed in ("suicide_self_harm", "overdose_poisoning", "unconscious", "not_breathing_choking", "chest_pain",
+                   "stroke", "severe_bleeding", "violence_now", "child_in_danger"):
+        assert needed in categories
+
+
+def test_every_corpus_category_has_an_answer(rules):
+    corpus = load_corpus()
+    for category in {m.category for m in corpus if m.danger and m.category != "rule_example"}:
+        assert rules.for_corpus_category(category) is not None, category
+
+
+# -- the learned layer, as trained into the model --------------------------------------------------------
+@pytest.fixture(scope="module")
+def trained():
+    if not MODEL.exists():
+        pytest.skip("no trained model: run scripts/train (scripts/test does)")
+    with tarfile.open(MODEL) as archive:
+        member = next((m for m in archive.getmembers() if m.name.endswith("risk_classifier.pkl")), None)
+        if member is None:
+            pytest.fail("the trained model has no risk classifier")
+        data = archive.extractfile(member).read()
+    import pickle
+
+    return pickle.load(io.BytesIO(data))
+
+
+@pytest.fixture(scope="module")
+def classifier_only(trained, rules, vectors):
+    """The classifier alone: no rule category, no reader."""
+    bare = replace(rules, categories=tuple(c for c in rules.categories if c.name == "general" or c.corpus),
+                   poisoning=None)
+    bare = replace(bare, categories=tuple(replace(c, patterns=()) for c in bare.categories))
+    return SafetyNet(bare, trained, RiskFeaturizer(vectors))
+
+
+def test_the_limits_were_chosen_for_recall_on_held_out_folds(trained):
+    assert 0 < trained.thresholds.uncertain <= trained.thresholds.sure < 1
+    assert trained.figures.recall_uncertain >= 0.99
+
+
+@pytest.mark.parametrize("message", ISSUE_MESSAGES)
+def test_the_classifier_alone_sees_danger_in_the_issue_messages(analyzer, classifier_only, message):
+    verdict = classifier_only.assess(analyzer.analyze_text(message))
+    assert verdict.tier in (EMERGENCY_TIER, UNCERTAIN_TIER), (message, verdict)
+
+
+@pytest.mark.parametrize("message", ISSUE_HARD_NEGATIVES)
+def test_the_classifier_alone_leaves_the_issue_hard_negatives(analyzer, classifier_only, message):
+    assert classifier_only.assess(analyzer.analyze_text(message)).tier == NO_RISK, message
+
+
+def test_the_whole_net_rarely_alarms_on_the_nlu_training_questions(analyzer, trained, rules, vectors):
+    from tests.test_emergency import _nlu_examples
+
+    questions = _nlu_examples(PROJECT_DIR / "data" / "nlu_guidance.yml") + _nlu_examples(PROJECT_DIR / "data" / "nlu.yml")
+    whole = SafetyNet(rules, trained, RiskFeaturizer(vectors))
+    tiers = [whole.assess(analyzer.analyze_text(q)).tier for q in questions]
+    assert tiers.count(EMERGENCY_TIER) / len(questions) <= 0.01
+    assert (tiers.count(EMERGENCY_TIER) + tiers.count(UNCERTAIN_TIER)) / len(questions) <= 0.05
+
+
+@pytest.mark.parametrize("message", ISSUE_MESSAGES)
+def test_the_whole_net_answers_every_issue_message(analyzer, trained, rules, vectors, message):
+    verdict = SafetyNet(rules, trained, RiskFeaturizer(vectors)).assess(analyzer.analyze_text(message))
+    assert verdict.tier == EMERGENCY_TIER, (message, verdict)
