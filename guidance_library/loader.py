@@ -231,6 +231,7 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
     scope = profile.placeholder_scope(national)
     contact_keys = set(national) | set(profile.contacts)
     national_numbers = [c.phone for c in national.values() if c.phone]
+    national_phones = {key: c.phone for key, c in national.items() if c.phone}
     instrument_ids = [f.stem for f in sources.instrument_files()]
     problems: list[Problem] = list(topic_problems)
     paths: list[GuidancePath] = []
@@ -248,7 +249,8 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
             problems += syntax
             continue
         found = check_path_document(doc, str(file), topics, scope, contact_keys, expected_id=file.stem,
-                                    national_numbers=national_numbers, assessments=instrument_ids)
+                                    national_numbers=national_numbers, assessments=instrument_ids,
+                                    national_phones=national_phones)
         problems += found
         if not found:
             (drafts if doc.get("status") == "draft" else paths).append(build_path(doc, file))

@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from ruamel.yaml.scalarstring import LiteralScalarString
+
 from guidance_library.models import ASSESSMENTS, KINDS, GuidancePath, Topic
 from guidance_library.placeholders import unknown_names
 
@@ -70,6 +72,43 @@ def typed_number_problems(text: str, national_numbers: Iterable[str] | None) -> 
     return out
 
 
+# National numbers that may be written as such: 112 is in every sentence about acute danger ("soita 112"),
+# it never changes, and a placeholder would only make the text harder to read and write.
+WRITTEN_AS_SUCH = frozenset({"112"})
+
+
+def national_number_pattern(phone: str) -> re.Pattern[str]:
+    """A pattern for one phone number typed with or without spaces and hyphens ("116117", "116 117",
+    "09-2525 0111"); a number beginning with 0 also in international form (+358 9 2525 0111)."""
+    digits = re.sub(r"\D", "", phone)
+    sep = r"[\s-]?"
+    body = sep.join(digits[1:]) if digits.startswith("0") else sep.join(digits)
+    start = r"(?:0|\+358" + sep + ")" + sep if digits.startswith("0") else ""
+    return re.compile(r"(?<![\d+])" + start + body + r"(?!\d)")
+
+
+def national_number_patterns(national_phones: Mapping[str, str]) -> list[tuple[str, str, re.Pattern[str]]]:
+    """(contact key, phone, pattern) for each national number that must be written as a placeholder."""
+    return [(key, phone, national_number_pattern(phone)) for key, phone in national_phones.items()
+            if phone and re.sub(r"\D", "", phone) not in WRITTEN_AS_SUCH]
+
+
+def typed_national_numbers(text: str, patterns: list[tuple[str, str, re.Pattern[str]]]) -> list[tuple[int, str, str]]:
+    """(offset, number as typed, contact key) for every national number typed into `text`."""
+    found = [(m.start(), m.group(), key) for key, _, pattern in patterns for m in pattern.finditer(text)]
+    return sorted(found)
+
+
+def national_number_message(typed: str, key: str, field: str) -> str:
+    """What an editor must do about a national number typed into a path."""
+    placeholder = f"{{{{contacts.{key}.phone}}}}"
+    if field == "title":
+        return (f"Otsikossa on valtakunnallinen numero '{typed}'. Otsikko näkyy painikkeissa sellaisenaan: "
+                f"jätä numero pois otsikosta ja kerro se vastauksessa paikkamerkillä {placeholder}.")
+    return (f"Valtakunnallinen numero '{typed}' on kirjoitettu tekstiin sellaisenaan. Käytä paikkamerkkiä "
+            f"{placeholder}, niin numero pysyy oikeana, kun se muuttuu tiedostossa region/national.yml.")
+
+
 def is_url(value: str) -> bool:
     """True for an absolute https address (or a placeholder that resolves to one)."""
     return bool(URL_PATTERN.match(value) or PLACEHOLDER_ONLY.match(value))
@@ -99,8 +138,13 @@ def check_path_document(
     expected_id: str | None = None,
     national_numbers: Iterable[str] | None = None,
     assessments: Iterable[str] = ASSESSMENTS,
+    national_phones: Mapping[str, str] | None = None,
 ) -> list[Problem]:
-    """Check one parsed path file; an empty list means it is fine."""
+    """Check one parsed path file; an empty list means it is fine.
+
+    `national_phones` (contact key -> phone of region/national.yml) turns on the rule that a
+    national number is never typed into the resident-facing text (title, answer, urgent_signs,
+    link names) but written as its placeholder, 112 excepted (see WRITTEN_AS_SUCH)."""
     if not isinstance(doc, Mapping):
         return [Problem(file, 1, "Tiedoston pitää olla YAML-sanakirja (kenttä: arvo -rivejä).")]
     problems: list[Problem] = []
@@ -173,6 +217,8 @@ def check_path_document(
                 add(None, f"Paikkamerkkiä {{{{{name}}}}} ei löydy alueprofiilista.", signs, i)
             for message in typed_number_problems(sign, national_numbers):
                 add(None, message, signs, i)
+    if national_phones:
+        problems.extend(_national_number_problems(doc, file, national_number_patterns(national_phones)))
     if kind == "kiire" and not signs:
         add("kind", "Kiireellisen polun (kind: kiire) pitää kertoa kiireellisyysmerkit (urgent_signs).")
 
@@ -208,6 +254,38 @@ def check_path_document(
     reviewed = doc.get("reviewed")
     if reviewed is not None and not isinstance(reviewed, dt.date):
         add("reviewed", "Tarkistuspäivä muodossa VVVV-KK-PP, esim. 2026-11-23.")
+    return problems
+
+
+def _text_line(node: Any, key: str, text: str, offset: int) -> int | None:
+    """Line of `offset` in the text of `node[key]`: exact in a literal block (`answer: |`), else
+    the key's line."""
+    line = _line(node, key)
+    if line is not None and isinstance(text, LiteralScalarString):
+        return line + 1 + text[:offset].count("\n")
+    return line
+
+
+def _national_number_problems(doc: Mapping[str, Any], file: str,
+                              patterns: list[tuple[str, str, re.Pattern[str]]]) -> list[Problem]:
+    """National numbers typed into what residents read. Examples and keywords are what residents
+    type (never shown), and sources and urls are for editors, so they may carry a number."""
+    problems = []
+    for field in ("title", "answer"):
+        text = doc.get(field)
+        if isinstance(text, str):
+            for offset, typed, key in typed_national_numbers(text, patterns):
+                problems.append(Problem(file, _text_line(doc, field, text, offset),
+                                        national_number_message(typed, key, field)))
+    for field, part in (("urgent_signs", None), ("links", "name")):
+        items = doc.get(field)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            text = item.get(part) if part and isinstance(item, Mapping) else item
+            if isinstance(text, str):
+                for _, typed, key in typed_national_numbers(text, patterns):
+                    problems.append(Problem(file, _line(items, i), national_number_message(typed, key, field)))
     return problems
 
 

@@ -170,8 +170,9 @@ def test_typed_phone_numbers_must_be_national_and_well_formed(library_copy, type
     assert message in report and re.search(r"ajanvaraus-terveysasema\.yml:\d+:", report), report
 
 
-def test_national_numbers_may_be_typed(library_copy):
+def test_national_numbers_are_placeholders_and_112_may_be_typed(library_copy):
     text = EXAMPLE.read_text(encoding="utf-8").replace(
-        "answer: |\n", "answer: |\n  Myrkytystietokeskus 0800 147 111, hätänumero 112, 116 117.\n", 1)
+        "answer: |\n", "answer: |\n  Myrkytystietokeskus {{contacts.poison_information.phone}}, hätänumero 112, "
+                        "{{contacts.paivystysapu.phone}}.\n", 1)
     (library_copy.paths_dir / "terveysasema" / "ajanvaraus-terveysasema.yml").write_text(text, encoding="utf-8")
     assert load_library(library_copy).get("ajanvaraus-terveysasema") is not None
