@@ -20,10 +20,15 @@ class EmergencyCategory:
     patterns: tuple[re.Pattern[str], ...]
     calls: tuple[str, ...] = ("emergency",)       # contact keys of region/national.yml, shown as call links
     corpus: tuple[str, ...] = ()                 # the risk corpus's categories answered with this one
+    weak_patterns: tuple[re.Pattern[str], ...] = ()  # signs that also occur in everyday talk ("tajuton", "hukkua")
 
     def matches(self, *forms: str) -> bool:
-        """True if any pattern is found in any of the message's forms."""
+        """True if any (strong) pattern is found in any of the message's forms."""
         return any(p.search(form) for p in self.patterns for form in forms)
+
+    def matches_weakly(self, *forms: str) -> bool:
+        """True if a weak sign is found."""
+        return any(p.search(form) for p in self.weak_patterns for form in forms)
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,16 @@ class EmergencyRules:
         present cues. Never None because of a cue: the safety net then lets the classifier choose
         between the emergency answer and asking the resident (bot.nlu.safety_net)."""
         found = next((c for c in self.categories if c.matches(*forms)), None)
+        weak = found is None
+        if weak:
+            found = next((c for c in self.categories if c.matches_weakly(*forms)), None)
         if found is None or self.about_animal(*forms):
             return None
-        return RuleMatch(found, _any(self.informational, forms), _any(self.present, forms))
+        return RuleMatch(found, _any(self.informational, forms), _any(self.present, forms), weak)
+
+    def cued(self, *forms: str) -> bool:
+        """A past or informational cue ("viime vuonna", "kurssi") and no present one ("nyt", "äsken")."""
+        return _any(self.informational, forms) and not _any(self.present, forms)
 
     def about_animal(self, *forms: str) -> bool:
         """About an animal or a thing and no person: not for the 112 answer of this bot."""
@@ -55,7 +67,7 @@ class EmergencyRules:
         """The rules alone, as a yes/no: the matched category unless a past or informational cue
         without a present one makes it uncertain."""
         match = self.assess(*forms)
-        return match.category if match is not None and (not match.cued or match.present) else None
+        return match.category if match is not None and match.support == ALONE else None
 
     def for_corpus_category(self, corpus_category: str | None) -> EmergencyCategory | None:
         """The answer category of a risk-corpus category (the classifier's guess)."""
@@ -66,6 +78,9 @@ class EmergencyRules:
         return next((c for c in self.categories if c.name == name), None)
 
 
+ALONE, DANGER, SURE = "alone", "danger", "sure"
+
+
 @dataclass(frozen=True)
 class RuleMatch:
     """A category matched by the rules, with the cues around it."""
@@ -73,6 +88,16 @@ class RuleMatch:
     category: EmergencyCategory
     cued: bool     # a past or informational cue ("viime vuonna", "kurssi", "tietoa")
     present: bool  # a present cue ("nyt", "just", "äsken", "tänään")
+    weak: bool = False  # only a weak sign matched
+
+    @property
+    def support(self) -> str:
+        """What the match needs from the classifier for the emergency answer (the safety question otherwise):
+        `alone` (nothing: a strong sign, no cue), `danger` (any danger: a weak sign, or past and present
+        cues together) or `sure` (a past or informational cue without a present one)."""
+        if self.cued and not self.present:
+            return SURE
+        return DANGER if self.weak or self.cued else ALONE
 
 
 @dataclass(frozen=True)
@@ -147,7 +172,9 @@ def load_emergency_rules(file: Path = DEFAULT_EMERGENCY_FILE) -> EmergencyRules:
             problems.append(Problem(str(file), None, f"{name}: vastaus (answer) puuttuu."))
         calls = tuple(str(c) for c in entry.get("calls") or ["emergency"])
         corpus = tuple(str(c) for c in entry.get("corpus") or [])
-        categories.append(EmergencyCategory(str(name), str(entry.get("answer", "")).strip(), compiled, calls, corpus))
+        weak = compile_all(f"{name}.weak_patterns", entry.get("weak_patterns"))
+        categories.append(EmergencyCategory(str(name), str(entry.get("answer", "")).strip(), compiled, calls, corpus,
+                                            weak))
     informational = compile_all("informational", data.get("informational"))
     present = compile_all("present", data.get("present"))
     not_human = compile_all("not_human", data.get("not_human"))

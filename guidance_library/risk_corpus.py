@@ -4,7 +4,8 @@
 `label`, `category` and `messages`. The emergency rules' own must-trigger examples
 (`emergency_examples.yml`) count as danger messages of no named category, and the guidance paths'
 example questions (outside the urgent area, whose questions are about emergencies) count as
-ordinary, not-danger messages. Editors grow the corpus by adding lines; `scripts/train` retrains
+ordinary, not-danger messages, and so do the dialogue's NLU examples (data/nlu*.yml: greetings,
+"en", "kiitos", questions; the short everyday messages a classifier must not mistake). Editors grow the corpus by adding lines; `scripts/train` retrains
 the classifier when a corpus file or the examples change.
 """
 from __future__ import annotations
@@ -18,10 +19,13 @@ from guidance_library.loader import DEFAULT_PATHS_DIR, PACKAGE_DIR, LibraryInval
 from guidance_library.validation import Problem
 
 DEFAULT_CORPUS_DIR = PACKAGE_DIR / "risk_corpus"
+DEFAULT_NLU_FILES = (PACKAGE_DIR.parent / "data" / "nlu.yml", PACKAGE_DIR.parent / "data" / "nlu_guidance.yml")
 DEFAULT_EXAMPLES_FILE = PACKAGE_DIR / "emergency_examples.yml"
 URGENT_AREA = "kiireellinen"  # the paths about emergencies themselves: their questions are not "safe"
 LABELS = ("danger", "safe")
 LIBRARY_KIND = "library_question"
+DIALOGUE_KIND = "dialogue_message"  # Rasa's NLU examples: greetings, "en", "kiitos", questions
+ASSUMED_SAFE = (LIBRARY_KIND, DIALOGUE_KIND)  # kinds whose "not danger" label is an assumption
 UNNAMED_DANGER = "rule_example"
 
 
@@ -42,6 +46,7 @@ class CorpusSources:
     corpus_dir: Path = DEFAULT_CORPUS_DIR
     examples_file: Path = DEFAULT_EXAMPLES_FILE
     paths_dir: Path = DEFAULT_PATHS_DIR
+    nlu_files: tuple[Path, ...] = DEFAULT_NLU_FILES
 
     def files(self) -> list[Path]:
         """Every file the corpus is read from, in a stable order."""
@@ -56,12 +61,14 @@ class CorpusSources:
         return [f for f in path_files(self.paths_dir) if URGENT_AREA not in f.relative_to(self.paths_dir).parts]
 
     def fingerprint(self) -> str:
-        """A hash of the corpus files and the rules' examples: when they change, `rasa train` retrains
+        """A hash of the corpus files, the rules and their examples: when they change, `rasa train` retrains
         the classifier. The paths' questions are left out, so that editing a path never forces a
         retraining; they reach the classifier at the next training."""
         digest = hashlib.sha256()
         corpus = sorted(self.corpus_dir.rglob("*.yml")) if self.corpus_dir.is_dir() else []
-        for file in [*corpus, *([self.examples_file] if self.examples_file.is_file() else [])]:
+        rules = self.examples_file.with_name("emergency.yml")  # the rules decide what the corpus's questions cover
+        extra = [f for f in (self.examples_file, rules) if f.is_file()]
+        for file in [*corpus, *extra]:
             digest.update(file.name.encode())
             digest.update(file.read_bytes())
         return digest.hexdigest()
@@ -123,18 +130,38 @@ def load_corpus(sources: CorpusSources | None = None) -> list[CorpusMessage]:
                 questions.extend(facet.get("examples") or [])
         messages.extend(CorpusMessage(" ".join(str(q).split()), False, LIBRARY_KIND, file.name)
                         for q in questions if isinstance(q, str) and q.strip())
+    for file in sources.nlu_files:
+        messages.extend(CorpusMessage(text, False, DIALOGUE_KIND, file.name) for text in nlu_examples(file))
     seen: dict[str, CorpusMessage] = {}
     for message in messages:
         key = message.text.casefold()
         earlier = seen.get(key)
         if earlier is None:
             seen[key] = message
-        elif earlier.danger != message.danger and message.category != LIBRARY_KIND \
-                and earlier.category != LIBRARY_KIND:
+        elif earlier.danger != message.danger and message.category not in ASSUMED_SAFE \
+                and earlier.category not in ASSUMED_SAFE:
             problems.append(Problem(message.source, None,
                                     f"'{message.text}' on sekä vaaraviesti ({earlier.source}) että tavallinen."))
-        elif earlier.category == LIBRARY_KIND and message.danger:
+        elif earlier.category in ASSUMED_SAFE and message.danger:
             seen[key] = message  # a library question that the corpus marks as danger counts as danger
     if problems:
         raise LibraryInvalid(problems)
     return list(seen.values())
+
+
+def nlu_examples(file: Path) -> list[str]:
+    """The examples of a Rasa NLU file, except the `emergency` intent's (none of them are danger)."""
+    if not file.is_file():
+        return []
+    data, problems = read_yaml(file)
+    if problems:
+        raise LibraryInvalid(problems)
+    out = []
+    for block in (data or {}).get("nlu") or []:
+        if not isinstance(block, dict) or block.get("intent") in (None, "emergency"):
+            continue
+        for line in str(block.get("examples") or "").splitlines():
+            line = line.strip()
+            if line.startswith("- ") and line[2:].strip():
+                out.append(" ".join(line[2:].split()))
+    return out

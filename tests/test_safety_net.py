@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import yaml
 
 from bot.nlu.poisoning import POISONING, POISONING_URGENT, read_poisoning
 from bot.nlu.risk_classifier import (HeldOutFigures, RiskFeaturizer, RiskModel, RiskThresholds, char_features,
@@ -67,17 +68,15 @@ def net(rules, score=None, category=None):
 
 
 # -- the rules layer -------------------------------------------------------------------------------
-@pytest.mark.parametrize("message, category, tier", [
-    ("Minulla on rintakipu nyt, tarvitsen ohjeita", "chest_pain", UNCERTAIN_TIER),
-    ("Ajattelen itsemurhaa, onko terapia mahdollista", "suicide", UNCERTAIN_TIER),
-    ("Äiti ei hengitä, tarvitsen tietoa", "unconscious", UNCERTAIN_TIER),
+@pytest.mark.parametrize("message, category", [
+    ("Minulla on rintakipu nyt, tarvitsen ohjeita", "chest_pain"),
+    ("Ajattelen itsemurhaa, onko terapia mahdollista", "suicide"),
+    ("Äiti ei hengitä, tarvitsen tietoa", "unconscious"),
 ])
-def test_the_rules_alone_never_drop_a_message_with_an_informational_word(analyzer, rules, message, category, tier):
-    """Before: "terapia" or "tietoa" switched every category off. Now the rules alone ask the safety
-    question at least; the classifier decides between that and the emergency answer
-    (test_the_whole_net_answers_every_issue_message)."""
+def test_service_words_no_longer_switch_the_rules_off(analyzer, rules, message, category):
+    """Before: "terapia", "tietoa" or "ohjeita" switched every category off. They are no cue now."""
     verdict = net(rules).assess(analyzer.analyze_text(message))
-    assert verdict.tier == tier and verdict.category == category and verdict.signal
+    assert verdict.tier == EMERGENCY_TIER and verdict.category == category and verdict.layers == ("rules",)
 
 
 @pytest.mark.parametrize("present", ["nyt", "just", "äsken", "tänään"])
@@ -93,9 +92,9 @@ def test_now_just_a_moment_ago_and_today_count_as_present(analyzer, rules, prese
 
 
 @pytest.mark.parametrize("message", [
-    "haluaisin tietoa itsemurhasta",         # informational cue
+    "itsemurhan ehkäisyn koulutus työpaikalle",  # informational cue
     "isä teki itsemurhan viime vuonna",      # past cue
-    "ohje myrkytys tilanteeseen",
+    "myrkytystietokeskuksen numero talteen etukäteen",
     "isä sai sydäninfarktin aiemmin",
 ])
 def test_a_cue_alone_never_switches_a_deadly_category_off(analyzer, rules, message):
@@ -106,8 +105,15 @@ def test_a_cue_alone_never_switches_a_deadly_category_off(analyzer, rules, messa
 
 
 def test_an_animal_is_not_a_human_emergency(analyzer, rules):
-    verdict = net(rules, score=0.95).assess(analyzer.analyze_text("koira söi rotanmyrkkyä"))
-    assert verdict.tier == NO_RISK
+    """No rule or reader answer for a dog; the classifier may ask, never more."""
+    assert net(rules).assess(analyzer.analyze_text("koira söi rotanmyrkkyä")).tier == NO_RISK
+    assert net(rules, score=0.95).assess(analyzer.analyze_text("koira söi rotanmyrkkyä")).tier == UNCERTAIN_TIER
+    assert net(rules, score=0.05).assess(analyzer.analyze_text("koira söi rotanmyrkkyä")).tier == NO_RISK
+
+
+def test_a_bite_happens_to_a_person(analyzer, rules):
+    verdict = net(rules).assess(analyzer.analyze_text("koira puri ja haava vuotaa paljon verta eikä lakkaa"))
+    assert verdict.tier == EMERGENCY_TIER and verdict.category == "bleeding"
 
 
 # -- the overdose and poisoning reader ---------------------------------------------------------------
@@ -173,10 +179,16 @@ def test_a_cued_rule_with_a_sure_classifier_is_an_emergency(analyzer, rules):
 def test_thresholds_keep_the_recall_and_the_false_alarm_share():
     danger = np.linspace(0.05, 1.0, 200)
     safe = np.linspace(0.0, 0.6, 1000)
-    limits = choose_thresholds(danger, safe, recall=0.99, sure_false_alarm=0.01)
+    nothing_else = np.zeros(200, dtype=bool)
+    limits = choose_thresholds(danger, nothing_else, safe, recall=0.99, sure_false_alarm=0.01)
     assert np.mean(danger >= limits.uncertain) >= 0.99
     assert np.mean(safe >= limits.sure) <= 0.01
-    assert limits.uncertain <= limits.sure
+    assert limits.signal <= limits.uncertain <= limits.sure
+    # what the rules already catch need not be caught by the classifier: a higher limit keeps the recall
+    rules_catch_the_low_half = danger < 0.5
+    relaxed = choose_thresholds(danger, rules_catch_the_low_half, safe, recall=0.99, sure_false_alarm=0.01)
+    assert relaxed.uncertain > limits.uncertain
+    assert np.mean(rules_catch_the_low_half | (danger >= relaxed.uncertain)) >= 0.99
 
 
 def test_features_fold_missing_umlauts_together(analyzer):
@@ -241,8 +253,24 @@ def test_the_classifier_alone_sees_danger_in_the_issue_messages(analyzer, classi
 
 
 @pytest.mark.parametrize("message", ISSUE_HARD_NEGATIVES)
-def test_the_classifier_alone_leaves_the_issue_hard_negatives(analyzer, classifier_only, message):
-    assert classifier_only.assess(analyzer.analyze_text(message)).tier == NO_RISK, message
+def test_no_layer_gives_the_emergency_answer_to_the_issue_hard_negatives(analyzer, classifier_only, trained, rules,
+                                                                          vectors, message):
+    assert classifier_only.assess(analyzer.analyze_text(message)).tier != EMERGENCY_TIER, message
+    whole = SafetyNet(rules, trained, RiskFeaturizer(vectors)).assess(analyzer.analyze_text(message))
+    assert whole.tier != EMERGENCY_TIER, (message, whole)
+
+
+def test_the_whole_net_answers_the_rules_own_examples(analyzer, trained, rules, vectors):
+    examples = yaml.safe_load((PROJECT_DIR / "guidance_library" / "emergency_examples.yml").read_text())["must_trigger"]
+    whole = SafetyNet(rules, trained, RiskFeaturizer(vectors))
+    tiers = [whole.assess(analyzer.analyze_text(m)).tier for m in examples]
+    assert tiers.count(NO_RISK) == 0
+    assert tiers.count(EMERGENCY_TIER) / len(examples) >= 0.95
+
+
+@pytest.mark.parametrize("message", ["hei botti", "en", "ei se", "kiitos", "moi", "joo", "mulla on paha mieli"])
+def test_short_everyday_messages_get_no_emergency_answer(analyzer, trained, rules, vectors, message):
+    assert SafetyNet(rules, trained, RiskFeaturizer(vectors)).assess(analyzer.analyze_text(message)).tier != EMERGENCY_TIER
 
 
 def test_the_whole_net_rarely_alarms_on_the_nlu_training_questions(analyzer, trained, rules, vectors):

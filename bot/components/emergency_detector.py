@@ -17,7 +17,7 @@ from bot.components.finnish_tokenizer import message_words
 from bot.constants import EMERGENCY, EMERGENCY_INTENT, SAFETY
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.nlu.risk_classifier import RiskFeaturizer, RiskModel, train_risk_model
-from bot.nlu.safety_net import EMERGENCY_TIER, SafetyNet
+from bot.nlu.safety_net import EMERGENCY_TIER, SafetyNet, training_set
 from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
 from guidance_library.emergency import load_emergency_rules
 from guidance_library.risk_corpus import UNNAMED_DANGER, CorpusSources, load_corpus
@@ -38,7 +38,7 @@ class EmergencyDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """Recall target of the `uncertain` limit, false-alarm share of the `sure` limit, and more."""
-        return {"recall": 0.995, "sure_false_alarm": 0.005, "C": 4.0, "signal_ratio": 0.5,
+        return {"recall": 0.995, "sure_false_alarm": 0.003, "C": 4.0, "signal_ratio": 0.5, "backing": 0.5,
                 "use_vectors": True, "vectors_model": DEFAULT_MODEL}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -49,7 +49,8 @@ class EmergencyDetector(GraphComponent):
         self._analyzer = FinnishAnalyzer()
         vectors = WordVectors(config["vectors_model"]) if config["use_vectors"] else None
         self._featurizer = RiskFeaturizer(vectors)
-        self.net = SafetyNet(load_emergency_rules(), model, self._featurizer, float(config["signal_ratio"]))
+        self.net = SafetyNet(load_emergency_rules(), model, self._featurizer, float(config["signal_ratio"]),
+                             float(config["backing"]))
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -64,9 +65,8 @@ class EmergencyDetector(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Train the risk classifier on the corpus (not on Rasa's NLU data) and persist it."""
-        corpus = load_corpus()
-        model = train_risk_model([m.text for m in corpus], [m.danger for m in corpus], [m.category for m in corpus],
-                                 self._featurizer, self._analyzer, recall=float(self._config["recall"]),
+        training = training_set(load_corpus(), self._analyzer, self.net.rules)
+        model = train_risk_model(training, self._featurizer, recall=float(self._config["recall"]),
                                  sure_false_alarm=float(self._config["sure_false_alarm"]),
                                  C=float(self._config["C"]), unnamed=[UNNAMED_DANGER])
         model.corpus_fingerprint = CorpusSources().fingerprint()

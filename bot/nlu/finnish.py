@@ -17,6 +17,7 @@ from voikko import libvoikko
 WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)?", re.UNICODE)
 _SEGMENT = re.compile(r"\+([^(+]*)\(([^)]*)\)")
 _DIACRITIC_PAIRS = {("a", "ä"), ("o", "ö"), ("a", "å")}
+MORPHOLOGY = ("TENSE", "MOOD", "PERSON", "NEGATIVE", "PARTICIPLE", "SIJAMUOTO")  # kept as WordAnalysis.tags
 
 # Spoken and chat forms -> standard forms that Voikko knows.
 SPOKEN_FORMS: dict[str, str] = {
@@ -53,6 +54,7 @@ class WordAnalysis:
     lemmas: tuple[str, ...]  # every distinct base form Voikko offers (ambiguous words)
     parts: tuple[str, ...]   # compound parts as base forms ("lastenneuvolaan" -> lapsi, neuvola)
     known: bool        # Voikko recognised the (normalized) word
+    tags: tuple[str, ...] = ()  # the first reading's tense, mood, person, participle and case ("TENSE=past_imperfective")
 
     def terms(self) -> tuple[str, ...]:
         """Search terms of the word: lemma(s) and compound parts, no repeats."""
@@ -135,7 +137,9 @@ class FinnishAnalyzer:
             for part in compound_parts(analysis.get("WORDBASES", "")):
                 parts.setdefault(part, None)
         lemma_list = tuple(lemmas)
-        return WordAnalysis(text, normalized, lemma_list[0], lemma_list, tuple(parts), True)
+        first = analyses[0]
+        tags = tuple(f"{key}={first[key]}" for key in MORPHOLOGY if first.get(key))
+        return WordAnalysis(text, normalized, lemma_list[0], lemma_list, tuple(parts), True, tags)
 
     def word_classes(self, word: str) -> frozenset[str]:
         """Voikko's word classes for a word as typed (e.g. {"etunimi"} for a first name)."""

@@ -18,6 +18,8 @@ POISONING_URGENT = "poisoning_urgent"
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
 _NUMBER = re.compile(r"^\d{1,4}$")
 _AGE = re.compile(r"^\d{1,2}(v|vee|vuotias)$")
+_UNITS = {"kg", "g", "mg", "ug", "µg", "ml", "dl", "l", "v", "vee", "vuotias", "vuotta", "vuoden", "kk", "cm", "h",
+          "min", "tuntia", "tunnin", "paivaa", "vrk", "e", "euroa", "prosenttia", "ky", "mmol", "astetta"}
 
 
 def _fold(text: str) -> str:
@@ -30,6 +32,8 @@ class PoisoningReading:
 
     category: str   # poisoning_urgent (symptoms or intent: 112 first) or poisoning
     reason: str     # amount, container, alcohol_and_medicine, chemical, child
+    firm: bool = True  # told as a fact; False when asked as a question ("mitä jos lapsi nielaisee"):
+                       # then the safety net asks unless the classifier backs it
 
 
 class _Words:
@@ -63,9 +67,12 @@ class _Words:
 
 
 def count_taken(words: _Words, lexicon: PoisoningLexicon) -> int:
-    """The largest count typed as digits or as a number word (0 if none)."""
-    counts = [int(t) for t in words.typed if _NUMBER.match(t)]
-    counts += [lexicon.number_words[w] for w in (*words.lemmas, *words.typed) if w in lexicon.number_words]
+    """The largest count typed as digits or as a number word (0 if none); a number with a unit
+    ("45 kg", "1 g", "2v", "100 mg") or a year is no count of tablets."""
+    typed = words.typed
+    counts = [int(t) for i, t in enumerate(typed) if _NUMBER.match(t) and int(t) < 1900
+              and (i + 1 >= len(typed) or typed[i + 1] not in _UNITS)]
+    counts += [lexicon.number_words[w] for w in (*words.lemmas, *typed) if w in lexicon.number_words]
     return max(counts, default=0)
 
 
@@ -86,7 +93,7 @@ def read_poisoning(analysed: Sequence[WordAnalysis], lexicon: PoisoningLexicon |
             reason = "amount"
         elif words.has_stem(lexicon.containers) and words.has_word(lexicon.amounts):
             reason = "container"
-        elif words.has_word(("kaikki", "koko", "liikaa", "liian")) and not asking:
+        elif taking and words.has_word(("kaikki", "koko", "liikaa", "liian")) and not asking:
             reason = "amount"
         elif alcohol and not asking:
             reason = "alcohol_and_medicine"
@@ -98,4 +105,4 @@ def read_poisoning(analysed: Sequence[WordAnalysis], lexicon: PoisoningLexicon |
         return None
     if asking and not urgent and reason in ("amount", "container"):
         return None  # "paljonko buranaa saa ottaa", "voiko 6 tablettia ottaa": a dose question
-    return PoisoningReading(POISONING_URGENT if urgent else POISONING, reason)
+    return PoisoningReading(POISONING_URGENT if urgent else POISONING, reason, firm=not asking)

@@ -93,6 +93,7 @@ class RiskThresholds:
 
     uncertain: float
     sure: float
+    signal: float = 0.0  # the floor of the out-of-scope guard: nearly every held-out danger message scores above it
 
 
 @dataclass
@@ -101,13 +102,17 @@ class HeldOutFigures:
 
     danger: int = 0
     safe: int = 0
-    recall_uncertain: float = 0.0   # danger messages at or above `uncertain`
-    recall_sure: float = 0.0        # danger messages at or above `sure`
-    false_alarm_uncertain: float = 0.0  # not-danger messages at or above `uncertain`
-    false_alarm_sure: float = 0.0
+    recall_uncertain: float = 0.0   # danger messages the net catches (other layers, or at or above `uncertain`)
+    recall_sure: float = 0.0        # danger messages at or above `sure` (the classifier alone)
+    false_alarm_uncertain: float = 0.0  # not-danger messages the net alarms on (answer or question)
+    false_alarm_sure: float = 0.0       # not-danger messages at or above `sure`
     per_category: dict[str, tuple[int, int]] = field(default_factory=dict)  # category -> (caught, total)
     per_kind: dict[str, tuple[int, int]] = field(default_factory=dict)      # not-danger kind -> (flagged, total)
-    missed: list[str] = field(default_factory=list)  # held-out danger messages below `uncertain`
+    missed: list[str] = field(default_factory=list)   # held-out danger messages the net lets through
+    flagged: list[str] = field(default_factory=list)  # held-out not-danger messages the net alarms on
+    dropped: int = 0  # path questions left out as label noise
+    held_out: np.ndarray | None = None  # each kept message's held-out score
+    kept: np.ndarray | None = None      # which training messages were kept
 
 
 @dataclass
@@ -143,101 +148,152 @@ class RiskModel:
         return model
 
 
-def _logistic(C: float, multi: bool = False):
+def _logistic(C: float):
     from sklearn.linear_model import LogisticRegression
 
-    if multi:
-        return LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
+    # liblinear: one-vs-rest for the categories too (fast on a million hashed columns)
     return LogisticRegression(C=C, solver="liblinear", max_iter=2000, class_weight="balanced")
 
 
-def choose_thresholds(danger_scores: np.ndarray, safe_scores: np.ndarray, recall: float,
-                      sure_false_alarm: float) -> RiskThresholds:
-    """`uncertain` keeps `recall` of danger scores; `sure` lets at most `sure_false_alarm` of safe ones over."""
-    ordered = np.sort(danger_scores)
-    keep_below = int(np.floor((1.0 - recall) * len(ordered)))  # danger messages we may leave under it
-    uncertain = float(ordered[keep_below]) if len(ordered) else 0.5
+@dataclass
+class TrainingSet:
+    """The corpus as the classifier learns it.
+
+    `covered`: the rules or the poisoning reader already answer the message or ask the safety
+    question, whatever the classifier says (bot.nlu.safety_net). `droppable`: messages whose
+    "not danger" label is an assumption (the guidance paths' own questions): dropped from the
+    final fit when the held-out score calls them danger with near certainty (label noise)."""
+
+    texts: list[str]
+    analysed: list[list[WordAnalysis]]
+    danger: np.ndarray
+    categories: list[str]
+    covered: np.ndarray
+    droppable: np.ndarray
+
+
+def choose_thresholds(danger_scores: np.ndarray, danger_covered: np.ndarray, safe_scores: np.ndarray,
+                      recall: float, sure_false_alarm: float, signal_recall: float = 0.998) -> RiskThresholds:
+    """`uncertain`: the highest score limit at which the net (other layers, or the classifier at or
+    above the limit) still catches `recall` of the danger messages; `sure`: at most
+    `sure_false_alarm` of the not-danger scores reach it; `signal`: `signal_recall` of the danger
+    scores reach it (a message at or above it is never turned away as out of scope)."""
+    uncovered = np.sort(danger_scores[~danger_covered])
+    allowed_misses = int(np.floor((1.0 - recall) * len(danger_scores)))
+    uncertain = float(uncovered[allowed_misses]) if allowed_misses < len(uncovered) else 1.0
     safe_sorted = np.sort(safe_scores)[::-1]
     allowed = int(np.floor(sure_false_alarm * len(safe_sorted)))
     sure = float(safe_sorted[allowed]) + 1e-6 if len(safe_sorted) > allowed else 0.5
     sure = min(max(sure, 0.5), 0.99)
-    return RiskThresholds(uncertain=min(uncertain, sure), sure=sure)
+    ordered = np.sort(danger_scores)
+    signal = float(ordered[int(np.floor((1.0 - signal_recall) * len(ordered)))]) if len(ordered) else 0.0
+    uncertain = min(uncertain, sure)
+    return RiskThresholds(uncertain=uncertain, sure=sure, signal=min(signal, uncertain))
 
 
-def train_risk_model(texts: Sequence[str], danger: Sequence[bool], categories: Sequence[str],
-                     featurizer: RiskFeaturizer, analyzer: FinnishAnalyzer, *, recall: float = 0.995,
-                     sure_false_alarm: float = 0.005, folds: int = 5, C: float = 4.0, seed: int = 7,
-                     unnamed: Iterable[str] = ()) -> RiskModel:
-    """Fit on the whole corpus after choosing the thresholds on `folds` held-out folds."""
+def held_out_scores(rows: sparse.csr_matrix, y: np.ndarray, folds: int, C: float, seed: int) -> np.ndarray:
+    """Each message's danger score from a model that did not see it."""
     from sklearn.model_selection import StratifiedKFold
 
-    rows = featurizer.transform([analyzer.analyze_text(t) for t in texts])
-    y = np.asarray(danger, dtype=int)
-    held_out = np.zeros(len(y))
+    scores = np.zeros(len(y))
     for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, y):
-        fold_model = _logistic(C).fit(rows[train_idx], y[train_idx])
-        held_out[test_idx] = fold_model.predict_proba(rows[test_idx])[:, 1]
-    thresholds = choose_thresholds(held_out[y == 1], held_out[y == 0], recall, sure_false_alarm)
-    figures = held_out_figures(texts, y, categories, held_out, thresholds)
+        scores[test_idx] = _logistic(C).fit(rows[train_idx], y[train_idx]).predict_proba(rows[test_idx])[:, 1]
+    return scores
+
+
+def train_risk_model(training: TrainingSet, featurizer: RiskFeaturizer, *, recall: float = 0.995,
+                     sure_false_alarm: float = 0.003, folds: int = 5, C: float = 4.0, seed: int = 7,
+                     noise_cut: float = 0.9, unnamed: Iterable[str] = ()) -> RiskModel:
+    """Choose the limits on `folds` held-out folds, then fit on the whole (cleaned) corpus."""
+    rows = featurizer.transform(training.analysed)
+    y = training.danger.astype(int)
+    first = held_out_scores(rows, y, folds, C, seed)
+    keep = ~(training.droppable & (first >= noise_cut))
+    rows, y = rows[keep], y[keep]
+    texts = [t for t, k in zip(training.texts, keep) if k]
+    categories = [c for c, k in zip(training.categories, keep) if k]
+    covered = training.covered[keep]
+    scores = held_out_scores(rows, y, folds, C, seed)
+    thresholds = choose_thresholds(scores[y == 1], covered[y == 1], scores[y == 0], recall, sure_false_alarm)
+    figures = held_out_figures(texts, y, categories, scores, covered, thresholds)
+    figures.dropped = int((~keep).sum())
+    figures.held_out, figures.kept = scores, keep
     model = _logistic(C).fit(rows, y)
     unnamed = set(unnamed)
     named = [i for i in range(len(y)) if y[i] == 1 and categories[i] not in unnamed]
     category_model = None
     if len({categories[i] for i in named}) > 1:
-        category_model = _logistic(C, multi=True).fit(rows[named], [categories[i] for i in named])
+        category_model = _logistic(C).fit(rows[named], [categories[i] for i in named])
     return RiskModel(model, category_model, thresholds, figures)
 
 
 def held_out_figures(texts: Sequence[str], y: np.ndarray, categories: Sequence[str], scores: np.ndarray,
-                     thresholds: RiskThresholds) -> HeldOutFigures:
-    """Recall and false alarms of held-out scores at the chosen limits."""
-    danger, safe = scores[y == 1], scores[y == 0]
+                     covered: np.ndarray, thresholds: RiskThresholds) -> HeldOutFigures:
+    """Recall and false alarms of the net (other layers or held-out scores) at the chosen limits."""
+    flagged = covered | (scores >= thresholds.uncertain)
+    danger, safe = y == 1, y == 0
     figures = HeldOutFigures(
-        danger=len(danger), safe=len(safe),
-        recall_uncertain=float(np.mean(danger >= thresholds.uncertain)) if len(danger) else 0.0,
-        recall_sure=float(np.mean(danger >= thresholds.sure)) if len(danger) else 0.0,
-        false_alarm_uncertain=float(np.mean(safe >= thresholds.uncertain)) if len(safe) else 0.0,
-        false_alarm_sure=float(np.mean(safe >= thresholds.sure)) if len(safe) else 0.0)
+        danger=int(danger.sum()), safe=int(safe.sum()),
+        recall_uncertain=float(np.mean(flagged[danger])) if danger.any() else 0.0,
+        recall_sure=float(np.mean(scores[danger] >= thresholds.sure)) if danger.any() else 0.0,
+        false_alarm_uncertain=float(np.mean(flagged[safe])) if safe.any() else 0.0,
+        false_alarm_sure=float(np.mean(scores[safe] >= thresholds.sure)) if safe.any() else 0.0)
     for i, category in enumerate(categories):
-        flagged = scores[i] >= thresholds.uncertain
         table = figures.per_category if y[i] == 1 else figures.per_kind
         hit, total = table.get(category, (0, 0))
-        table[category] = (hit + int(flagged), total + 1)
-        if y[i] == 1 and not flagged:
+        table[category] = (hit + int(flagged[i]), total + 1)
+        if y[i] == 1 and not flagged[i]:
             figures.missed.append(texts[i])
+        if y[i] == 0 and flagged[i]:
+            figures.flagged.append(texts[i])
     return figures
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Train on the corpus and print the held-out figures."""
+    """Train on the corpus and print the held-out figures of the whole net (development figures)."""
+    from collections import Counter
+
+    from bot.nlu.safety_net import SafetyNet, net_figures, training_set
+    from guidance_library.emergency import load_emergency_rules
     from guidance_library.risk_corpus import UNNAMED_DANGER, load_corpus
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--recall", type=float, default=0.995)
-    parser.add_argument("--sure-false-alarm", type=float, default=0.005)
+    parser.add_argument("--sure-false-alarm", type=float, default=0.003)
     parser.add_argument("--C", type=float, default=4.0)
     parser.add_argument("--no-vectors", action="store_true")
-    parser.add_argument("--show-missed", action="store_true", help="print held-out danger messages missed")
+    parser.add_argument("--show", action="store_true", help="print the held-out messages missed and flagged")
     args = parser.parse_args(argv)
-    corpus = load_corpus()
-    analyzer = FinnishAnalyzer()
-    featurizer = RiskFeaturizer(None if args.no_vectors else WordVectors())
     start = time.perf_counter()
-    model = train_risk_model([m.text for m in corpus], [m.danger for m in corpus], [m.category for m in corpus],
-                             featurizer, analyzer, recall=args.recall, sure_false_alarm=args.sure_false_alarm,
+    rules = load_emergency_rules()
+    training = training_set(load_corpus(), FinnishAnalyzer(), rules)
+    featurizer = RiskFeaturizer(None if args.no_vectors else WordVectors())
+    model = train_risk_model(training, featurizer, recall=args.recall, sure_false_alarm=args.sure_false_alarm,
                              C=args.C, unnamed=[UNNAMED_DANGER])
     f = model.figures
-    print(f"trained in {time.perf_counter() - start:.1f} s on {f.danger} danger and {f.safe} not-danger messages")
-    print(f"thresholds: uncertain {model.thresholds.uncertain:.3f}, sure {model.thresholds.sure:.3f}")
-    print(f"held-out recall at uncertain {f.recall_uncertain:.1%}, at sure {f.recall_sure:.1%}")
-    print(f"held-out false alarms at uncertain {f.false_alarm_uncertain:.1%}, at sure {f.false_alarm_sure:.1%}")
-    for name, (hit, total) in sorted(f.per_category.items()):
-        print(f"  danger  {name:28s} {hit}/{total}")
-    for name, (hit, total) in sorted(f.per_kind.items()):
-        print(f"  safe    {name:28s} {hit}/{total} flagged")
-    if args.show_missed:
-        for text in f.missed:
-            print("  missed:", text)
+    print(f"trained in {time.perf_counter() - start:.1f} s on {f.danger} danger and {f.safe} not-danger messages "
+          f"({f.dropped} path questions left out as label noise)")
+    print(f"limits: signal {model.thresholds.signal:.3f}, uncertain {model.thresholds.uncertain:.3f}, "
+          f"sure {model.thresholds.sure:.3f}; "
+          f"classifier alone at sure: recall {f.recall_sure:.1%}, false alarms {f.false_alarm_sure:.1%}")
+    net = SafetyNet(rules, model, featurizer)
+    tables = net_figures(training, model, net)
+    for side, table in tables.items():
+        total = Counter()
+        for name, counts in sorted(table.items()):
+            total.update(counts)
+            n = sum(counts.values())
+            print(f"  {side:6s} {name:26s} n={n:5d}  answer {counts['emergency'] / n:6.1%}  "
+                  f"question {counts['uncertain'] / n:6.1%}  nothing {counts['none'] / n:6.1%}")
+        n = sum(total.values())
+        print(f"  {side:6s} {'ALL':26s} n={n:5d}  answer {total['emergency'] / n:6.1%}  "
+              f"question {total['uncertain'] / n:6.1%}  nothing {total['none'] / n:6.1%}")
+    if args.show:
+        kept = [i for i in range(len(training.texts)) if f.kept[i]]
+        for i, score in zip(kept, f.held_out):
+            tier = net.assess(training.analysed[i], held_out_score=float(score)).tier
+            if training.danger[i] and tier == "none" or not training.danger[i] and tier == "emergency":
+                print(f"  {'missed ' if training.danger[i] else 'alarmed'} {score:.2f} {training.texts[i]}")
     return 0
 
 

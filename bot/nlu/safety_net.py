@@ -13,19 +13,24 @@ The verdict has three tiers:
     haetaan tukea") the rules give the emergency answer when the classifier sees any danger
     (score at or above `uncertain`), and the safety question otherwise;
   - `none`.
-`signal` is true for any trace of risk (score above a low floor or any rule match): such a message
+`signal` is true for any trace of risk (a rule or reader match, or a score at or above the floor that
+nearly all held-out danger messages reach): such a message
 never gets the out-of-scope or not-found answer (actions.guidance asks the safety question instead).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
+
+import numpy as np
 
 from bot.nlu.emergency import word_forms
 from bot.nlu.finnish import WordAnalysis
 from bot.nlu.poisoning import POISONING, POISONING_URGENT, read_poisoning
-from bot.nlu.risk_classifier import RiskFeaturizer, RiskModel
-from guidance_library.emergency import EmergencyRules
+from bot.nlu.risk_classifier import RiskFeaturizer, RiskModel, TrainingSet
+from guidance_library.emergency import ALONE, DANGER, EmergencyRules
+from guidance_library.risk_corpus import ASSUMED_SAFE, CorpusMessage
 
 EMERGENCY_TIER = "emergency"
 UNCERTAIN_TIER = "uncertain"
@@ -42,7 +47,7 @@ class SafetyVerdict:
     layers: tuple[str, ...] = ()  # rules, poisoning, classifier: the layers that found danger
     score: float | None = None    # the classifier's danger probability (None without a classifier)
     signal: bool = False          # any trace of risk: never an out-of-scope or not-found answer
-    cued: bool = False            # the rules matched with a past or informational cue
+    cued: bool = False            # the rules matched a weak sign or with a past or informational cue
 
     def as_dict(self) -> dict[str, Any]:
         """The parse-data form (`safety` key of /model/parse)."""
@@ -55,11 +60,12 @@ class SafetyNet:
     """Combines the layers; `model` may be None (rules and reader only, e.g. before training)."""
 
     def __init__(self, rules: EmergencyRules, model: RiskModel | None = None,
-                 featurizer: RiskFeaturizer | None = None, signal_ratio: float = 0.5) -> None:
+                 featurizer: RiskFeaturizer | None = None, signal_ratio: float = 0.5, backing: float = 0.5) -> None:
         self.rules = rules
         self.model = model
         self.featurizer = featurizer
         self.signal_ratio = signal_ratio
+        self.backing = backing  # the score at which the classifier backs a weak sign (danger more likely than not)
 
     def score(self, words: Sequence[WordAnalysis]) -> tuple[float | None, str | None]:
         """The classifier's danger probability and category guess (None, None without a model)."""
@@ -68,23 +74,28 @@ class SafetyNet:
         row = self.featurizer.transform([words])
         return float(self.model.scores(row)[0]), self.model.categories(row)[0]
 
-    def assess(self, words: Sequence[WordAnalysis]) -> SafetyVerdict:
-        """The verdict for a message's analysed words."""
+    def assess(self, words: Sequence[WordAnalysis], held_out_score: float | None = None) -> SafetyVerdict:
+        """The verdict for a message's analysed words (`held_out_score`: a score given instead of the
+        model's own, to measure the net on held-out folds)."""
         forms = word_forms(list(words))
+        score, guess = self.score(words) if held_out_score is None else (held_out_score, None)
         if self.rules.about_animal(*forms):
-            return SafetyVerdict(NO_RISK, GENERAL)
+            # About an animal and no person: no rule or reader answer. The classifier may still ask
+            # (a dog that bit someone who now bleeds is a person's emergency), never more.
+            return self._about_animal(score, guess)
         rule = self.rules.assess(*forms)
         reading = read_poisoning(words, self.rules.poisoning)
-        score, guess = self.score(words)
         thresholds = self.model.thresholds if self.model is not None else None
         layers: list[str] = []
         category: str | None = None
         sure = score is not None and thresholds is not None and score >= thresholds.sure
         unsure = score is not None and thresholds is not None and thresholds.uncertain <= score < thresholds.sure
-        if rule is not None and (not rule.cued or (rule.present and (sure or unsure))):
-            layers.append("rules")  # no cue; or past and present cues both, and the classifier sees danger
+        backed = score is not None and thresholds is not None and score >= max(thresholds.uncertain, self.backing)
+        if rule is not None and (rule.support == ALONE or rule.support == DANGER and backed):
+            layers.append("rules")  # a strong sign; or a weak or cued one that the classifier backs
             category = rule.category.name
-        if reading is not None:
+        told_as_past = self.rules.cued(*forms)  # a past or informational cue and no present one
+        if reading is not None and (reading.firm and not told_as_past or backed or sure):
             layers.append("poisoning")
             if category is None or category == POISONING or reading.category == POISONING_URGENT \
                     and category in (POISONING, GENERAL):
@@ -96,16 +107,63 @@ class SafetyNet:
         if category is None and sure:
             found = self.rules.for_corpus_category(guess)
             category = found.name if found else GENERAL
-        cued = rule is not None and rule.cued
+        cued = rule is not None and rule.support != ALONE
         if layers:
             return SafetyVerdict(EMERGENCY_TIER, category or GENERAL, tuple(layers), score, True, cued)
-        floor = thresholds.uncertain * self.signal_ratio if thresholds is not None else 1.0
-        signal = rule is not None or (score is not None and score >= floor)
-        if unsure or rule is not None:
-            if rule is not None:
+        floor = (thresholds.signal or thresholds.uncertain * self.signal_ratio) if thresholds is not None else 1.0
+        signal = rule is not None or reading is not None or (score is not None and score >= floor)
+        if unsure or rule is not None or reading is not None:
+            if reading is not None and rule is None:
+                category = reading.category
+            elif rule is not None:
                 category = rule.category.name
             else:
                 found = self.rules.for_corpus_category(guess)
                 category = found.name if found else GENERAL
-            return SafetyVerdict(UNCERTAIN_TIER, category, ("classifier",) if unsure else ("rules",), score, True, cued)
+            layer = "classifier" if unsure else "rules" if rule is not None else "poisoning"
+            return SafetyVerdict(UNCERTAIN_TIER, category, (layer,), score, True, cued or reading is not None)
         return SafetyVerdict(NO_RISK, GENERAL, (), score, signal)
+
+
+    def _about_animal(self, score: float | None, guess: str | None) -> SafetyVerdict:
+        thresholds = self.model.thresholds if self.model is not None else None
+        if score is None or thresholds is None or score < thresholds.uncertain:
+            signal = score is not None and thresholds is not None and score >= thresholds.signal
+            return SafetyVerdict(NO_RISK, GENERAL, (), score, signal)
+        found = self.rules.for_corpus_category(guess)
+        return SafetyVerdict(UNCERTAIN_TIER, found.name if found else GENERAL, ("classifier",), score, True)
+
+
+def training_set(corpus: Sequence[CorpusMessage], analyzer: Any, rules: EmergencyRules) -> TrainingSet:
+    """The corpus analysed, with what the rules and the reader catch on their own.
+
+    A guidance path's question that the rules or the reader flag is left out: the paths hold some
+    urgent questions ("kaveri ei herää"), which are no evidence of a message being safe."""
+    rows = []
+    for message in corpus:
+        words = analyzer.analyze_text(message.text)
+        forms = word_forms(words)
+        caught = rules.assess(*forms) is not None or read_poisoning(words, rules.poisoning) is not None
+        if message.category in ASSUMED_SAFE and caught:
+            continue
+        rows.append((message, words, caught))
+    return TrainingSet(texts=[m.text for m, _, _ in rows], analysed=[w for _, w, _ in rows],
+                       danger=np.array([m.danger for m, _, _ in rows], dtype=bool),
+                       categories=[m.category for m, _, _ in rows],
+                       covered=np.array([c for _, _, c in rows], dtype=bool),
+                       droppable=np.array([m.category in ASSUMED_SAFE for m, _, _ in rows], dtype=bool))
+
+
+def net_figures(training: TrainingSet, model: RiskModel, net: SafetyNet) -> dict[str, dict[str, Counter]]:
+    """The whole net on the held-out folds of the corpus: for each danger category and each
+    not-danger kind, how many messages got the emergency answer, the safety question or nothing.
+    Development figures: the corpus is read by whoever writes and tunes it."""
+    figures = model.figures
+    out: dict[str, dict[str, Counter]] = {"danger": {}, "safe": {}}
+    kept = figures.kept if figures.kept is not None else np.ones(len(training.texts), dtype=bool)
+    rows = [i for i in range(len(training.texts)) if kept[i]]
+    for i, score in zip(rows, figures.held_out):
+        verdict = net.assess(training.analysed[i], held_out_score=float(score))
+        table = out["danger" if training.danger[i] else "safe"]
+        table.setdefault(training.categories[i], Counter())[verdict.tier] += 1
+    return out
