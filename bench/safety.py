@@ -19,7 +19,8 @@ Sets (only their totals are printed: the blind sets are never read by whoever tu
     sessions that saw no rules, corpus or paths (issue 14);
   - bench/blind_emergency.yml: the earlier blind set (70 emergencies, 50 routine messages);
   - with --sets all also the development sets: bench/devset.yml's emergency / not_emergency
-    messages and its ordinary questions (read while tuning: development figures).
+    messages and its ordinary questions (read while tuning: development figures); questions on the
+    catalogue's urgent topics (kind kiire) are shown apart, since 112 is the right answer to many.
 """
 from __future__ import annotations
 
@@ -83,10 +84,20 @@ def load_sets(which: str) -> list[tuple[str, str, bool, list[str]]]:
         dev = yaml.safe_load((BENCH_DIR / "devset.yml").read_text(encoding="utf-8"))
         out.append(("devset (development)", "emergency", True, list(dev.get("emergency") or [])))
         out.append(("devset (development)", "not_emergency", False, list(dev.get("not_emergency") or [])))
-        questions = [entry["text"] if isinstance(entry, dict) else str(entry) for entry in dev.get("guidance") or []]
-        out.append(("devset (development)", "ordinary questions", False, questions))
+        urgent = urgent_topics()
+        entries = [e if isinstance(e, dict) else {"text": str(e)} for e in dev.get("guidance") or []]
+        out.append(("devset (development)", "ordinary questions", False,
+                    [e["text"] for e in entries if e.get("topic") not in urgent]))
+        out.append(("devset (development)", "questions on urgent topics (112 is right for many)", False,
+                    [e["text"] for e in entries if e.get("topic") in urgent]))
         out.append(("devset (development)", "out of scope", False, [str(q) for q in dev.get("out_of_scope") or []]))
     return out
+
+
+def urgent_topics() -> set[str]:
+    """Catalogue topics of kind `kiire` (urgent or emergency guidance): a question on them may rightly get 112."""
+    catalogue = yaml.safe_load((BENCH_DIR.parent / "guidance_library" / "catalogue.yml").read_text(encoding="utf-8"))
+    return {t["id"] for t in catalogue if t.get("kind") == "kiire"}
 
 
 def pct(hits: int, total: int) -> str:
@@ -115,6 +126,9 @@ async def run(model: Path, which: str) -> int:
         any_danger = any(d for _, d, _ in groups)
         for group, danger, replies in groups:
             n = sum(replies.values())
+            if group.startswith("questions on urgent topics"):
+                print(f"  {group:28s} (not counted) " + ", ".join(f"{k} {v}" for k, v in sorted(replies.items())))
+                continue
             caught = sum(replies[k] for k in CAUGHT)
             totals["n_danger" if danger else "n_safe"] += n
             totals["caught" if danger else "flagged"] += caught

@@ -199,3 +199,65 @@ def test_assessment_can_be_stopped_and_the_bot_answers_normally_again(stack):
     offered = [c.get("path_id", "") for c in customs(replies)] + \
         [b["payload"] for r in replies for b in r.get("buttons") or []]
     assert any("hammashoito-ajanvaraus" in o for o in offered), replies  # answered, or asked back with it
+
+
+# -- the safety net through the real servers (issue 14) ----------------------------------------------------
+ISSUE_14_MESSAGES = [
+    ("otin äsken 25 buranaa", "poisoning"),
+    ("Ajattelen itsemurhaa, onko terapia mahdollista", "suicide"),
+    ("Äiti ei hengitä, tarvitsen tietoa", None),
+    ("Minulla on rintakipu nyt, tarvitsen ohjeita", "chest_pain"),
+    ("en jaksa herätä enää huomiseen", "suicide"),
+]
+
+
+@pytest.mark.parametrize("message, category", ISSUE_14_MESSAGES)
+def test_every_message_quoted_in_issue_14_gets_the_emergency_answer(stack, message, category):
+    replies = stack.say(sender(), message)
+    first = customs(replies)[0]
+    assert first["emergency"] is True, (message, replies)
+    assert category is None or first["category"] == category
+    assert "112" in [c["number"] for c in first["calls"]]
+    assert not any("Tähän en valitettavasti osaa vastata" in (r.get("text") or "") for r in replies)
+    assert not any(r.get("text") == "Haluan varmistaa, että ymmärsin oikein. Tarkoititko jotakin näistä? Voit myös "
+                   "kertoa asiasi toisin sanoin." for r in replies)
+
+
+def test_the_parse_carries_the_safety_verdict(stack):
+    verdict = stack.parse("otin äsken 25 buranaa")["safety"]
+    assert verdict["tier"] == "emergency" and "poisoning" in verdict["layers"]
+    calm = stack.parse("miten varaan ajan hammaslääkärille")["safety"]
+    assert calm["tier"] == "none" and 0 <= calm["score"] < 0.5
+
+
+def test_the_safety_question_then_safe_answers_the_question_asked(stack):
+    resident = sender()
+    message = "mulla oli itsetuhoisia ajatuksia pari vuotta sitten, miten pääsen terapiaan"
+    assert stack.parse(message)["safety"]["tier"] == "uncertain"
+    replies = stack.say(resident, message)
+    question = replies[0]
+    assert "vaarassa" in question["text"] and "112" in question["text"]
+    assert [b["payload"] for b in question["buttons"]][1] == "/safety_ok"
+    replies = stack.say(resident, "/safety_ok")
+    assert "kukaan ei ole vaarassa" in replies[0]["text"]
+    assert [c for c in customs(replies) if "path_id" in c] or any(r.get("buttons") for r in replies[1:])
+
+
+def test_yes_to_the_safety_question_gives_the_emergency_answer(stack):
+    resident = sender()
+    replies = stack.say(resident, "mulla oli itsetuhoisia ajatuksia pari vuotta sitten, miten pääsen terapiaan")
+    yes = replies[0]["buttons"][0]["payload"]
+    replies = stack.say(resident, yes)
+    assert customs(replies)[0]["emergency"] is True and customs(replies)[0]["category"] == "suicide"
+
+
+def test_the_safety_question_in_a_self_assessment_then_the_same_item_again(stack):
+    resident = sender()
+    stack.say(resident, "haluan tehdä mielialatestin")
+    replies = stack.say(resident, "en kertaakaan")
+    asked = replies[-1]["text"]
+    assert "2/9." in asked
+    replies = stack.say(resident, "mulla oli itsetuhoisia ajatuksia pari vuotta sitten")
+    assert "vaarassa" in replies[0]["text"]
+    replies = stack.say(resident, "/safety_ok")
+    assert "2/9." in replies[-1]["text"] and "Jatketaan" in replies[-1]["text"]

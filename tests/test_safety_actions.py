@@ -100,12 +100,22 @@ def test_the_policy_asks_the_safety_question_in_any_state(tmp_path):
     for slots in ([], [CoreSlotSet("handoff", {"id": 1, "status": "taken", "name": "Maija"})],
                   [CoreSlotSet("assessment", {"id": "phq9", "stage": "items"})]):
         tracker_ = DialogueStateTracker.from_events("r", [ActionExecuted(ACTION_LISTEN_NAME), *slots, UserUttered(
-            "tää oli tässä", {"name": "ask_guidance", "confidence": 0.9}, parse_data={"safety": UNCERTAIN})])
+            "tää oli tässä", {"name": "ask_guidance", "confidence": 0.9},
+            parse_data={"safety": {**UNCERTAIN, "score": 0.6}})])
         assert best_action(policy, domain, tracker_) == "action_safety_check"
     after = DialogueStateTracker.from_events("r", [ActionExecuted(ACTION_LISTEN_NAME), UserUttered(
         "tää oli tässä", {"name": "ask_guidance", "confidence": 0.9}, parse_data={"safety": UNCERTAIN}),
         ActionExecuted("action_safety_check")])
     assert best_action(policy, domain, after) == ACTION_LISTEN_NAME
+    answering = [CoreSlotSet("assessment", {"id": "phq9", "stage": "items"}), CoreSlotSet("contact_form", None)]
+    for slots, layers, score, asks in ((answering[:1], ["classifier"], 0.3, False),
+                                       (answering[:1], ["classifier"], 0.7, True),
+                                       (answering[:1], ["rules"], 0.1, True),
+                                       ([CoreSlotSet("contact_form", {"stage": "words"})], ["classifier"], 0.3, False)):
+        verdict = {**UNCERTAIN, "layers": layers, "score": score}
+        tracker_ = DialogueStateTracker.from_events("r", [ActionExecuted(ACTION_LISTEN_NAME), *slots, UserUttered(
+            "lopeta", {"name": "ask_guidance", "confidence": 0.9}, parse_data={"safety": verdict})])
+        assert (best_action(policy, domain, tracker_) == "action_safety_check") is asks, (slots, layers, score)
     calm = DialogueStateTracker.from_events("r", [ActionExecuted(ACTION_LISTEN_NAME), UserUttered(
         "flunssa", {"name": "ask_guidance", "confidence": 0.9}, parse_data={"safety": {"tier": "none"}})])
     assert best_action(policy, domain, calm) is None

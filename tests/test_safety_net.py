@@ -273,14 +273,17 @@ def test_short_everyday_messages_get_no_emergency_answer(analyzer, trained, rule
     assert SafetyNet(rules, trained, RiskFeaturizer(vectors)).assess(analyzer.analyze_text(message)).tier != EMERGENCY_TIER
 
 
-def test_the_whole_net_rarely_alarms_on_the_nlu_training_questions(analyzer, trained, rules, vectors):
-    from tests.test_emergency import _nlu_examples
+def test_the_whole_net_rarely_alarms_on_ordinary_development_questions(analyzer, trained, rules, vectors, devset):
+    """bench/devset.yml's questions (not training data), less those on the catalogue's urgent topics:
+    the emergency answer for at most 2%, the safety question for at most 10% (bench.safety prints both)."""
+    from bench.safety import urgent_topics
 
-    questions = _nlu_examples(PROJECT_DIR / "data" / "nlu_guidance.yml") + _nlu_examples(PROJECT_DIR / "data" / "nlu.yml")
+    urgent = urgent_topics()
+    questions = [q["text"] for q in devset["guidance"] if q.get("topic") not in urgent]
     whole = SafetyNet(rules, trained, RiskFeaturizer(vectors))
     tiers = [whole.assess(analyzer.analyze_text(q)).tier for q in questions]
-    assert tiers.count(EMERGENCY_TIER) / len(questions) <= 0.01
-    assert (tiers.count(EMERGENCY_TIER) + tiers.count(UNCERTAIN_TIER)) / len(questions) <= 0.05
+    assert tiers.count(EMERGENCY_TIER) / len(questions) <= 0.02
+    assert tiers.count(UNCERTAIN_TIER) / len(questions) <= 0.10
 
 
 @pytest.mark.parametrize("message", ISSUE_MESSAGES)

@@ -38,7 +38,7 @@ class EmergencyDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """Recall target of the `uncertain` limit, false-alarm share of the `sure` limit, and more."""
-        return {"recall": 0.995, "sure_false_alarm": 0.003, "C": 4.0, "signal_ratio": 0.5, "backing": 0.5,
+        return {"recall": 0.995, "sure_false_alarm": 0.003, "C": 16.0, "signal_ratio": 0.5, "backing": 0.5,
                 "use_vectors": True, "vectors_model": DEFAULT_MODEL}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -86,7 +86,7 @@ def read_poisoning(analysed: Sequence[WordAnalysis], lexicon: PoisoningLexicon |
     alcohol = words.has_stem(lexicon.alcohol)
     taking = words.has_word(lexicon.taking)
     urgent = words.has_stem(lexicon.symptoms) or words.has_stem(lexicon.intent)
-    asking = words.has_word(lexicon.questions)
+    asking = words.has_word(lexicon.questions) or words.has_word(lexicon.handling)
     reason = None
     if medicine and (taking or urgent or not asking):
         if count_taken(words, lexicon) >= lexicon.min_count:

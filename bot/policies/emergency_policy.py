@@ -10,17 +10,30 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.constants import ACTION_EMERGENCY, ACTION_SAFETY_CHECK, EMERGENCY_INTENT, SAFETY, UNCERTAIN_TIER
+from bot.constants import (ACTION_EMERGENCY, ACTION_SAFETY_CHECK, ASSESSMENT_SLOT, CONTACT_FORM_SLOT, EMERGENCY_INTENT,
+                           SAFETY, UNCERTAIN_TIER)
 from bot.policies.overriding import OverridingPolicy
 
 
+TASK_ANSWER_SCORE = 0.5  # in a self-assessment or the contact form, the classifier alone asks only from here
+
+
 def asks_for_safety_check(tracker: DialogueStateTracker) -> bool:
-    """The safety net was unsure about the latest message (`safety.tier` uncertain)."""
+    """The safety net was unsure about the latest message (`safety.tier` uncertain).
+
+    In a self-assessment or the contact form the resident is answering a question ("lopeta", "ehkä
+    pari kertaa", what the matter is about): there the classifier alone asks only when danger is
+    more likely than not; the rules and the reader ask as everywhere else."""
     message = tracker.latest_message
     if message is None:
         return False
     verdict = message.parse_data.get(SAFETY) or {}
-    return isinstance(verdict, dict) and verdict.get("tier") == UNCERTAIN_TIER
+    if not isinstance(verdict, dict) or verdict.get("tier") != UNCERTAIN_TIER:
+        return False
+    in_a_task = tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT)
+    if in_a_task and list(verdict.get("layers") or []) == ["classifier"]:
+        return float(verdict.get("score") or 0.0) >= TASK_ANSWER_SCORE
+    return True
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
