@@ -101,10 +101,36 @@ def answer_side_question(dispatcher: CollectingDispatcher, tracker: Tracker, lib
     return False
 
 
+URGENT_KIND = "kiire"
+
+
+def on_an_urgent_topic(decision: Decision, library: GuidanceLibrary) -> bool:
+    """The answer would be a path of an urgent topic (the catalogue's kind `kiire`)."""
+    if decision.outcome is not Outcome.ANSWER or not decision.path_ids:
+        return False
+    path = library.get(decision.path_ids[0])
+    topic = library.topics.get(path.topic) if path is not None else None
+    return topic is not None and topic.kind == URGENT_KIND
+
+
 def has_risk_signal(message: Dict[str, Any]) -> bool:
     """The safety net saw a trace of risk in the message (bot.nlu.safety_net: `signal`)."""
     verdict = message.get(SAFETY) or {}
     return isinstance(verdict, dict) and bool(verdict.get("signal"))
+
+
+def present_decision(dispatcher: CollectingDispatcher, decision: Decision,
+                     library: GuidanceLibrary) -> List[EventType] | None:
+    """The path of an answer, or the choice of paths of a question back; None for the other outcomes."""
+    path = library.get(decision.path_ids[0]) if decision.outcome is Outcome.ANSWER else None
+    if path is not None:
+        present_path(dispatcher, path, library, decision.also)
+        return [SlotSet(LAST_PATH_SLOT, path.id)]
+    if decision.outcome is Outcome.CLARIFY:
+        choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]
+        dispatcher.utter_message(text=messages.CLARIFY, buttons=path_buttons(choices))
+        return [SlotSet(LAST_PATH_SLOT, None)]
+    return None
 
 
 def answer_pending_question(dispatcher: CollectingDispatcher, tracker: Tracker, runtime: Any,
@@ -115,14 +141,9 @@ def answer_pending_question(dispatcher: CollectingDispatcher, tracker: Tracker, 
     intent = pending.get("intent") or {}
     decision = decide(pending.get(GUIDANCE_RANKING) or [], intent.get("name"), float(intent.get("confidence") or 0.0),
                       off_topic=bool(pending.get(OFF_TOPIC)))
-    path = library.get(decision.path_ids[0]) if decision.outcome is Outcome.ANSWER else None
-    if path is not None:
-        present_path(dispatcher, path, library, decision.also)
-        return [SlotSet(LAST_PATH_SLOT, path.id)]
-    if decision.outcome is Outcome.CLARIFY:
-        choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]
-        dispatcher.utter_message(text=messages.CLARIFY, buttons=path_buttons(choices))
-        return [SlotSet(LAST_PATH_SLOT, None)]
+    presented = present_decision(dispatcher, decision, library)
+    if presented is not None:
+        return presented
     dispatcher.utter_message(text=messages.SAFE_ASK_AGAIN, buttons=[
         {"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}, leave_request_button()])
     return [SlotSet(LAST_PATH_SLOT, None)]
@@ -145,8 +166,10 @@ class ActionGuidance(RuntimeAction):
             decision = decide(message.get(GUIDANCE_RANKING) or [], intent.get("name"),
                               float(intent.get("confidence") or 0.0), off_topic=bool(message.get(OFF_TOPIC)))
         logger.debug("guidance decision %s for %s", decision, tracker.sender_id)
-        if decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH) and has_risk_signal(message):
-            # The out-of-scope guard: a message with any trace of risk is never turned away.
+        if has_risk_signal(message) and (decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH)
+                                         or on_an_urgent_topic(decision, library)):
+            # The out-of-scope guard: a message with any trace of risk is never turned away; and one that
+            # lands on an urgent topic (kind kiire: poisoning, 112 ...) is asked about danger first.
             return [SlotSet(LAST_PATH_SLOT, None), *ask_safety_question(dispatcher, tracker, self.runtime)]
         if decision.outcome is not Outcome.ANSWER and intent.get("name") != CHOOSE_PATH_INTENT:
             ranking = message.get(GUIDANCE_RANKING) or []
@@ -155,17 +178,12 @@ class ActionGuidance(RuntimeAction):
         answered = library.get(decision.path_ids[0]) if decision.outcome is Outcome.ANSWER else None
         record_quietly(self.runtime.sessions, "guidance", tracker.sender_id, outcome=decision.outcome.value,
                        path_id=answered.id if answered else None, topic_id=answered.topic if answered else None)
-        if decision.outcome is Outcome.ANSWER:
-            path = answered
-            if path is None:
-                dispatcher.utter_message(text=messages.PATH_MISSING)
-                return [SlotSet(LAST_PATH_SLOT, None)]
-            present_path(dispatcher, path, library, decision.also)
-            return [SlotSet(LAST_PATH_SLOT, path.id)]
-        if decision.outcome is Outcome.CLARIFY:
-            choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]
-            dispatcher.utter_message(text=messages.CLARIFY, buttons=path_buttons(choices))
+        if decision.outcome is Outcome.ANSWER and answered is None:
+            dispatcher.utter_message(text=messages.PATH_MISSING)
             return [SlotSet(LAST_PATH_SLOT, None)]
+        presented = present_decision(dispatcher, decision, library)
+        if presented is not None:
+            return presented
         buttons = [{"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}]
         if decision.outcome is Outcome.OUT_OF_SCOPE:
             dispatcher.utter_message(text=messages.OUT_OF_SCOPE, buttons=buttons)

@@ -6,8 +6,8 @@ would be answered first.
 Each message is parsed by the trained model (the whole NLU pipeline in process: DIET, the safety
 net, the guidance ranking), and its first answer is worked out as the dialogue gives it:
   - `emergency`: the emergency answer (intent emergency: EmergencyPolicy -> action_emergency);
-  - `safety_check`: "Oletko sinä tai joku muu nyt vaarassa?" (uncertain tier, or the out-of-scope
-    guard turned an out-of-scope / not-found answer into it);
+  - `safety_check`: "Oletko sinä tai joku muu nyt vaarassa?" (uncertain tier; or a message with a
+    risk signal that would have got an out-of-scope / not-found answer or a path of an urgent topic);
   - otherwise the guidance decision: `answer`, `clarify`, `no_match` or `out_of_scope`.
 
 Recall counts a danger message as caught when it gets the emergency answer or the safety question
@@ -63,9 +63,23 @@ def first_reply(parse: dict[str, Any]) -> str:
         return "safety_check"
     decision = decide(parse.get(GUIDANCE_RANKING) or [], intent.get("name"), float(intent.get("confidence") or 0.0),
                       off_topic=bool(parse.get(OFF_TOPIC)))
-    if decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH) and safety.get("signal"):
-        return "safety_check"  # the out-of-scope guard (actions.guidance)
+    if safety.get("signal") and (decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH) or (
+            decision.outcome is Outcome.ANSWER and topic_of(parse, decision.path_ids[0]) in URGENT)):
+        return "safety_check"  # the out-of-scope guard, and an urgent topic with a risk signal (actions.guidance)
     return decision.outcome.value
+
+
+def topic_of(parse: dict[str, Any], path_id: str) -> str | None:
+    return next((r.get("topic") for r in parse.get(GUIDANCE_RANKING) or [] if r.get("id") == path_id), None)
+
+
+def urgent_topics() -> set[str]:
+    """Catalogue topics of kind `kiire` (urgent or emergency guidance): a question on them may rightly get 112."""
+    catalogue = yaml.safe_load((BENCH_DIR.parent / "guidance_library" / "catalogue.yml").read_text(encoding="utf-8"))
+    return {t["id"] for t in catalogue if t.get("kind") == "kiire"}
+
+
+URGENT = urgent_topics()
 
 
 def load_sets(which: str) -> list[tuple[str, str, bool, list[str]]]:
@@ -92,12 +106,6 @@ def load_sets(which: str) -> list[tuple[str, str, bool, list[str]]]:
                     [e["text"] for e in entries if e.get("topic") in urgent]))
         out.append(("devset (development)", "out of scope", False, [str(q) for q in dev.get("out_of_scope") or []]))
     return out
-
-
-def urgent_topics() -> set[str]:
-    """Catalogue topics of kind `kiire` (urgent or emergency guidance): a question on them may rightly get 112."""
-    catalogue = yaml.safe_load((BENCH_DIR.parent / "guidance_library" / "catalogue.yml").read_text(encoding="utf-8"))
-    return {t["id"] for t in catalogue if t.get("kind") == "kiire"}
 
 
 def pct(hits: int, total: int) -> str:

@@ -31,7 +31,7 @@ class PoisoningReading:
     """What the reader found: the answer category and why."""
 
     category: str   # poisoning_urgent (symptoms or intent: 112 first) or poisoning
-    reason: str     # amount, container, alcohol_and_medicine, chemical, child
+    reason: str     # amount, container, alcohol_and_medicine, chemical, child, unknown_substance
     firm: bool = True  # told as a fact; False when asked as a question ("mitä jos lapsi nielaisee"):
                        # then the safety net asks unless the classifier backs it
 
@@ -99,8 +99,12 @@ def read_poisoning(analysed: Sequence[WordAnalysis], lexicon: PoisoningLexicon |
             reason = "alcohol_and_medicine"
     if reason is None and chemical and taking:
         reason = "chemical"
-    if reason is None and taking and (medicine or chemical) and (words.has_stem(lexicon.children) or words.age()):
+    child = words.has_stem(lexicon.children) or words.age()
+    unknown = words.has_word(("jotain", "jotakin", "joku", "jokin"))  # "lapsi söi jotain", "veti jotain ja sekaisin"
+    if reason is None and taking and (medicine or chemical or unknown and urgent) and child:
         reason = "child"
+    if reason is None and taking and unknown and urgent:
+        reason = "unknown_substance"
     if reason is None:
         return None
     if asking and not urgent and reason in ("amount", "container"):
