@@ -145,6 +145,16 @@ def test_the_reader_leaves_dose_questions_and_ordinary_doses(analyzer, rules, me
     assert read_poisoning(analyzer.analyze_text(message), rules.poisoning) is None
 
 
+@pytest.mark.parametrize("message", ["otin 10 panadolia, onko vaarallista",
+                                     "paljonko parasetamolia on liikaa, poika otti 12 tablettia"])
+def test_an_amount_taken_and_asked_about_is_read_but_not_firm(analyzer, rules, message):
+    """Told as done ("otin"), asked about: never dropped as a dose question; the net asks unless backed."""
+    reading = read_poisoning(analyzer.analyze_text(message), rules.poisoning)
+    assert reading is not None and reading.category == POISONING and not reading.firm
+    assert net(rules, score=0.2).assess(analyzer.analyze_text(message)).tier == UNCERTAIN_TIER
+    assert net(rules, score=0.9).assess(analyzer.analyze_text(message)).tier == EMERGENCY_TIER
+
+
 def test_the_reader_alone_gives_the_poisoning_answer(analyzer, rules):
     """An overdose was once declined as out of scope: now the reader alone is enough."""
     no_rules = replace(rules, categories=tuple(c for c in rules.categories if c.name == "general"))

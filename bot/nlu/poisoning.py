@@ -44,6 +44,8 @@ class _Words:
         self.typed = [_fold(w.normalized) for w in words]
         self.parts = [_fold(p) for w in words for p in w.parts]
         self.all_lemmas = [_fold(lemma) for w in words for lemma in w.lemmas]
+        self.past = [any(t == "TENSE=past_imperfective" or t.startswith("PARTICIPLE=past") for t in w.tags)
+                     for w in words]
         self.lemma_text = " " + " ".join(self.lemmas) + " "
         self.typed_text = " " + " ".join(self.typed) + " "
 
@@ -51,6 +53,12 @@ class _Words:
         forms = (*self.all_lemmas, *self.typed, *self.parts)
         return any(form.startswith(stem) for stem in stems if " " not in stem for form in forms) or \
             self.has_phrase([s for s in stems if " " in s], prefix=True)
+
+    def taken(self, verbs: Sequence[str]) -> bool:
+        """A taking verb in the past ("otin", "söi", "on ottanut"): told as done, not asked about."""
+        wanted = {v for v in verbs if " " not in v}
+        return any(past and (lemma in wanted or typed in wanted)
+                   for past, lemma, typed in zip(self.past, self.lemmas, self.typed))
 
     def age(self) -> bool:
         """A child's age typed as "3v", "3 v" or "3-vuotias"."""
@@ -107,6 +115,7 @@ def read_poisoning(analysed: Sequence[WordAnalysis], lexicon: PoisoningLexicon |
         reason = "unknown_substance"
     if reason is None:
         return None
-    if asking and not urgent and reason in ("amount", "container"):
+    if asking and not urgent and reason in ("amount", "container") and not words.taken(lexicon.taking):
         return None  # "paljonko buranaa saa ottaa", "voiko 6 tablettia ottaa": a dose question
+    # "otin 10 panadolia, onko vaarallista?": an amount taken, asked about: the net asks unless backed
     return PoisoningReading(POISONING_URGENT if urgent else POISONING, reason, firm=not asking)
