@@ -1,6 +1,6 @@
 """`guidance`: the content editors' command line.
 
-    guidance validate            check every path file against the rules
+    guidance validate            check every path file against the rules, and the safety net's files
     guidance validate --partial  the same, but topics without a path are not an error
     guidance preview ID          show a path as the bot shows it
     guidance stats               counts per topic, area and kind
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from guidance_library.loader import DEFAULT_PATHS_DIR, LibraryInvalid, load_library
 from guidance_library.rendering import render_path
+from guidance_library.risk_corpus import check_safety_files
 from guidance_library.validation import ID_PATTERN
 
 PTV_TOPIC_MIN_SCORE = 0.15  # below this the retrieval's best topic for a PTV service is no suggestion
@@ -36,6 +37,11 @@ def _validate(args: argparse.Namespace) -> int:
     except LibraryInvalid as err:
         print(err.report())
         print(f"\n{len(err.problems)} korjattavaa asiaa. Kirjasto ei latautunut; botti käyttää edellistä toimivaa versiota.")
+        return 1
+    safety_problems = check_safety_files(library)
+    if safety_problems:
+        print("\n".join(str(p) for p in safety_problems))
+        print(f"\n{len(safety_problems)} korjattavaa asiaa hätätilanteiden tunnistuksessa (emergency.yml, risk_corpus/).")
         return 1
     drafts = f", lisäksi {len(library.drafts)} luonnosta" if library.drafts else ""
     print(f"Kunnossa: {len(library.paths)} polkua, {len({p.topic for p in library.paths})}/{len(library.topics)} "

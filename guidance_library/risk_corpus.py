@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from guidance_library.loader import DEFAULT_PATHS_DIR, PACKAGE_DIR, LibraryInvalid, path_files, read_yaml
 from guidance_library.validation import Problem
@@ -165,3 +165,35 @@ def nlu_examples(file: Path) -> list[str]:
             if line.startswith("- ") and line[2:].strip():
                 out.append(" ".join(line[2:].split()))
     return out
+
+
+def check_safety_files(library: Any, emergency_file: Path | None = None,
+                       sources: CorpusSources | None = None) -> list[Problem]:
+    """The safety net's files as editors keep them: emergency.yml compiles, every category's call
+    numbers exist among the contacts and name 112 or the crisis line in the answer, and every
+    corpus category has an answer category (`corpus:` in emergency.yml)."""
+    from guidance_library.emergency import DEFAULT_EMERGENCY_FILE, load_emergency_rules
+
+    problems: list[Problem] = []
+    emergency_file = emergency_file or DEFAULT_EMERGENCY_FILE
+    try:
+        rules = load_emergency_rules(emergency_file)
+    except LibraryInvalid as err:
+        return list(err.problems)
+    file = str(emergency_file)
+    for category in rules.categories:
+        for key in category.calls:
+            if library.contact(key) is None:
+                problems.append(Problem(file, None, f"{category.name}: calls-avainta '{key}' ei ole yhteystiedoissa "
+                                                    "(region/national.yml tai profile.yml)."))
+        if "112" not in category.answer and "09 2525 0111" not in category.answer:
+            problems.append(Problem(file, None, f"{category.name}: vastauksessa pitää olla 112 tai kriisipuhelin."))
+    try:
+        corpus = load_corpus(sources)
+    except LibraryInvalid as err:
+        return problems + list(err.problems)
+    for name in sorted({m.category for m in corpus if m.danger and m.category != UNNAMED_DANGER}):
+        if rules.for_corpus_category(name) is None:
+            problems.append(Problem(file, None, f"riskikorpuksen luokalla '{name}' ei ole vastausta: lisää se jonkin "
+                                                "luokan corpus-luetteloon."))
+    return problems

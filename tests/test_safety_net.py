@@ -300,3 +300,23 @@ def test_the_whole_net_rarely_alarms_on_ordinary_development_questions(analyzer,
 def test_the_whole_net_answers_every_issue_message(analyzer, trained, rules, vectors, message):
     verdict = SafetyNet(rules, trained, RiskFeaturizer(vectors)).assess(analyzer.analyze_text(message))
     assert verdict.tier == EMERGENCY_TIER, (message, verdict)
+
+
+def test_guidance_validate_checks_the_safety_files(library, tmp_path):
+    from guidance_library.emergency import DEFAULT_EMERGENCY_FILE
+    from guidance_library.risk_corpus import CorpusSources, check_safety_files
+
+    assert check_safety_files(library) == []
+    broken = tmp_path / "emergency.yml"
+    text = DEFAULT_EMERGENCY_FILE.read_text(encoding="utf-8")
+    broken.write_text(text.replace("calls: [emergency, nollalinja]", "calls: [emergency, no_such_line]")
+                      .replace("corpus: [violence_now]", "corpus: []"), encoding="utf-8")
+    corpus_dir = tmp_path / "risk_corpus" / "danger"
+    corpus_dir.mkdir(parents=True)
+    (corpus_dir / "violence_now.yml").write_text('label: danger\ncategory: violence_now\nmessages:\n  - "mies lyö"\n',
+                                                 encoding="utf-8")
+    problems = [str(p) for p in check_safety_files(
+        library, broken, CorpusSources(corpus_dir=tmp_path / "risk_corpus", examples_file=tmp_path / "none.yml",
+                                       paths_dir=tmp_path / "no_paths", nlu_files=()))]
+    assert any("no_such_line" in p for p in problems)
+    assert any("violence_now" in p for p in problems)
