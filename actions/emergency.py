@@ -34,9 +34,12 @@ def call_links(keys: tuple[str, ...], library: GuidanceLibrary) -> list[dict[str
 
 
 def category_of(tracker: Tracker, rules: EmergencyRules) -> EmergencyCategory | None:
-    """The category named by the safety net, or by a "Kyllä, soita 112" button; else the general one."""
+    """The category named by the safety net, by a "Kyllä, soita 112" button or by the safety question a
+    typed "kyllä" answers; else the general one."""
     message = tracker.latest_message or {}
-    name = (message.get(EMERGENCY) or {}).get("category") or latest_entity(tracker, EMERGENCY_CATEGORY_ENTITY)
+    pending = tracker.get_slot(SAFETY_PENDING_SLOT) or {}
+    name = (message.get(EMERGENCY) or {}).get("category") or latest_entity(tracker, EMERGENCY_CATEGORY_ENTITY) \
+        or (pending.get("category") if isinstance(pending, dict) else None)  # a typed "kyllä" to the question
     return rules.get(str(name or GENERAL_CATEGORY)) or rules.get(GENERAL_CATEGORY)
 
 
@@ -63,12 +66,25 @@ def ask_safety_question(dispatcher: CollectingDispatcher, tracker: Tracker, runt
         json_message={"safety_check": True, "heading": messages.SAFETY_HEADING,
                       "calls": call_links(("emergency",), runtime.library.current())})
     record_quietly(runtime.sessions, "emergency", tracker.sender_id, outcome="safety_check")
-    if in_a_task(tracker):
-        return []
-    pending = {"text": str(message.get("text") or ""), "intent": message.get("intent") or {},
+    if in_a_task(tracker):  # the task asks its own question again after "Ei ole hätää"
+        return [SlotSet(SAFETY_PENDING_SLOT, {"category": category})]
+    pending = {"category": category, "text": str(message.get("text") or ""), "intent": message.get("intent") or {},
                GUIDANCE_RANKING: list(message.get(GUIDANCE_RANKING) or [])[:10],
                OFF_TOPIC: message.get(OFF_TOPIC)}
     return [SlotSet(SAFETY_PENDING_SLOT, pending)]
+
+
+def asked_just_before(tracker: Tracker) -> bool:
+    """The bot's last action before the latest resident message was the safety question."""
+    seen_message = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_message:
+                return False
+            seen_message = True
+        elif seen_message and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == ACTION_SAFETY_CHECK
+    return False
 
 
 class ActionEmergency(RuntimeAction):
@@ -113,7 +129,7 @@ class ActionSafetyOk(RuntimeAction):
 
         dispatcher.utter_message(text=messages.SAFE_THANKS)
         pending = tracker.get_slot(SAFETY_PENDING_SLOT)
-        if isinstance(pending, dict) and pending.get("text"):
+        if isinstance(pending, dict) and pending.get("text") and asked_just_before(tracker):
             events = answer_pending_question(dispatcher, tracker, self.runtime, pending)
             return [SlotSet(SAFETY_PENDING_SLOT, None), *events]
         dispatcher.utter_message(text=messages.SAFE_ASK_AGAIN)

@@ -8,7 +8,9 @@ net, the guidance ranking), and its first answer is worked out as the dialogue g
   - `emergency`: the emergency answer (intent emergency: EmergencyPolicy -> action_emergency);
   - `safety_check`: "Oletko sinä tai joku muu nyt vaarassa?" (uncertain tier; or a message with a
     risk signal that would have got an out-of-scope / not-found answer or a path of an urgent topic);
-  - otherwise the guidance decision: `answer`, `clarify`, `no_match` or `out_of_scope`.
+  - otherwise the guidance decision: `answer`, `clarify`, `no_match` or `out_of_scope`, for the
+    intents that go to the guidance action; `other dialogue` for the rest (greeting, thanks, asking
+    for a human ...), which the rules answer without the out-of-scope guard.
 
 Recall counts a danger message as caught when it gets the emergency answer or the safety question
 (both put 112 in front of the resident at once); the emergency answer alone is shown as well. A
@@ -40,6 +42,7 @@ from bot.constants import EMERGENCY_INTENT, GUIDANCE_RANKING, OFF_TOPIC, SAFETY,
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_MODEL = BENCH_DIR.parent / "models" / "assistant.tar.gz"
 CAUGHT = ("emergency", "safety_check")
+GUIDANCE_INTENTS = {"ask_guidance", "out_of_scope", "nlu_fallback"}  # the intents data/rules.yml sends to action_guidance
 TURNED_AWAY = ("out_of_scope", "no_match")
 
 
@@ -61,6 +64,8 @@ def first_reply(parse: dict[str, Any]) -> str:
     safety = parse.get(SAFETY) or {}
     if safety.get("tier") == UNCERTAIN_TIER:
         return "safety_check"
+    if intent.get("name") not in GUIDANCE_INTENTS:
+        return "other dialogue"  # greet, thanks, ask_human ...: data/rules.yml routes them past action_guidance
     decision = decide(parse.get(GUIDANCE_RANKING) or [], intent.get("name"), float(intent.get("confidence") or 0.0),
                       off_topic=bool(parse.get(OFF_TOPIC)))
     if safety.get("signal") and (decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH) or (

@@ -116,6 +116,7 @@ class PoisoningLexicon:
     children: tuple[str, ...]
     questions: tuple[str, ...]
     handling: tuple[str, ...]
+    accident: tuple[str, ...]
     symptoms: tuple[str, ...]
     intent: tuple[str, ...]
     number_words: dict[str, int]
@@ -145,7 +146,8 @@ def _poisoning_lexicon(raw: object, file: Path, problems: list[Problem]) -> Pois
         problems.append(Problem(str(file), None, "poisoning_reader: number_words ja min_count ovat lukuja."))
         return None
     lists = {name: _stems(raw.get(name)) for name in ("medicines", "chemicals", "alcohol", "taking", "amounts",
-                                                       "containers", "children", "questions", "handling", "symptoms", "intent")}
+                                                       "containers", "children", "questions", "handling", "accident", "symptoms",
+                                                       "intent")}
     for name in ("medicines", "taking"):
         if not lists[name]:
             problems.append(Problem(str(file), None, f"poisoning_reader: {name} puuttuu."))

@@ -11,6 +11,7 @@ the classifier when a corpus file or the examples change.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -23,6 +24,7 @@ DEFAULT_NLU_FILES = (PACKAGE_DIR.parent / "data" / "nlu.yml", PACKAGE_DIR.parent
 DEFAULT_EXAMPLES_FILE = PACKAGE_DIR / "emergency_examples.yml"
 URGENT_AREA = "kiireellinen"  # the paths about emergencies themselves: their questions are not "safe"
 LABELS = ("danger", "safe")
+_PHONE = re.compile(r"(?<!\d)(?:0\d{1,3}[ -]?\d{2,4}[ -]?\d{2,4}(?:[ -]?\d{1,4})?|116 ?\d{3}|112)(?!\d)")
 LIBRARY_KIND = "library_question"
 DIALOGUE_KIND = "dialogue_message"  # Rasa's NLU examples: greetings, "en", "kiitos", questions
 ASSUMED_SAFE = (LIBRARY_KIND, DIALOGUE_KIND)  # kinds whose "not danger" label is an assumption
@@ -181,6 +183,7 @@ def check_safety_files(library: Any, emergency_file: Path | None = None,
     except LibraryInvalid as err:
         return list(err.problems)
     file = str(emergency_file)
+    known = {re.sub(r"\D", "", c.phone) for c in library.all_contacts().values() if c.phone} | {"112"}
     for category in rules.categories:
         for key in category.calls:
             if library.contact(key) is None:
@@ -188,6 +191,10 @@ def check_safety_files(library: Any, emergency_file: Path | None = None,
                                                     "(region/national.yml tai profile.yml)."))
         if "112" not in category.answer and "09 2525 0111" not in category.answer:
             problems.append(Problem(file, None, f"{category.name}: vastauksessa pitää olla 112 tai kriisipuhelin."))
+        for typed in _PHONE.findall(category.answer):
+            if re.sub(r"\D", "", typed) not in known:
+                problems.append(Problem(file, None, f"{category.name}: vastauksen numero {typed} ei ole "
+                                                    "yhteystiedoissa (region/national.yml): tarkista se."))
     try:
         corpus = load_corpus(sources)
     except LibraryInvalid as err:

@@ -29,11 +29,16 @@ def runtime():
     return build_runtime()
 
 
-def tracker(intent="ask_guidance", confidence=0.9, ranking=None, entities=(), slots=None, extra=None, text="x"):
+ASKED = [{"event": "action", "name": "action_safety_check"}, {"event": "action", "name": "action_listen"},
+         {"event": "user", "text": "/safety_ok"}]
+
+
+def tracker(intent="ask_guidance", confidence=0.9, ranking=None, entities=(), slots=None, extra=None, text="x",
+            events=()):
     message = {"text": text, "intent": {"name": intent, "confidence": confidence},
                "entities": [{"entity": k, "value": v} for k, v in entities],
                "guidance_ranking": ranking or [], **(extra or {})}
-    return Tracker("resident-1", slots or {}, message, [], False, None, {}, "action_listen")
+    return Tracker("resident-1", slots or {}, message, list(events), False, None, {}, "action_listen")
 
 
 def run(action, t):
@@ -83,15 +88,22 @@ def test_the_safety_question_has_112_two_buttons_and_keeps_the_question(runtime)
 
 def test_safe_after_the_question_answers_the_question_asked_before(runtime):
     pending = {"text": "flunssa", "intent": {"name": "ask_guidance", "confidence": 0.9}, "guidance_ranking": RANKING}
-    messages, events = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending}))
+    messages, events = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending},
+                                                            events=ASKED))
     assert "soita 112" in messages[0]["text"]
     assert messages[1]["custom"]["path_id"] == "flunssa"
     assert SlotSet(SAFETY_PENDING_SLOT, None) in events
+    # a stale "Ei ole hätää" clicked turns later answers no old question
+    stale = [{"event": "action", "name": "action_guidance"}, {"event": "user", "text": "/safety_ok"}]
+    messages, _ = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending},
+                                                       events=stale))
+    assert not any("path_id" in (m.get("custom") or {}) for m in messages)
 
 
 def test_safe_after_an_unclear_question_asks_to_tell_more_never_out_of_scope(runtime):
     pending = {"text": "tää oli tässä", "intent": {"name": "out_of_scope", "confidence": 0.95}, "guidance_ranking": []}
-    messages, _ = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending}))
+    messages, _ = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending},
+                                                       events=ASKED))
     assert "Kerro vielä" in messages[1]["text"] and "en valitettavasti osaa" not in texts(messages)
 
 
@@ -161,7 +173,38 @@ def test_a_risk_signal_on_an_urgent_topic_asks_first_then_answers_that_path(runt
     messages, events = run(ActionGuidance(runtime), tracker(ranking=ranking, extra={"safety": signal}))
     assert "vaarassa" in messages[0]["text"] and "path_id" not in (messages[0].get("custom") or {})
     pending = next(e["value"] for e in events if e["name"] == SAFETY_PENDING_SLOT)
-    after, _ = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending}))
+    after, _ = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending},
+                                                    events=ASKED))
     assert after[1]["custom"]["path_id"] == "myrkytys"
     calm, _ = run(ActionGuidance(runtime), tracker(ranking=ranking, extra={"safety": {**signal, "signal": False}}))
     assert calm[0]["custom"]["path_id"] == "myrkytys"
+
+
+def _conversation(*events):
+    return DialogueStateTracker.from_events("r", [ActionExecuted(ACTION_LISTEN_NAME), *events])
+
+
+def test_a_typed_answer_to_the_safety_question_is_understood(tmp_path):
+    policy, domain = make_policy(tmp_path)
+    asked = [UserUttered("tää oli tässä", {"name": "ask_guidance", "confidence": 0.9}, parse_data={"safety": UNCERTAIN}),
+             ActionExecuted("action_safety_check"), ActionExecuted(ACTION_LISTEN_NAME)]
+    yes = _conversation(*asked, UserUttered("kyllä", {"name": "affirm", "confidence": 0.9}))
+    assert best_action(policy, domain, yes) == "action_emergency"
+    for text, intent in (("ei ole hätää", "ask_guidance"), ("en", "deny"), ("kaikki hyvin", "greet")):
+        safe = _conversation(*asked, UserUttered(text, {"name": intent, "confidence": 0.9},
+                                                 parse_data={"safety": UNCERTAIN}))
+        assert best_action(policy, domain, safe) == "action_safety_ok", text
+    in_task = _conversation(CoreSlotSet("contact_form", {"stage": "words"}), *asked,
+                            UserUttered("ei ole hätää", {"name": "deny", "confidence": 0.9}))
+    assert best_action(policy, domain, in_task) is None  # the form takes it and asks its question again
+
+
+def test_the_message_right_after_safe_is_not_asked_about_again(tmp_path):
+    policy, domain = make_policy(tmp_path)
+    uncertain = {**UNCERTAIN, "layers": ["rules"]}
+    again = _conversation(CoreSlotSet("assessment", {"id": "phq9", "stage": "items"}),
+                          UserUttered("/safety_ok", {"name": "safety_ok", "confidence": 1.0}),
+                          ActionExecuted("action_assessment"), ActionExecuted(ACTION_LISTEN_NAME),
+                          UserUttered("isä sai aivohalvauksen vuosi sitten", {"name": "ask_guidance", "confidence": 0.9},
+                                      parse_data={"safety": uncertain}))
+    assert best_action(policy, domain, again) is None

@@ -52,7 +52,7 @@ class FixedModel(RiskModel):
     """A classifier stand-in that gives every message the same score (to test the tiers)."""
 
     def __init__(self, score: float, category: str | None = None) -> None:
-        super().__init__(None, None, RiskThresholds(uncertain=0.2, sure=0.8), HeldOutFigures())
+        super().__init__(None, None, RiskThresholds(uncertain=0.2, sure=0.8, signal=0.1), HeldOutFigures())
         self._score, self._category = score, category
 
     def scores(self, rows):
@@ -178,7 +178,7 @@ def test_a_low_score_is_no_risk_but_half_the_limit_is_a_signal(analyzer, rules):
     assert net(rules, score=0.01).assess(words).tier == NO_RISK
     assert not net(rules, score=0.01).assess(words).signal
     low = net(rules, score=0.15).assess(words)
-    assert low.tier == NO_RISK and low.signal  # the out-of-scope guard's floor (half the uncertain limit)
+    assert low.tier == NO_RISK and low.signal  # at or above the out-of-scope guard's floor (`signal`)
 
 
 def test_a_cued_rule_with_a_sure_classifier_is_an_emergency(analyzer, rules):
@@ -310,7 +310,8 @@ def test_guidance_validate_checks_the_safety_files(library, tmp_path):
     broken = tmp_path / "emergency.yml"
     text = DEFAULT_EMERGENCY_FILE.read_text(encoding="utf-8")
     broken.write_text(text.replace("calls: [emergency, nollalinja]", "calls: [emergency, no_such_line]")
-                      .replace("corpus: [violence_now]", "corpus: []"), encoding="utf-8")
+                      .replace("corpus: [violence_now]", "corpus: []")
+                      .replace("Nollalinja 080 005 005", "Nollalinja 080 005 006"), encoding="utf-8")
     corpus_dir = tmp_path / "risk_corpus" / "danger"
     corpus_dir.mkdir(parents=True)
     (corpus_dir / "violence_now.yml").write_text('label: danger\ncategory: violence_now\nmessages:\n  - "mies lyö"\n',
@@ -320,3 +321,32 @@ def test_guidance_validate_checks_the_safety_files(library, tmp_path):
                                        paths_dir=tmp_path / "no_paths", nlu_files=()))]
     assert any("no_such_line" in p for p in problems)
     assert any("violence_now" in p for p in problems)
+    assert any("080 005 006" in p for p in problems)  # a number typed in an answer that no contact has
+
+
+def test_a_person_in_the_verb_is_a_person(analyzer, rules):
+    """Finnish drops "minä": "otin" names a person even next to a cat."""
+    verdict = net(rules).assess(analyzer.analyze_text("otin 30 unilääkettä, kissa katsoo vieressä"))
+    assert verdict.tier == EMERGENCY_TIER and verdict.category == "poisoning"
+    assert net(rules).assess(analyzer.analyze_text("koira söi rotanmyrkkyä")).tier == NO_RISK
+
+
+def test_a_broken_classifier_never_costs_the_rules_answer(analyzer, rules):
+    class Broken(FixedModel):
+        def scores(self, rows):
+            raise ValueError("X has 1572864 features, but LogisticRegression is expecting 1573164")
+
+    verdict = SafetyNet(rules, Broken(0.5), RiskFeaturizer(None)).assess(analyzer.analyze_text("isä ei hengitä"))
+    assert verdict.tier == EMERGENCY_TIER and verdict.layers == ("rules",)
+
+
+def test_the_question_names_every_layer_that_saw_something(analyzer, rules):
+    verdict = net(rules, score=0.3).assess(analyzer.analyze_text("ajattelin itsemurhaa viime viikolla"))
+    assert verdict.tier == UNCERTAIN_TIER and "rules" in verdict.layers and "classifier" in verdict.layers
+
+
+@pytest.mark.parametrize("message", ["otin buranan klo 22", "otin 2 buranaa 10 minuuttia sitten",
+                                     "otin 1 panadolin, kuume 39", "poika otti aamulla lääkkeensä normaalisti",
+                                     "join 2 olutta ja otin buranan"])
+def test_the_reader_counts_only_tablets(analyzer, rules, message):
+    assert read_poisoning(analyzer.analyze_text(message), rules.poisoning) is None

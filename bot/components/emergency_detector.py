@@ -3,6 +3,7 @@ overrides the intent with `emergency` (see bot.nlu.safety_net for the three laye
 from __future__ import annotations
 
 import logging
+import pickle
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -16,7 +17,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.components.finnish_tokenizer import message_words
 from bot.constants import EMERGENCY, EMERGENCY_INTENT, SAFETY
 from bot.nlu.finnish import FinnishAnalyzer
-from bot.nlu.risk_classifier import RiskFeaturizer, RiskModel, train_risk_model
+from bot.nlu.risk_classifier import FEATURE_VERSION, RiskFeaturizer, RiskModel, train_risk_model
 from bot.nlu.safety_net import EMERGENCY_TIER, SafetyNet, training_set
 from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
 from guidance_library.emergency import load_emergency_rules
@@ -38,7 +39,7 @@ class EmergencyDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """Recall target of the `uncertain` limit, false-alarm share of the `sure` limit, and more."""
-        return {"recall": 0.995, "sure_false_alarm": 0.003, "C": 16.0, "signal_ratio": 0.5, "backing": 0.5,
+        return {"recall": 0.995, "sure_false_alarm": 0.003, "C": 16.0, "backing": 0.5,
                 "use_vectors": True, "vectors_model": DEFAULT_MODEL}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -49,8 +50,12 @@ class EmergencyDetector(GraphComponent):
         self._analyzer = FinnishAnalyzer()
         vectors = WordVectors(config["vectors_model"]) if config["use_vectors"] else None
         self._featurizer = RiskFeaturizer(vectors)
-        self.net = SafetyNet(load_emergency_rules(), model, self._featurizer, float(config["signal_ratio"]),
-                             float(config["backing"]))
+        if model is not None and model.signature != self._featurizer.signature():
+            logger.error("The risk classifier was trained on other features (%s, now %s): retrain with "
+                         "scripts/train. The rules and the reader answer alone until then.",
+                         model.signature, self._featurizer.signature())
+            model = None
+        self.net = SafetyNet(load_emergency_rules(), model, self._featurizer, float(config["backing"]))
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -60,8 +65,10 @@ class EmergencyDetector(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The corpus's content: Rasa retrains the classifier when a corpus file changes."""
-        return CorpusSources().fingerprint()
+        """The corpus's content and the features' version: Rasa retrains the classifier when either changes."""
+        import sklearn
+
+        return f"{CorpusSources().fingerprint()}-features{FEATURE_VERSION}-sklearn{sklearn.__version__}"
 
     def train(self, training_data: TrainingData) -> Resource:
         """Train the risk classifier on the corpus (not on Rasa's NLU data) and persist it."""
@@ -69,7 +76,6 @@ class EmergencyDetector(GraphComponent):
         model = train_risk_model(training, self._featurizer, recall=float(self._config["recall"]),
                                  sure_false_alarm=float(self._config["sure_false_alarm"]),
                                  C=float(self._config["C"]), unnamed=[UNNAMED_DANGER])
-        model.corpus_fingerprint = CorpusSources().fingerprint()
         logger.info("Risk classifier: limits %s; held-out recall %.3f, false alarms %.3f",
                     model.thresholds, model.figures.recall_uncertain, model.figures.false_alarm_uncertain)
         with self._storage.write_to(self._resource) as directory:
@@ -84,7 +90,7 @@ class EmergencyDetector(GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 model = RiskModel.load(directory / MODEL_FILE)
-        except (ValueError, FileNotFoundError) as err:
+        except (ValueError, FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as err:
             # The rules and the reader still answer; a model without its classifier must be retrained.
             logger.error("The risk classifier could not be loaded (%s): retrain with scripts/train.", err)
             model = None

@@ -75,12 +75,20 @@ class _Words:
 
 
 def count_taken(words: _Words, lexicon: PoisoningLexicon) -> int:
-    """The largest count typed as digits or as a number word (0 if none); a number with a unit
-    ("45 kg", "1 g", "2v", "100 mg") or a year is no count of tablets."""
-    typed = words.typed
-    counts = [int(t) for i, t in enumerate(typed) if _NUMBER.match(t) and int(t) < 1900
-              and (i + 1 >= len(typed) or typed[i + 1] not in _UNITS)]
-    counts += [lexicon.number_words[w] for w in (*words.lemmas, *typed) if w in lexicon.number_words]
+    """The largest count of a medicine typed as digits or a number word right before it ("25 buranaa",
+    "kymmenen tenoxia", "30 kpl unilääkkeitä"); "klo 22", "45 kg" or "kuume 39" are no count of tablets."""
+    counts = []
+    for i, typed in enumerate(words.typed):
+        if _NUMBER.match(typed) and int(typed) < 1900:
+            value = int(typed)
+        elif typed in lexicon.number_words or words.lemmas[i] in lexicon.number_words:
+            value = lexicon.number_words.get(typed, lexicon.number_words.get(words.lemmas[i], 0))
+        else:
+            continue
+        following = [w for w in (*words.typed[i + 1:i + 3], *words.lemmas[i + 1:i + 3]) if w not in _UNITS]
+        if following and any(f.startswith(stem) for f in following for stem in lexicon.medicines) \
+                and (i + 1 >= len(words.typed) or words.typed[i + 1] not in _UNITS):
+            counts.append(value)
     return max(counts, default=0)
 
 
@@ -96,20 +104,24 @@ def read_poisoning(analysed: Sequence[WordAnalysis], lexicon: PoisoningLexicon |
     urgent = words.has_stem(lexicon.symptoms) or words.has_stem(lexicon.intent)
     asking = words.has_word(lexicon.questions) or words.has_word(lexicon.handling)
     reason = None
+    count = count_taken(words, lexicon)
+    much = (words.has_stem(lexicon.containers) and words.has_word(lexicon.amounts)) or \
+        (taking and words.has_word(("kaikki", "koko", "liikaa", "liian")))
     if medicine and (taking or urgent or not asking):
-        if count_taken(words, lexicon) >= lexicon.min_count:
+        if count >= lexicon.min_count:
             reason = "amount"
+        elif much and not asking:
+            reason = "container" if words.has_stem(lexicon.containers) else "amount"
         elif words.has_stem(lexicon.containers) and words.has_word(lexicon.amounts):
             reason = "container"
-        elif taking and words.has_word(("kaikki", "koko", "liikaa", "liian")) and not asking:
-            reason = "amount"
-        elif alcohol and not asking:
-            reason = "alcohol_and_medicine"
+        elif alcohol and not asking and (much or urgent or words.has_stem(lexicon.containers)):
+            reason = "alcohol_and_medicine"  # "pullo viinaa ja pillerit"; not "join 2 olutta ja otin buranan"
     if reason is None and chemical and taking:
         reason = "chemical"
     child = words.has_stem(lexicon.children) or words.age()
     unknown = words.has_word(("jotain", "jotakin", "joku", "jokin"))  # "lapsi söi jotain", "veti jotain ja sekaisin"
-    if reason is None and taking and (medicine or chemical or unknown and urgent) and child:
+    by_mistake = count > 0 or much or urgent or words.has_word(lexicon.accident)  # not "otti lääkkeensä normaalisti"
+    if reason is None and taking and child and (chemical or unknown and urgent or medicine and by_mistake):
         reason = "child"
     if reason is None and taking and unknown and urgent:
         reason = "unknown_substance"

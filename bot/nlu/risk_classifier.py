@@ -8,11 +8,14 @@ vector of the base forms. A
 logistic regression learns danger vs. not danger from `guidance_library/risk_corpus` (see
 `guidance_library.risk_corpus`), a second one which danger category the message is about.
 
-The two score limits are chosen on held-out folds of the corpus, for recall:
+The score limits are chosen on held-out folds of the corpus, for recall:
   - `uncertain`: the score above which the resident is asked at once whether anyone is in
-    danger (the lowest of: the score that keeps `recall` of held-out danger messages);
+    danger: the highest limit at which the whole net (the rules and the reader, or the classifier
+    at or above it) still reaches `recall` of the held-out danger messages;
   - `sure`: the score above which the emergency answer is given without asking (held-out
-    not-danger messages above it stay at or below `sure_false_alarm`).
+    not-danger messages above it stay at or below `sure_false_alarm`);
+  - `signal`: 99.8% of held-out danger messages score above it: a message there is never turned
+    away as out of scope, and a classifier below it is "confidently against" a rule.
 
 Run `python -m bot.nlu.risk_classifier` to train on the corpus and print the held-out figures
 (development figures: the corpus is read by whoever writes it).
@@ -34,7 +37,9 @@ from bot.nlu.vectors import WordVectors
 
 FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
 HASH_FEATURES = 2 ** 19
+CATEGORY_FEATURES = 2 ** 16  # the category model reads base forms only, hashed smaller (a small model)
 CHAR_NGRAMS = (3, 4, 5)
+FEATURE_VERSION = "3"  # bump when the features change: a model trained on others is not loaded
 
 
 def fold(text: str) -> str:
@@ -118,6 +123,21 @@ class RiskFeaturizer:
         self.vectors = vectors
         self._hasher = HashingVectorizer(analyzer=_identity, n_features=HASH_FEATURES, alternate_sign=False,
                                          norm="l2")
+        self._category_hasher = HashingVectorizer(analyzer=_identity, n_features=CATEGORY_FEATURES,
+                                                  alternate_sign=False, norm="l2")
+
+    @property
+    def width(self) -> int:
+        """How many columns a row has (a trained model must expect exactly this many)."""
+        return 3 * HASH_FEATURES + (self.vectors.dim if self.vectors is not None else 0)
+
+    def signature(self) -> str:
+        """What a model trained on these features depends on."""
+        return f"v{FEATURE_VERSION}-w{self.width}"
+
+    def category_rows(self, analysed: Sequence[Sequence[WordAnalysis]]) -> sparse.csr_matrix:
+        """The smaller rows the category model reads: base forms, parts and pairs, and context."""
+        return self._category_hasher.transform([word_features(w) + context_features(w) for w in analysed])
 
     def transform(self, analysed: Sequence[Sequence[WordAnalysis]]) -> sparse.csr_matrix:
         """Rows of features (each block unit length)."""
@@ -167,14 +187,15 @@ class RiskModel:
     category: object | None     # sklearn LogisticRegression over the named danger categories
     thresholds: RiskThresholds
     figures: HeldOutFigures
-    corpus_fingerprint: str = ""
+    signature: str = ""  # the featurizer's signature at training (RiskFeaturizer.signature)
 
     def scores(self, rows: sparse.csr_matrix) -> np.ndarray:
         """Danger probability of each row."""
         return self.danger.predict_proba(rows)[:, 1]
 
     def categories(self, rows: sparse.csr_matrix) -> list[str | None]:
-        """The most likely danger category of each row (None without a category model)."""
+        """The most likely danger category of each row of `RiskFeaturizer.category_rows` (None without
+        a category model)."""
         if self.category is None:
             return [None] * rows.shape[0]
         return [str(c) for c in self.category.predict(rows)]
@@ -264,11 +285,13 @@ def train_risk_model(training: TrainingSet, featurizer: RiskFeaturizer, *, recal
     figures.held_out, figures.kept = scores, keep
     model = _logistic(C).fit(rows, y)
     unnamed = set(unnamed)
+    analysed = [a for a, k in zip(training.analysed, keep) if k]
     named = [i for i in range(len(y)) if y[i] == 1 and categories[i] not in unnamed]
     category_model = None
     if len({categories[i] for i in named}) > 1:
-        category_model = _logistic(C).fit(rows[named], [categories[i] for i in named])
-    return RiskModel(model, category_model, thresholds, figures)
+        category_model = _logistic(C).fit(featurizer.category_rows([analysed[i] for i in named]),
+                                          [categories[i] for i in named])
+    return RiskModel(model, category_model, thresholds, figures, featurizer.signature())
 
 
 def held_out_figures(texts: Sequence[str], y: np.ndarray, categories: Sequence[str], scores: np.ndarray,

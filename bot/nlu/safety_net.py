@@ -10,9 +10,9 @@ The verdict has three tiers:
   - `uncertain`: the classifier's score is between its limits, or the rules matched with a past or
     informational cue ("viime vuonna", "tietoa") and no other layer is sure: the resident is asked
     at once "Oletko sinä tai joku muu nyt vaarassa?" (with 112 in the question). A cue never
-    switches the rules off. With a present cue too ("isä sai aivohalvauksen vuosi sitten, nyt
-    haetaan tukea") the rules give the emergency answer when the classifier sees any danger
-    (score at or above `uncertain`), and the safety question otherwise;
+    switches the rules off. A weak sign ("tajuton", "puukko"), or a sign with a present cue too
+    ("isä sai aivohalvauksen vuosi sitten, nyt haetaan tukea"), gives the emergency answer when the
+    classifier backs it (score at or above both `uncertain` and 0.5), and the safety question otherwise;
   - `none`.
 `signal` is true for any trace of risk (a rule or reader match, or a score at or above the floor that
 nearly all held-out danger messages reach): such a message
@@ -20,6 +20,7 @@ never gets the out-of-scope or not-found answer (actions.guidance asks the safet
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -28,11 +29,12 @@ import numpy as np
 
 from bot.nlu.emergency import word_forms
 from bot.nlu.finnish import WordAnalysis
-from bot.nlu.poisoning import POISONING, POISONING_URGENT, read_poisoning
+from bot.nlu.poisoning import POISONING, read_poisoning
 from bot.nlu.risk_classifier import RiskFeaturizer, RiskModel, TrainingSet
 from guidance_library.emergency import ALONE, DANGER, EmergencyRules
 from guidance_library.risk_corpus import ASSUMED_SAFE, CorpusMessage
 
+logger = logging.getLogger(__name__)
 EMERGENCY_TIER = "emergency"
 UNCERTAIN_TIER = "uncertain"
 NO_RISK = "none"
@@ -48,7 +50,7 @@ class SafetyVerdict:
     layers: tuple[str, ...] = ()  # rules, poisoning, classifier: the layers that found danger
     score: float | None = None    # the classifier's danger probability (None without a classifier)
     signal: bool = False          # any trace of risk: never an out-of-scope or not-found answer
-    cued: bool = False            # the rules matched a weak sign or with a past or informational cue
+    cued: bool = False            # the rules matched a weak sign, or a sign with a past or informational cue
 
     def as_dict(self) -> dict[str, Any]:
         """The parse-data form (`safety` key of /model/parse)."""
@@ -61,81 +63,87 @@ class SafetyNet:
     """Combines the layers; `model` may be None (rules and reader only, e.g. before training)."""
 
     def __init__(self, rules: EmergencyRules, model: RiskModel | None = None,
-                 featurizer: RiskFeaturizer | None = None, signal_ratio: float = 0.5, backing: float = 0.5) -> None:
+                 featurizer: RiskFeaturizer | None = None, backing: float = 0.5) -> None:
         self.rules = rules
         self.model = model
         self.featurizer = featurizer
-        self.signal_ratio = signal_ratio
         self.backing = backing  # the score at which the classifier backs a weak sign (danger more likely than not)
 
     def score(self, words: Sequence[WordAnalysis]) -> tuple[float | None, str | None]:
-        """The classifier's danger probability and category guess (None, None without a model)."""
+        """The classifier's danger probability and category guess (None, None without a model, or when
+        the classifier fails: the rules and the reader never depend on it)."""
         if self.model is None or self.featurizer is None or not words:
             return None, None
-        row = self.featurizer.transform([words])
-        return float(self.model.scores(row)[0]), self.model.categories(row)[0]
+        try:
+            row = self.featurizer.transform([words])
+            return float(self.model.scores(row)[0]), self.model.categories(self.featurizer.category_rows([words]))[0]
+        except Exception:  # noqa: BLE001 - a broken classifier must never cost the rules' answer
+            logger.exception("The risk classifier failed; the rules and the reader answer alone")
+            return None, None
 
     def assess(self, words: Sequence[WordAnalysis], held_out_score: float | None = None) -> SafetyVerdict:
         """The verdict for a message's analysed words (`held_out_score`: a score given instead of the
         model's own, to measure the net on held-out folds)."""
         forms = word_forms(list(words))
         score, guess = self.score(words) if held_out_score is None else (held_out_score, None)
-        if self.rules.about_animal(*forms):
-            # About an animal and no person: no rule or reader answer. The classifier may still ask
-            # (a dog that bit someone who now bleeds is a person's emergency), never more.
-            return self._about_animal(score, guess)
+        limits = self.model.thresholds if self.model is not None and score is not None else None
+        if self.rules.about_animal(*forms) and not speaks_of_a_person(words):
+            # About an animal or a thing and no person: no rule or reader answer. The classifier may still
+            # ask (a dog that bit someone who now bleeds is a person's emergency), never more.
+            return self._about_animal(score, guess, limits)
         rule = self.rules.assess(*forms)
         reading = read_poisoning(words, self.rules.poisoning)
-        thresholds = self.model.thresholds if self.model is not None else None
+        sure = limits is not None and score >= limits.sure
+        unsure = limits is not None and limits.uncertain <= score < limits.sure
+        backed = limits is not None and score >= max(limits.uncertain, self.backing)
+        # the classifier is confidently against it (below the floor that 99.8% of held-out danger
+        # messages reach): a strong sign or the reader then asks instead of answering
+        contradicted = limits is not None and score < limits.signal
+        told_as_past = self.rules.cued(*forms)  # a past or informational cue and no present one
         layers: list[str] = []
         category: str | None = None
-        sure = score is not None and thresholds is not None and score >= thresholds.sure
-        unsure = score is not None and thresholds is not None and thresholds.uncertain <= score < thresholds.sure
-        backed = score is not None and thresholds is not None and score >= max(thresholds.uncertain, self.backing)
-        # the classifier is confidently against (below the floor that 99.8% of held-out danger messages
-        # reach): a strong sign or the reader then asks instead of answering
-        contradicted = score is not None and thresholds is not None and score < thresholds.signal
         if rule is not None and (rule.support == ALONE and not contradicted or rule.support == DANGER and backed):
             layers.append("rules")  # a strong sign; or a weak or cued one that the classifier backs
             category = rule.category.name
-        told_as_past = self.rules.cued(*forms)  # a past or informational cue and no present one
         if reading is not None and (reading.firm and not told_as_past and not contradicted or backed or sure):
             layers.append("poisoning")
-            if category is None or category == POISONING or reading.category == POISONING_URGENT \
-                    and category in (POISONING, GENERAL):
+            if category in (None, POISONING, GENERAL):
                 category = reading.category
         if sure:
             layers.append("classifier")
-            if category is None and rule is not None:
-                category = rule.category.name  # the classifier is sure; the rules name the kind
-        if category is None and sure:
-            found = self.rules.for_corpus_category(guess)
-            category = found.name if found else GENERAL
         cued = rule is not None and rule.support != ALONE
         if layers:
-            return SafetyVerdict(EMERGENCY_TIER, category or GENERAL, tuple(layers), score, True, cued)
-        floor = (thresholds.signal or thresholds.uncertain * self.signal_ratio) if thresholds is not None else 1.0
-        signal = rule is not None or reading is not None or (score is not None and score >= floor)
-        if unsure or rule is not None or reading is not None:
-            if reading is not None and rule is None:
-                category = reading.category
-            elif rule is not None:
-                category = rule.category.name
-            else:
-                found = self.rules.for_corpus_category(guess)
-                category = found.name if found else GENERAL
-            layer = "classifier" if unsure else "rules" if rule is not None else "poisoning"
-            return SafetyVerdict(UNCERTAIN_TIER, category, (layer,), score, True, cued or reading is not None)
-        return SafetyVerdict(NO_RISK, GENERAL, (), score, signal)
-
-
-    def _about_animal(self, score: float | None, guess: str | None) -> SafetyVerdict:
-        thresholds = self.model.thresholds if self.model is not None else None
-        if score is None or thresholds is None or score < thresholds.uncertain:
-            signal = score is not None and thresholds is not None and score >= thresholds.signal
+            if category is None:
+                category = rule.category.name if rule is not None else self._category_of(guess)
+            return SafetyVerdict(EMERGENCY_TIER, category, tuple(layers), score, True, cued)
+        signal = rule is not None or reading is not None or limits is not None and score >= limits.signal
+        if not (unsure or rule is not None or reading is not None):
             return SafetyVerdict(NO_RISK, GENERAL, (), score, signal)
+        # the safety question: every layer that saw something is named (the policy treats a question
+        # that the classifier alone asks differently from one the rules or the reader ask)
+        asking = tuple(name for name, saw in (("rules", rule is not None), ("poisoning", reading is not None),
+                                              ("classifier", unsure)) if saw)
+        if rule is not None:
+            category = rule.category.name
+        elif reading is not None:
+            category = reading.category
+        else:
+            category = self._category_of(guess)
+        return SafetyVerdict(UNCERTAIN_TIER, category, asking, score, True, cued)
+
+    def _category_of(self, guess: str | None) -> str:
         found = self.rules.for_corpus_category(guess)
-        return SafetyVerdict(UNCERTAIN_TIER, found.name if found else GENERAL, ("classifier",), score, True)
+        return found.name if found else GENERAL
+
+    def _about_animal(self, score: float | None, guess: str | None, limits: Any) -> SafetyVerdict:
+        if limits is None or score < limits.uncertain:
+            return SafetyVerdict(NO_RISK, GENERAL, (), score, limits is not None and score >= limits.signal)
+        return SafetyVerdict(UNCERTAIN_TIER, self._category_of(guess), ("classifier",), score, True)
+
+
+def speaks_of_a_person(words: Sequence[WordAnalysis]) -> bool:
+    """A verb in the first or second person ("otin", "haluan", "oletko"): Finnish often drops "minä"."""
+    return any(t in ("PERSON=1", "PERSON=2") for w in words for t in w.tags)
 
 
 def training_set(corpus: Sequence[CorpusMessage], analyzer: Any, rules: EmergencyRules) -> TrainingSet:

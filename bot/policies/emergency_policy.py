@@ -2,16 +2,18 @@
 assessment or a live handoff; and asks the safety question when the safety net is unsure."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.constants import (ACTION_EMERGENCY, ACTION_SAFETY_CHECK, ASSESSMENT_SLOT, CONTACT_FORM_SLOT, EMERGENCY_INTENT,
-                           SAFETY, UNCERTAIN_TIER)
+from bot.constants import (ACTION_EMERGENCY, ACTION_SAFETY_CHECK, ACTION_SAFETY_OK, ASSESSMENT_SLOT, CONTACT_FORM_SLOT,
+                           EMERGENCY_INTENT, SAFETY, SAFETY_OK_INTENT, UNCERTAIN_TIER)
 from bot.policies.overriding import OverridingPolicy
 
 
@@ -57,15 +59,59 @@ class EmergencyPolicy(OverridingPolicy):
 
     def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
                                      rule_only_data: Optional[dict] = None, **kwargs: Any) -> PolicyPrediction:
-        """The emergency answer, else the safety question, else listening after either."""
+        """The emergency answer; a typed answer to the safety question; the safety question; or
+        listening after any of them."""
         prediction = super().predict_action_probabilities(tracker, domain, rule_only_data, **kwargs)
         if prediction.max_confidence > 0:
             return prediction
         probabilities: List[float] = self._default_predictions(domain)
-        intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
-        if tracker.latest_action_name == ACTION_LISTEN_NAME and intent != EMERGENCY_INTENT \
-                and asks_for_safety_check(tracker):
-            probabilities[domain.index_for_action(ACTION_SAFETY_CHECK)] = 1.0
-        elif tracker.latest_action_name == ACTION_SAFETY_CHECK:
-            probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
+        action = None
+        if tracker.latest_action_name == ACTION_LISTEN_NAME and tracker.latest_message is not None:
+            action = self._after_a_message(tracker)
+        elif tracker.latest_action_name in (ACTION_SAFETY_CHECK, ACTION_SAFETY_OK):
+            action = ACTION_LISTEN_NAME
+        if action is not None:
+            probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities)
+
+    @staticmethod
+    def _after_a_message(tracker: DialogueStateTracker) -> Optional[Text]:
+        intent = (tracker.latest_message.intent or {}).get("name")
+        if action_before_the_message(tracker) == ACTION_SAFETY_CHECK:
+            # the resident typed an answer to "Oletko sinä tai joku muu nyt vaarassa?"
+            if intent == "affirm":
+                return ACTION_EMERGENCY
+            in_a_task = tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT)
+            if not in_a_task and (intent == "deny" or SAYS_SAFE.search(fold(tracker.latest_message.text or ""))):
+                return ACTION_SAFETY_OK  # (in a task the task takes the answer and asks its question again)
+        if asks_for_safety_check(tracker) and previous_intent(tracker) != SAFETY_OK_INTENT:
+            return ACTION_SAFETY_CHECK  # (not again right after "Ei ole hätää": the resident answered it)
+        return None
+
+
+SAYS_SAFE = re.compile(r"\b(ei|en|eika)\b.{0,20}\b(hataa|hata|vaarassa|vaaraa|vaara)\b|\b(kaikki|ihan) (on )?"
+                       r"(hyvin|ok|kunnossa)\b|\b(olen|oon|ollaan|ollaa|on) turvassa\b|^\W*(ei|en|ei oo|ei ole)\W*$")
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
+
+
+def fold(text: str) -> str:
+    return text.lower().translate(_FOLD)
+
+
+def action_before_the_message(tracker: DialogueStateTracker) -> Optional[Text]:
+    """The bot's last action before the latest resident message (listening aside)."""
+    seen_message = False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            if seen_message:
+                return None
+            seen_message = True
+        elif seen_message and isinstance(event, ActionExecuted) and event.action_name != ACTION_LISTEN_NAME:
+            return event.action_name
+    return None
+
+
+def previous_intent(tracker: DialogueStateTracker) -> Optional[Text]:
+    """The intent of the resident's message before the latest one."""
+    messages = [e for e in reversed(tracker.events) if isinstance(e, UserUttered)]
+    return (messages[1].intent or {}).get("name") if len(messages) > 1 else None
