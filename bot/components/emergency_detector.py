@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -16,15 +17,19 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.finnish_tokenizer import message_words
 from bot.constants import EMERGENCY, EMERGENCY_INTENT, SAFETY
+from bot.nlu import finnish, poisoning, risk_classifier, safety_net
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.nlu.risk_classifier import FEATURE_VERSION, RiskFeaturizer, RiskModel, train_risk_model
 from bot.nlu.safety_net import EMERGENCY_TIER, SafetyNet, training_set
 from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
+from guidance_library import emergency as emergency_module
+from guidance_library import risk_corpus
 from guidance_library.emergency import load_emergency_rules
 from guidance_library.risk_corpus import UNNAMED_DANGER, CorpusSources, load_corpus
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "risk_classifier.pkl"
+TRAINING_CODE = (risk_classifier, safety_net, poisoning, finnish, risk_corpus, emergency_module)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -65,10 +70,17 @@ class EmergencyDetector(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The corpus's content and the features' version: Rasa retrains the classifier when either changes."""
+        """The corpus, the code that turns it into a classifier, the features' version and sklearn's:
+        Rasa retrains the classifier when any of them changes (and reuses it otherwise)."""
+        import hashlib
+
         import sklearn
 
-        return f"{CorpusSources().fingerprint()}-features{FEATURE_VERSION}-sklearn{sklearn.__version__}"
+        code = hashlib.sha256()
+        for module in TRAINING_CODE:
+            code.update(Path(module.__file__).read_bytes())
+        return (f"{CorpusSources().fingerprint()}-{code.hexdigest()[:16]}-features{FEATURE_VERSION}"
+                f"-sklearn{sklearn.__version__}")
 
     def train(self, training_data: TrainingData) -> Resource:
         """Train the risk classifier on the corpus (not on Rasa's NLU data) and persist it."""

@@ -32,7 +32,7 @@ from bot.nlu.finnish import WordAnalysis
 from bot.nlu.poisoning import POISONING, read_poisoning
 from bot.nlu.risk_classifier import RiskFeaturizer, RiskModel, TrainingSet
 from guidance_library.emergency import ALONE, DANGER, EmergencyRules
-from guidance_library.risk_corpus import ASSUMED_SAFE, CorpusMessage
+from guidance_library.risk_corpus import ASSUMED_SAFE, LIBRARY_KIND, CorpusMessage
 
 logger = logging.getLogger(__name__)
 EMERGENCY_TIER = "emergency"
@@ -149,8 +149,10 @@ def speaks_of_a_person(words: Sequence[WordAnalysis]) -> bool:
 def training_set(corpus: Sequence[CorpusMessage], analyzer: Any, rules: EmergencyRules) -> TrainingSet:
     """The corpus analysed, with what the rules and the reader catch on their own.
 
-    A guidance path's question that the rules or the reader flag is left out: the paths hold some
-    urgent questions ("kaveri ei herää"), which are no evidence of a message being safe."""
+    A guidance path's or the dialogue's example that the rules or the reader flag is left out: the
+    paths hold some urgent questions ("kaveri ei herää"), which are no evidence of a message being
+    safe. Only the paths' questions may be dropped as label noise later; the dialogue's examples
+    ("mulla on paha mieli", "en") are the team's own and stay."""
     rows = []
     for message in corpus:
         words = analyzer.analyze_text(message.text)
@@ -163,7 +165,7 @@ def training_set(corpus: Sequence[CorpusMessage], analyzer: Any, rules: Emergenc
                        danger=np.array([m.danger for m, _, _ in rows], dtype=bool),
                        categories=[m.category for m, _, _ in rows],
                        covered=np.array([c for _, _, c in rows], dtype=bool),
-                       droppable=np.array([m.category in ASSUMED_SAFE for m, _, _ in rows], dtype=bool))
+                       droppable=np.array([m.category == LIBRARY_KIND for m, _, _ in rows], dtype=bool))
 
 
 def net_figures(training: TrainingSet, model: RiskModel, net: SafetyNet) -> dict[str, dict[str, Counter]]:
