@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import pickle
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -170,10 +170,6 @@ class HeldOutFigures:
     recall_sure: float = 0.0        # danger messages at or above `sure` (the classifier alone)
     false_alarm_uncertain: float = 0.0  # not-danger messages the net alarms on (answer or question)
     false_alarm_sure: float = 0.0       # not-danger messages at or above `sure`
-    per_category: dict[str, tuple[int, int]] = field(default_factory=dict)  # category -> (caught, total)
-    per_kind: dict[str, tuple[int, int]] = field(default_factory=dict)      # not-danger kind -> (flagged, total)
-    missed: list[str] = field(default_factory=list)   # held-out danger messages the net lets through
-    flagged: list[str] = field(default_factory=list)  # held-out not-danger messages the net alarms on
     dropped: int = 0  # path questions left out as label noise
     held_out: np.ndarray | None = None  # each kept message's held-out score
     kept: np.ndarray | None = None      # which training messages were kept
@@ -275,12 +271,11 @@ def train_risk_model(training: TrainingSet, featurizer: RiskFeaturizer, *, recal
     first = held_out_scores(rows, y, folds, C, seed)
     keep = ~(training.droppable & (first >= noise_cut))
     rows, y = rows[keep], y[keep]
-    texts = [t for t, k in zip(training.texts, keep) if k]
     categories = [c for c, k in zip(training.categories, keep) if k]
     covered = training.covered[keep]
     scores = held_out_scores(rows, y, folds, C, seed)
     thresholds = choose_thresholds(scores[y == 1], covered[y == 1], scores[y == 0], recall, sure_false_alarm)
-    figures = held_out_figures(texts, y, categories, scores, covered, thresholds)
+    figures = held_out_figures(y, scores, covered, thresholds)
     figures.dropped = int((~keep).sum())
     figures.held_out, figures.kept = scores, keep
     model = _logistic(C).fit(rows, y)
@@ -294,33 +289,24 @@ def train_risk_model(training: TrainingSet, featurizer: RiskFeaturizer, *, recal
     return RiskModel(model, category_model, thresholds, figures, featurizer.signature())
 
 
-def held_out_figures(texts: Sequence[str], y: np.ndarray, categories: Sequence[str], scores: np.ndarray,
-                     covered: np.ndarray, thresholds: RiskThresholds) -> HeldOutFigures:
+def held_out_figures(y: np.ndarray, scores: np.ndarray, covered: np.ndarray,
+                     thresholds: RiskThresholds) -> HeldOutFigures:
     """Recall and false alarms of the net (other layers or held-out scores) at the chosen limits."""
     flagged = covered | (scores >= thresholds.uncertain)
     danger, safe = y == 1, y == 0
-    figures = HeldOutFigures(
+    return HeldOutFigures(
         danger=int(danger.sum()), safe=int(safe.sum()),
         recall_uncertain=float(np.mean(flagged[danger])) if danger.any() else 0.0,
         recall_sure=float(np.mean(scores[danger] >= thresholds.sure)) if danger.any() else 0.0,
         false_alarm_uncertain=float(np.mean(flagged[safe])) if safe.any() else 0.0,
         false_alarm_sure=float(np.mean(scores[safe] >= thresholds.sure)) if safe.any() else 0.0)
-    for i, category in enumerate(categories):
-        table = figures.per_category if y[i] == 1 else figures.per_kind
-        hit, total = table.get(category, (0, 0))
-        table[category] = (hit + int(flagged[i]), total + 1)
-        if y[i] == 1 and not flagged[i]:
-            figures.missed.append(texts[i])
-        if y[i] == 0 and flagged[i]:
-            figures.flagged.append(texts[i])
-    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
     """Train on the corpus and print the held-out figures of the whole net (development figures)."""
     from collections import Counter
 
-    from bot.nlu.safety_net import SafetyNet, net_figures, training_set
+    from bot.nlu.safety_net import SafetyNet, held_out_verdicts, net_figures, training_set
     from guidance_library.emergency import load_emergency_rules
     from guidance_library.risk_corpus import UNNAMED_DANGER, load_corpus
 
@@ -356,10 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {side:6s} {'ALL':26s} n={n:5d}  answer {total['emergency'] / n:6.1%}  "
               f"question {total['uncertain'] / n:6.1%}  nothing {total['none'] / n:6.1%}")
     if args.show:
-        kept = [i for i in range(len(training.texts)) if f.kept[i]]
-        for i, score in zip(kept, f.held_out):
-            tier = net.assess(training.analysed[i], held_out_score=float(score)).tier
-            if training.danger[i] and tier == "none" or not training.danger[i] and tier == "emergency":
+        for i, score, verdict in held_out_verdicts(training, model, net):
+            if training.danger[i] and verdict.tier == "none" or not training.danger[i] and verdict.tier == "emergency":
                 print(f"  {'missed ' if training.danger[i] else 'alarmed'} {score:.2f} {training.texts[i]}")
     return 0
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -168,16 +168,22 @@ def training_set(corpus: Sequence[CorpusMessage], analyzer: Any, rules: Emergenc
                        droppable=np.array([m.category == LIBRARY_KIND for m, _, _ in rows], dtype=bool))
 
 
+def held_out_verdicts(training: TrainingSet, model: RiskModel,
+                      net: SafetyNet) -> Iterator[tuple[int, float, SafetyVerdict]]:
+    """Each kept training message's index, held-out score and the whole net's verdict with that score."""
+    figures = model.figures
+    kept = figures.kept if figures.kept is not None else np.ones(len(training.texts), dtype=bool)
+    rows = [i for i in range(len(training.texts)) if kept[i]]
+    for i, score in zip(rows, figures.held_out):
+        yield i, float(score), net.assess(training.analysed[i], held_out_score=float(score))
+
+
 def net_figures(training: TrainingSet, model: RiskModel, net: SafetyNet) -> dict[str, dict[str, Counter]]:
     """The whole net on the held-out folds of the corpus: for each danger category and each
     not-danger kind, how many messages got the emergency answer, the safety question or nothing.
     Development figures: the corpus is read by whoever writes and tunes it."""
-    figures = model.figures
     out: dict[str, dict[str, Counter]] = {"danger": {}, "safe": {}}
-    kept = figures.kept if figures.kept is not None else np.ones(len(training.texts), dtype=bool)
-    rows = [i for i in range(len(training.texts)) if kept[i]]
-    for i, score in zip(rows, figures.held_out):
-        verdict = net.assess(training.analysed[i], held_out_score=float(score))
+    for i, _, verdict in held_out_verdicts(training, model, net):
         table = out["danger" if training.danger[i] else "safe"]
         table.setdefault(training.categories[i], Counter())[verdict.tier] += 1
     return out
