@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import hashlib
 import html
 import json
 import logging
@@ -21,7 +22,7 @@ from sqlalchemy import create_engine, select
 
 from actions.store.analytics import record_event
 from actions.store.database import make_engine, make_session_factory
-from actions.store.models import AnalyticsEvent
+from actions.store.models import AnalyticsEvent, SamlRequest
 from actions.store.identification import IdentificationStore
 from bench.stack import free_port
 from bot.channels.identified_access import IdentifiedAccess
@@ -295,6 +296,86 @@ def test_an_identified_resident_erases_their_conversation(servers):
 def test_erasure_needs_an_identified_session(servers):
     answer = requests.post(servers["url"] + "/auth/erase", allow_redirects=False)
     assert answer.status_code == 403 and "kirjaamoon" in answer.text
+
+
+# -- the login is bound to the browser that started it; other sites' pages are refused --------------
+
+@pytest.mark.parametrize("attacker_cookie", ["none", "own_login"])
+def test_a_response_posted_from_another_browser_is_refused_and_spends_nothing(servers, caplog, attacker_cookie):
+    victim = requests.Session()
+    action, fields = through_test_idp(victim, start_login(victim, servers["url"]))
+    attacker = requests.Session()  # holds the victim's response (obtained elsewhere), posts it from its own browser
+    if attacker_cookie == "own_login":
+        start_login(attacker, servers["url"])
+        assert attacker.cookies.get("sote_login", path="/auth/acs")  # a binding of its own, to another request
+    with caplog.at_level(logging.WARNING):
+        stolen = attacker.post(action, data=fields, allow_redirects=False)
+    assert stolen.status_code == 400
+    assert "Tunnistautuminen ei onnistunut" in stolen.text and "aloitettiin toisessa selaimessa" in stolen.text
+    assert "sote_identified" not in stolen.headers.get("Set-Cookie", "")
+    assert attacker.get(servers["url"] + "/auth/session").json()["identified"] is False
+    logged = "\n".join(r.getMessage() for r in caplog.records if "identification refused" in r.getMessage())
+    assert "browser binding cookie " + ("missing" if attacker_cookie == "none" else "does not match") in logged
+    assert TEST_PEOPLE[0].code not in caplog.text
+    own = victim.post(action, data=fields, allow_redirects=False)  # the browser that asked still gets in
+    assert own.status_code == 303 and own.headers["Location"] == "/?tunnistautuminen=ok", own.text
+    assert victim.get(servers["url"] + "/auth/session").json()["name"] == TEST_PEOPLE[0].name
+
+
+def test_the_login_cookie_is_random_httponly_for_the_acs_only_and_stored_hashed(servers):
+    s = requests.Session()
+    start_login(s, servers["url"])
+    value = s.cookies.get("sote_login", path="/auth/acs")
+    cookie = next(c for c in s.cookies if c.name == "sote_login")
+    assert cookie.path == "/auth/acs" and cookie.has_nonstandard_attr("HttpOnly")
+    assert cookie.get_nonstandard_attr("SameSite") == "Lax" and not cookie.secure  # plain http (https: None+Secure)
+    assert len(value) >= 40
+    with servers["store"]._sessions() as session:
+        stored = session.execute(select(SamlRequest.browser_binding)).scalars().all()
+    assert hashlib.sha256(value.encode()).hexdigest() in stored and value not in stored
+    start_login(s, servers["url"])
+    assert s.cookies.get("sote_login", path="/auth/acs") != value  # a new login, a new value
+    identify(s, servers["url"])
+    assert "sote_login" not in [c.name for c in s.cookies]  # cleared once the login is done
+
+
+OURS = "(our origin)"
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"},
+    {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Referer": "https://evil.example/page.html"},
+])
+def test_login_and_erasure_sent_by_another_sites_page_are_refused(servers, caplog, headers):
+    s = requests.Session()
+    view = identify(s, servers["url"])
+    with caplog.at_level(logging.WARNING):
+        login = s.post(servers["url"] + "/auth/login", data={"carry_over": "no"}, headers=headers,
+                       allow_redirects=False)
+        erase = s.post(servers["url"] + "/auth/erase", headers=headers, allow_redirects=False)
+    assert login.status_code == 403 and "toiselta sivustolta" in login.text
+    assert "sote_login" not in login.headers.get("Set-Cookie", "")
+    assert erase.status_code == 403 and "mitään ei poistettu" in erase.text
+    assert s.get(servers["url"] + "/auth/session").json()["conversation_id"] == view["conversation_id"]  # not erased
+    assert "login refused: sent by another site's page" in caplog.text
+    assert "erasure refused: sent by another site's page" in caplog.text
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": OURS}, {"Origin": "null", "Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "same-origin"},
+    {"Referer": OURS + "/"}, {},
+])
+def test_login_and_erasure_from_our_own_page_still_work(servers, headers):
+    headers = {name: value.replace(OURS, servers["url"]) for name, value in headers.items()}
+    s = requests.Session()
+    identify(s, servers["url"])
+    login = s.post(servers["url"] + "/auth/login", data={"carry_over": "no"}, headers=headers,
+                   allow_redirects=False)
+    assert login.status_code == 303 and "/test-idp/sso?SAMLRequest=" in login.headers["Location"]
+    erase = s.post(servers["url"] + "/auth/erase", headers=headers, allow_redirects=False)
+    assert erase.status_code == 303 and erase.headers["Location"] == "/?poisto=ok"
 
 
 # -- the socket.io channel ----------------------------------------------------------------------------

@@ -25,7 +25,8 @@ def _utcnow() -> dt.datetime:
 
 
 def key_hash(session_key: str) -> str:
-    """What is stored of a session key (the key itself travels only inside the signed token)."""
+    """What is stored of a session key (the key itself travels only inside the signed token) or of a
+    login's browser binding (the value itself travels only in the browser's cookie)."""
     return hashlib.sha256(session_key.encode()).hexdigest()
 
 
@@ -47,10 +48,14 @@ class IdentificationStore:
 
     # -- SAML requests and assertions ---------------------------------------------------------------
 
-    def remember_request(self, request_id: str, carry_over_conversation: str | None, lifetime: dt.timedelta) -> None:
+    def remember_request(self, request_id: str, carry_over_conversation: str | None, lifetime: dt.timedelta,
+                         browser_binding: str) -> None:
+        """Keep a request in flight; `browser_binding` is the login cookie of the browser that asked (stored
+        hashed), which the response must come back with."""
         now = self._clock()
         with self._sessions() as session, session.begin():
-            session.add(SamlRequest(id=request_id, carry_over_conversation=carry_over_conversation, created_at=now,
+            session.add(SamlRequest(id=request_id, carry_over_conversation=carry_over_conversation,
+                                    browser_binding=key_hash(browser_binding), created_at=now,
                                     expires_at=now + lifetime))
 
     def outstanding(self, request_id: str) -> SamlRequest | None:

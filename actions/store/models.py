@@ -205,6 +205,7 @@ class SamlRequest(Base):
 
     id = Column(String(100), primary_key=True)                 # the request's ID attribute
     carry_over_conversation = Column(String(64), nullable=True)  # the anonymous conversation to continue, if agreed
+    browser_binding = Column(String(64), nullable=True)        # SHA-256 of the login cookie of the browser that asked
     created_at = Column(UtcDateTime(), nullable=False, default=_now)
     expires_at = Column(UtcDateTime(), nullable=False)
     answered_at = Column(UtcDateTime(), nullable=True)

@@ -1,7 +1,7 @@
 """Strong identification at /auth: the SAML service provider's routes and the resident's pages.
 
-    POST /auth/login     {carry_over: yes|no, conversation_id}  -> 303 to the identity provider (AuthnRequest)
-    POST /auth/acs       SAMLResponse (HTTP-POST)               -> verified: session + token cookie, 303 to /
+    POST /auth/login     {carry_over: yes|no, conversation_id}  -> the identity provider (AuthnRequest) + login cookie
+    POST /auth/acs       SAMLResponse (HTTP-POST) + login cookie -> verified: session + token cookie, 303 to /
     GET  /auth/session   the widget's view: available?, identified?, token, conversation, name
     POST /auth/logout    ends the session, clears the identity slot, single logout at the provider
     POST /auth/erase     erases the identified conversation's data (actions/store/erasure.py), ends the session
@@ -13,6 +13,10 @@ over, else a new one) is bound to a server-side session row; the web app sets th
 through Rasa's HTTP API and hands the browser a signed token, which the socket.io channel demands
 for that conversation from then on. Refusals give the resident a Finnish page and the operators a
 log line with the reason; identity codes and names are never logged.
+
+A login is bound to the browser that started it: /auth/login sets a random cookie whose hash is
+kept with the SAML request, and the ACS accepts a response only with that cookie. /auth/login and
+/auth/erase refuse requests another site's page sent (Origin; without one, Sec-Fetch-Site and Referer).
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from typing import Any, Callable
 
 from sanic import Blueprint, response
@@ -40,11 +45,12 @@ from bot.session_tokens import SessionTokens, TokenRefused, session_secret
 from bot.settings import Settings
 from bot.web.rasa_conversations import RasaConversations, RasaUnavailable
 from bot.web.saml_setup import SamlSetup
-from bot.web.saml_sp import IdentificationFailed, ServiceProvider
+from bot.web.saml_sp import REQUEST_LIFETIME, IdentificationFailed, ServiceProvider
 
 logger = logging.getLogger(__name__)
 logging.getLogger("saml2").setLevel(logging.WARNING)  # pysaml2's debug output would include assertions
 COOKIE = "sote_identified"
+BINDING_COOKIE = "sote_login"  # the browser binding of a login in progress, read only by the ACS
 MAX_SAML_RESPONSE = 200_000
 CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")  # the socket.io channel's conversation ids
 
@@ -54,6 +60,8 @@ IDENTIFIED_NOTICE = ("Olet nyt tunnistautunut vahvasti nimellä {name}. Voit jat
 FRESH_NOTICE = " Aiempia viestejä ei siirretty, joten tämä on uusi keskustelu."
 ERASE_REFUSED = ("Poistettavaa keskustelua ei löytynyt: tunnistautunut istunto on jo päättynyt. Jos haluat, että "
                  "aiemman keskustelusi tiedot poistetaan, ota yhteyttä hyvinvointialueen kirjaamoon.")
+ERASE_FOREIGN = ("Poistopyyntö tuli toiselta sivustolta, joten mitään ei poistettu. Voit poistaa keskustelusi "
+                 "tiedot chatin omalta sivulta.")
 ERASE_FAILED = ("Tietojen poisto ei onnistunut juuri nyt teknisen häiriön vuoksi. Mitään ei poistettu osittain "
                 "pysyvästi, ja voit yrittää hetken päästä uudelleen. Hätätilanteessa soita 112.")
 LOGOUT_NOTICE = "Olet kirjautunut ulos. Tunnistautunut keskustelu päättyi, eikä sitä voi enää jatkaa tästä selaimesta."
@@ -65,6 +73,10 @@ FAILURE_TEXTS = {
     "cancelled": "Tunnistautuminen keskeytyi tai tunnistuspalvelu ei hyväksynyt sitä.",
     "unavailable": "Chat-palveluun ei juuri nyt saatu yhteyttä, joten tunnistautumista ei voitu viedä loppuun.",
     "disabled": "Vahva tunnistautuminen ei ole käytössä tässä palvelussa.",
+    "browser": ("Tunnistusta ei voitu yhdistää tähän selaimeen: se aloitettiin toisessa selaimessa, tai selain ei "
+                "säilyttänyt evästettä. Aloita tunnistautuminen alusta siinä selaimessa, jossa käytät chattia."),
+    "foreign": ("Tunnistautumispyyntö tuli toiselta sivustolta, joten emme käsitelleet sitä. Aloita "
+                "tunnistautuminen chatin omalta sivulta."),
 }
 
 
@@ -87,7 +99,10 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
     blueprint = Blueprint("identification", url_prefix="/auth")
     ident = settings.identification
     holder: dict[str, _Parts] = {}
-    secure = settings.public_url.startswith("https://")
+    public_https = settings.public_url.startswith("https://")
+
+    def secure(request: Request) -> bool:  # the browser's scheme: the public address's, or the request's own
+        return public_https or request.scheme == "https"
 
     def parts() -> _Parts:  # built on first use: no database or key work at import or app creation
         if "parts" not in holder:
@@ -110,14 +125,21 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
     async def login(request: Request) -> response.HTTPResponse:
         if setup is None:
             return _failure_page("disabled", status=404)
+        foreign = _cross_site(request, settings.public_url)
+        if foreign:
+            logger.warning("identification: login refused: sent by another site's page (%s)", foreign)
+            return _failure_page("foreign", status=403)
         conversation = request.form.get("conversation_id") or ""
         carry = request.form.get("carry_over") == "yes" and bool(CONVERSATION_ID.match(conversation))
         p = parts()
         if carry and await blocking(p.store.is_bound, conversation):
             carry = False  # an identified conversation is never handed to a new identification
-        location = await blocking(p.provider.login_url, conversation if carry else None)
+        binding = secrets.token_urlsafe(32)
+        location = await blocking(p.provider.login_url, conversation if carry else None, binding)
         logger.info("identification: login started (carry over: %s)", "yes" if carry else "no")
-        return _go(location, settings.public_url)
+        answer = _go(location, settings.public_url)
+        _set_binding_cookie(answer, binding, int(REQUEST_LIFETIME.total_seconds()), secure(request))
+        return answer
 
     @blueprint.post("/acs")
     async def assertion_consumer(request: Request) -> response.HTTPResponse:
@@ -129,7 +151,7 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
             return _failure_page("invalid")
         p = parts()
         try:
-            verified = await blocking(p.provider.verify, saml_response)
+            verified = await blocking(p.provider.verify, saml_response, request.cookies.get(BINDING_COOKIE))
         except IdentificationFailed as failure:
             logger.warning("identification refused: %s (response %s)", failure.reason, _digest(saml_response))
             return _failure_page(failure.kind)
@@ -150,7 +172,8 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
         logger.info("identification: session opened for conversation %s (carried over: %s, %d min)",
                     fingerprint(conversation), "yes" if verified.carry_over_conversation else "no", minutes)
         answer = response.redirect("/?tunnistautuminen=ok", status=303, headers=_no_store())
-        _set_cookie(answer, token, minutes * 60, secure)
+        _set_cookie(answer, token, minutes * 60, secure(request))
+        _set_binding_cookie(answer, "", 0, secure(request))
         return answer
 
     def cookie_claims(request: Request) -> tuple[str | None, Any]:
@@ -192,15 +215,20 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
                 single_logout = await blocking(p.provider.logout_url, ended.name_id, ended.session_index)
                 location = single_logout or location
         answer = _go(location, settings.public_url)
-        _set_cookie(answer, "", 0, secure)
+        _set_cookie(answer, "", 0, secure(request))
         return answer
 
     @blueprint.post("/erase")
     async def erase(request: Request) -> response.HTTPResponse:
         """The resident's own erasure: only the conversation of a live identified session (the cookie is
-        SameSite=Lax, so another site's form cannot send it); the session ends after the data is gone."""
+        SameSite=Lax, so another site's form cannot send it, and a request another site's page sent is
+        refused anyway); the session ends after the data is gone."""
         if setup is None:
             return _failure_page("disabled", status=404)
+        foreign = _cross_site(request, settings.public_url)
+        if foreign:
+            logger.warning("identification: erasure refused: sent by another site's page (%s)", foreign)
+            return _message_page("Poistoa ei tehty", ERASE_FOREIGN, status=403)
         _token, claims = cookie_claims(request)
         p = parts()
         active = await blocking(p.store.active_session, claims.session_key) if claims is not None else None
@@ -215,7 +243,7 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
         logger.info("identification: conversation %s erased at the resident's request (%d events)",
                     fingerprint(active.conversation_id), result.transcript_events)
         answer = response.redirect("/?poisto=ok", status=303, headers=_no_store())
-        _set_cookie(answer, "", 0, secure)
+        _set_cookie(answer, "", 0, secure(request))
         return answer
 
     @blueprint.get("/slo")
@@ -271,6 +299,32 @@ def _go(location: str, public_url: str) -> response.HTTPResponse:
     return response.html(page, headers={**_no_store(), "Content-Security-Policy": "default-src 'none'"})
 
 
+def _cross_site(request: Request, public_url: str) -> str | None:
+    """Why the request looks sent by another site's page, or None.
+
+    The Origin decides when the browser sent one. Our chat page's `Referrer-Policy: no-referrer`
+    makes browsers send `Origin: null` on its own form posts, so `null` (like no Origin) falls back
+    to Sec-Fetch-Site (anything but same-origin or a direct navigation is refused) and the Referer.
+    A request with none of these (an old browser) passes: the cookies' SameSite still holds there.
+    """
+    ours = {_origin(public_url), f"{request.scheme}://{request.host}".lower()}
+    origin = (request.headers.get("origin") or "").strip().lower()
+    if origin and origin != "null":
+        return None if origin in ours else f"Origin {origin[:100]!r}"
+    fetch_site = (request.headers.get("sec-fetch-site") or "").strip().lower()
+    if fetch_site in ("cross-site", "same-site"):
+        return f"Sec-Fetch-Site {fetch_site}"
+    referer = request.headers.get("referer")
+    if referer and _origin(referer) not in ours:
+        return f"Referer of {_origin(referer)[:100]!r}"
+    return None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else "(none)"
+
+
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:12]
 
@@ -288,6 +342,26 @@ def _set_cookie(answer: response.HTTPResponse, value: str, max_age: int, secure:
     cookie["samesite"] = "Lax"
     if secure:
         cookie["secure"] = True
+
+
+def _set_binding_cookie(answer: response.HTTPResponse, value: str, max_age: int, secure: bool) -> None:
+    """The login's browser binding: random, HttpOnly, sent only to the ACS; empty value: cleared."""
+    answer.cookies[BINDING_COOKIE] = value
+    cookie = answer.cookies[BINDING_COOKIE]
+    cookie["path"] = "/auth/acs"
+    cookie["max-age"] = max_age
+    cookie["httponly"] = True
+    if secure:
+        # Over https: Suomi.fi's auto-submitting form posts the response to the ACS from its own site, a
+        # cross-site POST on which browsers withhold SameSite=Lax and Strict cookies. SameSite=None is sent
+        # on it, and browsers accept None only with Secure. Nothing is lost by it: the cookie opens
+        # nothing by itself and goes only to /auth/acs, where a cross-site post is the normal case.
+        cookie["samesite"] = "None"
+        cookie["secure"] = True
+    else:
+        # Plain http (development, where the local test IdP posts from our own origin, a same-site POST):
+        # browsers reject None without Secure, and Lax is sent on a same-site POST.
+        cookie["samesite"] = "Lax"
 
 
 def _message_page(title: str, text: str, status: int,

@@ -4,13 +4,17 @@ pysaml2 checks the XML signature (xmlsec1), the audience, NotBefore/NotOnOrAfter
 destination and InResponseTo against the requests we hand it. On top of that this module
 requires what pysaml2 leaves optional - a Destination, an AudienceRestriction naming us, the
 issuer we trust - and keeps the requests in flight and the assertions already used in the
-database, so a response is accepted at most once even across processes.
+database, so a response is accepted at most once even across processes. Each request is also
+bound to the browser that asked for it (a random cookie, stored hashed with the request): a
+response posted from any other browser is refused, so a response obtained elsewhere identifies
+no one but in the browser that started the login.
 """
 from __future__ import annotations
 
 import base64
 import calendar
 import datetime as dt
+import hmac
 import logging
 from dataclasses import dataclass
 
@@ -23,7 +27,7 @@ from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 from saml2.xmldsig import SIG_RSA_SHA256
 
-from actions.store.identification import IdentificationStore
+from actions.store.identification import IdentificationStore, key_hash
 from bot.web.saml_setup import SamlSetup
 from bot.web.suomi_fi import COMMON_NAME, DISPLAY_NAME, GIVEN_NAME, NATIONAL_ID, SURNAME, valid_identity_code
 
@@ -37,7 +41,7 @@ class IdentificationFailed(Exception):
     def __init__(self, reason: str, kind: str = "invalid") -> None:
         super().__init__(reason)
         self.reason = reason
-        self.kind = kind  # invalid, expired, cancelled, replayed
+        self.kind = kind  # invalid, expired, cancelled, replayed, browser
 
 
 @dataclass(frozen=True)
@@ -61,20 +65,31 @@ class ServiceProvider:
     def _client(self) -> Saml2Client:
         return Saml2Client(config=self.setup.sp_config)
 
-    def login_url(self, carry_over_conversation: str | None) -> str:
-        """The identity provider's address with our signed AuthnRequest (HTTP-Redirect); the request is kept."""
+    def login_url(self, carry_over_conversation: str | None, browser_binding: str) -> str:
+        """The identity provider's address with our signed AuthnRequest (HTTP-Redirect); the request is kept,
+        bound to `browser_binding` (the login cookie's value)."""
         request_id, info = self._client().prepare_for_authenticate(
             entityid=self.setup.idp_entity_id, binding=BINDING_HTTP_REDIRECT, sign=True, sigalg=SIG_RSA_SHA256)
-        self.store.remember_request(request_id, carry_over_conversation, REQUEST_LIFETIME)
+        self.store.remember_request(request_id, carry_over_conversation, REQUEST_LIFETIME, browser_binding)
         return dict(info["headers"])["Location"]
 
-    def verify(self, saml_response: str) -> VerifiedIdentity:
-        """Verify a posted SAMLResponse; IdentificationFailed with the reason otherwise."""
+    def verify(self, saml_response: str, browser_binding: str | None) -> VerifiedIdentity:
+        """Verify a posted SAMLResponse and that it comes back to the browser of its request
+        (`browser_binding`: the login cookie the post carried); IdentificationFailed with the reason otherwise."""
         request_id = _in_response_to(saml_response)
         request = self.store.outstanding(request_id) if request_id else None
         if request is None:
             raise IdentificationFailed(_why_not_outstanding(self.store, request_id), "replayed"
                                        if request_id and self.store.was_answered(request_id) else "invalid")
+        # Before any other work, and without answering the request: a response another browser posts
+        # neither identifies that browser nor spends the login of the browser that asked.
+        if not browser_binding:
+            raise IdentificationFailed("browser binding cookie missing (response posted from another browser, "
+                                       "or cookies blocked)", "browser")
+        if not request.browser_binding or not hmac.compare_digest(request.browser_binding,
+                                                                  key_hash(browser_binding)):
+            raise IdentificationFailed("browser binding cookie does not match the request (response posted from "
+                                       "another browser)", "browser")
         client = self._client()
         try:
             parsed = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST,
