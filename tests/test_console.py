@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sanic import Sanic
 
 from actions.office_hours import OfficeHours
@@ -115,7 +116,7 @@ def server() -> Server:
 
 @pytest.fixture(autouse=True)
 def cheap_hashes(monkeypatch) -> None:
-    monkeypatch.setattr(accounts_module, "SCRYPT_N", 2 ** 10)
+    monkeypatch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @dataclass

@@ -21,6 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from argon2 import PasswordHasher
 
 from actions.office_hours import OfficeHours
 from actions.store import accounts as accounts_module
@@ -131,7 +132,7 @@ def fake_rasa():
 def web(fake_rasa, tmp_path_factory):
     """The web app: the resident page pointed at the fake socket, and the console on SQLite with a fake relay."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(accounts_module, "SCRYPT_N", 2 ** 10)
+        patch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('emergency') / 'store.db'}")
         sessions = make_session_factory(engine)
         accounts = AccountStore(sessions)

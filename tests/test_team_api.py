@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import pytest
 import yaml
+from argon2 import PasswordHasher
 from sanic import Sanic
 from sqlalchemy import create_engine
 
@@ -31,6 +32,7 @@ from bench.stack import free_port
 from bot.settings import Settings
 from bot.web import team_accounts
 from bot.web.app import create_app
+from bot.web.staff_session import client_address
 from bot.web.team_api import OPENAPI_FILE
 from bot.web.team_stores import LazyStores, TeamStores, stores_from_settings
 from tests.servers import ThreadedServer
@@ -92,8 +94,8 @@ def server() -> Server:
 
 @pytest.fixture(autouse=True)
 def cheap_hashes(monkeypatch) -> None:
-    """Scrypt at a lower cost while testing (the cost is stored in each hash, so checking still works)."""
-    monkeypatch.setattr(accounts_module, "SCRYPT_N", 2 ** 10)
+    """Argon2id at a lower cost while testing (the cost is stored in each hash, so checking still works)."""
+    monkeypatch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @dataclass
@@ -213,6 +215,34 @@ def test_unauthenticated_requests_get_401(team: Team) -> None:
     signed_out = team.server.call("DELETE", "/session", token=fresh)
     assert signed_out.status == 204 and conforms(signed_out, "DELETE", "/session") is None
     assert team.server.call("GET", "/tickets", token=fresh).status == 401
+
+
+def test_wrong_passwords_lock_out_their_address_not_the_professional(team: Team) -> None:
+    """Behind the proxy (X-Real-IP from a loopback peer): someone guessing from one address cannot
+    keep the professional, at another address, from signing in."""
+    attacker, office = {"X-Real-IP": "203.0.113.7"}, {"X-Real-IP": "198.51.100.20"}
+    right = {"username": "pro", "password": PASSWORD}
+    for _ in range(5):
+        guess = team.server.call("POST", "/session", {"username": "pro", "password": "arvattu-salasana"},
+                                 headers=attacker)
+        assert guess.status == 401
+    assert team.server.call("POST", "/session", right, headers=attacker).status == 401  # locked out
+    assert team.server.call("POST", "/session", right, headers=office).status == 201
+    team.clock["now"] += dt.timedelta(minutes=16)
+    assert team.server.call("POST", "/session", right, headers=attacker).status == 201
+
+
+def test_only_a_proxy_on_this_machine_or_network_names_the_client_address() -> None:
+    from types import SimpleNamespace
+
+    def request(peer: str, real_ip: str | None = None) -> Any:
+        return SimpleNamespace(ip=peer, headers={"X-Real-IP": real_ip} if real_ip else {})
+
+    assert client_address(request("127.0.0.1", "203.0.113.7")) == "203.0.113.7"
+    assert client_address(request("10.0.3.5", "2001:db8::7")) == "2001:db8::7"
+    assert client_address(request("88.112.10.20", "203.0.113.7")) == "88.112.10.20"  # a direct client: its own
+    assert client_address(request("127.0.0.1", "ei osoite")) == "127.0.0.1"
+    assert client_address(request("127.0.0.1")) == "127.0.0.1"
 
 
 def test_sign_in_answers_the_session(team: Team) -> None:
@@ -452,8 +482,8 @@ def test_admin_creates_accounts_that_can_sign_in(team: Team) -> None:
     account = conforms(answer, "POST", "/accounts")
     assert answer.status == 201 and (account["username"], account["role"], account["active"]) == \
         ("uusi.hoitaja", "professional", True)
-    assert "password" not in answer.text and "scrypt" not in answer.text
-    assert team.accounts.by_username("uusi.hoitaja").password_hash.startswith("scrypt$")
+    assert "password" not in answer.text and "argon2" not in answer.text
+    assert team.accounts.by_username("uusi.hoitaja").password_hash.startswith("$argon2id$")
     assert team.sign_in("uusi.hoitaja")
 
 

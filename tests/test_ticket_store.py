@@ -1,7 +1,9 @@
 """The ticket store on SQLite and PostgreSQL: migrations, one ticket per form, claims, access log."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import threading
 from zoneinfo import ZoneInfo
 
@@ -9,10 +11,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
 from actions.office_hours import OfficeHours
-from actions.store.accounts import AccountStore, hash_password, verify_password
+from actions.store import accounts as accounts_module
+from actions.store.accounts import AccountStore, FailedSignIns, hash_password, verify_password
 from actions.store.database import alembic_config, make_engine, make_session_factory, migrate
 from actions.store.models import Base
 from actions.store.tickets import (ClaimConflict, QueueFilter, StoreUnavailable, TicketDraft, TicketError,
@@ -236,11 +240,82 @@ def test_accounts_sessions_expire_and_lock(stores) -> None:
     assert accounts.sign_in("maija.m", "oikein-pitka-salasana") is not None
 
 
-def test_password_hash_is_salted_scrypt() -> None:
+def test_password_hash_is_salted_argon2id() -> None:
     first, second = hash_password("sama salasana"), hash_password("sama salasana")
-    assert first != second and first.startswith("scrypt$")
+    assert first != second and first.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert verify_password("sama salasana", first) and not verify_password("toinen", first)
-    assert not verify_password("x", "md5$abc")
+    assert not verify_password("x", "md5$abc") and not verify_password("x", "$argon2id$garbage")
+
+
+def scrypt_hash(password: str) -> str:
+    """A hash as the releases before argon2id stored it."""
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2 ** 14, r=8, p=1, dklen=32)
+    return f"scrypt${2 ** 14}$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def stored_hash(accounts: AccountStore, username: str) -> str:
+    return accounts.by_username(username).password_hash
+
+
+def set_stored_hash(engine, username: str, value: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE account SET password_hash = :h WHERE username = :u"),
+                           {"h": value, "u": username})
+
+
+def test_an_old_scrypt_hash_still_signs_in_and_becomes_argon2id(stores) -> None:
+    _, accounts, _, engine = stores
+    accounts.create("vanha.tili", "Vanha Tili", "professional", "oikein-pitka-salasana")
+    set_stored_hash(engine, "vanha.tili", scrypt_hash("oikein-pitka-salasana"))
+    assert accounts.sign_in("vanha.tili", "väärä-salasana") is None
+    assert stored_hash(accounts, "vanha.tili").startswith("scrypt$")  # a wrong password changes nothing
+    assert accounts.sign_in("vanha.tili", "oikein-pitka-salasana") is not None
+    rehashed = stored_hash(accounts, "vanha.tili")
+    assert rehashed.startswith("$argon2id$") and verify_password("oikein-pitka-salasana", rehashed)
+    assert accounts.sign_in("vanha.tili", "oikein-pitka-salasana") is not None
+    assert stored_hash(accounts, "vanha.tili") == rehashed  # current hashes are left alone
+
+
+def test_new_argon2_parameters_rehash_at_the_next_sign_in(stores, monkeypatch) -> None:
+    _, accounts, _, _ = stores
+    monkeypatch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    accounts.create("maija.m", "Maija M", "professional", "oikein-pitka-salasana")
+    assert "m=1024,t=1,p=1" in stored_hash(accounts, "maija.m")
+    monkeypatch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1))
+    assert accounts.sign_in("maija.m", "oikein-pitka-salasana") is not None
+    assert "m=2048,t=2,p=1" in stored_hash(accounts, "maija.m")
+
+
+def test_wrong_passwords_lock_out_an_address_never_the_account(stores, monkeypatch) -> None:
+    _, accounts, clock, _ = stores
+    monkeypatch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    accounts.create("maija.m", "Maija M", "professional", "oikein-pitka-salasana")
+    attacker, office = "203.0.113.7", "198.51.100.20"
+    for _ in range(5):
+        assert accounts.sign_in("maija.m", "arvattu-salasana", attacker) is None
+    assert accounts.sign_in("maija.m", "oikein-pitka-salasana", attacker) is None  # that address: locked out
+    assert accounts.sign_in("maija.m", "oikein-pitka-salasana", office) is not None  # Maija herself: not
+    assert accounts.sign_in("Maija.M", "oikein-pitka-salasana", attacker) is None  # any spelling of the name
+    clock["now"] += dt.timedelta(minutes=16)
+    assert accounts.sign_in("maija.m", "oikein-pitka-salasana", attacker) is not None
+    for _ in range(4):  # a success clears the count; failures spread over more than 15 minutes never add up
+        accounts.sign_in("maija.m", "arvattu-salasana", office)
+    clock["now"] += dt.timedelta(minutes=16)
+    for _ in range(4):
+        accounts.sign_in("maija.m", "arvattu-salasana", office)
+    assert accounts.sign_in("maija.m", "oikein-pitka-salasana", office) is not None
+
+
+def test_the_failed_sign_in_memory_is_bounded() -> None:
+    now = WEDNESDAY_10
+    failures = FailedSignIns(lambda: now, capacity=3)
+    for _ in range(5):
+        failures.failed("203.0.113.7", "maija.m")
+    assert failures.locked("203.0.113.7", "maija.m")
+    for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
+        failures.failed(address, "maija.m")
+    assert not failures.locked("203.0.113.7", "maija.m")  # the least recently failed pair went first
 
 
 @pytest.mark.parametrize("typed, stored", [

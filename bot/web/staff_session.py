@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from urllib.parse import urlsplit
 
 from sanic import response
@@ -14,6 +15,21 @@ from bot.web.team_errors import Forbidden, Unauthenticated
 from bot.web.team_stores import TeamStores
 
 CSRF_HEADER = "X-CSRF-Token"
+REAL_IP_HEADER = "X-Real-IP"  # set by the proxy in front (bot/deploy/nginx.conf.template, ingress-nginx)
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from: the proxy's X-Real-IP when the connection itself comes from a
+    proxy on this machine or its private network (a loopback or private address), else the peer's
+    own address, so a client that reaches the app directly cannot name another address."""
+    peer = request.ip
+    forwarded = (request.headers.get(REAL_IP_HEADER) or "").strip()
+    try:
+        if forwarded and ipaddress.ip_address(peer).is_private:
+            return str(ipaddress.ip_address(forwarded))
+    except ValueError:
+        pass
+    return peer
 
 
 def csrf_token(session_token: str) -> str:
@@ -54,7 +70,7 @@ async def sign_in(request: Request, team: TeamStores, roles: tuple[str, ...], bl
     body = read.json_body(request, ("username", "password"))
     username = read.text(body, "username", max_length=80)
     password = read.text(body, "password", max_length=1024)
-    signed = await blocking(team.accounts.sign_in, username, password)
+    signed = await blocking(team.accounts.sign_in, username, password, client_address(request))
     if signed is None:
         raise Unauthenticated("Wrong username or password, or the account is locked or inactive.",
                               code="invalid_credentials")

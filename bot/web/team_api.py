@@ -23,6 +23,7 @@ from actions.store.models import OUTCOMES, ROLES, TICKET_STATUSES, URGENCIES, Ac
     TicketNote
 from actions.store.tickets import MAX_NOTE, QueueFilter
 from bot.web import team_input as read
+from bot.web.staff_session import client_address
 from bot.web.team_errors import API_HEADERS, API_PREFIX, Forbidden, Invalid, Unauthenticated
 from bot.web.team_stores import TeamStores
 from guidance_library.validation import ID_PATTERN
@@ -117,7 +118,7 @@ def team_api_blueprint(stores: Callable[[], TeamStores]) -> Blueprint:
         username = read.text(body, "username", max_length=80)
         password = read.text(body, "password", max_length=1024)
         team = await blocking(stores)
-        signed = await blocking(team.accounts.sign_in, username, password)
+        signed = await blocking(team.accounts.sign_in, username, password, client_address(request))
         if signed is None:
             raise Unauthenticated("Wrong username or password, or the account is locked or inactive.",
                                   code="invalid_credentials")
