@@ -8,6 +8,12 @@ ENV_WEBCHAT_PORT = "ASSISTANT_WEBCHAT_PORT"
 ENV_WEBCHAT_HOST = "ASSISTANT_WEBCHAT_HOST"
 ENV_PUBLIC_SOCKET_URL = "ASSISTANT_PUBLIC_SOCKET_URL"
 
+# the one limit on a resident's message: every channel, the relay and /model/parse cut the text here
+# before any NLU (the web chat's text box holds as much); bot/rasa_patches.py:install_message_limit
+MAX_MESSAGE_CHARS = 2000
+# the largest socket.io packet the resident channel accepts (bytes); a bigger one closes the socket
+MAX_SOCKET_PACKET_BYTES = 64_000
+
 # parse data keys (the fixed contract of /model/parse)
 GUIDANCE_RANKING = "guidance_ranking"
 EMERGENCY = "emergency"
@@ -34,8 +40,7 @@ IDENTITY_SLOT = "identity"  # {"code", "name"} once the resident has identified 
 
 # strong identification (SAML 2.0 service provider in the web app; token checked by the socket.io channel)
 ENV_PUBLIC_URL = "ASSISTANT_PUBLIC_URL"                # the web app's address as browsers see it
-ENV_RASA_URL = "RASA_URL"                              # the Rasa server's HTTP API, for the web app
-ENV_RASA_TOKEN = "RASA_TOKEN"                          # its auth token, when the API has one
+ENV_RASA_URL = "RASA_URL"                              # the Rasa server, for the web app's relay calls
 ENV_SESSION_SECRET = "ASSISTANT_SESSION_SECRET"        # HS256 key of identified-session tokens
 ENV_IDENTIFIED_MINUTES = "ASSISTANT_IDENTIFIED_SESSION_MINUTES"
 ENV_TEST_IDP = "ASSISTANT_TEST_IDP"                    # 1: the local test identity provider (never in production)
@@ -49,6 +54,9 @@ HANDOFF_SLOT = "handoff"  # {"id", "status": waiting|taken, "name"} while queued
 ACTION_REQUEST_HUMAN = "action_request_human"
 ACTION_HANDOFF_WAITING = "action_handoff_waiting"
 ENV_INTERNAL_TOKEN = "ASSISTANT_INTERNAL_TOKEN"        # shared secret of the relay routes (var/ if unset)
+ENV_ACTIONS_TOKEN = "ASSISTANT_ACTIONS_TOKEN"          # shared secret Rasa -> actions server (endpoint.yml)
+ACTIONS_TOKEN_HEADER = "X-Actions-Token"               # the header that carries it
+ENV_ACTIONS_HOST = "ASSISTANT_ACTIONS_HOST"            # the actions server's interface (default 127.0.0.1)
 ENV_HANDOFF_WAIT_SECONDS = "ASSISTANT_HANDOFF_WAIT_SECONDS"
 ENV_HANDOFF_HEARTBEAT_SECONDS = "ASSISTANT_HANDOFF_HEARTBEAT_SECONDS"
 ENV_HANDOFF_ALWAYS_OPEN = "ASSISTANT_HANDOFF_ALWAYS_OPEN"  # 1: the live queue ignores office hours

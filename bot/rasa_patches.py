@@ -8,6 +8,11 @@ Profiling the server (py-spy) showed that re-check as about half of a reply's ti
 installs the same validation, same schema and same error message, with the schema checked
 once. Installed when Rasa imports our components (bot/components/__init__.py).
 
+Message limit (`install_message_limit`, installed with the components and by the channels): every
+`UserMessage` Rasa makes, from a channel, `/model/parse` or `/conversations/{id}/messages`, holds at
+most `MAX_MESSAGE_CHARS` characters, so neither the NLU (whose transformer grows with the square of
+the tokens) nor the tracker store ever sees more. The tokenizer cuts again for any other way in.
+
 Faults (`install_fault_handling`, installed by the resident channels when Rasa creates them,
 before the agent and its tracker store exist): an unreachable actions server gives the resident
 a Finnish notice instead of silence, and a failing tracker store fails the message honestly
@@ -173,8 +178,28 @@ def install_lock_expiry_fix() -> None:
     TicketLock.is_locked = _is_locked  # type: ignore[method-assign]
 
 
+def install_message_limit() -> None:
+    """Cut every resident message Rasa builds to `MAX_MESSAGE_CHARS` characters (idempotent)."""
+    if _INSTALLED.get("message_limit"):
+        return
+    from rasa.core.channels.channel import UserMessage
+
+    from bot.constants import MAX_MESSAGE_CHARS
+
+    original = UserMessage.__init__
+
+    def bounded_init(self: UserMessage, text: Any = None, *args: Any, **kwargs: Any) -> None:
+        if isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS]  # before Rasa's strip(): a copy of at most the limit
+        original(self, text, *args, **kwargs)
+
+    UserMessage.__init__ = bounded_init  # type: ignore[method-assign]
+    _INSTALLED["message_limit"] = True
+
+
 def install_fault_handling() -> None:
-    """The fault patches (called by the resident channels when Rasa creates them)."""
+    """The fault patches and the message limit (called by the resident channels when Rasa creates them)."""
+    install_message_limit()
     install_action_failure_notice()
     install_tracker_store_without_fallback()
     install_lock_expiry_fix()

@@ -5,6 +5,8 @@ Anonymous conversations work exactly as with the stock channel (the end-to-end t
 benchmarks use it); a request to an identified conversation without the right token gets 403 and
 a log line for operators, so knowing a conversation's id is not enough to read or write it.
 
+The message is cut to `MAX_MESSAGE_CHARS` (2,000) characters, like the web chat's.
+
 Faults (`bot/service_faults.py`): a message that cannot be handled (tracker store, lock store,
 actions server down) is answered with the Finnish fault notice in the usual reply format; when
 not even the conversation's access could be checked (database down) the reply is that notice with
@@ -21,6 +23,7 @@ from sanic.exceptions import Forbidden
 from sanic.request import Request
 
 from bot.channels.identified_access import IdentifiedAccess
+from bot.constants import MAX_MESSAGE_CHARS
 from bot.rasa_patches import install_fault_handling
 from bot.service_faults import ServiceFault, answering_faults, fault_message
 
@@ -47,6 +50,11 @@ class GuardedRestInput(RestInput):
             return response.json([{"recipient_id": sender, **fault_message(fault.kind)}], status=503)
 
         return blueprint
+
+    def _extract_message(self, req: Request) -> Optional[Text]:
+        """The resident's text, cut to the one message limit before anything reads it."""
+        text = super()._extract_message(req)
+        return text[:MAX_MESSAGE_CHARS] if isinstance(text, str) else text
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         sender = await super()._extract_sender(req)

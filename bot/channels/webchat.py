@@ -26,12 +26,12 @@ from socketio import AsyncServer
 from bot.channels.identified_access import ALLOWED, ENDED_NOTICE, MESSAGE_REFUSED_NOTICE, IdentifiedAccess, Verdict
 from bot.channels.relay import add_relay_routes
 from bot.channels.replicas import client_manager_options
+from bot.constants import MAX_MESSAGE_CHARS, MAX_SOCKET_PACKET_BYTES
 from bot.rasa_patches import install_fault_handling
 from bot.service_faults import ServiceFault, answering_faults, fault_message
 
 logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-MAX_MESSAGE_CHARS = 2000
 
 
 class _SocketBlueprint(Blueprint):
@@ -122,7 +122,10 @@ class WebchatInput(InputChannel):
         return WebchatOutput(self.sio, self.bot_event) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins="*", **client_manager_options())
+        # A packet beyond MAX_SOCKET_PACKET_BYTES closes the socket before it is decoded; a message
+        # within it is cut to MAX_MESSAGE_CHARS below (the widget's text box holds no more).
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins="*", max_http_buffer_size=MAX_SOCKET_PACKET_BYTES,
+                          **client_manager_options())
         self.sio = sio
         on_new_message = answering_faults(on_new_message)
         blueprint = _SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)

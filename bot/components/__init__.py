@@ -1,6 +1,7 @@
 """Custom Rasa graph components (imported by Rasa when it loads the model)."""
 from bot.log_redaction import install_log_redaction
-from bot.rasa_patches import install_action_validation_fix
+from bot.rasa_patches import install_action_validation_fix, install_message_limit
 
 install_action_validation_fix()
+install_message_limit()
 install_log_redaction()

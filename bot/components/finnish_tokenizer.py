@@ -13,6 +13,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 
+from bot.constants import MAX_MESSAGE_CHARS
 from bot.nlu.finnish import FinnishAnalyzer, WordAnalysis
 
 COMPOUND_PARTS = "compound_parts"
@@ -58,6 +59,19 @@ class FinnishTokenizer(Tokenizer):
                execution_context: ExecutionContext) -> "FinnishTokenizer":
         """Creates a new component (see parent class for full docstring)."""
         return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Tokenizes each message, after cutting its text to the message limit.
+
+        The channels and Rasa's `UserMessage` cut already (bot/rasa_patches.py); this holds for
+        any other way a text reaches the pipeline, so every later component works on at most
+        MAX_MESSAGE_CHARS characters.
+        """
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS:
+                message.set(TEXT, text[:MAX_MESSAGE_CHARS])
+        return super().process(messages)
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         """Tokens of one message attribute, lemmatised."""
