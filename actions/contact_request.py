@@ -29,10 +29,12 @@ from actions.free_text import consent_of, urgency_of
 from actions.guidance import (LAST_PATH_SLOT, SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question,
                               side_decision)
 from actions.guidance_decision import Outcome
+from actions.identity import verified_identity
 from actions.runtime import Runtime
+from actions.store.identification import IdentificationStore
 from actions.store.tickets import (REFERENCE_ALPHABET, StoreUnavailable, TicketDraft, TicketError, callback_phone,
                                    normalise_reference)
-from bot.constants import CONTACT_FORM_SLOT, IDENTITY_SLOT, SAFETY_OK_INTENT
+from bot.constants import CONTACT_FORM_SLOT, SAFETY_OK_INTENT
 from guidance_library.instruments import fold
 from guidance_library.models import GuidanceLibrary
 
@@ -95,10 +97,6 @@ def _resident_messages(tracker: Tracker, limit: int = RECENT_MESSAGES) -> list[s
     return texts_[-limit:]
 
 
-def _identity(tracker: Tracker) -> dict | None:
-    identity = tracker.get_slot(IDENTITY_SLOT)
-    return identity if isinstance(identity, dict) and identity.get("code") else None
-
 
 def _masked(phone: str) -> str:
     """"+358401234567" -> "040 ••• 4567": enough for the resident to recognise it, in the chat."""
@@ -117,12 +115,15 @@ def _assessment_line(assessment: dict | None) -> str | None:
 
 def start_contact_form(dispatcher: CollectingDispatcher, tracker: Tracker, runtime: Runtime,
                        prefill: dict[str, Any] | None = None) -> List[EventType]:
-    """Begin the form (called by this action and by the self-assessment); returns the slot events."""
+    """Begin the form (called by this action and by the self-assessment); returns the slot events.
+
+    A path id (from a button's payload, or the conversation's last path) is kept only if the library
+    has that path: an unknown one is left out, never stored in the form or the ticket."""
     library = runtime.library.current()
     data: dict[str, Any] = dict(prefill or {})
-    path = library.get(data.get("path_id") or tracker.get_slot(LAST_PATH_SLOT) or "")
+    path = library.get(str(data.pop("path_id", None) or "")) or library.get(tracker.get_slot(LAST_PATH_SLOT) or "")
     if path is not None:
-        data.setdefault("path_id", path.id)
+        data["path_id"] = path.id
         data.setdefault("topic_id", path.topic)
         data.setdefault("topic_title", path.title)
     state = {"form_id": uuid.uuid4().hex, "stage": "", "data": data, "failures": 0}
@@ -168,10 +169,14 @@ class ActionContactRequest(RuntimeAction):
             return self._status_answer(dispatcher, tracker, library, state, text)
         return self._answer(dispatcher, tracker, library, state, value, text, intent)
 
+    def _identity(self, tracker: Tracker) -> dict | None:
+        """The identity, only while the conversation's identified session is live (actions/identity.py)."""
+        return verified_identity(tracker, IdentificationStore(self.runtime.sessions))
+
     # -- the form ------------------------------------------------------------------------------
     def _pending(self, tracker: Tracker, data: dict) -> str | None:
         order = ["reason", "role", "words", "urgency"]
-        if _identity(tracker) is not None:
+        if self._identity(tracker) is not None:
             order.append("method")
         order += ["phone", "reach_time"]
         for stage in order:
@@ -289,7 +294,7 @@ class ActionContactRequest(RuntimeAction):
 
     def _draft(self, tracker: Tracker, state: dict) -> TicketDraft:
         data = state["data"]
-        identity = _identity(tracker)
+        identity = self._identity(tracker)
         redact = self.runtime.redactor.redact
         assessment = data.get("assessment")
         prefilled = {"recent_messages": [redact(t) for t in _resident_messages(tracker)
@@ -370,7 +375,7 @@ class ActionContactRequest(RuntimeAction):
 
     def _status_check(self, dispatcher, tracker, library, state, reference, digits) -> List[EventType]:
         store = self.runtime.tickets
-        identity = _identity(tracker)
+        identity = self._identity(tracker)
         try:
             status = store.resident_status(reference, conversation_id=tracker.sender_id, phone_last_digits=digits,
                                            identity_code=identity["code"] if identity else None)

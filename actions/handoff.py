@@ -23,10 +23,12 @@ from actions import messages
 from actions.base import RuntimeAction, latest_entity, latest_intent_and_text
 from actions.contact_request import start_contact_form
 from actions.guidance import LAST_PATH_SLOT, leave_request_button
+from actions.identity import verified_identity
 from actions.runtime import Runtime
+from actions.store.identification import IdentificationStore
 from actions.store.handoffs import HandoffStore
 from actions.store.tickets import StoreUnavailable
-from bot.constants import ACTION_HANDOFF_WAITING, ACTION_REQUEST_HUMAN, HANDOFF_SLOT, IDENTITY_SLOT
+from bot.constants import ACTION_HANDOFF_WAITING, ACTION_REQUEST_HUMAN, HANDOFF_SLOT
 from bot.handoff import TAKEN, WAITING, HandoffSettings
 from guidance_library.instruments import fold
 
@@ -82,9 +84,9 @@ def conversation_summary(tracker: Tracker, runtime: Runtime, reason: str) -> dic
     assessment = _assessment_result(tracker)
     if assessment:
         summary["assessment"] = assessment
-    identity = tracker.get_slot(IDENTITY_SLOT)
-    if isinstance(identity, dict) and identity.get("code"):
-        summary["identity"] = {"code": identity["code"], "name": identity.get("name")}
+    identity = verified_identity(tracker, IdentificationStore(runtime.sessions))
+    if identity is not None:
+        summary["identity"] = identity
     written = [str(e.get("text")) for e in tracker.events if e.get("event") == "user" and e.get("text")
                and not str(e.get("text")).startswith("/")]
     summary["recent_messages"] = [runtime.redactor.redact(text) for text in written[-RECENT_MESSAGES:]]

@@ -76,6 +76,7 @@ class Cluster:
 
     def __post_init__(self) -> None:
         self._tag = secrets.token_hex(4)
+        self.api_token = secrets.token_urlsafe(24)  # Rasa's HTTP API (tests and benchmarks only)
         self._created_database: str | None = None
         self._own_workdir = self.workdir is None
         self._rasa_ports = [free_port() for _ in range(self.rasa_replicas)]
@@ -92,7 +93,7 @@ class Cluster:
     # --- addresses ---------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        """The nginx front: /webhooks/rest/webhook, /socket.io/, /status and the web app's pages."""
+        """The nginx front: /webhooks/rest/webhook, /socket.io/ and the web app's pages."""
         return f"http://127.0.0.1:{self._front_port}"
 
     @property
@@ -104,6 +105,11 @@ class Cluster:
     def actions_urls(self) -> list[str]:
         """Each actions replica directly (bypassing nginx)."""
         return [f"http://127.0.0.1:{port}" for port in self._actions_ports]
+
+    def api(self, index: int, path: str) -> str:
+        """The URL of an HTTP API route on replica `index`, with the cluster's token (the API is
+        on here for the tests and benchmarks only; the production manifests run Rasa without it)."""
+        return f"{self.rasa_urls[index]}{path}{'&' if '?' in path else '?'}token={self.api_token}"
 
     @property
     def internal_token(self) -> str:
@@ -142,13 +148,13 @@ class Cluster:
                 self._others.append(self._spawn("web", [str(VENV_BIN / "python"), "-m", "bot.web"],
                                                 {"ASSISTANT_WEBCHAT_PORT": str(self._web_port)}))
             running = [p for p in [*self._rasa, *self._actions, *self._others] if p is not None]
-            waits = [f"{url}/status" for url in self.rasa_urls] + [f"{url}/health" for url in self.actions_urls]
+            waits = [f"{url}/" for url in self.rasa_urls] + [f"{url}/health" for url in self.actions_urls]
             if self.with_web:
                 waits.append(f"http://127.0.0.1:{self._web_port}/")
             with ThreadPoolExecutor(len(waits)) as pool:
                 for future in [pool.submit(wait_until_up, url, timeout, running) for url in waits]:
                     future.result()
-            wait_until_up(f"{self.url}/status", 30, running)
+            wait_until_up(f"{self.url}/", 30, running)
         except BaseException:
             self.stop()
             raise
@@ -161,12 +167,13 @@ class Cluster:
     def start_rasa(self, index: int, wait: bool = True, timeout: float = 300.0) -> None:
         """(Re)start Rasa replica `index` on its own port; by default wait until it has loaded the model."""
         port = self._rasa_ports[index]
-        command = [str(VENV_BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
+        command = [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.api_token,
+                   "--interface", "127.0.0.1", "--port", str(port),
                    "--model", str(self.model), "--endpoints", str(ENDPOINTS),
                    "--credentials", str(PROJECT_DIR / "bot" / "credentials.yml")]
         self._rasa[index] = self._spawn(f"rasa-{index}", command, {})
         if wait:
-            wait_until_up(f"{self.rasa_urls[index]}/status", timeout, [self._rasa[index]])
+            wait_until_up(f"{self.rasa_urls[index]}/", timeout, [self._rasa[index]])  # up = model loaded
 
     def stop_actions(self, index: int, kill: bool = False) -> None:
         """Stop actions replica `index` (SIGTERM and wait; `kill=True`: SIGKILL)."""
@@ -175,7 +182,7 @@ class Cluster:
     def start_actions(self, index: int, wait: bool = True, timeout: float = 120.0) -> None:
         """(Re)start actions replica `index` on its own port."""
         port = self._actions_ports[index]
-        command = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+        command = [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(port)]
         self._actions[index] = self._spawn(f"actions-{index}", command, {})
         if wait:
             wait_until_up(f"{self.actions_urls[index]}/health", timeout, [self._actions[index]])
@@ -218,6 +225,7 @@ class Cluster:
                 "ASSISTANT_SOCKETIO_REDIS_URL": self.redis_url, "ASSISTANT_SOCKETIO_CHANNEL": f"sote-{self._tag}",
                 "ASSISTANT_DATABASE_URL": self.database_url,
                 "ASSISTANT_INTERNAL_TOKEN": secrets.token_urlsafe(32),
+                "ASSISTANT_ACTIONS_TOKEN": secrets.token_urlsafe(32),
                 "ASSISTANT_SESSION_SECRET": secrets.token_urlsafe(48),
                 "TICKET_LOCK_LIFETIME": "20",  # a crashed replica's conversation lock frees in 20 s, not 60
                 "ASSISTANT_WEBCHAT_HOST": "127.0.0.1", "ASSISTANT_PUBLIC_URL": self.url,

@@ -148,9 +148,9 @@ def ticket_counts(database_url: str, senders: list[str]) -> dict[str, int]:
     return counts
 
 
-def tracker_keeps_script(rasa_url: str, resident: Resident) -> bool:
+def tracker_keeps_script(cluster: Cluster, replica: int, resident: Resident) -> bool:
     """The conversation's tracker (read from a replica directly) holds the script's messages in order."""
-    with urllib.request.urlopen(f"{rasa_url}/conversations/{resident.sender}/tracker", timeout=30) as answer:
+    with urllib.request.urlopen(cluster.api(replica, f"/conversations/{resident.sender}/tracker"), timeout=30) as answer:
         events = json.load(answer)["events"]
     said = iter(e.get("text") for e in events if e.get("event") == "user")
     return all(any(text == message for text in said) for message, _ in resident.script)
@@ -208,7 +208,7 @@ def run_phase(cluster: Cluster, name: str, residents: int, inject: Callable[[], 
         thread.join()
     contacts = [p.sender for p in people if p.contact]
     tickets = ticket_counts(cluster.tracker_database_url, contacts)
-    intact = sum(tracker_keeps_script(cluster.rasa_urls[read_from], p) for p in people)
+    intact = sum(tracker_keeps_script(cluster, read_from, p) for p in people)
     return PhaseResult(name, people, fault_at, fault_seconds, tickets, intact)
 
 

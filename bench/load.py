@@ -61,6 +61,7 @@ class Target:
     english: bool = False         # stock demo bot: moodbot messages
     id_from_socket: bool = False  # stock socket.io: the conversation id is the socket id
     detail: str = ""
+    api_token: str = ""           # Rasa's --auth-token, when the API has one
 
 
 def stock_model(env: dict[str, str]) -> Path:
@@ -117,7 +118,7 @@ def start_ours(replicas: int, timeout: float) -> Target:
     name = f"ours-{replicas}"
     cluster = Cluster(model, rasa_replicas=replicas, actions_replicas=replicas, with_web=False,
                       workdir=BENCH_DIR / name).start(timeout)
-    return Target(name, cluster.url, cluster.rasa_urls[0], cluster.stop,
+    return Target(name, cluster.url, cluster.rasa_urls[0], cluster.stop, api_token=cluster.api_token,
                   detail=f"bench.cluster: {replicas} Rasa + {replicas} actions behind nginx, PostgreSQL, Redis locks")
 
 
@@ -151,7 +152,7 @@ async def run_residents(target: Target, channel: str, residents: int, stop_after
     return done, time.perf_counter() - start
 
 
-async def read_trackers(api_url: str, conversations: list[Conversation]) -> tuple[list[str], int, int, int]:
+async def read_trackers(api_url: str, conversations: list[Conversation], api_token: str = "") -> tuple[list[str], int, int, int]:
     """Check every conversation against its tracker (late turns get their reply time corrected):
     (violations, conversations checked, trackers unreadable, late turns)."""
     problems: list[str] = []
@@ -163,7 +164,8 @@ async def read_trackers(api_url: str, conversations: list[Conversation]) -> tupl
         async with limit:
             try:
                 async with http.get(f"{api_url}/conversations/{conversation.conversation_id}/tracker",
-                                    params={"include_events": "ALL"}) as response:
+                                    params={"include_events": "ALL",
+                                            **({"token": api_token} if api_token else {})}) as response:
                     response.raise_for_status()
                     tracker = await response.json()
             except (aiohttp.ClientError, asyncio.TimeoutError):
@@ -205,7 +207,7 @@ def measure(target: Target, channel: str, args: argparse.Namespace, phrases: Phr
     conversations, elapsed = asyncio.run(run_residents(target, channel, args.residents, args.duration,
                                                        args.conversations, pace, phrases, args.seed))
     after = cpu_times()
-    problems, checked, unreadable, late = asyncio.run(read_trackers(target.api_url, conversations))
+    problems, checked, unreadable, late = asyncio.run(read_trackers(target.api_url, conversations, target.api_token))
     row = figures(target.name, channel, args.residents, conversations, elapsed,
                   ordering_summary(problems, checked, unreadable, late))
     busy = 100 * (after[0] - before[0]) / max(after[1] - before[1], 1)

@@ -1,11 +1,14 @@
 """Start and stop the assistant's servers (actions + Rasa) on free local ports.
 
-Used by the end-to-end tests and the benchmarks; the same commands as scripts/run.
+Used by the end-to-end tests and the benchmarks; the same commands as scripts/run, except that
+Rasa's HTTP API is on (for `/model/parse` and reading trackers), protected by a token made for
+this stack alone. The actions server demands its own shared secret, also made per stack.
 """
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -62,6 +65,8 @@ class Stack:
     with_web: bool = False          # also the web app (resident page, team API, console)
     web_port: int = field(default_factory=free_port)
     processes: list[subprocess.Popen] = field(default_factory=list)
+    api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))      # Rasa's HTTP API
+    actions_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # Rasa -> actions server
 
     @property
     def url(self) -> str:
@@ -81,15 +86,16 @@ class Stack:
                "ASSISTANT_DATABASE_URL": f"sqlite:///{workdir / f'assistant-{self.rasa_port}.db'}",
                "ASSISTANT_WEBCHAT_PORT": str(self.web_port), "ASSISTANT_WEBCHAT_HOST": "127.0.0.1",
                "ASSISTANT_PUBLIC_SOCKET_URL": self.url, "RASA_URL": self.url,
+               "ASSISTANT_ACTIONS_TOKEN": self.actions_token,
                **self.extra_env}
         log = open(workdir / f"stack-{self.rasa_port}.log", "w")  # noqa: SIM115 - closed with the processes
         if self.with_actions:
             self.processes.append(subprocess.Popen(
-                [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
+                [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(self.actions_port)],
                 cwd=self.project_dir, env=env, stdout=log, stderr=subprocess.STDOUT))
         endpoints = self.project_dir / "endpoint.yml"
-        command = [str(VENV_BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
-                   "--port", str(self.rasa_port), "--model", str(self.model)]
+        command = [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.api_token,
+                   "--interface", "127.0.0.1", "--port", str(self.rasa_port), "--model", str(self.model)]
         if endpoints.exists():
             command += ["--endpoints", str(endpoints)]
         credentials = self.project_dir / "bot" / "credentials.yml"
@@ -100,7 +106,7 @@ class Stack:
         if self.with_web:
             self.processes.append(subprocess.Popen([str(VENV_BIN / "python"), "-m", "bot.web"], cwd=self.project_dir,
                                                    env=env, stdout=log, stderr=subprocess.STDOUT))
-        wait_until_up(f"{self.url}/status", timeout, self.processes)
+        wait_until_up(f"{self.url}/", timeout, self.processes)  # Rasa listens once the model is loaded
         if self.with_web:
             wait_until_up(f"{self.web_url}/", 60, self.processes)
         if self.with_actions:
@@ -112,8 +118,17 @@ class Stack:
         return post_json(f"{self.url}/webhooks/rest/webhook", {"sender": sender, "message": message})  # type: ignore[return-value]
 
     def parse(self, text: str) -> dict:
-        """/model/parse."""
-        return post_json(f"{self.url}/model/parse", {"text": text})  # type: ignore[return-value]
+        """/model/parse (with the API token)."""
+        return post_json(self.api("/model/parse"), {"text": text})  # type: ignore[return-value]
+
+    def api(self, path: str) -> str:
+        """The URL of an HTTP API route, with this stack's token."""
+        return f"{self.url}{path}{'&' if '?' in path else '?'}token={self.api_token}"
+
+    def tracker(self, conversation_id: str) -> dict:
+        """The conversation's tracker through the HTTP API (with the token)."""
+        with urllib.request.urlopen(self.api(f"/conversations/{conversation_id}/tracker"), timeout=30) as answer:
+            return json.load(answer)
 
     def stop(self) -> None:
         """Stop everything this stack started."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot.constants import (ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY_DIR, ENV_PUBLIC_SOCKET_URL,
-                           ENV_PUBLIC_URL, ENV_RASA_TOKEN, ENV_RASA_URL, ENV_REGION_PROFILE, ENV_SAML_IDP_METADATA,
+                           ENV_PUBLIC_URL, ENV_RASA_URL, ENV_REGION_PROFILE, ENV_SAML_IDP_METADATA,
                            ENV_SAML_SP_CERT, ENV_SAML_SP_ENTITY_ID, ENV_SAML_SP_KEY, ENV_SESSION_SECRET, ENV_TEST_IDP,
                            ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT)
 from bot.constants import (ENV_ANALYTICS_DAYS, ENV_IDENTIFIED_TRANSCRIPT_DAYS, ENV_RETENTION_INTERVAL_HOURS,
@@ -51,8 +51,7 @@ class IdentificationSettings:
     """
 
     public_url: str | None = None          # None: http://localhost:{webchat_port}
-    rasa_url: str = "http://127.0.0.1:5005"
-    rasa_token: Secret | None = None
+    rasa_url: str = "http://127.0.0.1:5005"  # the Rasa server's relay routes (bot/channels/relay.py)
     session_secret: Secret | None = None   # None: generated once into var/session_secret
     session_minutes: int = 60
     test_idp: bool = False
@@ -82,7 +81,6 @@ class IdentificationSettings:
                 raise ValueError(f"{name}: no such file {path}")
         return cls(public_url=(env.get(ENV_PUBLIC_URL) or "").rstrip("/") or None,
                    rasa_url=(env.get(ENV_RASA_URL) or "http://127.0.0.1:5005").rstrip("/"),
-                   rasa_token=Secret(env[ENV_RASA_TOKEN]) if env.get(ENV_RASA_TOKEN) else None,
                    session_secret=Secret(env[ENV_SESSION_SECRET]) if env.get(ENV_SESSION_SECRET) else None,
                    session_minutes=int(minutes), test_idp=env.get(ENV_TEST_IDP, "") == "1",
                    idp_metadata=paths[ENV_SAML_IDP_METADATA], sp_key=paths[ENV_SAML_SP_KEY],

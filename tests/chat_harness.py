@@ -3,6 +3,7 @@ assessment in progress, then a contact form, else the action named for the inten
 actions set, and the events of the conversation."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from rasa_sdk import Tracker
@@ -11,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.assessment import ActionAssessment
 from actions.contact_request import ActionContactRequest
 from actions.runtime import Runtime
+from actions.store.identification import IdentificationStore
 from bot.constants import ASSESSMENT_SLOT, CONTACT_FORM_SLOT, IDENTITY_SLOT
 from bot.policies.contact_policy import FORM_INTENTS
 
@@ -18,7 +20,12 @@ from bot.policies.contact_policy import FORM_INTENTS
 class Chat:
     """One resident's conversation with the task actions."""
 
-    def __init__(self, runtime: Runtime, sender: str = "resident-7", identity: dict | None = None) -> None:
+    def __init__(self, runtime: Runtime, sender: str = "resident-7", identity: dict | None = None,
+                 live_session: bool = True) -> None:
+        """`identity`: the identity slot; with `live_session` the conversation is bound to a live
+        identified session as the web app binds it (without one the actions ignore the slot)."""
+        if identity is not None and live_session:
+            IdentificationStore(runtime.sessions).open_session(sender, dt.timedelta(hours=1))
         self.assessment = ActionAssessment(runtime)
         self.contact = ActionContactRequest(runtime)
         self.sender = sender

@@ -60,7 +60,7 @@ def say(page, text: str) -> None:
 
 
 def tracker_identity(stack, conversation: str):
-    with urllib.request.urlopen(f"{stack.url}/conversations/{conversation}/tracker", timeout=30) as answer:
+    with urllib.request.urlopen(stack.api(f"/conversations/{conversation}/tracker"), timeout=30) as answer:
         return json.load(answer)["slots"].get("identity")
 
 
@@ -117,7 +117,7 @@ def test_markup_in_a_message_is_shown_as_text_and_never_run(stack, page):
 
 
 def tracker_user_texts(stack, conversation: str) -> list[str]:
-    with urllib.request.urlopen(f"{stack.url}/conversations/{conversation}/tracker", timeout=30) as answer:
+    with urllib.request.urlopen(stack.api(f"/conversations/{conversation}/tracker"), timeout=30) as answer:
         return [e.get("text") for e in json.load(answer)["events"] if e.get("event") == "user"]
 
 

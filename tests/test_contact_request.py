@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +18,7 @@ from actions.conversation import ActionContactDetails
 from actions.guidance import present_path
 from actions.store.accounts import AccountStore
 from actions.store.database import make_session_factory
+from actions.store.identification import IdentificationStore
 from actions.store.tickets import TicketStore
 from tests.chat_harness import Chat, texts, titles
 from tests.conftest import build_runtime
@@ -221,6 +223,39 @@ def test_identified_resident_may_choose_a_secure_message(runtime):
     assert (ticket.channel, ticket.contact_method, ticket.phone) == ("identified_chat", "secure_message", None)
     assert (ticket.identity_code, ticket.identity_name) == ("131052-308T", "Testi Asukas")
     assert replies  # the method question was answered by button
+
+
+def test_an_identity_slot_without_a_live_identified_session_files_no_identified_ticket(runtime):
+    """A tracker posted with a made-up identity (no session the web app opened) is anonymous."""
+    chat = Chat(runtime, sender="forged-1", identity={"code": "131052-308T", "name": "Joku Muu"}, live_session=False)
+    chat.say("soittopyyntö", intent="request_contact")
+    chat.say('/contact_answer{"form_value": "documents"}')
+    chat.say('/contact_answer{"form_value": "resident"}')
+    chat.say("Tarvitsen kopion hoitopäätöksestä", intent="ask_guidance")
+    replies = chat.say('/contact_answer{"form_value": "normal"}')
+    assert chat.form["stage"] == "phone"  # no secure-message choice: the resident is not identified
+    assert not any("secure_message" in json.dumps(r.get("buttons") or []) for r in replies)
+    chat.say("040 123 4567", intent="ask_guidance")
+    chat.say("milloin vain", intent="ask_guidance")
+    chat.say("kyllä", intent="affirm")
+    [ticket] = runtime.tickets.queue(professional(runtime))
+    assert ticket.channel == "anonymous_chat"
+    assert (ticket.identity_code, ticket.identity_name) == (None, None)
+
+
+def test_an_ended_identified_session_no_longer_identifies_the_conversation(runtime):
+    chat = Chat(runtime, sender="ended-1", identity={"code": "131052-308T", "name": "Testi Asukas"},
+                live_session=False)
+    store = IdentificationStore(runtime.sessions)
+    opened = store.open_session("ended-1", dt.timedelta(hours=1))
+    store.end_session(opened.key)
+    assert not store.has_live_session("ended-1")
+    chat.say("soittopyyntö", intent="request_contact")
+    chat.say('/contact_answer{"form_value": "documents"}')
+    chat.say('/contact_answer{"form_value": "resident"}')
+    chat.say("Tarvitsen kopion hoitopäätöksestä", intent="ask_guidance")
+    chat.say('/contact_answer{"form_value": "normal"}')
+    assert chat.form["stage"] == "phone"
 
 
 def test_status_check_keeps_others_out(runtime):

@@ -261,3 +261,72 @@ def test_the_safety_question_in_a_self_assessment_then_the_same_item_again(stack
     assert "vaarassa" in replies[0]["text"]
     replies = stack.say(resident, "/safety_ok")
     assert "2/9." in replies[-1]["text"] and "Jatketaan" in replies[-1]["text"]
+
+
+# --- Bounded input and closed doors (issue 15, findings 1 and 3) ------------------------------------------
+
+def _status_of(url: str, payload: dict | None = None, method: str | None = None,
+               headers: dict | None = None) -> int:
+    import json
+    import urllib.error
+    import urllib.request
+
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json", **(headers or {})},
+                                     method=method or ("POST" if data is not None else "GET"))
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_huge_rest_message_is_cut_to_the_limit_before_the_nlu_and_the_tracker(stack):
+    from bot.constants import MAX_MESSAGE_CHARS
+
+    resident = sender()
+    huge = "otin äsken 25 buranaa " + "ja " * 100_000  # 300,000 characters; the danger is at the start
+    replies = stack.say(resident, huge)
+    assert customs(replies)[0]["emergency"] is True  # answered, and still as the emergency it is
+    said = [e["text"] for e in stack.tracker(resident)["events"] if e.get("event") == "user"]
+    assert len(said[-1]) <= MAX_MESSAGE_CHARS and said[-1].startswith("otin äsken 25 buranaa")
+    assert stack.say(resident, "kiitos")  # the server is still there
+
+
+def test_parse_cuts_the_text_to_the_limit(stack):
+    from bot.constants import MAX_MESSAGE_CHARS
+
+    result = stack.parse("hammashoito ajanvaraus " * 20_000)
+    assert len(result["text"]) <= MAX_MESSAGE_CHARS
+    assert result["guidance_ranking"]
+
+
+def test_the_http_api_answers_nobody_without_the_token(stack):
+    resident = sender()
+    stack.say(resident, "hei")
+    for path, payload, method in [(f"/conversations/{resident}/tracker", None, None),
+                                  ("/model/parse", {"text": "hei"}, None),
+                                  (f"/conversations/{resident}/tracker/events",
+                                   [{"event": "slot", "name": "handoff", "value": {"status": "taken"}}], None),
+                                  (f"/conversations/{resident}/messages", {"text": "x", "sender": "user"}, None),
+                                  ("/model", {"model_file": "/tmp/x.tar.gz"}, "PUT"),
+                                  ("/model/train", {}, None)]:
+        assert _status_of(stack.url + path, payload, method) == 401, path
+        assert _status_of(stack.url + path + "?token=wrong", payload, method) == 401, path
+    assert _status_of(stack.api(f"/conversations/{resident}/tracker")) == 200  # the token opens it
+
+
+def test_the_relay_sets_the_identity_only_with_the_internal_token(stack):
+    from bot.handoff import RELAY_PREFIX, TOKEN_HEADER, HandoffSettings
+
+    resident = sender()
+    stack.say(resident, "hei")
+    url = stack.url + RELAY_PREFIX + "/identity"
+    body = {"conversation_id": resident, "identity": {"code": "131052-308T", "name": "Testi"}, "notice": "Tunnistettu."}
+    assert _status_of(url, body) == 401
+    assert _status_of(url, body, headers={TOKEN_HEADER: "wrong"}) == 401
+    assert "identity" not in {k for k, v in stack.tracker(resident)["slots"].items() if v}
+    assert _status_of(url, body, headers={TOKEN_HEADER: HandoffSettings.from_env().token()}) == 200
+    assert stack.tracker(resident)["slots"]["identity"] == {"code": "131052-308T", "name": "Testi"}
+    assert _status_of(url, {**body, "identity": {"code": "x", "role": "admin"}},
+                      headers={TOKEN_HEADER: HandoffSettings.from_env().token()}) == 422

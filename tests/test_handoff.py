@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionHandoffWaiting, ActionRequestHuman
 from actions.store.handoffs import HandoffStore
+from actions.store.identification import IdentificationStore
 from bot.channels.relay import transcript_entries
 from bot.constants import ACTION_EMERGENCY, ACTION_HANDOFF_WAITING, HANDOFF_SLOT, IDENTITY_SLOT
 from bot.handoff import HandoffSettings, development_token, token_matches
@@ -57,8 +58,9 @@ def test_in_office_hours_the_resident_joins_the_queue_with_a_summary(runtime):
     earlier = [{"event": "user", "text": "olen ollut masentunut, numeroni on 040 123 4567"},
                {"event": "bot", "text": "tulos", "data": {"custom": {"assessment": {
                    "instrument": "phq9", "total": 14, "max_score": 27, "at_or_above": True}}}}]
-    replies, events = run(ActionRequestHuman(runtime, SETTINGS),
-                          tracker(events=earlier, slots={IDENTITY_SLOT: {"code": "010101-123N", "name": "Testi"}}))
+    identified = tracker(events=earlier, slots={IDENTITY_SLOT: {"code": "010101-123N", "name": "Testi"}})
+    IdentificationStore(runtime.sessions).open_session(identified.sender_id, dt.timedelta(hours=1))
+    replies, events = run(ActionRequestHuman(runtime, SETTINGS), identified)
     assert "jonossa ensimmäisenä" in replies[0]["text"] and "5 minuuttia" in replies[0]["text"]
     assert "112" in replies[0]["text"]
     slot = next(e for e in events if e["name"] == HANDOFF_SLOT)["value"]
@@ -68,6 +70,15 @@ def test_in_office_hours_the_resident_joins_the_queue_with_a_summary(runtime):
     assert summary["path_id"] == "flunssa" and summary["topic_title"]
     assert summary["assessment"]["total"] == 14 and summary["identity"]["code"] == "010101-123N"
     assert not any("040 123 4567" in m for m in summary["recent_messages"])  # redacted
+
+
+def test_the_summary_shows_no_identity_the_web_app_did_not_bind(runtime):
+    """An identity slot in a tracker without a live identified session (e.g. posted by someone
+    else to the actions server) never reaches the professional as the resident's identity."""
+    forged = tracker(sender="forged-conv", slots={IDENTITY_SLOT: {"code": "010101-123N", "name": "Joku Muu"}})
+    replies, events = run(ActionRequestHuman(runtime, SETTINGS), forged)
+    slot = next(e for e in events if e["name"] == HANDOFF_SLOT)["value"]
+    assert "identity" not in HandoffStore(runtime.sessions).get(slot["id"]).summary
 
 
 def test_outside_office_hours_the_bot_says_so_and_offers_a_contact_request(runtime, clock):

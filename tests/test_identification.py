@@ -27,6 +27,7 @@ from actions.store.identification import IdentificationStore
 from bench.stack import free_port
 from bot.channels.identified_access import IdentifiedAccess
 from bot.channels.webchat import WebchatInput
+from bot.handoff import RELAY_PREFIX, TOKEN_HEADER, HandoffSettings
 from bot.session_tokens import SessionTokens
 from bot.settings import IdentificationSettings, PrivacySettings, Secret, Settings
 from bot.web.app import create_app
@@ -45,15 +46,16 @@ Sanic.test_mode = True  # several apps served in one test process (Sanic 21.12 r
 
 
 class FakeRasa(BaseHTTPRequestHandler):
-    """Rasa's `POST /conversations/{id}/tracker/events`, recording what the web app sends."""
+    """The Rasa server's relay route `POST /webhooks/webchat/relay/identity`, recording what the web
+    app sends (only calls with the internal token and to that route count)."""
 
     received: list = []
     status = 200
 
     def do_POST(self):  # noqa: N802 - http.server's name
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        conversation = urllib.parse.unquote(self.path.split("/")[2])
-        FakeRasa.received.append((conversation, body))
+        if self.path == RELAY_PREFIX + "/identity" and self.headers.get(TOKEN_HEADER) == HandoffSettings.from_env().token():
+            FakeRasa.received.append((body["conversation_id"], body))
         self.send_response(FakeRasa.status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -175,11 +177,10 @@ def test_the_whole_round_trip_carries_the_conversation_over_and_sets_the_identit
     assert "tunnistautunut vahvasti" in view["notice"]
     cookie = next(c for c in s.cookies if c.name == "sote_identified")
     assert cookie.path == "/auth" and cookie.has_nonstandard_attr("HttpOnly")
-    (sent_to, events), = FakeRasa.received
+    (sent_to, body), = FakeRasa.received
     assert sent_to == conversation
-    assert events[0] == {**events[0], "event": "slot", "name": "identity",
-                         "value": {"code": TEST_PEOPLE[0].code, "name": "Aino Testinen"}}
-    assert events[1]["event"] == "bot" and "Aino Testinen" in events[1]["text"]
+    assert body["identity"] == {"code": TEST_PEOPLE[0].code, "name": "Aino Testinen"}
+    assert "Aino Testinen" in body["notice"]
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "session opened" in logged and TEST_PEOPLE[0].code not in logged and "Aino" not in logged
 
@@ -261,8 +262,8 @@ def test_logout_ends_the_session_clears_the_identity_and_logs_out_at_the_provide
     assert back.status_code == 303 and "/auth/slo?SAMLResponse=" in back.headers["Location"]
     done = s.get(back.headers["Location"], allow_redirects=False)
     assert done.headers["Location"] == "/?uloskirjautuminen=ok"
-    (sent_to, events), = FakeRasa.received
-    assert sent_to == view["conversation_id"] and events[0]["value"] is None and events[0]["name"] == "identity"
+    (sent_to, body), = FakeRasa.received
+    assert sent_to == view["conversation_id"] and body["identity"] is None and "kirjautunut ulos" in body["notice"]
     assert s.get(servers["url"] + "/auth/session").json()["identified"] is False
     claims = SessionTokens(SECRET).read(view["token"])
     assert servers["store"].active_session(claims.session_key) is None

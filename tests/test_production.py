@@ -72,7 +72,7 @@ def test_a_form_continues_whichever_replica_takes_each_message(cluster):
     assert "omin sanoin" in text_of(say(first, resident, "mun oma asia"))
     replies = say(second, resident, "Tarvitsisin apua toimeentulotuen hakemisessa, kun rahat ei riitä vuokraan")
     assert "kiireellinen" in text_of(replies).lower()
-    with urllib.request.urlopen(f"{first}/conversations/{resident}/tracker", timeout=30) as answer:
+    with urllib.request.urlopen(cluster.api(0, f"/conversations/{resident}/tracker"), timeout=30) as answer:
         tracker = json.load(answer)
     said = [e["text"] for e in tracker["events"] if e.get("event") == "user"]
     assert said[-4:] == ["voisiko joku soittaa minulle", "sosiaalipalveluista", "mun oma asia",

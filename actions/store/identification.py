@@ -128,6 +128,18 @@ class IdentificationStore:
                                    .where(IdentifiedSession.conversation_id == conversation_id).limit(1)
                                    ).first() is not None
 
+    def has_live_session(self, conversation_id: str) -> bool:
+        """Whether the conversation is bound right now to a session that has neither ended nor expired.
+
+        The actions server asks this before it trusts the conversation's `identity` slot: a tracker
+        posted by someone else cannot make an identified ticket without a live session row."""
+        with self._sessions() as session:
+            return session.execute(select(IdentifiedSession.id)
+                                   .where(IdentifiedSession.conversation_id == conversation_id,
+                                          IdentifiedSession.ended_at.is_(None),
+                                          IdentifiedSession.expires_at > self._clock()).limit(1)
+                                   ).first() is not None
+
     def end_session(self, session_key: str, reason: str = "logout") -> IdentifiedSession | None:
         """End the session (logout); returns it as it was, or None if it was not active."""
         active = self.active_session(session_key)

@@ -9,7 +9,13 @@ shared secret `ASSISTANT_INTERNAL_TOKEN` (header X-Internal-Token, compared in c
   tracker as a bot utterance so the transcript stays whole;
 * `POST /relay/control` take-over, hand-back, loss of the professional (back to the queue) and
   expiry: sets the `handoff` slot (which the handoff policy reads) and tells the resident;
-* `GET /relay/transcript` the conversation's messages for the console.
+* `GET /relay/transcript` the conversation's messages for the console;
+* `POST /relay/identity` strong identification (the web app's /auth): sets or clears the
+  `identity` slot and records the notice, creating the conversation if the resident identified
+  before writing anything.
+
+These routes are the web app's only way into the Rasa server: Rasa's own HTTP API is off (or
+token-protected) in every mode, so this one token-checked seam is all there is.
 
 Text is passed on as data only; the widget and the console show it with textContent.
 """
@@ -24,7 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
-from bot.constants import HANDOFF_SLOT
+from bot.constants import HANDOFF_SLOT, IDENTITY_SLOT
 from bot.handoff import (EXPIRED_NOTICE, LEAVE_REQUEST_BUTTON, REQUEUED_NOTICE, RETURNED_NOTICE, TAKEN,
                          TAKEN_NOTICE, TOKEN_HEADER, WAITING, HandoffSettings, token_matches)
 
@@ -32,6 +38,7 @@ logger = logging.getLogger(__name__)
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,120}$")
 MAX_TEXT = 4000
 MAX_NAME = 200
+MAX_IDENTITY_CODE = 20
 CONTROL_EVENTS = ("taken", "returned", "requeued", "expired")
 
 
@@ -101,14 +108,16 @@ def add_relay_routes(blueprint: Blueprint, sio: AsyncServer, bot_event: Text,
             return None
         return conversation_id
 
-    async def append(request: Request, conversation_id: Text, events: List[Any], payload: Dict[Text, Any]) -> None:
+    async def append(request: Request, conversation_id: Text, events: List[Any],
+                     payload: Optional[Dict[Text, Any]]) -> None:
         agent = request.app.ctx.agent
         async with agent.lock_store.lock(conversation_id):
             tracker = await agent.processor.get_tracker(conversation_id)
             for event in events:
                 tracker.update(event)
             await agent.processor.save_tracker(tracker)
-        await sio.emit(bot_event, payload, room=conversation_id)
+        if payload is not None:
+            await sio.emit(bot_event, payload, room=conversation_id)
 
     def body_of(request: Request) -> Dict[Text, Any]:
         body = request.json if request.body else None
@@ -176,6 +185,29 @@ def add_relay_routes(blueprint: Blueprint, sio: AsyncServer, bot_event: Text,
         data: Dict[Text, Any] = {"custom": custom, **({"buttons": buttons} if buttons else {})}
         await append(request, conversation_id, [SlotSet(HANDOFF_SLOT, slot), BotUttered(text, data=data)],
                      {"text": text, "custom": custom, **({"buttons": buttons} if buttons else {})})
+        return response.json({"ok": True})
+
+    @blueprint.post("/relay/identity")
+    async def relay_identity(request: Request) -> response.HTTPResponse:
+        problem = refused(request)
+        if problem:
+            return problem
+        try:
+            body = body_of(request)
+            conversation_id = body.get("conversation_id")
+            if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
+                raise ValueError("conversation_id")
+            identity = body.get("identity")
+            if identity is not None:
+                if not isinstance(identity, dict) or set(identity) - {"code", "name"}:
+                    raise ValueError("identity")
+                identity = {"code": _string(identity, "code", MAX_IDENTITY_CODE),
+                            "name": _string(identity, "name", MAX_NAME, required=False)}
+            notice = _string(body, "notice", MAX_TEXT)
+        except ValueError as error:
+            return _problem(422, f"invalid {error}")
+        # The browser reloads the chat after identification and reads the notice from the transcript.
+        await append(request, conversation_id, [SlotSet(IDENTITY_SLOT, identity), BotUttered(notice)], None)
         return response.json({"ok": True})
 
     @blueprint.get("/relay/transcript")

@@ -10,7 +10,7 @@
 
 After a verified response the conversation (the anonymous one, if the resident agreed to carry it
 over, else a new one) is bound to a server-side session row; the web app sets the `identity` slot
-through Rasa's HTTP API and hands the browser a signed token, which the socket.io channel demands
+through the Rasa server's relay routes and hands the browser a signed token, which the socket.io channel demands
 for that conversation from then on. Refusals give the resident a Finnish page and the operators a
 log line with the reason; identity codes and names are never logged.
 
@@ -41,9 +41,10 @@ from actions.store.identification import IdentificationStore
 from actions.store.transactions import StoreUnavailable
 from actions.store.transcripts import TranscriptStore
 from bot.channels.identified_access import fingerprint
+from bot.handoff import HandoffSettings
 from bot.session_tokens import SessionTokens, TokenRefused, session_secret
 from bot.settings import Settings
-from bot.web.rasa_conversations import RasaConversations, RasaUnavailable
+from bot.web.relay_client import RelayClient, RelayUnavailable
 from bot.web.saml_setup import SamlSetup
 from bot.web.saml_sp import REQUEST_LIFETIME, IdentificationFailed, ServiceProvider
 
@@ -88,7 +89,7 @@ class _Parts:
     provider: ServiceProvider
     store: IdentificationStore
     tokens: SessionTokens
-    rasa: RasaConversations
+    rasa: RelayClient
     erase: Eraser
 
 
@@ -109,7 +110,7 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
             assert setup is not None
             store = build_store()
             holder["parts"] = _Parts(ServiceProvider(setup, store), store, SessionTokens(session_secret(ident)),
-                                     RasaConversations(ident.rasa_url, ident.rasa_token), build_eraser())
+                                     RelayClient(ident.rasa_url, HandoffSettings.from_env().token()), build_eraser())
         return holder["parts"]
 
     async def blocking(function: Callable[..., Any], *args: Any) -> Any:
@@ -163,7 +164,7 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
                                                                   else FRESH_NOTICE)
         try:
             await p.rasa.identify(conversation, {"code": verified.code, "name": verified.name}, notice)
-        except RasaUnavailable as error:
+        except RelayUnavailable as error:
             await blocking(p.store.end_session, opened.key, "failed")
             logger.error("identification: could not set the identity on conversation %s: %s",
                          fingerprint(conversation), error)
@@ -209,7 +210,7 @@ def identification_blueprint(settings: Settings, setup: SamlSetup | None,
                 logger.info("identification: logout of conversation %s", fingerprint(ended.conversation_id))
                 try:
                     await p.rasa.forget_identity(ended.conversation_id, LOGOUT_NOTICE)
-                except RasaUnavailable as error:  # the session is closed already: the token opens nothing
+                except RelayUnavailable as error:  # the session is closed already: the token opens nothing
                     logger.error("identification: could not clear the identity slot of conversation %s: %s",
                                  fingerprint(ended.conversation_id), error)
                 single_logout = await blocking(p.provider.logout_url, ended.name_id, ended.session_index)

@@ -1,5 +1,6 @@
-"""Client of the Rasa server's relay routes (`bot/channels/relay.py`): the console's way to the
-resident's widget and the conversation's transcript."""
+"""Client of the Rasa server's relay routes (`bot/channels/relay.py`): the web app's one way into
+the Rasa server. The console reaches the resident's widget and the conversation's transcript
+through it, and identification puts the identity on a conversation or takes it off."""
 from __future__ import annotations
 
 from typing import Any, Protocol, Sequence
@@ -62,3 +63,13 @@ class RelayClient:
         answer = await self._call("GET", "/transcript", params={"conversation_id": conversation_id,
                                                                "after": str(after)})
         return list(answer.get("entries") or [])
+
+    async def identify(self, conversation_id: str, identity: dict, notice: str) -> None:
+        """Set the identity slot {"code", "name"} and record the bot's notice in the conversation."""
+        await self._call("POST", "/identity", json={"conversation_id": conversation_id, "identity": identity,
+                                                    "notice": notice})
+
+    async def forget_identity(self, conversation_id: str, notice: str) -> None:
+        """Clear the identity slot (logout) and record the notice."""
+        await self._call("POST", "/identity", json={"conversation_id": conversation_id, "identity": None,
+                                                    "notice": notice})

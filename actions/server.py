@@ -1,0 +1,97 @@
+"""The actions server: rasa-sdk's app, reachable only by the Rasa server.
+
+    python -m actions.server [--port 5055] [--interface 127.0.0.1]
+
+rasa-sdk's own entry point listens on every interface and runs any action for whoever posts a
+tracker, so a made-up tracker could file a ticket. This entry point keeps rasa-sdk's routes and
+adds what an internal door needs:
+
+* every route but `GET /health` demands the shared secret `ASSISTANT_ACTIONS_TOKEN` in the header
+  `X-Actions-Token` (compared in constant time), which the Rasa server sends from `endpoint.yml`;
+  without the secret set the server does not start;
+* it listens on 127.0.0.1 unless told otherwise (`--interface`, or `ASSISTANT_ACTIONS_HOST` in a
+  container, where the network policy decides who reaches it);
+* a failing action answers 500 with no echo of the tracker (rasa-sdk's handler returns the whole
+  request body, personal data included) and logs only the error's class;
+* bodies are bounded (`MAX_TRACKER_BYTES`).
+
+The tracker alone is still not trusted with an identity: `actions/identity.py`.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Optional
+
+from sanic import Sanic, response
+from sanic.request import Request
+
+from bot.constants import ACTIONS_TOKEN_HEADER, ENV_ACTIONS_HOST, ENV_ACTIONS_TOKEN
+from bot.handoff import token_matches
+from bot.log_redaction import install_log_redaction
+
+logger = logging.getLogger(__name__)
+DEFAULT_PORT = 5055
+MAX_TRACKER_BYTES = 8 * 1024 * 1024  # a long conversation's tracker, with room to spare
+OPEN_PATHS = frozenset({"/health"})
+
+
+class MissingToken(SystemExit):
+    """The shared secret is not configured: refuse to start rather than serve unauthenticated."""
+
+
+def guard(app: Sanic, token: str) -> Sanic:
+    """Demand the shared secret on every route but /health; answer failures without echoing data."""
+    if not token:
+        raise MissingToken(f"{ENV_ACTIONS_TOKEN} is not set: the actions server will not start without the "
+                           "shared secret the Rasa server sends (see endpoint.yml).")
+    app.config.REQUEST_MAX_SIZE = MAX_TRACKER_BYTES
+
+    @app.on_request
+    async def authenticate(request: Request) -> Optional[response.HTTPResponse]:
+        if request.path in OPEN_PATHS:
+            return None
+        if token_matches(request.headers.get(ACTIONS_TOKEN_HEADER), token):
+            return None
+        logger.warning("actions server: %s %s refused (no valid %s) from %s", request.method, request.path,
+                       ACTIONS_TOKEN_HEADER, request.ip)
+        return response.json({"error": "unauthenticated"}, status=401)
+
+    @app.exception(Exception)
+    async def failure(request: Request, exception: Exception) -> response.HTTPResponse:
+        status = int(getattr(exception, "status_code", 500) or 500)
+        if status >= 500:
+            logger.error("actions server: %s failed with %s", request.path, exception.__class__.__name__)
+        return response.json({"error": "request failed" if status >= 500 else str(exception)}, status=status)
+
+    return app
+
+
+def create_app(token: str, package: str = "actions") -> Sanic:
+    """rasa-sdk's app for the action package, guarded."""
+    from rasa_sdk.endpoint import create_app as create_sdk_app
+
+    return guard(create_sdk_app(package, cors_origins=None), token)
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Run the guarded actions server (one worker)."""
+    parser = argparse.ArgumentParser(description="The assistant's actions server (rasa-sdk), token-protected.")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--interface", default=os.environ.get(ENV_ACTIONS_HOST) or "127.0.0.1")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    install_log_redaction()
+    try:
+        app = create_app(os.environ.get(ENV_ACTIONS_TOKEN, ""))
+    except MissingToken as missing:
+        print(f"[actions] {missing.code}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logger.info("actions server on http://%s:%d (token required)", args.interface, args.port)
+    app.run(host=args.interface, port=args.port, workers=1, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()
