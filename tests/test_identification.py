@@ -33,8 +33,9 @@ from bot.settings import IdentificationSettings, PrivacySettings, Secret, Settin
 from bot.web.app import create_app
 from bot.web.saml_setup import (SamlAddresses, idp_config_dict, metadata_xml, prepare, self_signed_pair,
                                 sp_config_dict)
-from bot.web.suomi_fi import identity_code, valid_identity_code
-from bot.web.test_idp import TEST_PEOPLE, PendingLogin, TestIdentityProvider
+from bot.personal_data import is_identity_code
+from bot.web.suomi_fi import identity_code
+from bot.web.test_idp import TEST_PEOPLE, PendingLogin, TestIdentityProvider, TestPerson
 from saml2.config import IdPConfig, SPConfig
 from saml2.server import Server
 from tests.test_webchat import FakeSocketServer
@@ -153,10 +154,15 @@ def idp_knowing_another_sp(servers, entity_id: str) -> Server:
     return Server(config=IdPConfig().load(config))
 
 
-def test_test_people_have_valid_identity_codes():
+def test_test_people_have_valid_identity_codes_of_the_test_range():
     assert identity_code("010180", "913") == "010180-913J"
-    assert all(valid_identity_code(p.code) and 900 <= int(p.code[7:10]) <= 999 for p in TEST_PEOPLE)
-    assert not valid_identity_code("010180-913K") and not valid_identity_code("<script>")
+    assert all(is_identity_code(p.code, allow_test_range=True) and 900 <= int(p.code[7:10]) <= 999
+               for p in TEST_PEOPLE)
+    assert not any(is_identity_code(p.code, allow_test_range=False) for p in TEST_PEOPLE)
+    assert is_identity_code("131052-308T", allow_test_range=False)
+    assert is_identity_code(identity_code("010594", "903", "Y"), allow_test_range=True)  # the new century signs
+    for wrong in ("010180-913K", "<script>", identity_code("310252", "308"), "131052-308", None, 1310523080):
+        assert not is_identity_code(wrong, allow_test_range=True), wrong
 
 
 def test_metadata_and_session_view_before_identifying(servers):
@@ -197,6 +203,52 @@ def test_an_encrypted_assertion_is_decrypted_and_accepted(servers):
 def test_without_carrying_over_a_new_conversation_is_made(servers):
     view = identify(requests.Session(), servers["url"], "no", "b" * 32)
     assert re.fullmatch(r"[0-9a-f]{32}", view["conversation_id"]) and view["conversation_id"] != "b" * 32
+
+
+@pytest.fixture(scope="module")
+def production_idp(servers, tmp_path_factory):
+    """The web app set up as in production: the identity provider from its metadata file (the
+    operator's), the service provider's own key pair, no test identity provider mounted."""
+    keys = tmp_path_factory.mktemp("production-saml")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    addresses = SamlAddresses(url)
+    sp_keys = self_signed_pair(keys, "sp", "sote-opastaja-sp")
+    sp_alone = SPConfig().load(sp_config_dict(addresses.sp_entity_id, addresses.acs, addresses.sls, sp_keys, None))
+    (keys / "sp-metadata.xml").write_bytes(metadata_xml(sp_alone))
+    idp_config = IdPConfig().load(idp_config_dict(addresses, self_signed_pair(keys, "idp", "idp"),
+                                                  keys / "sp-metadata.xml"))
+    (keys / "idp-metadata.xml").write_bytes(metadata_xml(idp_config))
+    test_settings = servers["settings"]
+    settings = Settings(database_url=f"sqlite:///{keys / 'assistant.db'}", webchat_port=port,
+                        privacy=test_settings.privacy,
+                        identification=IdentificationSettings(
+                            public_url=url, rasa_url=test_settings.identification.rasa_url, session_secret=SECRET,
+                            idp_metadata=keys / "idp-metadata.xml", sp_key=sp_keys.key, sp_cert=sp_keys.cert,
+                            var_dir=keys))
+    running = ThreadedServer(create_app(settings, name=f"test_ident_production_{port}"), port, url + "/auth/session")
+    yield {"url": url, "idp": TestIdentityProvider(idp_config)}
+    running.stop()
+
+
+@pytest.mark.parametrize("person, accepted", [
+    (TestPerson("131052-308T", "Maija", "Meikäläinen"), True),
+    (TestPerson(identity_code("010594", "903", "Y"), "Väinö", "Vuosituhat"), False),  # 903: the test range
+    (TEST_PEOPLE[1], False),  # the test identity provider's own person
+    (TestPerson(identity_code("310252", "308"), "Helmi", "Helmikuu"), False),  # right check character, no such day
+])
+def test_with_a_real_identity_provider_only_real_identity_codes_identify(production_idp, caplog, person, accepted):
+    s = requests.Session()
+    with caplog.at_level(logging.WARNING):
+        answer = post_response(production_idp, s, production_idp["idp"].response_for(pending(production_idp, s),
+                                                                                     person))
+    view = s.get(production_idp["url"] + "/auth/session").json()
+    if accepted:
+        assert answer.status_code == 303 and view["identified"] is True and view["name"] == person.name
+    else:
+        assert answer.status_code == 400 and "Tunnistautuminen ei onnistunut" in answer.text
+        assert view["identified"] is False and "sote_identified" not in answer.headers.get("Set-Cookie", "")
+        assert "no valid national identification number" in caplog.text and person.code not in caplog.text
 
 
 @pytest.mark.parametrize("case, reason", [

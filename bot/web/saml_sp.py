@@ -29,7 +29,8 @@ from saml2.xmldsig import SIG_RSA_SHA256
 
 from actions.store.identification import IdentificationStore, key_hash
 from bot.web.saml_setup import SamlSetup
-from bot.web.suomi_fi import COMMON_NAME, DISPLAY_NAME, GIVEN_NAME, NATIONAL_ID, SURNAME, valid_identity_code
+from bot.personal_data import is_identity_code
+from bot.web.suomi_fi import COMMON_NAME, DISPLAY_NAME, GIVEN_NAME, NATIONAL_ID, SURNAME
 
 logger = logging.getLogger(__name__)
 REQUEST_LIFETIME = dt.timedelta(minutes=15)  # time the resident has at the identity provider
@@ -123,7 +124,7 @@ class ServiceProvider:
         answered = self.store.answer_request(request_id)
         if answered is None:
             raise IdentificationFailed("request answered already (replay)", "replayed")
-        code, name = _person(assertion)
+        code, name = _person(assertion, test_codes=self.setup.test_idp_config is not None)
         session_index = assertion.authn_statement[0].session_index if assertion.authn_statement else None
         name_id = str(assertion.subject.name_id) if assertion.subject and assertion.subject.name_id else None
         return VerifiedIdentity(code, name, answered.carry_over_conversation, name_id, session_index)
@@ -215,7 +216,8 @@ def _expiry(assertion) -> dt.datetime:
     return max(dt.datetime.fromtimestamp(calendar.timegm(str_to_time(t)), dt.timezone.utc) for t in times)
 
 
-def _person(assertion) -> tuple[str, str]:
+def _person(assertion, test_codes: bool) -> tuple[str, str]:
+    """Identity code and name; codes of the test range (individual number 900-999) only from the test IdP."""
     values: dict[str, str] = {}
     for statement in assertion.attribute_statement:
         for attribute in statement.attribute:
@@ -223,8 +225,9 @@ def _person(assertion) -> tuple[str, str]:
             if texts:
                 values.setdefault(attribute.name, texts[0].strip())
     code = values.get(NATIONAL_ID, "")
-    if not valid_identity_code(code):
+    if not is_identity_code(code, allow_test_range=test_codes):
         raise IdentificationFailed("no valid national identification number in the assertion")
+    code = code.upper()
     given, surname = values.get(GIVEN_NAME), values.get(SURNAME)
     name = (f"{given} {surname}" if given and surname else values.get(DISPLAY_NAME) or values.get(COMMON_NAME)
             or "")
