@@ -161,6 +161,21 @@ def test_invalid_phone_is_asked_again_with_the_format_and_help_after_repeats(run
     assert chat.form["data"]["phone"] == "+358507654321"
 
 
+@pytest.mark.parametrize("service_number", ["010 123 4567", "0295 123 456", "075 123 4567", "0600 12345"])
+def test_service_numbers_are_not_taken_as_callback_numbers(runtime, service_number):
+    chat = Chat(runtime)
+    chat.say("soittopyyntö", intent="request_contact")
+    chat.say('/contact_answer{"form_value": "booking"}')
+    chat.say('/contact_answer{"form_value": "resident"}')
+    chat.say("Haluan siirtää hammaslääkäriajan ensi viikolle", intent="ask_guidance")
+    chat.say('/contact_answer{"form_value": "normal"}')
+    replies = chat.say(service_number, intent="ask_guidance")
+    assert "ei näytä suomalaiselta puhelinnumerolta" in texts(replies) and "040 123 4567" in texts(replies)
+    assert chat.form["stage"] == "phone" and "phone" not in chat.form["data"]
+    chat.say("+358 40 765 4321", intent="ask_guidance")
+    assert chat.form["data"]["phone"] == "+358407654321"
+
+
 def test_cancel_at_any_point_stores_nothing(runtime):
     chat = Chat(runtime)
     chat.say("soittopyyntö", intent="request_contact")

@@ -323,6 +323,13 @@ def test_the_failed_sign_in_memory_is_bounded() -> None:
     ("09-123 4567", "+35891234567"), ("00358 50 123 4567", "+358501234567"), ("(03) 555 0100", "+35835550100"),
     ("112", None), ("116117", None), ("0800 12345", None), ("040 12", None), ("+46 70 123 4567", None),
     ("soita minulle", None), ("", None),
+    ("050 123 456", "+35850123456"), ("0457 123 4567", "+3584571234567"), ("+358 9 1234 567", "+35891234567"),
+    ("018 123 456", "+35818123456"),  # Åland
+    # service and premium-rate numbers: national business and government numbers, toll-free, premium
+    ("010 123 4567", None), ("+358 10 1234567", None), ("0295 123 456", None), ("0295 16001", None),
+    ("075 123 4567", None), ("020 123 4567", None), ("0300 12345", None), ("0600 12345", None),
+    ("0700 12345", None), ("0100 100", None),
+    ("040 1234", None), ("040-CALL-ME", None), ("040 123 4567 ext 2", None), ("p. 040 123 4567", None),
 ])
 def test_callback_phone(typed, stored) -> None:
     assert callback_phone(typed) == stored

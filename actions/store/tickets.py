@@ -14,6 +14,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+import phonenumbers
+from phonenumbers import PhoneNumberType
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +33,11 @@ MAX_NOTE = 4000
 REACH_TIME_MAX = 200
 ACTOR_ASSISTANT = "assistant"
 ACTOR_RESIDENT = "resident-chat"
+PHONE_TYPED = re.compile(r"\+?[\d\s\-().]{3,40}")
+FINLAND_CALLING_CODE = 358  # Åland's numbers (region AX) share it
+CALLBACK_NUMBER_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE,
+                                   PhoneNumberType.FIXED_LINE_OR_MOBILE})
+MIN_MOBILE_DIGITS = 8  # "50 123 456": the library's pattern also allows shorter ones that are never handed out
 
 
 
@@ -54,26 +61,27 @@ class ClaimConflict(RuntimeError):
 def callback_phone(text: str) -> str | None:
     """A Finnish phone number a professional can call back, in +358 form; None if it is not one.
 
-    Mobile and landline numbers ("040 123 4567", "+358 40 1234567", "09-1234567"); emergency and
-    service numbers (112, 116xxx, 0800/020x/030x/060x/070x) are not callback numbers.
+    Mobile and landline numbers ("040 123 4567", "+358 40 1234567", "09-1234567", Åland's "018 …"),
+    as the `phonenumbers` library (Google's libphonenumber data) knows them. Emergency and service
+    numbers are not callback numbers: 112 and 116xxx, the national business and government numbers
+    (010, 020x, 0295, 030x, 075), toll-free 0800 and premium-rate 060x/070x are refused. Only the
+    number itself may be typed: digits, spaces, hyphens, dots, brackets and a leading "+".
     """
-    digits = re.sub(r"[\s\-().]", "", text or "")
-    if digits.startswith("00358"):
-        digits = "+" + digits[2:]
-    if digits.startswith("+358"):
-        national = "0" + digits[4:]
-    else:
-        national = digits
-    if not re.fullmatch(r"0[1-9]\d{5,10}", national):
+    typed = (text or "").strip()
+    if not PHONE_TYPED.fullmatch(typed):
         return None
-    if re.match(r"0(800|20[0-9]|30[0-9]|60[0-9]|70[0-9]|100|116)", national):
+    try:
+        number = phonenumbers.parse(typed, "FI")
+    except phonenumbers.NumberParseException:
         return None
-    if national.startswith("04") or national.startswith("050"):
-        if not 9 <= len(national) <= 11:
-            return None
-    elif len(national) < 7:
+    if number.country_code != FINLAND_CALLING_CODE or not phonenumbers.is_valid_number(number):
         return None
-    return "+358" + national[1:]
+    kind = phonenumbers.number_type(number)
+    if kind not in CALLBACK_NUMBER_TYPES:
+        return None
+    if kind == PhoneNumberType.MOBILE and len(phonenumbers.national_significant_number(number)) < MIN_MOBILE_DIGITS:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 @dataclass(frozen=True)
