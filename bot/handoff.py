@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hmac
 import os
-import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.constants import (ENV_HANDOFF_ALWAYS_OPEN, ENV_HANDOFF_HEARTBEAT_SECONDS, ENV_HANDOFF_WAIT_SECONDS,
                            ENV_INTERNAL_TOKEN, ENV_RASA_URL)
+from bot.private_files import shared_secret
 
 PROJECT_VAR = Path(__file__).resolve().parent.parent / "var"
 TOKEN_FILE = "internal_token"
@@ -74,21 +73,7 @@ class HandoffSettings:
 
 def development_token(var_dir: Path = PROJECT_VAR) -> str:
     """A random token kept in var/ (mode 0600) so that the local processes share it without set-up."""
-    path = var_dir / TOKEN_FILE
-    var_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):  # another process may be writing it right now
-            text = path.read_text(encoding="utf-8").strip()
-            if text:
-                return text
-            time.sleep(0.05)
-        raise RuntimeError(f"{path} is empty; delete it and restart") from None
-    token = secrets.token_urlsafe(32)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(token)
-    return token
+    return shared_secret(var_dir / TOKEN_FILE)
 
 
 def token_matches(given: str | None, expected: str) -> bool:

@@ -8,14 +8,12 @@ server, not only by the token's own `exp`).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
 
+from bot.private_files import shared_secret
 from bot.settings import IdentificationSettings, Secret
 
 ALGORITHM = "HS256"
@@ -45,21 +43,7 @@ def session_secret(settings: IdentificationSettings) -> Secret:
     """The configured secret, or one generated once into var/ (development) and shared by the processes."""
     if settings.session_secret is not None:
         return settings.session_secret
-    path = Path(settings.var_dir) / SECRET_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    for _ in range(50):  # another process may be writing it right now
-        value = path.read_text().strip()
-        if value:
-            return Secret(value)
-        time.sleep(0.05)
-    raise RuntimeError(f"session secret file {path} is empty")
+    return Secret(shared_secret(Path(settings.var_dir) / SECRET_FILE, make=48))
 
 
 class SessionTokens:

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
+from bot.private_files import private_sqlite_file
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BASELINE_REVISION = "0001"  # the tables made before migrations existed
 MIGRATION_LOCK_ID = 4_712_001  # PostgreSQL advisory lock: replicas starting together migrate once
@@ -52,10 +54,9 @@ def _migrate_once(engine: Engine, revision: str) -> None:
 
 
 def make_engine(database_url: str, migrate_schema: bool = True) -> Engine:
-    """Create an engine (and the SQLite file's folder) and bring the schema up to date."""
+    """Create an engine (a SQLite file is made first, mode 0600 in a 0700 folder) and bring the schema up to date."""
     connect_args = {}
-    if database_url.startswith("sqlite:///") and not database_url.endswith(":memory:"):
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if private_sqlite_file(database_url) is not None:
         connect_args = {"timeout": 15}
     elif database_url.startswith("postgresql"):
         connect_args = {"connect_timeout": 5}  # a database that is down fails a request fast, not after minutes

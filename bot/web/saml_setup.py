@@ -22,6 +22,7 @@ from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_TRANSIENT
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
+from bot.private_files import private_directory, write_private_file
 from bot.settings import Settings
 
 XMLSEC_BINARY = "/usr/bin/xmlsec1"
@@ -68,8 +69,9 @@ class SamlAddresses:
 
 
 def self_signed_pair(directory: Path, name: str, common_name: str) -> KeyPair:
-    """A self-signed RSA-2048 key pair made once (development and tests only; never committed)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """A self-signed RSA-2048 key pair made once (development and tests only; never committed); the
+    private key is created with mode 0600 in a 0700 folder."""
+    private_directory(directory)
     pair = KeyPair(directory / f"{name}.key", directory / f"{name}.crt")
     if pair.key.exists() and pair.cert.exists():
         return pair
@@ -80,9 +82,8 @@ def self_signed_pair(directory: Path, name: str, common_name: str) -> KeyPair:
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=3650)).sign(key, hashes.SHA256()))
-    pair.key.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    pair.key.chmod(0o600)
+    write_private_file(pair.key, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                   serialization.NoEncryption()))
     pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return pair
 
