@@ -57,6 +57,25 @@ def test_migrations_match_the_models_and_run_twice(database_url) -> None:
     engine.dispose()
 
 
+def test_threads_of_one_process_migrate_a_fresh_database_together(tmp_path) -> None:
+    """The web app's first identification request and its console housekeeping both build stores."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    failures: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            make_engine(url).dispose()
+        except Exception as error:  # any failure, collected for the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=build) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
 def test_a_database_from_before_migrations_is_adopted(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = create_engine(url, future=True)

@@ -1,6 +1,7 @@
 """Engine, schema migrations (Alembic) and session factory; SQLite by default, PostgreSQL in production."""
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from bot.private_files import private_sqlite_file
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BASELINE_REVISION = "0001"  # the tables made before migrations existed
 MIGRATION_LOCK_ID = 4_712_001  # PostgreSQL advisory lock: replicas starting together migrate once
+# Alembic keeps the running migration in module globals (`alembic.context`, `alembic.op`): two threads
+# of one process migrating at once (the web app's first identification request and its console
+# housekeeping, on a fresh database) break each other, so a process migrates one engine at a time.
+_MIGRATING = threading.Lock()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -34,7 +39,8 @@ def migrate(engine: Engine, revision: str = "head", attempts: int = 3) -> None:
     """
     for attempt in range(1, attempts + 1):
         try:
-            _migrate_once(engine, revision)
+            with _MIGRATING:
+                _migrate_once(engine, revision)
             return
         except OperationalError:
             if attempt == attempts:
