@@ -18,7 +18,8 @@ from actions.store.database import make_engine, make_session_factory
 from actions.store.erasure import ERASED_SUMMARY, erase_conversation
 from actions.store.handoffs import HandoffStore
 from actions.store.identification import IdentificationStore
-from actions.store.models import AccessLogEntry, AnalyticsEvent, Handoff, PathFeedback, Ticket, UnansweredQuestion
+from actions.store.models import (AccessLogEntry, AnalyticsEvent, Handoff, PathFeedback, SamlAssertionSeen, SamlRequest,
+                                  Ticket, UnansweredQuestion)
 from actions.store.retention import REMOVED_SUMMARY, apply_retention
 from actions.store.transcripts import TranscriptStore
 from bot.log_redaction import install_log_redaction, redact_record
@@ -119,6 +120,34 @@ def test_retention_deletes_what_is_past_its_period_and_keeps_the_rest(stores, tr
         assert session.execute(select(Ticket.conversation_id)).scalars().all() == ["old-anonymous"]  # client record
     again = apply_retention(sessions, transcripts, privacy, NOW)
     assert again.conversations == again.analytics_events == again.handoff_summaries == 0
+
+
+def test_retention_forgets_saml_requests_and_seen_assertions_and_keeps_the_live_ones(stores) -> None:
+    sessions, transcripts = stores
+    minutes = dt.timedelta(minutes=1)
+    with sessions() as session, session.begin():
+        session.add_all([
+            SamlRequest(id="id-expired-days-ago", created_at=days_ago(3), expires_at=days_ago(3) + 15 * minutes),
+            SamlRequest(id="id-answered-days-ago", created_at=days_ago(2), expires_at=days_ago(2) + 15 * minutes,
+                        answered_at=days_ago(2) + minutes),
+            SamlRequest(id="id-answered-an-hour-ago", created_at=NOW - 60 * minutes, expires_at=NOW - 45 * minutes,
+                        answered_at=NOW - 58 * minutes),  # kept a day: a late repeat is told "already used"
+            SamlRequest(id="id-in-flight", created_at=NOW - 5 * minutes, expires_at=NOW + 10 * minutes),
+            SamlAssertionSeen(assertion_id="a-past-its-time", seen_at=days_ago(1), keep_until=days_ago(1) + 10 * minutes),
+            SamlAssertionSeen(assertion_id="a-still-kept", seen_at=NOW - 2 * minutes, keep_until=NOW + 8 * minutes),
+        ])
+    privacy = PrivacySettings()
+
+    result = apply_retention(sessions, transcripts, privacy, NOW)
+
+    with sessions() as session:
+        assert set(session.execute(select(SamlRequest.id)).scalars()) == {"id-answered-an-hour-ago", "id-in-flight"}
+        assert list(session.execute(select(SamlAssertionSeen.assertion_id)).scalars()) == ["a-still-kept"]
+    assert (result.saml_requests, result.seen_assertions) == (2, 1)
+    store = IdentificationStore(sessions, clock=lambda: NOW)
+    assert store.outstanding("id-in-flight") is not None and store.was_answered("id-answered-an-hour-ago")
+    again = apply_retention(sessions, transcripts, privacy, NOW)
+    assert (again.saml_requests, again.seen_assertions) == (0, 0)
 
 
 def test_retention_before_rasa_made_its_table_deletes_nothing(database_url, tmp_path) -> None:

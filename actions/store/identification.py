@@ -20,6 +20,11 @@ from sqlalchemy.orm import sessionmaker
 from actions.store.models import IdentifiedSession, SamlAssertionSeen, SamlRequest
 
 
+# An expired request is kept a day more, so a late or repeated response to it is still told apart
+# ("already used") from one to a request never sent.
+REQUEST_KEPT_AFTER = dt.timedelta(days=1)
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -151,9 +156,11 @@ class IdentificationStore:
                             .values(ended_at=self._clock(), end_reason=reason))
         return active
 
-    def purge(self) -> None:
-        """Forget answered or expired requests and assertions past their keeping time."""
+    def purge(self) -> tuple[int, int]:
+        """Forget requests a day after they expired (answered or not) and seen assertions past their keeping
+        time; returns how many of each went. Run by the retention (actions/store/retention.py)."""
         now = self._clock()
         with self._sessions() as session, session.begin():
-            session.execute(delete(SamlRequest).where(SamlRequest.expires_at < now - dt.timedelta(days=1)))
-            session.execute(delete(SamlAssertionSeen).where(SamlAssertionSeen.keep_until < now))
+            requests = session.execute(delete(SamlRequest).where(SamlRequest.expires_at < now - REQUEST_KEPT_AFTER))
+            seen = session.execute(delete(SamlAssertionSeen).where(SamlAssertionSeen.keep_until < now))
+        return int(requests.rowcount or 0), int(seen.rowcount or 0)

@@ -9,7 +9,9 @@ CronJob with `python -m actions.store.retention`. Each run deletes what is past 
 - the live-handoff summaries (recent messages, identity) of handoffs that ended that long ago;
 - the unanswered questions kept for the editors (redacted resident text) of that age;
 - analytics events and path feedback older than `analytics_days`;
-- the identity provider's session references (NameID) of identified sessions that ended that long ago.
+- the identity provider's session references (NameID) of identified sessions that ended that long ago;
+- strong identification's SAML requests a day after they expired, and the replay cache's assertion
+  IDs past their keeping time (`IdentificationStore.purge`).
 
 Contact-request tickets are not touched: they are the region's client records.
 """
@@ -24,6 +26,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import sessionmaker
 
 from actions.store.database import make_engine, make_session_factory
+from actions.store.identification import IdentificationStore
 from actions.store.models import (HANDOFF_ACTIVE, AnalyticsEvent, Handoff, IdentifiedSession, PathFeedback,
                                   UnansweredQuestion)
 from actions.store.transactions import transaction
@@ -45,6 +48,8 @@ class RetentionResult:
     unanswered_questions: int = 0
     analytics_events: int = 0
     feedback: int = 0
+    saml_requests: int = 0
+    seen_assertions: int = 0
 
 
 def _identified(sessions: sessionmaker, conversation_ids: list[str]) -> set[str]:
@@ -89,8 +94,9 @@ def apply_retention(sessions: sessionmaker, transcripts: TranscriptStore, privac
         session.execute(update(IdentifiedSession)
                         .where(IdentifiedSession.ended_at < identified_cutoff, IdentifiedSession.name_id.is_not(None))
                         .values(name_id=None, session_index=None))
+    saml_requests, seen_assertions = IdentificationStore(sessions, clock=lambda: now).purge()
     result = RetentionResult(len(doomed), events, summaries, int(unanswered or 0), int(analytics or 0),
-                             int(feedback or 0))
+                             int(feedback or 0), saml_requests, seen_assertions)
     logger.info("retention: %s", asdict(result))
     return result
 
