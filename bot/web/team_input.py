@@ -1,11 +1,13 @@
-"""Reading the team API's input: JSON bodies, query parameters and path ids, each checked field by field.
+"""Reading the staff doors' input: JSON bodies, query parameters and path ids, each checked field by field.
 
-Anything malformed is `Invalid(field, reason)` (422); nothing unchecked reaches the stores.
+Anything malformed is `Invalid(field, reason)` (422); nothing unchecked reaches the stores. The team
+API, the console and the management view all read their JSON bodies here, and only here.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from typing import Any, Iterable, Mapping
 
@@ -14,18 +16,26 @@ from sanic.request import Request
 from actions.store.tickets import TicketNotFound
 from bot.web.team_errors import Invalid
 
+logger = logging.getLogger(__name__)
 MAX_ID = 2 ** 31 - 1  # PostgreSQL integer
 _ZONE_AFTER_SPACE = re.compile(r"(T[\d:.]+) (\d{2}(?::?\d{2})?)$")  # "+02:00" sent unencoded arrives as " 02:00"
 
 
 def json_body(request: Request, allowed: Iterable[str]) -> dict[str, Any]:
-    """The body as a JSON object with only the allowed fields."""
+    """The body as a JSON object with only the allowed fields.
+
+    JSON nested deeper than the parser's recursion limit (a few kilobytes of brackets do it) is
+    refused like any other malformed body, with one log line for operators (never the body)."""
     if not request.body:
         raise Invalid("body", "send a JSON object")
     try:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         raise Invalid("body", "not valid JSON") from None
+    except RecursionError:
+        logger.warning("refused a JSON body nested too deeply: %s %s (%d bytes)", request.method, request.path,
+                       len(request.body))
+        raise Invalid("body", "JSON nested too deeply; send a flat JSON object") from None
     if not isinstance(data, dict):
         raise Invalid("body", "must be a JSON object")
     unknown = sorted(set(data) - set(allowed))

@@ -1,0 +1,155 @@
+"""Input made to break handlers: JSON nested thousands deep on every route of the web app (a 422 in
+the staff doors' error style, one log line, never a 500 or a traceback)."""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sanic import Sanic
+
+from actions.office_hours import OfficeHours
+from actions.store.accounts import AccountStore
+from actions.store.database import make_engine, make_session_factory
+from actions.store.handoffs import HandoffStore
+from actions.store.tickets import StoreUnavailable, TicketStore
+from bench.stack import free_port
+from bot.handoff import HandoffSettings
+from bot.settings import Settings
+from bot.web.app import create_app
+from bot.web.team_stores import TeamStores
+from tests.servers import ThreadedServer
+from tests.test_console import PASSWORD, FakeRelay, cheap_hashes  # noqa: F401 - a fixture
+from tests.test_team_api import draft
+
+Sanic.test_mode = True
+CONVERSATION = "0123456789abcdef0123456789abcdef"
+# ~40 KB, under the 64 KiB body limit, and far deeper than Python's recursion limit
+DEEP_ARRAY = ("[" * 20_000 + "]" * 20_000).encode()
+DEEP_OBJECT = ('{"text": ' * 5_000 + "1" + "}" * 5_000).encode()
+# The routes that read a JSON body (all through bot.web.team_input.json_body). A route added later
+# that reads one is listed here too, or the sweep below fails: it must answer as these do.
+BODY_ROUTES = {
+    ("POST", "/team/api/session"), ("PATCH", "/team/api/tickets/<ticket_id>"),
+    ("POST", "/team/api/tickets/<ticket_id>/notes"), ("POST", "/team/api/tickets/<ticket_id>/close"),
+    ("POST", "/team/api/accounts"),
+    ("POST", "/console/api/session"), ("POST", "/console/api/handoffs/<handoff_id>/messages"),
+    ("POST", "/console/api/handoffs/<handoff_id>/path"), ("POST", "/console/api/handoffs/<handoff_id>/ticket"),
+    ("POST", "/management/api/session"),
+}
+
+
+@dataclass
+class Answer:
+    status: int
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+
+class Client:
+    """Cookies, a bearer token and a CSRF token, as a staff member's browser or script sends them."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.headers: dict[str, str] = {}
+
+    def call(self, method: str, path: str, body: bytes | None = None) -> Answer:
+        request = urllib.request.Request(self.base + path, data=body, method=method,
+                                         headers={"Content-Type": "application/json", **self.headers})
+        try:
+            with self.opener.open(request, timeout=30) as answer:
+                return Answer(answer.status, answer.read().decode())
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.read().decode())
+
+    def sign_in(self, path: str, username: str) -> "Client":
+        answer = self.call("POST", path, json.dumps({"username": username, "password": PASSWORD}).encode())
+        assert answer.status == 201, answer.text
+        self.headers["X-CSRF-Token" if "csrf_token" in answer.json else "Authorization"] = (
+            answer.json["csrf_token"] if "csrf_token" in answer.json else f"Bearer {answer.json['token']}")
+        return self
+
+
+@pytest.fixture(scope="module")
+def app_server():
+    port = free_port()
+    source: dict = {}
+    settings = Settings(webchat_port=port, handoff=HandoffSettings(internal_token="x", max_wait_seconds=300,
+                                                                   heartbeat_timeout_seconds=3600))
+    def stores() -> TeamStores:
+        if "stores" not in source:  # the console's housekeeping may look before a test has put any in
+            raise StoreUnavailable("no stores yet")
+        return source["stores"]()
+
+    app = create_app(settings, name=f"test_untrusted_input_{port}", team_stores=stores, relay=FakeRelay())
+    running = ThreadedServer(app, port, f"http://127.0.0.1:{port}/console")
+    yield app, f"http://127.0.0.1:{port}", source
+    running.stop()
+
+
+@pytest.fixture
+def doors(app_server, tmp_path):
+    app, base, source = app_server
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    sessions = make_session_factory(engine)
+    tickets = TicketStore(sessions, OfficeHours())
+    accounts = AccountStore(sessions)
+    handoffs = HandoffStore(sessions)
+    source["stores"] = lambda: TeamStores(tickets, accounts, None, handoffs, sessions)
+    for username, role in (("pro", "professional"), ("admin", "admin"), ("johtaja", "manager")):
+        accounts.create(username, username.capitalize(), role, PASSWORD)
+    yield app, base, tickets, handoffs, sessions
+    engine.dispose()
+
+
+def test_json_nested_too_deeply_is_a_422_on_every_route_never_a_500(doors, caplog) -> None:
+    app, base, tickets, handoffs, _sessions = doors
+    ticket, _ = tickets.create(draft(conversation_id=CONVERSATION), f"{CONVERSATION}:form")
+    handoff, _ = handoffs.enqueue(CONVERSATION, {})
+    pro_api, admin_api = Client(base).sign_in("/team/api/session", "pro"), Client(base).sign_in("/team/api/session", "admin")
+    console = Client(base).sign_in("/console/api/session", "pro")
+    assert console.call("POST", f"/console/api/handoffs/{handoff.id}/take").status == 200
+    management = Client(base).sign_in("/management/api/session", "johtaja")
+    # Every route of the app that takes a body (Sanic reads none for GET or DELETE): staff and residents (/auth)
+    routes = sorted({(method, re.sub(r"<(\w+):[^>]*>", r"<\1>", "/" + route.path)) for route in app.router.routes
+                     for method in route.methods if method in ("POST", "PUT", "PATCH")})
+    refused = set()
+    caplog.clear()
+    for method, route in routes:
+        path = route.replace("<ticket_id>", str(ticket.id)).replace("<handoff_id>", str(handoff.id))
+        clients = ([pro_api, admin_api] if route.startswith("/team/api") else [console] if route.startswith("/console")
+                   else [management] if route.startswith("/management") else [Client(base)])
+        for body in (DEEP_ARRAY, DEEP_OBJECT):
+            for client in clients:  # the team API's admin routes answer 403 to a professional
+                answer = client.call(method, path, body)
+                if answer.status != 403:
+                    break
+            assert answer.status < 500, (method, route, answer.status, answer.text[:200])
+            assert "Traceback" not in answer.text and "RecursionError" not in answer.text
+            if answer.status == 422 and answer.json.get("field") == "body":
+                assert answer.json == {"error": "invalid", "field": "body",
+                                       "message": "JSON nested too deeply; send a flat JSON object"}
+                refused.add((method, route))
+    assert refused == BODY_ROUTES
+    assert not [r for r in caplog.records if r.name == "sanic.error" or (r.exc_info and r.exc_info[0] is RecursionError)]
+    lines = [r.getMessage() for r in caplog.records if "nested too deeply" in r.getMessage()]
+    assert len(lines) == 2 * len(BODY_ROUTES)  # one line per refused body, naming the route ...
+    assert all(re.fullmatch(r"refused a JSON body nested too deeply: \w+ /\S+ \(\d+ bytes\)", line) for line in lines)
+    assert not any("[[[" in line or '{"text"' in line for line in lines)  # ... and never the body
+    assert {e.action for e in tickets.access_log(ticket.id)} == {"create", "claim"}  # claim reads no body
+
+
+def test_a_body_just_deep_enough_to_parse_is_refused_field_by_field(doors) -> None:
+    _app, base, _tickets, _handoffs, _sessions = doors
+    nested = json.dumps({"username": json.loads("[" * 500 + "]" * 500), "password": PASSWORD}).encode()
+    answer = Client(base).call("POST", "/team/api/session", nested)
+    assert (answer.status, answer.json["field"]) == (422, "username")
