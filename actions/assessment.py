@@ -35,6 +35,7 @@ STOP_WORDS = ("lopeta", "lopetetaan", "keskeyta", "en halua jatkaa", "en jaksa",
 SKIP_WORDS = ("ohita", "ohitetaan", "seuraava kysymys", "en halua vastata")
 MAX_FAILURES = 2
 LIVE = "live"  # the urgency choice 'talk to a professional in the chat now'
+URGENCY_CHOICES = ("urgent", "normal", LIVE, "none")  # the urgency buttons' values; nothing else is taken
 
 
 
@@ -224,7 +225,9 @@ class ActionAssessment(RuntimeAction):
 
     def _urgency(self, dispatcher, tracker, library, instrument, state, text) -> List[EventType]:
         intent, _ = latest_intent_and_text(tracker)
-        urgency = latest_entity(tracker, "urgency") or urgency_of(text)
+        urgency = latest_entity(tracker, "urgency")
+        if urgency not in URGENCY_CHOICES:  # an unknown value; a payload is never read as free text
+            urgency = None if text.startswith("/") else urgency_of(text)
         if urgency is None and state.get("below") and intent == "affirm":
             urgency = "normal"
         if urgency is None and answer_side_question(dispatcher, tracker, library, intent, text):

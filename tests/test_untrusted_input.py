@@ -1,7 +1,9 @@
 """Input made to break handlers: JSON nested thousands deep on every route of the web app (a 422 in
-the staff doors' error style, one log line, never a 500 or a traceback)."""
+the staff doors' error style, one log line, never a 500 or a traceback), and library ids in button
+payloads (anyone can send `/choose_path{"path_id": ...}`) that nothing keeps unless the library has them."""
 from __future__ import annotations
 
+import asyncio
 import http.cookiejar
 import json
 import re
@@ -11,24 +13,39 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from rasa.core.actions.action import ActionExtractSlots
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
 from sanic import Sanic
+from sqlalchemy import select
 
+from actions import messages
+from actions.guidance import ActionGuidance, ActionStoreFeedback
 from actions.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.handoffs import HandoffStore
+from actions.store.models import AnalyticsEvent, PathFeedback
 from actions.store.tickets import StoreUnavailable, TicketStore
 from bench.stack import free_port
 from bot.handoff import HandoffSettings
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.team_stores import TeamStores
+from tests.chat_harness import Chat, texts
+from tests.conftest import PROJECT_DIR, build_runtime
 from tests.servers import ThreadedServer
 from tests.test_console import PASSWORD, FakeRelay, cheap_hashes  # noqa: F401 - a fixture
 from tests.test_team_api import draft
 
 Sanic.test_mode = True
 CONVERSATION = "0123456789abcdef0123456789abcdef"
+UNKNOWN = "ei-ole-olemassa"
 # ~40 KB, under the 64 KiB body limit, and far deeper than Python's recursion limit
 DEEP_ARRAY = ("[" * 20_000 + "]" * 20_000).encode()
 DEEP_OBJECT = ('{"text": ' * 5_000 + "1" + "}" * 5_000).encode()
@@ -153,3 +170,107 @@ def test_a_body_just_deep_enough_to_parse_is_refused_field_by_field(doors) -> No
     nested = json.dumps({"username": json.loads("[" * 500 + "]" * 500), "password": PASSWORD}).encode()
     answer = Client(base).call("POST", "/team/api/session", nested)
     assert (answer.status, answer.json["field"]) == (422, "username")
+
+
+# -- library ids from button payloads -------------------------------------------------------------
+
+@pytest.fixture
+def runtime(tmp_path, live_library, analyzer):
+    return build_runtime(f"sqlite:///{tmp_path / 'store.db'}", live=live_library, analyzer=analyzer)
+
+
+def test_no_entity_of_a_button_payload_is_kept_in_a_slot_by_rasa_itself() -> None:
+    """Rasa fills `from_entity` slots before any action runs, so such a slot would keep a forged id in the
+    tracker store; the actions check each id first, so no slot may be filled straight from an entity."""
+    domain = Domain.load(str(PROJECT_DIR / "bot" / "domain.yml"))
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    for intent in ("choose_path", "feedback", "request_contact", "start_assessment", "assessment_answer",
+                   "contact_answer", "emergency"):
+        text = f"/{intent}" + json.dumps({entity: UNKNOWN for entity in domain.entities})
+        [message] = RegexMessageHandler().process([Message.build(text)], domain)
+        assert {e["entity"] for e in message.get("entities")} == set(domain.entities)
+        tracker = DialogueStateTracker.from_events("resident", [
+            ActionExecuted("action_listen"), UserUttered(text, message.get("intent"), message.get("entities"))],
+            domain.slots)
+        events = asyncio.run(ActionExtractSlots(None).run(CollectingOutputChannel(), nlg, tracker, domain))
+        assert events == [], (intent, events)
+
+
+def _tracker(text: str, intent: str, entities: dict, slots: dict | None = None):
+    from rasa_sdk import Tracker
+
+    message = {"text": text, "intent": {"name": intent, "confidence": 1.0},
+               "entities": [{"entity": k, "value": v} for k, v in entities.items()], "guidance_ranking": []}
+    return Tracker("resident-1", slots or {}, message, [{"event": "user", "text": text}], False, None, {},
+                   "action_listen")
+
+
+def _run(action, tracker):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    return dispatcher.messages, action.run(dispatcher, tracker, {})
+
+
+def test_feedback_on_an_unknown_path_stores_nothing(runtime) -> None:
+    text = f'/feedback{{"helpful": "no", "path_id": "{UNKNOWN}"}}'
+    replies, events = _run(ActionStoreFeedback(runtime), _tracker(text, "feedback", {"helpful": "no", "path_id": UNKNOWN}))
+    assert [r["text"] for r in replies] == [messages.FEEDBACK_NOTHING_TO_RATE] and events == []
+    with runtime.sessions() as session:
+        assert session.execute(select(PathFeedback)).first() is None
+        assert session.execute(select(AnalyticsEvent)).first() is None
+
+
+def test_choosing_an_unknown_path_keeps_no_id(runtime) -> None:
+    text = f'/choose_path{{"path_id": "{UNKNOWN}"}}'
+    replies, events = _run(ActionGuidance(runtime), _tracker(text, "choose_path", {"path_id": UNKNOWN},
+                                                             {"last_path_id": "flunssa"}))
+    assert [r["text"] for r in replies] == [messages.PATH_MISSING]
+    assert [(e["name"], e["value"]) for e in events] == [("last_path_id", None)]
+    with runtime.sessions() as session:
+        counted = session.execute(select(AnalyticsEvent)).scalars().all()
+    assert [(e.kind, e.outcome, e.path_id, e.topic_id) for e in counted] == [("guidance", "answer", None, None)]
+
+
+def test_a_contact_request_from_a_forged_path_button_leaves_the_path_out(runtime) -> None:
+    chat = Chat(runtime)
+    chat.slots["last_path_id"] = None
+    chat.say(f'/request_contact{{"path_id": "{UNKNOWN}"}}')
+    assert chat.form is not None and UNKNOWN not in json.dumps(chat.form)  # the form slot is stored by Rasa
+    chat.say('/contact_answer{"form_value": "health"}')
+    chat.say('/contact_answer{"form_value": "resident"}')
+    chat.say("Kuume on jatkunut jo viikon ajan.", intent="ask_guidance")
+    chat.say('/contact_answer{"form_value": "normal"}')
+    chat.say("040 123 4567", intent="ask_guidance")
+    chat.say('/contact_answer{"form_value": "Aamupäivällä"}')
+    chat.say("kyllä", intent="affirm")
+    [ticket] = runtime.tickets.queue(AccountStore(runtime.sessions).create("hoitaja", "Hoitaja", "professional",
+                                                                           "pitka-salasana-123"))
+    assert (ticket.path_id, ticket.topic_id) == (None, None)
+    with runtime.sessions() as session:
+        assert all(e.path_id is None for e in session.execute(select(AnalyticsEvent)).scalars())
+
+
+def test_a_known_path_from_the_button_still_comes_with_the_request(runtime) -> None:
+    chat = Chat(runtime)
+    chat.say('/request_contact{"path_id": "flunssa"}')
+    assert (chat.form["data"]["path_id"], chat.form["data"]["topic_id"]) == ("flunssa", "flunssa")
+
+
+def test_a_forged_urgency_after_an_assessment_is_not_understood_and_not_kept(runtime) -> None:
+    chat = Chat(runtime)
+    chat.say('/start_assessment{"instrument": "phq9"}')
+    for _ in range(9):
+        chat.say('/assessment_answer{"points": "2"}')
+    assert chat.state["stage"] == "urgency"
+    replies = chat.say(f'/assessment_answer{{"urgency": "{UNKNOWN}"}}')
+    assert "En ollut varma vastauksestasi." in texts(replies)
+    assert chat.form is None and UNKNOWN not in json.dumps(chat.state)
+    chat.say('/assessment_answer{"urgency": "urgent"}')
+    assert chat.form["data"]["urgency"] == "urgent"
+
+
+def test_an_unknown_instrument_starts_nothing(runtime) -> None:
+    chat = Chat(runtime)
+    replies = chat.say(f'/start_assessment{{"instrument": "{UNKNOWN}"}}')
+    assert replies[-1]["text"] == messages.ASSESSMENT_WHICH and chat.state is None
