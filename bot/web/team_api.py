@@ -33,6 +33,9 @@ TICKET_ROLES = ("professional",)  # least privilege: editors and admins do not s
 ADMIN_ROLES = ("admin",)
 QUEUE_PARAMS = ("urgency", "status", "topic", "due_before", "mine", "limit")
 ACCESS_LOG_PARAMS = ("ticket_id", "account", "limit")
+# The conversation id is the only credential of an anonymous conversation (whoever has it can write into
+# the resident's chat), and the idempotency key contains it: no staff door shows either.
+NOT_SHOWN = frozenset({"conversation_id", "idempotency_key"})
 
 T = TypeVar("T")
 
@@ -47,9 +50,12 @@ def _time(value: dt.datetime | None) -> str | None:
 
 
 def ticket_json(ticket: Ticket, usernames: Mapping[int, str]) -> dict[str, Any]:
-    """Every column of the ticket (times in UTC, ISO 8601) and the assignee's username."""
+    """Every column of the ticket but the conversation's (`NOT_SHOWN`), times in UTC (ISO 8601), and the
+    assignee's username."""
     data = {}
     for column in Ticket.__table__.columns:
+        if column.key in NOT_SHOWN:
+            continue
         value = getattr(ticket, column.key)
         data[column.key] = _time(value) if isinstance(value, dt.datetime) else value
     data["assignee"] = usernames.get(ticket.assignee_id) if ticket.assignee_id is not None else None
