@@ -14,6 +14,7 @@ benchmark and `tests/test_production.py`; the Rasa servers use `bot/deploy/endpo
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -73,6 +74,9 @@ class Cluster:
     workdir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     front_port: int = 0               # 0: a free port (scripts/run-production passes its own)
+    # False: the front without its per-address request limits (a benchmark's many residents all come
+    # from 127.0.0.1; the limits themselves are tested in tests/test_proxy_limits.py)
+    client_limits: bool = True
 
     def __post_init__(self) -> None:
         self._tag = secrets.token_hex(4)
@@ -261,6 +265,8 @@ class Cluster:
             "rasa_api_listen": f"127.0.0.1:{self._rasa_api_port}",
             "rasa_servers": server_lines(self._rasa_ports), "actions_servers": server_lines(self._actions_ports),
             "web_servers": server_lines([self._web_port])})
+        if not self.client_limits:
+            config = re.sub(r"^\s*limit_req zone=.*\n", "", config, flags=re.MULTILINE)
         (runtime / "nginx.conf").write_text(config, encoding="utf-8")
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         command = [nginx, "-p", str(runtime), "-c", str(runtime / "nginx.conf"), "-e", str(runtime / "error.log"),

@@ -232,7 +232,7 @@ def main() -> None:
     if shutil.which("pg_ctlcluster") is None:
         raise SystemExit("pg_ctlcluster not found: this benchmark restarts the local PostgreSQL (Debian)")
     started = time.monotonic()
-    cluster = Cluster(Path(MODEL), rasa_replicas=2, actions_replicas=2, with_web=False).start()
+    cluster = Cluster(Path(MODEL), rasa_replicas=2, actions_replicas=2, with_web=False, client_limits=False).start()
     print(f"cluster up in {time.monotonic() - started:.0f} s at {cluster.url} (logs: {cluster.workdir})", flush=True)
     results = []
     try:
