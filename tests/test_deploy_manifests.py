@@ -87,3 +87,17 @@ def test_the_image_copies_what_it_runs() -> None:
         assert needed in dockerfile
     assert "python:3.10" in dockerfile
     assert Path(PROJECT_DIR / "requirements.lock").is_file()
+
+
+def test_the_ingress_limits_per_address_what_the_nginx_template_limits() -> None:
+    """The doors nginx.conf.template limits per address (tests/test_proxy_limits.py) are limited in
+    Kubernetes too (the REST channel is not published there)."""
+    limited: dict[str, bool] = {}
+    for ingress in (d for d in documents() if d["kind"] == "Ingress"):
+        notes = ingress["metadata"].get("annotations") or {}
+        has_limit = any(key.endswith(("/limit-rps", "/limit-rpm")) for key in notes)
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                limited[path["path"]] = has_limit
+    for door in ("/socket.io/", "/auth/", "/team/api/session", "/console/api/session", "/management/api/session"):
+        assert limited.get(door), door
