@@ -13,6 +13,10 @@ Message limit (`install_message_limit`, installed with the components and by the
 most `MAX_MESSAGE_CHARS` characters, so neither the NLU (whose transformer grows with the square of
 the tokens) nor the tracker store ever sees more. The tokenizer cuts again for any other way in.
 
+Plain text (`install_plain_text`, installed with the message limit): every `UserMessage` loses its
+bidirectional control characters (`bot/bidi_controls.py`), so the tracker, the console's transcript
+and what is made from them hold none, and the NLU reads the words as they show.
+
 Faults (`install_fault_handling`, installed by the resident channels when Rasa creates them,
 before the agent and its tracker store exist): an unreachable actions server gives the resident
 a Finnish notice instead of silence, and a failing tracker store fails the message honestly
@@ -197,9 +201,28 @@ def install_message_limit() -> None:
     _INSTALLED["message_limit"] = True
 
 
+def install_plain_text() -> None:
+    """Remove bidirectional control characters from every resident message Rasa builds (idempotent)."""
+    if _INSTALLED.get("plain_text"):
+        return
+    from rasa.core.channels.channel import UserMessage
+
+    from bot.bidi_controls import without_bidi_controls
+
+    original = UserMessage.__init__
+
+    def plain_init(self: UserMessage, text: Any = None, *args: Any, **kwargs: Any) -> None:
+        original(self, without_bidi_controls(text) if isinstance(text, str) else text, *args, **kwargs)
+
+    UserMessage.__init__ = plain_init  # type: ignore[method-assign]
+    _INSTALLED["plain_text"] = True
+
+
 def install_fault_handling() -> None:
-    """The fault patches and the message limit (called by the resident channels when Rasa creates them)."""
+    """The fault patches, the message limit and plain text (called by the resident channels when Rasa
+    creates them)."""
     install_message_limit()
+    install_plain_text()
     install_action_failure_notice()
     install_tracker_store_without_fallback()
     install_lock_expiry_fix()

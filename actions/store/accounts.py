@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from actions.store.models import ROLES, Account, AccountSession
+from bot.bidi_controls import without_bidi_controls
 
 PASSWORD_HASHER = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4; its parameters are stored in each hash
 IDLE_TIMEOUT = dt.timedelta(minutes=30)
@@ -167,7 +168,8 @@ class AccountStore:
             raise AccountError("role", f"must be one of {', '.join(ROLES)}")
         if len(password or "") < MIN_PASSWORD_LENGTH:
             raise AccountError("password", f"at least {MIN_PASSWORD_LENGTH} characters")
-        account = Account(username=username, display_name=(display_name or username).strip()[:200], role=role,
+        display_name = without_bidi_controls(display_name or "").strip() or username  # shown to residents
+        account = Account(username=username, display_name=display_name[:200], role=role,
                           password_hash=hash_password(password), active=True, failed_logins=0,
                           created_at=self._clock())
         with self._sessions() as session:

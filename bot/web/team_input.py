@@ -14,10 +14,12 @@ from typing import Any, Iterable, Mapping
 from sanic.request import Request
 
 from actions.store.tickets import TicketNotFound
+from bot.bidi_controls import without_bidi_controls
 from bot.web.team_errors import Invalid
 
 logger = logging.getLogger(__name__)
 MAX_ID = 2 ** 31 - 1  # PostgreSQL integer
+SECRET_FIELDS = frozenset({"password"})
 _ZONE_AFTER_SPACE = re.compile(r"(T[\d:.]+) (\d{2}(?::?\d{2})?)$")  # "+02:00" sent unencoded arrives as " 02:00"
 
 
@@ -45,7 +47,11 @@ def json_body(request: Request, allowed: Iterable[str]) -> dict[str, Any]:
 
 
 def text(data: Mapping[str, Any], name: str, *, required: bool = True, max_length: int = 200) -> str | None:
-    """A string field (None if absent and optional); null, numbers and NUL characters are refused."""
+    """A string field (None if absent and optional); null, numbers and NUL characters are refused.
+
+    Bidirectional control characters are removed (`bot/bidi_controls.py`): staff text is shown to
+    residents and colleagues. A secret (`SECRET_FIELDS`) is compared, never shown: read as sent.
+    """
     if name not in data:
         if required:
             raise Invalid(name, "missing")
@@ -57,7 +63,7 @@ def text(data: Mapping[str, Any], name: str, *, required: bool = True, max_lengt
         raise Invalid(name, "must not contain NUL characters")
     if len(value) > max_length:
         raise Invalid(name, f"at most {max_length} characters")
-    return value
+    return value if name in SECRET_FIELDS else without_bidi_controls(value)
 
 
 def choice(data: Mapping[str, Any], name: str, allowed: Iterable[str], *, required: bool = True) -> str | None:
