@@ -97,7 +97,7 @@ class Cluster:
     # --- addresses ---------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        """The nginx front: /webhooks/rest/webhook, /socket.io/ and the web app's pages."""
+        """The nginx front: /webhooks/rest/webhook, /socket.io/, /status and the web app's pages."""
         return f"http://127.0.0.1:{self._front_port}"
 
     @property
@@ -158,7 +158,7 @@ class Cluster:
             with ThreadPoolExecutor(len(waits)) as pool:
                 for future in [pool.submit(wait_until_up, url, timeout, running) for url in waits]:
                     future.result()
-            wait_until_up(f"{self.url}/", 30, running)
+            wait_until_up(f"{self.url}/status", 30, running)  # through nginx to a Rasa replica
         except BaseException:
             self.stop()
             raise

@@ -7,12 +7,16 @@ ENV_DATABASE_URL = "ASSISTANT_DATABASE_URL"
 ENV_WEBCHAT_PORT = "ASSISTANT_WEBCHAT_PORT"
 ENV_WEBCHAT_HOST = "ASSISTANT_WEBCHAT_HOST"
 ENV_PUBLIC_SOCKET_URL = "ASSISTANT_PUBLIC_SOCKET_URL"
+ENV_TRUSTED_PROXIES = "ASSISTANT_TRUSTED_PROXIES"  # reverse proxies whose X-Forwarded-Proto/-For the web app believes
 
 # the one limit on a resident's message: every channel, the relay and /model/parse cut the text here
 # before any NLU (the web chat's text box holds as much); bot/rasa_patches.py:install_message_limit
 MAX_MESSAGE_CHARS = 2000
 # the largest socket.io packet the resident channel accepts (bytes); a bigger one closes the socket
 MAX_SOCKET_PACKET_BYTES = 64_000
+# the largest request body the Rasa server reads at all (bytes; Sanic's default is 100 MB): room for a
+# 1,000,000-character message, which the channel then cuts; a bigger body gets 413 unread
+MAX_RASA_REQUEST_BYTES = 1_048_576
 
 # parse data keys (the fixed contract of /model/parse)
 GUIDANCE_RANKING = "guidance_ranking"

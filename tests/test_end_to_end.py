@@ -330,3 +330,11 @@ def test_the_relay_sets_the_identity_only_with_the_internal_token(stack):
     assert stack.tracker(resident)["slots"]["identity"] == {"code": "131052-308T", "name": "Testi"}
     assert _status_of(url, {**body, "identity": {"code": "x", "role": "admin"}},
                       headers={TOKEN_HEADER: HandoffSettings.from_env().token()}) == 422
+
+
+def test_a_body_beyond_the_server_s_limit_is_refused_unread(stack):
+    from bot.constants import MAX_RASA_REQUEST_BYTES
+
+    payload = {"sender": sender(), "message": "a" * (MAX_RASA_REQUEST_BYTES + 10)}
+    assert _status_of(stack.url + "/webhooks/rest/webhook", payload) == 413
+    assert stack.say(sender(), "hei")  # and the server answers the next resident

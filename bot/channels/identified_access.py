@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -55,6 +56,7 @@ class IdentifiedAccess:
     def __init__(self, build: Callable[[], tuple[IdentificationStore, SessionTokens]]) -> None:
         self._build = build
         self._parts: tuple[IdentificationStore, SessionTokens] | None = None
+        self._building = threading.Lock()
 
     @classmethod
     def from_env(cls) -> "IdentifiedAccess":
@@ -70,8 +72,9 @@ class IdentifiedAccess:
         return cls(build)
 
     def _store_and_tokens(self) -> tuple[IdentificationStore, SessionTokens]:
-        if self._parts is None:
-            self._parts = self._build()
+        with self._building:  # the first checks arrive together from the executor's threads: build once
+            if self._parts is None:
+                self._parts = self._build()
         return self._parts
 
     def check_now(self, conversation_id: str, token: object) -> Verdict:

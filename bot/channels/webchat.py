@@ -26,7 +26,7 @@ from socketio import AsyncServer
 from bot.channels.identified_access import ALLOWED, ENDED_NOTICE, MESSAGE_REFUSED_NOTICE, IdentifiedAccess, Verdict
 from bot.channels.relay import add_relay_routes
 from bot.channels.replicas import client_manager_options
-from bot.constants import MAX_MESSAGE_CHARS, MAX_SOCKET_PACKET_BYTES
+from bot.constants import MAX_MESSAGE_CHARS, MAX_RASA_REQUEST_BYTES, MAX_SOCKET_PACKET_BYTES
 from bot.rasa_patches import install_fault_handling
 from bot.service_faults import ServiceFault, answering_faults, fault_message
 
@@ -44,6 +44,9 @@ class _SocketBlueprint(Blueprint):
 
     def register(self, app: Any, options: Any) -> None:
         self.ctx.sio.attach(app, self.ctx.socketio_path)
+        # The resident channel is registered on every Rasa server we run: it bounds what the
+        # server reads of any request, before a body is parsed (bot/constants.py).
+        app.config.REQUEST_MAX_SIZE = min(int(app.config.REQUEST_MAX_SIZE), MAX_RASA_REQUEST_BYTES)
         super().register(app, options)
 
 
