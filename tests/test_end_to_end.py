@@ -338,3 +338,35 @@ def test_a_body_beyond_the_server_s_limit_is_refused_unread(stack):
     payload = {"sender": sender(), "message": "a" * (MAX_RASA_REQUEST_BYTES + 10)}
     assert _status_of(stack.url + "/webhooks/rest/webhook", payload) == 413
     assert stack.say(sender(), "hei")  # and the server answers the next resident
+
+
+def test_a_socket_packet_nested_too_deeply_is_dropped_without_a_traceback(stack):
+    """Raw engine.io long-polling, as any client could send it: the nested packet is dropped with a
+    log line, the socket and its conversation go on."""
+    import json
+    import urllib.request
+
+    def poll(url: str, body: str | None = None) -> str:
+        data = body.encode() if body is not None else None
+        request = urllib.request.Request(url, data, {"Content-Type": "text/plain;charset=UTF-8"},
+                                         method="POST" if data is not None else "GET")
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.read().decode()
+
+    base = stack.url + "/socket.io/?EIO=4&transport=polling"
+    url = base + "&sid=" + json.loads(poll(base)[1:])["sid"]
+    poll(url, "40")
+    assert poll(url).startswith("40")
+    poll(url, '42["session_request",{"session_id":null}]')
+    assert "session_confirm" in poll(url)
+    depth = 20_000
+    poll(url, '42["user_uttered",' + "[" * depth + "]" * depth + "]")
+    poll(url, '42["user_uttered",{"message":"hei"}]')
+    received = ""
+    for _ in range(5):
+        received += poll(url)
+        if "bot_uttered" in received:
+            break
+    assert "bot_uttered" in received
+    log = next(stack.workdir.glob(f"stack-{stack.rasa_port}.log")).read_text(encoding="utf-8", errors="replace")
+    assert "nested too deeply" in log and "RecursionError" not in log

@@ -13,6 +13,7 @@ fault notice of `bot/service_faults.py`, never with silence.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -32,6 +33,25 @@ from bot.service_faults import ServiceFault, answering_faults, fault_message
 
 logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+DROPPED_EVENT = "dropped_packet"  # no handler: what a packet nested too deeply decodes to
+
+
+class BoundedJson:
+    """The JSON module python-socketio decodes packets with: a packet nested deeper than the parser
+    can go (a few kilobytes of brackets) becomes an event nobody handles, so it is dropped with one
+    log line instead of a RecursionError traceback; the socket and the conversation go on."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return json.loads(text, *args, **kwargs)
+        except RecursionError:
+            logger.warning("webchat: a packet nested too deeply was dropped (%d characters)", len(text))
+            return [DROPPED_EVENT]
 
 
 class _SocketBlueprint(Blueprint):
@@ -128,7 +148,7 @@ class WebchatInput(InputChannel):
         # A packet beyond MAX_SOCKET_PACKET_BYTES closes the socket before it is decoded; a message
         # within it is cut to MAX_MESSAGE_CHARS below (the widget's text box holds no more).
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins="*", max_http_buffer_size=MAX_SOCKET_PACKET_BYTES,
-                          **client_manager_options())
+                          json=BoundedJson, **client_manager_options())
         self.sio = sio
         on_new_message = answering_faults(on_new_message)
         blueprint = _SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
