@@ -8,14 +8,12 @@ Profiling the server (py-spy) showed that re-check as about half of a reply's ti
 installs the same validation, same schema and same error message, with the schema checked
 once. Installed when Rasa imports our components (bot/components/__init__.py).
 
-Message limit (`install_message_limit`, installed with the components and by the channels): every
+Resident text (`install_resident_text`, installed with the components and by the channels): every
 `UserMessage` Rasa makes, from a channel, `/model/parse` or `/conversations/{id}/messages`, holds at
 most `MAX_MESSAGE_CHARS` characters, so neither the NLU (whose transformer grows with the square of
-the tokens) nor the tracker store ever sees more. The tokenizer cuts again for any other way in.
-
-Plain text (`install_plain_text`, installed with the message limit): every `UserMessage` loses its
-bidirectional control characters (`bot/bidi_controls.py`), so the tracker, the console's transcript
-and what is made from them hold none, and the NLU reads the words as they show.
+the tokens) nor the tracker store ever sees more (the tokenizer cuts again for any other way in);
+and it loses its bidirectional control characters (`bot/bidi_controls.py`), so the tracker, the
+console's transcript and what is made from them hold none, and the NLU reads the words as they show.
 
 Faults (`install_fault_handling`, installed by the resident channels when Rasa creates them,
 before the agent and its tracker store exist): an unreachable actions server gives the resident
@@ -182,47 +180,31 @@ def install_lock_expiry_fix() -> None:
     TicketLock.is_locked = _is_locked  # type: ignore[method-assign]
 
 
-def install_message_limit() -> None:
-    """Cut every resident message Rasa builds to `MAX_MESSAGE_CHARS` characters (idempotent)."""
-    if _INSTALLED.get("message_limit"):
-        return
-    from rasa.core.channels.channel import UserMessage
-
-    from bot.constants import MAX_MESSAGE_CHARS
-
-    original = UserMessage.__init__
-
-    def bounded_init(self: UserMessage, text: Any = None, *args: Any, **kwargs: Any) -> None:
-        if isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS:
-            text = text[:MAX_MESSAGE_CHARS]  # before Rasa's strip(): a copy of at most the limit
-        original(self, text, *args, **kwargs)
-
-    UserMessage.__init__ = bounded_init  # type: ignore[method-assign]
-    _INSTALLED["message_limit"] = True
-
-
-def install_plain_text() -> None:
-    """Remove bidirectional control characters from every resident message Rasa builds (idempotent)."""
-    if _INSTALLED.get("plain_text"):
+def install_resident_text() -> None:
+    """Every resident message Rasa builds: cut to `MAX_MESSAGE_CHARS` characters first (so nothing
+    after this reads more), then without bidirectional control characters (idempotent)."""
+    if _INSTALLED.get("resident_text"):
         return
     from rasa.core.channels.channel import UserMessage
 
     from bot.bidi_controls import without_bidi_controls
+    from bot.constants import MAX_MESSAGE_CHARS
 
     original = UserMessage.__init__
 
-    def plain_init(self: UserMessage, text: Any = None, *args: Any, **kwargs: Any) -> None:
-        original(self, without_bidi_controls(text) if isinstance(text, str) else text, *args, **kwargs)
+    def resident_init(self: UserMessage, text: Any = None, *args: Any, **kwargs: Any) -> None:
+        if isinstance(text, str):
+            text = without_bidi_controls(text[:MAX_MESSAGE_CHARS])  # before Rasa's strip()
+        original(self, text, *args, **kwargs)
 
-    UserMessage.__init__ = plain_init  # type: ignore[method-assign]
-    _INSTALLED["plain_text"] = True
+    UserMessage.__init__ = resident_init  # type: ignore[method-assign]
+    _INSTALLED["resident_text"] = True
 
 
 def install_fault_handling() -> None:
     """The fault patches, the message limit and plain text (called by the resident channels when Rasa
     creates them)."""
-    install_message_limit()
-    install_plain_text()
+    install_resident_text()
     install_action_failure_notice()
     install_tracker_store_without_fallback()
     install_lock_expiry_fix()

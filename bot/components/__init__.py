@@ -1,8 +1,7 @@
 """Custom Rasa graph components (imported by Rasa when it loads the model)."""
 from bot.log_redaction import install_log_redaction
-from bot.rasa_patches import install_action_validation_fix, install_message_limit, install_plain_text
+from bot.rasa_patches import install_action_validation_fix, install_resident_text
 
 install_action_validation_fix()
-install_message_limit()
-install_plain_text()
+install_resident_text()
 install_log_redaction()

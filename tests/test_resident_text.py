@@ -1,0 +1,25 @@
+"""What every resident message becomes before Rasa reads it (bot/rasa_patches.py)."""
+from __future__ import annotations
+
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.finnish_tokenizer import FinnishTokenizer
+from bot.constants import MAX_MESSAGE_CHARS
+from bot.rasa_patches import install_resident_text
+
+
+def test_a_message_is_cut_to_the_limit_before_its_bidi_controls_are_removed():
+    install_resident_text()
+    message = UserMessage("otin äsken 25 buranaa \u202e" + "x" * 1_000_000)
+    assert len(message.text) <= MAX_MESSAGE_CHARS
+    assert message.text.startswith("otin äsken 25 buranaa ") and "\u202e" not in message.text
+    assert UserMessage(None).text is None and UserMessage("/safety_ok").text == "/safety_ok"
+
+
+def test_the_tokenizer_cuts_a_text_that_came_in_some_other_way():
+    message = Message({TEXT: "kipu " * 10_000})
+    FinnishTokenizer(FinnishTokenizer.get_default_config()).process([message])
+    assert len(message.get(TEXT)) == MAX_MESSAGE_CHARS
+    assert len(message.get("text_tokens")) <= MAX_MESSAGE_CHARS // 2
