@@ -2,6 +2,7 @@
 Rasa, the actions server and the web app with the local test identity provider."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 import urllib.request
@@ -143,3 +144,21 @@ def test_an_identified_resident_erases_the_conversation_from_the_chat(stack, pag
     assert page.is_hidden("#identity-status") and page.is_hidden("#erase-form")
     assert "unettomuuteen" not in page.locator("#chat-log").inner_text()
     assert tracker_user_texts(stack, conversation) == []  # gone from the tracker store
+
+
+def fulfil_html(body: str, route) -> None:
+    route.fulfill(status=200, content_type="text/html", body=body)
+
+
+def test_another_sites_page_can_neither_start_a_login_nor_erase(stack, page):
+    """A form on another site posting to /auth/login or /auth/erase gets the Finnish refusal (the
+    chat's own forms work: the tests above)."""
+    for action, refusal in (("/auth/login", "Tunnistautumispyyntö tuli toiselta sivustolta"),
+                            ("/auth/erase", "Poistopyyntö tuli toiselta sivustolta")):
+        foreign = (f'<!doctype html><form method="post" action="{stack.web_url}{action}">'
+                   f'<input name="carry_over" value="no"></form><script>document.forms[0].submit()</script>')
+        page.route("http://toinen-sivusto.example/", functools.partial(fulfil_html, foreign))
+        page.goto("http://toinen-sivusto.example/")
+        page.wait_for_url(stack.web_url + action)
+        page.get_by_text(refusal).wait_for()
+        page.unroute("http://toinen-sivusto.example/")
