@@ -1,6 +1,7 @@
 """Settings, read once from the environment, typed, in one place."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +13,12 @@ from bot.constants import (ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY
                            ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT)
 from bot.constants import (ENV_ANALYTICS_DAYS, ENV_IDENTIFIED_TRANSCRIPT_DAYS, ENV_RETENTION_INTERVAL_HOURS,
                            ENV_TRACKER_DB, ENV_TRACKER_URL, ENV_TRANSCRIPT_DAYS)
+from bot.constants import ENV_TRUSTED_PROXIES
 from bot.handoff import HandoffSettings
 from guidance_library.loader import DEFAULT_PATHS_DIR, DEFAULT_PROFILE, LibrarySources
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'assistant.db'}"
 VAR_DIR = PROJECT_DIR / "var"
 
@@ -149,6 +152,7 @@ class Settings:
     identification: IdentificationSettings = IdentificationSettings()
     handoff: HandoffSettings = HandoffSettings()
     privacy: PrivacySettings = PrivacySettings()
+    trusted_proxies: tuple[ProxyNetwork, ...] = ()  # whose X-Forwarded-Proto/-For the web app believes
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -162,12 +166,25 @@ class Settings:
                    public_socket_url=os.environ.get(ENV_PUBLIC_SOCKET_URL) or None,
                    identification=IdentificationSettings.from_env(),
                    handoff=HandoffSettings.from_env(),
-                   privacy=PrivacySettings.from_env())
+                   privacy=PrivacySettings.from_env(),
+                   trusted_proxies=trusted_proxies_from_env())
 
     @property
     def public_url(self) -> str:
         """The web app's address as browsers see it (SAML entity id and return addresses are made from it)."""
         return self.identification.public_url or f"http://localhost:{self.webchat_port}"
+
+
+def trusted_proxies_from_env() -> tuple[ProxyNetwork, ...]:
+    """ASSISTANT_TRUSTED_PROXIES: the reverse proxies' addresses or networks (comma or space separated,
+    e.g. `127.0.0.1, 10.0.0.0/8`); default none. Something that is not one fails here."""
+    networks = []
+    for item in (os.environ.get(ENV_TRUSTED_PROXIES) or "").replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as error:
+            raise ValueError(f"{ENV_TRUSTED_PROXIES}: {item!r} is not an IP address or network") from error
+    return tuple(networks)
 
 
 def library_sources() -> LibrarySources:

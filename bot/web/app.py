@@ -14,6 +14,8 @@ from bot.web.retention_task import schedule_retention
 from bot.web.team_api import team_api_blueprint
 from bot.web.team_errors import MAX_BODY_BYTES, AppErrorHandler
 from bot.web.team_stores import StoreSource, store_source
+from bot.web.trusted_proxy import ProxiedRequest
+from bot.web.trusted_proxy import install as install_proxy_trust
 
 
 def create_app(settings: Settings, name: str = "sote_opastaja_web", team_stores: StoreSource | None = None,
@@ -24,9 +26,10 @@ def create_app(settings: Settings, name: str = "sote_opastaja_web", team_stores:
     built from `settings.database_url` and the region profile when the team API is first used.
     `relay` (tests): the console's way to the Rasa server; by default the HTTP relay client.
     """
-    app = Sanic(name, error_handler=AppErrorHandler())
+    app = Sanic(name, error_handler=AppErrorHandler(), request_class=ProxiedRequest)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES  # no door takes uploads
-    app.ctx.settings = settings
+    app.ctx.settings = settings  # its trusted_proxies decide request.scheme (bot/web/trusted_proxy.py)
+    install_proxy_trust(app)
     stores = store_source(settings, team_stores)
     schedule_retention(app, settings)
     app.blueprint(Blueprint.group(resident_blueprint(settings),
