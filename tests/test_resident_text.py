@@ -23,3 +23,17 @@ def test_the_tokenizer_cuts_a_text_that_came_in_some_other_way():
     FinnishTokenizer(FinnishTokenizer.get_default_config()).process([message])
     assert len(message.get(TEXT)) == MAX_MESSAGE_CHARS
     assert len(message.get("text_tokens")) <= MAX_MESSAGE_CHARS // 2
+
+
+def test_a_name_from_the_identity_provider_loses_its_bidi_controls():
+    from types import SimpleNamespace
+
+    from bot.web.saml_sp import _person
+    from bot.web.suomi_fi import GIVEN_NAME, NATIONAL_ID, SURNAME
+
+    def attribute(name: str, value: str) -> SimpleNamespace:
+        return SimpleNamespace(name=name, attribute_value=[SimpleNamespace(text=value)])
+
+    assertion = SimpleNamespace(attribute_statement=[SimpleNamespace(attribute=[
+        attribute(NATIONAL_ID, "131052-308T"), attribute(GIVEN_NAME, "Aino\u202e"), attribute(SURNAME, "\u2066Testinen")])])
+    assert _person(assertion, test_codes=False) == ("131052-308T", "Aino Testinen")

@@ -28,6 +28,7 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from saml2.xmldsig import SIG_RSA_SHA256
 
 from actions.store.identification import IdentificationStore, key_hash
+from bot.bidi_controls import without_bidi_controls
 from bot.web.saml_setup import SamlSetup
 from bot.personal_data import is_identity_code
 from bot.web.suomi_fi import COMMON_NAME, DISPLAY_NAME, GIVEN_NAME, NATIONAL_ID, SURNAME
@@ -231,4 +232,4 @@ def _person(assertion, test_codes: bool) -> tuple[str, str]:
     given, surname = values.get(GIVEN_NAME), values.get(SURNAME)
     name = (f"{given} {surname}" if given and surname else values.get(DISPLAY_NAME) or values.get(COMMON_NAME)
             or "")
-    return code, name[:200]
+    return code, without_bidi_controls(name)[:200]  # shown to the resident and, in tickets, to staff
