@@ -233,6 +233,7 @@ class Cluster:
                 "ASSISTANT_SESSION_SECRET": secrets.token_urlsafe(48),
                 "TICKET_LOCK_LIFETIME": "20",  # a crashed replica's conversation lock frees in 20 s, not 60
                 "ASSISTANT_WEBCHAT_HOST": "127.0.0.1", "ASSISTANT_PUBLIC_URL": self.url,
+                "ASSISTANT_TRUSTED_PROXIES": "127.0.0.1",  # nginx, on this machine, tells the browser's scheme
                 "ASSISTANT_PUBLIC_SOCKET_URL": self.url, "RASA_URL": f"http://127.0.0.1:{self._rasa_api_port}",
                 **self.extra_env}
 
