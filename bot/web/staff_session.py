@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 from urllib.parse import urlsplit
 
 from sanic import response
@@ -15,21 +14,13 @@ from bot.web.team_errors import Forbidden, Unauthenticated
 from bot.web.team_stores import TeamStores
 
 CSRF_HEADER = "X-CSRF-Token"
-REAL_IP_HEADER = "X-Real-IP"  # set by the proxy in front (bot/deploy/nginx.conf.template, ingress-nginx)
 
 
 def client_address(request: Request) -> str:
-    """The address a request came from: the proxy's X-Real-IP when the connection itself comes from a
-    proxy on this machine or its private network (a loopback or private address), else the peer's
-    own address, so a client that reaches the app directly cannot name another address."""
-    peer = request.ip
-    forwarded = (request.headers.get(REAL_IP_HEADER) or "").strip()
-    try:
-        if forwarded and ipaddress.ip_address(peer).is_private:
-            return str(ipaddress.ip_address(forwarded))
-    except ValueError:
-        pass
-    return peer
+    """The address a request came from (wrong passwords are counted per address): the one a trusted
+    proxy reports (X-Forwarded-For from ASSISTANT_TRUSTED_PROXIES, `bot/web/trusted_proxy.py`), else
+    the connection's own, so a client that reaches the app directly cannot name another address."""
+    return request.remote_addr or request.ip
 
 
 def csrf_token(session_token: str) -> str:
