@@ -150,6 +150,27 @@ def test_retention_forgets_saml_requests_and_seen_assertions_and_keeps_the_live_
     assert (again.saml_requests, again.seen_assertions) == (0, 0)
 
 
+def test_retention_forgets_staff_sessions_a_day_after_they_ended_or_expired(stores) -> None:
+    from actions.store.accounts import AccountStore
+    from actions.store.models import AccountSession
+
+    sessions, transcripts = stores
+    accounts = AccountStore(sessions, clock=lambda: NOW - dt.timedelta(days=3))
+    accounts.create("maija.m", "Maija", "professional", "salasana-joka-on-pitka")
+    old = accounts.sign_in("maija.m", "salasana-joka-on-pitka")  # expired days ago
+    ended = accounts.sign_in("maija.m", "salasana-joka-on-pitka")
+    accounts.sign_out(ended.token)
+    live = AccountStore(sessions, clock=lambda: NOW).sign_in("maija.m", "salasana-joka-on-pitka")
+    assert old and live
+
+    result = apply_retention(sessions, transcripts, PrivacySettings(), NOW)
+
+    with sessions() as session:
+        assert len(session.execute(select(AccountSession)).scalars().all()) == 1
+    assert result.staff_sessions == 2
+    assert AccountStore(sessions, clock=lambda: NOW).account_for(live.token) is not None
+
+
 def test_retention_before_rasa_made_its_table_deletes_nothing(database_url, tmp_path) -> None:
     sessions = make_session_factory(make_engine(database_url))
     transcripts = TranscriptStore.from_url(f"sqlite:///{tmp_path / 'no-tracker.db'}")

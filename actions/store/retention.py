@@ -22,12 +22,12 @@ import datetime as dt
 import logging
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from actions.store.database import make_engine, make_session_factory
 from actions.store.identification import IdentificationStore
-from actions.store.models import (HANDOFF_ACTIVE, AnalyticsEvent, Handoff, IdentifiedSession, PathFeedback,
+from actions.store.models import (HANDOFF_ACTIVE, AccountSession, AnalyticsEvent, Handoff, IdentifiedSession, PathFeedback,
                                   UnansweredQuestion)
 from actions.store.transactions import transaction
 from actions.store.transcripts import TranscriptStore
@@ -50,6 +50,7 @@ class RetentionResult:
     feedback: int = 0
     saml_requests: int = 0
     seen_assertions: int = 0
+    staff_sessions: int = 0   # staff sign-in sessions a day past their end or expiry
 
 
 def _identified(sessions: sessionmaker, conversation_ids: list[str]) -> set[str]:
@@ -91,12 +92,15 @@ def apply_retention(sessions: sessionmaker, transcripts: TranscriptStore, privac
                                      .where(UnansweredQuestion.created_at < anonymous_cutoff)).rowcount
         analytics = session.execute(delete(AnalyticsEvent).where(AnalyticsEvent.at < analytics_cutoff)).rowcount
         feedback = session.execute(delete(PathFeedback).where(PathFeedback.created_at < analytics_cutoff)).rowcount
+        staff_cutoff = now - dt.timedelta(days=1)
+        staff_sessions = session.execute(delete(AccountSession).where(
+            or_(AccountSession.expires_at < staff_cutoff, AccountSession.ended_at < staff_cutoff))).rowcount
         session.execute(update(IdentifiedSession)
                         .where(IdentifiedSession.ended_at < identified_cutoff, IdentifiedSession.name_id.is_not(None))
                         .values(name_id=None, session_index=None))
     saml_requests, seen_assertions = IdentificationStore(sessions, clock=lambda: now).purge()
     result = RetentionResult(len(doomed), events, summaries, int(unanswered or 0), int(analytics or 0),
-                             int(feedback or 0), saml_requests, seen_assertions)
+                             int(feedback or 0), saml_requests, seen_assertions, int(staff_sessions or 0))
     logger.info("retention: %s", asdict(result))
     return result
 
