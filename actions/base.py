@@ -7,6 +7,7 @@ from typing import Text
 from rasa_sdk import Action, Tracker
 
 from actions.runtime import Runtime, default_runtime
+from bot.bidi_controls import without_bidi_controls
 
 
 class RuntimeAction(Action, ABC):
@@ -29,9 +30,12 @@ class RuntimeAction(Action, ABC):
 
 
 def latest_entity(tracker: Tracker, name: str) -> str | None:
-    """The first value of entity `name` in the latest message (button payloads carry them)."""
+    """The first value of entity `name` in the latest message (button payloads carry them).
+
+    A payload typed by hand can carry JSON escapes that Rasa decodes into bidirectional control
+    characters after the message text was cleaned; they are removed here too."""
     value = next(tracker.get_latest_entity_values(name), None)
-    return None if value is None else str(value)
+    return None if value is None else without_bidi_controls(str(value))
 
 
 def latest_intent_and_text(tracker: Tracker) -> tuple[str | None, str]:

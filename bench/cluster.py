@@ -6,7 +6,7 @@ PostgreSQL holds the conversations (Rasa's SQL tracker store) and the tickets (t
 front. Used by `scripts/run-production`, the fault benchmark (`bench/faults.py`), the load
 benchmark and `tests/test_production.py`; the Rasa servers use `bot/deploy/endpoints.production.yml`.
 
-    cluster = Cluster(MODEL).start()
+    cluster = Cluster(MODEL, api=True).start()
     post_json(f"{cluster.url}/webhooks/rest/webhook", {"sender": "x", "message": "hei"})
     cluster.stop_rasa(0); cluster.start_rasa(0)
     cluster.stop()
@@ -77,6 +77,10 @@ class Cluster:
     # False: the front without its per-address request limits (a benchmark's many residents all come
     # from 127.0.0.1; the limits themselves are tested in tests/test_proxy_limits.py)
     client_limits: bool = True
+    # True: Rasa's HTTP API on, with a random token (the tests and benchmarks read trackers with it).
+    # Off by default, as in production: scripts/run-production runs without it (a token on the command
+    # line would be readable by every local user).
+    api: bool = False
 
     def __post_init__(self) -> None:
         self._tag = secrets.token_hex(4)
@@ -110,9 +114,10 @@ class Cluster:
         """Each actions replica directly (bypassing nginx)."""
         return [f"http://127.0.0.1:{port}" for port in self._actions_ports]
 
-    def api(self, index: int, path: str) -> str:
+    def api_url(self, index: int, path: str) -> str:
         """The URL of an HTTP API route on replica `index`, with the cluster's token (the API is
         on here for the tests and benchmarks only; the production manifests run Rasa without it)."""
+        assert self.api, "Cluster(api=True) runs Rasa with its HTTP API"
         return f"{self.rasa_urls[index]}{path}{'&' if '?' in path else '?'}token={self.api_token}"
 
     @property
@@ -171,7 +176,7 @@ class Cluster:
     def start_rasa(self, index: int, wait: bool = True, timeout: float = 300.0) -> None:
         """(Re)start Rasa replica `index` on its own port; by default wait until it has loaded the model."""
         port = self._rasa_ports[index]
-        command = [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.api_token,
+        command = [str(VENV_BIN / "rasa"), "run", *(["--enable-api", "--auth-token", self.api_token] if self.api else []),
                    "--interface", "127.0.0.1", "--port", str(port),
                    "--model", str(self.model), "--endpoints", str(ENDPOINTS),
                    "--credentials", str(PROJECT_DIR / "bot" / "credentials.yml")]

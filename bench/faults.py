@@ -150,7 +150,7 @@ def ticket_counts(database_url: str, senders: list[str]) -> dict[str, int]:
 
 def tracker_keeps_script(cluster: Cluster, replica: int, resident: Resident) -> bool:
     """The conversation's tracker (read from a replica directly) holds the script's messages in order."""
-    with urllib.request.urlopen(cluster.api(replica, f"/conversations/{resident.sender}/tracker"), timeout=30) as answer:
+    with urllib.request.urlopen(cluster.api_url(replica, f"/conversations/{resident.sender}/tracker"), timeout=30) as answer:
         events = json.load(answer)["events"]
     said = iter(e.get("text") for e in events if e.get("event") == "user")
     return all(any(text == message for text in said) for message, _ in resident.script)
@@ -232,7 +232,7 @@ def main() -> None:
     if shutil.which("pg_ctlcluster") is None:
         raise SystemExit("pg_ctlcluster not found: this benchmark restarts the local PostgreSQL (Debian)")
     started = time.monotonic()
-    cluster = Cluster(Path(MODEL), rasa_replicas=2, actions_replicas=2, with_web=False, client_limits=False).start()
+    cluster = Cluster(Path(MODEL), rasa_replicas=2, actions_replicas=2, with_web=False, client_limits=False, api=True).start()
     print(f"cluster up in {time.monotonic() - started:.0f} s at {cluster.url} (logs: {cluster.workdir})", flush=True)
     results = []
     try:

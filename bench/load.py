@@ -116,7 +116,7 @@ def start_ours(replicas: int, timeout: float) -> Target:
     if not model.exists():
         sys.exit("No trained model: run scripts/train first.")
     name = f"ours-{replicas}"
-    cluster = Cluster(model, rasa_replicas=replicas, actions_replicas=replicas, with_web=False, client_limits=False,
+    cluster = Cluster(model, rasa_replicas=replicas, actions_replicas=replicas, with_web=False, client_limits=False, api=True,
                       workdir=BENCH_DIR / name).start(timeout)
     return Target(name, cluster.url, cluster.rasa_urls[0], cluster.stop, api_token=cluster.api_token,
                   detail=f"bench.cluster: {replicas} Rasa + {replicas} actions behind nginx, PostgreSQL, Redis locks")

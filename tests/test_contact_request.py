@@ -223,6 +223,20 @@ def test_asking_for_a_human_offers_the_form(runtime):
     assert "03 555 0100" in dispatcher.messages[-1]["text"]
 
 
+def test_a_hand_typed_payload_s_escaped_bidi_controls_never_reach_the_ticket(runtime):
+    chat = Chat(runtime, sender="payload-bidi")
+    chat.say("soittopyyntö", intent="request_contact")
+    chat.say('/contact_answer{"form_value": "documents"}')
+    chat.say('/contact_answer{"form_value": "resident"}')
+    chat.say("Tarvitsen kopion hoitopäätöksestä", intent="ask_guidance")
+    chat.say('/contact_answer{"form_value": "normal"}')
+    chat.say("040 123 4567", intent="ask_guidance")
+    chat.say('/contact_answer{"form_value": "aamulla \\u202eklo 9\\u202c"}')
+    chat.say("kyllä", intent="affirm")
+    [ticket] = runtime.tickets.queue(professional(runtime))
+    assert ticket.reach_time == "aamulla klo 9"
+
+
 def test_identified_resident_may_choose_a_secure_message(runtime):
     chat = Chat(runtime, identity={"code": "131052-308T", "name": "Testi Asukas"})
     chat.say("soittopyyntö", intent="request_contact")

@@ -64,7 +64,9 @@ def test_network_policies_let_only_the_web_app_and_the_proxy_reach_rasa_and_only
 
     pods = {tuple(sorted(s.get("podSelector", {}).get("matchLabels", {}).items())) for s in sources_for("rasa")}
     assert pods <= {(), (("app", "sote-opastaja"), ("role", "web"))}
-    assert all("podSelector" in s or "namespaceSelector" in s for s in sources_for("rasa"))
+    namespaces = [s["namespaceSelector"] for s in sources_for("rasa") + sources_for("web") if "namespaceSelector" in s]
+    assert namespaces and all(n == {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}} for n in namespaces)
+    assert all(set(s) <= {"podSelector", "namespaceSelector"} and s for s in sources_for("rasa"))
     assert sources_for("actions") == [{"podSelector": {"matchLabels": {"app": "sote-opastaja", "role": "rasa"}}}]
     assert not any("podSelector" in s for s in sources_for("web"))  # only the ingress controller
     assert sources_for("retention") == []

@@ -361,6 +361,9 @@ def test_a_socket_packet_nested_too_deeply_is_dropped_without_a_traceback(stack)
     assert "session_confirm" in poll(url)
     depth = 20_000
     poll(url, '42["user_uttered",' + "[" * depth + "]" * depth + "]")
+    for odd in ('42["user_uttered","x"]', '42["user_uttered"]', '42["user_uttered",{"message":5}]',
+                '42["user_uttered",{"message":', '42["session_request",[1]]'):  # wrong shapes, broken JSON
+        poll(url, odd)
     poll(url, '42["user_uttered",{"message":"hei"}]')
     received = ""
     for _ in range(5):
@@ -370,3 +373,11 @@ def test_a_socket_packet_nested_too_deeply_is_dropped_without_a_traceback(stack)
     assert "bot_uttered" in received
     log = next(stack.workdir.glob(f"stack-{stack.rasa_port}.log")).read_text(encoding="utf-8", errors="replace")
     assert "nested too deeply" in log and "RecursionError" not in log
+    assert "not JSON was dropped" in log and "handler error" not in log
+
+
+def test_the_rest_channel_answers_400_to_a_body_of_the_wrong_shape(stack):
+    for body in ([1], {"sender": "x", "message": {"text": "hei"}}, {"sender": 5, "message": "hei"},
+                 {"sender": "x" * 200, "message": "hei"}):
+        assert _status_of(stack.url + "/webhooks/rest/webhook", body) == 400, body
+    assert stack.say(sender(), "hei")

@@ -46,7 +46,7 @@ def cluster(tmp_path_factory):
         pytest.skip(reason)
     from bench.cluster import Cluster
 
-    running = Cluster(MODEL, rasa_replicas=2, actions_replicas=2, with_web=False, redis_url=REDIS_URL,
+    running = Cluster(MODEL, rasa_replicas=2, actions_replicas=2, with_web=False, redis_url=REDIS_URL, api=True,
                       workdir=tmp_path_factory.mktemp("cluster")).start()
     yield running
     running.stop()
@@ -72,7 +72,7 @@ def test_a_form_continues_whichever_replica_takes_each_message(cluster):
     assert "omin sanoin" in text_of(say(first, resident, "mun oma asia"))
     replies = say(second, resident, "Tarvitsisin apua toimeentulotuen hakemisessa, kun rahat ei riitä vuokraan")
     assert "kiireellinen" in text_of(replies).lower()
-    with urllib.request.urlopen(cluster.api(0, f"/conversations/{resident}/tracker"), timeout=30) as answer:
+    with urllib.request.urlopen(cluster.api_url(0, f"/conversations/{resident}/tracker"), timeout=30) as answer:
         tracker = json.load(answer)
     said = [e["text"] for e in tracker["events"] if e.get("event") == "user"]
     assert said[-4:] == ["voisiko joku soittaa minulle", "sosiaalipalveluista", "mun oma asia",

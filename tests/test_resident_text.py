@@ -15,6 +15,9 @@ def test_a_message_is_cut_to_the_limit_before_its_bidi_controls_are_removed():
     message = UserMessage("otin äsken 25 buranaa \u202e" + "x" * 1_000_000)
     assert len(message.text) <= MAX_MESSAGE_CHARS
     assert message.text.startswith("otin äsken 25 buranaa ") and "\u202e" not in message.text
+    # cut first: the control at the limit goes, and nothing from beyond the limit moves in
+    at_the_limit = UserMessage("a" * (MAX_MESSAGE_CHARS - 1) + "\u202e" + "b" * 10)
+    assert at_the_limit.text == "a" * (MAX_MESSAGE_CHARS - 1)
     assert UserMessage(None).text is None and UserMessage("/safety_ok").text == "/safety_ok"
 
 

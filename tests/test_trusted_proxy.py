@@ -129,3 +129,21 @@ def test_the_client_address_is_the_proxys_last_word_and_only_from_the_proxy():
     assert forwarded_by("::ffff:10.20.3.4", headers, trusted)["for"] == "203.0.113.5"  # dual-stack socket
     assert forwarded_by("10.21.0.1", headers, trusted) == {}
     assert forwarded_by("10.20.3.4", CIMultiDict([("X-Forwarded-Proto", "gopher")]), trusted) == {}
+
+
+def test_a_proxy_nobody_listed_is_named_once_in_the_log(caplog):
+    """Behind an unlisted proxy every client would count as the proxy's address (one lockout for
+    all): the operator is told which address to list."""
+    import logging
+
+    from sanic.compat import Header
+
+    from bot.web.trusted_proxy import forwarded_by
+
+    headers = Header({"x-forwarded-for": "198.51.100.7", "x-forwarded-proto": "https"})
+    with caplog.at_level(logging.WARNING, logger="bot.web.trusted_proxy"):
+        assert forwarded_by("10.9.8.7", headers, ()) == {}
+        assert forwarded_by("10.9.8.7", headers, ()) == {}
+        assert forwarded_by("8.8.4.4", headers, ()) == {}  # a public client claiming a proxy's words
+    warnings = [r.getMessage() for r in caplog.records if "ASSISTANT_TRUSTED_PROXIES" in r.getMessage()]
+    assert len(warnings) == 1 and "10.9.8.7" in warnings[0]

@@ -19,13 +19,15 @@ from typing import Any, Awaitable, Callable, Optional, Text
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
-from sanic.exceptions import Forbidden
+from sanic.exceptions import Forbidden, InvalidUsage
 from sanic.request import Request
 
 from bot.channels.identified_access import IdentifiedAccess
 from bot.constants import MAX_MESSAGE_CHARS
 from bot.rasa_patches import install_fault_handling
 from bot.service_faults import ServiceFault, answering_faults, fault_message
+
+MAX_SENDER_CHARS = 128  # conversation ids are 32 hex characters; any client's own id fits
 
 
 class GuardedRestInput(RestInput):
@@ -57,6 +59,10 @@ class GuardedRestInput(RestInput):
         return text[:MAX_MESSAGE_CHARS] if isinstance(text, str) else text
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:
+        body = req.json if req.body else None
+        if not isinstance(body, dict) or not isinstance(body.get("message", ""), str) \
+                or not isinstance(body.get("sender", ""), str) or len(body.get("sender") or "") > MAX_SENDER_CHARS:
+            raise InvalidUsage('Send a JSON object {"sender": "<id>", "message": "<text>"}.')
         sender = await super()._extract_sender(req)
         if sender is None:
             return None

@@ -40,8 +40,8 @@ DROPPED_EVENT = "dropped_packet"  # no handler: what a packet nested too deeply 
 
 class BoundedJson:
     """The JSON module python-socketio decodes packets with: a packet nested deeper than the parser
-    can go (a few kilobytes of brackets) becomes an event nobody handles, so it is dropped with one
-    log line instead of a RecursionError traceback; the socket and the conversation go on."""
+    can go (a few kilobytes of brackets), or not JSON at all, becomes an event nobody handles, so it
+    is dropped with one log line instead of a traceback; the socket and the conversation go on."""
 
     dumps = staticmethod(json.dumps)
 
@@ -51,7 +51,9 @@ class BoundedJson:
             return json.loads(text, *args, **kwargs)
         except RecursionError:
             logger.warning("webchat: a packet nested too deeply was dropped (%d characters)", len(text))
-            return [DROPPED_EVENT]
+        except ValueError:
+            logger.warning("webchat: a packet that is not JSON was dropped (%d characters)", len(text))
+        return [DROPPED_EVENT]
 
 
 class _SocketBlueprint(Blueprint):
@@ -191,9 +193,10 @@ class WebchatInput(InputChannel):
                 await tell_fault(sid, fault)
 
         async def open_session(sid: Text, data: Optional[Dict]) -> None:
-            requested = (data or {}).get("session_id")
+            data = data if isinstance(data, dict) else {}
+            requested = data.get("session_id")
             session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
-            token = (data or {}).get("token")
+            token = data.get("token")
             if session_id is not None:
                 verdict = await self.access.check(session_id, token)
                 if verdict.refused:
@@ -211,9 +214,9 @@ class WebchatInput(InputChannel):
             self._tokens.pop(sid, None)
 
         @sio.on(self.user_event)
-        async def handle_message(sid: Text, data: Dict) -> None:
+        async def handle_message(sid: Text, data: Any = None) -> None:
             session_id = self._sessions.get(sid)
-            text = (data or {}).get("message")
+            text = data.get("message") if isinstance(data, dict) else None
             if session_id is None or not isinstance(text, str) or not text.strip():
                 return
             try:

@@ -12,6 +12,7 @@ cookies that follow it.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from typing import Any
 
 from sanic import Sanic
@@ -21,6 +22,8 @@ from sanic.response import HTTPResponse
 
 from bot.settings import ProxyNetwork
 
+logger = logging.getLogger(__name__)
+_WARNED: set[str] = set()  # private peers already warned about (bounded by the proxies one has)
 HSTS_HEADER = "Strict-Transport-Security"
 HSTS = "max-age=31536000; includeSubDomains"  # a year; browsers ignore the header on plain http anyway
 SCHEMES = ("http", "https")
@@ -44,6 +47,11 @@ def forwarded_by(peer: str, headers: Any, trusted: tuple[ProxyNetwork, ...]) -> 
     The last value of each header is the one the nearest proxy - the trusted one - wrote (nginx
     appends the address it saw to X-Forwarded-For; earlier values came from the client)."""
     if not is_trusted(peer, trusted):
+        if headers.get("x-forwarded-for") and _is_private(peer) and peer not in _WARNED:
+            _WARNED.add(peer)  # once per peer: a proxy nobody configured makes every client look like it
+            logger.warning("X-Forwarded-For from %s, which is not in ASSISTANT_TRUSTED_PROXIES: ignored. If it is "
+                           "your reverse proxy, list it there, or every client counts as the proxy's address "
+                           "(sign-in lockouts, Secure cookies)", peer)
         return {}
     options = []
     proto = _last(headers.getall("x-forwarded-proto", [])).lower()
@@ -53,6 +61,11 @@ def forwarded_by(peer: str, headers: Any, trusted: tuple[ProxyNetwork, ...]) -> 
     if _address(client) is not None:
         options.append(("for", client))
     return dict(fwd_normalize(options))
+
+
+def _is_private(peer: str) -> bool:
+    address = _address(peer)
+    return address is not None and (address.is_private or address.is_loopback)
 
 
 def is_trusted(peer: str, trusted: tuple[ProxyNetwork, ...]) -> bool:
