@@ -217,6 +217,8 @@ def build_path(doc: Any, file: Path) -> GuidancePath:
         reviewed=doc["reviewed"] if isinstance(doc["reviewed"], dt.date) else dt.date.fromisoformat(str(doc["reviewed"])),
         sources=_links(doc.get("sources")),
         keywords=tuple(str(k) for k in doc.get("keywords") or []),
+        facet=str(doc.get("facet") or ""),
+        audience=tuple(str(a) for a in doc.get("audience") or []),
         source_file=str(file),
     )
 

@@ -11,6 +11,11 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 KINDS = ("palvelu", "omahoito", "asiointi", "kiire")
+# Which aspect of its topic a path answers, and whom it is specifically for (AUTHORING.md, "Facets"):
+# a follow-up ("paljonko se maksaa?", "entä lapselle?") moves to the topic's path of that facet or audience.
+FACETS = ("overview", "booking", "fees", "apply", "documents", "processing", "decision", "urgent", "self_care",
+          "symptom", "support", "digital", "after_visit")
+AUDIENCES = ("baby", "child", "teen", "student", "elderly", "pregnant", "relative", "professional", "family")
 ASSESSMENTS = ("phq9", "gad7", "auditc")
 
 
@@ -75,6 +80,8 @@ class GuidancePath:
     sources: tuple[Link, ...]
     keywords: tuple[str, ...] = ()
     source_file: str = ""
+    facet: str = ""                    # one of FACETS ("" only while a library is being annotated)
+    audience: tuple[str, ...] = ()     # of AUDIENCES; empty: adults in general, about themselves
 
 
 @dataclass(frozen=True)

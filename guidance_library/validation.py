@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from guidance_library.models import ASSESSMENTS, KINDS, GuidancePath, Topic
+from guidance_library.models import ASSESSMENTS, AUDIENCES, FACETS, KINDS, GuidancePath, Topic
 from guidance_library.placeholders import unknown_names
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -24,7 +24,7 @@ MAX_ANSWER_CHARS = 1400
 MAX_TITLE_CHARS = 90
 
 REQUIRED = ("id", "topic", "title", "kind", "examples", "answer", "owner", "reviewed", "sources")
-OPTIONAL = ("urgent_signs", "links", "contacts", "follow_ups", "keywords", "status")
+OPTIONAL = ("urgent_signs", "links", "contacts", "follow_ups", "keywords", "status", "facet", "audience")
 STATUSES = ("published", "draft")
 
 
@@ -171,6 +171,13 @@ def check_path_document(
     kind = doc.get("kind")
     if kind is not None and kind not in KINDS:
         add("kind", f"Lajin pitää olla yksi näistä: {', '.join(KINDS)} (nyt '{kind}').")
+    facet = doc.get("facet")
+    if facet is not None and facet not in FACETS:
+        add("facet", f"Näkökulman (facet) pitää olla yksi näistä: {', '.join(FACETS)} (nyt '{facet}').")
+    audience = doc.get("audience")
+    if audience is not None and (not isinstance(audience, list) or not set(map(str, audience)) <= set(AUDIENCES)):
+        add("audience", f"Kohderyhmä (audience) on lista, jonka arvot ovat näistä: {', '.join(AUDIENCES)} "
+                        f"(nyt {audience!r}).")
     title = doc.get("title")
     if isinstance(title, str) and len(title) > MAX_TITLE_CHARS:
         add("title", f"Otsikko on liian pitkä ({len(title)} merkkiä, enintään {MAX_TITLE_CHARS}).")
