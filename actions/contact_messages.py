@@ -92,6 +92,8 @@ def summary(data: dict, reason_label: str, role_label: str, assessment_line: str
         lines.append(f"- Itsearvio: {assessment_line}")
     if data.get("topic_title"):
         lines.append(f"- Aihe, josta keskustelimme: {data['topic_title']}")
+    if data.get("subject"):
+        lines.append(f"- Kenen asiasta: {data['subject']}")
     lines.append("- Tässä keskustelussa kirjoittamasi viestit (henkilötunnukset, puhelinnumerot ja muut "
                  "henkilötiedot poistettuina)")
     return "\n".join(lines)

@@ -29,6 +29,7 @@ from actions.free_text import consent_of, urgency_of
 from actions.guidance import (LAST_PATH_SLOT, SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question,
                               side_decision)
 from actions.guidance_decision import Outcome
+from actions.follow_up import SUBJECT_SLOT, subject_label
 from actions.identity import verified_identity
 from actions.runtime import Runtime
 from actions.store.identification import IdentificationStore
@@ -126,6 +127,9 @@ def start_contact_form(dispatcher: CollectingDispatcher, tracker: Tracker, runti
         data["path_id"] = path.id
         data.setdefault("topic_id", path.topic)
         data.setdefault("topic_title", path.title)
+    concerns = subject_label(tracker.get_slot(SUBJECT_SLOT))
+    if concerns:
+        data.setdefault("subject", concerns)
     state = {"form_id": uuid.uuid4().hex, "stage": "", "data": data, "failures": 0}
     dispatcher.utter_message(text=texts.START_FROM_ASSESSMENT if data.get("assessment") else texts.START)
     return ActionContactRequest(runtime).ask_next(dispatcher, tracker, library, state)
@@ -301,6 +305,8 @@ class ActionContactRequest(RuntimeAction):
                                          if t.strip() != (data.get("words") or "").strip()]}
         if data.get("topic_title"):
             prefilled["topic_title"] = data["topic_title"]
+        if data.get("subject"):
+            prefilled["subject"] = data["subject"]
         if assessment:
             prefilled["assessment_summary"] = _assessment_line(assessment)
         words = data.get("words") or (f"Itsearvion tulos: {_assessment_line(assessment)}" if assessment else "")

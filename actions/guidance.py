@@ -16,7 +16,10 @@ from actions.store.analytics import record_event, record_quietly
 from actions.store.feedback import record_feedback
 from actions.store.gaps import record_gap
 from actions.emergency import ask_safety_question
+from actions.follow_up import (SUBJECT_SLOT, TOPIC_SLOT, Cues, is_follow_up, names_a_new_subject,
+                               prefer_named_audience, read_cues, resolve)
 from bot.constants import GUIDANCE_RANKING, OFF_TOPIC, SAFETY
+from guidance_library.instruments import fold
 from guidance_library.models import GuidanceLibrary, GuidancePath
 from guidance_library.rendering import render_path
 
@@ -26,6 +29,7 @@ CHOOSE_PATH_INTENT = "choose_path"
 
 
 MAX_FOLLOW_UPS = 4
+TEST_WORDS = ("testi", "testa", "kysely", "kyselyn", "itsearvi", "seula", "mittari")
 SIDE_QUESTION_INTENTS = {"ask_guidance", "choose_path", "out_of_scope", "nlu_fallback", "bot_capabilities"}
 SIDE_QUESTION_MIN_WORDS = 7  # shorter texts in the middle of a task are more likely answers than questions
 
@@ -47,9 +51,15 @@ def leave_request_button(path_id: str | None = None) -> dict[str, str]:
 
 
 def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: GuidanceLibrary,
-                 also: tuple[str, ...] = ()) -> None:
+                 also: tuple[str, ...] = (), assessment_first: bool = False) -> None:
     """The path's answer (with path_id/topic as custom data), feedback question and follow-ups
-    (`also`: paths that matched the question nearly as well, offered first)."""
+    (`also`: paths that matched the question nearly as well, offered first). `assessment_first`: the
+    resident asked for a test, so the path's self-assessment is offered before the answer."""
+    instrument = library.instruments.get(path.follow_ups.assessment or "")
+    if assessment_first and instrument is not None:
+        dispatcher.utter_message(text=messages.ASSESSMENT_FIRST.format(name=instrument.name), buttons=[
+            {"title": messages.assessment_button(instrument.name),
+             "payload": messages.payload("start_assessment", instrument=instrument.id)}])
     rendered = render_path(path, library)
     dispatcher.utter_message(text=rendered.text, json_message={
         "path_id": path.id, "topic": path.topic, "title": rendered.title,
@@ -62,8 +72,7 @@ def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: 
     related_ids = [i for i in dict.fromkeys((*also, *path.follow_ups.related)) if i != path.id]
     related = [p for p in (library.get(r) for r in related_ids) if p is not None][:MAX_FOLLOW_UPS]
     buttons = path_buttons(related)
-    instrument = library.instruments.get(path.follow_ups.assessment or "")
-    if instrument is not None:
+    if instrument is not None and not assessment_first:
         buttons.insert(0, {"title": messages.assessment_button(instrument.name),
                            "payload": messages.payload("start_assessment", instrument=instrument.id)})
     if path.follow_ups.contact_request:
@@ -119,17 +128,28 @@ def has_risk_signal(message: Dict[str, Any]) -> bool:
     return isinstance(verdict, dict) and bool(verdict.get("signal"))
 
 
+def asks_for_a_test(text: str) -> bool:
+    """"voisinko tehdä jonkun testin", "onko jotain kyselyä": the resident wants a self-assessment."""
+    return any(word.startswith(TEST_WORDS) for word in fold(text).split())
+
+
 def present_decision(dispatcher: CollectingDispatcher, decision: Decision,
-                     library: GuidanceLibrary) -> List[EventType] | None:
-    """The path of an answer, or the choice of paths of a question back; None for the other outcomes."""
+                     library: GuidanceLibrary, subject: str | None = None, text: str = "") -> List[EventType] | None:
+    """The path of an answer, or the choice of paths of a question back; None for the other outcomes.
+    The conversation's state follows: the topic of what was shown, and whom the matter concerns
+    (`subject`, or the audience of a path shown for one group only)."""
     path = library.get(decision.path_ids[0]) if decision.outcome is Outcome.ANSWER else None
     if path is not None:
-        present_path(dispatcher, path, library, decision.also)
-        return [SlotSet(LAST_PATH_SLOT, path.id)]
+        present_path(dispatcher, path, library, decision.also, assessment_first=asks_for_a_test(text))
+        if subject is None and len(path.audience) == 1:
+            subject = path.audience[0]
+        return [SlotSet(LAST_PATH_SLOT, path.id), SlotSet(TOPIC_SLOT, path.topic), SlotSet(SUBJECT_SLOT, subject)]
     if decision.outcome is Outcome.CLARIFY:
         choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]
         dispatcher.utter_message(text=messages.CLARIFY, buttons=path_buttons(choices))
-        return [SlotSet(LAST_PATH_SLOT, None)]
+        topics = {p.topic for p in choices}
+        return [SlotSet(LAST_PATH_SLOT, None), SlotSet(TOPIC_SLOT, topics.pop() if len(topics) == 1 else None),
+                SlotSet(SUBJECT_SLOT, subject)]
     return None
 
 
@@ -160,11 +180,13 @@ class ActionGuidance(RuntimeAction):
         library = self.runtime.library.current()
         message = tracker.latest_message or {}
         intent = message.get("intent") or {}
+        text = str(message.get("text") or "")
+        cues = read_cues(text) if not text.startswith("/") else None
+        subject = (cues.audience if cues else None) or tracker.get_slot(SUBJECT_SLOT)
         if intent.get("name") == CHOOSE_PATH_INTENT:
             decision = Decision(Outcome.ANSWER, (_entity(tracker, "path_id") or "",))
         else:
-            decision = decide(message.get(GUIDANCE_RANKING) or [], intent.get("name"),
-                              float(intent.get("confidence") or 0.0), off_topic=bool(message.get(OFF_TOPIC)))
+            decision = self._decide(tracker, library, message, intent, cues, subject)
         logger.debug("guidance decision %s for %s", decision, tracker.sender_id)
         if has_risk_signal(message) and (decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH)
                                          or on_an_urgent_topic(decision, library)):
@@ -181,7 +203,7 @@ class ActionGuidance(RuntimeAction):
         if decision.outcome is Outcome.ANSWER and answered is None:
             dispatcher.utter_message(text=messages.PATH_MISSING)
             return [SlotSet(LAST_PATH_SLOT, None)]
-        presented = present_decision(dispatcher, decision, library)
+        presented = present_decision(dispatcher, decision, library, subject, text)
         if presented is not None:
             return presented
         buttons = [{"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}]
@@ -190,6 +212,23 @@ class ActionGuidance(RuntimeAction):
         else:
             dispatcher.utter_message(text=messages.NO_MATCH, buttons=[*buttons, leave_request_button()])
         return [SlotSet(LAST_PATH_SLOT, None)]
+
+    @staticmethod
+    def _decide(tracker: Tracker, library: GuidanceLibrary, message: Dict[str, Any], intent: Dict[str, Any],
+                cues: Cues | None, subject: str | None) -> Decision:
+        """A follow-up is resolved within the conversation's topic (actions/follow_up.py); any other
+        message is ranked afresh, with the adult's path when nobody else is named."""
+        ranking = message.get(GUIDANCE_RANKING) or []
+        current = library.get(tracker.get_slot(LAST_PATH_SLOT) or "")
+        topic = tracker.get_slot(TOPIC_SLOT) or (current.topic if current is not None else None)
+        if cues is not None and topic and not message.get(OFF_TOPIC) and is_follow_up(cues) \
+                and not names_a_new_subject(cues, ranking, topic):
+            resolved = resolve(library, topic, current, cues, subject, ranking)
+            if resolved.outcome is not Outcome.NO_MATCH:
+                return resolved
+        decision = decide(ranking, intent.get("name"), float(intent.get("confidence") or 0.0),
+                          off_topic=bool(message.get(OFF_TOPIC)))
+        return prefer_named_audience(decision, ranking, library, subject)
 
     def _record_gap(self, text: str, outcome: str, best_path_id: str | None) -> None:
         """Keep the question (personal data removed) for the editors' gap report; never fail the answer."""

@@ -23,6 +23,7 @@ from actions import messages
 from actions.base import RuntimeAction, latest_entity, latest_intent_and_text
 from actions.contact_request import start_contact_form
 from actions.guidance import LAST_PATH_SLOT, leave_request_button
+from actions.follow_up import SUBJECT_SLOT, subject_label
 from actions.identity import verified_identity
 from actions.runtime import Runtime
 from actions.store.identification import IdentificationStore
@@ -81,6 +82,9 @@ def conversation_summary(tracker: Tracker, runtime: Runtime, reason: str) -> dic
     path = library.get(tracker.get_slot(LAST_PATH_SLOT) or "")
     if path is not None:
         summary.update(path_id=path.id, topic_id=path.topic, topic_title=path.title)
+    concerns = subject_label(tracker.get_slot(SUBJECT_SLOT))
+    if concerns:
+        summary["subject"] = concerns  # whom the matter concerns, as the conversation told
     assessment = _assessment_result(tracker)
     if assessment:
         summary["assessment"] = assessment

@@ -25,6 +25,8 @@ FEEDBACK_THANKS_NOT_HELPFUL = ("Kiitos palautteesta, sen avulla parannamme ohjei
                                "sanoin, tai ottaa yhteyttä asiakasohjaukseen.")
 FEEDBACK_NOTHING_TO_RATE = "Selvä. Kerro omin sanoin, missä asiassa tarvitset apua."
 FOLLOW_UP_PROMPT = "Voit jatkaa myös näistä:"
+ASSESSMENT_FIRST = ("Voit tehdä itsearvion tässä chatissa heti: {name}. Se vie muutaman minuutin, ja saat "
+                    "tuloksen ja ohjeen sen mukaan, mitä kannattaa tehdä. Alla on myös tietoa asiasta.")
 PATH_MISSING = "Valitsemaasi ohjetta ei enää löydy. Kerro asiasi omin sanoin, niin etsin uudelleen."
 STORE_FAILED = "Palautteen tallennus ei juuri nyt onnistunut, mutta kiitos silti!"
 

@@ -332,7 +332,7 @@ def console_blueprint(stores: Callable[[], TeamStores], settings: HandoffSetting
         handoff = await blocking(handoffs.held, account, handoff_id)
         summary = handoff.summary or {}
         identity = summary.get("identity") or {}
-        prefilled = {key: summary[key] for key in ("topic_title", "recent_messages") if summary.get(key)}
+        prefilled = {key: summary[key] for key in ("topic_title", "subject", "recent_messages") if summary.get(key)}
         prefilled["from_live_chat"] = f"account:{account.username}"
         draft = TicketDraft(conversation_id=handoff.conversation_id,
                             channel="identified_chat" if identity.get("code") else "anonymous_chat",

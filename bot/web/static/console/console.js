@@ -149,6 +149,7 @@
   function showFacts(summary) {
     $("facts").textContent = "";
     fact("Aihe", summary.topic_title);
+    fact("Kenen asia", summary.subject);
     fact("Ohje", summary.path_id);
     if (summary.assessment) {
       var a = summary.assessment;

@@ -1,0 +1,247 @@
+"""Following a conversation: its state (topic, who the matter concerns) and follow-up questions.
+
+Residents ask on: "paljonko se maksaa?", "entä lapselle?", "entä jos se hylätään?", "olen
+opiskelija". Each message still gets its own guidance ranking from the NLU, but a message that
+refers back or leaves its subject out is resolved against the conversation's topic first, using
+the facet and audience every path declares (guidance_library/AUTHORING.md, "Facets"):
+
+* the **state** is kept in slots: `topic` (the topic of the path last shown), `last_path_id`, and
+  `subject` (whom the matter concerns: one of the library's audiences, or None for the resident as
+  an adult). It is filled from what the resident writes (`read_subject`) and from the path shown,
+  and replaced when the resident changes subject;
+* a **follow-up** (`is_follow_up`) is a message with a back-reference ("se", "sitä", "hänelle"), an
+  opening such as "entä" or "mitä jos", a bare fact ("olen opiskelija", "hän on 85"), or a short
+  question that names only a facet or a person. It is answered with the topic's path of the facet
+  it asks for and the audience now named (`resolve`), or, if several fit equally, asked back among
+  those; while there is a topic a follow-up is never "not found";
+* **defaults**: when nobody else is named, the matter is the resident's own, as an adult; a paths
+  for a child, a student or an elderly person is chosen only when the conversation names one
+  (`prefer_named_audience`).
+
+The word lists are cues, not grammar: they choose among paths the ranking and the topic already
+narrowed, and a message that clearly names a new subject is routed fresh.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from actions.guidance_decision import Decision, Outcome
+from guidance_library.instruments import fold
+from guidance_library.models import GuidanceLibrary, GuidancePath
+
+TOPIC_SLOT = "topic"
+SUBJECT_SLOT = "subject"
+# How the professional sees whom the matter concerns (handoff summary, contact request).
+SUBJECT_LABELS = {"baby": "vauva", "child": "lapsi", "teen": "nuori", "student": "opiskelija",
+                  "elderly": "ikääntynyt", "pregnant": "raskaana oleva", "relative": "läheinen tai omainen",
+                  "professional": "ammattilaisen asiakas", "family": "perhe"}
+
+# Stems of folded words (ä/ö as a/o) that ask for a facet of the topic.
+FACET_CUES: dict[str, tuple[str, ...]] = {
+    "fees": ("maks", "hinta", "hinnan", "hintaa", "kustann", "kallis", "ilmai", "lasku", "korvaa", "korvau",
+             "paljonko", "omavastuu", "kela"),
+    "decision": ("hylat", "hylka", "hylatty", "kielteinen", "kielteis", "valitu", "valitta", "oikaisu",
+                 "muutoksenhak", "ei myonneta", "ei myonnetty", "ei saanut", "ei saa", "en saanut", "en saa"),
+    "processing": ("kauan", "kasittel", "kestaa", "kesta", "odottaa", "odotus", "jonotus", "milloin saan"),
+    "documents": ("liite", "liitte", "todistu", "lomake", "lomakk", "lahete", "lahetteen", "asiakirj", "paperi",
+                  "lausunto", "lausunno"),
+    "digital": ("netissa", "netista", "verkossa", "verkosta", "sahkoi", "sovellu", "omakanta", "chat"),
+    "apply": ("hae", "haen", "haku", "hakemu", "haetaan", "hakea", "haki", "kuka voi", "kenelle", "kriteer",
+              "myonne", "oikeutettu", "oikeus"),
+    "booking": ("ajan", "aika", "aikaa", "varaa", "varaan", "varata", "paase", "paasee", "paasen", "jono", "yhteytta",
+                "soitan", "soittaa", "numero", "peru", "siirta", "mihin otan", "minne"),
+    "urgent": ("paivystys", "paivystyk", "paivystykseen", "kiire", "heti", "112"),
+    "after_visit": ("tulokset", "tulos", "jalkeen", "kontrolli", "jatkohoi"),
+    "support": ("tukea", "tuki", "vertais", "jaksa", "apua arkeen"),
+    "self_care": ("kotona", "itse", "omahoit", "hoidan", "hoitaa", "helpottaa", "helpotta"),
+}
+# Stems that name whom the matter concerns (an audience of the library).
+AUDIENCE_CUES: dict[str, tuple[str, ...]] = {
+    "baby": ("vauva", "imevai", "vastasyntyn", "kuukauden ikai", "kk ikai"),
+    "teen": ("nuori", "nuore", "teini", "murrosika", "yläkoulu", "ylakoulu", "lukiolai"),
+    "child": ("lapse", "lapsi", "lapsel", "lasta", "lapsia", "poika", "poja", "tytar", "tytto", "tyttare", "koululai",
+              "paivakoti", "esikoulu", "kersa", "skidi", "muksu"),
+    "student": ("opiskel", "korkeakoulu", "yliopisto", "amk", "ammattikoulu", "amis"),
+    "elderly": ("vanhus", "vanhuks", "ikaanty", "ikaih", "mummo", "mummi", "pappa", "vaari", "isoaiti", "isoisa",
+                "isovanhem", "elakelai", "muistisair", "dementi", "kotihoido"),
+    "pregnant": ("raskaa", "raskaus", "odotan", "odottava", "viikolla raskaana"),
+    "relative": ("omainen", "omaise", "omaishoit", "laheise", "laheinen"),
+}
+OPENINGS = ("enta ", "entas ", "entapa ", "mita jos", "ja jos", "jos se", "mites ", "ja mita", "ja paljonko",
+            "ja kauanko", "ja miten", "no entä", "no enta", "ok enta", "ok, enta")
+BACK_REFERENCES = frozenset({"se", "sen", "sita", "siihen", "siita", "silla", "sille", "siina", "sinne", "siella",
+                             "han", "hanen", "hanelle", "hanta", "hanella", "ne", "niita", "niihin", "tuo", "tuon",
+                             "tuota", "tahan", "tasta", "tama", "taman", "sama", "samaan"})
+FACT_OPENINGS = ("olen ", "oon ", "mina olen", "ma oon", "han on", "se on", "asun ", "minulla on", "mulla on",
+                 "hanella on", "sillä on", "silla on", "meilla on", "ika ", "ikaa ")
+AGE = re.compile(r"\b(\d{1,3})\s*(v\b|vuo|-?vuotia|v\.|kk|kuukau)?")
+MAX_FOLLOW_UP_WORDS = 9      # longer messages are treated as questions of their own unless they refer back
+FRESH_TOPIC_SCORE = 0.30     # a ranking this sure of another topic, with no back-reference, is a new subject
+ADULT_MARGIN = 0.10          # an adult path this close to a child's / student's / ... path wins when nobody was named
+
+
+@dataclass(frozen=True)
+class Cues:
+    """What a message asks for and about whom."""
+
+    facet: str | None
+    audience: str | None
+    back_reference: bool
+    opening: bool
+    bare_fact: bool
+    words: int
+
+
+def read_cues(text: str) -> Cues:
+    """The facet, the person and the follow-up markers of a message."""
+    folded = fold(text)
+    words = folded.split()
+    padded = f" {folded} "
+    facet = next((name for name, stems in FACET_CUES.items()
+                  if any(_has_stem(padded, words, stem) for stem in stems)), None)
+    return Cues(facet=facet, audience=read_subject(text), back_reference=bool(set(words) & BACK_REFERENCES),
+                opening=folded.startswith(OPENINGS) or padded.startswith(tuple(f" {o}" for o in OPENINGS)),
+                bare_fact=folded.startswith(FACT_OPENINGS) and len(words) <= 6, words=len(words))
+
+
+def read_subject(text: str) -> str | None:
+    """Whom the message is about, as one of the library's audiences, if it names anyone."""
+    folded = fold(text)
+    words = folded.split()
+    padded = f" {folded} "
+    by_age = _audience_of_age(folded)  # "tytär on 15 v": the age says more than the word for the person
+    if by_age is not None:
+        return by_age
+    for audience, stems in AUDIENCE_CUES.items():
+        if any(_has_stem(padded, words, stem) for stem in stems):
+            return audience
+    return None
+
+
+def _has_stem(padded: str, words: list[str], stem: str) -> bool:
+    if " " in stem:
+        return f" {stem}" in padded
+    return any(word.startswith(stem) for word in words)
+
+
+def _audience_of_age(folded: str) -> str | None:
+    for match in AGE.finditer(folded):
+        number, unit = int(match.group(1)), match.group(2) or ""
+        before = folded[:match.start()].split()[-2:]
+        if not unit and not any(w in ("on", "han", "se", "olen", "oon", "ika", "ikaa", "vuotias") for w in before):
+            continue  # a number that is not an age ("2 viikkoa", "10 euroa")
+        if unit.startswith(("kk", "kuukau")):
+            return "baby"
+        if number < 1:
+            return "baby"
+        if number < 13:
+            return "child"
+        if number < 18:
+            return "teen"
+        if number >= 65:
+            return "elderly"
+    return None
+
+
+def is_follow_up(cues: Cues) -> bool:
+    """Whether the message leans on the conversation (given there is a topic to lean on)."""
+    if cues.opening or cues.bare_fact:
+        return True
+    if cues.back_reference and cues.words <= MAX_FOLLOW_UP_WORDS + 3:
+        return True
+    return cues.words <= 3 and (cues.facet is not None or cues.audience is not None)
+
+
+def names_a_new_subject(cues: Cues, ranking: Sequence[Mapping[str, Any]], topic: str) -> bool:
+    """A message that the ranking confidently places in another topic, without leaning back."""
+    if not ranking or cues.back_reference or cues.opening or cues.bare_fact:
+        return False
+    best = ranking[0]
+    return best.get("topic") != topic and float(best.get("score") or 0.0) >= FRESH_TOPIC_SCORE
+
+
+def resolve(library: GuidanceLibrary, topic: str, current: GuidancePath | None, cues: Cues, subject: str | None,
+            ranking: Sequence[Mapping[str, Any]]) -> Decision:
+    """The path a follow-up asks for within the conversation's topic (or its area for a facet the topic
+    lacks); a question back among the best few when they tie; never NO_MATCH."""
+    scores = {str(r["id"]): float(r.get("score") or 0.0) for r in ranking}
+    in_topic = [p for p in library.paths if p.topic == topic]
+    candidates = in_topic
+    if cues.facet and not any(p.facet == cues.facet for p in in_topic):
+        area = library.topics[topic].area if topic in library.topics else None
+        nearby = [p for p in library.paths if p.facet == cues.facet and area is not None
+                  and p.topic in library.topics and library.topics[p.topic].area == area]
+        candidates = nearby or in_topic
+    if not candidates:
+        return Decision(Outcome.NO_MATCH)
+    # The facet asked for weighs 2; the facet kept from the path shown (when only the person changes)
+    # weighs 1, so a path for the person named wins over the same facet for someone else.
+    wanted_facet = cues.facet or (current.facet if current is not None and cues.audience else None)
+    facet_weight = 2.0 if cues.facet else 1.0
+
+    def fit(path: GuidancePath) -> float:
+        return _fit(path, wanted_facet, facet_weight, subject, current, scores)
+
+    ranked = sorted(candidates, key=fit, reverse=True)
+    best = fit(ranked[0])
+    tied = [p.id for p in ranked if best - fit(p) < 0.5]
+    if len(tied) == 1 or (wanted_facet is None and subject is None and current is None):
+        return Decision(Outcome.ANSWER, (ranked[0].id,))
+    if current is not None and current.id in tied[:3] and not cues.facet and not cues.audience:
+        return Decision(Outcome.ANSWER, (current.id,))
+    return Decision(Outcome.CLARIFY, tuple(tied[:3]))
+
+
+def _fit(path: GuidancePath, facet: str | None, facet_weight: float, subject: str | None,
+         current: GuidancePath | None, scores: Mapping[str, float]) -> float:
+    fit = 4.0 * scores.get(path.id, 0.0)  # the message's own ranking breaks ties (at most ~1.5)
+    if facet is not None:
+        fit += facet_weight if path.facet == facet else 0.0
+    if subject is not None:
+        fit += 2.0 if subject in path.audience else (-1.0 if path.audience else 0.0)
+    elif path.audience:
+        fit -= 1.0  # nobody else named: the resident's own matter, as an adult
+    if current is not None and path.id == current.id:
+        fit -= 0.25  # a follow-up asks for something else than what was just shown, other things equal
+    return fit
+
+
+def prefer_named_audience(decision: Decision, ranking: Sequence[Mapping[str, Any]], library: GuidanceLibrary,
+                          subject: str | None) -> Decision:
+    """Inside a topic, a path for a particular group (a child, a student ...) only when the conversation
+    named one: otherwise the topic's path for adults, if the ranking has it close by."""
+    if decision.outcome not in (Outcome.ANSWER, Outcome.CLARIFY) or not decision.path_ids:
+        return decision
+    chosen = library.get(decision.path_ids[0])
+    if chosen is None:
+        return decision
+    scores = {str(r["id"]): float(r.get("score") or 0.0) for r in ranking}
+    if decision.outcome is Outcome.CLARIFY:
+        offered = [library.get(i) for i in decision.path_ids]
+        if all(p is not None and p.topic == chosen.topic for p in offered):
+            fitting = [p for p in offered if p is not None and _audience_fits(p, subject)]
+            if len(fitting) == 1:
+                return Decision(Outcome.ANSWER, (fitting[0].id,))
+        return decision
+    if _audience_fits(chosen, subject):
+        return decision
+    top = scores.get(chosen.id, 0.0)
+    alternatives = [library.get(str(r["id"])) for r in ranking]
+    for path in alternatives:
+        if path is not None and path.topic == chosen.topic and _audience_fits(path, subject) \
+                and top - scores.get(path.id, 0.0) <= ADULT_MARGIN:
+            return Decision(Outcome.ANSWER, (path.id,), tuple(i for i in (chosen.id, *decision.also) if i != path.id)[:2])
+    return decision
+
+
+def _audience_fits(path: GuidancePath, subject: str | None) -> bool:
+    if subject is None:
+        return not path.audience
+    return subject in path.audience or (not path.audience and subject in ("relative",))
+
+
+def subject_label(subject: str | None) -> str | None:
+    """The professional's words for whom the matter concerns (None when the conversation named no one)."""
+    return SUBJECT_LABELS.get(subject or "")

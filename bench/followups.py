@@ -1,0 +1,106 @@
+"""Path-level accuracy through the running assistant: follow-up conversations and facet questions.
+
+    .venv/bin/python -m bench.followups [--model models/assistant.tar.gz] [--sets followups,facets]
+
+Starts the assistant (`bench.stack.Stack`: actions server + Rasa, loopback) and sends, through the
+REST channel, each conversation of `bench/blind_followups.yml` turn by turn (a new conversation
+each) and each question of `bench/blind_facets.yml` as the first message of its own conversation.
+Only the last turn is scored, by what the resident gets back:
+
+  - `right`: the path shown is one of the acceptable ones;
+  - `asked back with it`: a question back whose buttons include an acceptable path;
+  - `wrong`: another path, or a question back without an acceptable one;
+  - `not found`: "not found" or "out of scope", or no path at all (the safety question, a dialogue answer).
+
+Both sets were written from a brief by sessions that saw no path examples, rules or code (issue 16);
+only these totals are printed, never the messages.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from bench.stack import PROJECT_DIR, Stack
+
+BENCH_DIR = Path(__file__).resolve().parent
+SETS = {"followups": BENCH_DIR / "blind_followups.yml", "facets": BENCH_DIR / "blind_facets.yml"}
+OUTCOMES = ("right", "asked back with it", "wrong", "not found")
+
+
+def wilson(hits: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    if total == 0:
+        return 0.0, 1.0
+    p = hits / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def outcome(replies: list[dict], accept: set[str]) -> str:
+    """How the last turn was answered (see the module doc)."""
+    shown = [r["custom"]["path_id"] for r in replies if isinstance(r.get("custom"), dict) and r["custom"].get("path_id")]
+    if shown:
+        return "right" if shown[0] in accept else "wrong"
+    offered: list[str] = []
+    for reply in replies:
+        for button in reply.get("buttons") or []:
+            payload = str(button.get("payload") or "")
+            if payload.startswith("/choose_path"):
+                offered.append(json.loads(payload[len("/choose_path"):] or "{}").get("path_id", ""))
+    if offered:
+        return "asked back with it" if set(offered) & accept else "wrong"
+    return "not found"
+
+
+def conversations(name: str) -> list[tuple[list[str], set[str]]]:
+    data = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))
+    if name == "followups":
+        return [([str(t) for t in c["turns"]], set(map(str, c["accept"]))) for c in data["conversations"]]
+    return [([str(q["text"])], set(map(str, q["accept"]))) for q in data["questions"]]
+
+
+def report(name: str, counts: Counter) -> None:
+    total = sum(counts.values())
+    right, back = counts["right"], counts["asked back with it"]
+    low, high = wilson(right, total)
+    low2, high2 = wilson(right + back, total)
+    print(f"\n== {SETS[name].name}: {total} {'conversations (last turn scored)' if name == 'followups' else 'questions'}")
+    print(f"  answered with an acceptable path       {right}/{total} = {right / total:.1%} [{low:.1%}, {high:.1%}]")
+    print(f"  answered or asked back with it         {right + back}/{total} = {(right + back) / total:.1%} "
+          f"[{low2:.1%}, {high2:.1%}]")
+    print("  outcome mix: " + ", ".join(f"{k} {counts[k]}" for k in OUTCOMES))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=PROJECT_DIR / "models" / "assistant.tar.gz")
+    parser.add_argument("--sets", default="followups,facets")
+    args = parser.parse_args(argv)
+    names = [n for n in args.sets.split(",") if n]
+    started = time.monotonic()
+    stack = Stack(args.model, workdir=PROJECT_DIR / "var" / "bench-followups").start()
+    try:
+        for name in names:
+            counts: Counter = Counter()
+            for turns, accept in conversations(name):
+                sender = uuid.uuid4().hex
+                replies: list[dict] = []
+                for turn in turns:
+                    replies = stack.say(sender, turn)
+                counts[outcome(replies, accept)] += 1
+            report(name, counts)
+    finally:
+        stack.stop()
+    print(f"\n{time.monotonic() - started:.0f} s in all")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

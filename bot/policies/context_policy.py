@@ -1,0 +1,78 @@
+"""Dialogue intents that end or divert a conversation take a message only when they plainly mean it.
+
+In the middle of a topic, short follow-ups were taken by intents that close or divert the
+conversation: a question about cleaning dentures got the live-handoff notice (`ask_human`), "se
+hylättiin" got the goodbye, "miten tilaan matkan?" was asked for a contact-request reference
+(`ticket_status`). Here, while the conversation has a topic, such an intent keeps the message only
+if DIET is sure of it AND the message carries that intent's own words ("ihmisen", "hei hei",
+"yhteydenottopyyntö" ...) or is a bare one- or two-word reply; otherwise the message goes to
+`action_guidance`, which resolves it against the topic (actions/follow_up.py). Tasks (an
+assessment, the contact form, the live queue) keep their own policies: this one stays out of them.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Text
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.constants import ASSESSMENT_SLOT, CONTACT_FORM_SLOT, HANDOFF_SLOT
+from bot.policies.overriding import OverridingPolicy
+from guidance_library.instruments import fold
+
+ACTION_GUIDANCE = "action_guidance"
+TOPIC_SLOT = "topic"
+LAST_PATH_SLOT = "last_path_id"
+SURE = 0.9
+# The intents that end or divert a conversation, and the words that show a message really means one.
+OWN_WORDS: dict[str, tuple[str, ...]] = {
+    "goodbye": ("hei hei", "heippa", "moikka", "moi moi", "nakemiin", "kiitos ja", "kiitti ja", "lopetan",
+                "ei muuta", "siina kaikki", "hyvaa paivanjatkoa", "hyvaa illanjatkoa", "bye"),
+    "ask_human": ("ihmi", "ammattilai", "hoitaja", "laakari", "henkilo", "asiakasohjaa", "oikea", "puhelimessa",
+                  "soittaa", "soitto", "jutella jonkun", "puhua jonkun", "chatata jonkun", "asiakaspalvel"),
+    "ticket_status": ("yhteydenottopyyn", "pyyntoni", "pyynnon", "pyynto", "viite", "tunnus", "jattamani",
+                      "jatin", "tilanne", "kasittelyssa"),
+    "thank": ("kiitos", "kiitti", "kiitoksia", "kitos", "thanks"),
+}
+BARE_REPLY_WORDS = 2  # "kiitos", "hei hei", "ok kiitos": a reply, not a question about the topic
+REFERS_BACK = frozenset({"se", "sen", "sita", "siihen", "siita", "han", "hanelle", "ne", "niita", "tuo", "tama"})
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class ContextPolicy(OverridingPolicy):
+    """`action_guidance` for a message in a topic that a closing or diverting intent took without cause."""
+
+    action_name = ACTION_GUIDANCE
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Priority 7: above RulePolicy (6); it never acts during a task, so it never ties with the
+        assessment, contact or handoff policies, and the emergency policy (8) ranks above it."""
+        return {"priority": 7}
+
+    def takes_over(self, tracker: DialogueStateTracker, intent: Optional[Text]) -> bool:
+        if intent not in OWN_WORDS or not (tracker.get_slot(TOPIC_SLOT) or tracker.get_slot(LAST_PATH_SLOT)):
+            return False
+        if tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT) or tracker.get_slot(HANDOFF_SLOT):
+            return False
+        message = tracker.latest_message
+        text = str(message.text or "") if message else ""
+        if not text or text.startswith("/"):
+            return False  # a button says what it means
+        confidence = float((message.intent or {}).get("confidence") or 0.0)
+        return not means_it(intent, text, confidence)
+
+
+def means_it(intent: str, text: str, confidence: float) -> bool:
+    """Whether a message plainly is the closing or diverting intent DIET named."""
+    folded = fold(text)
+    words = folded.split()
+    if confidence < SURE:
+        return False
+    if intent in ("goodbye", "thank") and ("?" in text or {"enta", "entas", "mutta", "miten", "mita"} & set(words)):
+        return False  # "kiitos, entä lapselle?": thanks, and a question that wants its answer
+    if len(words) <= BARE_REPLY_WORDS and not set(words) & REFERS_BACK:
+        return True  # "se hylättiin" refers back to the topic: not a goodbye however sure DIET is
+    padded = f" {folded} "
+    return any((f" {w}" in padded) if " " in w else any(word.startswith(w) for word in words)
+               for w in OWN_WORDS.get(intent, ()))

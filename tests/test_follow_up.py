@@ -1,0 +1,138 @@
+"""Conversation state and follow-up resolution (actions/follow_up.py)."""
+from __future__ import annotations
+
+import pytest
+
+from actions.follow_up import is_follow_up, read_cues, read_subject
+
+
+@pytest.mark.parametrize("text, audience", [
+    ("entä lapselle?", "child"), ("hän on 85", "elderly"), ("olen opiskelija", "student"),
+    ("se on vauva", "baby"), ("poika on 7-vuotias", "child"), ("olen raskaana", "pregnant"),
+    ("mummo on muistisairas", "elderly"), ("tytar on 15 v", "teen"), ("paljonko se maksaa?", None),
+    ("kauanko käsittely kestää 2 viikkoa?", None), ("miten varaan ajan hammashoitoon", None),
+])
+def test_whom_a_message_is_about(text, audience):
+    assert read_subject(text) == audience
+
+
+@pytest.mark.parametrize("text, facet", [
+    ("paljonko se maksaa?", "fees"), ("mita se maksaa", "fees"), ("entä jos se hylätään?", "decision"),
+    ("sain kielteisen päätöksen", "decision"), ("kauanko hakemuksen käsittely kestää", "processing"),
+    ("mistä sitä haetaan?", "apply"), ("tarviiko siihen lähetteen?", "documents"), ("miten varaan ajan", "booking"),
+    ("voiko sen hoitaa netissä", "digital"), ("entä lapselle?", None),
+])
+def test_which_facet_a_message_asks_for(text, facet):
+    assert read_cues(text).facet == facet
+
+
+@pytest.mark.parametrize("text", ["entä lapselle?", "paljonko se maksaa?", "mitä jos se hylätään", "olen opiskelija",
+                                  "hän on 85", "kauanko se kestää", "entäs aikuiselle", "ok, entä jos ei myönnetä?"])
+def test_follow_ups_are_recognised(text):
+    assert is_follow_up(read_cues(text))
+
+
+@pytest.mark.parametrize("text", ["miten saan ajan hammashoitoon", "tarvitsen kuljetuspalvelun",
+                                  "mulla on ollut kuumetta kolme päivää ja kurkku on kipeä",
+                                  "missä on lähin terveysasema"])
+def test_questions_of_their_own_are_not_follow_ups(text):
+    assert not is_follow_up(read_cues(text))
+
+
+@pytest.mark.parametrize("intent, text, confidence, meant", [
+    ("goodbye", "se hylättiin", 0.99, False), ("goodbye", "hei hei", 0.99, True), ("goodbye", "kiitos ja hei", 0.95, True),
+    ("ask_human", "miten puhdistan proteesin kun se on tosi likainen", 0.97, False),
+    ("ask_human", "haluan puhua ihmisen kanssa", 0.97, True), ("ask_human", "voinko puhua hoitajan kanssa", 0.6, False),
+    ("ticket_status", "miten tilaan matkan?", 0.95, False), ("ticket_status", "mikä on yhteydenottopyyntöni tilanne", 0.95, True),
+    ("thank", "kiitos", 0.99, True), ("thank", "kiitos, entä lapselle?", 0.95, False),
+])
+def test_a_closing_intent_takes_a_message_only_when_it_means_it(intent, text, confidence, meant):
+    from bot.policies.context_policy import means_it
+
+    assert means_it(intent, text, confidence) is meant
+
+
+# --- the guidance action with the conversation's state, over the real library -------------------------------
+
+@pytest.fixture(scope="module")
+def runtime():
+    from tests.conftest import build_runtime
+
+    return build_runtime()
+
+
+def ask(runtime, text, slots=None, ranking=None, intent="ask_guidance"):
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.guidance import ActionGuidance
+
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
+               "guidance_ranking": ranking or []}
+    tracker = Tracker("conv-follow", dict(slots or {}), message, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = ActionGuidance(runtime).run(dispatcher, tracker, {})
+    shown = [m["custom"]["path_id"] for m in dispatcher.messages if (m.get("custom") or {}).get("path_id")]
+    offered = [json_payload(b["payload"]) for m in dispatcher.messages for b in m.get("buttons") or []
+               if b["payload"].startswith("/choose_path")]
+    return shown, offered, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}, dispatcher.messages
+
+
+def json_payload(payload):
+    import json
+
+    return json.loads(payload[len("/choose_path"):])["path_id"]
+
+
+DENTAL = {"topic": "hammashoito-ajanvaraus", "last_path_id": "hammashoito-ajanvaraus"}
+ELSEWHERE_FEES = [{"id": "asiakasmaksut", "topic": "asiakasmaksut", "score": 0.2},
+                  {"id": "lasku-ja-perinta", "topic": "lasku-ja-perinta", "score": 0.19}]
+
+
+def test_what_does_it_cost_after_dental_booking_is_the_dental_fees_path(runtime):
+    shown, _, slots, _ = ask(runtime, "mitä se maksaa?", DENTAL, ELSEWHERE_FEES)
+    assert shown == ["hammashoito-ajanvaraus-maksut"]
+    assert slots["topic"] == "hammashoito-ajanvaraus" and slots["subject"] is None
+
+
+def test_a_student_moves_to_the_topic_s_student_path(runtime):
+    shown, _, slots, _ = ask(runtime, "olen opiskelija", DENTAL)
+    assert shown == ["hammashoito-ajanvaraus-opiskelija"] and slots["subject"] == "student"
+
+
+def test_the_person_named_stays_for_the_next_follow_up(runtime):
+    shown, _, slots, _ = ask(runtime, "entä raskaana?", {**DENTAL, "subject": None})
+    assert shown == ["hammashoito-ajanvaraus-raskaus"] and slots["subject"] == "pregnant"
+
+
+def test_a_follow_up_in_a_topic_is_never_not_found(runtime):
+    shown, offered, _, messages = ask(runtime, "entä sitten?", DENTAL, [])
+    assert shown or offered
+    assert not any("En valitettavasti löytänyt" in (m.get("text") or "") for m in messages)
+
+
+def test_a_clear_new_subject_is_routed_fresh(runtime):
+    ranking = [{"id": "omaishoidon-tuki", "topic": "omaishoidon-tuki", "score": 0.6},
+               {"id": "hammashoito-ajanvaraus-maksut", "topic": "hammashoito-ajanvaraus", "score": 0.1}]
+    shown, _, slots, _ = ask(runtime, "miten haen omaishoidon tukea äidille", DENTAL, ranking)
+    assert shown == ["omaishoidon-tuki"] and slots["topic"] == "omaishoidon-tuki"
+
+
+def test_nobody_named_means_the_adult_s_path(runtime):
+    ranking = [{"id": "hammassarky-kiireellinen-lapsi", "topic": "hammassarky-kiireellinen", "score": 0.42},
+               {"id": "hammassarky-kiireellinen", "topic": "hammassarky-kiireellinen", "score": 0.40}]
+    shown, _, _, _ = ask(runtime, "hammasta särkee", {}, ranking)
+    assert shown == ["hammassarky-kiireellinen"]
+    shown, _, slots, _ = ask(runtime, "lapsen hammasta särkee", {}, ranking)
+    assert shown == ["hammassarky-kiireellinen-lapsi"] and slots["subject"] == "child"
+
+
+def test_asking_for_a_test_offers_the_self_assessment_first(runtime):
+    from guidance_library.loader import load_library
+
+    library = load_library()
+    path = next(p for p in library.paths if p.follow_ups.assessment == "phq9")
+    _, _, _, messages = ask(runtime, "oon ollu tosi alakuloinen, voisinko tehdä jonkun testin", {},
+                            [{"id": path.id, "topic": path.topic, "score": 0.6}])
+    assert any(b["payload"].startswith("/start_assessment") for b in messages[0].get("buttons") or [])
+    assert (messages[1].get("custom") or {}).get("path_id") == path.id
