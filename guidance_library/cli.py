@@ -203,6 +203,9 @@ SCAFFOLD = """id: {id}
 topic: {topic}          # {need}
 title: KIRJOITA OTSIKKO
 kind: {kind}
+facet: overview         # näkökulma: overview, booking, fees, apply, documents, processing, decision, urgent,
+                        # self_care, symptom, support, digital, after_visit (AUTHORING.md)
+# audience: [child]     # kohderyhmä, jos ohje on tietylle ryhmälle (baby, child, teen, student, elderly, ...)
 status: draft           # vaihda published, kun polku on tarkistettu
 examples:               # vähintään 6 asukkaan omaa muotoilua (puhekieli, ilman ä/ö, toisen puolesta ...)
   - 

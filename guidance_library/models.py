@@ -80,7 +80,7 @@ class GuidancePath:
     sources: tuple[Link, ...]
     keywords: tuple[str, ...] = ()
     source_file: str = ""
-    facet: str = ""                    # one of FACETS ("" only while a library is being annotated)
+    facet: str = ""                    # one of FACETS (guidance validate requires it)
     audience: tuple[str, ...] = ()     # of AUDIENCES; empty: adults in general, about themselves
 
 

@@ -293,11 +293,14 @@ def import_services(
         if not answer:
             to_do.append("kirjoita vastaus (PTV:ssä ei ole suomenkielistä kuvausta)")
         to_do.append("muokkaa vastaus asukkaalle lyhyiksi askeliksi ja poista status: draft")
+        to_do.append("tarkista näkökulma (facet: overview on oletus) ja lisää kohderyhmä (audience), jos ohje on "
+                     "tietylle ryhmälle")
         owner = next((str(o["organization"].get("name")) for o in service.get("organizations") or []
                       if isinstance(o, dict) and o.get("roleType") == "Responsible" and isinstance(o.get("organization"), dict)
                       and o["organization"].get("name")), "Palvelutietovaranto (tuotu)")
         document: dict[str, Any] = {
             "id": path_id, "topic": topic.id, "status": "draft", "title": name[:MAX_TITLE_CHARS], "kind": topic.kind,
+            "facet": "overview",
             "examples": examples, "keywords": keywords, "answer": answer + "\n" if answer else "",
             "links": links, "contacts": keys,
             "follow_ups": {"related": [topic.id] if any(p.id == topic.id for p in library.paths) else [],

@@ -23,8 +23,8 @@ MIN_ANSWER_CHARS = 80
 MAX_ANSWER_CHARS = 1400
 MAX_TITLE_CHARS = 90
 
-REQUIRED = ("id", "topic", "title", "kind", "examples", "answer", "owner", "reviewed", "sources")
-OPTIONAL = ("urgent_signs", "links", "contacts", "follow_ups", "keywords", "status", "facet", "audience")
+REQUIRED = ("id", "topic", "title", "kind", "facet", "examples", "answer", "owner", "reviewed", "sources")
+OPTIONAL = ("urgent_signs", "links", "contacts", "follow_ups", "keywords", "status", "audience")
 STATUSES = ("published", "draft")
 
 
