@@ -111,6 +111,12 @@ def _coverage(args: argparse.Namespace) -> int:
     print(f"\nYhteensä {reached}/{asked} ({reached / asked:.0%}) esimerkkiä löytää oman polkunsa, "
           f"{same_topic}/{asked} ({same_topic / asked:.0%}) ainakin oman aiheensa polun. "
           f"Heikkoja polkuja (alle {args.min_share:.0%}): {len(weak)}.")
+    facet_of = {p.id: p.facet for p in library.paths}
+    print("\nNäkökulmittain (facet): polkuja, esimerkit jotka löytävät oman polkunsa")
+    for facet in sorted({facet_of[r.path_id] for r in rows}):
+        mine = [r for r in rows if facet_of[r.path_id] == facet]
+        hits, total = sum(r.reached for r in mine), sum(r.asked for r in mine)
+        print(f"  {facet:12s} {len(mine):4d} polkua  {hits}/{total} ({hits / total if total else 0:.0%})")
     return 1 if weak and args.strict else 0
 
 
@@ -125,6 +131,16 @@ def _conflicts(args: argparse.Namespace) -> int:
         for answer in answers:
             print(f"    \"{answer.text}\"")
     print(f"\n{len(pairs)} polkuparia, joiden kysymyksiä botti sekoittaa.")
+    path_of = {p.id: p for p in library.paths}
+    facets = Counter((path_of[own].facet, path_of[winner].facet) for own, winner in pairs if own in path_of
+                     and winner in path_of)
+    same_topic = Counter(path_of[own].facet for own, winner in pairs if own in path_of and winner in path_of
+                         and path_of[own].topic == path_of[winner].topic)
+    print("Näkökulmittain (oma facet -> voittajan facet), yleisimmät:")
+    for (own, winner), count in facets.most_common(10):
+        print(f"  {own} -> {winner}: {count} paria")
+    if same_topic:
+        print("Saman aiheen sisällä sekoittuvat: " + ", ".join(f"{f} {n}" for f, n in same_topic.most_common()))
     return 0
 
 
