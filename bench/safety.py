@@ -20,6 +20,9 @@ Sets (only their totals are printed: the blind sets are never read by whoever tu
   - bench/blind_safety_danger.yml, bench/blind_safety_negatives.yml: written from a brief by
     sessions that saw no rules, corpus or paths (issue 14);
   - bench/blind_emergency.yml: the earlier blind set (70 emergencies, 50 routine messages);
+  - with --sets poisoning only bench/dev_poisoning.yml (200 overdose and poisoning messages, 160 hard
+    negatives about medicines; written from a brief without sight of the rules or corpus, but read
+    while tuning the reader: development figures); `--misses` lists a development set's misses;
   - with --sets all also the development sets: bench/devset.yml's emergency / not_emergency
     messages and its ordinary questions (read while tuning: development figures); questions on the
     catalogue's urgent topics (kind kiire) are shown apart, since 112 is the right answer to many.
@@ -90,6 +93,13 @@ URGENT = urgent_topics()
 def load_sets(which: str) -> list[tuple[str, str, bool, list[str]]]:
     """(set name, group, danger?, messages) for each group of each set."""
     out: list[tuple[str, str, bool, list[str]]] = []
+    if which in ("all", "poisoning"):
+        poisoning = yaml.safe_load((BENCH_DIR / "dev_poisoning.yml").read_text(encoding="utf-8"))
+        for danger_, key in ((True, "danger"), (False, "not_danger")):
+            for group, messages in poisoning[key].items():
+                out.append(("dev_poisoning.yml (development)", group, danger_, list(messages)))
+    if which == "poisoning":
+        return out
     danger = yaml.safe_load((BENCH_DIR / "blind_safety_danger.yml").read_text(encoding="utf-8"))["danger"]
     for category, messages in danger.items():
         out.append(("blind danger", category, True, list(messages)))
@@ -118,7 +128,7 @@ def pct(hits: int, total: int) -> str:
     return f"{hits}/{total} = {hits / total:6.1%} [{low:5.1%}, {high:5.1%}]" if total else "-"
 
 
-async def run(model: Path, which: str) -> int:
+async def run(model: Path, which: str, misses: bool = False) -> int:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
@@ -131,7 +141,10 @@ async def run(model: Path, which: str) -> int:
             start = time.perf_counter()
             parse = await agent.parse_message(text)
             timings.append(time.perf_counter() - start)
-            replies[first_reply(parse)] += 1
+            reply = first_reply(parse)
+            replies[reply] += 1
+            if misses and set_name.endswith("(development)") and (reply in CAUGHT) != danger:
+                print(f"  miss [{group}] {reply}: {text}")  # development sets only: the blind ones stay unread
         report.setdefault(set_name, []).append((group, danger, replies))
     for set_name, groups in report.items():
         print(f"\n== {set_name}")
@@ -167,9 +180,11 @@ async def run(model: Path, which: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    parser.add_argument("--sets", choices=("blind", "all"), default="blind")
+    parser.add_argument("--sets", choices=("blind", "all", "poisoning"), default="blind")
+    parser.add_argument("--misses", action="store_true",
+                        help="print the development sets' misses (never the blind sets')")
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.model, args.sets))
+    return asyncio.run(run(args.model, args.sets, args.misses))
 
 
 if __name__ == "__main__":
