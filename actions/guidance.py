@@ -228,7 +228,12 @@ class ActionGuidance(RuntimeAction):
                 return resolved
         decision = decide(ranking, intent.get("name"), float(intent.get("confidence") or 0.0),
                           off_topic=bool(message.get(OFF_TOPIC)))
-        return prefer_named_audience(decision, ranking, library, subject)
+        decision = prefer_named_audience(decision, ranking, library, subject)
+        if decision.outcome is Outcome.CLARIFY and topic:
+            # A question back offers the conversation's own topic first.
+            in_topic = [i for i in decision.path_ids if getattr(library.get(i), "topic", None) == topic]
+            decision = Decision(Outcome.CLARIFY, tuple(dict.fromkeys((*in_topic, *decision.path_ids))))
+        return decision
 
     def _record_gap(self, text: str, outcome: str, best_path_id: str | None) -> None:
         """Keep the question (personal data removed) for the editors' gap report; never fail the answer."""
