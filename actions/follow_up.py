@@ -60,14 +60,15 @@ FACET_CUES: dict[str, tuple[str, ...]] = {
 # Stems that name whom the matter concerns (an audience of the library).
 AUDIENCE_CUES: dict[str, tuple[str, ...]] = {
     "baby": ("vauva", "imevai", "vastasyntyn", "kuukauden ikai", "kk ikai"),
-    "teen": ("nuori", "nuore", "teini", "murrosika", "yläkoulu", "ylakoulu", "lukiolai"),
-    "child": ("lapse", "lapsi", "lapsel", "lasta", "lapsia", "poika", "poja", "tytar", "tytto", "tyttare", "koululai",
+    "teen": ("nuori", "nuore", "nuorten", "nuoril", "teini", "murrosika", "yläkoulu", "ylakoulu", "lukiolai"),
+    "child": ("lapse", "lapsi", "lapsel", "lasta", "lapsia", "lasten", "lapsukai", "poika", "poja", "tytar", "tytto", "tyttare", "koululai",
               "paivakoti", "esikoulu", "kersa", "skidi", "muksu"),
     "student": ("opiskel", "korkeakoulu", "yliopisto", "amk", "ammattikoulu", "amis"),
     "elderly": ("vanhus", "vanhuks", "ikaanty", "ikaih", "mummo", "mummi", "pappa", "vaari", "isoaiti", "isoisa",
                 "isovanhem", "elakelai", "muistisair", "dementi", "kotihoido"),
     "pregnant": ("raskaa", "raskaus", "odotan", "odottava", "viikolla raskaana"),
-    "relative": ("omainen", "omaise", "omaishoit", "laheise", "laheinen"),
+    "relative": ("omainen", "omaise", "omaishoit", "laheise", "laheinen", "puolesta", "puoliso", "mieheni",
+                 "vaimoni", "isalleni", "aidilleni", "isani", "aitini", "toisen tunnuksilla"),
 }
 OPENINGS = ("enta ", "entas ", "entapa ", "mita jos", "ja jos", "jos se", "mites ", "ja mita", "ja paljonko",
             "ja kauanko", "ja miten", "no entä", "no enta", "ok enta", "ok, enta")
@@ -79,7 +80,18 @@ FACT_OPENINGS = ("olen ", "oon ", "mina olen", "ma oon", "han on", "se on", "asu
 AGE = re.compile(r"\b(\d{1,3})\s*(v\b|vuo|-?vuotia|v\.|kk|kuukau)?")
 MAX_FOLLOW_UP_WORDS = 9      # longer messages are treated as questions of their own unless they refer back
 FRESH_TOPIC_SCORE = 0.30     # a ranking this sure of another topic, with no back-reference, is a new subject
-ADULT_MARGIN = 0.10          # an adult path this close to a child's / student's / ... path wins when nobody was named
+ADULT_MARGIN = 0.04          # an adult path this close to a child's / student's / ... path wins when nobody was named
+# Audiences that say whom the matter is about (the adult default applies to them); `relative`,
+# `family` and `professional` say who is asking, and the ranking alone chooses those paths.
+ABOUT_SOMEONE = frozenset({"baby", "child", "teen", "student", "elderly", "pregnant"})
+# A path for these audiences also serves the person named (a baby is a child; a family path serves its child).
+SERVES = {"baby": {"baby", "child", "family"}, "child": {"child", "family", "baby"}, "teen": {"teen", "child"},
+          "student": {"student", "teen"}, "elderly": {"elderly"}, "pregnant": {"pregnant", "family"},
+          "relative": {"relative"}, "family": {"family", "child", "baby"}, "professional": {"professional"}}
+
+
+def _serves(path: GuidancePath, subject: str) -> bool:
+    return bool(set(path.audience) & SERVES.get(subject, {subject}))
 
 
 @dataclass(frozen=True)
@@ -200,8 +212,8 @@ def _fit(path: GuidancePath, facet: str | None, facet_weight: float, subject: st
     if facet is not None:
         fit += facet_weight if path.facet == facet else 0.0
     if subject is not None:
-        fit += 2.0 if subject in path.audience else (-1.0 if path.audience else 0.0)
-    elif path.audience:
+        fit += 2.0 if _serves(path, subject) else (-1.0 if path.audience else 0.0)
+    elif set(path.audience) & ABOUT_SOMEONE:
         fit -= 1.0  # nobody else named: the resident's own matter, as an adult
     if current is not None and path.id == current.id:
         fit -= 0.25  # a follow-up asks for something else than what was just shown, other things equal
@@ -238,8 +250,10 @@ def prefer_named_audience(decision: Decision, ranking: Sequence[Mapping[str, Any
 
 def _audience_fits(path: GuidancePath, subject: str | None) -> bool:
     if subject is None:
-        return not path.audience
-    return subject in path.audience or (not path.audience and subject in ("relative",))
+        return not set(path.audience) & ABOUT_SOMEONE
+    if subject not in ABOUT_SOMEONE:
+        return True  # who is asking (a relative ...) leaves the choice to the ranking
+    return _serves(path, subject)
 
 
 def subject_label(subject: str | None) -> str | None:
