@@ -80,6 +80,9 @@ FACT_OPENINGS = ("olen ", "oon ", "mina olen", "ma oon", "han on", "se on", "asu
 AGE = re.compile(r"\b(\d{1,3})\s*(v\b|vuo|-?vuotia|v\.|kk|kuukau)?")
 MAX_FOLLOW_UP_WORDS = 9      # longer messages are treated as questions of their own unless they refer back
 FRESH_TOPIC_SCORE = 0.30     # a ranking this sure of another topic, with no back-reference, is a new subject
+# Facets that other topics' paths answer for the whole area (an appeal, e-services, urgent care,
+# support); fees, processing times, documents and applying are answered inside the topic itself.
+AREA_FACETS = frozenset({"decision", "digital", "urgent", "support"})
 ADULT_MARGIN = 0.04          # an adult path this close to a child's / student's / ... path wins when nobody was named
 # Audiences that say whom the matter is about (the adult default applies to them); `relative`,
 # `family` and `professional` say who is asking, and the ranking alone chooses those paths.
@@ -181,11 +184,14 @@ def resolve(library: GuidanceLibrary, topic: str, current: GuidancePath | None, 
     scores = {str(r["id"]): float(r.get("score") or 0.0) for r in ranking}
     in_topic = [p for p in library.paths if p.topic == topic]
     candidates = in_topic
-    if cues.facet and not any(p.facet == cues.facet for p in in_topic):
-        area = library.topics[topic].area if topic in library.topics else None
-        nearby = [p for p in library.paths if p.facet == cues.facet and area is not None
-                  and p.topic in library.topics and library.topics[p.topic].area == area]
-        candidates = nearby or in_topic
+    area = library.topics[topic].area if topic in library.topics else None
+    in_area = [p for p in library.paths if area is not None and p.topic in library.topics
+               and library.topics[p.topic].area == area]
+    if cues.facet in AREA_FACETS and not any(p.facet == cues.facet for p in in_topic):
+        candidates = [p for p in in_area if p.facet == cues.facet] or in_topic
+    elif cues.audience in ABOUT_SOMEONE and not any(_serves(p, cues.audience) for p in in_topic):
+        # "entä lapselle?" after the adults' dental booking: the children's dental care, a topic of its own
+        candidates = [p for p in in_area if _serves(p, cues.audience)] or in_topic
     if not candidates:
         return Decision(Outcome.NO_MATCH)
     # The facet asked for weighs 2; the facet kept from the path shown (when only the person changes)
@@ -217,6 +223,8 @@ def _fit(path: GuidancePath, facet: str | None, facet_weight: float, subject: st
         fit -= 1.0  # nobody else named: the resident's own matter, as an adult
     if current is not None and path.id == current.id:
         fit -= 0.25  # a follow-up asks for something else than what was just shown, other things equal
+    if path.id == path.topic:
+        fit += 0.3   # a topic's main path, when nothing else tells them apart
     return fit
 
 

@@ -147,8 +147,8 @@ def present_decision(dispatcher: CollectingDispatcher, decision: Decision,
     if decision.outcome is Outcome.CLARIFY:
         choices = [p for p in (library.get(i) for i in decision.path_ids) if p is not None]
         dispatcher.utter_message(text=messages.CLARIFY, buttons=path_buttons(choices))
-        topics = {p.topic for p in choices}
-        return [SlotSet(LAST_PATH_SLOT, None), SlotSet(TOPIC_SLOT, topics.pop() if len(topics) == 1 else None),
+        # The best guess of the topic stays, so that "entä lapselle?" after a question back still has one.
+        return [SlotSet(LAST_PATH_SLOT, None), SlotSet(TOPIC_SLOT, choices[0].topic if choices else None),
                 SlotSet(SUBJECT_SLOT, subject)]
     return None
 
@@ -183,13 +183,23 @@ class ActionGuidance(RuntimeAction):
         text = str(message.get("text") or "")
         cues = read_cues(text) if not text.startswith("/") else None
         subject = (cues.audience if cues else None) or tracker.get_slot(SUBJECT_SLOT)
+        current = library.get(tracker.get_slot(LAST_PATH_SLOT) or "")
+        instrument = library.instruments.get(current.follow_ups.assessment or "") if current is not None else None
+        if instrument is not None and asks_for_a_test(text):
+            # "voisinko tehdä jonkun testin" after the depression path: the test of the path, at once.
+            dispatcher.utter_message(text=messages.ASSESSMENT_FIRST.format(name=instrument.name), buttons=[
+                {"title": messages.assessment_button(instrument.name),
+                 "payload": messages.payload("start_assessment", instrument=instrument.id)}])
+            return []
         if intent.get("name") == CHOOSE_PATH_INTENT:
             decision = Decision(Outcome.ANSWER, (_entity(tracker, "path_id") or "",))
         else:
             decision = self._decide(tracker, library, message, intent, cues, subject)
         logger.debug("guidance decision %s for %s", decision, tracker.sender_id)
+        stays_on_urgent_topic = current is not None and on_an_urgent_topic(decision, library) \
+            and library.get(decision.path_ids[0]).topic == current.topic  # its urgent signs were just shown
         if has_risk_signal(message) and (decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH)
-                                         or on_an_urgent_topic(decision, library)):
+                                         or (on_an_urgent_topic(decision, library) and not stays_on_urgent_topic)):
             # The out-of-scope guard: a message with any trace of risk is never turned away; and one that
             # lands on an urgent topic (kind kiire: poisoning, 112 ...) is asked about danger first.
             return [SlotSet(LAST_PATH_SLOT, None), *ask_safety_question(dispatcher, tracker, self.runtime)]

@@ -30,7 +30,8 @@ import yaml
 from bench.stack import PROJECT_DIR, Stack
 
 BENCH_DIR = Path(__file__).resolve().parent
-SETS = {"followups": BENCH_DIR / "blind_followups.yml", "facets": BENCH_DIR / "blind_facets.yml"}
+SETS = {"followups": BENCH_DIR / "blind_followups.yml", "facets": BENCH_DIR / "blind_facets.yml",
+        "dev": BENCH_DIR / "dev_followups.yml"}  # dev: written while tuning, its outcomes are printed one by one
 OUTCOMES = ("right", "asked back with it", "wrong", "not found")
 
 
@@ -61,7 +62,7 @@ def outcome(replies: list[dict], accept: set[str]) -> str:
 
 def conversations(name: str) -> list[tuple[list[str], set[str]]]:
     data = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))
-    if name == "followups":
+    if name in ("followups", "dev"):
         return [([str(t) for t in c["turns"]], set(map(str, c["accept"]))) for c in data["conversations"]]
     return [([str(q["text"])], set(map(str, q["accept"]))) for q in data["questions"]]
 
@@ -71,7 +72,7 @@ def report(name: str, counts: Counter) -> None:
     right, back = counts["right"], counts["asked back with it"]
     low, high = wilson(right, total)
     low2, high2 = wilson(right + back, total)
-    print(f"\n== {SETS[name].name}: {total} {'conversations (last turn scored)' if name == 'followups' else 'questions'}")
+    print(f"\n== {SETS[name].name}: {total} {'questions' if name == 'facets' else 'conversations (last turn scored)'}")
     print(f"  answered with an acceptable path       {right}/{total} = {right / total:.1%} [{low:.1%}, {high:.1%}]")
     print(f"  answered or asked back with it         {right + back}/{total} = {(right + back) / total:.1%} "
           f"[{low2:.1%}, {high2:.1%}]")
@@ -94,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
                 replies: list[dict] = []
                 for turn in turns:
                     replies = stack.say(sender, turn)
-                counts[outcome(replies, accept)] += 1
+                result = outcome(replies, accept)
+                counts[result] += 1
+                if name == "dev":  # the development set only: the blind ones stay unread
+                    shown = [r.get("custom", {}).get("path_id") for r in replies if isinstance(r.get("custom"), dict)]
+                    print(f"  {result:20s} {' / '.join(turns)} -> {[s for s in shown if s] or replies[:1]}")
             report(name, counts)
     finally:
         stack.stop()

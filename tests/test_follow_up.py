@@ -45,6 +45,8 @@ def test_questions_of_their_own_are_not_follow_ups(text):
     ("ask_human", "haluan puhua ihmisen kanssa", 0.97, True), ("ask_human", "voinko puhua hoitajan kanssa", 0.6, False),
     ("ticket_status", "miten tilaan matkan?", 0.95, False), ("ticket_status", "mikä on yhteydenottopyyntöni tilanne", 0.95, True),
     ("thank", "kiitos", 0.99, True), ("thank", "kiitos, entä lapselle?", 0.95, False),
+    ("affirm", "olen raskaana", 0.99, False), ("affirm", "joo kiitos", 0.99, True), ("deny", "ei auttanut", 0.95, True),
+    ("start_assessment", "miten haen sitä", 0.95, False), ("start_assessment", "haluan tehdä masennustestin", 0.95, True),
 ])
 def test_a_closing_intent_takes_a_message_only_when_it_means_it(intent, text, confidence, meant):
     from bot.policies.context_policy import means_it
@@ -136,3 +138,42 @@ def test_asking_for_a_test_offers_the_self_assessment_first(runtime):
                             [{"id": path.id, "topic": path.topic, "score": 0.6}])
     assert any(b["payload"].startswith("/start_assessment") for b in messages[0].get("buttons") or [])
     assert (messages[1].get("custom") or {}).get("path_id") == path.id
+
+
+def test_a_person_the_topic_has_no_path_for_is_looked_for_in_the_area(runtime):
+    shown, offered, slots, _ = ask(runtime, "entä lapselle?", DENTAL, [])
+    assert "lasten-hammashoito" in shown + offered and slots["subject"] == "child"
+
+
+def test_a_follow_up_on_an_urgent_topic_just_shown_is_not_asked_about_danger_again(runtime):
+    urgent = {"topic": "hammassarky-kiireellinen", "last_path_id": "hammassarky-kiireellinen"}
+    message_ranking = [{"id": "lasten-paivystys", "topic": "lasten-paivystys", "score": 0.11}]
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.guidance import ActionGuidance
+
+    message = {"text": "entä lapsella?", "intent": {"name": "ask_guidance", "confidence": 1.0}, "entities": [],
+               "guidance_ranking": message_ranking, "safety": {"tier": "none", "signal": True, "layers": []}}
+    dispatcher = CollectingDispatcher()
+    ActionGuidance(runtime).run(dispatcher, Tracker("c", urgent, message, [], False, None, {}, "action_listen"), {})
+    assert [m["custom"]["path_id"] for m in dispatcher.messages if (m.get("custom") or {}).get("path_id")] == [
+        "hammassarky-kiireellinen-lapsi"]
+
+
+@pytest.mark.parametrize("slots, text, asked", [
+    ({}, "entä lapsella?", True),                                      # no topic: the classifier alone asks
+    ({"topic": "lasten-paivystys"}, "entä jos se on vauva?", False),   # a short follow-up in a topic: from 0.5 only
+    ({"topic": "lasten-paivystys"}, "entä jos se on vauva ja se ei herää eikä hengitä kunnolla", True),
+])
+def test_the_classifier_alone_asks_a_short_follow_up_only_when_danger_is_likely(slots, text, asked):
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.policies.emergency_policy import asks_for_safety_check
+
+    events = [ActionExecuted(ACTION_LISTEN_NAME), *(SlotSet(k, v) for k, v in slots.items()),
+              UserUttered(text, {"name": "ask_guidance", "confidence": 1.0},
+                          parse_data={"safety": {"tier": "uncertain", "layers": ["classifier"], "score": 0.23}})]
+    assert asks_for_safety_check(DialogueStateTracker.from_events("r", events)) is asked

@@ -33,8 +33,20 @@ OWN_WORDS: dict[str, tuple[str, ...]] = {
     "ticket_status": ("yhteydenottopyyn", "pyyntoni", "pyynnon", "pyynto", "viite", "tunnus", "jattamani",
                       "jatin", "tilanne", "kasittelyssa"),
     "thank": ("kiitos", "kiitti", "kiitoksia", "kitos", "thanks"),
+    "affirm": ("joo", "juu", "kylla", "niin", "ok", "okei", "selva", "totta", "auttoi", "hyva"),
+    "deny": ("ei", "en", "eipa", "ei kiitos", "ei auttanut", "ei ollut"),
+    "greet": ("moi", "hei", "terve", "paivaa", "huomenta", "iltaa", "moikka", "heippa"),
+    "bot_capabilities": ("osaat", "osaatko", "mita teet", "mihin pystyt", "mika olet", "botti", "kuka olet",
+                         "mita voit", "voitko auttaa"),
+    "request_contact": ("yhteydenotto", "soittopyyn", "soittakaa", "ottakaa yhteytt", "soittaa minulle",
+                        "soittamaan", "jattaa pyynnon", "jatan pyynnon", "yhteytta minuun", "takaisinsoit"),
+    "start_assessment": ("testi", "testa", "kysely", "kyselyn", "itsearvi", "seula", "tehda arvio"),
 }
 BARE_REPLY_WORDS = 2  # "kiitos", "hei hei", "ok kiitos": a reply, not a question about the topic
+YES_NO = ("affirm", "deny")
+YES_NO_WORDS = frozenset({"joo", "juu", "jep", "kylla", "ok", "okei", "selva", "niin", "on", "olen", "oon", "hyva",
+                          "auttoi", "kiitos", "kiitti", "tosi", "paljon", "ihan", "se", "ei", "en", "eipa", "ole",
+                          "auttanut", "oikein", "totta", "just", "noin", "no", "nyt", "vain", "mitaan", "muuta"})
 REFERS_BACK = frozenset({"se", "sen", "sita", "siihen", "siita", "han", "hanelle", "ne", "niita", "tuo", "tama"})
 
 
@@ -46,8 +58,10 @@ class ContextPolicy(OverridingPolicy):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """Priority 7: above RulePolicy (6); it never acts during a task, so it never ties with the
-        assessment, contact or handoff policies, and the emergency policy (8) ranks above it."""
+        """Priority 7: above RulePolicy (6). bot/config.yml lists it before the assessment and contact
+        policies (Rasa gives a tie to the policy listed first), so a follow-up that DIET took for a
+        request to start a test or a form goes to guidance; it never acts during a task or a handoff,
+        and the emergency policy (8) ranks above it."""
         return {"priority": 7}
 
     def takes_over(self, tracker: DialogueStateTracker, intent: Optional[Text]) -> bool:
@@ -71,8 +85,11 @@ def means_it(intent: str, text: str, confidence: float) -> bool:
         return False
     if intent in ("goodbye", "thank") and ("?" in text or {"enta", "entas", "mutta", "miten", "mita"} & set(words)):
         return False  # "kiitos, entä lapselle?": thanks, and a question that wants its answer
+    if intent in YES_NO:  # "olen raskaana" is no yes: every word must be a yes or no word
+        return all(word in YES_NO_WORDS for word in words)
     if len(words) <= BARE_REPLY_WORDS and not set(words) & REFERS_BACK:
         return True  # "se hylättiin" refers back to the topic: not a goodbye however sure DIET is
     padded = f" {folded} "
-    return any((f" {w}" in padded) if " " in w else any(word.startswith(w) for word in words)
+    return any((f" {w}" in padded) if " " in w else any(word.startswith(w) or (len(w) >= 5 and w in word)
+                                                          for word in words)  # compounds: "masennustesti"
                for w in OWN_WORDS.get(intent, ()))

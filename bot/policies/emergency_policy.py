@@ -18,6 +18,8 @@ from bot.policies.overriding import OverridingPolicy
 
 
 TASK_ANSWER_SCORE = 0.5  # in a self-assessment or the contact form, the classifier alone asks only from here
+TOPIC_SLOT = "topic"     # the conversation's topic (actions/follow_up.py)
+FOLLOW_UP_WORDS = 6      # a message this short in a topic is read as a follow-up
 
 
 def asks_for_safety_check(tracker: DialogueStateTracker) -> bool:
@@ -33,7 +35,10 @@ def asks_for_safety_check(tracker: DialogueStateTracker) -> bool:
     if not isinstance(verdict, dict) or verdict.get("tier") != UNCERTAIN_TIER:
         return False
     in_a_task = tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT)
-    if in_a_task and list(verdict.get("layers") or []) == ["classifier"]:
+    # A short follow-up in a topic ("entä lapsella?", "hän on 85", "se hylättiin") leans on what was
+    # said before, which the classifier does not see: there too it alone asks only from 0.5.
+    following_up = bool(tracker.get_slot(TOPIC_SLOT)) and len((message.text or "").split()) <= FOLLOW_UP_WORDS
+    if (in_a_task or following_up) and list(verdict.get("layers") or []) == ["classifier"]:
         return float(verdict.get("score") or 0.0) >= TASK_ANSWER_SCORE
     return True
 
