@@ -59,7 +59,7 @@ class GuardedRestInput(RestInput):
         return text[:MAX_MESSAGE_CHARS] if isinstance(text, str) else text
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:
-        body = req.json if req.body else None
+        body = req.json  # Sanic: None for an empty body, 400 for one that is not JSON
         if not isinstance(body, dict) or not isinstance(body.get("message", ""), str) \
                 or not isinstance(body.get("sender", ""), str) or len(body.get("sender") or "") > MAX_SENDER_CHARS:
             raise InvalidUsage('Send a JSON object {"sender": "<id>", "message": "<text>"}.')
