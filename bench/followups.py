@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 import uuid
 from collections import Counter
@@ -27,21 +26,13 @@ from pathlib import Path
 
 import yaml
 
+from bench.safety import wilson
 from bench.stack import PROJECT_DIR, Stack
 
 BENCH_DIR = Path(__file__).resolve().parent
 SETS = {"followups": BENCH_DIR / "blind_followups.yml", "facets": BENCH_DIR / "blind_facets.yml",
         "dev": BENCH_DIR / "dev_followups.yml"}  # dev: written while tuning, its outcomes are printed one by one
 OUTCOMES = ("right", "asked back with it", "wrong", "not found")
-
-
-def wilson(hits: int, total: int, z: float = 1.96) -> tuple[float, float]:
-    if total == 0:
-        return 0.0, 1.0
-    p = hits / total
-    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
-    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def outcome(replies: list[dict], accept: set[str]) -> str:
