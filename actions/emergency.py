@@ -9,6 +9,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
+from actions.follow_up import TOPIC_SLOT
 from actions.base import RuntimeAction, latest_entity
 from actions.runtime import Runtime
 from actions.store.analytics import record_quietly
@@ -71,7 +72,13 @@ def ask_safety_question(dispatcher: CollectingDispatcher, tracker: Tracker, runt
     pending = {"category": category, "text": str(message.get("text") or ""), "intent": message.get("intent") or {},
                GUIDANCE_RANKING: list(message.get(GUIDANCE_RANKING) or [])[:10],
                OFF_TOPIC: message.get(OFF_TOPIC)}
-    return [SlotSet(SAFETY_PENDING_SLOT, pending)]
+    events: List[EventType] = [SlotSet(SAFETY_PENDING_SLOT, pending)]
+    ranking = pending[GUIDANCE_RANKING]
+    if ranking and not tracker.get_slot(TOPIC_SLOT) and not message.get(OFF_TOPIC):
+        # The best guess of what the message was about, so that a follow-up typed instead of answering
+        # the question ("entä jos se on vauva?") still has a topic to lean on (actions/follow_up.py).
+        events.append(SlotSet(TOPIC_SLOT, ranking[0].get("topic")))
+    return events
 
 
 def asked_just_before(tracker: Tracker) -> bool:

@@ -177,3 +177,20 @@ def test_the_classifier_alone_asks_a_short_follow_up_only_when_danger_is_likely(
               UserUttered(text, {"name": "ask_guidance", "confidence": 1.0},
                           parse_data={"safety": {"tier": "uncertain", "layers": ["classifier"], "score": 0.23}})]
     assert asks_for_safety_check(DialogueStateTracker.from_events("r", events)) is asked
+
+
+def test_the_safety_question_keeps_the_best_guess_of_the_topic_for_a_follow_up(runtime):
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.emergency import ask_safety_question
+
+    message = {"text": "lapsella on kuumetta", "intent": {"name": "ask_guidance", "confidence": 1.0},
+               "guidance_ranking": [{"id": "lasten-paivystys", "topic": "lasten-paivystys", "score": 0.31}],
+               "safety": {"tier": "uncertain", "category": "child", "layers": ["classifier"], "score": 0.23}}
+    events = ask_safety_question(CollectingDispatcher(), Tracker("c", {}, message, [], False, None, {}, "action_listen"),
+                                 runtime)
+    assert {e["name"]: e["value"] for e in events}["topic"] == "lasten-paivystys"
+    kept = ask_safety_question(CollectingDispatcher(), Tracker("c", {"topic": "hammassarky-kiireellinen"}, message, [],
+                                                               False, None, {}, "action_listen"), runtime)
+    assert "topic" not in {e["name"] for e in kept}  # a conversation's own topic is not replaced by a guess
