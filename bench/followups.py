@@ -31,7 +31,8 @@ from bench.stack import PROJECT_DIR, Stack
 
 BENCH_DIR = Path(__file__).resolve().parent
 SETS = {"followups": BENCH_DIR / "blind_followups.yml", "facets": BENCH_DIR / "blind_facets.yml",
-        "dev": BENCH_DIR / "dev_followups.yml"}  # dev: written while tuning, its outcomes are printed one by one
+        "dev": BENCH_DIR / "dev_followups.yml",            # development sets: their outcomes are
+        "dev_more": BENCH_DIR / "dev_followups_more.yml"}  # printed one by one
 OUTCOMES = ("right", "asked back with it", "wrong", "not found")
 
 
@@ -53,7 +54,7 @@ def outcome(replies: list[dict], accept: set[str]) -> str:
 
 def conversations(name: str) -> list[tuple[list[str], set[str]]]:
     data = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))
-    if name in ("followups", "dev"):
+    if name in ("followups", "dev", "dev_more"):
         return [([str(t) for t in c["turns"]], set(map(str, c["accept"]))) for c in data["conversations"]]
     return [([str(q["text"])], set(map(str, q["accept"]))) for q in data["questions"]]
 
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                     replies = stack.say(sender, turn)
                 result = outcome(replies, accept)
                 counts[result] += 1
-                if name == "dev":  # the development set only: the blind ones stay unread
+                if name.startswith("dev"):  # the development sets only: the blind ones stay unread
                     shown = [r.get("custom", {}).get("path_id") for r in replies if isinstance(r.get("custom"), dict)]
                     print(f"  {result:20s} {' / '.join(turns)} -> {[s for s in shown if s] or replies[:1]}")
             report(name, counts)
