@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import messages
 from actions.guidance_decision import Decision, Outcome, decide
-from actions.base import RuntimeAction
+from actions.base import RuntimeAction, latest_entity
 from actions.store.analytics import record_event, record_quietly
 from actions.store.feedback import record_feedback
 from actions.store.gaps import record_gap
@@ -34,11 +34,6 @@ SIDE_QUESTION_INTENTS = {"ask_guidance", "choose_path", "out_of_scope", "nlu_fal
 SIDE_QUESTION_MIN_WORDS = 7  # shorter texts in the middle of a task are more likely answers than questions
 
 
-def _entity(tracker: Tracker, name: str) -> str | None:
-    value = next(tracker.get_latest_entity_values(name), None)
-    return None if value is None else str(value)
-
-
 def path_buttons(paths: list[GuidancePath]) -> list[dict[str, str]]:
     """One button per path, choosing it without NLU."""
     return [{"title": p.title, "payload": messages.payload(CHOOSE_PATH_INTENT, path_id=p.id)} for p in paths]
@@ -50,6 +45,18 @@ def leave_request_button(path_id: str | None = None) -> dict[str, str]:
     return {"title": messages.BUTTON_LEAVE_REQUEST, "payload": messages.payload("request_contact", **entities)}
 
 
+def assessment_start_button(instrument: Any) -> dict[str, str]:
+    """Starts the self-assessment `instrument` without NLU."""
+    return {"title": messages.assessment_button(instrument.name),
+            "payload": messages.payload("start_assessment", instrument=instrument.id)}
+
+
+def offer_assessment(dispatcher: CollectingDispatcher, instrument: Any) -> None:
+    """The resident asked for a test: the self-assessment, offered at once."""
+    dispatcher.utter_message(text=messages.ASSESSMENT_FIRST.format(name=instrument.name),
+                             buttons=[assessment_start_button(instrument)])
+
+
 def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: GuidanceLibrary,
                  also: tuple[str, ...] = (), assessment_first: bool = False) -> None:
     """The path's answer (with path_id/topic as custom data), feedback question and follow-ups
@@ -57,9 +64,7 @@ def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: 
     resident asked for a test, so the path's self-assessment is offered before the answer."""
     instrument = library.instruments.get(path.follow_ups.assessment or "")
     if assessment_first and instrument is not None:
-        dispatcher.utter_message(text=messages.ASSESSMENT_FIRST.format(name=instrument.name), buttons=[
-            {"title": messages.assessment_button(instrument.name),
-             "payload": messages.payload("start_assessment", instrument=instrument.id)}])
+        offer_assessment(dispatcher, instrument)
     rendered = render_path(path, library)
     dispatcher.utter_message(text=rendered.text, json_message={
         "path_id": path.id, "topic": path.topic, "title": rendered.title,
@@ -73,8 +78,7 @@ def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: 
     related = [p for p in (library.get(r) for r in related_ids) if p is not None][:MAX_FOLLOW_UPS]
     buttons = path_buttons(related)
     if instrument is not None and not assessment_first:
-        buttons.insert(0, {"title": messages.assessment_button(instrument.name),
-                           "payload": messages.payload("start_assessment", instrument=instrument.id)})
+        buttons.insert(0, assessment_start_button(instrument))
     if path.follow_ups.contact_request:
         buttons.append(leave_request_button(path.id))
     if buttons:
@@ -95,7 +99,7 @@ def answer_side_question(dispatcher: CollectingDispatcher, tracker: Tracker, lib
     if intent not in SIDE_QUESTION_INTENTS or not text:
         return False
     if intent == CHOOSE_PATH_INTENT:
-        decision = Decision(Outcome.ANSWER, (_entity(tracker, "path_id") or "",))
+        decision = Decision(Outcome.ANSWER, (latest_entity(tracker, "path_id") or "",))
     elif text.startswith("/"):
         return False
     else:
@@ -186,15 +190,12 @@ class ActionGuidance(RuntimeAction):
         current = library.get(tracker.get_slot(LAST_PATH_SLOT) or "")
         instrument = library.instruments.get(current.follow_ups.assessment or "") if current is not None else None
         if instrument is not None and asks_for_a_test(text):
-            # "voisinko tehdä jonkun testin" after the depression path: the test of the path, at once.
-            dispatcher.utter_message(text=messages.ASSESSMENT_FIRST.format(name=instrument.name), buttons=[
-                {"title": messages.assessment_button(instrument.name),
-                 "payload": messages.payload("start_assessment", instrument=instrument.id)}])
+            offer_assessment(dispatcher, instrument)  # "voisinko tehdä jonkun testin" after the depression path
             return []
         if intent.get("name") == CHOOSE_PATH_INTENT:
-            decision = Decision(Outcome.ANSWER, (_entity(tracker, "path_id") or "",))
+            decision = Decision(Outcome.ANSWER, (latest_entity(tracker, "path_id") or "",))
         else:
-            decision = self._decide(tracker, library, message, intent, cues, subject)
+            decision = self._decide(tracker, library, message, intent, cues, subject, current)
         logger.debug("guidance decision %s for %s", decision, tracker.sender_id)
         stays_on_urgent_topic = current is not None and on_an_urgent_topic(decision, library) \
             and library.get(decision.path_ids[0]).topic == current.topic  # its urgent signs were just shown
@@ -225,11 +226,10 @@ class ActionGuidance(RuntimeAction):
 
     @staticmethod
     def _decide(tracker: Tracker, library: GuidanceLibrary, message: Dict[str, Any], intent: Dict[str, Any],
-                cues: Cues | None, subject: str | None) -> Decision:
+                cues: Cues | None, subject: str | None, current: GuidancePath | None) -> Decision:
         """A follow-up is resolved within the conversation's topic (actions/follow_up.py); any other
         message is ranked afresh, with the adult's path when nobody else is named."""
         ranking = message.get(GUIDANCE_RANKING) or []
-        current = library.get(tracker.get_slot(LAST_PATH_SLOT) or "")
         topic = tracker.get_slot(TOPIC_SLOT) or (current.topic if current is not None else None)
         if cues is not None and topic and not message.get(OFF_TOPIC) and is_follow_up(cues) \
                 and not names_a_new_subject(cues, ranking, topic):
@@ -266,8 +266,8 @@ class ActionStoreFeedback(RuntimeAction):
             domain: Dict[Text, Any]) -> List[EventType]:
         runtime = self.runtime
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        path_id = _entity(tracker, "path_id") or tracker.get_slot(LAST_PATH_SLOT)
-        helpful_value = _entity(tracker, "helpful")
+        path_id = latest_entity(tracker, "path_id") or tracker.get_slot(LAST_PATH_SLOT)
+        helpful_value = latest_entity(tracker, "helpful")
         helpful = helpful_value == "yes" if helpful_value is not None else intent == "affirm"
         path = runtime.library.current().get(path_id) if path_id else None
         if path is None:
