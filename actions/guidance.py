@@ -17,8 +17,9 @@ from actions.store.feedback import record_feedback
 from actions.store.gaps import record_gap
 from actions.emergency import ask_safety_question
 from actions.follow_up import (SUBJECT_SLOT, TOPIC_SLOT, Cues, is_follow_up, names_a_new_subject,
-                               prefer_named_audience, read_cues, resolve)
-from bot.constants import GUIDANCE_RANKING, OFF_TOPIC, SAFETY
+                               lean_on_topic, prefer_named_audience, ranking_in_context, read_cues,
+                               resolve, weigh_facet)
+from bot.constants import GUIDANCE_IN_CONTEXT, GUIDANCE_RANKING, OFF_TOPIC, SAFETY, UNCERTAIN_TIER
 from guidance_library.instruments import fold
 from guidance_library.models import GuidanceLibrary, GuidancePath
 from guidance_library.rendering import render_path
@@ -132,6 +133,15 @@ def has_risk_signal(message: Dict[str, Any]) -> bool:
     return isinstance(verdict, dict) and bool(verdict.get("signal"))
 
 
+def classifier_was_unsure(message: Dict[str, Any]) -> bool:
+    """The risk classifier alone was unsure about the message, and the answer goes ahead (a plain
+    question, bot.nlu.safety_net.eased; or a follow-up in a topic, bot/policies/emergency_policy.py):
+    it gets the 112 line."""
+    verdict = message.get(SAFETY) or {}
+    return isinstance(verdict, dict) and (bool(verdict.get("eased")) or verdict.get("tier") == UNCERTAIN_TIER
+                                          and list(verdict.get("layers") or []) == ["classifier"])
+
+
 def asks_for_a_test(text: str) -> bool:
     """"voisinko tehdä jonkun testin", "onko jotain kyselyä": the resident wants a self-assessment."""
     return any(word.startswith(TEST_WORDS) for word in fold(text).split())
@@ -197,8 +207,9 @@ class ActionGuidance(RuntimeAction):
         else:
             decision = self._decide(tracker, library, message, intent, cues, subject, current)
         logger.debug("guidance decision %s for %s", decision, tracker.sender_id)
-        stays_on_urgent_topic = current is not None and on_an_urgent_topic(decision, library) \
-            and library.get(decision.path_ids[0]).topic == current.topic  # its urgent signs were just shown
+        conversation_topic = tracker.get_slot(TOPIC_SLOT) or (current.topic if current is not None else None)
+        stays_on_urgent_topic = conversation_topic is not None and on_an_urgent_topic(decision, library) \
+            and library.get(decision.path_ids[0]).topic == conversation_topic  # already on it (or asked about it)
         if has_risk_signal(message) and (decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH)
                                          or (on_an_urgent_topic(decision, library) and not stays_on_urgent_topic)):
             # The out-of-scope guard: a message with any trace of risk is never turned away; and one that
@@ -214,6 +225,8 @@ class ActionGuidance(RuntimeAction):
         if decision.outcome is Outcome.ANSWER and answered is None:
             dispatcher.utter_message(text=messages.PATH_MISSING)
             return [SlotSet(LAST_PATH_SLOT, None)]
+        if classifier_was_unsure(message) and decision.outcome in (Outcome.ANSWER, Outcome.CLARIFY):
+            dispatcher.utter_message(text=messages.SAFETY_NOTE)
         presented = present_decision(dispatcher, decision, library, subject, text)
         if presented is not None:
             return presented
@@ -227,15 +240,28 @@ class ActionGuidance(RuntimeAction):
     @staticmethod
     def _decide(tracker: Tracker, library: GuidanceLibrary, message: Dict[str, Any], intent: Dict[str, Any],
                 cues: Cues | None, subject: str | None, current: GuidancePath | None) -> Decision:
-        """A follow-up is resolved within the conversation's topic (actions/follow_up.py); any other
+        """In a conversation with a topic, unless the message clearly names a new subject: decided on
+        its ranking read with the earlier messages (a follow-up whose best path is the topic's own is
+        answered), else a follow-up is resolved within the topic (actions/follow_up.py); any other
         message is ranked afresh, with the adult's path when nobody else is named."""
         ranking = message.get(GUIDANCE_RANKING) or []
+        in_context = message.get(GUIDANCE_IN_CONTEXT) or []
         topic = tracker.get_slot(TOPIC_SLOT) or (current.topic if current is not None else None)
-        if cues is not None and topic and not message.get(OFF_TOPIC) and is_follow_up(cues) \
-                and not names_a_new_subject(cues, ranking, topic):
-            resolved = resolve(library, topic, current, cues, subject, ranking)
-            if resolved.outcome is not Outcome.NO_MATCH:
-                return resolved
+        if cues is not None and topic and not message.get(OFF_TOPIC) and not names_a_new_subject(cues, ranking, topic):
+            if in_context:  # read with the earlier messages
+                contextual = ranking_in_context(ranking, in_context, library, cues, subject, current)
+                decision = decide(contextual, intent.get("name"), float(intent.get("confidence") or 0.0))
+                decision = prefer_named_audience(decision, contextual, library, subject)
+                if decision.outcome is Outcome.CLARIFY and is_follow_up(cues):
+                    decision = lean_on_topic(decision, contextual, library, topic)
+                if decision.outcome in (Outcome.ANSWER, Outcome.CLARIFY):
+                    return decision
+            if is_follow_up(cues):  # never "not found" while there is a topic to lean on
+                resolved = resolve(library, topic, current, cues, subject, ranking, in_context)
+                if resolved.outcome is not Outcome.NO_MATCH:
+                    return resolved
+        if cues is not None:
+            ranking = weigh_facet(ranking, library, cues)
         decision = decide(ranking, intent.get("name"), float(intent.get("confidence") or 0.0),
                           off_topic=bool(message.get(OFF_TOPIC)))
         decision = prefer_named_audience(decision, ranking, library, subject)

@@ -143,3 +143,5 @@ SAFE_CONTINUE_TASK = "Jatketaan siitä, mihin jäimme."
 SAFE_ASK_AGAIN = ("Kerro vielä omin sanoin, millaista apua tarvitset, niin etsin oikean paikan. "
                   "Voit myös puhua ihmisen kanssa.")
 EMERGENCY_FALLBACK = "Hätätilanteessa soita heti 112."
+# Before an answer to a follow-up that the risk classifier was unsure about (not asked, see emergency_policy)
+SAFETY_NOTE = "Jos sinä tai joku muu on nyt vaarassa, soita heti 112."

@@ -32,7 +32,8 @@ from bench.stack import PROJECT_DIR, Stack
 BENCH_DIR = Path(__file__).resolve().parent
 SETS = {"followups": BENCH_DIR / "blind_followups.yml", "facets": BENCH_DIR / "blind_facets.yml",
         "dev": BENCH_DIR / "dev_followups.yml",            # development sets: their outcomes are
-        "dev_more": BENCH_DIR / "dev_followups_more.yml"}  # printed one by one
+        "dev_more": BENCH_DIR / "dev_followups_more.yml",  # printed one by one
+        "dev_facets": BENCH_DIR / "dev_facets_paths.yml"}
 OUTCOMES = ("right", "asked back with it", "wrong", "not found")
 
 
@@ -52,9 +53,21 @@ def outcome(replies: list[dict], accept: set[str]) -> str:
     return "not found"
 
 
+def what_came_back(replies: list[dict]) -> str:
+    """A development set's outcome in short: the path shown, the paths offered, or the first text."""
+    shown = [r["custom"]["path_id"] for r in replies if isinstance(r.get("custom"), dict) and r["custom"].get("path_id")]
+    if shown:
+        return shown[0]
+    offered = [json.loads(str(b.get("payload"))[len("/choose_path"):] or "{}").get("path_id", "")
+               for r in replies for b in r.get("buttons") or [] if str(b.get("payload") or "").startswith("/choose_path")]
+    if offered:
+        return "asked " + ",".join(offered)
+    return repr(str(replies[0].get("text", ""))[:60]) if replies else "nothing"
+
+
 def conversations(name: str) -> list[tuple[list[str], set[str]]]:
     data = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))
-    if name in ("followups", "dev", "dev_more"):
+    if "conversations" in data:
         return [([str(t) for t in c["turns"]], set(map(str, c["accept"]))) for c in data["conversations"]]
     return [([str(q["text"])], set(map(str, q["accept"]))) for q in data["questions"]]
 
@@ -64,7 +77,7 @@ def report(name: str, counts: Counter) -> None:
     right, back = counts["right"], counts["asked back with it"]
     low, high = wilson(right, total)
     low2, high2 = wilson(right + back, total)
-    print(f"\n== {SETS[name].name}: {total} {'questions' if name == 'facets' else 'conversations (last turn scored)'}")
+    print(f"\n== {SETS[name].name}: {total} {'questions' if 'facets' in name else 'conversations (last turn scored)'}")
     print(f"  answered with an acceptable path       {right}/{total} = {right / total:.1%} [{low:.1%}, {high:.1%}]")
     print(f"  answered or asked back with it         {right + back}/{total} = {(right + back) / total:.1%} "
           f"[{low2:.1%}, {high2:.1%}]")
@@ -90,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = outcome(replies, accept)
                 counts[result] += 1
                 if name.startswith("dev"):  # the development sets only: the blind ones stay unread
-                    shown = [r.get("custom", {}).get("path_id") for r in replies if isinstance(r.get("custom"), dict)]
-                    print(f"  {result:20s} {' / '.join(turns)} -> {[s for s in shown if s] or replies[:1]}")
+                    print(f"  {result:20s} {' / '.join(turns)} -> {what_came_back(replies)} (want {sorted(accept)})")
             report(name, counts)
     finally:
         stack.stop()

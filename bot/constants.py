@@ -22,6 +22,11 @@ MAX_RASA_REQUEST_BYTES = 1_048_576
 GUIDANCE_RANKING = "guidance_ranking"
 EMERGENCY = "emergency"
 SAFETY = "safety"  # the safety net's verdict on every message: tier, category, layers, score, signal
+# What the conversation was about before the latest message, put on the message by the server only
+# (bot/rasa_patches.py: install_conversation_context), never taken from a client: the topic and path
+# shown last and the resident's earlier messages; the guidance ranker ranks the message with them too.
+CONVERSATION_CONTEXT = "conversation_context"
+GUIDANCE_IN_CONTEXT = "guidance_in_context"  # the ranking of the message read together with the earlier ones
 OFF_TOPIC = "off_topic"  # set when the message is plainly not for this service (e.g. about an animal)
 
 # intents

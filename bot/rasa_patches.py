@@ -15,6 +15,12 @@ the tokens) nor the tracker store ever sees more (the tokenizer cuts again for a
 and it loses its bidirectional control characters (`bot/bidi_controls.py`), so the tracker, the
 console's transcript and what is made from them hold none, and the NLU reads the words as they show.
 
+Conversation context (`install_conversation_context`, installed with the components): Rasa's NLU
+sees one message alone. Before the graph parses a message, the server puts on it (as metadata under
+`CONVERSATION_CONTEXT`, replacing anything a client sent under that key) the conversation's topic
+and path shown last and the resident's earlier messages from its tracker, so the guidance ranker
+can read "paljonko se maksaa?" with "haluun hakea mummolle kotihoitoa" (actions/follow_up.py).
+
 Faults (`install_fault_handling`, installed by the resident channels when Rasa creates them,
 before the agent and its tracker store exist): an unreachable actions server gives the resident
 a Finnish notice instead of silence, and a failing tracker store fails the message honestly
@@ -199,6 +205,55 @@ def install_resident_text() -> None:
 
     UserMessage.__init__ = resident_init  # type: ignore[method-assign]
     _INSTALLED["resident_text"] = True
+
+
+CONTEXT_MESSAGES = 2        # the resident's messages before the latest one that the ranker reads with it
+CONTEXT_CHARS = 600         # of each: the ranker needs the words of a question, not a whole story
+
+
+def conversation_context(tracker: Any) -> Dict[str, Any]:
+    """The topic and path of the conversation and the resident's latest earlier texts (typed, not
+    buttons), newest last, from a tracker; empty for a new conversation."""
+    from rasa.shared.core.events import UserUttered
+
+    if tracker is None:
+        return {}
+    earlier: List[str] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
+            earlier.append(event.text[:CONTEXT_CHARS])
+            if len(earlier) == CONTEXT_MESSAGES:
+                break
+    topic, path = tracker.get_slot("topic"), tracker.get_slot("last_path_id")
+    if not (earlier or topic or path):
+        return {}
+    return {"topic": topic, "path": path, "earlier": list(reversed(earlier))}
+
+
+def install_conversation_context() -> None:
+    """Every message parsed with a tracker carries the conversation's context (see the module doc)."""
+    if _INSTALLED.get("conversation_context"):
+        return
+    import copy
+
+    from rasa.core.processor import MessageProcessor
+
+    from bot.constants import CONVERSATION_CONTEXT
+
+    original = MessageProcessor._parse_message_with_graph
+
+    def parse_in_context(self: MessageProcessor, message: Any, tracker: Any, *args: Any, **kwargs: Any) -> Any:
+        metadata = {k: v for k, v in (message.metadata or {}).items() if k != CONVERSATION_CONTEXT} \
+            if isinstance(message.metadata, dict) else {}
+        context = conversation_context(tracker)  # the tracker holds the events before this message
+        if context:
+            metadata[CONVERSATION_CONTEXT] = context
+        in_context = copy.copy(message)  # the tracker keeps what the client sent
+        in_context.metadata = metadata
+        return original(self, in_context, tracker, *args, **kwargs)
+
+    MessageProcessor._parse_message_with_graph = parse_in_context  # type: ignore[method-assign]
+    _INSTALLED["conversation_context"] = True
 
 
 def install_fault_handling() -> None:

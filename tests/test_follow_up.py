@@ -161,21 +161,32 @@ def test_a_follow_up_on_an_urgent_topic_just_shown_is_not_asked_about_danger_aga
         "hammassarky-kiireellinen-lapsi"]
 
 
-@pytest.mark.parametrize("slots, text, asked", [
-    ({}, "entä lapsella?", True),                                      # no topic: the classifier alone asks
-    ({"topic": "lasten-paivystys"}, "entä jos se on vauva?", False),   # a short follow-up in a topic: from 0.5 only
-    ({"topic": "lasten-paivystys"}, "entä jos se on vauva ja se ei herää eikä hengitä kunnolla", True),
+@pytest.mark.parametrize("slots, text, verdict, asked", [
+    ({}, "entä lapsella?", {"category": "child", "score": 0.23}, True),  # no topic: the classifier alone asks
+    # a follow-up in a topic: the classifier alone does not stop the answer (which gets the 112 line) ...
+    ({"topic": "lasten-paivystys"}, "entä jos se on vauva?", {"category": "child", "score": 0.23}, False),
+    ({"topic": "ajanvaraus-terveysasema"}, "oon ollu jonossa tunnin eikä kukaan vastaa",
+     {"category": "unconscious", "score": 0.91}, False),
+    # ... unless it takes the message for suicidal thoughts, more likely than not
+    ({"topic": "sairausloma"}, "en mä jaksa tätä enää", {"category": "suicide", "score": 0.6}, True),
+    ({"topic": "sairausloma"}, "en oo vieläkään kunnossa", {"category": "suicide", "score": 0.31}, False),
+    # the rules saw a sign: asked, follow-up or not
+    ({"topic": "lasten-paivystys"}, "entä jos se ei herää", {"category": "unconscious", "score": 0.2,
+                                                             "layers": ["rules", "classifier"]}, True),
+    # a long message in a topic is no follow-up: the classifier alone asks as anywhere
+    ({"topic": "lasten-paivystys"}, "entä jos se on vauva ja makaa ihan velttona sängyssä eikä oikein jaksa "
+                                    "edes avata silmiään kun sitä puhuttelee", {"category": "child", "score": 0.23}, True),
 ])
-def test_the_classifier_alone_asks_a_short_follow_up_only_when_danger_is_likely(slots, text, asked):
+def test_the_classifier_alone_asks_a_follow_up_only_about_suicidal_thoughts(slots, text, verdict, asked):
     from rasa.shared.core.constants import ACTION_LISTEN_NAME
     from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
     from bot.policies.emergency_policy import asks_for_safety_check
 
+    safety = {"tier": "uncertain", "layers": ["classifier"], **verdict}
     events = [ActionExecuted(ACTION_LISTEN_NAME), *(SlotSet(k, v) for k, v in slots.items()),
-              UserUttered(text, {"name": "ask_guidance", "confidence": 1.0},
-                          parse_data={"safety": {"tier": "uncertain", "layers": ["classifier"], "score": 0.23}})]
+              UserUttered(text, {"name": "ask_guidance", "confidence": 1.0}, parse_data={"safety": safety})]
     assert asks_for_safety_check(DialogueStateTracker.from_events("r", events)) is asked
 
 

@@ -15,9 +15,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.finnish_tokenizer import message_words
-from bot.constants import GUIDANCE_RANKING, OFF_TOPIC
+from bot.constants import CONVERSATION_CONTEXT, GUIDANCE_IN_CONTEXT, GUIDANCE_RANKING, OFF_TOPIC, SAFETY
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.nlu.retrieval import GuidanceIndex
+from bot.nlu.safety_net import eased
 from bot.nlu.subject import SubjectRules, load_subject_rules
 from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
 from bot.settings import library_sources
@@ -28,7 +29,11 @@ from guidance_library.live import LiveLibrary
 class GuidanceRanker(GraphComponent):
     """Ranks guidance paths for each message; not one intent per path.
 
-    A message about an animal (and no person) gets an empty ranking and `off_topic: animal`.
+    A message about an animal (and no person) gets an empty ranking and `off_topic: animal`. A message
+    of a running conversation (the server's `conversation_context` metadata) is also ranked read
+    together with the resident's earlier messages (`guidance_in_context`, with every path of the
+    conversation's topic listed), for the follow-up resolver (actions/follow_up.py). The safety net's
+    unsure verdict on a plainly ordinary question is eased here (bot.nlu.safety_net.eased).
     """
 
     @staticmethod
@@ -65,7 +70,30 @@ class GuidanceRanker(GraphComponent):
                 continue
             ranking = index.rank(words, self._limit)
             message.set(GUIDANCE_RANKING, [r.as_dict() for r in ranking], add_to_output=True)
+            verdict = message.get(SAFETY)
+            if isinstance(verdict, dict):  # the safety net ran before: a plain question is not asked about
+                verdict = eased(verdict, ranking, index.urgent_topics)
+            context = self._context(message)
+            if context is not None:
+                earlier, topic = context
+                in_context = index.rank([*earlier, *words], self._limit, topic=topic)
+                message.set(GUIDANCE_IN_CONTEXT, [r.as_dict() for r in in_context], add_to_output=True)
+                if isinstance(verdict, dict) and topic is not None:  # nor a plain follow-up in its topic
+                    verdict = eased(verdict, in_context, index.urgent_topics, topic)
+            if isinstance(verdict, dict):
+                message.set(SAFETY, verdict, add_to_output=True)
         return messages
+
+    def _context(self, message: Message) -> tuple[list, str | None] | None:
+        """The analysed words of the resident's earlier messages and the conversation's topic, from
+        the context the server put on the message (bot/rasa_patches.py); None without one."""
+        metadata = message.get("metadata")
+        context = metadata.get(CONVERSATION_CONTEXT) if isinstance(metadata, dict) else None
+        if not isinstance(context, dict) or not context.get("earlier"):
+            return None
+        earlier = [w for text in context["earlier"] if isinstance(text, str) for w in self._analyzer.analyze_text(text)]
+        topic = context.get("topic")
+        return earlier, topic if isinstance(topic, str) else None
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Training examples need no ranking."""

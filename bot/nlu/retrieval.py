@@ -47,6 +47,7 @@ PATH_WEIGHTS = {"char_example": 0.075, "vector_example": 0.075, "word_answer": 0
 TOPIC_WEIGHTS = {"vector_example": 0.041, "word_answer": 0.082, "char_answer": 0.265, "word_topic": 0.163,
                  "char_topic": 0.286, "vector_topic": 0.061, "class_topic": 0.102}
 WEIGHTS = {"paths": PATH_WEIGHTS, "topics": TOPIC_WEIGHTS}
+URGENT_KIND = "kiire"  # the catalogue's kind of the urgent topics (poisoning, 112 ...)
 VECTOR_FLOOR = 0.35  # cosine of two unrelated sentences is rarely below this; rescaled to 0
 
 
@@ -124,6 +125,7 @@ class GuidanceIndex:
         self._analyzer = analyzer
         self._vectors = vectors
         self._path_ids = [p.id for p in library.paths]
+        self.urgent_topics = frozenset(t for t, topic in library.topics.items() if topic.kind == URGENT_KIND)
         self._topics = [p.topic for p in library.paths]
         topic_ids = list(dict.fromkeys(self._topics))
         self._topic_of_path = np.asarray([topic_ids.index(t) for t in self._topics]) if topic_ids else np.zeros(0, int)
@@ -254,9 +256,13 @@ class GuidanceIndex:
         distance from the topic's best path."""
         return self.groups.combine(self.component_scores(text), self.weights)
 
-    def rank(self, text: str | list[WordAnalysis], limit: int = 10) -> list[RankedPath]:
-        """Best paths first (stable for equal scores: library order); text or analysed words."""
+    def rank(self, text: str | list[WordAnalysis], limit: int = 10, topic: str | None = None) -> list[RankedPath]:
+        """Best paths first (stable for equal scores: library order); text or analysed words. With
+        `topic`, every path of that topic is listed too (after the best `limit`, by score)."""
         scores = self.score_all(text)
-        order = np.argsort(-scores, kind="stable")[:limit]
+        order = list(np.argsort(-scores, kind="stable")[:limit])
+        if topic is not None:
+            listed = set(order)
+            order += [i for i in np.argsort(-scores, kind="stable") if self._topics[i] == topic and i not in listed]
         return [RankedPath(self._path_ids[i], self._topics[i], round(float(scores[i]), 4))
                 for i in order if scores[i] > 0]

@@ -141,6 +141,41 @@ class SafetyNet:
         return SafetyVerdict(UNCERTAIN_TIER, self._category_of(guess), ("classifier",), score, True)
 
 
+EASE_MATCH = 0.2     # a guidance path matching at least this well ...
+EASE_MARGIN = 0.05   # ... and this far ahead of any other topic's ...
+EASE_SCORE = 0.5     # ... waives the safety question of a classifier score below this
+NEVER_EASED = ("suicide",)  # the classifier's guess for which the question is always asked
+
+
+def eased(verdict: dict[str, Any], ranking: Sequence[Any], urgent_topics: frozenset[str],
+          topic: str | None = None) -> dict[str, Any]:
+    """The verdict once the guidance ranking is known. When the classifier alone was unsure (no rule,
+    no reader), its score is below `EASE_SCORE` and is no guess of suicidal thoughts, and the message
+    plainly asks an ordinary question (one path of a non-urgent topic matches it well and clearly
+    ahead of other topics: "luomi on muuttunu tummemmaks ja reunat on epätasaset"), the safety
+    question is waived: tier `none`, `eased` names the path, and the answer comes with a line about
+    112 (actions.guidance). `signal` stays, so such a message is never turned away.
+
+    On the risk corpus's held-out folds (development figures), of the messages that only the
+    classifier's unsure tier caught, this waives the question for 2 of 404 danger messages (both then
+    get the path and the 112 line) and for 77 of 535 not-danger messages outside the library's own
+    questions.
+
+    In a running conversation the same holds for the message read with the resident's earlier ones
+    (`ranking` in context), when its best path is of the conversation's own `topic`: "mulla on vanha
+    auto, vaikuttaako se?" after a question about income support."""
+    if verdict.get("tier") != UNCERTAIN_TIER or list(verdict.get("layers") or []) != ["classifier"] \
+            or float(verdict.get("score") or 0.0) >= EASE_SCORE or verdict.get("category") in NEVER_EASED \
+            or not ranking:
+        return verdict
+    best = ranking[0]
+    other = max((float(r.score) for r in ranking if r.topic != best.topic), default=0.0)
+    if best.topic in urgent_topics or best.score < EASE_MATCH or best.score - other < EASE_MARGIN \
+            or topic is not None and best.topic != topic:
+        return verdict
+    return {**verdict, "tier": NO_RISK, "eased": best.id}
+
+
 def speaks_of_a_person(words: Sequence[WordAnalysis]) -> bool:
     """A verb in the first or second person ("otin", "haluan", "oletko"): Finnish often drops "minä"."""
     return any(t in ("PERSON=1", "PERSON=2") for w in words for t in w.tags)

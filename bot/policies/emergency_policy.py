@@ -19,7 +19,8 @@ from bot.policies.overriding import OverridingPolicy
 
 TASK_ANSWER_SCORE = 0.5  # in a self-assessment or the contact form, the classifier alone asks only from here
 TOPIC_SLOT = "topic"     # the conversation's topic (actions/follow_up.py)
-FOLLOW_UP_WORDS = 6      # a message this short in a topic is read as a follow-up
+FOLLOW_UP_WORDS = 14     # a message this short in a topic is read as a follow-up
+ALWAYS_ASKED = ("suicide",)  # a follow-up the classifier alone takes for this (from 0.5) is still asked about
 
 
 def asks_for_safety_check(tracker: DialogueStateTracker) -> bool:
@@ -27,19 +28,25 @@ def asks_for_safety_check(tracker: DialogueStateTracker) -> bool:
 
     In a self-assessment or the contact form the resident is answering a question ("lopeta", "ehkä
     pari kertaa", what the matter is about): there the classifier alone asks only when danger is
-    more likely than not; the rules and the reader ask as everywhere else."""
+    more likely than not; in a follow-up in a topic it alone asks only about suicidal thoughts, from
+    0.5; the rules and the reader ask as everywhere else."""
     message = tracker.latest_message
     if message is None:
         return False
     verdict = message.parse_data.get(SAFETY) or {}
     if not isinstance(verdict, dict) or verdict.get("tier") != UNCERTAIN_TIER:
         return False
-    in_a_task = tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT)
-    # A short follow-up in a topic ("entä lapsella?", "hän on 85", "se hylättiin") leans on what was
-    # said before, which the classifier does not see: there too it alone asks only from 0.5.
-    following_up = bool(tracker.get_slot(TOPIC_SLOT)) and len((message.text or "").split()) <= FOLLOW_UP_WORDS
-    if (in_a_task or following_up) and list(verdict.get("layers") or []) == ["classifier"]:
-        return float(verdict.get("score") or 0.0) >= TASK_ANSWER_SCORE
+    if list(verdict.get("layers") or []) != ["classifier"]:
+        return True  # the rules or the reader saw a sign
+    score = float(verdict.get("score") or 0.0)
+    if tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT):
+        return score >= TASK_ANSWER_SCORE
+    # A follow-up in a topic ("hän on 15", "mulla on vanha auto, vaikuttaako se?", "oon ollu jonossa
+    # tunnin eikä kukaan vastaa") leans on what was said before, which the classifier does not see:
+    # unsure, it does not stop the answer, which then comes with a line about 112 (actions.guidance);
+    # only a follow-up it takes for suicidal thoughts, from 0.5, is still asked about.
+    if tracker.get_slot(TOPIC_SLOT) and len((message.text or "").split()) <= FOLLOW_UP_WORDS:
+        return score >= TASK_ANSWER_SCORE and verdict.get("category") in ALWAYS_ASKED
     return True
 
 
