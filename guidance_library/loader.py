@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -91,10 +92,11 @@ def _yaml() -> YAML:
     return yaml
 
 
-def read_yaml(file: Path) -> tuple[Any, list[Problem]]:
-    """Parse one YAML file, turning syntax errors into editor-readable problems."""
+def read_yaml(file: Path, content: bytes | None = None) -> tuple[Any, list[Problem]]:
+    """Parse one YAML file (or `content` already read from it), turning syntax errors into
+    editor-readable problems."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8") if content is None else content.decode("utf-8")
     except UnicodeDecodeError:
         return None, [Problem(str(file), None, "Tiedosto ei ole UTF-8-tekstiä.")]
     try:
@@ -223,6 +225,33 @@ def build_path(doc: Any, file: Path) -> GuidancePath:
     )
 
 
+class _ParsedPaths:
+    """The path files parsed by the last load, by file and content: a live reload after an editor saved
+    one file parses that file again, not all 700 (ruamel's parse is most of a load's time). The parsed
+    documents are only read (validated and turned into paths), never changed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_file: dict[str, tuple[bytes, Any, list[Problem]]] = {}
+
+    def parse(self, file: Path, content: bytes, seen: dict[str, tuple[bytes, Any, list[Problem]]]) -> tuple[Any, list[Problem]]:
+        with self._lock:
+            cached = self._by_file.get(str(file))
+        if cached is None or cached[0] != content:
+            doc, syntax = read_yaml(file, content)
+            cached = (content, doc, syntax)
+        seen[str(file)] = cached
+        return cached[1], cached[2]
+
+    def keep(self, seen: dict[str, tuple[bytes, Any, list[Problem]]]) -> None:
+        """Only the files of the last load stay (a deleted file is forgotten)."""
+        with self._lock:
+            self._by_file = seen
+
+
+_PARSED_PATHS = _ParsedPaths()
+
+
 def load_library(sources: LibrarySources | None = None, require_all_topics: bool = True) -> GuidanceLibrary:
     """Load and validate the whole library; raise `LibraryInvalid` on any problem."""
     sources = sources or LibrarySources()
@@ -241,12 +270,14 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
     digest = hashlib.sha256()
     for file in [*sources.topic_files(), sources.profile, sources.national, *sources.instrument_files()]:
         digest.update(file.read_bytes())
+    parsed: dict[str, tuple[bytes, Any, list[Problem]]] = {}
     for file in path_files(sources.paths_dir):
         try:
-            digest.update(file.name.encode() + file.read_bytes())
+            content = file.read_bytes()
         except FileNotFoundError:  # deleted by an editor after the listing: it is simply gone
             continue
-        doc, syntax = read_yaml(file)
+        digest.update(file.name.encode() + content)
+        doc, syntax = _PARSED_PATHS.parse(file, content, parsed)
         if syntax:
             problems += syntax
             continue
@@ -256,6 +287,7 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
         problems += found
         if not found:
             (drafts if doc.get("status") == "draft" else paths).append(build_path(doc, file))
+    _PARSED_PATHS.keep(parsed)
     problems += check_library(paths, topics, complete=require_all_topics)
     published_ids = {p.id for p in paths}
     problems += [Problem(d.source_file, None, f"Tunniste '{d.id}' on jo käytössä julkaistulla polulla.")

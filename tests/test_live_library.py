@@ -63,3 +63,50 @@ def test_background_reload_swaps_in_the_new_version(live):
         import time
         time.sleep(0.05)
     assert holder.current().get("flunssa").title.startswith("Taustalla ")
+
+
+def test_a_quick_build_is_served_first_then_the_full_build(tmp_path):
+    import threading
+
+    paths_dir = tmp_path / "paths"
+    shutil.copytree(DEFAULT_PATHS_DIR, paths_dir)
+    served: list[str] = []
+    full_may_finish = threading.Event()
+
+    def full(library):
+        if served:  # the first build (at start) runs at once; a reload's waits for the test
+            assert full_may_finish.wait(10)
+        served.append("full")
+        return ("full", library.version)
+
+    def quick(library, previous):
+        served.append("quick")
+        assert previous[1] != library.version  # it gets the value being replaced
+        return ("quick", library.version)
+
+    holder = LiveLibrary(LibrarySources(paths_dir=paths_dir), full, check_interval=0.0, quick_build=quick)
+    _edit(paths_dir / "omahoito" / "flunssa.yml", "title: ", "title: Päivitetty ")
+    worker = threading.Thread(target=holder.reload_now)
+    worker.start()
+    for _ in range(200):
+        if holder.current()[0] == "quick":
+            break
+        worker.join(0.05)
+    assert holder.current()[0] == "quick"  # served while the full build still runs
+    full_may_finish.set()
+    worker.join(10)
+    assert holder.current()[0] == "full" and served == ["full", "quick", "full"]
+
+
+def test_an_unchanged_path_file_is_not_parsed_again(live, monkeypatch):
+    import guidance_library.loader as loader
+
+    holder, paths_dir = live
+    parsed = []
+    original = loader.read_yaml
+    monkeypatch.setattr(loader, "read_yaml", lambda file, content=None: (parsed.append(file.name), original(file, content))[1])
+    _edit(paths_dir / "omahoito" / "flunssa.yml", "title: ", "title: Päivitetty ")
+    assert holder.reload_now()
+    assert [name for name in parsed if name.endswith(".yml") and "flunssa" in name] == ["flunssa.yml"]
+    assert len([n for n in parsed if n != "flunssa.yml"]) < 20  # the catalogue, profile ..., not the 700 paths
+    assert holder.current().get("flunssa").title.startswith("Päivitetty ")
