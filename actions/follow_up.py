@@ -230,11 +230,12 @@ SHORT_WORDS = 4        # a follow-up this short (or a bare fact) ...
 SHORT_WEIGHT = 2.5     # ... weighs its facet and person this many times more
 SHORT_OWN = 0.2        # ... and its own ranking this much
 MAIN_PATH_BONUS = 0.03
+PERSON_IN_TOPIC_BONUS = 0.15  # a short follow-up that only names a person: the topic's path for them
 
 
 def ranking_in_context(ranking: Sequence[Mapping[str, Any]], in_context: Sequence[Mapping[str, Any]],
                        library: GuidanceLibrary, cues: Cues, subject: str | None,
-                       current: GuidancePath | None) -> list[dict[str, Any]]:
+                       current: GuidancePath | None, topic: str | None = None) -> list[dict[str, Any]]:
     """The message's ranking read in its conversation: the in-context ranking plus half the message's
     own, with the facet asked for, the person named and the path just shown weighed in; best first."""
     own = {str(r["id"]): float(r.get("score") or 0.0) for r in ranking}
@@ -262,6 +263,9 @@ def ranking_in_context(ranking: Sequence[Mapping[str, Any]], in_context: Sequenc
                 score -= AUDIENCE_BONUS  # nobody else named: the resident's own matter, as an adult
             if short and cues.audience and not cues.facet and path.id == path.topic and path.id != shown:
                 score += MAIN_PATH_BONUS  # "entä lapselle?": the person's topic as such
+            if short and cues.audience in ABOUT_SOMEONE and not cues.facet and path.topic == topic \
+                    and _serves(path, cues.audience):
+                score += PERSON_IN_TOPIC_BONUS  # "hän on 85" after physiotherapy: the topic's path for them
             if asks_on and current is not None and path.id == current.id:
                 score -= SHOWN_PENALTY
         out.append({"id": path_id, "topic": topic_of[path_id], "score": round(score, 4)})
@@ -269,14 +273,18 @@ def ranking_in_context(ranking: Sequence[Mapping[str, Any]], in_context: Sequenc
 
 
 def weigh_facet(ranking: Sequence[Mapping[str, Any]], library: GuidanceLibrary, cues: Cues) -> list[dict[str, Any]]:
-    """A message's own ranking with the paths of the facet it asks for ("miten saan ajan": booking)
-    a little ahead, which settles near ties between the facets of a topic; best first."""
-    if cues.facet is None:
+    """A message's own ranking with the best topic's paths of the facet it asks for ("miten saan
+    ajan": booking) a little ahead, which settles near ties between the facets of a topic; best first."""
+    if cues.facet is None or not ranking:
         return [dict(r) for r in ranking]
-    out = [{**r, "score": round(float(r.get("score") or 0.0)
-                                + (FACET_BONUS if getattr(library.get(str(r["id"])), "facet", None) == cues.facet else 0.0), 4)}
-           for r in ranking]
-    return sorted(out, key=lambda r: -r["score"])
+    topic = ranking[0].get("topic")
+
+    def weighed(entry: Mapping[str, Any]) -> float:
+        path = library.get(str(entry["id"]))
+        asked = path is not None and path.topic == topic and path.facet == cues.facet
+        return round(float(entry.get("score") or 0.0) + (FACET_BONUS if asked else 0.0), 4)
+
+    return sorted(({**r, "score": weighed(r)} for r in ranking), key=lambda r: -r["score"])
 
 
 def lean_on_topic(decision: Decision, ranking: Sequence[Mapping[str, Any]], library: GuidanceLibrary,

@@ -249,7 +249,7 @@ class ActionGuidance(RuntimeAction):
         topic = tracker.get_slot(TOPIC_SLOT) or (current.topic if current is not None else None)
         if cues is not None and topic and not message.get(OFF_TOPIC) and not names_a_new_subject(cues, ranking, topic):
             if in_context:  # read with the earlier messages
-                contextual = ranking_in_context(ranking, in_context, library, cues, subject, current)
+                contextual = ranking_in_context(ranking, in_context, library, cues, subject, current, topic)
                 decision = decide(contextual, intent.get("name"), float(intent.get("confidence") or 0.0))
                 decision = prefer_named_audience(decision, contextual, library, subject)
                 if decision.outcome is Outcome.CLARIFY and is_follow_up(cues):

@@ -10,7 +10,10 @@
     bench/devset.yml (3 per topic) and bench/devset_facets.yml (4 per topic about specific
     facets: fees, children, cancelling, relatives ...). Prints top-1/top-3 topic accuracy,
     training time and parse latency, how the dialogue would act on each answer, and the
-    emergency detection rates on the development, held-out and blind sets.
+    emergency detection rates on the development, held-out and blind sets. Beside the topic level,
+    the path level (single questions labelled with their right paths) and the conversation level
+    (follow-ups: the last turn scored), answered / asked back with it / wrong / not found, from the
+    blind sets of bench.followups run through our model (`--path-sets`).
 """
 from __future__ import annotations
 
@@ -121,6 +124,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stock-epochs", type=int, default=100)
     parser.add_argument("--stock", choices=("per-topic", "per-path", "none"), default="per-topic")
+    parser.add_argument("--path-sets", default="followups,facets",
+                        help="path- and conversation-level sets of bench.followups to run on our model ('' for none)")
     args = parser.parse_args()
     devset = yaml.safe_load((BENCH_DIR / "devset.yml").read_text(encoding="utf-8"))
     facets = yaml.safe_load((BENCH_DIR / "devset_facets.yml").read_text(encoding="utf-8"))["guidance"]
@@ -138,6 +143,7 @@ def main() -> None:
                             "--out", str(tmp_dir), "--fixed-model-name", "ours"], tmp_dir / "cache-ours")
         extra = (devset["out_of_scope"] + devset["emergency"] + devset["not_emergency"])
         ours, ours_times = parse_all(ours_model, questions + extra)
+        path_level = path_level_report(ours_model, [n for n in args.path_sets.split(",") if n])
         stock = []
         if args.stock != "none":
             config, nlu = stock_project(tmp_dir, args.stock_epochs, args.stock)
@@ -168,11 +174,34 @@ def main() -> None:
         for outcome, count in outcomes.most_common():
             print(f"  {outcome:32} {count:4d}  {count / len(qs):6.1%}")
 
+    if path_level:
+        print("\nPath level (single questions, one right path) and conversation level (follow-ups, the last "
+              "turn scored), through the running assistant (bench.followups):" + path_level)
     offset = len(questions)
     oos = ours[offset:offset + len(devset["out_of_scope"])]
     oos_outcomes = Counter(dialogue_outcome(p, topic_of) for p in oos)
     print(f"\nOut-of-scope questions ({len(oos)}): " + ", ".join(f"{k} {v}" for k, v in oos_outcomes.most_common()))
     emergency_report(ours[offset + len(oos):], devset)
+
+
+def path_level_report(model: Path, names: list[str]) -> str:
+    """bench.followups' sets run on `model` (assistant and actions server on loopback); the printed report."""
+    import contextlib
+    import io
+
+    from bench.followups import run_sets
+    from bench.stack import Stack
+
+    if not names:
+        return ""
+    out = io.StringIO()
+    stack = Stack(model, workdir=PROJECT_DIR / "var" / "bench-accuracy").start()
+    try:
+        with contextlib.redirect_stdout(out):
+            run_sets(stack, names)
+    finally:
+        stack.stop()
+    return out.getvalue()
 
 
 def emergency_report(parsed_tail: list[dict], devset: dict) -> None:

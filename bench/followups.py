@@ -2,6 +2,10 @@
 
     .venv/bin/python -m bench.followups [--model models/assistant.tar.gz] [--sets followups,facets]
 
+(`bench.accuracy` runs the same sets on the model it trains, beside its topic-level figures.) Sets:
+`followups`, `facets` (blind: totals only); `dev`, `dev_more`, `dev_facets` (development sets, each
+outcome printed).
+
 Starts the assistant (`bench.stack.Stack`: actions server + Rasa, loopback) and sends, through the
 REST channel, each conversation of `bench/blind_followups.yml` turn by turn (a new conversation
 each) and each question of `bench/blind_facets.yml` as the first message of its own conversation.
@@ -84,6 +88,22 @@ def report(name: str, counts: Counter) -> None:
     print("  outcome mix: " + ", ".join(f"{k} {counts[k]}" for k in OUTCOMES))
 
 
+def run_sets(stack: Stack, names: list[str]) -> None:
+    """Each set through a running stack, every conversation new; prints each set's report."""
+    for name in names:
+        counts: Counter = Counter()
+        for turns, accept in conversations(name):
+            sender = uuid.uuid4().hex
+            replies: list[dict] = []
+            for turn in turns:
+                replies = stack.say(sender, turn)
+            result = outcome(replies, accept)
+            counts[result] += 1
+            if name.startswith("dev"):  # the development sets only: the blind ones stay unread
+                print(f"  {result:20s} {' / '.join(turns)} -> {what_came_back(replies)} (want {sorted(accept)})")
+        report(name, counts)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=PROJECT_DIR / "models" / "assistant.tar.gz")
@@ -93,18 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     stack = Stack(args.model, workdir=PROJECT_DIR / "var" / "bench-followups").start()
     try:
-        for name in names:
-            counts: Counter = Counter()
-            for turns, accept in conversations(name):
-                sender = uuid.uuid4().hex
-                replies: list[dict] = []
-                for turn in turns:
-                    replies = stack.say(sender, turn)
-                result = outcome(replies, accept)
-                counts[result] += 1
-                if name.startswith("dev"):  # the development sets only: the blind ones stay unread
-                    print(f"  {result:20s} {' / '.join(turns)} -> {what_came_back(replies)} (want {sorted(accept)})")
-            report(name, counts)
+        run_sets(stack, names)
     finally:
         stack.stop()
     print(f"\n{time.monotonic() - started:.0f} s in all")

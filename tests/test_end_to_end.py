@@ -381,3 +381,67 @@ def test_the_rest_channel_answers_400_to_a_body_of_the_wrong_shape(stack):
                  {"sender": "x" * 200, "message": "hei"}):
         assert _status_of(stack.url + "/webhooks/rest/webhook", body) == 400, body
     assert stack.say(sender(), "hei")
+
+
+def _offered(replies) -> list[str]:
+    import json
+
+    return [json.loads(b["payload"][len("/choose_path"):])["path_id"] for r in replies for b in r.get("buttons") or []
+            if str(b.get("payload", "")).startswith("/choose_path")]
+
+
+def _shown(replies) -> list[str]:
+    return [c["path_id"] for c in customs(replies) if "path_id" in c]
+
+
+# Every conversation quoted in issue 16, with the answer a resident should get (the last turn).
+ISSUE_16 = [
+    (["hammasta särkee"], ["hammassarky-kiireellinen"]),                         # the adult's, not the child's
+    (["miten saan ajan hammashoitoon"], ["hammashoito-ajanvaraus"]),              # no question back about children
+    (["miten saan ajan hammashoitoon", "mitä se maksaa?"], ["hammashoito-ajanvaraus-maksut"]),
+    (["hammasproteesi on rikki", "miten puhdistan proteesin"], ["hammasproteesit-puhdistus"]),
+    (["miten uusin reseptin", "se hylättiin"], ["reseptin-uusiminen-hylatty"]),
+    (["miten saan ajan hammashoitoon", "entä lapselle?"], ["lasten-hammashoito"]),
+    (["miten pääsen fysioterapiaan", "hän on 85"], ["fysioterapia-ikaantyneet"]),
+]
+
+
+@pytest.mark.parametrize("turns, right", ISSUE_16)
+def test_the_conversations_quoted_in_issue_16_get_the_right_path(stack, turns, right):
+    resident = sender()
+    for turn in turns:
+        replies = stack.say(resident, turn)
+    assert _shown(replies)[:1] == right, replies
+
+
+def test_a_follow_up_about_an_application_is_never_not_found(stack):
+    resident = sender()
+    for turn in ["tarvitsen kuljetuspalvelun", "kauanko hakemuksen käsittely kestää", "ok, entä jos se hylätään?"]:
+        replies = stack.say(resident, turn)
+    acceptable = {"vammaispalvelut-hakemus-ja-paatos", "potilas-ja-sosiaaliasiamies-muutoksenhaku"}
+    assert acceptable & set(_shown(replies)[:1] + _offered(replies)), replies
+    assert not any("En valitettavasti löytänyt" in (r.get("text") or "") for r in replies)
+
+
+def test_ordering_a_ride_after_the_transport_path_is_no_status_check(stack):
+    resident = sender()
+    stack.say(resident, "tarvitsen kuljetuspalvelun")
+    replies = stack.say(resident, "miten tilaan matkan?")
+    assert _shown(replies)[:1] == ["kuljetuspalvelu-tilaaminen"] or "kuljetuspalvelu-tilaaminen" in _offered(replies)
+    assert not any("viite" in (r.get("text") or "").lower() for r in replies)
+
+
+def test_asking_for_a_test_when_low_offers_the_mood_assessment_first(stack):
+    replies = stack.say(sender(), "oon ollu tosi alakuloinen, voisinko tehdä jonkun testin")
+    assert any(str(b.get("payload", "")).startswith("/start_assessment") for b in replies[0].get("buttons") or [])
+
+
+def test_a_follow_up_the_classifier_is_unsure_about_is_answered_with_the_112_line(stack):
+    follow_up = "mulla on vanha auto, vaikuttaako se?"
+    assert stack.parse(follow_up)["safety"]["tier"] == "uncertain"  # alone, the classifier would ask about danger
+    resident = sender()
+    stack.say(resident, "aion hakea toimeentulotukea")
+    replies = stack.say(resident, follow_up)
+    assert not any("oletko sinä tai joku muu nyt vaarassa" in (r.get("text") or "") for r in replies)
+    assert replies[0]["text"] == "Jos sinä tai joku muu on nyt vaarassa, soita heti 112."
+    assert _shown(replies)[:1] and _shown(replies)[0].startswith("toimeentulotuki")

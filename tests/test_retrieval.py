@@ -85,3 +85,17 @@ def test_paths_of_a_topic_stay_together_in_the_order_of_their_path_signals(index
     topic_paths = [order[p.id] for p in library.paths if p.topic == "omaishoidon-tuki"]
     for name in ("word_topic", "char_topic", "vector_topic", "class_topic"):
         assert len({round(float(components[name][i]), 9) for i in topic_paths}) == 1
+
+
+def test_an_index_keeping_the_previous_topic_classifier_ranks_like_the_full_one(index, library, analyzer, vectors):
+    """A live reload first serves the new library with the previous classifier (guidance_library/live.py)."""
+    from bot.nlu.retrieval import GuidanceIndex
+
+    quick = GuidanceIndex(library, analyzer, vectors, classifier=index.classifier)
+    assert quick.classifier.topics == index.classifier.topics
+    for text in ("miten varaan ajan hammaslääkärille", "paljonko kotihoito maksaa", "lapsella on korvakipu"):
+        assert [r.id for r in quick.rank(text, 3)] == [r.id for r in index.rank(text, 3)]
+    # a topic the kept classifier never saw gets no vote from it (margin -1), the others keep theirs
+    narrowed = index.classifier.for_topics(["uusi-aihe", *index.classifier.topics[:2]])
+    assert narrowed.bias[0] == -1.0 and not narrowed.weights[:, 0].any()
+    assert (narrowed.weights[:, 1:] == index.classifier.weights[:, :2]).all()

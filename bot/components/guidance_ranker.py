@@ -39,7 +39,7 @@ class GuidanceRanker(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """Returns the component's default config."""
-        return {"limit": 10, "check_interval": 2.0, "use_vectors": True, "vectors_model": DEFAULT_MODEL}
+        return {"limit": 10, "check_interval": 1.0, "use_vectors": True, "vectors_model": DEFAULT_MODEL}
 
     def __init__(self, config: Dict[Text, Any], live: LiveLibrary[GuidanceIndex],
                  subjects: SubjectRules, analyzer: FinnishAnalyzer) -> None:
@@ -56,7 +56,9 @@ class GuidanceRanker(GraphComponent):
         analyzer = FinnishAnalyzer()
         vectors = WordVectors(config["vectors_model"]) if config["use_vectors"] else None
         live = LiveLibrary(library_sources(), lambda library: GuidanceIndex(library, analyzer, vectors),
-                           check_interval=float(config["check_interval"]))
+                           check_interval=float(config["check_interval"]),
+                           quick_build=lambda library, previous: GuidanceIndex(library, analyzer, vectors,
+                                                                               classifier=previous.classifier))
         return cls(config, live, load_subject_rules(), analyzer)
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -39,9 +39,11 @@ PATH_SIGNALS = ("word_example", "word_path", "char_example", "vector_example", "
                 "char_answer")
 TOPIC_SIGNALS = ("word_topic", "char_topic", "vector_topic", "class_topic")
 CLASSIFIER_C = 0.5  # regularisation of the topic classifier (held-out folds: flat between 0.2 and 1)
-# Order and spacing of the paths inside a topic (tuned on held-out folds: bench.tune_weights --mode paths).
-PATH_WEIGHTS = {"char_example": 0.075, "vector_example": 0.075, "word_answer": 0.075, "char_path": 0.15,
-                "char_answer": 0.375}
+# Order and spacing of the paths inside a topic (tuned on held-out folds: bench.tune_weights --mode paths;
+# then the paths' own word terms and character n-grams raised on the path-level development set
+# bench/dev_facets_paths.yml: top-1 path 342 -> 350 of 420, topic level unchanged).
+PATH_WEIGHTS = {"word_example": 0.05, "word_path": 0.1, "char_example": 0.075, "vector_example": 0.075,
+                "word_answer": 0.075, "char_path": 0.35, "char_answer": 0.375}
 # A topic's score: path signals = the best of the topic's paths; topic signals = the topic as one document
 # (tuned on held-out folds: bench.tune_weights --mode topics). Sums to 1.
 TOPIC_WEIGHTS = {"vector_example": 0.041, "word_answer": 0.082, "char_answer": 0.265, "word_topic": 0.163,
@@ -115,11 +117,46 @@ class TopicGroups:
         return topic - (self.best(path) - path)
 
 
+@dataclass(frozen=True)
+class TopicClassifier:
+    """The linear topic classifier with the vocabularies it was fitted on, so that a live reload can
+    keep scoring with it (`GuidanceIndex(..., classifier=previous.classifier)`) while a new one is fitted."""
+
+    word: TfidfVectorizer
+    char: TfidfVectorizer
+    weights: np.ndarray      # (features, topics)
+    bias: np.ndarray         # (topics,)
+    topics: tuple[str, ...]
+
+    def for_topics(self, topic_ids: list[str]) -> "TopicClassifier":
+        """The same classifier with its columns in `topic_ids` order; a topic it never saw gets margin -1."""
+        column = {t: i for i, t in enumerate(self.topics)}
+        weights = np.zeros((self.weights.shape[0], len(topic_ids)), dtype=np.float32)
+        bias = np.full(len(topic_ids), -1.0, dtype=np.float32)
+        for j, topic in enumerate(topic_ids):
+            if topic in column:
+                weights[:, j] = self.weights[:, column[topic]]
+                bias[j] = self.bias[column[topic]]
+        return TopicClassifier(self.word, self.char, weights, bias, tuple(topic_ids))
+
+    def margins(self, query: "QueryTerms", word: np.ndarray | None = None, char: np.ndarray | None = None) -> np.ndarray:
+        """Each topic's margin for a query (`word`/`char`: the query already in this classifier's vocabularies)."""
+        if word is None or char is None:
+            word = self.word.transform([list(query.terms)]).toarray().ravel()
+            char = self.char.transform([query.lemma_text]).toarray().ravel()
+        return np.r_[word, char].astype(np.float32) @ self.weights + self.bias
+
+
 class GuidanceIndex:
-    """A built, immutable search index over one version of the library."""
+    """A built, immutable search index over one version of the library.
+
+    `classifier`: a topic classifier to keep instead of fitting one (a live reload swaps in an index with
+    the previous classifier within a couple of seconds, then one with a classifier fitted anew; see
+    guidance_library/live.py)."""
 
     def __init__(self, library: GuidanceLibrary, analyzer: FinnishAnalyzer, vectors: WordVectors | None,
-                 weights: dict[str, dict[str, float]] | None = None) -> None:
+                 weights: dict[str, dict[str, float]] | None = None,
+                 classifier: TopicClassifier | None = None) -> None:
         self.library = library
         self.weights = {level: dict(w) for level, w in (weights or WEIGHTS).items()}
         self._analyzer = analyzer
@@ -169,12 +206,12 @@ class GuidanceIndex:
             self._topic_char_matrix = self._topic_char.fit_transform([" ".join(t) for t in topic_text]).tocsr()
         # A linear topic classifier over the phrasings' word and character terms: learns which terms tell
         # topics apart, which the similarities alone do not.
-        self._class_weights = self._class_bias = None
-        if len(topic_ids) > 1:
-            classifier = LinearSVC(C=CLASSIFIER_C, random_state=0)
-            classifier.fit(sparse.hstack([word_rows, char_rows]).tocsr(), self._topic_of_path[self._owners])
-            self._class_weights = np.asarray(classifier.coef_.T, dtype=np.float32)  # (features, topics)
-            self._class_bias = np.asarray(classifier.intercept_, dtype=np.float32)
+        self.classifier: TopicClassifier | None = classifier.for_topics(topic_ids) if classifier is not None else None
+        if classifier is None and len(topic_ids) > 1:
+            fitted = LinearSVC(C=CLASSIFIER_C, random_state=0)
+            fitted.fit(sparse.hstack([word_rows, char_rows]).tocsr(), self._topic_of_path[self._owners])
+            self.classifier = TopicClassifier(self._word, self._char, np.asarray(fitted.coef_.T, dtype=np.float32),
+                                              np.asarray(fitted.intercept_, dtype=np.float32), tuple(topic_ids))
         self._vocabulary = sorted(self._word.vocabulary_)
         self._vocabulary_set = frozenset(self._vocabulary)
         self._vector_rows = self._topic_vectors = None
@@ -240,8 +277,9 @@ class GuidanceIndex:
             "vector_topic": zeros,
             "class_topic": zeros,
         }
-        if self._class_weights is not None:
-            margin = np.r_[query_word, query_char].astype(np.float32) @ self._class_weights + self._class_bias
+        if self.classifier is not None:
+            own = self.classifier.word is self._word  # fitted here: the query is already in its vocabularies
+            margin = self.classifier.margins(query, query_word if own else None, query_char if own else None)
             scores["class_topic"] = np.clip((margin + 1) / 2, 0, 1)[self._topic_of_path]
         if self._vector_rows is not None and self._vectors is not None and query.vector_words:
             query_vector = self._vectors.mean(query.vector_words)

@@ -144,13 +144,16 @@ class SafetyNet:
 EASE_MATCH = 0.2     # a guidance path matching at least this well ...
 EASE_MARGIN = 0.05   # ... and this far ahead of any other topic's ...
 EASE_SCORE = 0.5     # ... waives the safety question of a classifier score below this
-NEVER_EASED = ("suicide",)  # the classifier's guess for which the question is always asked
+# The classifier's guesses for which the question is always asked: suicidal thoughts, and the signs that
+# kill within minutes when missed.
+NEVER_EASED = ("suicide", "chest_pain", "stroke", "breathing", "unconscious", "bleeding", "poisoning",
+               "poisoning_urgent")
 
 
 def eased(verdict: dict[str, Any], ranking: Sequence[Any], urgent_topics: frozenset[str],
           topic: str | None = None) -> dict[str, Any]:
     """The verdict once the guidance ranking is known. When the classifier alone was unsure (no rule,
-    no reader), its score is below `EASE_SCORE` and is no guess of suicidal thoughts, and the message
+    no reader), its score is below `EASE_SCORE`, its guess is none of `NEVER_EASED`, and the message
     plainly asks an ordinary question (one path of a non-urgent topic matches it well and clearly
     ahead of other topics: "luomi on muuttunu tummemmaks ja reunat on epätasaset"), the safety
     question is waived: tier `none`, `eased` names the path, and the answer comes with a line about
