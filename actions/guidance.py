@@ -183,6 +183,14 @@ def answer_pending_question(dispatcher: CollectingDispatcher, tracker: Tracker, 
     return [SlotSet(LAST_PATH_SLOT, None)]
 
 
+def topic_first(decision: Decision, library: GuidanceLibrary, topic: str | None) -> Decision:
+    """A question back offers the conversation's own topic first."""
+    if decision.outcome is not Outcome.CLARIFY or not topic:
+        return decision
+    in_topic = [i for i in decision.path_ids if getattr(library.get(i), "topic", None) == topic]
+    return Decision(Outcome.CLARIFY, tuple(dict.fromkeys((*in_topic, *decision.path_ids))))
+
+
 class ActionGuidance(RuntimeAction):
     """Answers from the guidance library: the best path, a choice of 2-3, or an honest "not found"."""
 
@@ -255,7 +263,7 @@ class ActionGuidance(RuntimeAction):
                 if decision.outcome is Outcome.CLARIFY and is_follow_up(cues):
                     decision = lean_on_topic(decision, contextual, library, topic)
                 if decision.outcome in (Outcome.ANSWER, Outcome.CLARIFY):
-                    return decision
+                    return topic_first(decision, library, topic)
             if is_follow_up(cues):  # never "not found" while there is a topic to lean on
                 resolved = resolve(library, topic, current, cues, subject, ranking, in_context)
                 if resolved.outcome is not Outcome.NO_MATCH:
@@ -265,11 +273,7 @@ class ActionGuidance(RuntimeAction):
         decision = decide(ranking, intent.get("name"), float(intent.get("confidence") or 0.0),
                           off_topic=bool(message.get(OFF_TOPIC)))
         decision = prefer_named_audience(decision, ranking, library, subject)
-        if decision.outcome is Outcome.CLARIFY and topic:
-            # A question back offers the conversation's own topic first.
-            in_topic = [i for i in decision.path_ids if getattr(library.get(i), "topic", None) == topic]
-            decision = Decision(Outcome.CLARIFY, tuple(dict.fromkeys((*in_topic, *decision.path_ids))))
-        return decision
+        return topic_first(decision, library, topic)
 
     def _record_gap(self, text: str, outcome: str, best_path_id: str | None) -> None:
         """Keep the question (personal data removed) for the editors' gap report; never fail the answer."""
