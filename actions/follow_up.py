@@ -233,13 +233,17 @@ MAIN_PATH_BONUS = 0.03
 PERSON_IN_TOPIC_BONUS = 0.15  # a short follow-up that only names a person: the topic's path for them
 
 
+def score_map(ranking: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """A ranking's scores by path id."""
+    return {str(r["id"]): float(r.get("score") or 0.0) for r in ranking}
+
+
 def ranking_in_context(ranking: Sequence[Mapping[str, Any]], in_context: Sequence[Mapping[str, Any]],
                        library: GuidanceLibrary, cues: Cues, subject: str | None,
                        current: GuidancePath | None, topic: str | None = None) -> list[dict[str, Any]]:
     """The message's ranking read in its conversation: the in-context ranking plus half the message's
     own, with the facet asked for, the person named and the path just shown weighed in; best first."""
-    own = {str(r["id"]): float(r.get("score") or 0.0) for r in ranking}
-    context = {str(r["id"]): float(r.get("score") or 0.0) for r in in_context}
+    own, context = score_map(ranking), score_map(in_context)
     topic_of = {str(r["id"]): r.get("topic") for r in (*ranking, *in_context)}
     asks_on = is_follow_up(cues)
     # "hän on 85", "entä lapselle?", "mitä se maksaa?": a short follow-up says only the person or the
@@ -266,7 +270,7 @@ def ranking_in_context(ranking: Sequence[Mapping[str, Any]], in_context: Sequenc
             if short and cues.audience in ABOUT_SOMEONE and not cues.facet and path.topic == topic \
                     and _serves(path, cues.audience):
                 score += PERSON_IN_TOPIC_BONUS  # "hän on 85" after physiotherapy: the topic's path for them
-            if asks_on and current is not None and path.id == current.id:
+            if asks_on and path.id == shown:
                 score -= SHOWN_PENALTY
         out.append({"id": path_id, "topic": topic_of[path_id], "score": round(score, 4)})
     return sorted(out, key=lambda r: -r["score"])
@@ -301,10 +305,10 @@ def lean_on_topic(decision: Decision, ranking: Sequence[Mapping[str, Any]], libr
 def combined_scores(ranking: Sequence[Mapping[str, Any]], in_context: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     """Each path's score for a follow-up: the message's own and its score read in context, weighted
     (the own ranking alone when there is no context)."""
-    own = {str(r["id"]): float(r.get("score") or 0.0) for r in ranking}
+    own = score_map(ranking)
     if not in_context:
         return own
-    context = {str(r["id"]): float(r.get("score") or 0.0) for r in in_context}
+    context = score_map(in_context)
     return {i: OWN_WEIGHT * own.get(i, 0.0) + CONTEXT_WEIGHT * context.get(i, 0.0) for i in {*own, *context}}
 
 
@@ -333,7 +337,7 @@ def prefer_named_audience(decision: Decision, ranking: Sequence[Mapping[str, Any
     chosen = library.get(decision.path_ids[0])
     if chosen is None:
         return decision
-    scores = {str(r["id"]): float(r.get("score") or 0.0) for r in ranking}
+    scores = score_map(ranking)
     if decision.outcome is Outcome.CLARIFY:
         offered = [library.get(i) for i in decision.path_ids]
         if all(p is not None and p.topic == chosen.topic for p in offered):
