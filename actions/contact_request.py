@@ -26,16 +26,16 @@ from actions import contact_messages as texts
 from actions import messages
 from actions.base import RuntimeAction, latest_entity, latest_intent_and_text
 from actions.free_text import consent_of, urgency_of
-from actions.guidance import (LAST_PATH_SLOT, SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question,
+from actions.guidance import (SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question,
                               side_decision)
 from actions.guidance_decision import Outcome
-from actions.follow_up import SUBJECT_SLOT, subject_label
+from actions.follow_up import subject_label
 from actions.identity import verified_identity
 from actions.runtime import Runtime
 from actions.store.identification import IdentificationStore
 from actions.store.tickets import (REFERENCE_ALPHABET, StoreUnavailable, TicketDraft, TicketError, callback_phone,
                                    normalise_reference)
-from bot.constants import CONTACT_FORM_SLOT, SAFETY_OK_INTENT
+from bot.constants import CONTACT_FORM_SLOT, LAST_PATH_SLOT, SAFETY_OK_INTENT, SUBJECT_SLOT
 from guidance_library.instruments import fold
 from guidance_library.models import GuidanceLibrary
 

@@ -9,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
 from actions.base import RuntimeAction
-from actions.guidance import LAST_PATH_SLOT, leave_request_button
+from actions.guidance import leave_request_button
 from actions.store.analytics import record_quietly
+from bot.constants import LAST_PATH_SLOT
 
 
 class ActionSessionStart(RuntimeAction):

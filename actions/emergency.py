@@ -9,14 +9,13 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.follow_up import TOPIC_SLOT
 from actions.base import RuntimeAction, latest_entity
 from actions.runtime import Runtime
 from actions.store.analytics import record_quietly
 from bot.constants import (ACTION_EMERGENCY, ACTION_SAFETY_CHECK, ACTION_SAFETY_OK, ASSESSMENT_SLOT,
                            CONTACT_FORM_SLOT, EMERGENCY, EMERGENCY_CATEGORY_ENTITY, EMERGENCY_INTENT,
                            GENERAL_CATEGORY, GUIDANCE_RANKING, HANDOFF_SLOT, OFF_TOPIC, SAFETY,
-                           SAFETY_PENDING_SLOT)
+                           SAFETY_PENDING_SLOT, TOPIC_SLOT)
 from guidance_library.emergency import EmergencyCategory, EmergencyRules
 from guidance_library.models import GuidanceLibrary
 

@@ -35,8 +35,6 @@ from actions.guidance_decision import Decision, Outcome, decide
 from guidance_library.instruments import fold
 from guidance_library.models import GuidanceLibrary, GuidancePath
 
-TOPIC_SLOT = "topic"
-SUBJECT_SLOT = "subject"
 # How the professional sees whom the matter concerns (handoff summary, contact request).
 SUBJECT_LABELS = {"baby": "vauva", "child": "lapsi", "teen": "nuori", "student": "opiskelija",
                   "elderly": "ikääntynyt", "pregnant": "raskaana oleva", "relative": "läheinen tai omainen",

@@ -16,16 +16,16 @@ from actions.store.analytics import record_event, record_quietly
 from actions.store.feedback import record_feedback
 from actions.store.gaps import record_gap
 from actions.emergency import ask_safety_question
-from actions.follow_up import (SUBJECT_SLOT, TOPIC_SLOT, Cues, is_follow_up, names_a_new_subject,
+from actions.follow_up import (Cues, is_follow_up, names_a_new_subject,
                                lean_on_topic, prefer_named_audience, ranking_in_context, read_cues,
                                resolve, weigh_facet)
-from bot.constants import GUIDANCE_IN_CONTEXT, GUIDANCE_RANKING, OFF_TOPIC, SAFETY, UNCERTAIN_TIER
+from bot.constants import (GUIDANCE_IN_CONTEXT, GUIDANCE_RANKING, LAST_PATH_SLOT, OFF_TOPIC, SAFETY, SUBJECT_SLOT,
+                           TOPIC_SLOT, UNCERTAIN_TIER)
 from guidance_library.instruments import fold
 from guidance_library.models import GuidanceLibrary, GuidancePath
 from guidance_library.rendering import render_path
 
 logger = logging.getLogger(__name__)
-LAST_PATH_SLOT = "last_path_id"
 CHOOSE_PATH_INTENT = "choose_path"
 
 

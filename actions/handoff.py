@@ -22,14 +22,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import messages
 from actions.base import RuntimeAction, latest_entity, latest_intent_and_text
 from actions.contact_request import start_contact_form
-from actions.guidance import LAST_PATH_SLOT, leave_request_button
-from actions.follow_up import SUBJECT_SLOT, subject_label
+from actions.guidance import leave_request_button
+from actions.follow_up import subject_label
 from actions.identity import verified_identity
 from actions.runtime import Runtime
 from actions.store.identification import IdentificationStore
 from actions.store.handoffs import HandoffStore
 from actions.store.tickets import StoreUnavailable
-from bot.constants import ACTION_HANDOFF_WAITING, ACTION_REQUEST_HUMAN, HANDOFF_SLOT
+from bot.constants import ACTION_HANDOFF_WAITING, ACTION_REQUEST_HUMAN, HANDOFF_SLOT, LAST_PATH_SLOT, SUBJECT_SLOT
 from bot.handoff import TAKEN, WAITING, HandoffSettings
 from guidance_library.instruments import fold
 

@@ -25,6 +25,9 @@ SAFETY = "safety"  # the safety net's verdict on every message: tier, category, 
 # What the conversation was about before the latest message, put on the message by the server only
 # (bot/rasa_patches.py: install_conversation_context), never taken from a client: the topic and path
 # shown last and the resident's earlier messages; the guidance ranker ranks the message with them too.
+TOPIC_SLOT = "topic"              # the conversation's topic: of the path last shown (actions/follow_up.py)
+LAST_PATH_SLOT = "last_path_id"   # the path last shown
+SUBJECT_SLOT = "subject"          # whom the matter concerns (an audience of the library; None: the resident)
 CONVERSATION_CONTEXT = "conversation_context"
 GUIDANCE_IN_CONTEXT = "guidance_in_context"  # the ranking of the message read together with the earlier ones
 OFF_TOPIC = "off_topic"  # set when the message is plainly not for this service (e.g. about an animal)

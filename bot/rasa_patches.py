@@ -224,7 +224,9 @@ def conversation_context(tracker: Any) -> Dict[str, Any]:
             earlier.append(event.text[:CONTEXT_CHARS])
             if len(earlier) == CONTEXT_MESSAGES:
                 break
-    topic, path = tracker.get_slot("topic"), tracker.get_slot("last_path_id")
+    from bot.constants import LAST_PATH_SLOT, TOPIC_SLOT
+
+    topic, path = tracker.get_slot(TOPIC_SLOT), tracker.get_slot(LAST_PATH_SLOT)
     if not (earlier or topic or path):
         return {}
     return {"topic": topic, "path": path, "earlier": list(reversed(earlier))}

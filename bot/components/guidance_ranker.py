@@ -72,17 +72,16 @@ class GuidanceRanker(GraphComponent):
                 continue
             ranking = index.rank(words, self._limit)
             message.set(GUIDANCE_RANKING, [r.as_dict() for r in ranking], add_to_output=True)
-            verdict = message.get(SAFETY)
-            if isinstance(verdict, dict):  # the safety net ran before: a plain question is not asked about
-                verdict = eased(verdict, ranking, index.urgent_topics)
+            verdict = message.get(SAFETY)  # the safety net ran before: a plain question is not asked about
+            verdict = eased(verdict, ranking, index.urgent_topics) if isinstance(verdict, dict) else None
             context = self._context(message)
             if context is not None:
                 earlier, topic = context
                 in_context = index.rank([*earlier, *words], self._limit, topic=topic)
                 message.set(GUIDANCE_IN_CONTEXT, [r.as_dict() for r in in_context], add_to_output=True)
-                if isinstance(verdict, dict) and topic is not None:  # nor a plain follow-up in its topic
+                if verdict is not None and topic is not None:  # nor a plain follow-up in its topic
                     verdict = eased(verdict, in_context, index.urgent_topics, topic)
-            if isinstance(verdict, dict):
+            if verdict is not None:
                 message.set(SAFETY, verdict, add_to_output=True)
         return messages
 

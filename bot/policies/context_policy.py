@@ -16,13 +16,11 @@ from typing import Any, Dict, Optional, Text
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.constants import ASSESSMENT_SLOT, CONTACT_FORM_SLOT, HANDOFF_SLOT
+from bot.constants import ASSESSMENT_SLOT, CONTACT_FORM_SLOT, HANDOFF_SLOT, LAST_PATH_SLOT, TOPIC_SLOT
 from bot.policies.overriding import OverridingPolicy
 from guidance_library.instruments import fold
 
 ACTION_GUIDANCE = "action_guidance"
-TOPIC_SLOT = "topic"
-LAST_PATH_SLOT = "last_path_id"
 SURE = 0.9
 # The intents that end or divert a conversation, and the words that show a message really means one.
 OWN_WORDS: dict[str, tuple[str, ...]] = {
