@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
+from bot.nlu.emergency import word_forms
 from bot.nlu.poisoning import POISONING, POISONING_URGENT, read_poisoning
 from bot.nlu.risk_classifier import (HeldOutFigures, RiskFeaturizer, RiskModel, RiskThresholds, char_features,
                                      choose_thresholds, word_features)
@@ -98,10 +99,32 @@ def test_now_just_a_moment_ago_and_today_count_as_present(analyzer, rules, prese
     "isä sai sydäninfarktin aiemmin",
 ])
 def test_a_cue_alone_never_switches_a_deadly_category_off(analyzer, rules, message):
-    """Without a classifier the cued match asks the resident (never silence); a cue only makes it uncertain."""
-    for score in (None, 0.05, 0.5):
+    """Without a classifier, or one that is not confidently against it (at or above its `signal` floor),
+    the cued match asks the resident (never silence); a cue only makes it uncertain."""
+    for score in (None, 0.15, 0.5):
         verdict = net(rules, score=score).assess(analyzer.analyze_text(message))
         assert verdict.tier == UNCERTAIN_TIER and verdict.cued and verdict.signal
+
+
+def test_a_weak_sign_the_classifier_is_confidently_against_asks_nothing(analyzer, rules):
+    """A weak sign ("tajuton") in a longer message scored below the classifier's `signal` floor is
+    everyday talk: no safety question, but still a risk signal (never turned away). With any doubt
+    from the classifier, or in a message of a few words, the question stays."""
+    words = analyzer.analyze_text("olin ihan tajuton väsymyksestä eilen illalla töiden jälkeen")
+    assert rules.assess(*word_forms(words)).weak
+    low = net(rules, score=0.05).assess(words)
+    assert low.tier == NO_RISK and low.signal
+    assert net(rules, score=0.15).assess(words).tier == UNCERTAIN_TIER  # above the floor: asked
+    assert net(rules).assess(words).tier == UNCERTAIN_TIER  # no classifier: the rules alone ask
+    assert net(rules, score=0.05).assess(analyzer.analyze_text("mummo tajuton")).tier != NO_RISK
+
+
+def test_a_strong_sign_told_as_past_is_asked_whatever_the_classifier(analyzer, rules):
+    """Only weak signs can be set aside by the classifier; a strong one with a past cue is still asked."""
+    words = analyzer.analyze_text("isällä oli rintakipua viime viikolla ja mietin miten pääsen kontrolliin")
+    match = rules.assess(*word_forms(words))
+    assert match is not None and not match.weak
+    assert net(rules, score=0.01).assess(words).tier != NO_RISK
 
 
 def test_an_animal_is_not_a_human_emergency(analyzer, rules):

@@ -12,7 +12,9 @@ The verdict has three tiers:
     at once "Oletko sinä tai joku muu nyt vaarassa?" (with 112 in the question). A cue never
     switches the rules off. A weak sign ("tajuton", "puukko"), or a sign with a present cue too
     ("isä sai aivohalvauksen vuosi sitten, nyt haetaan tukea"), gives the emergency answer when the
-    classifier backs it (score at or above both `uncertain` and 0.5), and the safety question otherwise;
+    classifier backs it (score at or above both `uncertain` and 0.5), and the safety question otherwise
+    (but nothing when only a weak sign matched, the message has more than `WEAK_SIGN_WORDS` words and
+    the classifier is confidently against it: "olin ihan tajuton väsymyksestä eilen");
   - `none`.
 `signal` is true for any trace of risk (a rule or reader match, or a score at or above the floor that
 nearly all held-out danger messages reach): such a message
@@ -39,6 +41,9 @@ EMERGENCY_TIER = "emergency"
 UNCERTAIN_TIER = "uncertain"
 NO_RISK = "none"
 GENERAL = "general"
+# A weak sign in a message longer than this, with the classifier confidently against it, asks nothing
+# ("olin ihan tajuton väsymyksestä eilen illalla"); a shorter one ("halvaus oireita") is still asked.
+WEAK_SIGN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class SafetyNet:
             # ask (a dog that bit someone who now bleeds is a person's emergency), never more.
             return self._about_animal(score, guess, limits)
         rule = self.rules.assess(*forms)
+        seen = rule is not None  # any sign, even one dismissed below: never turned away
         reading = read_poisoning(words, self.rules.poisoning)
         sure = limits is not None and score >= limits.sure
         unsure = limits is not None and limits.uncertain <= score < limits.sure
@@ -100,6 +106,10 @@ class SafetyNet:
         # messages reach): a strong sign or the reader then asks instead of answering
         contradicted = limits is not None and score < limits.signal
         told_as_past = self.rules.cued(*forms)  # a past or informational cue and no present one
+        if rule is not None and rule.weak and contradicted and len(words) > WEAK_SIGN_WORDS:
+            # a weak sign only ("tajuton", "hukkua", "puukko"), in a message of more than a few words
+            # that the classifier is confidently against: everyday talk, no safety question
+            rule = None
         layers: list[str] = []
         category: str | None = None
         if rule is not None and (rule.support == ALONE and not contradicted or rule.support == DANGER and backed):
@@ -116,7 +126,7 @@ class SafetyNet:
             if category is None:
                 category = rule.category.name if rule is not None else self._category_of(guess)
             return SafetyVerdict(EMERGENCY_TIER, category, tuple(layers), score, True, cued)
-        signal = rule is not None or reading is not None or limits is not None and score >= limits.signal
+        signal = seen or reading is not None or limits is not None and score >= limits.signal
         if not (unsure or rule is not None or reading is not None):
             return SafetyVerdict(NO_RISK, GENERAL, (), score, signal)
         # the safety question: every layer that saw something is named (the policy treats a question
