@@ -39,6 +39,7 @@ SETS = {"followups": BENCH_DIR / "blind_followups.yml", "facets": BENCH_DIR / "b
         "dev_more": BENCH_DIR / "dev_followups_more.yml",  # printed one by one
         "dev_facets": BENCH_DIR / "dev_facets_paths.yml"}
 OUTCOMES = ("right", "asked back with it", "wrong", "not found")
+NOT_FOUND_KINDS = ("safety question", "emergency answer", "no path")  # what a "not found" was instead
 
 
 def outcome(replies: list[dict], accept: set[str]) -> str:
@@ -55,6 +56,16 @@ def outcome(replies: list[dict], accept: set[str]) -> str:
     if offered:
         return "asked back with it" if set(offered) & accept else "wrong"
     return "not found"
+
+
+def not_found_kind(replies: list[dict]) -> str:
+    """What came back instead of a path: the safety question, the emergency answer or no path at all."""
+    custom = [r["custom"] for r in replies if isinstance(r.get("custom"), dict)]
+    if any(c.get("safety_check") for c in custom):
+        return "safety question"
+    if any(c.get("emergency") for c in custom):
+        return "emergency answer"
+    return "no path"
 
 
 def what_came_back(replies: list[dict]) -> str:
@@ -85,7 +96,8 @@ def report(name: str, counts: Counter) -> None:
     print(f"  answered with an acceptable path       {right}/{total} = {right / total:.1%} [{low:.1%}, {high:.1%}]")
     print(f"  answered or asked back with it         {right + back}/{total} = {(right + back) / total:.1%} "
           f"[{low2:.1%}, {high2:.1%}]")
-    print("  outcome mix: " + ", ".join(f"{k} {counts[k]}" for k in OUTCOMES))
+    print("  outcome mix: " + ", ".join(f"{k} {counts[k]}" for k in OUTCOMES)
+          + " (" + ", ".join(f"{k} {counts[k]}" for k in NOT_FOUND_KINDS) + ")")
 
 
 def run_sets(stack: Stack, names: list[str]) -> None:
@@ -99,6 +111,8 @@ def run_sets(stack: Stack, names: list[str]) -> None:
                 replies = stack.say(sender, turn)
             result = outcome(replies, accept)
             counts[result] += 1
+            if result == "not found":
+                counts[not_found_kind(replies)] += 1
             if name.startswith("dev"):  # the development sets only: the blind ones stay unread
                 print(f"  {result:20s} {' / '.join(turns)} -> {what_came_back(replies)} (want {sorted(accept)})")
         report(name, counts)

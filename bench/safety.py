@@ -94,10 +94,11 @@ def load_sets(which: str) -> list[tuple[str, str, bool, list[str]]]:
     """(set name, group, danger?, messages) for each group of each set."""
     out: list[tuple[str, str, bool, list[str]]] = []
     if which in ("all", "poisoning"):
-        poisoning = yaml.safe_load((BENCH_DIR / "dev_poisoning.yml").read_text(encoding="utf-8"))
-        for danger_, key in ((True, "danger"), (False, "not_danger")):
-            for group, messages in poisoning[key].items():
-                out.append(("dev_poisoning.yml (development)", group, danger_, list(messages)))
+        for file in ("dev_poisoning.yml", "dev_overdose_more.yml"):
+            poisoning = yaml.safe_load((BENCH_DIR / file).read_text(encoding="utf-8"))
+            for danger_, key in ((True, "danger"), (False, "not_danger")):
+                for group, messages in poisoning[key].items():
+                    out.append((f"{file} (development)", group, danger_, list(messages)))
     if which == "poisoning":
         return out
     danger = yaml.safe_load((BENCH_DIR / "blind_safety_danger.yml").read_text(encoding="utf-8"))["danger"]

@@ -121,6 +121,7 @@ class PoisoningLexicon:
     intent: tuple[str, ...]
     number_words: dict[str, int]
     min_count: int = 5
+    min_grams: float = 5.0  # "10 grammaa parasetamolia": a medicine's total weight taken, in grams
 
 
 def _any(patterns: tuple[re.Pattern[str], ...], forms: tuple[str, ...]) -> bool:
@@ -142,8 +143,10 @@ def _poisoning_lexicon(raw: object, file: Path, problems: list[Problem]) -> Pois
     try:
         number_words = {str(k).lower(): int(v) for k, v in numbers.items()}
         min_count = int(raw.get("min_count", 5))
+        min_grams = float(raw.get("min_grams", 5))
     except (TypeError, ValueError, AttributeError):
-        problems.append(Problem(str(file), None, "poisoning_reader: number_words ja min_count ovat lukuja."))
+        problems.append(Problem(str(file), None,
+                                "poisoning_reader: number_words, min_count ja min_grams ovat lukuja."))
         return None
     lists = {name: _stems(raw.get(name)) for name in ("medicines", "chemicals", "alcohol", "taking", "amounts",
                                                        "containers", "children", "questions", "handling", "accident", "symptoms",
@@ -151,7 +154,7 @@ def _poisoning_lexicon(raw: object, file: Path, problems: list[Problem]) -> Pois
     for name in ("medicines", "taking"):
         if not lists[name]:
             problems.append(Problem(str(file), None, f"poisoning_reader: {name} puuttuu."))
-    return PoisoningLexicon(**lists, number_words=number_words, min_count=min_count)
+    return PoisoningLexicon(**lists, number_words=number_words, min_count=min_count, min_grams=min_grams)
 
 
 def load_emergency_rules(file: Path = DEFAULT_EMERGENCY_FILE) -> EmergencyRules:

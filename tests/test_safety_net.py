@@ -106,6 +106,13 @@ def test_a_cue_alone_never_switches_a_deadly_category_off(analyzer, rules, messa
         assert verdict.tier == UNCERTAIN_TIER and verdict.cued and verdict.signal
 
 
+def test_carbon_monoxide_typed_without_umlauts(analyzer, rules):
+    """"häkä" without ä is "haka" (a hook): a sign only next to a sauna, a fire or its symptoms."""
+    found = rules.assess(*word_forms(analyzer.analyze_text("mokilla saunan jalkeen kaikilla paansarky, onko haka")))
+    assert found is not None and found.category.name == "poisoning"
+    assert rules.assess(*word_forms(analyzer.analyze_text("takin haka irtosi"))) is None
+
+
 def test_a_weak_sign_the_classifier_is_confidently_against_asks_nothing(analyzer, rules):
     """A weak sign ("tajuton") in a longer message scored below the classifier's `signal` floor is
     everyday talk: no safety question, but still a risk signal (never turned away). With any doubt
@@ -150,6 +157,8 @@ def test_a_bite_happens_to_a_person(analyzer, rules):
     ("lapsi nielaisi pesuainetta", POISONING),
     ("otin 30 panadolia ja nyt oksettaa", POISONING_URGENT),
     ("otin kymmenen tenoxia koska en jaksa enää", POISONING_URGENT),
+    ("parasetamolia meni tänää ehkä 10 grammaa ku hammas särki", POISONING),  # a weight, not a count
+    ("otin 8000mg buranaa", POISONING),
 ])
 def test_the_reader_finds_an_amount_taken(analyzer, rules, message, category):
     reading = read_poisoning(analyzer.analyze_text(message), rules.poisoning)
@@ -163,6 +172,8 @@ def test_the_reader_finds_an_amount_taken(analyzer, rules, message, category):
     "voinko ottaa 6 tablettia ibuprofeenia päivässä",
     "soitin lääkärille 10 kertaa",
     "saako antibiootin kanssa juoda viiniä",
+    "onko 3 grammaa parasetamolia päivässä liikaa",
+    "onko 1000mg pamolia kerralla liikaa",
 ])
 def test_the_reader_leaves_dose_questions_and_ordinary_doses(analyzer, rules, message):
     assert read_poisoning(analyzer.analyze_text(message), rules.poisoning) is None

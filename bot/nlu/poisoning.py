@@ -18,7 +18,10 @@ POISONING_URGENT = "poisoning_urgent"
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
 _NUMBER = re.compile(r"^\d{1,4}$")
 _AGE = re.compile(r"^\d{1,2}(v|vee|vuotias)$")
-_UNITS = {"kg", "g", "mg", "ug", "µg", "ml", "dl", "l", "v", "vee", "vuotias", "vuotta", "vuoden", "kk", "cm", "h",
+_GRAMS = {"g": 1.0, "gr": 1.0, "gramma": 1.0, "grammaa": 1.0, "mg": 0.001, "milligramma": 0.001,
+          "milligrammaa": 0.001}
+_MASS = re.compile(r"^(\d{1,5}(?:[.,]\d{1,2})?)(g|gr|mg)$")  # "10g", "8000mg"
+_UNITS = {"kg", "g", "gr", "gramma", "grammaa", "milligrammaa", "mg", "ug", "µg", "ml", "dl", "l", "v", "vee", "vuotias", "vuotta", "vuoden", "kk", "cm", "h",
           "min", "tuntia", "tunnin", "paivaa", "vrk", "e", "euroa", "prosenttia", "ky", "mmol", "astetta"}
 
 
@@ -92,6 +95,19 @@ def count_taken(words: _Words, lexicon: PoisoningLexicon) -> int:
     return max(counts, default=0)
 
 
+def grams_taken(words: _Words) -> float:
+    """The largest weight of a medicine typed in the message, in grams ("10 grammaa", "8000 mg", "10g")."""
+    found = [0.0]
+    for i, typed in enumerate(words.typed):
+        glued = _MASS.match(typed)
+        if glued:
+            found.append(float(glued.group(1).replace(",", ".")) * _GRAMS[glued.group(2)])
+        elif re.match(r"^\d{1,5}(?:[.,]\d{1,2})?$", typed) and i + 1 < len(words.typed) \
+                and words.typed[i + 1] in _GRAMS:
+            found.append(float(typed.replace(",", ".")) * _GRAMS[words.typed[i + 1]])
+    return max(found)
+
+
 def read_poisoning(analysed: Sequence[WordAnalysis], lexicon: PoisoningLexicon | None) -> PoisoningReading | None:
     """The poisoning answer category for a message that tells of an amount taken, or None."""
     if lexicon is None or not analysed:
@@ -108,7 +124,7 @@ def read_poisoning(analysed: Sequence[WordAnalysis], lexicon: PoisoningLexicon |
     much = (words.has_stem(lexicon.containers) and words.has_word(lexicon.amounts)) or \
         (taking and words.has_word(("kaikki", "koko", "liikaa", "liian")))
     if medicine and (taking or urgent or not asking):
-        if count >= lexicon.min_count:
+        if count >= lexicon.min_count or grams_taken(words) >= lexicon.min_grams:
             reason = "amount"
         elif much and not asking:
             reason = "container" if words.has_stem(lexicon.containers) else "amount"
