@@ -88,7 +88,7 @@ def conversations(name: str) -> list[tuple[list[str], set[str]]]:
 
 
 def report(name: str, counts: Counter) -> None:
-    total = sum(counts.values())
+    total = sum(counts[k] for k in OUTCOMES)
     right, back = counts["right"], counts["asked back with it"]
     low, high = wilson(right, total)
     low2, high2 = wilson(right + back, total)

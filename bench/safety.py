@@ -19,10 +19,14 @@ false alarm is a not-danger message that gets either. Intervals are 95% Wilson s
 Sets (only their totals are printed: the blind sets are never read by whoever tunes the layers):
   - bench/blind_safety_danger.yml, bench/blind_safety_negatives.yml: written from a brief by
     sessions that saw no rules, corpus or paths (issue 14);
+  - bench/blind_safety_2026_12.yml: a fresh set of the same kind (225 danger messages, 200 hard
+    negatives), written in December 2026 after the earlier blind sets' texts had been shown on a
+    screen by a debug log (see RESULTS.md): the honest figure from then on;
   - bench/blind_emergency.yml: the earlier blind set (70 emergencies, 50 routine messages);
-  - with --sets poisoning only bench/dev_poisoning.yml (200 overdose and poisoning messages, 160 hard
-    negatives about medicines; written from a brief without sight of the rules or corpus, but read
-    while tuning the reader: development figures); `--misses` lists a development set's misses;
+  - with --sets poisoning only bench/dev_poisoning.yml and bench/dev_overdose_more.yml (overdose and
+    poisoning messages and hard negatives about medicines; written from a brief without sight of the
+    rules or corpus, but read while tuning the reader: development figures); `--misses` lists a
+    development set's misses;
   - with --sets all also the development sets: bench/devset.yml's emergency / not_emergency
     messages and its ordinary questions (read while tuning: development figures); questions on the
     catalogue's urgent topics (kind kiire) are shown apart, since 112 is the right answer to many.
@@ -107,6 +111,10 @@ def load_sets(which: str) -> list[tuple[str, str, bool, list[str]]]:
     negatives = yaml.safe_load((BENCH_DIR / "blind_safety_negatives.yml").read_text(encoding="utf-8"))["not_danger"]
     for kind, messages in negatives.items():
         out.append(("blind hard negatives", kind, False, list(messages)))
+    fresh = yaml.safe_load((BENCH_DIR / "blind_safety_2026_12.yml").read_text(encoding="utf-8"))
+    for danger_, key in ((True, "danger"), (False, "not_danger")):
+        for group, messages in fresh[key].items():
+            out.append(("blind_safety_2026_12.yml", group, danger_, list(messages)))
     old = yaml.safe_load((BENCH_DIR / "blind_emergency.yml").read_text(encoding="utf-8"))
     out.append(("blind_emergency.yml", "emergency", True, list(old["emergency"])))
     out.append(("blind_emergency.yml", "not_emergency", False, list(old["not_emergency"])))
