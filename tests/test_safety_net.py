@@ -124,6 +124,10 @@ def test_a_weak_sign_the_classifier_is_confidently_against_asks_nothing(analyzer
     assert net(rules, score=0.15).assess(words).tier == UNCERTAIN_TIER  # above the floor: asked
     assert net(rules).assess(words).tier == UNCERTAIN_TIER  # no classifier: the rules alone ask
     assert net(rules, score=0.05).assess(analyzer.analyze_text("mummo tajuton")).tier != NO_RISK
+    # a weak sign of suicidal thoughts is always asked
+    past = analyzer.analyze_text("mulla oli itsetuhoisia ajatuksia pari vuotta sitten, miten pääsen terapiaan")
+    assert rules.assess(*word_forms(past)).weak
+    assert net(rules, score=0.05).assess(past).tier == UNCERTAIN_TIER
 
 
 def test_a_strong_sign_told_as_past_is_asked_whatever_the_classifier(analyzer, rules):

@@ -14,7 +14,8 @@ The verdict has three tiers:
     ("isä sai aivohalvauksen vuosi sitten, nyt haetaan tukea"), gives the emergency answer when the
     classifier backs it (score at or above both `uncertain` and 0.5), and the safety question otherwise
     (but nothing when only a weak sign matched, the message has more than `WEAK_SIGN_WORDS` words and
-    the classifier is confidently against it: "olin ihan tajuton väsymyksestä eilen");
+    the classifier is confidently against it: "olin ihan tajuton väsymyksestä eilen"; signs of
+    suicidal thoughts are always asked);
   - `none`.
 `signal` is true for any trace of risk (a rule or reader match, or a score at or above the floor that
 nearly all held-out danger messages reach): such a message
@@ -44,6 +45,9 @@ GENERAL = "general"
 # A weak sign in a message longer than this, with the classifier confidently against it, asks nothing
 # ("olin ihan tajuton väsymyksestä eilen illalla"); a shorter one ("halvaus oireita") is still asked.
 WEAK_SIGN_WORDS = 3
+# ... except a sign of suicidal thoughts or self-harm: "mulla oli itsetuhoisia ajatuksia pari vuotta
+# sitten, miten pääsen terapiaan" is always asked whether anyone is in danger now.
+ALWAYS_ASKED = ("suicide",)
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,8 @@ class SafetyNet:
         # messages reach): a strong sign or the reader then asks instead of answering
         contradicted = limits is not None and score < limits.signal
         told_as_past = self.rules.cued(*forms)  # a past or informational cue and no present one
-        if rule is not None and rule.weak and contradicted and len(words) > WEAK_SIGN_WORDS:
+        if rule is not None and rule.weak and contradicted and len(words) > WEAK_SIGN_WORDS \
+                and rule.category.name not in ALWAYS_ASKED:
             # a weak sign only ("tajuton", "hukkua", "puukko"), in a message of more than a few words
             # that the classifier is confidently against: everyday talk, no safety question
             rule = None
