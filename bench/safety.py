@@ -94,15 +94,19 @@ def urgent_topics() -> set[str]:
 URGENT = urgent_topics()
 
 
+def grouped_set(file: str, name: str) -> list[tuple[str, str, bool, list[str]]]:
+    """(name, group, danger?, messages) for a set file of `danger:` and `not_danger:` groups."""
+    data = yaml.safe_load((BENCH_DIR / file).read_text(encoding="utf-8"))
+    return [(name, group, danger, list(messages))
+            for danger, key in ((True, "danger"), (False, "not_danger")) for group, messages in data[key].items()]
+
+
 def load_sets(which: str) -> list[tuple[str, str, bool, list[str]]]:
     """(set name, group, danger?, messages) for each group of each set."""
     out: list[tuple[str, str, bool, list[str]]] = []
     if which in ("all", "poisoning"):
         for file in ("dev_poisoning.yml", "dev_overdose_more.yml"):
-            poisoning = yaml.safe_load((BENCH_DIR / file).read_text(encoding="utf-8"))
-            for danger_, key in ((True, "danger"), (False, "not_danger")):
-                for group, messages in poisoning[key].items():
-                    out.append((f"{file} (development)", group, danger_, list(messages)))
+            out.extend(grouped_set(file, f"{file} (development)"))
     if which == "poisoning":
         return out
     danger = yaml.safe_load((BENCH_DIR / "blind_safety_danger.yml").read_text(encoding="utf-8"))["danger"]
@@ -111,10 +115,7 @@ def load_sets(which: str) -> list[tuple[str, str, bool, list[str]]]:
     negatives = yaml.safe_load((BENCH_DIR / "blind_safety_negatives.yml").read_text(encoding="utf-8"))["not_danger"]
     for kind, messages in negatives.items():
         out.append(("blind hard negatives", kind, False, list(messages)))
-    fresh = yaml.safe_load((BENCH_DIR / "blind_safety_2026_12.yml").read_text(encoding="utf-8"))
-    for danger_, key in ((True, "danger"), (False, "not_danger")):
-        for group, messages in fresh[key].items():
-            out.append(("blind_safety_2026_12.yml", group, danger_, list(messages)))
+    out.extend(grouped_set("blind_safety_2026_12.yml", "blind_safety_2026_12.yml"))
     old = yaml.safe_load((BENCH_DIR / "blind_emergency.yml").read_text(encoding="utf-8"))
     out.append(("blind_emergency.yml", "emergency", True, list(old["emergency"])))
     out.append(("blind_emergency.yml", "not_emergency", False, list(old["not_emergency"])))

@@ -20,6 +20,7 @@ _NUMBER = re.compile(r"^\d{1,4}$")
 _AGE = re.compile(r"^\d{1,2}(v|vee|vuotias)$")
 _GRAMS = {"g": 1.0, "gr": 1.0, "gramma": 1.0, "grammaa": 1.0, "mg": 0.001, "milligramma": 0.001,
           "milligrammaa": 0.001}
+_DECIMAL = re.compile(r"^\d{1,5}(?:[.,]\d{1,2})?$")          # "10", "2,5"
 _MASS = re.compile(r"^(\d{1,5}(?:[.,]\d{1,2})?)(g|gr|mg)$")  # "10g", "8000mg"
 _UNITS = {"kg", "g", "gr", "gramma", "grammaa", "milligrammaa", "mg", "ug", "µg", "ml", "dl", "l", "v", "vee", "vuotias", "vuotta", "vuoden", "kk", "cm", "h",
           "min", "tuntia", "tunnin", "paivaa", "vrk", "e", "euroa", "prosenttia", "ky", "mmol", "astetta"}
@@ -102,7 +103,7 @@ def grams_taken(words: _Words) -> float:
         glued = _MASS.match(typed)
         if glued:
             found.append(float(glued.group(1).replace(",", ".")) * _GRAMS[glued.group(2)])
-        elif re.match(r"^\d{1,5}(?:[.,]\d{1,2})?$", typed) and i + 1 < len(words.typed) \
+        elif _DECIMAL.match(typed) and i + 1 < len(words.typed) \
                 and words.typed[i + 1] in _GRAMS:
             found.append(float(typed.replace(",", ".")) * _GRAMS[words.typed[i + 1]])
     return max(found)
