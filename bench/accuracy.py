@@ -119,6 +119,28 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def print_topic_level(sets: dict, truth: list, topic_of: dict, ours: list, ours_rank: list, ours_cost: tuple,
+                      stock_rank: list, stock_cost: tuple | None, stock_kind: str) -> None:
+    """Each development set's topic top-1/top-3, training and parse time, and what the dialogue does."""
+    start = 0
+    for name, qs in sets.items():
+        part = slice(start, start + len(qs))
+        start += len(qs)
+        rows = [("(a) this pipeline", *topic_accuracy(ours_rank[part], truth[part]), *ours_cost)]
+        if stock_cost is not None:
+            rows.append((f"(b) stock Rasa, intent {stock_kind}", *topic_accuracy(stock_rank[part], truth[part]),
+                         *stock_cost))
+        print(f"\n{name}: {len(qs)} questions")
+        print(f"{'':34} {'top-1':>7} {'top-3':>7} {'train s':>8} {'parse p50 ms':>13} {'parse p95 ms':>13}")
+        for label, top1, top3, seconds, times in rows:
+            print(f"{label:34} {top1:7.1%} {top3:7.1%} {seconds:8.1f} {1000 * statistics.median(times):13.1f} "
+                  f"{1000 * percentile(times, 0.95):13.1f}")
+        outcomes = Counter(dialogue_outcome(p, topic_of, t) for p, t in zip(ours[part], truth[part]))
+        print("What the dialogue does with them:")
+        for outcome, count in outcomes.most_common():
+            print(f"  {outcome:32} {count:4d}  {count / len(qs):6.1%}")
+
+
 def main() -> None:
     """Train both, ask both, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -156,23 +178,8 @@ def main() -> None:
                   for p in stock]
     print(f"Library: {len(library.paths)} paths over {len({p.topic for p in library.paths})} topics; "
           f"development questions: " + ", ".join(f"{name} {len(qs)}" for name, qs in sets.items()))
-    start = 0
-    for name, qs in sets.items():
-        part = slice(start, start + len(qs))
-        start += len(qs)
-        rows = [("(a) this pipeline", *topic_accuracy(ours_rank[part], truth[part]), ours_train, ours_times)]
-        if stock:
-            rows.append((f"(b) stock Rasa, intent {args.stock}", *topic_accuracy(stock_rank[part], truth[part]),
-                         stock_train, stock_times))
-        print(f"\n{name}: {len(qs)} questions")
-        print(f"{'':34} {'top-1':>7} {'top-3':>7} {'train s':>8} {'parse p50 ms':>13} {'parse p95 ms':>13}")
-        for label, top1, top3, seconds, times in rows:
-            print(f"{label:34} {top1:7.1%} {top3:7.1%} {seconds:8.1f} {1000 * statistics.median(times):13.1f} "
-                  f"{1000 * percentile(times, 0.95):13.1f}")
-        outcomes = Counter(dialogue_outcome(p, topic_of, t) for p, t in zip(ours[part], truth[part]))
-        print("What the dialogue does with them:")
-        for outcome, count in outcomes.most_common():
-            print(f"  {outcome:32} {count:4d}  {count / len(qs):6.1%}")
+    print_topic_level(sets, truth, topic_of, ours, ours_rank, (ours_train, ours_times),
+                      stock_rank, (stock_train, stock_times) if stock else None, args.stock)
 
     if path_level:
         print("\nPath level (single questions, one right path) and conversation level (follow-ups, the last "
