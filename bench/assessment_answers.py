@@ -15,7 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from guidance_library.instruments import DEFAULT_INSTRUMENTS_DIR, load_instruments, match_answer
+from guidance_library.instruments import match_answer
+from guidance_library.loader import DEFAULT_INSTRUMENTS_DIR, load_instruments
 
 BENCH_FILE = Path(__file__).resolve().parent / "assessment_answers.yml"
 

@@ -1,10 +1,11 @@
-"""Self-assessment instruments (PHQ-9, GAD-7, AUDIT-C ...) as data: loading, checking, scoring,
+"""Self-assessment instruments (PHQ-9, GAD-7, AUDIT-C ...) as data: building, checking, scoring,
 and reading a resident's free-text answer.
 
 An instrument file (`guidance_library/assessments/<id>.yml`) holds the items, the answer options
 with their points, score bands, the threshold (optionally depending on background answers such
 as age group), the crisis rule of an item, and the routing texts. Adding an instrument is adding
-a file; `guidance validate` checks it together with the library.
+a file; `guidance_library.loader.load_instruments` reads the folder (this module reads no files),
+and `guidance validate` checks it together with the library.
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from rapidfuzz import fuzz
 
 from guidance_library.validation import ID_PATTERN, Problem, is_url
 
-DEFAULT_INSTRUMENTS_DIR = Path(__file__).resolve().parent / "assessments"
 FUZZY_ANSWER = 86
 # number words as typed (ä/ö folded), spoken forms too; "kerran"/"kahdesti" count times
 NUMBER_WORDS = {"nolla": 0, "yksi": 1, "yks": 1, "yhden": 1, "yhtena": 1, "kerran": 1, "kaksi": 2, "kaks": 2,
@@ -392,21 +392,3 @@ def check_instrument_document(doc: Any, file: str, path_ids: Iterable[str] | Non
         if not is_url(url):
             add(f"Linkin '{name}' osoite ei ole https-osoite.")
     return problems
-
-
-def load_instruments(directory: Path = DEFAULT_INSTRUMENTS_DIR, path_ids: Iterable[str] | None = None
-                     ) -> tuple[dict[str, Instrument], list[Problem]]:
-    """Every instrument file in the folder, with the problems found."""
-    from guidance_library.loader import read_yaml
-
-    instruments: dict[str, Instrument] = {}
-    problems: list[Problem] = []
-    ids = list(path_ids) if path_ids is not None else None
-    for file in sorted(directory.glob("*.yml")):
-        doc, syntax = read_yaml(file)
-        found = syntax or check_instrument_document(doc, str(file), ids)
-        problems += found
-        if not found:
-            instrument = build_instrument(doc)
-            instruments[instrument.id] = instrument
-    return instruments, problems

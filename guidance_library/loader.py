@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from guidance_library.instruments import load_instruments
+from guidance_library.instruments import Instrument, build_instrument, check_instrument_document
 from guidance_library.models import Contact, FollowUps, GuidanceLibrary, GuidancePath, Link, RegionProfile, Topic
 from guidance_library.validation import ID_PATTERN, Problem, check_library, check_path_document, is_finnish_phone
 
@@ -195,6 +195,23 @@ def _plain(value: Any) -> Any:
 
 def _links(raw: Any) -> tuple[Link, ...]:
     return tuple(Link(str(item["name"]), str(item["url"])) for item in raw or [])
+
+
+def load_instruments(directory: Path = DEFAULT_INSTRUMENTS_DIR, path_ids: Iterable[str] | None = None
+                     ) -> tuple[dict[str, Instrument], list[Problem]]:
+    """Every instrument file in the folder, with the problems found (`path_ids`: the published
+    paths an instrument's self-care routing may name; None skips that check)."""
+    instruments: dict[str, Instrument] = {}
+    problems: list[Problem] = []
+    ids = list(path_ids) if path_ids is not None else None
+    for file in sorted(directory.glob("*.yml")):
+        doc, syntax = read_yaml(file)
+        found = syntax or check_instrument_document(doc, str(file), ids)
+        problems += found
+        if not found:
+            instrument = build_instrument(doc)
+            instruments[instrument.id] = instrument
+    return instruments, problems
 
 
 def build_path(doc: Any, file: Path) -> GuidancePath:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guidance_library.instruments import (DEFAULT_INSTRUMENTS_DIR, load_instruments, match_answer, match_choice,
-                                          questions_left, score)
+from guidance_library.instruments import match_answer, match_choice, questions_left, score
+from guidance_library.loader import DEFAULT_INSTRUMENTS_DIR, load_instruments
 
 
 @pytest.fixture(scope="module")
