@@ -136,8 +136,8 @@ class Console:
         """One housekeeping round, as the background task runs it."""
         import asyncio
 
-        sweep = next(bp for bp in self.server.app.blueprints.values() if bp.name == "console").ctx.sweep
-        asyncio.run(sweep())
+        from bot.web.console import sweep
+        asyncio.run(sweep(self.server.app.ctx.runtime))
 
 
 @pytest.fixture

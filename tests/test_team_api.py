@@ -36,7 +36,8 @@ from bot.settings import Settings
 from bot.web import team_accounts
 from bot.web.app import create_app
 from bot.web.team_api import NOT_SHOWN, OPENAPI_FILE
-from bot.web.team_stores import LazyStores, TeamStores, stores_from_settings
+from bot.web.runtime import WebRuntime
+from bot.web.team_stores import TeamStores
 from tests.servers import ThreadedServer
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -507,7 +508,7 @@ def test_unreachable_database_is_503(team: Team, tmp_path) -> None:
     answer = team.server.call("POST", "/session", {"username": "pro", "password": PASSWORD})
     assert (answer.status, answer.json["error"]) == (503, "unavailable")
     assert "nobody" not in answer.text and "127.0.0.1" not in answer.text
-    team.server.source["stores"] = LazyStores(Settings(database_url=BROKEN_URL))  # from settings, retried later
+    team.server.source["stores"] = WebRuntime(Settings(database_url=BROKEN_URL)).stores  # from settings, retried later
     assert team.call("GET", "/tickets").status == 503
     assert team.server.call("POST", "/session", {"username": "pro", "password": PASSWORD}).status == 503
 
@@ -548,7 +549,7 @@ def test_security_headers_no_cors_and_body_limit(team: Team) -> None:
 # -- set-up from settings, and the account command ----------------------------------------------
 
 def test_stores_from_settings_use_the_region_profile_and_catalogue(tmp_path) -> None:
-    stores = stores_from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'team.db'}"))
+    stores = WebRuntime(Settings(database_url=f"sqlite:///{tmp_path / 'team.db'}")).stores()
     assert stores.tickets.office_hours.closes == dt.time(15, 0)
     assert {"flunssa", "hammashoito-ajanvaraus"} <= stores.topics
     assert stores.accounts.list_accounts() == []

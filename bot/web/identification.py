@@ -20,33 +20,29 @@ kept with the SAML request, and the ACS accepts a response only with that cookie
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import functools
 import hashlib
 import html
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
-from typing import Any, Callable
 
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.store.erasure import ErasureResult, erase_conversation
-from actions.store.identification import IdentificationStore
 from actions.store.transactions import StoreUnavailable
-from actions.store.transcripts import TranscriptStore
+from bot.blocking import blocking
 from bot.channels.identified_access import fingerprint
-from bot.handoff import HandoffSettings
-from bot.session_tokens import SessionTokens, TokenRefused, session_secret
+from bot.session_tokens import TokenRefused
 from bot.settings import Settings
-from bot.web.relay_client import RelayClient, RelayUnavailable
+from bot.web.relay_client import RelayUnavailable
+from bot.web.routes import Door, Route
+from bot.web.runtime import Identification, runtime_of
 from bot.web.saml_setup import SamlSetup
-from bot.web.saml_sp import REQUEST_LIFETIME, IdentificationFailed, ServiceProvider
+from bot.web.saml_sp import REQUEST_LIFETIME, IdentificationFailed
 
 logger = logging.getLogger(__name__)
 logging.getLogger("saml2").setLevel(logging.WARNING)  # pysaml2's debug output would include assertions
@@ -81,208 +77,178 @@ FAILURE_TEXTS = {
 }
 
 
-Eraser = Callable[[str], ErasureResult]
+def _setup(request: Request) -> SamlSetup | None:
+    """The SAML set-up; None when identification is not in use here."""
+    return runtime_of(request).saml
 
 
-@dataclass
-class _Parts:
-    provider: ServiceProvider
-    store: IdentificationStore
-    tokens: SessionTokens
-    rasa: RelayClient
-    erase: Eraser
+def _settings(request: Request) -> Settings:
+    return runtime_of(request).settings
 
 
-def identification_blueprint(settings: Settings, setup: SamlSetup | None,
-                             build_store: Callable[[], IdentificationStore],
-                             build_eraser: Callable[[], Eraser]) -> Blueprint:
-    """The /auth routes; with no SAML set-up they answer that identification is not in use."""
-    blueprint = Blueprint("identification", url_prefix="/auth")
-    ident = settings.identification
-    holder: dict[str, _Parts] = {}
-    public_https = settings.public_url.startswith("https://")
-
-    def secure(request: Request) -> bool:  # the browser's scheme: the public address's, or the request's own
-        return public_https or request.scheme == "https"
-
-    def parts() -> _Parts:  # built on first use: no database or key work at import or app creation
-        if "parts" not in holder:
-            assert setup is not None
-            store = build_store()
-            holder["parts"] = _Parts(ServiceProvider(setup, store), store, SessionTokens(session_secret(ident)),
-                                     RelayClient(ident.rasa_url, HandoffSettings.from_env().token()), build_eraser())
-        return holder["parts"]
-
-    async def blocking(function: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(None, function, *args)
-
-    @blueprint.get("/metadata")
-    async def metadata(_: Request) -> response.HTTPResponse:
-        if setup is None:
-            return _failure_page("disabled", status=404)
-        return response.raw(setup.sp_metadata, content_type="application/samlmetadata+xml")
-
-    @blueprint.post("/login")
-    async def login(request: Request) -> response.HTTPResponse:
-        if setup is None:
-            return _failure_page("disabled", status=404)
-        foreign = _cross_site(request, settings.public_url)
-        if foreign:
-            logger.warning("identification: login refused: sent by another site's page (%s)", foreign)
-            return _failure_page("foreign", status=403)
-        conversation = request.form.get("conversation_id") or ""
-        carry = request.form.get("carry_over") == "yes" and bool(CONVERSATION_ID.match(conversation))
-        p = parts()
-        if carry and await blocking(p.store.is_bound, conversation):
-            carry = False  # an identified conversation is never handed to a new identification
-        binding = secrets.token_urlsafe(32)
-        location = await blocking(p.provider.login_url, conversation if carry else None, binding)
-        logger.info("identification: login started (carry over: %s)", "yes" if carry else "no")
-        answer = _go(location, settings.public_url)
-        _set_binding_cookie(answer, binding, int(REQUEST_LIFETIME.total_seconds()), secure(request))
-        return answer
-
-    @blueprint.post("/acs")
-    async def assertion_consumer(request: Request) -> response.HTTPResponse:
-        if setup is None:
-            return _failure_page("disabled", status=404)
-        saml_response = request.form.get("SAMLResponse") or ""
-        if not saml_response or len(saml_response) > MAX_SAML_RESPONSE:
-            logger.warning("identification refused: no SAMLResponse or too large (%d chars)", len(saml_response))
-            return _failure_page("invalid")
-        p = parts()
-        try:
-            verified = await blocking(p.provider.verify, saml_response, request.cookies.get(BINDING_COOKIE))
-        except IdentificationFailed as failure:
-            logger.warning("identification refused: %s (response %s)", failure.reason, _digest(saml_response))
-            return _failure_page(failure.kind)
-        conversation = verified.carry_over_conversation or secrets.token_hex(16)
-        minutes = ident.session_minutes
-        opened = await blocking(p.store.open_session, conversation, dt.timedelta(minutes=minutes), verified.name_id,
-                                verified.session_index)
-        notice = IDENTIFIED_NOTICE.format(name=verified.name) + ("" if verified.carry_over_conversation
-                                                                  else FRESH_NOTICE)
-        try:
-            await p.rasa.identify(conversation, {"code": verified.code, "name": verified.name}, notice)
-        except RelayUnavailable as error:
-            await blocking(p.store.end_session, opened.key, "failed")
-            logger.error("identification: could not set the identity on conversation %s: %s",
-                         fingerprint(conversation), error)
-            return _failure_page("unavailable", status=503)
-        token = p.tokens.issue(opened.key, conversation, opened.expires_at, verified.name)
-        logger.info("identification: session opened for conversation %s (carried over: %s, %d min)",
-                    fingerprint(conversation), "yes" if verified.carry_over_conversation else "no", minutes)
-        answer = response.redirect("/?tunnistautuminen=ok", status=303, headers=_no_store())
-        _set_cookie(answer, token, minutes * 60, secure(request))
-        _set_binding_cookie(answer, "", 0, secure(request))
-        return answer
-
-    def cookie_claims(request: Request) -> tuple[str | None, Any]:
-        """The session cookie's token and its claims (None if there is none or it is refused)."""
-        token = request.cookies.get(COOKIE)
-        if setup is None or not token:
-            return token, None
-        try:
-            return token, parts().tokens.read(token)
-        except TokenRefused:
-            return token, None
-
-    @blueprint.get("/session")
-    async def session_view(request: Request) -> response.HTTPResponse:
-        view: dict[str, Any] = {"available": setup is not None, "identified": False}
-        token, claims = cookie_claims(request)
-        if claims is not None:
-            active = await blocking(parts().store.active_session, claims.session_key)
-            if active and active.conversation_id == claims.conversation_id:
-                view.update(identified=True, token=token, conversation_id=claims.conversation_id, name=claims.name,
-                            expires_at=active.expires_at.isoformat(),
-                            notice=IDENTIFIED_NOTICE.format(name=claims.name))
-        return response.json(view, headers=_no_store())
-
-    @blueprint.post("/logout")
-    async def logout(request: Request) -> response.HTTPResponse:
-        location = "/?uloskirjautuminen=ok"
-        _token, claims = cookie_claims(request)
-        if claims is not None:
-            p = parts()
-            ended = await blocking(p.store.end_session, claims.session_key, "logout")
-            if ended:
-                logger.info("identification: logout of conversation %s", fingerprint(ended.conversation_id))
-                try:
-                    await p.rasa.forget_identity(ended.conversation_id, LOGOUT_NOTICE)
-                except RelayUnavailable as error:  # the session is closed already: the token opens nothing
-                    logger.error("identification: could not clear the identity slot of conversation %s: %s",
-                                 fingerprint(ended.conversation_id), error)
-                single_logout = await blocking(p.provider.logout_url, ended.name_id, ended.session_index)
-                location = single_logout or location
-        answer = _go(location, settings.public_url)
-        _set_cookie(answer, "", 0, secure(request))
-        return answer
-
-    @blueprint.post("/erase")
-    async def erase(request: Request) -> response.HTTPResponse:
-        """The resident's own erasure: only the conversation of a live identified session (the cookie is
-        SameSite=Lax, so another site's form cannot send it, and a request another site's page sent is
-        refused anyway); the session ends after the data is gone."""
-        if setup is None:
-            return _failure_page("disabled", status=404)
-        foreign = _cross_site(request, settings.public_url)
-        if foreign:
-            logger.warning("identification: erasure refused: sent by another site's page (%s)", foreign)
-            return _message_page("Poistoa ei tehty", ERASE_FOREIGN, status=403)
-        _token, claims = cookie_claims(request)
-        p = parts()
-        active = await blocking(p.store.active_session, claims.session_key) if claims is not None else None
-        if active is None or active.conversation_id != claims.conversation_id:
-            return _message_page("Poistoa ei tehty", ERASE_REFUSED, status=403)
-        try:
-            result = await blocking(p.erase, active.conversation_id)
-        except (StoreUnavailable, SQLAlchemyError) as error:
-            logger.error("erasure of conversation %s failed: %s", fingerprint(active.conversation_id), error)
-            return _message_page("Poisto ei onnistunut", ERASE_FAILED, status=503)
-        await blocking(p.store.end_session, claims.session_key, "erased")
-        logger.info("identification: conversation %s erased at the resident's request (%d events)",
-                    fingerprint(active.conversation_id), result.transcript_events)
-        answer = response.redirect("/?poisto=ok", status=303, headers=_no_store())
-        _set_cookie(answer, "", 0, secure(request))
-        return answer
-
-    @blueprint.get("/slo")
-    async def single_logout_return(request: Request) -> response.HTTPResponse:
-        saml_response = request.args.get("SAMLResponse")
-        if setup is not None and saml_response:
-            if not await blocking(parts().provider.logout_response_ok, saml_response):
-                logger.warning("identification: single logout at the identity provider not confirmed")
-        return response.redirect("/?uloskirjautuminen=ok", status=303, headers=_no_store())
-
-    return blueprint
+def _secure(request: Request) -> bool:
+    """The browser's scheme: the public address's, or the request's own."""
+    return _settings(request).public_url.startswith("https://") or request.scheme == "https"
 
 
-def identification_blueprints(settings: Settings) -> list[Blueprint]:
-    """/auth, and /test-idp when the local test identity provider is switched on (development, tests)."""
-    from bot.web.saml_setup import prepare
-    from bot.web.test_idp import TestIdentityProvider, test_idp_blueprint
+async def _parts(request: Request) -> Identification:
+    """The provider, session store, tokens, relay and eraser (the database opened on first use)."""
+    return await blocking(runtime_of(request).identification)
 
-    made: dict[str, Any] = {}
 
-    def sessions() -> Any:  # one engine for the session store and the erasure, made on first use
-        if "sessions" not in made:
-            from actions.store.database import make_engine, make_session_factory
-            made["sessions"] = make_session_factory(make_engine(settings.database_url))
-        return made["sessions"]
+async def metadata(request: Request) -> response.HTTPResponse:
+    setup = _setup(request)
+    if setup is None:
+        return _failure_page("disabled", status=404)
+    return response.raw(setup.sp_metadata, content_type="application/samlmetadata+xml")
 
-    def build_store() -> IdentificationStore:
-        return IdentificationStore(sessions())
 
-    def build_eraser() -> Eraser:
-        return functools.partial(erase_conversation, sessions(), TranscriptStore.from_url(settings.privacy.tracker_url))
+async def login(request: Request) -> response.HTTPResponse:
+    if _setup(request) is None:
+        return _failure_page("disabled", status=404)
+    public_url = _settings(request).public_url
+    foreign = _cross_site(request, public_url)
+    if foreign:
+        logger.warning("identification: login refused: sent by another site's page (%s)", foreign)
+        return _failure_page("foreign", status=403)
+    conversation = request.form.get("conversation_id") or ""
+    carry = request.form.get("carry_over") == "yes" and bool(CONVERSATION_ID.match(conversation))
+    p = await _parts(request)
+    if carry and await blocking(p.store.is_bound, conversation):
+        carry = False  # an identified conversation is never handed to a new identification
+    binding = secrets.token_urlsafe(32)
+    location = await blocking(p.provider.login_url, conversation if carry else None, binding)
+    logger.info("identification: login started (carry over: %s)", "yes" if carry else "no")
+    answer = _go(location, public_url)
+    _set_binding_cookie(answer, binding, int(REQUEST_LIFETIME.total_seconds()), _secure(request))
+    return answer
 
-    setup = prepare(settings)
-    blueprints = [identification_blueprint(settings, setup, build_store, build_eraser)]
-    if setup is not None and setup.test_idp_config is not None:
-        logger.warning("identification: the LOCAL TEST IDENTITY PROVIDER is on at /test-idp (never in production)")
-        blueprints.append(test_idp_blueprint(TestIdentityProvider(setup.test_idp_config)))
-    return blueprints
+
+async def assertion_consumer(request: Request) -> response.HTTPResponse:
+    """The identity provider's answer: verified, the conversation gets the identity and a session."""
+    if _setup(request) is None:
+        return _failure_page("disabled", status=404)
+    saml_response = request.form.get("SAMLResponse") or ""
+    if not saml_response or len(saml_response) > MAX_SAML_RESPONSE:
+        logger.warning("identification refused: no SAMLResponse or too large (%d chars)", len(saml_response))
+        return _failure_page("invalid")
+    p = await _parts(request)
+    try:
+        verified = await blocking(p.provider.verify, saml_response, request.cookies.get(BINDING_COOKIE))
+    except IdentificationFailed as failure:
+        logger.warning("identification refused: %s (response %s)", failure.reason, _digest(saml_response))
+        return _failure_page(failure.kind)
+    conversation = verified.carry_over_conversation or secrets.token_hex(16)
+    minutes = _settings(request).identification.session_minutes
+    opened = await blocking(p.store.open_session, conversation, dt.timedelta(minutes=minutes), verified.name_id,
+                            verified.session_index)
+    notice = IDENTIFIED_NOTICE.format(name=verified.name) + ("" if verified.carry_over_conversation
+                                                              else FRESH_NOTICE)
+    try:
+        await p.relay.identify(conversation, {"code": verified.code, "name": verified.name}, notice)
+    except RelayUnavailable as error:
+        await blocking(p.store.end_session, opened.key, "failed")
+        logger.error("identification: could not set the identity on conversation %s: %s",
+                     fingerprint(conversation), error)
+        return _failure_page("unavailable", status=503)
+    token = p.tokens.issue(opened.key, conversation, opened.expires_at, verified.name)
+    logger.info("identification: session opened for conversation %s (carried over: %s, %d min)",
+                fingerprint(conversation), "yes" if verified.carry_over_conversation else "no", minutes)
+    answer = response.redirect("/?tunnistautuminen=ok", status=303, headers=_no_store())
+    _set_cookie(answer, token, minutes * 60, _secure(request))
+    _set_binding_cookie(answer, "", 0, _secure(request))
+    return answer
+
+
+async def _cookie_claims(request: Request) -> tuple[str | None, Any]:
+    """The session cookie's token and its claims (None if there is none or it is refused)."""
+    token = request.cookies.get(COOKIE)
+    if _setup(request) is None or not token:
+        return token, None
+    try:
+        return token, (await _parts(request)).tokens.read(token)
+    except TokenRefused:
+        return token, None
+
+
+async def session_view(request: Request) -> response.HTTPResponse:
+    """The widget's view of the identified session."""
+    view: dict[str, Any] = {"available": _setup(request) is not None, "identified": False}
+    token, claims = await _cookie_claims(request)
+    if claims is not None:
+        active = await blocking((await _parts(request)).store.active_session, claims.session_key)
+        if active and active.conversation_id == claims.conversation_id:
+            view.update(identified=True, token=token, conversation_id=claims.conversation_id, name=claims.name,
+                        expires_at=active.expires_at.isoformat(), notice=IDENTIFIED_NOTICE.format(name=claims.name))
+    return response.json(view, headers=_no_store())
+
+
+async def logout(request: Request) -> response.HTTPResponse:
+    """End the session, take the identity off the conversation, single logout at the provider."""
+    location = "/?uloskirjautuminen=ok"
+    _token, claims = await _cookie_claims(request)
+    if claims is not None:
+        p = await _parts(request)
+        ended = await blocking(p.store.end_session, claims.session_key, "logout")
+        if ended:
+            logger.info("identification: logout of conversation %s", fingerprint(ended.conversation_id))
+            try:
+                await p.relay.forget_identity(ended.conversation_id, LOGOUT_NOTICE)
+            except RelayUnavailable as error:  # the session is closed already: the token opens nothing
+                logger.error("identification: could not clear the identity slot of conversation %s: %s",
+                             fingerprint(ended.conversation_id), error)
+            single_logout = await blocking(p.provider.logout_url, ended.name_id, ended.session_index)
+            location = single_logout or location
+    answer = _go(location, _settings(request).public_url)
+    _set_cookie(answer, "", 0, _secure(request))
+    return answer
+
+
+async def erase(request: Request) -> response.HTTPResponse:
+    """The resident's own erasure: only the conversation of a live identified session (the cookie is
+    SameSite=Lax, so another site's form cannot send it, and a request another site's page sent is
+    refused anyway); the session ends after the data is gone."""
+    if _setup(request) is None:
+        return _failure_page("disabled", status=404)
+    foreign = _cross_site(request, _settings(request).public_url)
+    if foreign:
+        logger.warning("identification: erasure refused: sent by another site's page (%s)", foreign)
+        return _message_page("Poistoa ei tehty", ERASE_FOREIGN, status=403)
+    _token, claims = await _cookie_claims(request)
+    p = await _parts(request)
+    active = await blocking(p.store.active_session, claims.session_key) if claims is not None else None
+    if active is None or active.conversation_id != claims.conversation_id:
+        return _message_page("Poistoa ei tehty", ERASE_REFUSED, status=403)
+    try:
+        result = await blocking(p.erase, active.conversation_id)
+    except (StoreUnavailable, SQLAlchemyError) as error:
+        logger.error("erasure of conversation %s failed: %s", fingerprint(active.conversation_id), error)
+        return _message_page("Poisto ei onnistunut", ERASE_FAILED, status=503)
+    await blocking(p.store.end_session, claims.session_key, "erased")
+    logger.info("identification: conversation %s erased at the resident's request (%d events)",
+                fingerprint(active.conversation_id), result.transcript_events)
+    answer = response.redirect("/?poisto=ok", status=303, headers=_no_store())
+    _set_cookie(answer, "", 0, _secure(request))
+    return answer
+
+
+async def single_logout_return(request: Request) -> response.HTTPResponse:
+    saml_response = request.args.get("SAMLResponse")
+    if _setup(request) is not None and saml_response:
+        if not await blocking((await _parts(request)).provider.logout_response_ok, saml_response):
+            logger.warning("identification: single logout at the identity provider not confirmed")
+    return response.redirect("/?uloskirjautuminen=ok", status=303, headers=_no_store())
+
+
+IDENTIFICATION = Door("identification", "/auth", routes=(
+    Route("GET", "/metadata", metadata),
+    Route("POST", "/login", login),
+    Route("POST", "/acs", assertion_consumer),
+    Route("GET", "/session", session_view),
+    Route("POST", "/logout", logout),
+    Route("POST", "/erase", erase),
+    Route("GET", "/slo", single_logout_return),
+))
 
 
 def _go(location: str, public_url: str) -> response.HTTPResponse:

@@ -13,35 +13,28 @@ Nothing here identifies a resident: the events hold no text, identity or contact
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import functools
 import io
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 
-from actions.store.analytics import LOCAL_ZONE
 from actions.store.analytics_report import Period, PeriodError, Report, build_report
-from actions.store.models import Account
 from actions.store.tickets import StoreUnavailable
-from bot.settings import library_sources
+from bot.blocking import blocking
 from bot.web.console import PAGE_HEADERS
-from bot.web.staff_session import csrf_token, set_session_cookie, signed_in_account
-from bot.web.staff_session import sign_in as staff_sign_in
-from bot.web.team_api import blocking
+from bot.web.routes import Door, Route, api_headers_middleware
+from bot.web.runtime import runtime_of
+from bot.web.staff_session import Staff, StaffDoor, page_session, page_sign_in, page_sign_out, staff_only
 from bot.web.team_errors import API_HEADERS, Invalid
-from bot.web.team_stores import TeamStores
-from guidance_library.live import LiveLibrary
 
 PREFIX = "/management"
 COOKIE = "management_session"
 ROLES = ("manager", "admin")
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "management"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-Handler = Callable[..., Awaitable[response.HTTPResponse]]
+DOOR = StaffDoor("management view", ROLES, cookie=COOKIE, path=PREFIX)
 
 
 def report_json(report: Report, titles: Callable[[str], str]) -> dict[str, Any]:
@@ -100,89 +93,48 @@ def report_csv(report: Report, titles: Callable[[str], str]) -> str:
     return out.getvalue()
 
 
-def management_blueprint(stores: Callable[[], TeamStores], library: LiveLibrary | None = None,
-                         today: Callable[[], dt.date] | None = None) -> Blueprint:
-    """The page and its JSON/CSV API; `today` (tests) fixes the default period's end."""
-    blueprint = Blueprint("management", url_prefix=PREFIX)
-    state: dict[str, Any] = {"library": library}
+async def page(_: Request) -> response.HTTPResponse:
+    return await response.file(STATIC_DIR / "management.html", headers=PAGE_HEADERS)
 
-    def titles(path_id: str) -> str:
-        if state["library"] is None:
-            state["library"] = LiveLibrary(library_sources(), lambda lib: lib)
-        path = state["library"].current().get(path_id)
-        return path.title if path is not None else path_id
 
-    def signed_in(*, change: bool) -> Callable[[Handler], Handler]:
-        def decorate(handler: Handler) -> Handler:
-            @functools.wraps(handler)
-            async def checked(request: Request, *args: Any, **kwargs: Any) -> response.HTTPResponse:
-                team = await blocking(stores)
-                account = await signed_in_account(request, COOKIE, team, ROLES, change=change,
-                                                  page="management view", blocking=blocking)
-                return await handler(request, team, account, *args, **kwargs)
-            return checked
-        return decorate
+async def sign_in(request: Request) -> response.HTTPResponse:
+    return await page_sign_in(request, DOOR)
 
-    @blueprint.middleware("response")
-    async def headers(request: Request, answer: response.HTTPResponse) -> None:
-        if request.path.startswith(PREFIX + "/api"):
-            for name, value in API_HEADERS.items():
-                answer.headers.setdefault(name, value)
 
-    @blueprint.get("")
-    async def page(_: Request) -> response.HTTPResponse:
-        return await response.file(STATIC_DIR / "management.html", headers=PAGE_HEADERS)
+async def _report(request: Request, staff: Staff) -> Report:
+    sessions = staff.team.sessions
+    if sessions is None:
+        raise StoreUnavailable("no database configured for the analytics")
+    try:
+        period = Period.parse(request.args.get("from"), request.args.get("to"), runtime_of(request).today())
+    except PeriodError as error:
+        raise Invalid("period", str(error)) from error
 
-    def _me(account: Account, token: str) -> dict[str, Any]:
-        return {"csrf_token": csrf_token(token),
-                "account": {"username": account.username, "display_name": account.display_name}}
+    def read() -> Report:
+        with sessions() as session:
+            return build_report(session, period)
+    return await blocking(read)
 
-    @blueprint.post("/api/session")
-    async def sign_in(request: Request) -> response.HTTPResponse:
-        team = await blocking(stores)
-        token, account = await staff_sign_in(request, team, ROLES, blocking)
-        answer = response.json(_me(account, token), status=201)
-        set_session_cookie(request, answer, COOKIE, token, PREFIX)
-        return answer
 
-    @blueprint.get("/api/session")
-    @signed_in(change=False)
-    async def me(request: Request, _team: TeamStores, account: Account) -> response.HTTPResponse:
-        return response.json(_me(account, request.cookies.get(COOKIE) or ""))
+@staff_only(DOOR)
+async def report(request: Request, staff: Staff) -> response.HTTPResponse:
+    return response.json(report_json(await _report(request, staff), runtime_of(request).path_title))
 
-    @blueprint.delete("/api/session")
-    @signed_in(change=True)
-    async def sign_out(request: Request, team: TeamStores, _account: Account) -> response.HTTPResponse:
-        await blocking(team.accounts.sign_out, request.cookies.get(COOKIE) or "")
-        answer = response.empty()
-        set_session_cookie(request, answer, COOKIE, "", PREFIX)
-        return answer
 
-    async def _report(request: Request, team: TeamStores) -> Report:
-        if team.sessions is None:
-            raise StoreUnavailable("no database configured for the analytics")
-        local_today = today() if today else dt.datetime.now(LOCAL_ZONE).date()
-        try:
-            period = Period.parse(request.args.get("from"), request.args.get("to"), local_today)
-        except PeriodError as error:
-            raise Invalid("period", str(error)) from error
+@staff_only(DOOR)
+async def report_as_csv(request: Request, staff: Staff) -> response.HTTPResponse:
+    figures = await _report(request, staff)
+    name = f"tunnusluvut_{figures.period.start.isoformat()}_{figures.period.end.isoformat()}.csv"
+    return response.text("\ufeff" + report_csv(figures, runtime_of(request).path_title),
+                         content_type="text/csv; charset=utf-8",
+                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-        def read() -> Report:
-            with team.sessions() as session:
-                return build_report(session, period)
-        return await blocking(read)
 
-    @blueprint.get("/api/report")
-    @signed_in(change=False)
-    async def report(request: Request, team: TeamStores, _account: Account) -> response.HTTPResponse:
-        return response.json(report_json(await _report(request, team), titles))
-
-    @blueprint.get("/api/report.csv")
-    @signed_in(change=False)
-    async def report_as_csv(request: Request, team: TeamStores, _account: Account) -> response.HTTPResponse:
-        figures = await _report(request, team)
-        name = f"tunnusluvut_{figures.period.start.isoformat()}_{figures.period.end.isoformat()}.csv"
-        return response.text("\ufeff" + report_csv(figures, titles), content_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-    return blueprint
+MANAGEMENT = Door("management", PREFIX, routes=(
+    Route("GET", "", page),
+    Route("POST", "/api/session", sign_in),
+    Route("GET", "/api/session", staff_only(DOOR)(page_session), name="session"),
+    Route("DELETE", "/api/session", staff_only(DOOR, change=True)(page_sign_out), name="sign_out"),
+    Route("GET", "/api/report", report),
+    Route("GET", "/api/report.csv", report_as_csv),
+), response_middleware=(api_headers_middleware(PREFIX + "/api", API_HEADERS),))

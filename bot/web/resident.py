@@ -3,32 +3,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 
-from bot.settings import Settings
+from bot.web.routes import Door, Route
+from bot.web.runtime import runtime_of
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def resident_blueprint(settings: Settings) -> Blueprint:
-    """Serves the chat page; the page talks to Rasa's socket.io channel directly."""
-    blueprint = Blueprint("resident")
-    blueprint.static("/static", str(STATIC_DIR), name="static")
+async def index(_: Request) -> response.HTTPResponse:
+    """The chat page; the page talks to Rasa's socket.io channel directly."""
+    return await response.file(STATIC_DIR / "index.html", headers=_security_headers())
 
-    @blueprint.get("/")
-    async def index(_: Request) -> response.HTTPResponse:
-        return await response.file(STATIC_DIR / "index.html", headers=_security_headers())
 
-    @blueprint.get("/favicon.ico")
-    async def favicon(_: Request) -> response.HTTPResponse:
-        return response.empty()
+async def favicon(_: Request) -> response.HTTPResponse:
+    return response.empty()
 
-    @blueprint.get("/chat-config.json")
-    async def chat_config(_: Request) -> response.HTTPResponse:
-        return response.json({"socket_url": settings.public_socket_url, "socket_path": "/socket.io"})
 
-    return blueprint
+async def chat_config(request: Request) -> response.HTTPResponse:
+    return response.json({"socket_url": runtime_of(request).settings.public_socket_url, "socket_path": "/socket.io"})
 
 
 def _security_headers() -> dict[str, str]:
@@ -39,3 +33,10 @@ def _security_headers() -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
+
+
+RESIDENT = Door("resident", "", routes=(
+    Route("GET", "/", index),
+    Route("GET", "/favicon.ico", favicon),
+    Route("GET", "/chat-config.json", chat_config),
+), static=(("/static", str(STATIC_DIR)),))

@@ -1,25 +1,18 @@
-"""The stores behind the team API, built from the settings once, when first needed.
-
-The resident door never touches the database, so the web app does not connect at start-up: the
-first team API request builds the stores (migrating the schema), and a database that cannot be
-reached then is `StoreUnavailable` (503) and is tried again on the next request.
-"""
+"""The stores behind the staff doors (team API, console, management view) and what they are built
+with: the region's office hours and the topic ids tickets may carry. The web app builds them once,
+on first use, on its one engine (`bot.web.runtime.WebRuntime.stores`)."""
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from typing import Callable, Union
 
 import yaml
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from actions.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
-from actions.store.database import make_engine, make_session_factory
 from actions.store.handoffs import HandoffStore
-from actions.store.tickets import StoreUnavailable, TicketStore
-from bot.settings import Settings, library_sources
+from actions.store.tickets import TicketStore
+from bot.settings import library_sources
 from guidance_library.loader import load_catalogue, load_extra_topics
 
 
@@ -32,9 +25,6 @@ class TeamStores:
     topics: frozenset[str] | None = None
     handoffs: HandoffStore | None = None  # the live queue (the console)
     sessions: sessionmaker | None = None  # plain sessions, for reading the analytics (the management view)
-
-
-StoreSource = Union[TeamStores, Callable[[], TeamStores]]
 
 
 def known_topics() -> frozenset[str]:
@@ -51,36 +41,7 @@ def office_hours() -> OfficeHours:
         return OfficeHours.from_profile(yaml.safe_load(file) or {})
 
 
-def stores_from_settings(settings: Settings) -> TeamStores:
-    """Engine (schema migrated), ticket and account stores, office hours and topics for these settings."""
-    try:
-        engine = make_engine(settings.database_url)
-    except DBAPIError as error:
-        raise StoreUnavailable(str(error.orig)) from error
-    sessions = make_session_factory(engine)
+def stores_on(sessions: sessionmaker) -> TeamStores:
+    """The team's stores on one session factory, with the region's office hours and the known topics."""
     return TeamStores(TicketStore(sessions, office_hours()), AccountStore(sessions), known_topics(),
                       HandoffStore(sessions), sessions)
-
-
-class LazyStores:
-    """Builds the stores from the settings on first use (thread-safe), retrying after a failure."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._stores: TeamStores | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> TeamStores:
-        with self._lock:
-            if self._stores is None:
-                self._stores = stores_from_settings(self._settings)
-            return self._stores
-
-
-def store_source(settings: Settings, given: StoreSource | None) -> Callable[[], TeamStores]:
-    """A function giving the stores: the injected ones (tests), or built lazily from the settings."""
-    if given is None:
-        return LazyStores(settings)
-    if isinstance(given, TeamStores):
-        return lambda: given
-    return given

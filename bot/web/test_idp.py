@@ -17,10 +17,12 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
 from saml2.server import Server
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 
+from bot.web.routes import Door, Route
 from bot.web.suomi_fi import COMMON_NAME, GIVEN_NAME, LOA_SUBSTANTIAL, NATIONAL_ID, SURNAME, identity_code
+
 
 @dataclass(frozen=True)
 class TestPerson:
@@ -124,47 +126,53 @@ _PAGE = """<!doctype html><html lang="fi"><head><meta charset="utf-8"><title>Tes
 <button type="submit" name="cancel" value="1">Peruuta</button></form></main></body></html>"""
 
 
-def test_idp_blueprint(idp: TestIdentityProvider) -> Blueprint:
-    """/test-idp: metadata, sign-in (pick a test person), single logout. Development and tests only."""
-    blueprint = Blueprint("test_idp", url_prefix="/test-idp")
-
-    @blueprint.get("/metadata")
-    async def metadata(_: Request) -> response.HTTPResponse:
-        from bot.web.saml_setup import metadata_xml
-        return response.raw(metadata_xml(idp.server.config), content_type="application/samlmetadata+xml")
-
-    @blueprint.get("/sso")
-    async def sign_in(request: Request) -> response.HTTPResponse:
-        try:
-            key = idp.read_request({name: request.args.get(name) for name in request.args})
-        except Exception as error:  # noqa: BLE001 - a test IdP answers any bad request with 400
-            return response.text(f"Virheellinen tunnistuspyyntö: {type(error).__name__}", status=400)
-        choices = "".join(f'<p><button type="submit" name="person" value="{i}">{html.escape(p.name)} '
-                          f'({html.escape(p.code)})</button></p>' for i, p in enumerate(TEST_PEOPLE))
-        return response.html(_PAGE.format(action="/test-idp/sso/choose", login=html.escape(key), choices=choices))
-
-    @blueprint.post("/sso/choose")
-    async def choose(request: Request) -> response.HTTPResponse:
-        try:
-            login = idp.take(request.form.get("login", ""))
-        except KeyError:
-            return response.text("Tunnistuspyyntö on vanhentunut.", status=400)
-        if request.form.get("cancel"):
-            error = idp.server.create_error_response(login.request_id, login.acs,
-                                                     ("urn:oasis:names:tc:SAML:2.0:status:AuthnFailed",
-                                                      "cancelled by the user"), sign=True)
-            return response.html(idp.post_form(login.acs, str(error), login.relay_state))
-        person = TEST_PEOPLE[int(request.form.get("person", "0")) % len(TEST_PEOPLE)]
-        return response.html(idp.post_form(login.acs, idp.response_for(login, person), login.relay_state))
-
-    @blueprint.get("/slo")
-    async def single_logout(request: Request) -> response.HTTPResponse:
-        try:
-            location = idp.logout_redirect({name: request.args.get(name) for name in request.args})
-        except Exception as error:  # noqa: BLE001
-            return response.text(f"Virheellinen uloskirjautumispyyntö: {type(error).__name__}", status=400)
-        return response.redirect(location, status=303)
-
-    return blueprint
+def _idp(request: Request) -> TestIdentityProvider:
+    """The app's test identity provider (made with the runtime's SAML set-up)."""
+    return request.app.ctx.test_idp
 
 
+async def metadata(request: Request) -> response.HTTPResponse:
+    from bot.web.saml_setup import metadata_xml
+    return response.raw(metadata_xml(_idp(request).server.config), content_type="application/samlmetadata+xml")
+
+
+async def sign_in(request: Request) -> response.HTTPResponse:
+    """The sign-in page: pick a test person."""
+    try:
+        key = _idp(request).read_request({name: request.args.get(name) for name in request.args})
+    except Exception as error:  # noqa: BLE001 - a test IdP answers any bad request with 400
+        return response.text(f"Virheellinen tunnistuspyyntö: {type(error).__name__}", status=400)
+    choices = "".join(f'<p><button type="submit" name="person" value="{i}">{html.escape(p.name)} '
+                      f'({html.escape(p.code)})</button></p>' for i, p in enumerate(TEST_PEOPLE))
+    return response.html(_PAGE.format(action="/test-idp/sso/choose", login=html.escape(key), choices=choices))
+
+
+async def choose(request: Request) -> response.HTTPResponse:
+    idp = _idp(request)
+    try:
+        login = idp.take(request.form.get("login", ""))
+    except KeyError:
+        return response.text("Tunnistuspyyntö on vanhentunut.", status=400)
+    if request.form.get("cancel"):
+        error = idp.server.create_error_response(login.request_id, login.acs,
+                                                 ("urn:oasis:names:tc:SAML:2.0:status:AuthnFailed",
+                                                  "cancelled by the user"), sign=True)
+        return response.html(idp.post_form(login.acs, str(error), login.relay_state))
+    person = TEST_PEOPLE[int(request.form.get("person", "0")) % len(TEST_PEOPLE)]
+    return response.html(idp.post_form(login.acs, idp.response_for(login, person), login.relay_state))
+
+
+async def single_logout(request: Request) -> response.HTTPResponse:
+    try:
+        location = _idp(request).logout_redirect({name: request.args.get(name) for name in request.args})
+    except Exception as error:  # noqa: BLE001
+        return response.text(f"Virheellinen uloskirjautumispyyntö: {type(error).__name__}", status=400)
+    return response.redirect(location, status=303)
+
+
+TEST_IDP = Door("test_idp", "/test-idp", routes=(
+    Route("GET", "/metadata", metadata),
+    Route("GET", "/sso", sign_in),
+    Route("POST", "/sso/choose", choose),
+    Route("GET", "/slo", single_logout),
+))

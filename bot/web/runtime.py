@@ -1,0 +1,148 @@
+"""The web app's runtime: everything its doors share, built once per app and kept on `app.ctx`.
+
+One database engine (the team's stores, the identification sessions and the erasure all use it),
+one relay client to the Rasa server, one live guidance library, the SAML set-up, the console's
+emergency marks. Handlers reach it through `runtime_of(request)`; nothing is built in closures.
+
+The resident door never touches the database, so nothing connects when the app is created: the
+engine (schema migrated) and the stores are built on first use, and a database that cannot be
+reached then is `StoreUnavailable` (503) and is tried again on the next request.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Union
+
+from sanic import Sanic
+from sanic.request import Request
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import sessionmaker
+
+from actions.store.analytics import LOCAL_ZONE
+from actions.store.database import make_engine, make_session_factory
+from actions.store.erasure import ErasureResult, erase_conversation
+from actions.store.identification import IdentificationStore
+from actions.store.tickets import StoreUnavailable
+from actions.store.transcripts import TranscriptStore
+from bot.session_tokens import SessionTokens, session_secret
+from bot.settings import Settings, library_sources
+from bot.web.relay_client import Relay, RelayClient
+from bot.web.saml_setup import SamlSetup, prepare
+from bot.web.saml_sp import ServiceProvider
+from bot.web.team_stores import TeamStores, stores_on
+from guidance_library.live import LiveLibrary
+from guidance_library.models import GuidanceLibrary
+
+StoreSource = Union[TeamStores, Callable[[], TeamStores]]
+Eraser = Callable[[str], ErasureResult]
+
+
+@dataclass
+class Identification:
+    """What the /auth routes work with once identification is in use (built on its first request)."""
+
+    provider: ServiceProvider
+    store: IdentificationStore
+    tokens: SessionTokens
+    relay: Relay
+    erase: Eraser
+
+
+class WebRuntime:
+    """The shared parts of one web app. `team_stores` and `relay` (tests) replace the real ones."""
+
+    def __init__(self, settings: Settings, team_stores: StoreSource | None = None, relay: Relay | None = None,
+                 today: Callable[[], dt.date] | None = None) -> None:
+        from bot.web.console import EmergencyMarks  # the console owns the marker's logic
+        self.settings = settings
+        self.saml: SamlSetup | None = prepare(settings)
+        self.emergencies = EmergencyMarks()
+        self.today = today or (lambda: dt.datetime.now(LOCAL_ZONE).date())
+        self._given_stores = team_stores
+        self._relays: dict[str, Relay] = {}
+        if relay is not None:
+            self._relays[settings.handoff.rasa_url] = relay
+        self._lock = threading.Lock()
+        self._sessions: sessionmaker | None = None
+        self._stores: TeamStores | None = None
+        self._library: LiveLibrary[GuidanceLibrary] | None = None
+        self._identification: Identification | None = None
+
+    # -- the database ---------------------------------------------------------------------------
+    def sessions(self) -> sessionmaker:
+        """The one session factory of this process (engine made and schema migrated on first use)."""
+        with self._lock:
+            if self._sessions is None:
+                try:
+                    self._sessions = make_session_factory(make_engine(self.settings.database_url))
+                except DBAPIError as error:
+                    raise StoreUnavailable(str(error.orig)) from error
+            return self._sessions
+
+    def stores(self) -> TeamStores:
+        """The team's stores: the injected ones (tests), or built on the one engine (blocking: call it
+        through `bot.blocking.blocking`)."""
+        given = self._given_stores
+        if isinstance(given, TeamStores):
+            return given
+        if given is not None:
+            return given()
+        sessions = self.sessions()
+        with self._lock:
+            if self._stores is None:
+                self._stores = stores_on(sessions)
+            return self._stores
+
+    # -- the Rasa server and the library ---------------------------------------------------------
+    def relay_to(self, rasa_url: str) -> Relay:
+        """The relay client of the Rasa server at `rasa_url` (in production the console's and the
+        identification's are the same server, so one client)."""
+        with self._lock:
+            if rasa_url not in self._relays:
+                self._relays[rasa_url] = RelayClient(rasa_url, self.settings.handoff.token())
+            return self._relays[rasa_url]
+
+    @property
+    def relay(self) -> Relay:
+        """The console's way to the Rasa server."""
+        return self.relay_to(self.settings.handoff.rasa_url)
+
+    def library(self) -> GuidanceLibrary:
+        """The newest valid guidance library (reloaded in the background when an editor saves)."""
+        with self._lock:
+            if self._library is None:
+                self._library = LiveLibrary(library_sources(), lambda built: built)
+        return self._library.current()
+
+    def path_title(self, path_id: str) -> str:
+        """A path's title, or its id when the path is gone from the library."""
+        path = self.library().get(path_id)
+        return path.title if path is not None else path_id
+
+    # -- identification --------------------------------------------------------------------------
+    def identification(self) -> Identification:
+        """The SAML service provider, session store, token signer, relay and eraser (blocking on first
+        use: it opens the database). Only called when `saml` is set."""
+        assert self.saml is not None
+        if self._identification is None:
+            sessions = self.sessions()
+            store = IdentificationStore(sessions)
+            ident = self.settings.identification
+            eraser = functools.partial(erase_conversation, sessions,
+                                       TranscriptStore.from_url(self.settings.privacy.tracker_url))
+            self._identification = Identification(ServiceProvider(self.saml, store), store,
+                                                  SessionTokens(session_secret(ident)),
+                                                  self.relay_to(ident.rasa_url), eraser)
+        return self._identification
+
+
+def install_runtime(app: Sanic, runtime: WebRuntime) -> None:
+    app.ctx.runtime = runtime
+
+
+def runtime_of(request: Request) -> Any:
+    """The runtime of the app serving `request`."""
+    return request.app.ctx.runtime
