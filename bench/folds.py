@@ -7,7 +7,7 @@ from bot.nlu.finnish import FinnishAnalyzer
 from bot.nlu.retrieval import GuidanceIndex
 from bot.nlu.vectors import WordVectors
 from guidance_library.models import GuidanceLibrary
-from guidance_library.quality import component_matrix, held_out_folds
+from guidance_library.tools.quality import component_matrix, held_out_folds
 
 
 def fold_components(library: GuidanceLibrary, analyzer: FinnishAnalyzer, vectors: WordVectors | None,

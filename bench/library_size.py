@@ -53,7 +53,7 @@ def questions() -> list[str]:
 
 def library_figures() -> None:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "guidance_library.cli", "validate"], cwd=PROJECT_DIR,
+    done = subprocess.run([sys.executable, "-m", "guidance_library", "validate"], cwd=PROJECT_DIR,
                           capture_output=True, text=True)
     validate_s = time.perf_counter() - start
     print(f"guidance validate (whole library, new process): {validate_s:.1f} s, exit {done.returncode}: "

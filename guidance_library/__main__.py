@@ -1,6 +1,6 @@
 """`python -m guidance_library` = the `guidance` command."""
 import sys
 
-from guidance_library.cli import main
+from guidance_library.tools.cli import main
 
 sys.exit(main())

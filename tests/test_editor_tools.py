@@ -7,9 +7,9 @@ import io
 import json
 from contextlib import redirect_stdout
 
-from guidance_library import cli
 from guidance_library.loader import DEFAULT_PATHS_DIR
-from guidance_library.quality import conflicts, coverage, held_out_answers
+from guidance_library.tools import cli
+from guidance_library.tools.quality import conflicts, coverage, held_out_answers
 
 
 def test_coverage_and_conflicts_find_a_path_that_is_a_copy_of_another(library, analyzer):

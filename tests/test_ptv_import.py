@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from guidance_library import cli
-from guidance_library.ptv import (PtvFormatError, facet_slug, finnish_phone, import_services, opening_hours,
-                                  profile_contacts, read_items, write_result)
+from guidance_library.tools import cli
+from guidance_library.tools.ptv import (PtvFormatError, facet_slug, finnish_phone, import_services, opening_hours,
+                                        profile_contacts, read_items, write_result)
 from guidance_library.validation import check_path_document
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ptv"

@@ -72,7 +72,7 @@ def _stats(args: argparse.Namespace) -> int:
 def _held_out(library):
     from bot.nlu.finnish import FinnishAnalyzer
     from bot.nlu.vectors import WordVectors
-    from guidance_library.quality import held_out_answers
+    from guidance_library.tools.quality import held_out_answers
 
     print("Lasketaan (jokainen esimerkki kysytään niin, ettei se itse ole hakemistossa)...", file=sys.stderr)
     return held_out_answers(library, FinnishAnalyzer(), WordVectors())
@@ -94,7 +94,7 @@ def _in_areas(library, path_id: str, areas: list[str] | None) -> bool:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from guidance_library.quality import coverage
+    from guidance_library.tools.quality import coverage
 
     library = _library_for_quality(args)
     answers = _held_out(library)
@@ -121,7 +121,7 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def _conflicts(args: argparse.Namespace) -> int:
-    from guidance_library.quality import conflicts
+    from guidance_library.tools.quality import conflicts
 
     library = _library_for_quality(args)
     pairs = {pair: answers for pair, answers in conflicts(_held_out(library)).items()
@@ -246,7 +246,7 @@ def _import_ptv(args: argparse.Namespace) -> int:
     from bot.nlu.finnish import FinnishAnalyzer
     from bot.nlu.retrieval import GuidanceIndex
     from bot.nlu.vectors import WordVectors
-    from guidance_library.ptv import PtvFormatError, import_services, read_items, write_result
+    from guidance_library.tools.ptv import PtvFormatError, import_services, read_items, write_result
 
     try:
         services = read_items(Path(args.services))
