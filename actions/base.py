@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Text
+from typing import Any, ClassVar, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import Runtime, default_runtime
 from bot.bidi_controls import without_bidi_controls
+from guidance_library.models import GuidanceLibrary
 
 
 class RuntimeAction(Action, ABC):
@@ -27,6 +30,30 @@ class RuntimeAction(Action, ABC):
     @abstractmethod
     def name(self) -> Text:
         """The action's name in the domain."""
+
+
+class LibraryAction(RuntimeAction):
+    """An action that answers from the guidance library as it is at this turn.
+
+    Most actions begin the same way (their name, rasa-sdk's `run` signature, the library of the
+    turn); here that is written once, and an action names itself in `action_name` and answers in
+    `respond`. One library object serves the whole turn, so a reload in the middle cannot mix two
+    versions in one answer. Abstract (`respond`), so rasa-sdk does not register it as an action.
+    """
+
+    action_name: ClassVar[str] = ""
+
+    def name(self) -> Text:
+        return self.action_name
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[EventType]:
+        return self.respond(dispatcher, tracker, self.runtime.library.current())
+
+    @abstractmethod
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                library: GuidanceLibrary) -> List[EventType]:
+        """The action's answer to the latest message: messages through `dispatcher`, slot events returned."""
 
 
 def latest_entity(tracker: Tracker, name: str) -> str | None:

@@ -8,10 +8,11 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.base import RuntimeAction
+from actions.base import LibraryAction, RuntimeAction
 from actions.guidance import leave_request_button
 from actions.store.analytics import record_quietly
 from bot.constants import LAST_PATH_SLOT
+from guidance_library.models import GuidanceLibrary
 
 
 class ActionSessionStart(RuntimeAction):
@@ -30,42 +31,36 @@ class ActionSessionStart(RuntimeAction):
         return [*events, ActionExecuted("action_listen")]
 
 
-class ActionGreet(RuntimeAction):
+class ActionGreet(LibraryAction):
     """Greets with who the bot is, the privacy notice and (for the example region) a warning."""
 
-    def name(self) -> Text:
-        return "action_greet"
+    action_name = "action_greet"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[EventType]:
-        library = self.runtime.library.current()
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                library: GuidanceLibrary) -> List[EventType]:
         dispatcher.utter_message(text=messages.greeting(library))
         return []
 
 
-class ActionCapabilities(RuntimeAction):
+class ActionCapabilities(LibraryAction):
     """Tells what the bot can help with, and that it is not a human."""
 
-    def name(self) -> Text:
-        return "action_capabilities"
+    action_name = "action_capabilities"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[EventType]:
-        library = self.runtime.library.current()
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                library: GuidanceLibrary) -> List[EventType]:
         dispatcher.utter_message(text=messages.capabilities(library), buttons=[
             {"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}])
         return []
 
 
-class ActionContactDetails(RuntimeAction):
+class ActionContactDetails(LibraryAction):
     """Asking for a human: client-guidance phone and hours, and the urgent alternatives."""
 
-    def name(self) -> Text:
-        return "action_contact_details"
+    action_name = "action_contact_details"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[EventType]:
-        library = self.runtime.library.current()
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                library: GuidanceLibrary) -> List[EventType]:
         dispatcher.utter_message(text=messages.contact_details(library) + "\n\n" + messages.LEAVE_REQUEST_OFFER,
                                  buttons=[leave_request_button(tracker.get_slot(LAST_PATH_SLOT))])
         return []

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import messages
 from actions.guidance_decision import Decision, Outcome, decide
-from actions.base import RuntimeAction, latest_entity
+from actions.base import LibraryAction, RuntimeAction, latest_entity
 from actions.store.analytics import record_event, record_quietly
 from actions.store.feedback import record_feedback
 from actions.store.gaps import record_gap
@@ -191,15 +191,13 @@ def topic_first(decision: Decision, library: GuidanceLibrary, topic: str | None)
     return Decision(Outcome.CLARIFY, tuple(dict.fromkeys((*in_topic, *decision.path_ids))))
 
 
-class ActionGuidance(RuntimeAction):
+class ActionGuidance(LibraryAction):
     """Answers from the guidance library: the best path, a choice of 2-3, or an honest "not found"."""
 
-    def name(self) -> Text:
-        return "action_guidance"
+    action_name = "action_guidance"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[EventType]:
-        library = self.runtime.library.current()
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                library: GuidanceLibrary) -> List[EventType]:
         message = tracker.latest_message or {}
         intent = message.get("intent") or {}
         text = str(message.get("text") or "")
