@@ -1,8 +1,9 @@
 """Self-assessments in the chat (PHQ-9, GAD-7, AUDIT-C ...), driven by the instrument files.
 
-One action runs the whole questionnaire as a small state machine kept in the `assessment` slot:
-background questions (if the instrument needs them), items one by one (button or free text),
-the result in plain Finnish, then routing: the self-care path below the threshold, or an offer of
+One action runs the whole questionnaire, keeping its state in the `assessment` slot: background
+questions (if the instrument needs them) and items one by one (button or free text), which are the
+rows of `actions.assessment_stages.ASSESSMENT_STAGES` walked by `actions.form_engine`; then the
+result in plain Finnish, and routing: the self-care path below the threshold, or an offer of
 a professional's contact (the resident chooses the urgency) at or above it, which continues in the
 contact-request form (`actions.contact_request`) with the result pre-filled; nothing leaves the
 conversation before the resident consents there. `bot.policies.assessment_policy.AssessmentPolicy` sends every
@@ -11,32 +12,28 @@ message here while the slot is set; the emergency policy still answers emergenci
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, List
 
-from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.base import RuntimeAction, latest_entity, latest_intent_and_text
+from actions.assessment_stages import (ANSWER_INTENT, ASSESSMENT_STAGES, MAX_FAILURES, AssessmentState,
+                                       AssessmentTurn)
 from actions.contact_request import start_contact_form
+from actions.form_engine import AFTER_SAFE, Reply, TaskAction, Taken
+from actions.form_words import ASSESSMENT_STOP, begins_with_one
 from actions.store.analytics import record_quietly
 from actions.free_text import urgency_of
-from actions.guidance import SIDE_QUESTION_INTENTS, SIDE_QUESTION_MIN_WORDS, answer_side_question, present_path, side_decision
-from actions.guidance_decision import Outcome
-from bot.constants import ACTION_REQUEST_HUMAN, ASSESSMENT_SLOT, SAFETY_OK_INTENT
-from guidance_library.instruments import Instrument, fold, match_answer, match_choice, questions_left, score
+from actions.guidance import answer_side_question, present_path
+from bot.constants import ACTION_REQUEST_HUMAN, ASSESSMENT_SLOT, LAST_PATH_SLOT, SAFETY_OK_INTENT
+from guidance_library.instruments import Instrument, fold, score
 from guidance_library.models import GuidanceLibrary
 
 logger = logging.getLogger(__name__)
 
-ANSWER_INTENT = "assessment_answer"
-STOP_WORDS = ("lopeta", "lopetetaan", "keskeyta", "en halua jatkaa", "en jaksa", "stop", "riittaa")
-SKIP_WORDS = ("ohita", "ohitetaan", "seuraava kysymys", "en halua vastata")
-MAX_FAILURES = 2
 LIVE = "live"  # the urgency choice 'talk to a professional in the chat now'
 URGENCY_CHOICES = ("urgent", "normal", LIVE, "none")  # the urgency buttons' values; nothing else is taken
-
 
 
 def detect_instrument(text: str, library: GuidanceLibrary) -> str | None:
@@ -46,140 +43,92 @@ def detect_instrument(text: str, library: GuidanceLibrary) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
-class ActionAssessment(RuntimeAction):
+class ActionAssessment(TaskAction):
     """Starts, continues, interrupts or finishes a self-assessment."""
 
-    def name(self) -> Text:
-        return "action_assessment"
+    action_name = "action_assessment"
+    slot_name = ASSESSMENT_SLOT
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[EventType]:
-        library = self.runtime.library.current()
-        intent, text = latest_intent_and_text(tracker)
-        state = tracker.get_slot(ASSESSMENT_SLOT)
-        if intent == "start_assessment" or not state:
-            return self._start(dispatcher, tracker, library, text, state)
-        instrument = library.instruments.get(state.get("id"))
+    def starts_afresh(self, reply: Reply) -> bool:
+        return reply.intent == "start_assessment"
+
+    def resume(self, dispatcher: CollectingDispatcher, reply: Reply, library: GuidanceLibrary,
+               slot: dict) -> List[EventType]:
+        state = AssessmentState.from_slot(slot)
+        instrument = library.instruments.get(state.id)
         if instrument is None:  # removed from the library meanwhile
             dispatcher.utter_message(text=messages.ASSESSMENT_UNAVAILABLE)
             return [SlotSet(ASSESSMENT_SLOT, None)]
-        state = {**state, "answers": dict(state.get("answers") or {}), "background": dict(state.get("background") or {})}
-        if intent == SAFETY_OK_INTENT:  # "Ei ole hätää" after the safety question: the same question again
-            prefix = f"{messages.SAFE_THANKS} {messages.SAFE_CONTINUE_TASK}\n\n"
-            if state.get("stage") == "urgency":
-                return self._ask_urgency(dispatcher, state, prefix)
-            return self._ask_next(dispatcher, instrument, state, prefix)
-        control = latest_entity(tracker, "control")
-        folded = fold(text)
-        if control == "stop" or (intent != ANSWER_INTENT and any(folded.startswith(w) for w in STOP_WORDS)):
+        turn = self._turn(dispatcher, reply, instrument)
+        if reply.intent == SAFETY_OK_INTENT:  # "Ei ole hätää" after the safety question: the same question again
+            if state.stage == "urgency":
+                return self._ask_urgency(dispatcher, state, AFTER_SAFE)
+            return self._ask_next(dispatcher, turn, state, AFTER_SAFE)
+        if turn.control == "stop" or (reply.intent != ANSWER_INTENT and begins_with_one(reply.text, ASSESSMENT_STOP)):
             dispatcher.utter_message(text=messages.ASSESSMENT_STOPPED)
             return [SlotSet(ASSESSMENT_SLOT, None)]
-        stage = state.get("stage")
-        if stage in ("background", "items"):
-            events = self._answer(dispatcher, tracker, library, instrument, state, control, text, intent)
-            if state.get("result"):  # just finished: count it (instrument and route only, never the score)
-                route = "contact_offered" if state.get("stage") == "urgency" and not state.get("below") else "self_care"
-                record_quietly(self.runtime.sessions, "assessment_completed", tracker.sender_id,
+        if ASSESSMENT_STAGES.row(state.stage) is not None:
+            events = self._answer(dispatcher, turn, library, state)
+            if state.result:  # just finished: count it (instrument and route only, never the score)
+                route = "contact_offered" if state.stage == "urgency" and not state.below else "self_care"
+                record_quietly(self.runtime.sessions, "assessment_completed", reply.tracker.sender_id,
                                outcome=f"{instrument.id}:{route}"[:30])
             return events
-        if stage == "urgency":
-            return self._urgency(dispatcher, tracker, library, instrument, state, text)
+        if state.stage == "urgency":
+            return self._urgency(dispatcher, reply, library, instrument, state)
         dispatcher.utter_message(text=messages.ASSESSMENT_STOPPED)
         return [SlotSet(ASSESSMENT_SLOT, None)]
 
+    def _turn(self, dispatcher: CollectingDispatcher, reply: Reply, instrument: Instrument) -> AssessmentTurn:
+        """The rows' view of this turn; a crisis answer is met with the crisis guidance at once."""
+        def crisis(item) -> None:
+            dispatcher.utter_message(text=self._crisis_text(), json_message={"emergency": True, "category": "suicide",
+                                                                              "assessment_item": item.id})
+        return AssessmentTurn(reply, instrument, crisis)
+
     # -- start ------------------------------------------------------------------------------
-    def _start(self, dispatcher, tracker, library, text, old_state) -> List[EventType]:
-        wanted = latest_entity(tracker, "instrument") or detect_instrument(text, library)
-        if wanted is None and tracker.get_slot("last_path_id"):
-            path = library.get(tracker.get_slot("last_path_id"))
+    def start(self, dispatcher: CollectingDispatcher, reply: Reply, library: GuidanceLibrary,
+              slot: Any) -> List[EventType]:
+        """The instrument asked for (by button, name or the path just shown), or the choice of them."""
+        tracker = reply.tracker
+        wanted = reply.entity("instrument") or detect_instrument(reply.text, library)
+        if wanted is None and tracker.get_slot(LAST_PATH_SLOT):
+            path = library.get(tracker.get_slot(LAST_PATH_SLOT))
             wanted = path.follow_ups.assessment if path else None
         instrument = library.instruments.get(wanted or "")
         if instrument is None:
             dispatcher.utter_message(text=messages.ASSESSMENT_WHICH, buttons=[
                 {"title": i.name, "payload": messages.payload("start_assessment", instrument=i.id)}
                 for i in library.instruments.values()])
-            return [SlotSet(ASSESSMENT_SLOT, None)] if old_state else []
+            return [SlotSet(ASSESSMENT_SLOT, None)] if slot else []
         dispatcher.utter_message(text=f"{instrument.name}\n\n{instrument.intro}\n\n({instrument.attribution})")
-        state = {"id": instrument.id, "stage": "items", "answers": {}, "background": {}, "failures": 0}
         if instrument.background:
-            state["stage"] = "background"
             dispatcher.utter_message(text=instrument.background_why)
-        return self._ask_next(dispatcher, instrument, state)
+        return self._ask_next(dispatcher, self._turn(dispatcher, reply, instrument), AssessmentState(instrument.id))
 
     # -- questions --------------------------------------------------------------------------
-    def _pending_background(self, instrument: Instrument, state: dict):
-        return next((q for q in instrument.background
-                     if q.id not in state["background"] and q.applies(state["background"])), None)
-
-    def _ask_next(self, dispatcher, instrument: Instrument, state: dict, prefix: str = "") -> List[EventType]:
+    def _ask_next(self, dispatcher: CollectingDispatcher, turn: AssessmentTurn, state: AssessmentState,
+                  prefix: str = "") -> List[EventType]:
         """Ask the next background question or item; or, when none is left, give the result."""
-        if state["stage"] == "background":
-            question = self._pending_background(instrument, state)
-            if question is not None:
-                dispatcher.utter_message(text=f"{prefix}{question.text}", buttons=[
-                    {"title": c.label, "payload": messages.payload(ANSWER_INTENT, choice=c.value)} for c in question.options])
-                return [SlotSet(ASSESSMENT_SLOT, state)]
-            state["stage"] = "items"
-        left = questions_left(instrument, state["answers"])
-        if not left:
-            return self._finish(dispatcher, instrument, state)
-        index = left[0]
-        item = instrument.items[index]
-        buttons = [{"title": o.label, "payload": messages.payload(ANSWER_INTENT, points=str(o.points))} for o in item.options]
-        if state.get("failures", 0) >= MAX_FAILURES:
-            buttons += [{"title": messages.BUTTON_SKIP, "payload": messages.payload(ANSWER_INTENT, control="skip")},
-                        {"title": messages.BUTTON_STOP, "payload": messages.payload(ANSWER_INTENT, control="stop")},
-                        {"title": messages.BUTTON_CONTACT, "payload": messages.payload(ANSWER_INTENT, control="human")}]
-        dispatcher.utter_message(text=f"{prefix}{index + 1}/{len(instrument.items)}. {instrument.question(index)}",
-                                 buttons=buttons)
-        return [SlotSet(ASSESSMENT_SLOT, state)]
+        if ASSESSMENT_STAGES.ask(dispatcher, state, turn, prefix):
+            return [SlotSet(ASSESSMENT_SLOT, state.to_slot())]
+        return self._finish(dispatcher, turn.instrument, state)
 
-    def _answer(self, dispatcher, tracker, library, instrument, state, control, text, intent) -> List[EventType]:
-        if control == "human" or (intent == "ask_human" and not latest_entity(tracker, "points")):
+    def _answer(self, dispatcher: CollectingDispatcher, turn: AssessmentTurn, library: GuidanceLibrary,
+                state: AssessmentState) -> List[EventType]:
+        """The reply to a question: kept and the next asked; another question answered; or asked again."""
+        reply = turn.reply
+        if turn.control == "human" or (reply.intent == "ask_human" and not reply.entity("points")):
             dispatcher.utter_message(text=messages.contact_details(library))
-            return self._ask_next(dispatcher, instrument, state, messages.ASSESSMENT_CONTINUE)
-        if state["stage"] == "background":
-            question = self._pending_background(instrument, state)
-            choice = None
-            if question is not None:
-                value = latest_entity(tracker, "choice")
-                choice = next((c for c in question.options if c.value == value), None) or match_choice(question, text)
-                if choice is None and control == "skip":
-                    choice = next((c for c in question.options if c.value == "untold"), None)
-            if choice is not None:
-                state["background"][question.id] = choice.value
-                state["failures"] = 0
-                return self._ask_next(dispatcher, instrument, state)
-            return self._not_understood(dispatcher, tracker, library, instrument, state, text, intent)
-        index = questions_left(instrument, state["answers"])[0]
-        item = instrument.items[index]
-        points = latest_entity(tracker, "points")
-        option = next((o for o in item.options if str(o.points) == points), None) if points is not None else None
-        looks_like_question = (intent in SIDE_QUESTION_INTENTS and len(text.split()) >= SIDE_QUESTION_MIN_WORDS
-                               and side_decision(tracker).outcome is Outcome.ANSWER)
-        if option is None and intent != ANSWER_INTENT and not looks_like_question:
-            option = match_answer(item, text)
-        if option is None and control == "skip":
-            state["answers"][item.id] = None
-            state["failures"] = 0
-            return self._ask_next(dispatcher, instrument, state)
-        if option is None:
-            return self._not_understood(dispatcher, tracker, library, instrument, state, text, intent)
-        state["answers"][item.id] = option.points
-        state["failures"] = 0
-        if item.crisis_above is not None and option.points > item.crisis_above:
-            state["crisis"] = True
-            dispatcher.utter_message(text=self._crisis_text(), json_message={"emergency": True, "category": "suicide",
-                                                                              "assessment_item": item.id})
-        return self._ask_next(dispatcher, instrument, state)
-
-    def _not_understood(self, dispatcher, tracker, library, instrument, state, text, intent) -> List[EventType]:
-        """Another question in the middle is answered, then the questionnaire goes on; otherwise ask again."""
-        if answer_side_question(dispatcher, tracker, library, intent, text):
-            return self._ask_next(dispatcher, instrument, state, messages.ASSESSMENT_CONTINUE)
-        state["failures"] = state.get("failures", 0) + 1
-        hint = messages.ASSESSMENT_NOT_UNDERSTOOD if state["failures"] < MAX_FAILURES else messages.ASSESSMENT_STILL_NOT
-        return self._ask_next(dispatcher, instrument, state, hint + "\n\n")
+            return self._ask_next(dispatcher, turn, state, messages.ASSESSMENT_CONTINUE)
+        taken = ASSESSMENT_STAGES.take(state, turn, aside=lambda: answer_side_question(
+            dispatcher, reply.tracker, library, reply.intent, reply.text))
+        if taken is Taken.KEPT:
+            return self._ask_next(dispatcher, turn, state)
+        if taken is Taken.ASIDE:
+            return self._ask_next(dispatcher, turn, state, messages.ASSESSMENT_CONTINUE)
+        hint = messages.ASSESSMENT_NOT_UNDERSTOOD if state.failures < MAX_FAILURES else messages.ASSESSMENT_STILL_NOT
+        return self._ask_next(dispatcher, turn, state, hint + "\n\n")
 
     def _crisis_text(self) -> str:
         rules = self.runtime.emergency
@@ -187,9 +136,11 @@ class ActionAssessment(RuntimeAction):
         return category.answer if category else messages.CRISIS_FALLBACK
 
     # -- result and routing -------------------------------------------------------------------
-    def _finish(self, dispatcher, instrument: Instrument, state: dict) -> List[EventType]:
-        result = score(instrument, state["answers"], state["background"])
-        state["result"] = result.as_dict()
+    def _finish(self, dispatcher: CollectingDispatcher, instrument: Instrument,
+                state: AssessmentState) -> List[EventType]:
+        result = score(instrument, state.answers, state.background)
+        state.result = result.as_dict()
+        state.stage = "urgency"
         dispatcher.utter_message(text=messages.assessment_result(result),
                                  json_message={"assessment": {"instrument": result.instrument, "total": result.total,
                                                               "max_score": result.max_score,
@@ -198,7 +149,6 @@ class ActionAssessment(RuntimeAction):
         if result.crisis or result.at_or_above:
             dispatcher.utter_message(text=messages.ASSESSMENT_CRISIS_OFFER if result.crisis
                                      else instrument.routing.at_or_above)
-            state["stage"] = "urgency"
             return self._ask_urgency(dispatcher, state)
         dispatcher.utter_message(text=instrument.routing.below)
         path = library.get(instrument.routing.self_care_path)
@@ -207,33 +157,32 @@ class ActionAssessment(RuntimeAction):
         if instrument.routing.links:
             dispatcher.utter_message(text=messages.ASSESSMENT_PROGRAMMES + "\n" + "\n".join(
                 f"- {name}: {url}" for name, url in instrument.routing.links))
-        state["stage"] = "urgency"
-        state["below"] = True
+        state.below = True
         dispatcher.utter_message(text=messages.ASSESSMENT_CONTACT_ANYWAY, buttons=[
-            {"title": messages.BUTTON_CONTACT_ANYWAY, "payload": messages.payload(ANSWER_INTENT, urgency="normal")},
-            {"title": messages.BUTTON_NO_CONTACT, "payload": messages.payload(ANSWER_INTENT, urgency="none")}])
-        return [SlotSet(ASSESSMENT_SLOT, state)]
+            _urgency_button(messages.BUTTON_CONTACT_ANYWAY, "normal"), _urgency_button(messages.BUTTON_NO_CONTACT, "none")])
+        return [SlotSet(ASSESSMENT_SLOT, state.to_slot())]
 
-    def _ask_urgency(self, dispatcher, state: dict, prefix: str = "") -> List[EventType]:
-        buttons = [{"title": messages.BUTTON_URGENT, "payload": messages.payload(ANSWER_INTENT, urgency="urgent")}]
-        if not state.get("crisis"):
-            buttons.append({"title": messages.BUTTON_NORMAL, "payload": messages.payload(ANSWER_INTENT, urgency="normal")})
-        buttons.append({"title": messages.BUTTON_LIVE, "payload": messages.payload(ANSWER_INTENT, urgency=LIVE)})
-        buttons.append({"title": messages.BUTTON_NO_CONTACT, "payload": messages.payload(ANSWER_INTENT, urgency="none")})
-        dispatcher.utter_message(text=prefix + messages.ASSESSMENT_ASK_URGENCY, buttons=buttons)
-        return [SlotSet(ASSESSMENT_SLOT, state)]
+    def _ask_urgency(self, dispatcher: CollectingDispatcher, state: AssessmentState,
+                     prefix: str = "") -> List[EventType]:
+        """How soon a professional should answer; after a crisis answer "no hurry" is not offered."""
+        choices = [(messages.BUTTON_URGENT, "urgent")] + ([] if state.crisis else [(messages.BUTTON_NORMAL, "normal")])
+        choices += [(messages.BUTTON_LIVE, LIVE), (messages.BUTTON_NO_CONTACT, "none")]
+        dispatcher.utter_message(text=prefix + messages.ASSESSMENT_ASK_URGENCY,
+                                 buttons=[_urgency_button(title, value) for title, value in choices])
+        return [SlotSet(ASSESSMENT_SLOT, state.to_slot())]
 
-    def _urgency(self, dispatcher, tracker, library, instrument, state, text) -> List[EventType]:
-        intent, _ = latest_intent_and_text(tracker)
-        urgency = latest_entity(tracker, "urgency")
+    def _urgency(self, dispatcher: CollectingDispatcher, reply: Reply, library: GuidanceLibrary,
+                 instrument: Instrument, state: AssessmentState) -> List[EventType]:
+        intent, text = reply.intent, reply.text
+        urgency = reply.entity("urgency")
         if urgency not in URGENCY_CHOICES:  # an unknown value; a payload is never read as free text
             urgency = None if text.startswith("/") else urgency_of(text)
-        if urgency is None and state.get("below") and intent == "affirm":
+        if urgency is None and state.below and intent == "affirm":
             urgency = "normal"
-        if urgency is None and answer_side_question(dispatcher, tracker, library, intent, text):
+        if urgency is None and answer_side_question(dispatcher, reply.tracker, library, intent, text):
             return [SlotSet(ASSESSMENT_SLOT, None)]  # moved on to another matter: the offer lapses
         if urgency is None:
-            if state.get("below"):
+            if state.below:
                 dispatcher.utter_message(text=messages.ASSESSMENT_DONE)
                 return [SlotSet(ASSESSMENT_SLOT, None)]
             return self._ask_urgency(dispatcher, state, messages.ASSESSMENT_URGENCY_NOT_UNDERSTOOD + "\n\n")
@@ -242,7 +191,11 @@ class ActionAssessment(RuntimeAction):
             return [SlotSet(ASSESSMENT_SLOT, None)]
         if urgency == LIVE or intent == "ask_human":  # a professional now, in the chat (or honestly not)
             return [SlotSet(ASSESSMENT_SLOT, None), FollowupAction(ACTION_REQUEST_HUMAN)]
-        prefill = {"urgency": urgency, "assessment": state["result"], "reason": "health", "role": "resident",
+        prefill = {"urgency": urgency, "assessment": state.result, "reason": "health", "role": "resident",
                    "path_id": instrument.routing.self_care_path}
         events: List[EventType] = [SlotSet(ASSESSMENT_SLOT, None)]
-        return events + start_contact_form(dispatcher, tracker, self.runtime, prefill)
+        return events + start_contact_form(dispatcher, reply.tracker, self.runtime, prefill)
+
+
+def _urgency_button(title: str, urgency: str) -> dict[str, str]:
+    return {"title": title, "payload": messages.payload(ANSWER_INTENT, urgency=urgency)}
