@@ -22,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import messages
 from actions.base import RuntimeAction, latest_entity, latest_intent_and_text
 from actions.contact_request import start_contact_form
+from actions.form_words import QUEUE_LEAVE, is_one_of
 from actions.guidance import leave_request_button
 from actions.follow_up import subject_label
 from actions.identity import verified_identity
@@ -31,14 +32,12 @@ from actions.store.handoffs import HandoffStore
 from actions.store.tickets import StoreUnavailable
 from bot.constants import ACTION_HANDOFF_WAITING, ACTION_REQUEST_HUMAN, HANDOFF_SLOT, LAST_PATH_SLOT, SUBJECT_SLOT
 from bot.handoff import TAKEN, WAITING, HandoffSettings
-from guidance_library.instruments import fold
 
 logger = logging.getLogger(__name__)
 
 RECENT_MESSAGES = 5
 LEAVE_QUEUE = "leave_queue"
 CONTACT_INSTEAD = "contact_request"
-LEAVE_WORDS = ("peruuta", "peru", "lopeta", "en jaksa odottaa", "en halua odottaa", "poistu jonosta", "unohda")
 
 QUEUED = ("Välitin pyyntösi asiakasohjauksen ammattilaiselle. Olet jonossa {place}. Kun ammattilainen ottaa "
           "keskustelun, näet sen tässä, ja hän näkee tähänastisen keskustelun. Odotamme enintään noin {minutes} "
@@ -161,7 +160,7 @@ class ActionHandoffWaiting(_HandoffAction):
         try:
             handoff = store.active_for(tracker.sender_id)
             if handoff is not None and handoff.status == WAITING and (
-                    control in (LEAVE_QUEUE, CONTACT_INSTEAD) or fold(text).strip(" .!") in LEAVE_WORDS):
+                    control in (LEAVE_QUEUE, CONTACT_INSTEAD) or is_one_of(text, QUEUE_LEAVE)):
                 store.cancel(tracker.sender_id)
                 handoff = None
                 if control == CONTACT_INSTEAD:
