@@ -3,14 +3,18 @@ invalid answers, skipping, a question in the middle, stop, item-9 crisis, routin
 urgency, and the hand-over to the contact-request form with the result)."""
 from __future__ import annotations
 
+import json
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import form_words, messages
 from actions.assessment import ActionAssessment, detect_instrument
+from actions.assessment_stages import AssessmentState
 from actions.free_text import urgency_of
 from actions.runtime import Runtime
+from bot.constants import ASSESSMENT_SLOT
 from tests.chat_harness import Chat, texts
 from tests.conftest import build_runtime
 
@@ -209,3 +213,50 @@ def test_at_or_above_the_threshold_a_professional_can_be_asked_now_in_the_chat(r
     events = ActionAssessment(runtime).run(CollectingDispatcher(), tracker, {})
     assert {"event": "slot", "timestamp": None, "name": "assessment", "value": None} in events
     assert any(e.get("event") == "followup" and e.get("name") == "action_request_human" for e in events)
+
+
+# -- the questionnaire's state and words --------------------------------------------------------------------
+OLD_ITEMS = {"id": "phq9", "stage": "items", "answers": {"interest": 1, "low_mood": None}, "background": {},
+             "failures": 1}
+OLD_RESULT = {"id": "phq9", "stage": "urgency", "failures": 0, "crisis": True, "background": {},
+              "answers": {"interest": 2, "low_mood": 2, "sleep": 2, "energy": 2, "appetite": 1, "self_worth": 1,
+                          "concentration": 0, "movement": 0, "self_harm": 2},
+              "result": {"instrument": "phq9", "name": "PHQ-9", "total": 12, "max_score": 27, "threshold": 10,
+                         "at_or_above": True, "crisis": True}}
+
+
+def test_a_questionnaire_saved_before_the_stage_tables_goes_on_where_it_was(runtime):
+    """The slot's JSON as the questionnaire stored it before (a tracker saved then): it continues."""
+    chat = Chat(runtime)
+    chat.slots[ASSESSMENT_SLOT] = json.loads(json.dumps(OLD_ITEMS))
+    replies = answer(chat, 2)
+    assert replies[-1]["text"].startswith("4/9.") and len(replies[-1]["buttons"]) == 4
+    assert chat.state == {**OLD_ITEMS, "failures": 0, "answers": {**OLD_ITEMS["answers"], "sleep": 2}}
+
+
+def test_a_result_saved_before_the_stage_tables_still_hands_over_to_the_contact_form(runtime):
+    chat = Chat(runtime)
+    chat.slots[ASSESSMENT_SLOT] = json.loads(json.dumps(OLD_RESULT))
+    replies = chat.say("/safety_ok")
+    assert [b["title"] for b in replies[-1]["buttons"]] == ["Tarvitsen apua pian",  # no "no hurry" after a crisis
+                                                           "Haluan jutella ammattilaisen kanssa nyt chatissa",
+                                                           "En nyt halua yhteydenottoa"]
+    chat.say('/assessment_answer{"urgency": "urgent"}')
+    assert not chat.active and chat.form["stage"] == "words"
+    assert chat.form["data"]["assessment"] == OLD_RESULT["result"] and chat.form["data"]["urgency"] == "urgent"
+
+
+@pytest.mark.parametrize("slot", [OLD_ITEMS, OLD_RESULT, {**OLD_RESULT, "crisis": False, "below": True}])
+def test_the_typed_state_writes_back_the_shape_it_read(slot):
+    expected = {k: v for k, v in slot.items() if v is not False}  # false flags are left out, as they always were
+    assert AssessmentState.from_slot(slot).to_slot() == expected
+
+
+def test_every_stop_word_ends_the_questionnaire(runtime):
+    chat = Chat(runtime)
+    for word in form_words.ASSESSMENT_STOP:
+        chat.say("mielialatesti", intent="start_assessment")
+        answer(chat, 1)
+        replies = chat.say(f"{word} nyt", intent="ask_guidance")
+        assert not chat.active and texts(replies) == messages.ASSESSMENT_STOPPED, word
+    assert runtime.tickets.count() == 0 and chat.form is None

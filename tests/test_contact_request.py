@@ -13,13 +13,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine
 
+from actions import contact_messages as texts_of
+from actions import form_words
 from actions.contact_request import ActionContactRequest
+from actions.contact_stages import ContactForm
 from actions.conversation import ActionContactDetails
 from actions.guidance import present_path
 from actions.store.accounts import AccountStore
 from actions.store.database import make_session_factory
 from actions.store.identification import IdentificationStore
 from actions.store.tickets import TicketStore
+from bot.constants import CONTACT_FORM_SLOT
 from tests.chat_harness import Chat, texts, titles
 from tests.conftest import build_runtime
 
@@ -321,3 +325,62 @@ def test_status_check_gives_up_after_repeated_failures_without_telling_whether_i
     chat.say("2345", intent="ask_guidance")
     replies = chat.say("3456", intent="ask_guidance")
     assert "Soita asiakasohjaukseen" in texts(replies) and chat.form is None
+
+
+# -- the form's state and words ----------------------------------------------------------------------------
+OLD_FORM = {"form_id": "0123456789abcdef0123456789abcdef", "stage": "phone", "failures": 1,
+            "data": {"reason": "social", "role": "relative", "urgency": "normal", "topic_title": "Kotihoito",
+                     "words": "Isäni muisti on heikentynyt ja tarvitsen neuvoja."}}
+
+
+def test_a_form_saved_before_the_stage_tables_goes_on_where_it_was(runtime):
+    """The slot's JSON as the form stored it before (a tracker saved then): the next answer continues it."""
+    chat = Chat(runtime)
+    chat.slots[CONTACT_FORM_SLOT] = json.loads(json.dumps(OLD_FORM))
+    replies = chat.say("040 123 4567", intent="ask_guidance")
+    assert replies[-1]["text"] == texts_of.ASK_REACH_TIME
+    assert chat.form == {**OLD_FORM, "stage": "reach_time", "failures": 0,
+                         "data": {**OLD_FORM["data"], "phone": "+358401234567", "phone_display": "040 ••• 4567"}}
+    replies = chat.say('/contact_answer{"form_value": "Aamupäivällä"}')
+    assert "Kotihoito" in texts(replies) and chat.form["stage"] == "consent"
+    chat.say(f'/contact_answer{{"form_value": "yes", "form_id": "{OLD_FORM["form_id"]}"}}')
+    [ticket] = runtime.tickets.queue(professional(runtime))
+    assert (ticket.reason, ticket.contact_role, ticket.urgency, ticket.phone, ticket.reach_time) == (
+        "social", "relative", "normal", "+358401234567", "Aamupäivällä")
+    assert ticket.resident_words == OLD_FORM["data"]["words"] and ticket.prefilled["topic_title"] == "Kotihoito"
+
+
+@pytest.mark.parametrize("slot", [
+    OLD_FORM, {"mode": "status", "stage": "status_reference", "failures": 0, "data": {}},
+    {"mode": "status", "stage": "status_digits", "failures": 2, "data": {"reference": "ACDE-FHJK"}},
+    {"form_id": "f", "stage": "consent", "failures": 0, "data": {"reason": "health", "role": "resident", "words": "",
+                                                                 "urgency": "urgent", "assessment": {"total": 12}}},
+])
+def test_the_typed_state_writes_back_the_shape_it_read(slot):
+    assert ContactForm.from_slot(slot).to_slot() == slot
+
+
+def test_every_cancel_word_ends_the_form_and_the_promised_one_is_among_them(runtime):
+    assert '"peruuta"' in texts_of.START and "peruuta" in form_words.CONTACT_CANCEL
+    chat = Chat(runtime)
+    for word in form_words.CONTACT_CANCEL:
+        chat.say("soittopyyntö", intent="request_contact")
+        chat.say('/contact_answer{"form_value": "health"}')
+        replies = chat.say(f"{word} tämä", intent="deny")
+        assert chat.form is None and texts(replies) == texts_of.CANCELLED, word
+    assert runtime.tickets.count() == 0
+
+
+def test_after_a_self_assessment_every_skip_word_leaves_the_own_words_out(runtime):
+    after_assessment = {"form_id": "f", "stage": "words", "failures": 0,
+                        "data": {"reason": "health", "role": "resident", "urgency": "normal",
+                                 "assessment": {"instrument": "phq9", "total": 12}}}
+    for word in form_words.CONTACT_SKIP:
+        chat = Chat(runtime)
+        chat.slots[CONTACT_FORM_SLOT] = json.loads(json.dumps(after_assessment))
+        chat.say(word.capitalize() + ".", intent="deny")
+        assert chat.form["data"]["words"] == "" and chat.form["stage"] == "phone", word
+    chat = Chat(runtime)
+    chat.slots[CONTACT_FORM_SLOT] = {**after_assessment, "data": {**after_assessment["data"], "assessment": None}}
+    replies = chat.say("ei", intent="deny")  # without a self-assessment the own words are asked for
+    assert chat.form["stage"] == "words" and texts_of.WORDS_TOO_SHORT in texts(replies)
