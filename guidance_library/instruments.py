@@ -331,64 +331,80 @@ def build_instrument(doc: Mapping[str, Any]) -> Instrument:
     )
 
 
-def check_instrument_document(doc: Any, file: str, path_ids: Iterable[str] | None = None) -> list[Problem]:
-    """Editor-readable problems of one instrument file (empty if it is fine)."""
-    if not isinstance(doc, Mapping):
-        return [Problem(file, 1, "Kyselytiedoston pitää olla YAML-sanakirja.")]
-    problems: list[Problem] = []
-
-    def add(message: str) -> None:
-        problems.append(Problem(file, None, message))
-
-    for key in ("id", "name", "intro", "attribution", "items", "threshold", "routing"):
-        if not doc.get(key):
-            add(f"Pakollinen kenttä '{key}' puuttuu.")
-    if problems:
-        return problems
-    if not ID_PATTERN.match(str(doc["id"])) or f"{doc['id']}.yml" != Path(file).name:
-        add(f"Tunnisteen '{doc['id']}' pitää olla pienillä kirjaimilla ja sama kuin tiedoston nimi.")
-    if "bdi" in str(doc["id"]).lower() or "beck" in str(doc.get("name", "")).lower():
-        add("BDI-kyselyä ei saa käyttää (tekijänoikeus).")
-    try:
-        instrument = build_instrument(doc)
-    except (KeyError, TypeError, ValueError) as err:
-        return [Problem(file, None, f"Kyselyn rakenne on virheellinen: {err!r}. Katso mallia phq9.yml:stä.")]
+def _item_problems(items: tuple[Item, ...]) -> list[str]:
+    """Each item: a unique id, two or more options of distinct points, no phrase meaning two
+    options, and a known count unit whose every option says its range."""
+    out: list[str] = []
     seen: set[str] = set()
-    for item in instrument.items:
+    for item in items:
         if item.id in seen:
-            add(f"Kysymyksen tunniste '{item.id}' on kahteen kertaan.")
+            out.append(f"Kysymyksen tunniste '{item.id}' on kahteen kertaan.")
         seen.add(item.id)
         points = [o.points for o in item.options]
         if len(item.options) < 2 or len(set(points)) != len(points) or min(points, default=0) < 0:
-            add(f"Kysymyksellä '{item.id}' pitää olla vähintään kaksi vaihtoehtoa, joilla on eri pisteet (0 tai yli).")
+            out.append(f"Kysymyksellä '{item.id}' pitää olla vähintään kaksi vaihtoehtoa, joilla on eri pisteet "
+                       "(0 tai yli).")
         phrases = [(p, o.points) for o in item.options for p in o.phrases()]
         clashes = {p for p, pts in phrases if any(p == q and pts != qp for q, qp in phrases)}
         if clashes:
-            add(f"Kysymyksessä '{item.id}' sama sanonta kuuluu kahteen vaihtoehtoon: {', '.join(sorted(clashes))}.")
+            out.append(f"Kysymyksessä '{item.id}' sama sanonta kuuluu kahteen vaihtoehtoon: "
+                       f"{', '.join(sorted(clashes))}.")
         if item.count_unit is not None and item.count_unit not in COUNT_UNITS:
-            add(f"count_unit on jokin näistä: {', '.join(COUNT_UNITS)} (kysymys '{item.id}').")
+            out.append(f"count_unit on jokin näistä: {', '.join(COUNT_UNITS)} (kysymys '{item.id}').")
         if item.count_unit and any(o.count is None for o in item.options):
-            add(f"Kysymyksen '{item.id}' jokaisella vaihtoehdolla pitää olla count: [alin, ylin].")
+            out.append(f"Kysymyksen '{item.id}' jokaisella vaihtoehdolla pitää olla count: [alin, ylin].")
+    return out
+
+
+def _score_problems(instrument: Instrument) -> list[str]:
+    """The bands cover 0..max score without gaps, and the thresholds are reachable scores whose
+    conditions name background answers that exist."""
+    out: list[str] = []
     if instrument.bands:
-        edges = sorted((b.min, b.max) for b in instrument.bands)
         expected = 0
-        for low, high in edges:
+        for low, high in sorted((b.min, b.max) for b in instrument.bands):
             if low != expected or high < low:
-                add(f"Pisterajat (bands) eivät kata pisteitä aukottomasti kohdassa {low}-{high}.")
+                out.append(f"Pisterajat (bands) eivät kata pisteitä aukottomasti kohdassa {low}-{high}.")
                 break
             expected = high + 1
         if expected != instrument.max_score + 1:
-            add(f"Pisterajojen pitää päättyä enimmäispisteisiin {instrument.max_score}.")
+            out.append(f"Pisterajojen pitää päättyä enimmäispisteisiin {instrument.max_score}.")
     if not 0 < instrument.default_threshold <= instrument.max_score:
-        add(f"Raja-arvon pitää olla 1-{instrument.max_score}.")
+        out.append(f"Raja-arvon pitää olla 1-{instrument.max_score}.")
     questions = {q.id: q for q in instrument.background}
     for rule in instrument.threshold_rules:
         for key, value in rule.when.items():
             if key not in questions or value not in {c.value for c in questions[key].options}:
-                add(f"Raja-arvon ehto {key}={value} ei vastaa mitään taustakysymyksen vaihtoehtoa.")
-    if path_ids is not None and instrument.routing.self_care_path not in set(path_ids):
-        add(f"Omahoitopolkua '{instrument.routing.self_care_path}' ei ole kirjastossa.")
-    for name, url in instrument.routing.links:
-        if not is_url(url):
-            add(f"Linkin '{name}' osoite ei ole https-osoite.")
-    return problems
+                out.append(f"Raja-arvon ehto {key}={value} ei vastaa mitään taustakysymyksen vaihtoehtoa.")
+    return out
+
+
+def _routing_problems(routing: Routing, path_ids: Iterable[str] | None) -> list[str]:
+    """The self-care path exists (when the library's paths are given) and the links are https."""
+    out = []
+    if path_ids is not None and routing.self_care_path not in set(path_ids):
+        out.append(f"Omahoitopolkua '{routing.self_care_path}' ei ole kirjastossa.")
+    out += [f"Linkin '{name}' osoite ei ole https-osoite." for name, url in routing.links if not is_url(url)]
+    return out
+
+
+def check_instrument_document(doc: Any, file: str, path_ids: Iterable[str] | None = None) -> list[Problem]:
+    """Editor-readable problems of one instrument file (empty if it is fine)."""
+    if not isinstance(doc, Mapping):
+        return [Problem(file, 1, "Kyselytiedoston pitää olla YAML-sanakirja.")]
+    missing = [f"Pakollinen kenttä '{key}' puuttuu." for key in
+               ("id", "name", "intro", "attribution", "items", "threshold", "routing") if not doc.get(key)]
+    if missing:
+        return [Problem(file, None, message) for message in missing]
+    messages = []
+    if not ID_PATTERN.match(str(doc["id"])) or f"{doc['id']}.yml" != Path(file).name:
+        messages.append(f"Tunnisteen '{doc['id']}' pitää olla pienillä kirjaimilla ja sama kuin tiedoston nimi.")
+    if "bdi" in str(doc["id"]).lower() or "beck" in str(doc.get("name", "")).lower():
+        messages.append("BDI-kyselyä ei saa käyttää (tekijänoikeus).")
+    try:
+        instrument = build_instrument(doc)
+    except (KeyError, TypeError, ValueError) as err:
+        return [Problem(file, None, f"Kyselyn rakenne on virheellinen: {err!r}. Katso mallia phq9.yml:stä.")]
+    messages += _item_problems(instrument.items) + _score_problems(instrument)
+    messages += _routing_problems(instrument.routing, path_ids)
+    return [Problem(file, None, message) for message in messages]

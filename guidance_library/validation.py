@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
@@ -129,6 +129,169 @@ def _line(node: Any, key: str | int | None = None) -> int | None:
         return lc.line + 1
 
 
+@dataclass
+class _PathFile:
+    """One parsed path file under check, what its rules compare it with, and the problems found so
+    far: each rule below is a small function of this, so a rule can be read (and added) alone."""
+
+    doc: Mapping[str, Any]
+    file: str
+    topics: Mapping[str, Topic]
+    scope: Mapping[str, Any]
+    contact_keys: frozenset[str]
+    expected_id: str | None
+    national_numbers: Iterable[str] | None
+    assessments: tuple[str, ...]
+    national_phones: Mapping[str, str] | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, key: str | None, message: str, node: Any = None, index: int | None = None) -> None:
+        """A problem at the line of `key` (or of item `index` of `node`; the document's own line
+        without either)."""
+        node = self.doc if node is None else node
+        self.problems.append(Problem(self.file, _line(node, index if index is not None else key), message))
+
+
+def _check_fields(path: _PathFile) -> None:
+    for key in REQUIRED:
+        if key not in path.doc or path.doc[key] in (None, "", []):
+            path.add(None, f"Pakollinen kenttä '{key}' puuttuu tai on tyhjä.")
+    for key in path.doc:
+        if key not in REQUIRED and key not in OPTIONAL:
+            path.add(key, f"Tuntematon kenttä '{key}'. Sallitut: {', '.join(REQUIRED + OPTIONAL)}.")
+
+
+def _check_id_and_topic(path: _PathFile) -> None:
+    path_id = path.doc.get("id")
+    if isinstance(path_id, str):
+        if not ID_PATTERN.match(path_id):
+            path.add("id", f"Tunniste '{path_id}' saa sisältää vain pieniä kirjaimia a-z, numeroita ja väliviivoja.")
+        if path.expected_id and path_id != path.expected_id:
+            path.add("id", f"Tunniste '{path_id}' ei vastaa tiedoston nimeä '{path.expected_id}.yml'.")
+    topic = path.doc.get("topic")
+    if isinstance(topic, str) and topic not in path.topics:
+        path.add("topic", f"Aihetta '{topic}' ei ole palvelutarpeiden luettelossa (catalogue.yml).")
+
+
+def _check_kind_facet_audience(path: _PathFile) -> None:
+    kind = path.doc.get("kind")
+    if kind is not None and kind not in KINDS:
+        path.add("kind", f"Lajin pitää olla yksi näistä: {', '.join(KINDS)} (nyt '{kind}').")
+    facet = path.doc.get("facet")
+    if facet is not None and facet not in FACETS:
+        path.add("facet", f"Näkökulman (facet) pitää olla yksi näistä: {', '.join(FACETS)} (nyt '{facet}').")
+    audience = path.doc.get("audience")
+    if audience is not None and (not isinstance(audience, list) or not set(map(str, audience)) <= set(AUDIENCES)):
+        path.add("audience", f"Kohderyhmä (audience) on lista, jonka arvot ovat näistä: {', '.join(AUDIENCES)} "
+                             f"(nyt {audience!r}).")
+
+
+def _check_title_and_examples(path: _PathFile) -> None:
+    title = path.doc.get("title")
+    if isinstance(title, str) and len(title) > MAX_TITLE_CHARS:
+        path.add("title", f"Otsikko on liian pitkä ({len(title)} merkkiä, enintään {MAX_TITLE_CHARS}).")
+    examples = path.doc.get("examples")
+    if examples is None:
+        return
+    if not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+        path.add("examples", "Esimerkkien pitää olla luettelo tekstejä (- esimerkki).")
+        return
+    if len(examples) < MIN_EXAMPLES:
+        path.add("examples", f"Esimerkkejä on {len(examples)}; tarvitaan vähintään {MIN_EXAMPLES} erilaista "
+                             "asukkaan muotoilua.")
+    seen: set[str] = set()
+    for i, example in enumerate(examples):
+        norm = " ".join(example.lower().split())
+        if norm in seen:
+            path.add(None, f"Esimerkki '{example}' on kahteen kertaan.", examples, i)
+        seen.add(norm)
+
+
+def _check_answer(path: _PathFile) -> None:
+    answer = path.doc.get("answer")
+    if isinstance(answer, str):
+        if len(answer.strip()) < MIN_ANSWER_CHARS:
+            path.add("answer", f"Vastaus on liian lyhyt ({len(answer.strip())} merkkiä, vähintään {MIN_ANSWER_CHARS}).")
+        if len(answer) > MAX_ANSWER_CHARS:
+            path.add("answer", f"Vastaus on liian pitkä ({len(answer)} merkkiä, enintään {MAX_ANSWER_CHARS}). "
+                               "Jaa se lyhyiksi askeliksi tai kahdeksi poluksi.")
+        if re.search(r"<[a-zA-Z/][^>]*>", answer):
+            path.add("answer", "Vastauksessa on HTML-merkintöjä. Kirjoita pelkkää tekstiä.")
+    elif answer is not None:
+        path.add("answer", "Vastauksen pitää olla tekstiä.")
+
+
+def _text_problems(path: _PathFile, text: str) -> list[str]:
+    """Placeholders the profile lacks, and phone numbers typed into a resident-facing text."""
+    unknown = [f"Paikkamerkkiä {{{{{name}}}}} ei löydy alueprofiilista." for name in unknown_names(text, path.scope)]
+    return unknown + typed_number_problems(text, path.national_numbers)
+
+
+def _check_texts(path: _PathFile) -> None:
+    for field_name in ("answer", "title"):
+        text = path.doc.get(field_name)
+        if isinstance(text, str):
+            for message in _text_problems(path, text):
+                path.add(field_name, message)
+    signs = path.doc.get("urgent_signs") or []
+    if not isinstance(signs, list) or not all(isinstance(s, str) and s.strip() for s in signs):
+        path.add("urgent_signs", "Kiireellisyysmerkkien pitää olla luettelo tekstejä.")
+    else:
+        for i, sign in enumerate(signs):
+            for message in _text_problems(path, sign):
+                path.add(None, message, signs, i)
+    if path.national_phones:
+        path.problems.extend(_national_number_problems(path.doc, path.file,
+                                                       national_number_patterns(path.national_phones)))
+    if path.doc.get("kind") == "kiire" and not signs:
+        path.add("kind", "Kiireellisen polun (kind: kiire) pitää kertoa kiireellisyysmerkit (urgent_signs).")
+
+
+def _check_links_and_contacts(path: _PathFile) -> None:
+    for field_name in ("links", "sources"):
+        path.problems.extend(_check_links(path.doc.get(field_name), field_name, path.file, path.scope))
+    contacts = path.doc.get("contacts") or []
+    if not isinstance(contacts, list):
+        path.add("contacts", "Yhteystietojen pitää olla luettelo avaimia, esim. [client_guidance, paivystysapu].")
+        return
+    for i, key in enumerate(contacts):
+        if key not in path.contact_keys:
+            path.add(None, f"Yhteystietoa '{key}' ei ole alueprofiilissa eikä valtakunnallisissa yhteystiedoissa.",
+                     contacts, i)
+
+
+def _check_follow_ups(path: _PathFile) -> None:
+    follow = path.doc.get("follow_ups") or {}
+    if not isinstance(follow, Mapping):
+        path.add("follow_ups", "follow_ups-kentän pitää olla sanakirja (related, contact_request, assessment).")
+        return
+    related = follow.get("related") or []
+    if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+        path.add("follow_ups", "follow_ups.related on luettelo polkujen tunnisteita.")
+    assessment = follow.get("assessment")
+    if assessment is not None and assessment not in path.assessments:
+        path.add("follow_ups", f"Tuntematon itsearvio '{assessment}'. Sallitut: {', '.join(path.assessments)}.")
+    if "contact_request" in follow and not isinstance(follow["contact_request"], bool):
+        path.add("follow_ups", "follow_ups.contact_request on true tai false.")
+
+
+def _check_status_and_review(path: _PathFile) -> None:
+    status = path.doc.get("status", "published")
+    if status not in STATUSES:
+        path.add("status", "Tilan pitää olla published (botti käyttää) tai draft (luonnos, ei vielä käytössä); "
+                           f"nyt '{status}'.")
+    reviewed = path.doc.get("reviewed")
+    if reviewed is not None and not isinstance(reviewed, dt.date):
+        path.add("reviewed", "Tarkistuspäivä muodossa VVVV-KK-PP, esim. 2026-11-23.")
+
+
+# The rules of one path file, in the order their problems are reported.
+PATH_CHECKS: tuple[Callable[[_PathFile], None], ...] = (
+    _check_fields, _check_id_and_topic, _check_kind_facet_audience, _check_title_and_examples, _check_answer,
+    _check_texts, _check_links_and_contacts, _check_follow_ups, _check_status_and_review,
+)
+
+
 def check_path_document(
     doc: Any,
     file: str,
@@ -147,121 +310,11 @@ def check_path_document(
     link names) but written as its placeholder, 112 excepted (see WRITTEN_AS_SUCH)."""
     if not isinstance(doc, Mapping):
         return [Problem(file, 1, "Tiedoston pitää olla YAML-sanakirja (kenttä: arvo -rivejä).")]
-    problems: list[Problem] = []
-
-    def add(key: str | None, message: str, node: Any = doc, index: int | None = None) -> None:
-        problems.append(Problem(file, _line(node, index if index is not None else key), message))
-
-    for key in REQUIRED:
-        if key not in doc or doc[key] in (None, "", []):
-            add(None, f"Pakollinen kenttä '{key}' puuttuu tai on tyhjä.")
-    for key in doc:
-        if key not in REQUIRED and key not in OPTIONAL:
-            add(key, f"Tuntematon kenttä '{key}'. Sallitut: {', '.join(REQUIRED + OPTIONAL)}.")
-
-    path_id = doc.get("id")
-    if isinstance(path_id, str):
-        if not ID_PATTERN.match(path_id):
-            add("id", f"Tunniste '{path_id}' saa sisältää vain pieniä kirjaimia a-z, numeroita ja väliviivoja.")
-        if expected_id and path_id != expected_id:
-            add("id", f"Tunniste '{path_id}' ei vastaa tiedoston nimeä '{expected_id}.yml'.")
-    topic = doc.get("topic")
-    if isinstance(topic, str) and topic not in topics:
-        add("topic", f"Aihetta '{topic}' ei ole palvelutarpeiden luettelossa (catalogue.yml).")
-    kind = doc.get("kind")
-    if kind is not None and kind not in KINDS:
-        add("kind", f"Lajin pitää olla yksi näistä: {', '.join(KINDS)} (nyt '{kind}').")
-    facet = doc.get("facet")
-    if facet is not None and facet not in FACETS:
-        add("facet", f"Näkökulman (facet) pitää olla yksi näistä: {', '.join(FACETS)} (nyt '{facet}').")
-    audience = doc.get("audience")
-    if audience is not None and (not isinstance(audience, list) or not set(map(str, audience)) <= set(AUDIENCES)):
-        add("audience", f"Kohderyhmä (audience) on lista, jonka arvot ovat näistä: {', '.join(AUDIENCES)} "
-                        f"(nyt {audience!r}).")
-    title = doc.get("title")
-    if isinstance(title, str) and len(title) > MAX_TITLE_CHARS:
-        add("title", f"Otsikko on liian pitkä ({len(title)} merkkiä, enintään {MAX_TITLE_CHARS}).")
-
-    examples = doc.get("examples")
-    if examples is not None:
-        if not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
-            add("examples", "Esimerkkien pitää olla luettelo tekstejä (- esimerkki).")
-        else:
-            if len(examples) < MIN_EXAMPLES:
-                add("examples", f"Esimerkkejä on {len(examples)}; tarvitaan vähintään {MIN_EXAMPLES} erilaista asukkaan muotoilua.")
-            seen: set[str] = set()
-            for i, example in enumerate(examples):
-                norm = " ".join(example.lower().split())
-                if norm in seen:
-                    add(None, f"Esimerkki '{example}' on kahteen kertaan.", examples, i)
-                seen.add(norm)
-
-    answer = doc.get("answer")
-    if isinstance(answer, str):
-        if len(answer.strip()) < MIN_ANSWER_CHARS:
-            add("answer", f"Vastaus on liian lyhyt ({len(answer.strip())} merkkiä, vähintään {MIN_ANSWER_CHARS}).")
-        if len(answer) > MAX_ANSWER_CHARS:
-            add("answer", f"Vastaus on liian pitkä ({len(answer)} merkkiä, enintään {MAX_ANSWER_CHARS}). Jaa se lyhyiksi askeliksi tai kahdeksi poluksi.")
-        if re.search(r"<[a-zA-Z/][^>]*>", answer):
-            add("answer", "Vastauksessa on HTML-merkintöjä. Kirjoita pelkkää tekstiä.")
-    elif answer is not None:
-        add("answer", "Vastauksen pitää olla tekstiä.")
-
-    for field in ("answer", "title"):
-        text = doc.get(field)
-        if isinstance(text, str):
-            for name in unknown_names(text, scope):
-                add(field, f"Paikkamerkkiä {{{{{name}}}}} ei löydy alueprofiilista.")
-            for message in typed_number_problems(text, national_numbers):
-                add(field, message)
-
-    signs = doc.get("urgent_signs") or []
-    if not isinstance(signs, list) or not all(isinstance(s, str) and s.strip() for s in signs):
-        add("urgent_signs", "Kiireellisyysmerkkien pitää olla luettelo tekstejä.")
-    else:
-        for i, sign in enumerate(signs):
-            for name in unknown_names(sign, scope):
-                add(None, f"Paikkamerkkiä {{{{{name}}}}} ei löydy alueprofiilista.", signs, i)
-            for message in typed_number_problems(sign, national_numbers):
-                add(None, message, signs, i)
-    if national_phones:
-        problems.extend(_national_number_problems(doc, file, national_number_patterns(national_phones)))
-    if kind == "kiire" and not signs:
-        add("kind", "Kiireellisen polun (kind: kiire) pitää kertoa kiireellisyysmerkit (urgent_signs).")
-
-    for field in ("links", "sources"):
-        problems.extend(_check_links(doc.get(field), field, file, scope))
-
-    known_contacts = set(contact_keys)
-    contacts = doc.get("contacts") or []
-    if not isinstance(contacts, list):
-        add("contacts", "Yhteystietojen pitää olla luettelo avaimia, esim. [client_guidance, paivystysapu].")
-    else:
-        for i, key in enumerate(contacts):
-            if key not in known_contacts:
-                add(None, f"Yhteystietoa '{key}' ei ole alueprofiilissa eikä valtakunnallisissa yhteystiedoissa.", contacts, i)
-
-    follow = doc.get("follow_ups") or {}
-    if not isinstance(follow, Mapping):
-        add("follow_ups", "follow_ups-kentän pitää olla sanakirja (related, contact_request, assessment).")
-    else:
-        related = follow.get("related") or []
-        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
-            add("follow_ups", "follow_ups.related on luettelo polkujen tunnisteita.")
-        assessment = follow.get("assessment")
-        known_assessments = list(assessments)
-        if assessment is not None and assessment not in known_assessments:
-            add("follow_ups", f"Tuntematon itsearvio '{assessment}'. Sallitut: {', '.join(known_assessments)}.")
-        if "contact_request" in follow and not isinstance(follow["contact_request"], bool):
-            add("follow_ups", "follow_ups.contact_request on true tai false.")
-
-    status = doc.get("status", "published")
-    if status not in STATUSES:
-        add("status", f"Tilan pitää olla published (botti käyttää) tai draft (luonnos, ei vielä käytössä); nyt '{status}'.")
-    reviewed = doc.get("reviewed")
-    if reviewed is not None and not isinstance(reviewed, dt.date):
-        add("reviewed", "Tarkistuspäivä muodossa VVVV-KK-PP, esim. 2026-11-23.")
-    return problems
+    path = _PathFile(doc, file, topics, scope, frozenset(contact_keys), expected_id, national_numbers,
+                     tuple(assessments), national_phones)
+    for check in PATH_CHECKS:
+        check(path)
+    return path.problems
 
 
 def _text_line(node: Any, key: str, text: str, offset: int) -> int | None:
@@ -278,38 +331,38 @@ def _national_number_problems(doc: Mapping[str, Any], file: str,
     """National numbers typed into what residents read. Examples and keywords are what residents
     type (never shown), and sources and urls are for editors, so they may carry a number."""
     problems = []
-    for field in ("title", "answer"):
-        text = doc.get(field)
+    for field_name in ("title", "answer"):
+        text = doc.get(field_name)
         if isinstance(text, str):
             for offset, typed, key in typed_national_numbers(text, patterns):
-                problems.append(Problem(file, _text_line(doc, field, text, offset),
-                                        national_number_message(typed, key, field)))
-    for field, part in (("urgent_signs", None), ("links", "name")):
-        items = doc.get(field)
+                problems.append(Problem(file, _text_line(doc, field_name, text, offset),
+                                        national_number_message(typed, key, field_name)))
+    for field_name, part in (("urgent_signs", None), ("links", "name")):
+        items = doc.get(field_name)
         if not isinstance(items, list):
             continue
         for i, item in enumerate(items):
             text = item.get(part) if part and isinstance(item, Mapping) else item
             if isinstance(text, str):
                 for _, typed, key in typed_national_numbers(text, patterns):
-                    problems.append(Problem(file, _line(items, i), national_number_message(typed, key, field)))
+                    problems.append(Problem(file, _line(items, i), national_number_message(typed, key, field_name)))
     return problems
 
 
-def _check_links(links: Any, field: str, file: str, scope: Mapping[str, Any]) -> list[Problem]:
+def _check_links(links: Any, field_name: str, file: str, scope: Mapping[str, Any]) -> list[Problem]:
     if links is None:
         return []
     if not isinstance(links, list):
-        return [Problem(file, None, f"{field}: luettelo, jossa jokaisella on name ja url.")]
+        return [Problem(file, None, f"{field_name}: luettelo, jossa jokaisella on name ja url.")]
     problems = []
     for i, link in enumerate(links):
         line = _line(links, i)
         if not isinstance(link, Mapping) or not link.get("name") or not link.get("url"):
-            problems.append(Problem(file, line, f"{field}: jokaisella linkillä pitää olla name ja url."))
+            problems.append(Problem(file, line, f"{field_name}: jokaisella linkillä pitää olla name ja url."))
             continue
         url = str(link["url"])
         if not is_url(url):
-            problems.append(Problem(file, line, f"{field}: osoite '{url}' ei ole kelvollinen https-osoite."))
+            problems.append(Problem(file, line, f"{field_name}: osoite '{url}' ei ole kelvollinen https-osoite."))
         for name in unknown_names(url, scope):
             problems.append(Problem(file, line, f"Paikkamerkkiä {{{{{name}}}}} ei löydy alueprofiilista."))
     return problems

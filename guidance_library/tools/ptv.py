@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from guidance_library.models import Contact, GuidanceLibrary
+from guidance_library.models import Contact, GuidanceLibrary, Topic
 from guidance_library.validation import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, MIN_EXAMPLES, URL_PATTERN, is_finnish_phone
 
 PTV_SERVICE_URL = "https://api.palvelutietovaranto.suomi.fi/api/v11/Service/{id}"
@@ -203,6 +203,131 @@ def _trim(text: str, limit: int) -> str:
     return cut[:end + 1].rstrip() if end > limit // 2 else cut.rsplit(" ", 1)[0] + " …"
 
 
+def _unique(base: str, used: set[str], separator: str) -> str:
+    """`base`, or base + separator + 2, 3 ...: the first not in `used`, which then holds it."""
+    key, n = base, 2
+    while key in used:
+        key, n = f"{base}{separator}{n}", n + 1
+    used.add(key)
+    return key
+
+
+class _ChannelContacts:
+    """The profile contact key of each PTV channel: an existing profile contact with the same
+    phone number or PTV id (listed as reused), else a new `ptv_...` entry. Both go to
+    `result.contacts`, and a channel met again (by id or phone) gets the same key."""
+
+    def __init__(self, library: GuidanceLibrary, result: ImportResult) -> None:
+        self.result = result
+        self.known: dict[str, str] = {}  # phone digits or PTV id -> profile key
+        for key, contact in library.profile.contacts.items():
+            if contact.phone:
+                self.known.setdefault(re.sub(r"\D", "", contact.phone), key)  # a shared number: the first listed
+        self.used_keys = set(library.profile.contacts) | set(library.national_contacts)
+
+    def key(self, channel: Mapping[str, Any]) -> str | None:
+        """The channel's contact key (None for a channel without a Finnish name)."""
+        channel_id = str(channel.get("id"))
+        if channel_id in self.known:
+            return self.known[channel_id]
+        entry = channel_contact(channel)
+        if entry is None:
+            return None
+        digits = re.sub(r"\D", "", entry.get("phone", ""))
+        if digits and digits in self.known:
+            key = self.known[digits]
+            self.result.contacts.setdefault(key, ImportedContact(key, entry, reused=True))
+        else:
+            key = _unique("ptv_" + slug(entry["name"], 30).replace("-", "_"), self.used_keys, "_")
+            self.result.contacts[key] = ImportedContact(key, entry)
+            if digits:
+                self.known[digits] = key
+        self.known[channel_id] = key
+        return key
+
+    def keys_of(self, service: Mapping[str, Any], channels: Mapping[str, Mapping[str, Any]]) -> list[str]:
+        """The contact keys of a service's linked channels, each once, in the service's order."""
+        keys: list[str] = []
+        for link in service.get("serviceChannels") or []:
+            channel = channels.get(str(((link or {}).get("serviceChannel") or {}).get("id")))
+            key = self.key(channel) if channel is not None else None
+            if key and key not in keys:
+                keys.append(key)
+        return keys
+
+    def links(self, keys: Iterable[str]) -> list[dict[str, str]]:
+        """Web addresses of the new contacts among `keys`, as a draft's links."""
+        entries = [self.result.contacts.get(key) for key in keys]
+        return [{"name": e.entry["name"], "url": e.entry["url"]} for e in entries
+                if e and e.entry.get("url") and not e.reused]
+
+
+@dataclass(frozen=True)
+class _ServiceTexts:
+    """The Finnish texts of one PTV service that its draft is made of."""
+
+    name: str
+    alternatives: list[str]
+    summary: list[str]
+    keywords: list[str]
+    text: str  # summary, description and user instructions: the answer's source
+
+    @classmethod
+    def of(cls, service: Mapping[str, Any], name: str) -> "_ServiceTexts":
+        descriptions = service.get("serviceDescriptions")
+        summary = localized(descriptions, "Summary")
+        text = "\n".join([*summary, *localized(descriptions, "Description"),
+                          *localized(descriptions, "UserInstruction")])
+        return cls(name, localized(service.get("serviceNames"), "AlternativeName"), summary,
+                   localized(service.get("keywords")), text)
+
+    def examples(self) -> list[str]:
+        return list(dict.fromkeys([self.name, *self.alternatives, *self.keywords]))
+
+
+def _skip_note(service: Mapping[str, Any], names: list[str]) -> str | None:
+    """Why a service gets no draft (not published, or no Finnish name), or None."""
+    label = names[0] if names else str(service.get("id") or "") or "(nimetön)"
+    if service.get("publishingStatus", "Published") != "Published":
+        return f"{label}: ei julkaistu PTV:ssä ({service.get('publishingStatus')})."
+    return None if names else f"{label}: ei suomenkielistä nimeä."
+
+
+def _suggested_topic(texts: _ServiceTexts, library: GuidanceLibrary, suggest_topic: Callable[[str], str | None]
+                     ) -> tuple[Topic, list[str]]:
+    """The retrieval's topic for the service (the catalogue's first when it has none), and the
+    editor's first to-do about it."""
+    topic_id = suggest_topic(" ".join([texts.name, *texts.alternatives, *texts.summary, *texts.keywords]))
+    topic = library.topics.get(topic_id or "")
+    if topic is None:
+        return next(iter(library.topics.values())), ["valitse aihe (haku ei löytänyt sopivaa)"]
+    return topic, ["tarkista aihe (ehdotettu: %s)" % (topic_id or "ei ehdotusta")]
+
+
+def _answer(texts: _ServiceTexts, to_do: list[str]) -> str:
+    """The draft's answer from the service's texts, cut to fit; what the editor must then do is
+    added to `to_do`."""
+    examples = texts.examples()
+    if len(examples) < MIN_EXAMPLES:
+        to_do.append(f"kirjoita asukkaan kysymyksiä esimerkeiksi (nyt {len(examples)}, vähintään {MIN_EXAMPLES})")
+    answer = _trim(texts.text, MAX_ANSWER_CHARS - 20) if texts.text else ""
+    if len(texts.text) > MAX_ANSWER_CHARS - 20:
+        to_do.append("PTV:n kuvaus lyhennettiin: tarkista, että vastaus on kokonainen")
+    if not answer:
+        to_do.append("kirjoita vastaus (PTV:ssä ei ole suomenkielistä kuvausta)")
+    to_do.append("muokkaa vastaus asukkaalle lyhyiksi askeliksi ja poista status: draft")
+    to_do.append("tarkista näkökulma (facet: overview on oletus) ja lisää kohderyhmä (audience), jos ohje on "
+                 "tietylle ryhmälle")
+    return answer
+
+
+def _owner(service: Mapping[str, Any]) -> str:
+    """The responsible organisation's name, or a note that the path was imported."""
+    return next((str(o["organization"].get("name")) for o in service.get("organizations") or []
+                 if isinstance(o, dict) and o.get("roleType") == "Responsible" and isinstance(o.get("organization"), dict)
+                 and o["organization"].get("name")), "Palvelutietovaranto (tuotu)")
+
+
 def import_services(
     services: Iterable[Mapping[str, Any]],
     channels: Iterable[Mapping[str, Any]],
@@ -214,99 +339,29 @@ def import_services(
     today = today or dt.date.today()
     result = ImportResult()
     by_channel_id = {str(c.get("id")): c for c in channels if isinstance(c, Mapping)}
-    known: dict[str, str] = {}  # phone digits or PTV id -> existing profile key
-    for key, contact in library.profile.contacts.items():
-        if contact.phone:
-            known.setdefault(re.sub(r"\D", "", contact.phone), key)  # a shared number: the first listed
+    contacts = _ChannelContacts(library, result)
     used_ids = {p.id for p in (*library.paths, *library.drafts)}
-    used_keys = set(library.profile.contacts) | set(library.national_contacts)
-
-    def contact_key(channel: Mapping[str, Any]) -> str | None:
-        if str(channel.get("id")) in known:
-            return known[str(channel.get("id"))]
-        entry = channel_contact(channel)
-        if entry is None:
-            return None
-        digits = re.sub(r"\D", "", entry.get("phone", ""))
-        if digits and digits in known:
-            key = known[digits]
-            result.contacts.setdefault(key, ImportedContact(key, entry, reused=True))
-        else:
-            key = base = "ptv_" + slug(entry["name"], 30).replace("-", "_")
-            n = 2
-            while key in used_keys:
-                key, n = f"{base}_{n}", n + 1
-            used_keys.add(key)
-            result.contacts[key] = ImportedContact(key, entry)
-            if digits:
-                known[digits] = key
-        known[str(channel.get("id"))] = key
-        return key
-
     for service in services:
-        service_id = str(service.get("id") or "")
         names = localized(service.get("serviceNames"), "Name")
-        label = names[0] if names else service_id or "(nimetön)"
-        if service.get("publishingStatus", "Published") != "Published":
-            result.skipped.append(f"{label}: ei julkaistu PTV:ssä ({service.get('publishingStatus')}).")
+        skipped = _skip_note(service, names)
+        if skipped:
+            result.skipped.append(skipped)
             continue
-        if not names:
-            result.skipped.append(f"{label}: ei suomenkielistä nimeä.")
-            continue
-        name = names[0]
-        summary = localized(service.get("serviceDescriptions"), "Summary")
-        description = localized(service.get("serviceDescriptions"), "Description")
-        instruction = localized(service.get("serviceDescriptions"), "UserInstruction")
-        keywords = localized(service.get("keywords"))
-        alternatives = localized(service.get("serviceNames"), "AlternativeName")
-        text = "\n".join([*summary, *description, *instruction])
-        topic_id = suggest_topic(" ".join([name, *alternatives, *summary, *keywords]))
-        topic = library.topics.get(topic_id or "")
-        to_do = ["tarkista aihe (ehdotettu: %s)" % (topic_id or "ei ehdotusta")]
-        if topic is None:
-            topic = next(iter(library.topics.values()))
-            to_do[0] = "valitse aihe (haku ei löytänyt sopivaa)"
-        path_id = base = f"{topic.id}-{facet_slug(name, topic.id)}"
-        n = 2
-        while path_id in used_ids:
-            path_id, n = f"{base}-{n}", n + 1
-        used_ids.add(path_id)
-        keys = []
-        for link in service.get("serviceChannels") or []:
-            channel = by_channel_id.get(str(((link or {}).get("serviceChannel") or {}).get("id")))
-            if channel is None:
-                continue
-            key = contact_key(channel)
-            if key and key not in keys:
-                keys.append(key)
-        links = []
-        for key in keys:
-            entry = result.contacts.get(key)
-            if entry and entry.entry.get("url") and not entry.reused:
-                links.append({"name": entry.entry["name"], "url": entry.entry["url"]})
-        examples = list(dict.fromkeys([name, *alternatives, *keywords]))
-        if len(examples) < MIN_EXAMPLES:
-            to_do.append(f"kirjoita asukkaan kysymyksiä esimerkeiksi (nyt {len(examples)}, vähintään {MIN_EXAMPLES})")
-        answer = _trim(text, MAX_ANSWER_CHARS - 20) if text else ""
-        if len(text) > MAX_ANSWER_CHARS - 20:
-            to_do.append("PTV:n kuvaus lyhennettiin: tarkista, että vastaus on kokonainen")
-        if not answer:
-            to_do.append("kirjoita vastaus (PTV:ssä ei ole suomenkielistä kuvausta)")
-        to_do.append("muokkaa vastaus asukkaalle lyhyiksi askeliksi ja poista status: draft")
-        to_do.append("tarkista näkökulma (facet: overview on oletus) ja lisää kohderyhmä (audience), jos ohje on "
-                     "tietylle ryhmälle")
-        owner = next((str(o["organization"].get("name")) for o in service.get("organizations") or []
-                      if isinstance(o, dict) and o.get("roleType") == "Responsible" and isinstance(o.get("organization"), dict)
-                      and o["organization"].get("name")), "Palvelutietovaranto (tuotu)")
+        texts = _ServiceTexts.of(service, names[0])
+        topic, to_do = _suggested_topic(texts, library, suggest_topic)
+        path_id = _unique(f"{topic.id}-{facet_slug(texts.name, topic.id)}", used_ids, "-")
+        keys = contacts.keys_of(service, by_channel_id)
+        answer = _answer(texts, to_do)
         document: dict[str, Any] = {
-            "id": path_id, "topic": topic.id, "status": "draft", "title": name[:MAX_TITLE_CHARS], "kind": topic.kind,
-            "facet": "overview",
-            "examples": examples, "keywords": keywords, "answer": answer + "\n" if answer else "",
-            "links": links, "contacts": keys,
+            "id": path_id, "topic": topic.id, "status": "draft", "title": texts.name[:MAX_TITLE_CHARS],
+            "kind": topic.kind, "facet": "overview",
+            "examples": texts.examples(), "keywords": texts.keywords, "answer": answer + "\n" if answer else "",
+            "links": contacts.links(keys), "contacts": keys,
             "follow_ups": {"related": [topic.id] if any(p.id == topic.id for p in library.paths) else [],
                            "contact_request": True},
-            "owner": owner, "reviewed": today,
-            "sources": [{"name": f"Palvelutietovaranto: {name}", "url": PTV_SERVICE_URL.format(id=service_id)}],
+            "owner": _owner(service), "reviewed": today,
+            "sources": [{"name": f"Palvelutietovaranto: {texts.name}",
+                         "url": PTV_SERVICE_URL.format(id=str(service.get("id") or ""))}],
         }
         result.drafts.append(ImportedDraft(path_id, topic.area, document, to_do))
     return result
