@@ -37,8 +37,7 @@ class LibraryAction(RuntimeAction):
 
     Most actions begin the same way (their name, rasa-sdk's `run` signature, the library of the
     turn); here that is written once, and an action names itself in `action_name` and answers in
-    `respond`. One library object serves the whole turn, so a reload in the middle cannot mix two
-    versions in one answer. Abstract (`respond`), so rasa-sdk does not register it as an action.
+    `respond`. Abstract (`respond`), so rasa-sdk does not register it as an action.
     """
 
     action_name: ClassVar[str] = ""
