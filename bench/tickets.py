@@ -42,31 +42,33 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(name: str, url: str, n: int, workers: int) -> None:
-    engine = make_engine(url)
-    sessions = make_session_factory(engine)
-    tickets = TicketStore(sessions, OfficeHours())
-    accounts = AccountStore(sessions)
-    pros = [accounts.create(f"bench{uuid.uuid4().hex[:8]}", "Bench", "professional", "bench-password-123")
-            for _ in range(workers)]
-    times = []
-    ids = []
+def file_tickets(tickets: TicketStore, n: int) -> tuple[list[int], list[float], float]:
+    """File n tickets one by one: their ids, each filing's seconds, and the seconds of all."""
+    times, ids = [], []
     start = time.perf_counter()
     for i in range(n):
         t0 = time.perf_counter()
         ticket, _ = tickets.create(draft(i), f"bench:{i}")
         times.append(time.perf_counter() - t0)
         ids.append(ticket.id)
-    filing = time.perf_counter() - start
-    retry_start = time.perf_counter()
-    doubled = sum(tickets.create(draft(i), f"bench:{i}")[1] for i in range(n))
-    retries = time.perf_counter() - retry_start
-    assert doubled == 0 and tickets.count() == n, "a retry made a second ticket"
+    return ids, times, time.perf_counter() - start
 
+
+def file_again(tickets: TicketStore, n: int) -> tuple[int, float]:
+    """File the same n tickets again with their idempotency keys: how many new ones that made
+    (must be none), and the seconds it took."""
+    start = time.perf_counter()
+    doubled = sum(tickets.create(draft(i), f"bench:{i}")[1] for i in range(n))
+    return doubled, time.perf_counter() - start
+
+
+def claim_at_once(tickets: TicketStore, pros: list, ids: list[int]) -> tuple[list[int], int, float]:
+    """Every professional claims every ticket, all starting together: the tickets won (one entry
+    per win), the claims refused, and the seconds it took."""
     wins: list[int] = []
     conflicts = [0]
     lock = threading.Lock()
-    barrier = threading.Barrier(workers)
+    barrier = threading.Barrier(len(pros))
 
     def claimer(account) -> None:
         barrier.wait()
@@ -79,28 +81,46 @@ def run(name: str, url: str, n: int, workers: int) -> None:
                 with lock:
                     conflicts[0] += 1
 
-    claim_start = time.perf_counter()
+    start = time.perf_counter()
     threads = [threading.Thread(target=claimer, args=(p,)) for p in pros]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    claiming = time.perf_counter() - claim_start
-    assert sorted(wins) == sorted(ids), "a ticket had no winner or two winners"
+    return wins, conflicts[0], time.perf_counter() - start
 
-    queue_times = []
-    for _ in range(20):
+
+def read_queue(tickets: TicketStore, pro, rounds: int = 20) -> tuple[list[float], int]:
+    """Read the queue of 100 open tickets `rounds` times: each read's seconds, and how many were listed."""
+    times = []
+    for _ in range(rounds):
         t0 = time.perf_counter()
-        listed = tickets.queue(pros[0], QueueFilter(limit=100))
-        queue_times.append(time.perf_counter() - t0)
+        listed = tickets.queue(pro, QueueFilter(limit=100))
+        times.append(time.perf_counter() - t0)
+    return times, len(listed)
+
+
+def run(name: str, url: str, n: int, workers: int) -> None:
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    tickets = TicketStore(sessions, OfficeHours())
+    accounts = AccountStore(sessions)
+    pros = [accounts.create(f"bench{uuid.uuid4().hex[:8]}", "Bench", "professional", "bench-password-123")
+            for _ in range(workers)]
+    ids, times, filing = file_tickets(tickets, n)
+    doubled, retries = file_again(tickets, n)
+    assert doubled == 0 and tickets.count() == n, "a retry made a second ticket"
+    wins, conflicts, claiming = claim_at_once(tickets, pros, ids)
+    assert sorted(wins) == sorted(ids), "a ticket had no winner or two winners"
+    queue_times, listed = read_queue(tickets, pros[0])
     print(f"\n{name}: {n} tickets")
     print(f"  file one by one      {n / filing:7.0f} tickets/s   p50 {statistics.median(times) * 1000:6.1f} ms  "
           f"p95 {percentile(times, 0.95) * 1000:6.1f} ms")
     print(f"  retries (same keys)  {n / retries:7.0f} /s, new tickets made: {doubled}")
-    print(f"  {workers} professionals claim every ticket at once: {n} winners, {conflicts[0]} refused, "
+    print(f"  {workers} professionals claim every ticket at once: {n} winners, {conflicts} refused, "
           f"{claiming:.1f} s ({n * workers / claiming:.0f} claim attempts/s)")
     print(f"  queue of 100 (each listed ticket logged): p50 {statistics.median(queue_times) * 1000:.1f} ms, "
-          f"p95 {percentile(queue_times, 0.95) * 1000:.1f} ms ({len(listed)} listed)")
+          f"p95 {percentile(queue_times, 0.95) * 1000:.1f} ms ({listed} listed)")
     engine.dispose()
 
 

@@ -24,6 +24,91 @@ def _keys(value: Any) -> set[str]:
     return set()
 
 
+class _StaffCalls:
+    """Calls the staff doors, keeping every answer and every route exercised; `<ticket_id>` and
+    `<handoff_id>` in a route stand for the conversation's form ticket and handoff."""
+
+    def __init__(self, base: str, ticket_id: int, handoff_id: int) -> None:
+        self.base, self.ticket_id, self.handoff_id = base, ticket_id, handoff_id
+        self.answers: list[tuple[str, str, str]] = []
+        self.exercised: set[tuple[str, str]] = set()
+
+    def call(self, client: Client, method: str, route: str, body: Any = None, query: str = "",
+             status: int = 200) -> Any:
+        path = route.replace("<ticket_id>", str(self.ticket_id)).replace("<handoff_id>", str(self.handoff_id))
+        answer = client.call(method, path + query, json.dumps(body).encode() if body is not None else None)
+        assert answer.status == status, (method, path, answer.status, answer.text[:300])
+        self.exercised.add((method, route))
+        self.answers.append((method, path, answer.text))
+        return answer.json if answer.text.startswith(("[", "{")) else None
+
+    def sign_in(self, client: Client, route: str, username: str) -> None:
+        """Sign `client` in through `route` (a cookie and CSRF token, or a bearer token)."""
+        session = self.call(client, "POST", route, {"username": username, "password": PASSWORD}, status=201)
+        if "csrf_token" in session:
+            client.headers["X-CSRF-Token"] = session["csrf_token"]
+        else:
+            client.headers["Authorization"] = f"Bearer {session['token']}"
+
+
+def _use_the_console(staff: _StaffCalls) -> None:
+    """A professional takes the conversation, answers, makes a ticket of it, hands it back."""
+    console = Client(staff.base)
+    staff.call(console, "GET", "/console")
+    staff.sign_in(console, "/console/api/session", "pro")
+    staff.call(console, "GET", "/console/api/session")
+    staff.call(console, "GET", "/console/api/queue")
+    staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/take")
+    staff.call(console, "GET", "/console/api/handoffs/<handoff_id>")
+    staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/heartbeat")
+    staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/messages", {"text": "Hei, olen hoitaja."},
+               status=201)
+    staff.call(console, "GET", "/console/api/paths", query="?q=flunssa")
+    staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/path", {"path_id": "flunssa"}, status=201)
+    staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/ticket", {
+        "reason": "health", "contact_role": "resident", "urgency": "normal", "words": "Kuume jatkuu.",
+        "phone": "040 123 4567", "consent": True}, status=201)
+    staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/hand-back")
+    staff.call(console, "DELETE", "/console/api/session", status=204)
+
+
+def _use_the_team_api(staff: _StaffCalls) -> None:
+    """Both tickets of the conversation, through every ticket route, and the admin's routes."""
+    pro, admin = Client(staff.base), Client(staff.base)
+    staff.sign_in(pro, "/team/api/session", "pro")
+    staff.sign_in(admin, "/team/api/session", "admin")
+    staff.call(pro, "GET", "/team/api/openapi.json")
+    assert staff.call(pro, "GET", "/team/api/tickets")["count"] == 2  # the form's ticket and the console's
+    staff.call(pro, "GET", "/team/api/tickets/<ticket_id>")
+    staff.call(pro, "POST", "/team/api/tickets/<ticket_id>/claim")
+    staff.call(pro, "PATCH", "/team/api/tickets/<ticket_id>", {"urgency": "urgent"})
+    staff.call(pro, "POST", "/team/api/tickets/<ticket_id>/notes", {"text": "Soitettu, ei vastannut."}, status=201)
+    staff.call(pro, "POST", "/team/api/tickets/<ticket_id>/close", {"outcome": "no_further_need"})
+    staff.call(admin, "POST", "/team/api/accounts", {"username": "uusi", "display_name": "Uusi",
+                                                     "role": "professional", "password": PASSWORD}, status=201)
+    staff.call(admin, "GET", "/team/api/access-log")
+    staff.call(pro, "DELETE", "/team/api/session", status=204)
+
+
+def _use_the_management_view(staff: _StaffCalls) -> None:
+    """The figures, as JSON and as CSV."""
+    management = Client(staff.base)
+    staff.call(management, "GET", "/management")
+    staff.sign_in(management, "/management/api/session", "johtaja")
+    staff.call(management, "GET", "/management/api/session")
+    figures = staff.call(management, "GET", "/management/api/report")
+    assert figures["conversations"] == 1 and sum(figures["tickets"]["urgency"].values()) == 2
+    staff.call(management, "GET", "/management/api/report.csv")
+    staff.call(management, "DELETE", "/management/api/session", status=204)
+
+
+def _staff_routes(app) -> set[tuple[str, str]]:
+    """(method, route) of every route of every staff door, parameters written as `<name>`."""
+    return {(method, re.sub(r"<(\w+):[^>]*>", r"<\1>", "/" + route.path).rstrip("/"))
+            for route in app.router.routes for method in route.methods
+            if route.path.startswith(("team/", "console", "management"))}
+
+
 def test_no_staff_answer_carries_a_conversation_id(doors) -> None:  # noqa: F811 - the fixture
     app, base, tickets, handoffs, sessions = doors
     form_ticket, _ = tickets.create(draft(conversation_id=CONVERSATION), FORM_KEY)
@@ -31,77 +116,17 @@ def test_no_staff_answer_carries_a_conversation_id(doors) -> None:  # noqa: F811
                                                  "topic_title": "Flunssa", "recent_messages": ["kuumetta"]})
     with sessions() as session, session.begin():
         record_event(session, "conversation_started", CONVERSATION)
-    answers: list[tuple[str, str, Any]] = []
-    exercised: set[tuple[str, str]] = set()
+    staff = _StaffCalls(base, form_ticket.id, handoff.id)
+    _use_the_console(staff)
+    _use_the_team_api(staff)
+    _use_the_management_view(staff)
 
-    def call(client: Client, method: str, route: str, body: Any = None, query: str = "", status: int = 200) -> Any:
-        path = route.replace("<ticket_id>", str(form_ticket.id)).replace("<handoff_id>", str(handoff.id))
-        answer = client.call(method, path + query, json.dumps(body).encode() if body is not None else None)
-        assert answer.status == status, (method, path, answer.status, answer.text[:300])
-        exercised.add((method, route))
-        answers.append((method, path, answer.text))
-        return answer.json if answer.text.startswith(("[", "{")) else None
-
-    def sign_in(client: Client, route: str, username: str) -> None:
-        session = call(client, "POST", route, {"username": username, "password": PASSWORD}, status=201)
-        if "csrf_token" in session:
-            client.headers["X-CSRF-Token"] = session["csrf_token"]
-        else:
-            client.headers["Authorization"] = f"Bearer {session['token']}"
-
-    # the console: a professional takes the conversation, answers, makes a ticket of it, hands it back
-    console = Client(base)
-    call(console, "GET", "/console")
-    sign_in(console, "/console/api/session", "pro")
-    call(console, "GET", "/console/api/session")
-    call(console, "GET", "/console/api/queue")
-    call(console, "POST", "/console/api/handoffs/<handoff_id>/take")
-    call(console, "GET", "/console/api/handoffs/<handoff_id>")
-    call(console, "POST", "/console/api/handoffs/<handoff_id>/heartbeat")
-    call(console, "POST", "/console/api/handoffs/<handoff_id>/messages", {"text": "Hei, olen hoitaja."}, status=201)
-    call(console, "GET", "/console/api/paths", query="?q=flunssa")
-    call(console, "POST", "/console/api/handoffs/<handoff_id>/path", {"path_id": "flunssa"}, status=201)
-    call(console, "POST", "/console/api/handoffs/<handoff_id>/ticket", {
-        "reason": "health", "contact_role": "resident", "urgency": "normal", "words": "Kuume jatkuu.",
-        "phone": "040 123 4567", "consent": True}, status=201)
-    call(console, "POST", "/console/api/handoffs/<handoff_id>/hand-back")
-    call(console, "DELETE", "/console/api/session", status=204)
-
-    # the team API: both tickets of the conversation, through every ticket route, and the admin's routes
-    pro, admin = Client(base), Client(base)
-    sign_in(pro, "/team/api/session", "pro")
-    sign_in(admin, "/team/api/session", "admin")
-    call(pro, "GET", "/team/api/openapi.json")
-    assert call(pro, "GET", "/team/api/tickets")["count"] == 2  # the form's ticket and the console's
-    call(pro, "GET", "/team/api/tickets/<ticket_id>")
-    call(pro, "POST", "/team/api/tickets/<ticket_id>/claim")
-    call(pro, "PATCH", "/team/api/tickets/<ticket_id>", {"urgency": "urgent"})
-    call(pro, "POST", "/team/api/tickets/<ticket_id>/notes", {"text": "Soitettu, ei vastannut."}, status=201)
-    call(pro, "POST", "/team/api/tickets/<ticket_id>/close", {"outcome": "no_further_need"})
-    call(admin, "POST", "/team/api/accounts", {"username": "uusi", "display_name": "Uusi", "role": "professional",
-                                               "password": PASSWORD}, status=201)
-    call(admin, "GET", "/team/api/access-log")
-    call(pro, "DELETE", "/team/api/session", status=204)
-
-    # the management view: the figures, as JSON and as CSV
-    management = Client(base)
-    call(management, "GET", "/management")
-    sign_in(management, "/management/api/session", "johtaja")
-    call(management, "GET", "/management/api/session")
-    figures = call(management, "GET", "/management/api/report")
-    assert figures["conversations"] == 1 and sum(figures["tickets"]["urgency"].values()) == 2
-    call(management, "GET", "/management/api/report.csv")
-    call(management, "DELETE", "/management/api/session", status=204)
-
-    staff_routes = {(method, re.sub(r"<(\w+):[^>]*>", r"<\1>", "/" + route.path).rstrip("/"))
-                    for route in app.router.routes for method in route.methods
-                    if route.path.startswith(("team/", "console", "management"))}
-    assert exercised == staff_routes  # every route of every staff door
-    for method, path, text in answers:
+    assert staff.exercised == _staff_routes(app)  # every route of every staff door
+    for method, path, text in staff.answers:
         assert CONVERSATION not in text, (method, path)
         if text.startswith(("[", "{")):
             assert not HIDDEN_FIELDS & _keys(json.loads(text)), (method, path)
-    served = json.dumps(json.loads(next(t for m, p, t in answers if p.endswith("openapi.json"))))
+    served = json.dumps(json.loads(next(t for m, p, t in staff.answers if p.endswith("openapi.json"))))
     assert not any(field in served for field in HIDDEN_FIELDS)  # nor does the API's own description
     # the access log still ties each ticket to its conversation, by a one-way hash only
     assert any(e.action == "create" and e.detail.startswith("conversation ") for e in tickets.access_log(form_ticket.id))

@@ -284,59 +284,63 @@ def test_roles_least_privilege(team: Team) -> None:
 
 # -- malformed input, missing tickets, conflicts ------------------------------------------------
 
+# (method, path, JSON body, raw body, the field the 422 names, who calls); "<ticket>" is the path of a
+# ticket the professional has claimed, which none of these may change.
+MALFORMED = [
+    ("POST", "/session", None, b"{not json", "body", None),
+    ("POST", "/session", None, b"[1, 2]", "body", None),
+    ("POST", "/session", None, b"", "body", None),
+    ("POST", "/session", {"username": "pro"}, None, "password", None),
+    ("POST", "/session", {"username": 7, "password": PASSWORD}, None, "username", None),
+    ("POST", "/session", {"username": "pro", "password": PASSWORD, "admin": True}, None, "admin", None),
+    ("GET", "/tickets?urgency=asap", None, None, "urgency", "pro"),
+    ("GET", "/tickets?status=new,done", None, None, "status", "pro"),
+    ("GET", "/tickets?topic=Hammas%20hoito", None, None, "topic", "pro"),
+    ("GET", "/tickets?due_before=huomenna", None, None, "due_before", "pro"),
+    ("GET", "/tickets?due_before=2026-11-26T10:00:00", None, None, "due_before", "pro"),
+    ("GET", "/tickets?mine=maybe", None, None, "mine", "pro"),
+    ("GET", "/tickets?limit=0", None, None, "limit", "pro"),
+    ("GET", "/tickets?limit=501", None, None, "limit", "pro"),
+    ("GET", "/tickets?limit=ten", None, None, "limit", "pro"),
+    ("GET", "/tickets?urgency=", None, None, "urgency", "pro"),
+    ("GET", "/tickets?urgency=urgent&urgency=normal", None, None, "urgency", "pro"),
+    ("GET", "/tickets?sort=due", None, None, "sort", "pro"),
+    ("GET", "/tickets/abc", None, None, "ticket_id", "pro"),
+    ("GET", "/tickets/-1", None, None, "ticket_id", "pro"),
+    ("POST", "/tickets/1.5/claim", None, None, "ticket_id", "pro"),
+    ("PATCH", "<ticket>", {}, None, "body", "pro"),
+    ("PATCH", "<ticket>", {"status": "closed"}, None, "status", "pro"),
+    ("PATCH", "<ticket>", {"status": "new"}, None, "status", "pro"),
+    ("PATCH", "<ticket>", {"urgency": "asap"}, None, "urgency", "pro"),
+    ("PATCH", "<ticket>", {"urgency": None}, None, "urgency", "pro"),
+    ("PATCH", "<ticket>", {"topic_id": "ei-tallaista-aihetta"}, None, "topic_id", "pro"),
+    ("PATCH", "<ticket>", {"topic_id": 12}, None, "topic_id", "pro"),
+    ("PATCH", "<ticket>", {"assignee_id": 1}, None, "assignee_id", "pro"),
+    ("POST", "<ticket>/notes", {"text": "   "}, None, "text", "pro"),
+    ("POST", "<ticket>/notes", {"text": "x" * 4001}, None, "text", "pro"),
+    ("POST", "<ticket>/notes", {"text": "nul\x00char"}, None, "text", "pro"),
+    ("POST", "<ticket>/notes", {"note": "x"}, None, "note", "pro"),
+    ("POST", "<ticket>/close", {"outcome": "solved"}, None, "outcome", "pro"),
+    ("POST", "<ticket>/close", {}, None, "outcome", "pro"),
+    ("POST", "/accounts", {"username": "uusi", "display_name": "Uusi", "role": "boss", "password": PASSWORD},
+     None, "role", "admin"),
+    ("POST", "/accounts", {"username": "uusi", "display_name": "Uusi", "role": "editor", "password": "lyhyt"},
+     None, "password", "admin"),
+    ("POST", "/accounts", {"username": "pro", "display_name": "Pro", "role": "editor", "password": PASSWORD},
+     None, "username", "admin"),
+    ("POST", "/accounts", {"username": "ä ö", "display_name": "X", "role": "editor", "password": PASSWORD},
+     None, "username", "admin"),
+    ("GET", "/access-log?ticket_id=x", None, None, "ticket_id", "admin"),
+    ("GET", "/access-log?account=nobody", None, None, "account", "admin"),
+    ("GET", "/access-log?limit=1001", None, None, "limit", "admin"),
+]
+
+
 def test_malformed_input_is_422_with_the_field(team: Team) -> None:
     ticket = team.new_ticket("a")
     assert team.call("POST", f"/tickets/{ticket.id}/claim").status == 200
-    tid = f"/tickets/{ticket.id}"
-    cases = [
-        ("POST", "/session", None, b"{not json", "body", None),
-        ("POST", "/session", None, b"[1, 2]", "body", None),
-        ("POST", "/session", None, b"", "body", None),
-        ("POST", "/session", {"username": "pro"}, None, "password", None),
-        ("POST", "/session", {"username": 7, "password": PASSWORD}, None, "username", None),
-        ("POST", "/session", {"username": "pro", "password": PASSWORD, "admin": True}, None, "admin", None),
-        ("GET", "/tickets?urgency=asap", None, None, "urgency", "pro"),
-        ("GET", "/tickets?status=new,done", None, None, "status", "pro"),
-        ("GET", "/tickets?topic=Hammas%20hoito", None, None, "topic", "pro"),
-        ("GET", "/tickets?due_before=huomenna", None, None, "due_before", "pro"),
-        ("GET", "/tickets?due_before=2026-11-26T10:00:00", None, None, "due_before", "pro"),
-        ("GET", "/tickets?mine=maybe", None, None, "mine", "pro"),
-        ("GET", "/tickets?limit=0", None, None, "limit", "pro"),
-        ("GET", "/tickets?limit=501", None, None, "limit", "pro"),
-        ("GET", "/tickets?limit=ten", None, None, "limit", "pro"),
-        ("GET", "/tickets?urgency=", None, None, "urgency", "pro"),
-        ("GET", "/tickets?urgency=urgent&urgency=normal", None, None, "urgency", "pro"),
-        ("GET", "/tickets?sort=due", None, None, "sort", "pro"),
-        ("GET", "/tickets/abc", None, None, "ticket_id", "pro"),
-        ("GET", "/tickets/-1", None, None, "ticket_id", "pro"),
-        ("POST", "/tickets/1.5/claim", None, None, "ticket_id", "pro"),
-        ("PATCH", tid, {}, None, "body", "pro"),
-        ("PATCH", tid, {"status": "closed"}, None, "status", "pro"),
-        ("PATCH", tid, {"status": "new"}, None, "status", "pro"),
-        ("PATCH", tid, {"urgency": "asap"}, None, "urgency", "pro"),
-        ("PATCH", tid, {"urgency": None}, None, "urgency", "pro"),
-        ("PATCH", tid, {"topic_id": "ei-tallaista-aihetta"}, None, "topic_id", "pro"),
-        ("PATCH", tid, {"topic_id": 12}, None, "topic_id", "pro"),
-        ("PATCH", tid, {"assignee_id": 1}, None, "assignee_id", "pro"),
-        ("POST", f"{tid}/notes", {"text": "   "}, None, "text", "pro"),
-        ("POST", f"{tid}/notes", {"text": "x" * 4001}, None, "text", "pro"),
-        ("POST", f"{tid}/notes", {"text": "nul\x00char"}, None, "text", "pro"),
-        ("POST", f"{tid}/notes", {"note": "x"}, None, "note", "pro"),
-        ("POST", f"{tid}/close", {"outcome": "solved"}, None, "outcome", "pro"),
-        ("POST", f"{tid}/close", {}, None, "outcome", "pro"),
-        ("POST", "/accounts", {"username": "uusi", "display_name": "Uusi", "role": "boss", "password": PASSWORD},
-         None, "role", "admin"),
-        ("POST", "/accounts", {"username": "uusi", "display_name": "Uusi", "role": "editor", "password": "lyhyt"},
-         None, "password", "admin"),
-        ("POST", "/accounts", {"username": "pro", "display_name": "Pro", "role": "editor", "password": PASSWORD},
-         None, "username", "admin"),
-        ("POST", "/accounts", {"username": "ä ö", "display_name": "X", "role": "editor", "password": PASSWORD},
-         None, "username", "admin"),
-        ("GET", "/access-log?ticket_id=x", None, None, "ticket_id", "admin"),
-        ("GET", "/access-log?account=nobody", None, None, "account", "admin"),
-        ("GET", "/access-log?limit=1001", None, None, "limit", "admin"),
-    ]
-    for method, path, body, raw, wanted, who in cases:
+    for method, path, body, raw, wanted, who in MALFORMED:
+        path = path.replace("<ticket>", f"/tickets/{ticket.id}")
         answer = team.call(method, path, body, who=who, raw=raw)
         assert (answer.status, answer.json["error"], answer.json["field"]) == (422, "invalid", wanted), \
             (method, path, body, raw, answer.text)
