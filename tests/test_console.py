@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sanic import Sanic
 
 from actions.office_hours import OfficeHours
-from actions.store import accounts as accounts_module
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.handoffs import HandoffStore
@@ -26,6 +24,7 @@ from bot.handoff import HandoffSettings
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.team_stores import TeamStores
+from tests.helpers import Answer, cheap_hashes, send  # noqa: F401 - cheap_hashes: a fixture
 from tests.servers import ThreadedServer
 
 Sanic.test_mode = True
@@ -51,17 +50,6 @@ class FakeRelay:
         return [e for e in self.entries if e["index"] >= after]
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: Any
-    text: str
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.text) if self.text else None
-
-
 class Browser:
     """A cookie-keeping client, like one professional's browser."""
 
@@ -78,12 +66,7 @@ class Browser:
             sent["X-CSRF-Token"] = self.csrf
         sent.update(headers or {})
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=sent)
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return Answer(response.status, response.headers, response.read().decode())
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, error.headers, error.read().decode())
+        return send(urllib.request.Request(self.url + path, data=data, method=method, headers=sent), self.opener)
 
     def sign_in(self, username: str) -> Answer:
         answer = self.call("POST", "/session", {"username": username, "password": PASSWORD})
@@ -112,11 +95,6 @@ def server() -> Server:
     running = ThreadedServer(served.app, port, f"http://127.0.0.1:{port}/console")
     yield served
     running.stop()
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch) -> None:
-    monkeypatch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @dataclass

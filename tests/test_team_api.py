@@ -21,12 +21,10 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import pytest
 import yaml
-from argon2 import PasswordHasher
 from sanic import Sanic
 from sqlalchemy import create_engine
 
 from actions.office_hours import OfficeHours
-from actions.store import accounts as accounts_module
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.models import Ticket
@@ -38,6 +36,7 @@ from bot.web.app import create_app
 from bot.web.team_api import NOT_SHOWN, OPENAPI_FILE
 from bot.web.runtime import WebRuntime
 from bot.web.team_stores import TeamStores
+from tests.helpers import Answer, cheap_hashes, send  # noqa: F401 - cheap_hashes: a fixture
 from tests.servers import ThreadedServer
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -55,17 +54,6 @@ Sanic.test_mode = True
 # -- the server and a small client --------------------------------------------------------------
 
 @dataclass
-class Answer:
-    status: int
-    headers: Any
-    text: str
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.text) if self.text else None
-
-
-@dataclass
 class Server:
     url: str
     source: dict = field(default_factory=dict)
@@ -76,12 +64,7 @@ class Server:
         sent = {"Content-Type": "application/json", **(headers or {})}
         if token:
             sent["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=sent)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return Answer(response.status, response.headers, response.read().decode())
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, error.headers, error.read().decode())
+        return send(urllib.request.Request(self.url + path, data=data, method=method, headers=sent))
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +77,6 @@ def server() -> Server:
     running = ThreadedServer(app, port, served.url + "/openapi.json")
     yield served
     running.stop()
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch) -> None:
-    """Argon2id at a lower cost while testing (the cost is stored in each hash, so checking still works)."""
-    monkeypatch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @dataclass

@@ -9,8 +9,6 @@ import json
 import re
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from rasa.core.actions.action import ActionExtractSlots
@@ -39,8 +37,9 @@ from bot.web.app import create_app
 from bot.web.team_stores import TeamStores
 from tests.chat_harness import Chat, texts
 from tests.conftest import PROJECT_DIR, build_runtime
+from tests.helpers import Answer, cheap_hashes, send  # noqa: F401 - cheap_hashes: a fixture
 from tests.servers import ThreadedServer
-from tests.test_console import PASSWORD, FakeRelay, cheap_hashes  # noqa: F401 - a fixture
+from tests.test_console import PASSWORD, FakeRelay
 from tests.test_team_api import draft
 
 Sanic.test_mode = True
@@ -61,16 +60,6 @@ BODY_ROUTES = {
 }
 
 
-@dataclass
-class Answer:
-    status: int
-    text: str
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.text) if self.text else None
-
-
 class Client:
     """Cookies, a bearer token and a CSRF token, as a staff member's browser or script sends them."""
 
@@ -80,13 +69,8 @@ class Client:
         self.headers: dict[str, str] = {}
 
     def call(self, method: str, path: str, body: bytes | None = None) -> Answer:
-        request = urllib.request.Request(self.base + path, data=body, method=method,
-                                         headers={"Content-Type": "application/json", **self.headers})
-        try:
-            with self.opener.open(request, timeout=30) as answer:
-                return Answer(answer.status, answer.read().decode())
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, error.read().decode())
+        return send(urllib.request.Request(self.base + path, data=body, method=method,
+                                           headers={"Content-Type": "application/json", **self.headers}), self.opener)
 
     def sign_in(self, path: str, username: str) -> "Client":
         answer = self.call("POST", path, json.dumps({"username": username, "password": PASSWORD}).encode())
