@@ -11,14 +11,15 @@ import pytest
 
 from bench.stack import Stack
 from bot.web.test_idp import TEST_PEOPLE
+from tests import browsers
 from tests.conftest import PROJECT_DIR
 
 MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
-CHROMIUM = "/usr/bin/chromium"
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.model,
               pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run scripts/train (scripts/test does)"),
-              pytest.mark.skipif(not __import__("os").path.exists(CHROMIUM), reason="no Debian chromium")]
+              browsers.NEEDS_CHROMIUM]
+browser = browsers.browser  # the fixture: one Chromium for this module
 TIMEOUT = 30_000
 
 
@@ -30,14 +31,6 @@ def stack(tmp_path_factory):
     running.start()
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture()

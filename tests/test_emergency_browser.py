@@ -17,7 +17,6 @@ import datetime as dt
 import re
 import secrets
 import threading
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,14 +33,15 @@ from bot.handoff import HandoffSettings
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.team_stores import TeamStores
+from tests import browsers
 from tests.servers import ThreadedServer
 from tests.test_console import FakeRelay
 
-CHROMIUM = Path("/usr/bin/chromium")
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 socketio = pytest.importorskip("socketio")
 aiohttp_web = pytest.importorskip("aiohttp.web")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (scripts/setup does)")
+pytestmark = browsers.NEEDS_CHROMIUM
+browser = browsers.browser  # the fixture: one Chromium for this module
 TIMEOUT = 15_000
 PASSWORD = "salasana-joka-on-pitka"
 
@@ -150,14 +150,6 @@ def web(fake_rasa, tmp_path_factory):
         yield app
         running.stop()
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture()

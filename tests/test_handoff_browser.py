@@ -10,22 +10,22 @@ import json
 import secrets
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from bench.stack import Stack
+from tests import browsers
 from tests.conftest import PROJECT_DIR
 
 MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "salasana-joka-on-pitka"
 INJECTION = "kuumetta <script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">"
 pytestmark = [pytest.mark.model,
               pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run scripts/train (scripts/test does)"),
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (scripts/setup does)")]
+              browsers.NEEDS_CHROMIUM]
+browser = browsers.browser  # the fixture: one Chromium for this module
 TIMEOUT = 30_000
 
 
@@ -43,15 +43,6 @@ def stack(tmp_path_factory):
     running.token = token  # type: ignore[attr-defined]
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True)
-        yield launched
-        launched.close()
 
 
 def resident_page(browser, stack):
@@ -88,12 +79,25 @@ def take_first(pro) -> None:
     pro.wait_for_selector("#conversation:not([hidden])")
 
 
-def test_takeover_messages_both_ways_a_path_and_hand_back(browser, stack):
+def queued_with_a_professional(browser, stack):
+    """A resident who asked for a human and waits in the queue, and a professional's console that
+    shows them: (resident's page, professional's page)."""
     resident = resident_page(browser, stack)
     say(resident, "haluan puhua ihmisen kanssa")
     resident.wait_for_selector("#chat-log .msg.bot >> text=jonossa")
     pro = professional_page(browser, stack)
     pro.wait_for_selector("#queue .take")
+    return resident, pro
+
+
+def hand_back(pro, resident) -> None:
+    """The professional hands the conversation back; the resident is told they are with the bot again."""
+    pro.click("#hand-back")
+    resident.wait_for_selector("#chat-log .msg.notice >> text=Olet taas chat-oppaan kanssa")
+
+
+def test_takeover_messages_both_ways_a_path_and_hand_back(browser, stack):
+    resident, pro = queued_with_a_professional(browser, stack)
     assert "odottanut" in pro.inner_text("#queue")
     take_first(pro)
     resident.wait_for_selector("#chat-log .msg.notice >> text=Maija Meikäläinen on nyt mukana")
@@ -117,8 +121,7 @@ def test_takeover_messages_both_ways_a_path_and_hand_back(browser, stack):
     assert resident.locator("#chat-log .msg.professional").nth(1).inner_text().startswith("Ammattilainen (Maija")
     pro.wait_for_selector("#transcript .entry.professional >> nth=1")
 
-    pro.click("#hand-back")
-    resident.wait_for_selector("#chat-log .msg.notice >> text=Olet taas chat-oppaan kanssa")
+    hand_back(pro, resident)
     answers = resident.locator("#chat-log .msg.bot:not(.professional):not(.notice)")
     before = answers.count()
     say(resident, "miten varaan itselleni ajan hammaslaakarille")
@@ -128,11 +131,7 @@ def test_takeover_messages_both_ways_a_path_and_hand_back(browser, stack):
 
 
 def test_script_injection_from_the_resident_stays_text(browser, stack):
-    resident = resident_page(browser, stack)
-    say(resident, "haluan puhua ihmisen kanssa")
-    resident.wait_for_selector("#chat-log .msg.bot >> text=jonossa")
-    pro = professional_page(browser, stack)
-    pro.wait_for_selector("#queue .take")
+    resident, pro = queued_with_a_professional(browser, stack)
     take_first(pro)
     resident.wait_for_selector("#chat-log .msg.notice >> text=on nyt mukana")
     say(resident, INJECTION)
@@ -146,8 +145,7 @@ def test_script_injection_from_the_resident_stays_text(browser, stack):
         page.wait_for_timeout(300)
         assert page.evaluate("window.pwned") is None
         assert page.locator("#transcript img, #chat-log img, #transcript script, #chat-log script").count() == 0
-    pro.click("#hand-back")
-    resident.wait_for_selector("#chat-log .msg.notice >> text=Olet taas chat-oppaan kanssa")
+    hand_back(pro, resident)
     pro.context.close()
     resident.context.close()
 
@@ -170,11 +168,7 @@ def test_tokens_cannot_be_misused(browser, stack):
     assert post(relay, message, {"X-Internal-Token": stack.token[:-1]}) == 401
     assert post(relay, message, {"X-Internal-Token": stack.token}) == 404  # right token, no such conversation
 
-    resident = resident_page(browser, stack)
-    say(resident, "haluan puhua ihmisen kanssa")
-    resident.wait_for_selector("#chat-log .msg.bot >> text=jonossa")
-    pro = professional_page(browser, stack)
-    pro.wait_for_selector("#queue .take")
+    resident, pro = queued_with_a_professional(browser, stack)
     queue = pro.evaluate("fetch('/console/api/queue').then(r => r.json())")
     assert queue["handoffs"] and all("conversation_id" not in h for h in queue["handoffs"])
     handoff_id = queue["handoffs"][0]["id"]
@@ -196,8 +190,7 @@ def test_tokens_cannot_be_misused(browser, stack):
     assert pro.evaluate("document.cookie").find("console_session") == -1
     take_first(pro)  # the real page, with its token, still can
     resident.wait_for_selector("#chat-log .msg.notice >> text=on nyt mukana")
-    pro.click("#hand-back")
-    resident.wait_for_selector("#chat-log .msg.notice >> text=Olet taas chat-oppaan kanssa")
+    hand_back(pro, resident)
     anonymous.context.close()
     pro.context.close()
     resident.context.close()
@@ -240,7 +233,6 @@ def test_the_bot_s_emergency_answer_in_the_widget_and_in_the_console(browser, st
     pro.wait_for_selector("#conversation:not([hidden])")
     pro.wait_for_selector("#emergency-banner >> text=Asiakas sai hätäohjeen")
     assert pro.get_attribute("#emergency-banner", "role") == "alert"
-    pro.click("#hand-back")
-    resident.wait_for_selector("#chat-log .msg.notice >> text=Olet taas chat-oppaan kanssa")
+    hand_back(pro, resident)
     pro.context.close()
     resident.context.close()

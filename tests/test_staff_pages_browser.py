@@ -4,16 +4,15 @@ summaries and colleagues' names wrap inside their boxes, on a phone-sized and a 
 window, and nothing overflows; nor does a long name in the management view."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
+from tests import browsers
 from tests.test_console import PASSWORD, Browser, console, server  # noqa: F401 - fixtures
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (scripts/setup does)")
+pytestmark = browsers.NEEDS_CHROMIUM
+browser = browsers.browser  # the fixture: one Chromium for this module
 TIMEOUT = 30_000
 UNBROKEN = "https://esimerkki.fi/" + "ajanvarausjarjestelmanosoite" * 40
 LONG_NAME = "Hoitaja" + "x" * 190
@@ -24,15 +23,6 @@ OVERFLOWING = """() => {
   if (page.scrollWidth > page.clientWidth + 1) { wider.push("page"); }
   return wider;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
