@@ -1,12 +1,14 @@
-"""What the HTTP tests of the staff doors share: an answer as they read it, one way to send a
-request, and cheap password hashes for the many sign-ins."""
+"""What several test modules share: an HTTP answer as the staff-door tests read it, one way to
+send a request, cheap password hashes for the many sign-ins, and a race of threads started
+together."""
 from __future__ import annotations
 
 import json
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import pytest
 from argon2 import PasswordHasher
@@ -42,3 +44,26 @@ def cheap_hashes(monkeypatch) -> None:
     """Argon2id at a lower cost while testing (the cost is stored in each hash, so checking still works).
     Autouse in the test modules that import it."""
     monkeypatch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def all_at_once(work: Callable[[Any], Any], arguments: Iterable[Any]) -> list[Any]:
+    """`work(argument)` for each argument in a thread of its own, all released together by a barrier
+    (the race the test is about). Per argument, in order: what `work` returned, or the exception it
+    raised, for the test to assert on."""
+    arguments = list(arguments)
+    outcomes: list[Any] = [None] * len(arguments)
+    barrier = threading.Barrier(len(arguments))
+
+    def run(index: int, argument: Any) -> None:
+        barrier.wait()
+        try:
+            outcomes[index] = work(argument)
+        except Exception as error:  # noqa: BLE001 - an outcome like any other
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, argument)) for i, argument in enumerate(arguments)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -3,7 +3,6 @@ take-over, heartbeats, expiry, access log."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 
@@ -12,6 +11,7 @@ from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.handoffs import HandoffConflict, HandoffNotFound, HandoffStore
 from actions.store.tickets import TicketStore, conversation_key
+from tests.helpers import all_at_once
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
 PASSWORD = "salasana-joka-on-pitka"
@@ -51,22 +51,9 @@ def test_two_professionals_taking_at_once_exactly_one_wins(queue) -> None:
     handoffs, accounts, *_ = queue
     handoff, _ = handoffs.enqueue("conv-a", {})
     pros = [accounts.create(f"hoitaja{i}", f"Hoitaja {i}", "professional", PASSWORD) for i in range(5)]
-    wins, conflicts = [], []
-    barrier = threading.Barrier(len(pros))
-
-    def take(pro):
-        barrier.wait()
-        try:
-            wins.append(handoffs.take(pro, handoff.id).taken_by)
-        except HandoffConflict:
-            conflicts.append(pro.id)
-
-    threads = [threading.Thread(target=take, args=(p,)) for p in pros]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(wins) == 1 and len(conflicts) == len(pros) - 1
+    outcomes = all_at_once(lambda pro: handoffs.take(pro, handoff.id).taken_by, pros)
+    wins = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(wins) == 1 and sum(isinstance(o, HandoffConflict) for o in outcomes) == len(pros) - 1
     winner = next(p for p in pros if p.id == wins[0])
     loser = next(p for p in pros if p.id != wins[0])
     assert handoffs.held(winner, handoff.id).status == "taken"

@@ -10,7 +10,6 @@ import http.client
 import ipaddress
 import json
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -36,7 +35,7 @@ from bot.web.app import create_app
 from bot.web.team_api import NOT_SHOWN, OPENAPI_FILE
 from bot.web.runtime import WebRuntime
 from bot.web.team_stores import TeamStores
-from tests.helpers import Answer, cheap_hashes, send  # noqa: F401 - cheap_hashes: a fixture
+from tests.helpers import Answer, all_at_once, cheap_hashes, send  # noqa: F401 - cheap_hashes: a fixture
 from tests.servers import ThreadedServer
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -365,18 +364,9 @@ def test_concurrent_claims_over_http_have_exactly_one_winner(team: Team) -> None
     for name in names:
         team.accounts.create(name, name, "professional", PASSWORD)
     tokens = {name: team.sign_in(name) for name in names}
-    answers: dict[str, int] = {}
-    barrier = threading.Barrier(len(names))
-
-    def claim(name: str) -> None:
-        barrier.wait()
-        answers[name] = team.server.call("POST", f"/tickets/{ticket.id}/claim", token=tokens[name]).status
-
-    threads = [threading.Thread(target=claim, args=(name,)) for name in names]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = all_at_once(lambda name: team.server.call("POST", f"/tickets/{ticket.id}/claim",
+                                                         token=tokens[name]).status, names)
+    answers: dict[str, int] = dict(zip(names, statuses))
     assert sorted(answers.values()) == [200] + [409] * (len(names) - 1)
     winner = next(name for name, status in answers.items() if status == 200)
     read = team.call("GET", f"/tickets/{ticket.id}").json

@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +20,7 @@ from actions.store.database import alembic_config, make_engine, make_session_fac
 from actions.store.models import Base
 from actions.store.tickets import (ClaimConflict, QueueFilter, StoreUnavailable, TicketDraft, TicketError,
                                    TicketStore, callback_phone, normalise_reference)
+from tests.helpers import all_at_once
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 WEDNESDAY_10 = dt.datetime(2026, 11, 25, 10, 0, tzinfo=HELSINKI)
@@ -60,20 +60,7 @@ def test_migrations_match_the_models_and_run_twice(database_url) -> None:
 def test_threads_of_one_process_migrate_a_fresh_database_together(tmp_path) -> None:
     """The web app's first identification request and its console housekeeping both build stores."""
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    failures: list[BaseException] = []
-
-    def build() -> None:
-        try:
-            make_engine(url).dispose()
-        except Exception as error:  # any failure, collected for the assertion below
-            failures.append(error)
-
-    threads = [threading.Thread(target=build) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    assert all_at_once(lambda _: make_engine(url).dispose(), range(4)) == [None] * 4  # no exception in any
 
 
 def test_a_database_from_before_migrations_is_adopted(tmp_path) -> None:
@@ -109,22 +96,8 @@ def test_ticket_is_created_once_per_form_with_answer_by_time(stores) -> None:
 
 def test_concurrent_submissions_of_one_form_make_one_ticket(stores) -> None:
     tickets, *_ = stores
-    results, errors = [], []
-    barrier = threading.Barrier(6)
-
-    def submit() -> None:
-        barrier.wait()
-        try:
-            results.append(tickets.create(draft(), "conv-1:form-race"))
-        except Exception as error:  # noqa: BLE001 - recorded and asserted below
-            errors.append(error)
-
-    threads = [threading.Thread(target=submit) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    results = all_at_once(lambda _: tickets.create(draft(), "conv-1:form-race"), range(6))
+    assert not [r for r in results if isinstance(r, Exception)]
     assert len({ticket.id for ticket, _ in results}) == 1
     assert sum(created for _, created in results) == 1
     assert tickets.count() == 1
@@ -147,24 +120,14 @@ def test_two_professionals_claiming_at_once_exactly_one_wins(stores) -> None:
     tickets, accounts, *_ = stores
     ticket, _ = tickets.create(draft(), "conv-1:form-1")
     pros = [accounts.create(f"hoitaja{i}", f"Hoitaja {i}", "professional", "salasana-joka-on-pitka") for i in range(4)]
-    outcomes: list[str] = []
-    barrier = threading.Barrier(len(pros))
 
-    def claim(account) -> None:
-        barrier.wait()
-        try:
-            tickets.claim(account, ticket.id)
-            outcomes.append(account.username)
-        except ClaimConflict:
-            outcomes.append("conflict")
+    def claim(account) -> str:
+        tickets.claim(account, ticket.id)
+        return account.username
 
-    threads = [threading.Thread(target=claim, args=(p,)) for p in pros]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    winners = [o for o in outcomes if o != "conflict"]
-    assert len(winners) == 1 and outcomes.count("conflict") == 3
+    outcomes = all_at_once(claim, pros)
+    winners = [o for o in outcomes if isinstance(o, str)]
+    assert len(winners) == 1 and sum(isinstance(o, ClaimConflict) for o in outcomes) == 3
     winner = next(p for p in pros if p.username == winners[0])
     loser = next(p for p in pros if p.username != winners[0])
     with pytest.raises(ClaimConflict):
