@@ -1,6 +1,6 @@
-"""What several test modules share: an HTTP answer as the staff-door tests read it, one way to
-send a request, cheap password hashes for the many sign-ins, and a race of threads started
-together."""
+"""What several test modules share: the trained model's skip mark, an HTTP answer as the
+staff-door tests read it, one way to send a request, cheap password hashes for the many sign-ins,
+and a race of threads started together."""
 from __future__ import annotations
 
 import json
@@ -14,6 +14,12 @@ import pytest
 from argon2 import PasswordHasher
 
 from actions.store import accounts as accounts_module
+from tests.conftest import PROJECT_DIR
+
+MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
+# The tests that run the trained assistant: marked `model`, skipped until scripts/train has made it.
+NEEDS_MODEL = [pytest.mark.model,
+               pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run scripts/train (scripts/test does)")]
 
 
 @dataclass

@@ -12,13 +12,10 @@ import pytest
 from bench.stack import Stack
 from bot.web.test_idp import TEST_PEOPLE
 from tests import browsers
-from tests.conftest import PROJECT_DIR
+from tests.helpers import MODEL, NEEDS_MODEL
 
-MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
 pytest.importorskip("playwright.sync_api")
-pytestmark = [pytest.mark.model,
-              pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run scripts/train (scripts/test does)"),
-              browsers.NEEDS_CHROMIUM]
+pytestmark = [*NEEDS_MODEL, browsers.NEEDS_CHROMIUM]
 browser = browsers.browser  # the fixture: one Chromium for this module
 TIMEOUT = 30_000
 

@@ -17,14 +17,11 @@ from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from bench.stack import Stack
 from tests import browsers
-from tests.conftest import PROJECT_DIR
+from tests.helpers import MODEL, NEEDS_MODEL
 
-MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
 PASSWORD = "salasana-joka-on-pitka"
 INJECTION = "kuumetta <script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">"
-pytestmark = [pytest.mark.model,
-              pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run scripts/train (scripts/test does)"),
-              browsers.NEEDS_CHROMIUM]
+pytestmark = [*NEEDS_MODEL, browsers.NEEDS_CHROMIUM]
 browser = browsers.browser  # the fixture: one Chromium for this module
 TIMEOUT = 30_000
 
