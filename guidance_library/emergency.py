@@ -104,22 +104,26 @@ class RuleMatch:
 class PoisoningLexicon:
     """The words the overdose and poisoning reader looks for (emergency.yml, `poisoning_reader`).
 
-    Word lists hold stems matched at the start of a word's base form, typed form or compound part,
-    with ä/ö written as a/o ("unilaake" matches "unilääkkeitä" and "unilaakkeita")."""
+    A stem is matched at the start of a word's base form, typed form or compound part, with ä/ö
+    written as a/o ("unilaake" matches "unilääkkeitä" and "unilaakkeita"); the lists of whole words
+    match a word's base or typed form (bot.nlu.poisoning reads them)."""
 
-    medicines: tuple[str, ...]
-    chemicals: tuple[str, ...]
-    alcohol: tuple[str, ...]
-    taking: tuple[str, ...]
-    amounts: tuple[str, ...]
-    containers: tuple[str, ...]
-    children: tuple[str, ...]
-    questions: tuple[str, ...]
-    handling: tuple[str, ...]
-    accident: tuple[str, ...]
-    symptoms: tuple[str, ...]
-    intent: tuple[str, ...]
-    number_words: dict[str, int]
+    # what was taken (stems)
+    medicines: tuple[str, ...]    # "burana", "unilaak": a count or weight of one of these is counted
+    chemicals: tuple[str, ...]    # "pesuaine", "nappiparisto": taken at all, it is a poisoning
+    alcohol: tuple[str, ...]      # "viina", "kalja": with much of a medicine, alcohol and medicine
+    # how it was taken and how much (whole words, base or typed form; containers are stems)
+    taking: tuple[str, ...]       # "otin", "nielaisi", "join"
+    amounts: tuple[str, ...]      # "koko", "kaikki", "liikaa": with a container, a lot
+    containers: tuple[str, ...]   # "purkki", "levy", "pullo"
+    # who took it, and what makes it a question, a mishap or urgent
+    children: tuple[str, ...]     # "lapsi", "taapero" (stems): a child who swallowed something
+    questions: tuple[str, ...]    # "paljonko", "saako" (words): a dose question, not a poisoning
+    handling: tuple[str, ...]     # "mukaan", "apteekki" (words): medicines handled, not taken
+    accident: tuple[str, ...]     # "vahingossa", "loysi" (words): a child got at them by mistake
+    symptoms: tuple[str, ...]     # "tajuton", "oksent" (stems): the urgent answer, 112 first
+    intent: tuple[str, ...]       # "tahallaan", "en jaksa" (stems): the urgent answer, 112 first
+    number_words: dict[str, int]  # "kymmenen": 10, "tusina": 12
     min_count: int = 5
     min_grams: float = 5.0  # "10 grammaa parasetamolia": a medicine's total weight taken, in grams
 

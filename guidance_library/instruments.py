@@ -72,6 +72,8 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class Option:
+    """One answer option of an item: its points, its label and other ways residents say it."""
+
     points: int
     label: str
     also: tuple[str, ...] = ()
@@ -83,6 +85,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Item:
+    """One question of the questionnaire with its answer options."""
+
     id: str
     text: str
     options: tuple[Option, ...]
@@ -97,12 +101,17 @@ class Item:
 
 @dataclass(frozen=True)
 class Choice:
+    """One answer to a background question: the value kept, the label shown."""
+
     value: str
     label: str
 
 
 @dataclass(frozen=True)
 class BackgroundQuestion:
+    """A question asked before the items (age group, sex ...) when the cut-off depends on it;
+    `ask_if` limits it to some earlier answers."""
+
     id: str
     text: str
     options: tuple[Choice, ...]
@@ -114,6 +123,8 @@ class BackgroundQuestion:
 
 @dataclass(frozen=True)
 class Band:
+    """A score range and the words that describe it ("lieviä oireita")."""
+
     min: int
     max: int
     label: str
@@ -121,12 +132,16 @@ class Band:
 
 @dataclass(frozen=True)
 class ThresholdRule:
+    """The cut-off for residents whose background answers are all `when`."""
+
     when: Mapping[str, str]
     min: int
 
 
 @dataclass(frozen=True)
 class Routing:
+    """Where a result leads: the self-care path, links, and the texts below and at or above the cut-off."""
+
     self_care_path: str
     links: tuple[tuple[str, str], ...]
     below: str
@@ -135,6 +150,8 @@ class Routing:
 
 @dataclass(frozen=True)
 class Instrument:
+    """One self-assessment questionnaire as its file defines it (see the module's docstring)."""
+
     id: str
     name: str
     asked_as: tuple[str, ...]
