@@ -73,6 +73,16 @@ class Chat:
         return dispatcher.messages
 
 
+def answer_to_the_urgency(chat: Chat, reason: str, words: str) -> list[dict]:
+    """Answer a started contact form's first questions: the reason (`reason`: the button's value),
+    the resident's own matter, the matter in `words`, normal urgency. The replies to the last answer:
+    the next question (the contact method, or the phone number)."""
+    chat.say(f'/contact_answer{{"form_value": "{reason}"}}')
+    chat.say('/contact_answer{"form_value": "resident"}')
+    chat.say(words, intent="ask_guidance")
+    return chat.say('/contact_answer{"form_value": "normal"}')
+
+
 def texts(replies) -> str:
     return "\n".join(r.get("text") or "" for r in replies)
 

@@ -1,25 +1,42 @@
-"""What several test modules share: the trained model's skip mark, an HTTP answer as the
-staff-door tests read it, one way to send a request, cheap password hashes for the many sign-ins,
-and a race of threads started together."""
+"""What several test modules share: the trained model's skip mark, the conversation-task actions'
+runtime on a clock of the test's own, an HTTP answer as the staff-door tests read it, one way to
+send a request, cheap password hashes for the many sign-ins, and a race of threads started
+together."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
 
 import pytest
 from argon2 import PasswordHasher
 
 from actions.store import accounts as accounts_module
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, build_runtime
 
 MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
 # The tests that run the trained assistant: marked `model`, skipped until scripts/train has made it.
 NEEDS_MODEL = [pytest.mark.model,
                pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run scripts/train (scripts/test does)")]
+THURSDAY_10 = dt.datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Helsinki"))  # office hours
+
+
+@pytest.fixture()
+def clock() -> dict:
+    """The time the actions see, which a test moves (`clock["now"] = ...`); Thursday 10.00 to begin with."""
+    return {"now": THURSDAY_10}
+
+
+@pytest.fixture()
+def runtime(tmp_path, live_library, analyzer, clock):
+    """The actions' runtime over the real library, on an empty store of its own and the test's `clock`."""
+    return build_runtime(f"sqlite:///{tmp_path / 'store.db'}", clock=lambda: clock["now"], live=live_library,
+                         analyzer=analyzer)
 
 
 @dataclass

@@ -24,23 +24,15 @@ from actions.store.database import make_session_factory
 from actions.store.identification import IdentificationStore
 from actions.store.tickets import TicketStore
 from bot.constants import CONTACT_FORM_SLOT
-from tests.chat_harness import Chat, texts, titles
-from tests.conftest import build_runtime
+from tests import helpers
+from tests.chat_harness import Chat, answer_to_the_urgency, texts, titles
+from tests.helpers import THURSDAY_10
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-THURSDAY_10 = dt.datetime(2026, 12, 3, 10, 0, tzinfo=HELSINKI)
 FRIDAY_EVENING = dt.datetime(2026, 12, 4, 19, 0, tzinfo=HELSINKI)  # Monday 7.12. follows itsenäisyyspäivä (Sun)
 
 
-@pytest.fixture()
-def clock():
-    return {"now": THURSDAY_10}
-
-
-@pytest.fixture()
-def runtime(tmp_path, live_library, analyzer, clock):
-    return build_runtime(f"sqlite:///{tmp_path / 'store.db'}", clock=lambda: clock["now"], live=live_library,
-                         analyzer=analyzer)
+clock, runtime = helpers.clock, helpers.runtime  # the fixtures: Thursday 10.00, an empty store
 
 
 def professional(runtime):
@@ -152,10 +144,7 @@ def test_store_down_is_told_honestly_with_the_phone_and_retry_works(runtime, tmp
 def test_invalid_phone_is_asked_again_with_the_format_and_help_after_repeats(runtime):
     chat = Chat(runtime)
     chat.say("soittopyyntö", intent="request_contact")
-    chat.say('/contact_answer{"form_value": "booking"}')
-    chat.say('/contact_answer{"form_value": "resident"}')
-    chat.say("Haluan siirtää hammaslääkäriajan ensi viikolle", intent="ask_guidance")
-    chat.say('/contact_answer{"form_value": "normal"}')
+    answer_to_the_urgency(chat, "booking", "Haluan siirtää hammaslääkäriajan ensi viikolle")
     replies = chat.say("112", intent="ask_guidance")
     assert "040 123 4567" in texts(replies) and chat.form["stage"] == "phone"
     chat.say("en muista", intent="ask_guidance")
@@ -169,10 +158,7 @@ def test_invalid_phone_is_asked_again_with_the_format_and_help_after_repeats(run
 def test_service_numbers_are_not_taken_as_callback_numbers(runtime, service_number):
     chat = Chat(runtime)
     chat.say("soittopyyntö", intent="request_contact")
-    chat.say('/contact_answer{"form_value": "booking"}')
-    chat.say('/contact_answer{"form_value": "resident"}')
-    chat.say("Haluan siirtää hammaslääkäriajan ensi viikolle", intent="ask_guidance")
-    chat.say('/contact_answer{"form_value": "normal"}')
+    answer_to_the_urgency(chat, "booking", "Haluan siirtää hammaslääkäriajan ensi viikolle")
     replies = chat.say(service_number, intent="ask_guidance")
     assert "ei näytä suomalaiselta puhelinnumerolta" in texts(replies) and "040 123 4567" in texts(replies)
     assert chat.form["stage"] == "phone" and "phone" not in chat.form["data"]
@@ -230,10 +216,7 @@ def test_asking_for_a_human_offers_the_form(runtime):
 def test_a_hand_typed_payload_s_escaped_bidi_controls_never_reach_the_ticket(runtime):
     chat = Chat(runtime, sender="payload-bidi")
     chat.say("soittopyyntö", intent="request_contact")
-    chat.say('/contact_answer{"form_value": "documents"}')
-    chat.say('/contact_answer{"form_value": "resident"}')
-    chat.say("Tarvitsen kopion hoitopäätöksestä", intent="ask_guidance")
-    chat.say('/contact_answer{"form_value": "normal"}')
+    answer_to_the_urgency(chat, "documents", "Tarvitsen kopion hoitopäätöksestä")
     chat.say("040 123 4567", intent="ask_guidance")
     chat.say('/contact_answer{"form_value": "aamulla \\u202eklo 9\\u202c"}')
     chat.say("kyllä", intent="affirm")
@@ -244,10 +227,7 @@ def test_a_hand_typed_payload_s_escaped_bidi_controls_never_reach_the_ticket(run
 def test_identified_resident_may_choose_a_secure_message(runtime):
     chat = Chat(runtime, identity={"code": "131052-308T", "name": "Testi Asukas"})
     chat.say("soittopyyntö", intent="request_contact")
-    chat.say('/contact_answer{"form_value": "documents"}')
-    chat.say('/contact_answer{"form_value": "resident"}')
-    chat.say("Tarvitsen kopion hoitopäätöksestä", intent="ask_guidance")
-    chat.say('/contact_answer{"form_value": "normal"}')
+    answer_to_the_urgency(chat, "documents", "Tarvitsen kopion hoitopäätöksestä")
     replies = chat.say('/contact_answer{"form_value": "secure_message"}')
     assert chat.form["stage"] == "reach_time"  # no phone needed
     chat.say("milloin vain", intent="ask_guidance")
@@ -262,10 +242,7 @@ def test_an_identity_slot_without_a_live_identified_session_files_no_identified_
     """A tracker posted with a made-up identity (no session the web app opened) is anonymous."""
     chat = Chat(runtime, sender="forged-1", identity={"code": "131052-308T", "name": "Joku Muu"}, live_session=False)
     chat.say("soittopyyntö", intent="request_contact")
-    chat.say('/contact_answer{"form_value": "documents"}')
-    chat.say('/contact_answer{"form_value": "resident"}')
-    chat.say("Tarvitsen kopion hoitopäätöksestä", intent="ask_guidance")
-    replies = chat.say('/contact_answer{"form_value": "normal"}')
+    replies = answer_to_the_urgency(chat, "documents", "Tarvitsen kopion hoitopäätöksestä")
     assert chat.form["stage"] == "phone"  # no secure-message choice: the resident is not identified
     assert not any("secure_message" in json.dumps(r.get("buttons") or []) for r in replies)
     chat.say("040 123 4567", intent="ask_guidance")
@@ -284,10 +261,7 @@ def test_an_ended_identified_session_no_longer_identifies_the_conversation(runti
     store.end_session(opened.key)
     assert not store.has_live_session("ended-1")
     chat.say("soittopyyntö", intent="request_contact")
-    chat.say('/contact_answer{"form_value": "documents"}')
-    chat.say('/contact_answer{"form_value": "resident"}')
-    chat.say("Tarvitsen kopion hoitopäätöksestä", intent="ask_guidance")
-    chat.say('/contact_answer{"form_value": "normal"}')
+    answer_to_the_urgency(chat, "documents", "Tarvitsen kopion hoitopäätöksestä")
     assert chat.form["stage"] == "phone"
 
 

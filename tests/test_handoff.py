@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa_sdk import Tracker
@@ -20,24 +19,15 @@ from bot.constants import ACTION_EMERGENCY, ACTION_HANDOFF_WAITING, HANDOFF_SLOT
 from bot.handoff import HandoffSettings, development_token, token_matches
 from bot.policies.emergency_policy import EmergencyPolicy
 from bot.policies.handoff_policy import HandoffPolicy
-from tests.conftest import build_runtime
+from tests import helpers
 from tests.test_emergency_policy import best_action, make_policy, tracker_with
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-THURSDAY_10 = dt.datetime(2026, 12, 3, 10, 0, tzinfo=HELSINKI)
 THURSDAY_EVENING = dt.datetime(2026, 12, 3, 19, 0, tzinfo=HELSINKI)
 SETTINGS = HandoffSettings(internal_token="t", max_wait_seconds=300)
 
 
-@pytest.fixture()
-def clock():
-    return {"now": THURSDAY_10}
-
-
-@pytest.fixture()
-def runtime(tmp_path, live_library, analyzer, clock):
-    return build_runtime(f"sqlite:///{tmp_path / 'store.db'}", clock=lambda: clock["now"], live=live_library,
-                         analyzer=analyzer)
+clock, runtime = helpers.clock, helpers.runtime  # the fixtures: Thursday 10.00, an empty store
 
 
 def tracker(sender="conv-1", text="haluan puhua ihmisen kanssa", intent="ask_human", slots=None, events=(),

@@ -35,7 +35,7 @@ from bot.handoff import HandoffSettings
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.team_stores import TeamStores
-from tests.chat_harness import Chat, texts
+from tests.chat_harness import Chat, answer_to_the_urgency, texts
 from tests.conftest import PROJECT_DIR, build_runtime
 from tests.helpers import Answer, cheap_hashes, send  # noqa: F401 - cheap_hashes: a fixture
 from tests.servers import ThreadedServer
@@ -221,10 +221,7 @@ def test_a_contact_request_from_a_forged_path_button_leaves_the_path_out(runtime
     chat.slots["last_path_id"] = None
     chat.say(f'/request_contact{{"path_id": "{UNKNOWN}"}}')
     assert chat.form is not None and UNKNOWN not in json.dumps(chat.form)  # the form slot is stored by Rasa
-    chat.say('/contact_answer{"form_value": "health"}')
-    chat.say('/contact_answer{"form_value": "resident"}')
-    chat.say("Kuume on jatkunut jo viikon ajan.", intent="ask_guidance")
-    chat.say('/contact_answer{"form_value": "normal"}')
+    answer_to_the_urgency(chat, "health", "Kuume on jatkunut jo viikon ajan.")
     chat.say("040 123 4567", intent="ask_guidance")
     chat.say('/contact_answer{"form_value": "Aamupäivällä"}')
     chat.say("kyllä", intent="affirm")
