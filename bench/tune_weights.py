@@ -154,69 +154,96 @@ def decision_outcomes(rankings: list[tuple[list[dict], str, float]], thresholds:
     return {label: value / total for label, value in shares.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=("paths", "topics", "thresholds"), default="topics")
-    parser.add_argument("--with-drafts", action="store_true", help="count drafts in as if published")
-    args = parser.parse_args()
+@dataclasses.dataclass
+class HeldOut:
+    """The library's held-out folds with what the modes need to read them."""
+
+    folds: list[Fold]
+    groups: TopicGroups
+    path_ids: list[str]
+    topics: list[str]  # the topic of each path, in path order
+
+
+def held_out(with_drafts: bool) -> HeldOut:
+    """Compute the folds' signals (the slow part) and weigh their phrasings (balanced_weights)."""
     library = load_library()
-    if args.with_drafts:
+    if with_drafts:
         library = dataclasses.replace(library, paths=library.paths + library.drafts, drafts=())
-    path_ids = [p.id for p in library.paths]
     topics = [p.topic for p in library.paths]
     topic_ids = list(dict.fromkeys(topics))
     topic_index = np.asarray([topic_ids.index(t) for t in topics])
-    groups = TopicGroups(topic_index, len(topic_ids))
     is_main = np.asarray([p.id == p.topic for p in library.paths])
     data = fold_components(library, FinnishAnalyzer(), WordVectors())
     folds = [Fold(c, t, w) for (c, t), w in zip(data, balanced_weights(data, topic_index, is_main))]
     print(f"{len(library.paths)} paths, {len(topic_ids)} topics, "
           f"{sum(len(p.examples) for p in library.paths)} examples, {len(folds)} folds")
-    names = PATH_SIGNALS + TOPIC_SIGNALS
-    if args.mode == "topics":
-        print(f"previous flat weights: held-out topic top-1 {topic_accuracy(folds, START, groups):.4f}")
-        print(f"current TOPIC_WEIGHTS: {topic_accuracy(folds, TOPIC_WEIGHTS, groups):.4f}")
-        for test in range(len(folds)):
-            train = [f for i, f in enumerate(folds) if i != test]
-            _, chosen = coordinate_ascent(lambda w: topic_accuracy(train, w, groups), START, names)
-            print(f"  choose without fold {test}: fold {test} {topic_accuracy([folds[test]], START, groups):.4f}"
-                  f" -> {topic_accuracy([folds[test]], chosen, groups):.4f}")
-        best, chosen = coordinate_ascent(lambda w: topic_accuracy(folds, w, groups), START, names)
-        chosen = normalised(chosen)
-        print(f"chosen (all folds) {best:.4f}; normalised {topic_accuracy(folds, chosen, groups):.4f}: {chosen}")
-    elif args.mode == "paths":
-        total = sum(PATH_WEIGHTS.values())
-        print(f"current PATH_WEIGHTS: inside the topic {within_topic_accuracy(folds, PATH_WEIGHTS, groups):.4f}")
-        results = []
-        for combo in itertools.product(GRID, repeat=len(PATH_SIGNALS)):
-            if abs(sum(combo) - 1.0) > 1e-9:
-                continue
-            weights = {n: w * total for n, w in zip(PATH_SIGNALS, combo)}
-            results.append((within_topic_accuracy(folds, weights, groups), weights))
-        results.sort(key=lambda r: r[0], reverse=True)
-        for accuracy, weights in results[:10]:
-            print(f"inside the topic {accuracy:.4f}  " + " ".join(f"{n}={w:g}" for n, w in weights.items() if w))
-    else:
-        rankings = held_out_rankings(folds, groups, path_ids, topics, {"paths": PATH_WEIGHTS, "topics": TOPIC_WEIGHTS})
-        results = []
-        for answer, margin, clarify in itertools.product(ANSWER_GRID, MARGIN_GRID, CLARIFY_GRID):
-            if clarify > answer:
-                continue
-            thresholds = dataclasses.replace(Thresholds(), answer=answer, margin=margin, clarify=clarify)
-            shares = decision_outcomes(rankings, thresholds)
-            allowed = all(shares.get(k, 0.0) <= v for k, v in REFERENCE.items())
-            results.append((allowed, round(shares.get("right", 0.0), 4), (answer, margin, clarify), shares))
-        # Ties: the highest "not found" limit still within the reference (least change for unrelated talk).
-        results.sort(key=lambda r: (r[0], r[1], r[2][2]), reverse=True)
-        current = Thresholds()
-        print("current", (current.answer, current.margin, current.clarify),
-              {k: round(v, 4) for k, v in decision_outcomes(rankings, current).items()})
-        top = np.asarray([ranking[0]["score"] if ranking else 0.0 for ranking, _, _ in rankings])
-        print(f"health_match: {np.quantile(top, 1 - HEALTH_MATCH_SHARE):.3f} "
-              f"(the top score {HEALTH_MATCH_SHARE:.1%} of held-out phrasings reach)")
-        for allowed, _, chosen, shares in results[:10]:
-            print("within reference" if allowed else "over reference", chosen,
-                  {k: round(v, 4) for k, v in sorted(shares.items())})
+    return HeldOut(folds, TopicGroups(topic_index, len(topic_ids)), [p.id for p in library.paths], topics)
+
+
+def tune_topics(data: HeldOut) -> None:
+    """--mode topics: coordinate ascent over the topic weights, checked fold by fold."""
+    folds, groups, names = data.folds, data.groups, PATH_SIGNALS + TOPIC_SIGNALS
+    print(f"previous flat weights: held-out topic top-1 {topic_accuracy(folds, START, groups):.4f}")
+    print(f"current TOPIC_WEIGHTS: {topic_accuracy(folds, TOPIC_WEIGHTS, groups):.4f}")
+    for test in range(len(folds)):
+        train = [f for i, f in enumerate(folds) if i != test]
+        _, chosen = coordinate_ascent(lambda w: topic_accuracy(train, w, groups), START, names)
+        print(f"  choose without fold {test}: fold {test} {topic_accuracy([folds[test]], START, groups):.4f}"
+              f" -> {topic_accuracy([folds[test]], chosen, groups):.4f}")
+    best, chosen = coordinate_ascent(lambda w: topic_accuracy(folds, w, groups), START, names)
+    chosen = normalised(chosen)
+    print(f"chosen (all folds) {best:.4f}; normalised {topic_accuracy(folds, chosen, groups):.4f}: {chosen}")
+
+
+def tune_paths(data: HeldOut) -> None:
+    """--mode paths: the grid of path weights (same sum as now), best ten by order inside the topic."""
+    total = sum(PATH_WEIGHTS.values())
+    print(f"current PATH_WEIGHTS: inside the topic {within_topic_accuracy(data.folds, PATH_WEIGHTS, data.groups):.4f}")
+    results = []
+    for combo in itertools.product(GRID, repeat=len(PATH_SIGNALS)):
+        if abs(sum(combo) - 1.0) > 1e-9:
+            continue
+        weights = {n: w * total for n, w in zip(PATH_SIGNALS, combo)}
+        results.append((within_topic_accuracy(data.folds, weights, data.groups), weights))
+    results.sort(key=lambda r: r[0], reverse=True)
+    for accuracy, weights in results[:10]:
+        print(f"inside the topic {accuracy:.4f}  " + " ".join(f"{n}={w:g}" for n, w in weights.items() if w))
+
+
+def tune_thresholds(data: HeldOut) -> None:
+    """--mode thresholds: the decision thresholds' grid, best ten within the reference rates."""
+    rankings = held_out_rankings(data.folds, data.groups, data.path_ids, data.topics,
+                                 {"paths": PATH_WEIGHTS, "topics": TOPIC_WEIGHTS})
+    results = []
+    for answer, margin, clarify in itertools.product(ANSWER_GRID, MARGIN_GRID, CLARIFY_GRID):
+        if clarify > answer:
+            continue
+        thresholds = dataclasses.replace(Thresholds(), answer=answer, margin=margin, clarify=clarify)
+        shares = decision_outcomes(rankings, thresholds)
+        allowed = all(shares.get(k, 0.0) <= v for k, v in REFERENCE.items())
+        results.append((allowed, round(shares.get("right", 0.0), 4), (answer, margin, clarify), shares))
+    # Ties: the highest "not found" limit still within the reference (least change for unrelated talk).
+    results.sort(key=lambda r: (r[0], r[1], r[2][2]), reverse=True)
+    current = Thresholds()
+    print("current", (current.answer, current.margin, current.clarify),
+          {k: round(v, 4) for k, v in decision_outcomes(rankings, current).items()})
+    top = np.asarray([ranking[0]["score"] if ranking else 0.0 for ranking, _, _ in rankings])
+    print(f"health_match: {np.quantile(top, 1 - HEALTH_MATCH_SHARE):.3f} "
+          f"(the top score {HEALTH_MATCH_SHARE:.1%} of held-out phrasings reach)")
+    for allowed, _, chosen, shares in results[:10]:
+        print("within reference" if allowed else "over reference", chosen,
+              {k: round(v, 4) for k, v in sorted(shares.items())})
+
+
+MODES = {"paths": tune_paths, "topics": tune_topics, "thresholds": tune_thresholds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=tuple(MODES), default="topics")
+    parser.add_argument("--with-drafts", action="store_true", help="count drafts in as if published")
+    args = parser.parse_args()
+    MODES[args.mode](held_out(args.with_drafts))
 
 
 if __name__ == "__main__":
