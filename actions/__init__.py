@@ -1,4 +1,5 @@
-"""Custom actions for the rasa-sdk actions server, one module per feature."""
-from bot.log_redaction import install_log_redaction
+"""Custom actions for the rasa-sdk actions server, one module per feature.
 
-install_log_redaction()
+Importing the package changes nothing; the actions server (actions/server.py) installs the log
+redaction before rasa-sdk imports these modules.
+"""

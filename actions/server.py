@@ -13,7 +13,9 @@ adds what an internal door needs:
   container, where the network policy decides who reaches it);
 * a failing action answers 500 with no echo of the tracker (rasa-sdk's handler returns the whole
   request body, personal data included) and logs only the error's class;
-* bodies are bounded (`MAX_TRACKER_BYTES`).
+* bodies are bounded (`MAX_TRACKER_BYTES`);
+* every log line of the process is redacted (`bot/log_redaction.py`), from before rasa-sdk imports
+  the action modules.
 
 The tracker alone is still not trusted with an identity: `actions/identity.py`.
 """
@@ -70,7 +72,8 @@ def guard(app: Sanic, token: str) -> Sanic:
 
 
 def create_app(token: str, package: str = "actions") -> Sanic:
-    """rasa-sdk's app for the action package, guarded."""
+    """rasa-sdk's app for the action package, guarded; the process's log lines redacted first."""
+    install_log_redaction()
     from rasa_sdk.endpoint import create_app as create_sdk_app
 
     return guard(create_sdk_app(package, cors_origins=None), token)

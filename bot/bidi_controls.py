@@ -3,7 +3,7 @@ is ("Trojan Source"): embeddings and overrides U+202A-U+202E, isolates U+2066-U+
 U+200E, U+200F and U+061C.
 
 People's text loses them once, where it comes in: a resident's message as Rasa makes it into a
-`UserMessage` (`bot/rasa_patches.py`, so the tracker, the console's transcript, handoff summaries
+`UserMessage` (`bot/rasa_internals.py`, so the tracker, the console's transcript, handoff summaries
 and tickets made in the chat hold none), what staff send to the team API and the console
 (`bot/web/team_input.py`: notes, ticket texts, messages to residents, display names) and a staff
 account's display name however it is made (`AccountStore.create`). Finnish text never needs them;

@@ -10,7 +10,7 @@ ENV_PUBLIC_SOCKET_URL = "ASSISTANT_PUBLIC_SOCKET_URL"
 ENV_TRUSTED_PROXIES = "ASSISTANT_TRUSTED_PROXIES"  # reverse proxies whose X-Forwarded-Proto/-For the web app believes
 
 # the one limit on a resident's message: every channel, the relay and /model/parse cut the text here
-# before any NLU (the web chat's text box holds as much); bot/rasa_patches.py:install_message_limit
+# before any NLU (the web chat's text box holds as much); bot/rasa_internals.py: the resident-text patch
 MAX_MESSAGE_CHARS = 2000
 # the largest socket.io packet the resident channel accepts (bytes); a bigger one closes the socket
 MAX_SOCKET_PACKET_BYTES = 64_000
@@ -23,7 +23,7 @@ GUIDANCE_RANKING = "guidance_ranking"
 EMERGENCY = "emergency"
 SAFETY = "safety"  # the safety net's verdict on every message: tier, category, layers, score, signal
 # What the conversation was about before the latest message, put on the message by the server only
-# (bot/rasa_patches.py: install_conversation_context), never taken from a client: the topic and path
+# (bot/rasa_internals.py: the conversation-context patch), never taken from a client: the topic and path
 # shown last and the resident's earlier messages; the guidance ranker ranks the message with them too.
 TOPIC_SLOT = "topic"              # the conversation's topic: of the path last shown (actions/follow_up.py)
 LAST_PATH_SLOT = "last_path_id"   # the path last shown

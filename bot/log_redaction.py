@@ -12,8 +12,9 @@ xmlsec1's reasons ("returncode=1; invalid data; data and digest do not match"); 
 its frames and the exception's type, not its message. In any other record (our own, Sanic's) SAML
 markup is cut from where it starts.
 
-Installed by each of our processes at start: the actions server (`actions/__init__.py`), the Rasa
-server (`bot/components/__init__.py`, loaded with the model) and the web app (`bot/web/__main__.py`).
+Installed by each of our processes at start, never on import: the actions server
+(`actions/server.py`, before rasa-sdk imports the actions), the Rasa server (`bot/rasa_internals.install`,
+called by our channels and NLU components when Rasa builds them) and the web app (`bot/web/__main__.py`).
 """
 from __future__ import annotations
 

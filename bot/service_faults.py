@@ -8,7 +8,7 @@ says what happened, that writing again in a moment helps, and where urgent help 
 Päivystysapu 116117). The notice carries `custom.service_fault` so clients and benchmarks can
 tell it from an answer.
 
-The Rasa patches that raise or answer these faults are in `bot/rasa_patches.py`; the channels
+The Rasa patches that raise or answer these faults are in `bot/rasa_internals.py`; the channels
 wrap their message handler with `answering_faults` (the edge where an error becomes a message).
 """
 from __future__ import annotations

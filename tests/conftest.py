@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.nlu.finnish import FinnishAnalyzer
+from bot.nlu.finnish import FinnishAnalyzer, shared_analyzer
 from bot.nlu.retrieval import GuidanceIndex
-from bot.nlu.vectors import WordVectors
+from bot.nlu.vectors import WordVectors, shared_vectors
 from guidance_library.loader import load_library
 from guidance_library.models import GuidanceLibrary
 
@@ -18,12 +18,12 @@ DEVSET = PROJECT_DIR / "bench" / "devset.yml"
 
 @pytest.fixture(scope="session")
 def analyzer() -> FinnishAnalyzer:
-    return FinnishAnalyzer()
+    return shared_analyzer()  # the one the NLU components use in this process
 
 
 @pytest.fixture(scope="session")
 def vectors() -> WordVectors:
-    return WordVectors()
+    return shared_vectors()
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from actions.guidance_decision import Decision, Outcome
 from bot.constants import CONVERSATION_CONTEXT
 from bot.nlu.retrieval import RankedPath
 from bot.nlu.safety_net import eased
-from bot.rasa_patches import CONTEXT_CHARS, conversation_context, install_conversation_context
+from bot.rasa_internals import CONTEXT_CHARS, conversation_context, install
 
 
 def tracker_of(*events) -> DialogueStateTracker:
@@ -43,7 +43,7 @@ def test_the_context_holds_the_topic_the_path_and_the_two_latest_typed_messages(
 def test_the_parse_gets_the_server_s_context_and_never_the_client_s(monkeypatch):
     from rasa.core.processor import MessageProcessor
 
-    install_conversation_context()
+    install()
     seen = []
 
     class Runner:

@@ -59,3 +59,31 @@ def test_unknown_word_that_no_suggestion_fixes_is_kept(analyzer):
 @pytest.mark.parametrize("spoken, lemma", [("mulla", "minä"), ("tarttis", "tarvita"), ("itteni", "itse")])
 def test_spoken_forms_are_understood(analyzer, spoken, lemma):
     assert analyzer.analyze(spoken).lemma == lemma
+
+
+def test_the_pipeline_components_share_one_analyser_and_one_vector_table(monkeypatch):
+    """The Rasa process holds one Voikko analyser and one spaCy vector table, whichever components use them."""
+    from types import SimpleNamespace
+
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+
+    from bot.components import guidance_ranker
+    from bot.components.emergency_detector import EmergencyDetector
+    from bot.components.finnish_tokenizer import FinnishTokenizer
+    from bot.components.finnish_vectors import FinnishVectorFeaturizer
+    from bot.nlu.finnish import shared_analyzer
+    from bot.nlu.vectors import shared_vectors
+
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer = FinnishTokenizer.create(FinnishTokenizer.get_default_config(), None, None, context)
+    featurizer = FinnishVectorFeaturizer.create(FinnishVectorFeaturizer.get_default_config(), None, None, context)
+    detector = EmergencyDetector.create(EmergencyDetector.get_default_config(), None, None, context)
+    built = []  # the ranker's index is built from the library with these
+    monkeypatch.setattr(guidance_ranker, "GuidanceIndex", lambda library, analyzer, vectors, **kw:
+                        built.append((analyzer, vectors)) or SimpleNamespace())
+    ranker = guidance_ranker.GuidanceRanker.create(guidance_ranker.GuidanceRanker.get_default_config(),
+                                                   None, None, context)
+    analyzer, vectors = shared_analyzer(), shared_vectors()
+    assert tokenizer.analyzer is analyzer and detector._analyzer is analyzer and ranker._analyzer is analyzer
+    assert featurizer.vectors is vectors and detector._featurizer.vectors is vectors
+    assert built == [(analyzer, vectors)]

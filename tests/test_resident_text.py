@@ -1,4 +1,4 @@
-"""What every resident message becomes before Rasa reads it (bot/rasa_patches.py)."""
+"""What every resident message becomes before Rasa reads it (bot/rasa_internals.py)."""
 from __future__ import annotations
 
 from rasa.core.channels.channel import UserMessage
@@ -7,11 +7,11 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.finnish_tokenizer import FinnishTokenizer
 from bot.constants import MAX_MESSAGE_CHARS
-from bot.rasa_patches import install_resident_text
+from bot.rasa_internals import install
 
 
 def test_a_message_is_cut_to_the_limit_before_its_bidi_controls_are_removed():
-    install_resident_text()
+    install()
     message = UserMessage("otin äsken 25 buranaa \u202e" + "x" * 1_000_000)
     assert len(message.text) <= MAX_MESSAGE_CHARS
     assert message.text.startswith("otin äsken 25 buranaa ") and "\u202e" not in message.text

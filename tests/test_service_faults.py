@@ -19,7 +19,7 @@ from bench.cluster import NGINX_TEMPLATE, render_nginx_config, server_lines
 from bench.stack import free_port
 from bot.channels.replicas import client_manager_options
 from bot.channels.webchat import WebchatInput
-from bot.rasa_patches import install_fault_handling
+from bot.rasa_internals import install
 from bot.service_faults import (ACCESS_FAULT, ACTIONS_FAULT, MESSAGE_FAULT, NOTICES, ServiceFault,
                                 TrackerStoreUnavailable, answering_faults, fault_message, is_fault_message)
 from tests.test_webchat import FakeSocketServer
@@ -54,7 +54,7 @@ def _tracker(*events) -> DialogueStateTracker:
 
 
 def test_an_unreachable_actions_server_gives_one_notice_per_turn_and_a_plain_session_start():
-    install_fault_handling()
+    install()
     action = RemoteAction("action_guidance", EndpointConfig(f"http://127.0.0.1:{free_port()}/webhook"))
     domain = Domain.empty()
     tracker = _tracker(UserUttered("mikä on flunssan hoito"))
@@ -89,7 +89,7 @@ class FlakyStore(InMemoryTrackerStore):
 
 
 def test_the_tracker_store_is_retried_once_then_fails_honestly_never_falls_back_to_a_blank_tracker():
-    install_fault_handling()
+    install()
     primary = FlakyStore(failures=0)
     asyncio.run(primary.save(_tracker(UserUttered("hei"))))
     primary.failures = 1

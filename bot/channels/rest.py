@@ -24,7 +24,7 @@ from sanic.request import Request
 
 from bot.channels.identified_access import IdentifiedAccess
 from bot.constants import MAX_MESSAGE_CHARS
-from bot.rasa_patches import install_fault_handling
+from bot import rasa_internals
 from bot.service_faults import ServiceFault, answering_faults, fault_message
 
 MAX_SENDER_CHARS = 128  # conversation ids are 32 hex characters; any client's own id fits
@@ -38,7 +38,8 @@ class GuardedRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[dict]) -> "GuardedRestInput":
-        install_fault_handling()
+        """The channel, made by `rasa run` before the agent exists: Rasa's patches go in first."""
+        rasa_internals.install()
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -28,7 +28,7 @@ from bot.channels.identified_access import ALLOWED, ENDED_NOTICE, MESSAGE_REFUSE
 from bot.channels.relay import add_relay_routes
 from bot.channels.replicas import client_manager_options
 from bot.constants import MAX_MESSAGE_CHARS, MAX_RASA_REQUEST_BYTES, MAX_SOCKET_PACKET_BYTES
-from bot.rasa_patches import install_fault_handling
+from bot import rasa_internals
 from bot.service_faults import ServiceFault, answering_faults, fault_message
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class WebchatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
-        install_fault_handling()
+        rasa_internals.install()
         return cls(credentials.get("socketio_path", "/socket.io"),
                    credentials.get("user_message_evt", "user_uttered"),
                    credentials.get("bot_message_evt", "bot_uttered"))

@@ -15,13 +15,14 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import rasa_internals
 from bot.components.finnish_tokenizer import message_words
 from bot.constants import EMERGENCY, EMERGENCY_INTENT, SAFETY
 from bot.nlu import finnish, poisoning, risk_classifier, safety_net
-from bot.nlu.finnish import FinnishAnalyzer
+from bot.nlu.finnish import shared_analyzer
 from bot.nlu.risk_classifier import FEATURE_VERSION, RiskFeaturizer, RiskModel, train_risk_model
 from bot.nlu.safety_net import EMERGENCY_TIER, SafetyNet, training_set
-from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
+from bot.nlu.vectors import DEFAULT_MODEL, shared_vectors
 from guidance_library import emergency as emergency_module
 from guidance_library import risk_corpus
 from guidance_library.emergency import load_emergency_rules
@@ -52,8 +53,8 @@ class EmergencyDetector(GraphComponent):
         self._config = config
         self._storage = model_storage
         self._resource = resource
-        self._analyzer = FinnishAnalyzer()
-        vectors = WordVectors(config["vectors_model"]) if config["use_vectors"] else None
+        self._analyzer = shared_analyzer()
+        vectors = shared_vectors(config["vectors_model"]) if config["use_vectors"] else None
         self._featurizer = RiskFeaturizer(vectors)
         if model is not None and model.signature != self._featurizer.signature():
             logger.error("The risk classifier was trained on other features (%s, now %s): retrain with "
@@ -65,7 +66,8 @@ class EmergencyDetector(GraphComponent):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "EmergencyDetector":
-        """An untrained detector (rules and reader only until `train`)."""
+        """An untrained detector (rules and reader only until `train`); Rasa's patches go in first."""
+        rasa_internals.install()
         return cls(config, model_storage, resource)
 
     @classmethod
@@ -98,7 +100,8 @@ class EmergencyDetector(GraphComponent):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "EmergencyDetector":
-        """The trained classifier from the model archive."""
+        """The trained classifier from the model archive; Rasa's patches go in first."""
+        rasa_internals.install()
         try:
             with model_storage.read_from(resource) as directory:
                 model = RiskModel.load(directory / MODEL_FILE)

@@ -13,8 +13,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 
+from bot import rasa_internals
 from bot.constants import MAX_MESSAGE_CHARS
-from bot.nlu.finnish import FinnishAnalyzer, WordAnalysis
+from bot.nlu.finnish import FinnishAnalyzer, WordAnalysis, shared_analyzer
 
 COMPOUND_PARTS = "compound_parts"
 NORMALIZED = "normalized"
@@ -50,20 +51,21 @@ class FinnishTokenizer(Tokenizer):
         return ["fi"]
 
     def __init__(self, config: Dict[Text, Any], analyzer: FinnishAnalyzer | None = None) -> None:
-        """Creates the tokenizer (and its Voikko handle)."""
+        """Creates the tokenizer (with the process's one analyser unless given another)."""
         super().__init__(config)
-        self.analyzer = analyzer or FinnishAnalyzer()
+        self.analyzer = analyzer or shared_analyzer()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "FinnishTokenizer":
-        """Creates a new component (see parent class for full docstring)."""
+        """Creates a new component (see parent class for full docstring); Rasa's patches go in first."""
+        rasa_internals.install()
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Tokenizes each message, after cutting its text to the message limit.
 
-        The channels and Rasa's `UserMessage` cut already (bot/rasa_patches.py); this holds for
+        The channels and Rasa's `UserMessage` cut already (bot/rasa_internals.py); this holds for
         any other way a text reaches the pipeline, so every later component works on at most
         MAX_MESSAGE_CHARS characters.
         """

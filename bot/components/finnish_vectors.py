@@ -17,7 +17,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import MEAN_POOLING, POOLING
 
-from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
+from bot import rasa_internals
+from bot.nlu.vectors import DEFAULT_MODEL, shared_vectors
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -35,14 +36,15 @@ class FinnishVectorFeaturizer(DenseFeaturizer, GraphComponent):
         return {**DenseFeaturizer.get_default_config(), POOLING: MEAN_POOLING, "model": DEFAULT_MODEL}
 
     def __init__(self, config: Dict[Text, Any], execution_context: ExecutionContext) -> None:
-        """Loads the vector table."""
+        """Uses the process's one vector table of the model (loaded by the first user)."""
         super().__init__(execution_context.node_name, config)
-        self.vectors = WordVectors(self._config["model"])
+        self.vectors = shared_vectors(self._config["model"])
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "FinnishVectorFeaturizer":
-        """Creates a new component (see parent class for full docstring)."""
+        """Creates a new component (see parent class for full docstring); Rasa's patches go in first."""
+        rasa_internals.install()
         return cls(config, execution_context)
 
     @classmethod

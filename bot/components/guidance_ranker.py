@@ -14,13 +14,14 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import rasa_internals
 from bot.components.finnish_tokenizer import message_words
 from bot.constants import CONVERSATION_CONTEXT, GUIDANCE_IN_CONTEXT, GUIDANCE_RANKING, OFF_TOPIC, SAFETY
-from bot.nlu.finnish import FinnishAnalyzer
+from bot.nlu.finnish import FinnishAnalyzer, shared_analyzer
 from bot.nlu.retrieval import GuidanceIndex
 from bot.nlu.safety_net import eased
 from bot.nlu.subject import SubjectRules, load_subject_rules
-from bot.nlu.vectors import DEFAULT_MODEL, WordVectors
+from bot.nlu.vectors import DEFAULT_MODEL, shared_vectors
 from bot.settings import library_sources
 from guidance_library.live import LiveLibrary
 
@@ -52,9 +53,10 @@ class GuidanceRanker(GraphComponent):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "GuidanceRanker":
-        """Builds the index from the library files."""
-        analyzer = FinnishAnalyzer()
-        vectors = WordVectors(config["vectors_model"]) if config["use_vectors"] else None
+        """Builds the index from the library files (Rasa's patches go in first)."""
+        rasa_internals.install()
+        analyzer = shared_analyzer()
+        vectors = shared_vectors(config["vectors_model"]) if config["use_vectors"] else None
         live = LiveLibrary(library_sources(), lambda library: GuidanceIndex(library, analyzer, vectors),
                            check_interval=float(config["check_interval"]),
                            quick_build=lambda library, previous: GuidanceIndex(library, analyzer, vectors,
@@ -87,7 +89,7 @@ class GuidanceRanker(GraphComponent):
 
     def _context(self, message: Message) -> tuple[list, str | None] | None:
         """The analysed words of the resident's earlier messages and the conversation's topic, from
-        the context the server put on the message (bot/rasa_patches.py); None without one."""
+        the context the server put on the message (bot/rasa_internals.py); None without one."""
         metadata = message.get("metadata")
         context = metadata.get(CONVERSATION_CONTEXT) if isinstance(metadata, dict) else None
         if not isinstance(context, dict) or not context.get("earlier"):

@@ -2,7 +2,8 @@
 
 Residents type inflected, colloquial and misspelt Finnish, often without ä/ö. Every word goes
 through `FinnishAnalyzer.analyze`, which the Rasa tokenizer, the guidance retrieval and the
-emergency detector all share, so the same word always means the same thing to all of them.
+emergency detector all share (one analyser per process: `shared_analyzer`), so the same word always
+means the same thing to all of them.
 """
 from __future__ import annotations
 
@@ -150,5 +151,18 @@ class FinnishAnalyzer:
         return [self.analyze(m.group(0)) for m in self.words(text)]
 
     def close(self) -> None:
-        """Release the Voikko handle."""
+        """Release the Voikko handle (never of the shared analyser: others still use it)."""
         self._voikko.terminate()
+
+
+_SHARED: dict[str, FinnishAnalyzer] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_analyzer(language: str = "fi") -> FinnishAnalyzer:
+    """The process's one analyser of a language, made by the first caller: the Rasa pipeline's
+    components all use it, so Voikko's dictionary and the word cache are held once."""
+    with _SHARED_LOCK:
+        if language not in _SHARED:
+            _SHARED[language] = FinnishAnalyzer(language)
+        return _SHARED[language]

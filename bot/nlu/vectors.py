@@ -1,6 +1,7 @@
 """Word vectors from the spaCy Finnish model (floret: every word, even a misspelt one, has one)."""
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Iterable
 
@@ -53,3 +54,16 @@ class WordVectors:
         mean = np.vstack(rows).mean(axis=0)
         norm = np.linalg.norm(mean)
         return mean / norm if norm else mean
+
+
+_SHARED: dict[str, WordVectors] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_vectors(model_name: str = DEFAULT_MODEL) -> WordVectors:
+    """The process's one vector table of a spaCy model, loaded by the first caller: the Rasa
+    pipeline's components all use it (the table is the largest thing the process loads)."""
+    with _SHARED_LOCK:
+        if model_name not in _SHARED:
+            _SHARED[model_name] = WordVectors(model_name)
+        return _SHARED[model_name]
