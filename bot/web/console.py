@@ -239,7 +239,7 @@ async def send_message(request: Request, staff: Staff, handoff_id: int) -> respo
 async def paths(request: Request, _staff: Staff) -> response.HTTPResponse:
     params = read.query(request, ("q",))
     words = params.get("q", "").lower().split()
-    library = runtime_of(request).library()
+    library = await blocking(runtime_of(request).library)
     found = [p for p in library.paths if all(w in f"{p.title} {p.id} {p.topic}".lower() for w in words)][:20]
     return response.json({"paths": [{"id": p.id, "title": p.title, "topic": p.topic} for p in found]})
 
@@ -248,7 +248,7 @@ async def paths(request: Request, _staff: Staff) -> response.HTTPResponse:
 async def send_path(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
     runtime = runtime_of(request)
     body = read.json_body(request, ("path_id",))
-    library = runtime.library()
+    library = await blocking(runtime.library)
     path = library.get(read.text(body, "path_id", max_length=120) or "")
     if path is None:
         raise Invalid("path_id", "no published guidance path with this id")

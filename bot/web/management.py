@@ -116,16 +116,26 @@ async def _report(request: Request, staff: Staff) -> Report:
     return await blocking(read)
 
 
+async def _titles(request: Request) -> Callable[[str], str]:
+    """Path id -> title in the current library (the id itself for a path that is gone)."""
+    library = await blocking(runtime_of(request).library)
+
+    def title(path_id: str) -> str:
+        path = library.get(path_id)
+        return path.title if path is not None else path_id
+    return title
+
+
 @staff_only(DOOR)
 async def report(request: Request, staff: Staff) -> response.HTTPResponse:
-    return response.json(report_json(await _report(request, staff), runtime_of(request).path_title))
+    return response.json(report_json(await _report(request, staff), await _titles(request)))
 
 
 @staff_only(DOOR)
 async def report_as_csv(request: Request, staff: Staff) -> response.HTTPResponse:
     figures = await _report(request, staff)
     name = f"tunnusluvut_{figures.period.start.isoformat()}_{figures.period.end.isoformat()}.csv"
-    return response.text("\ufeff" + report_csv(figures, runtime_of(request).path_title),
+    return response.text("\ufeff" + report_csv(figures, await _titles(request)),
                          content_type="text/csv; charset=utf-8",
                          headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -66,6 +66,7 @@ class WebRuntime:
         if relay is not None:
             self._relays[settings.handoff.rasa_url] = relay
         self._lock = threading.Lock()
+        self._library_lock = threading.Lock()  # a first load takes seconds: the stores must not wait for it
         self._sessions: sessionmaker | None = None
         self._stores: TeamStores | None = None
         self._library: LiveLibrary[GuidanceLibrary] | None = None
@@ -111,16 +112,12 @@ class WebRuntime:
         return self.relay_to(self.settings.handoff.rasa_url)
 
     def library(self) -> GuidanceLibrary:
-        """The newest valid guidance library (reloaded in the background when an editor saves)."""
-        with self._lock:
+        """The newest valid guidance library (reloaded in the background when an editor saves). The
+        first call loads it (seconds): call it through `bot.blocking.blocking`, never on the loop."""
+        with self._library_lock:
             if self._library is None:
                 self._library = LiveLibrary(library_sources(), lambda built: built)
         return self._library.current()
-
-    def path_title(self, path_id: str) -> str:
-        """A path's title, or its id when the path is gone from the library."""
-        path = self.library().get(path_id)
-        return path.title if path is not None else path_id
 
     # -- identification --------------------------------------------------------------------------
     def identification(self) -> Identification:
