@@ -21,9 +21,10 @@ Text is passed on as data only; the widget and the console show it with textCont
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from sanic import Blueprint, response
@@ -46,12 +47,16 @@ def _problem(status: int, message: str) -> response.HTTPResponse:
     return response.json({"error": message}, status=status, headers={"Cache-Control": "no-store"})
 
 
+class Invalid(ValueError):
+    """A malformed field of a relay request (its name is the message)."""
+
+
 def _string(body: Dict[Text, Any], name: Text, max_length: int, required: bool = True) -> Optional[Text]:
     value = body.get(name)
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip() or len(value) > max_length or "\x00" in value:
-        raise ValueError(name)
+        raise Invalid(name)
     return value
 
 
@@ -89,27 +94,91 @@ def transcript_entries(events: List[Dict[Text, Any]], after: int = 0) -> List[Di
     return entries
 
 
-def add_relay_routes(blueprint: Blueprint, sio: AsyncServer, bot_event: Text,
-                     settings: Optional[HandoffSettings] = None) -> None:
-    """Mount the relay routes on the channel's blueprint (the token is read once, here)."""
-    expected = (settings or HandoffSettings.from_env()).token()
+class NoConversation(Exception):
+    """The conversation named is not in the tracker store."""
 
-    def refused(request: Request) -> Optional[response.HTTPResponse]:
-        if not token_matches(request.headers.get(TOKEN_HEADER), expected):
+
+def _relay_route(handler: Callable[["RelayRoutes", Request], Awaitable[response.HTTPResponse]]
+                 ) -> Callable[["RelayRoutes", Request], Awaitable[response.HTTPResponse]]:
+    """Every relay route: the internal token first (401), then the handler; a malformed field is a
+    422 naming it, an unknown conversation a 404."""
+    @functools.wraps(handler)
+    async def guarded(self: "RelayRoutes", request: Request) -> response.HTTPResponse:
+        if not token_matches(request.headers.get(TOKEN_HEADER), self.token):
             return _problem(401, "unauthenticated")
-        return None
+        try:
+            return await handler(self, request)
+        except Invalid as error:
+            return _problem(422, f"invalid {error}")
+        except NoConversation:
+            return _problem(404, "no such conversation")
+    return guarded
 
-    async def conversation(request: Request, body: Dict[Text, Any]) -> Any:
-        conversation_id = body.get("conversation_id")
-        if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
-            raise ValueError("conversation_id")
-        agent = request.app.ctx.agent
-        if not await agent.tracker_store.exists(conversation_id):
-            return None
+
+def _body(request: Request) -> Dict[Text, Any]:
+    body = request.json if request.body else None
+    if not isinstance(body, dict):
+        raise Invalid("body")
+    return body
+
+
+def _conversation_id(value: Any) -> Text:
+    if not isinstance(value, str) or not CONVERSATION_ID.match(value):
+        raise Invalid("conversation_id")
+    return value
+
+
+def _message_custom(body: Dict[Text, Any], name: Text) -> Dict[Text, Any]:
+    """What the widget and the transcript get besides the text: who sent it, links, the path."""
+    links = body.get("links") or []
+    if not isinstance(links, list) or not all(isinstance(link, dict) for link in links):
+        raise Invalid("links")
+    custom: Dict[Text, Any] = {"handoff": {"from": "professional", "name": name}}
+    if links:
+        custom["links"] = [{"name": str(link.get("name") or "")[:200], "url": str(link.get("url") or "")[:500]}
+                           for link in links[:20]]
+    if body.get("path_id"):
+        custom["path_id"] = str(body["path_id"])[:120]
+    return custom
+
+
+def _control_change(event: Text, handoff_id: int, name: Optional[Text]) -> tuple[Any, Text, List[Dict[Text, Text]]]:
+    """The `handoff` slot's new value, the resident's notice and its buttons for a control event."""
+    if event == "taken":
+        return {"id": handoff_id, "status": TAKEN, "name": name}, TAKEN_NOTICE.format(name=name), []
+    if event == "requeued":
+        return {"id": handoff_id, "status": WAITING}, REQUEUED_NOTICE, []
+    if event == "expired":
+        return None, EXPIRED_NOTICE, [dict(LEAVE_REQUEST_BUTTON)]
+    return None, RETURNED_NOTICE, []
+
+
+class RelayRoutes:
+    """The relay routes of one web chat channel: its socket.io server, its bot event and the token
+    (read once, when the channel's blueprint is made)."""
+
+    def __init__(self, sio: AsyncServer, bot_event: Text, settings: Optional[HandoffSettings] = None) -> None:
+        self.sio = sio
+        self.bot_event = bot_event
+        self.token = (settings or HandoffSettings.from_env()).token()
+
+    def mount(self, blueprint: Blueprint) -> None:
+        """Add the routes to the channel's blueprint (partials: Sanic marks each handler it routes)."""
+        for method, uri, handler in (("POST", "/relay/message", RelayRoutes.relay_message),
+                                     ("POST", "/relay/control", RelayRoutes.relay_control),
+                                     ("POST", "/relay/identity", RelayRoutes.relay_identity),
+                                     ("GET", "/relay/transcript", RelayRoutes.relay_transcript)):
+            blueprint.add_route(functools.partial(handler, self), uri, methods=[method], name=handler.__name__)
+
+    async def _existing(self, request: Request, value: Any) -> Text:
+        conversation_id = _conversation_id(value)
+        if not await request.app.ctx.agent.tracker_store.exists(conversation_id):
+            raise NoConversation(conversation_id)
         return conversation_id
 
-    async def append(request: Request, conversation_id: Text, events: List[Any],
-                     payload: Optional[Dict[Text, Any]]) -> None:
+    async def _append(self, request: Request, conversation_id: Text, events: List[Any],
+                      payload: Optional[Dict[Text, Any]]) -> None:
+        """Add events to the conversation under its lock, then emit `payload` to the resident's room."""
         agent = request.app.ctx.agent
         async with agent.lock_store.lock(conversation_id):
             tracker = await agent.processor.get_tracker(conversation_id)
@@ -117,113 +186,62 @@ def add_relay_routes(blueprint: Blueprint, sio: AsyncServer, bot_event: Text,
                 tracker.update(event)
             await agent.processor.save_tracker(tracker)
         if payload is not None:
-            await sio.emit(bot_event, payload, room=conversation_id)
+            await self.sio.emit(self.bot_event, payload, room=conversation_id)
 
-    def body_of(request: Request) -> Dict[Text, Any]:
-        body = request.json if request.body else None
-        if not isinstance(body, dict):
-            raise ValueError("body")
-        return body
-
-    @blueprint.post("/relay/message")
-    async def relay_message(request: Request) -> response.HTTPResponse:
-        problem = refused(request)
-        if problem:
-            return problem
-        try:
-            body = body_of(request)
-            conversation_id = await conversation(request, body)
-            text = _string(body, "text", MAX_TEXT)
-            name = _string(body, "name", MAX_NAME)
-            links = body.get("links") or []
-            if not isinstance(links, list) or not all(isinstance(link, dict) for link in links):
-                raise ValueError("links")
-        except ValueError as error:
-            return _problem(422, f"invalid {error}")
-        if conversation_id is None:
-            return _problem(404, "no such conversation")
-        custom: Dict[Text, Any] = {"handoff": {"from": "professional", "name": name}}
-        if links:
-            custom["links"] = [{"name": str(link.get("name") or "")[:200], "url": str(link.get("url") or "")[:500]}
-                               for link in links[:20]]
-        if body.get("path_id"):
-            custom["path_id"] = str(body["path_id"])[:120]
-        await append(request, conversation_id, [BotUttered(text, data={"custom": custom})],
-                     {"text": text, "custom": custom})
+    @_relay_route
+    async def relay_message(self, request: Request) -> response.HTTPResponse:
+        body = _body(request)
+        conversation_id = _conversation_id(body.get("conversation_id"))
+        text = _string(body, "text", MAX_TEXT)
+        name = _string(body, "name", MAX_NAME)
+        custom = _message_custom(body, name or "")
+        conversation_id = await self._existing(request, conversation_id)
+        await self._append(request, conversation_id, [BotUttered(text, data={"custom": custom})],
+                           {"text": text, "custom": custom})
         return response.json({"ok": True})
 
-    @blueprint.post("/relay/control")
-    async def relay_control(request: Request) -> response.HTTPResponse:
-        problem = refused(request)
-        if problem:
-            return problem
-        try:
-            body = body_of(request)
-            conversation_id = await conversation(request, body)
-            event = body.get("event")
-            if event not in CONTROL_EVENTS:
-                raise ValueError("event")
-            handoff_id = body.get("handoff_id")
-            if not isinstance(handoff_id, int):
-                raise ValueError("handoff_id")
-            name = _string(body, "name", MAX_NAME, required=event == "taken")
-        except ValueError as error:
-            return _problem(422, f"invalid {error}")
-        if conversation_id is None:
-            return _problem(404, "no such conversation")
-        buttons: List[Dict[Text, Text]] = []
-        if event == "taken":
-            slot: Any = {"id": handoff_id, "status": TAKEN, "name": name}
-            text = TAKEN_NOTICE.format(name=name)
-        elif event == "requeued":
-            slot, text = {"id": handoff_id, "status": WAITING}, REQUEUED_NOTICE
-        elif event == "expired":
-            slot, text, buttons = None, EXPIRED_NOTICE, [dict(LEAVE_REQUEST_BUTTON)]
-        else:
-            slot, text = None, RETURNED_NOTICE
+    @_relay_route
+    async def relay_control(self, request: Request) -> response.HTTPResponse:
+        body = _body(request)
+        conversation_id = _conversation_id(body.get("conversation_id"))
+        event = body.get("event")
+        if event not in CONTROL_EVENTS:
+            raise Invalid("event")
+        handoff_id = body.get("handoff_id")
+        if not isinstance(handoff_id, int):
+            raise Invalid("handoff_id")
+        name = _string(body, "name", MAX_NAME, required=event == "taken")
+        conversation_id = await self._existing(request, conversation_id)
+        slot, text, buttons = _control_change(event, handoff_id, name)
         custom = {"handoff": {"status": event, **({"name": name} if name else {})}}
         data: Dict[Text, Any] = {"custom": custom, **({"buttons": buttons} if buttons else {})}
-        await append(request, conversation_id, [SlotSet(HANDOFF_SLOT, slot), BotUttered(text, data=data)],
-                     {"text": text, "custom": custom, **({"buttons": buttons} if buttons else {})})
+        await self._append(request, conversation_id, [SlotSet(HANDOFF_SLOT, slot), BotUttered(text, data=data)],
+                           {"text": text, "custom": custom, **({"buttons": buttons} if buttons else {})})
         return response.json({"ok": True})
 
-    @blueprint.post("/relay/identity")
-    async def relay_identity(request: Request) -> response.HTTPResponse:
-        problem = refused(request)
-        if problem:
-            return problem
-        try:
-            body = body_of(request)
-            conversation_id = body.get("conversation_id")
-            if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
-                raise ValueError("conversation_id")
-            identity = body.get("identity")
-            if identity is not None:
-                if not isinstance(identity, dict) or set(identity) - {"code", "name"}:
-                    raise ValueError("identity")
-                identity = {"code": _string(identity, "code", MAX_IDENTITY_CODE),
-                            "name": _string(identity, "name", MAX_NAME, required=False)}
-            notice = _string(body, "notice", MAX_TEXT)
-        except ValueError as error:
-            return _problem(422, f"invalid {error}")
-        # The browser reloads the chat after identification and reads the notice from the transcript.
-        await append(request, conversation_id, [SlotSet(IDENTITY_SLOT, identity), BotUttered(notice)], None)
+    @_relay_route
+    async def relay_identity(self, request: Request) -> response.HTTPResponse:
+        """Set or clear the identity slot (the conversation is made if the resident identified before
+        writing anything); the browser reloads the chat and reads the notice from the transcript."""
+        body = _body(request)
+        conversation_id = _conversation_id(body.get("conversation_id"))
+        identity = body.get("identity")
+        if identity is not None:
+            if not isinstance(identity, dict) or set(identity) - {"code", "name"}:
+                raise Invalid("identity")
+            identity = {"code": _string(identity, "code", MAX_IDENTITY_CODE),
+                        "name": _string(identity, "name", MAX_NAME, required=False)}
+        notice = _string(body, "notice", MAX_TEXT)
+        await self._append(request, conversation_id, [SlotSet(IDENTITY_SLOT, identity), BotUttered(notice)], None)
         return response.json({"ok": True})
 
-    @blueprint.get("/relay/transcript")
-    async def relay_transcript(request: Request) -> response.HTTPResponse:
-        problem = refused(request)
-        if problem:
-            return problem
-        try:
-            conversation_id = await conversation(request, {"conversation_id": request.args.get("conversation_id")})
-            after = request.args.get("after", "0")
-            if not after.isdigit():
-                raise ValueError("after")
-        except ValueError as error:
-            return _problem(422, f"invalid {error}")
-        if conversation_id is None:
-            return _problem(404, "no such conversation")
+    @_relay_route
+    async def relay_transcript(self, request: Request) -> response.HTTPResponse:
+        conversation_id = _conversation_id(request.args.get("conversation_id"))
+        after = request.args.get("after", "0")
+        if not after.isdigit():
+            raise Invalid("after")
+        conversation_id = await self._existing(request, conversation_id)
         tracker = await request.app.ctx.agent.tracker_store.retrieve_full_tracker(conversation_id)
         events = [e.as_dict() for e in tracker.events if isinstance(e, (UserUttered, BotUttered))] if tracker else []
         return response.json({"entries": transcript_entries(events, int(after))},

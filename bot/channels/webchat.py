@@ -25,7 +25,7 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from bot.channels.identified_access import ALLOWED, ENDED_NOTICE, MESSAGE_REFUSED_NOTICE, IdentifiedAccess, Verdict
-from bot.channels.relay import add_relay_routes
+from bot.channels.relay import RelayRoutes
 from bot.channels.replicas import client_manager_options
 from bot.constants import MAX_MESSAGE_CHARS, MAX_RASA_REQUEST_BYTES, MAX_SOCKET_PACKET_BYTES
 from bot import rasa_internals
@@ -118,6 +118,14 @@ class WebchatOutput(OutputChannel):
         await self.send_response(recipient_id, {"text": text})
 
 
+async def _health(_: Request) -> Any:
+    return response.json({"status": "ok"})
+
+
+async def _not_started(_: UserMessage) -> None:
+    raise RuntimeError("the web chat channel's blueprint has not been made yet")
+
+
 class WebchatInput(InputChannel):
     """socket.io input for the resident web chat (session ids from the server)."""
 
@@ -142,100 +150,102 @@ class WebchatInput(InputChannel):
         self._sessions: Dict[Text, Text] = {}  # socket id -> conversation id
         self._tokens: Dict[Text, Any] = {}     # socket id -> identified-session token it showed
         self.access = access or IdentifiedAccess.from_env()
+        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] = _not_started
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WebchatOutput(self.sio, self.bot_event) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The socket.io server and its events, the health route and the console's relay routes."""
         # A packet beyond MAX_SOCKET_PACKET_BYTES closes the socket before it is decoded; a message
         # within it is cut to MAX_MESSAGE_CHARS below (the widget's text box holds no more).
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins="*", max_http_buffer_size=MAX_SOCKET_PACKET_BYTES,
                           json=BoundedJson, **client_manager_options())
         self.sio = sio
-        on_new_message = answering_faults(on_new_message)
+        self._on_new_message = answering_faults(on_new_message)
         blueprint = _SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
-
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> Any:
-            return response.json({"status": "ok"})
-
-        async def join(sid: Text, session_id: Text, token: Any = None) -> None:
-            previous = self._sessions.get(sid)
-            if previous and previous != session_id:
-                await sio.leave_room(sid, previous)
-            self._sessions[sid] = session_id
-            self._tokens[sid] = token
-            await sio.enter_room(sid, session_id)
-            await sio.emit("session_confirm", session_id, room=sid)
-
-        async def refuse(sid: Text, where: Text, session_id: Text, verdict: Verdict, notice: Text) -> None:
-            self.access.log_refusal(where, session_id, verdict)
-            await join(sid, secrets.token_hex(16))
-            await sio.emit("session_notice", {"reason": "identified_session_ended", "text": notice}, room=sid)
-
-        async def evict_others(session_id: Text, keep: Text) -> None:
-            """Sockets still in a bound conversation's room without its token leave it (no reading along)."""
-            for other, conversation in list(self._sessions.items()):
-                if other != keep and conversation == session_id:
-                    verdict = await self.access.check(session_id, self._tokens.get(other))
-                    if verdict.refused:
-                        await refuse(other, "sign-in elsewhere", session_id, verdict, ENDED_NOTICE)
-
-        async def tell_fault(sid: Text, fault: ServiceFault) -> None:
-            logger.error("webchat: %s; the resident was told", fault)
-            await sio.emit(self.bot_event, fault_message(fault.kind), room=sid)
-
-        @sio.on("session_request")
-        async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
-            try:
-                await open_session(sid, data)
-            except ServiceFault as fault:
-                await tell_fault(sid, fault)
-
-        async def open_session(sid: Text, data: Optional[Dict]) -> None:
-            data = data if isinstance(data, dict) else {}
-            requested = data.get("session_id")
-            session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
-            token = data.get("token")
-            if session_id is not None:
-                verdict = await self.access.check(session_id, token)
-                if verdict.refused:
-                    await refuse(sid, "resume", session_id, verdict, ENDED_NOTICE)
-                    return
-                if verdict == ALLOWED:
-                    await join(sid, session_id, token)
-                    await evict_others(session_id, sid)
-                    return
-            await join(sid, session_id or secrets.token_hex(16))
-
-        @sio.on("disconnect")
-        async def disconnect(sid: Text) -> None:
-            self._sessions.pop(sid, None)
-            self._tokens.pop(sid, None)
-
-        @sio.on(self.user_event)
-        async def handle_message(sid: Text, data: Any = None) -> None:
-            session_id = self._sessions.get(sid)
-            text = data.get("message") if isinstance(data, dict) else None
-            if session_id is None or not isinstance(text, str) or not text.strip():
-                return
-            try:
-                verdict = await self.access.check(session_id, self._tokens.get(sid))
-                if verdict.refused:
-                    await refuse(sid, "message", session_id, verdict, MESSAGE_REFUSED_NOTICE)
-                    return
-                if verdict == ALLOWED:
-                    await evict_others(session_id, sid)
-            except ServiceFault as fault:
-                await tell_fault(sid, fault)
-                return
-            # The turn's answers go out once Rasa has saved the conversation and released its lock:
-            # a replica that dies mid-turn never leaves the resident an answer the conversation forgot.
-            turn = TurnOutput()
-            await on_new_message(UserMessage(text[:MAX_MESSAGE_CHARS], turn, session_id, input_channel=self.name()))
-            output = WebchatOutput(sio, self.bot_event)
-            for message in turn.messages:
-                await output.send_response(session_id, message)
-
-        add_relay_routes(blueprint, sio, self.bot_event)  # the professionals' console: bot/channels/relay.py
+        blueprint.add_route(_health, "/", methods=["GET"], name="health")
+        for event, handler in (("session_request", self.session_request), ("disconnect", self.disconnect),
+                               (self.user_event, self.handle_message)):
+            sio.on(event)(handler)
+        RelayRoutes(sio, self.bot_event).mount(blueprint)  # the professionals' console: bot/channels/relay.py
         return blueprint
+
+    # -- conversations and sockets ------------------------------------------------------------------
+    async def _join(self, sid: Text, session_id: Text, token: Any = None) -> None:
+        previous = self._sessions.get(sid)
+        if previous and previous != session_id:
+            await self.sio.leave_room(sid, previous)
+        self._sessions[sid] = session_id
+        self._tokens[sid] = token
+        await self.sio.enter_room(sid, session_id)
+        await self.sio.emit("session_confirm", session_id, room=sid)
+
+    async def _refuse(self, sid: Text, where: Text, session_id: Text, verdict: Verdict, notice: Text) -> None:
+        """The socket may not use this identified conversation: a new anonymous one, and a notice."""
+        self.access.log_refusal(where, session_id, verdict)
+        await self._join(sid, secrets.token_hex(16))
+        await self.sio.emit("session_notice", {"reason": "identified_session_ended", "text": notice}, room=sid)
+
+    async def _evict_others(self, session_id: Text, keep: Text) -> None:
+        """Sockets still in a bound conversation's room without its token leave it (no reading along)."""
+        for other, conversation in list(self._sessions.items()):
+            if other != keep and conversation == session_id:
+                verdict = await self.access.check(session_id, self._tokens.get(other))
+                if verdict.refused:
+                    await self._refuse(other, "sign-in elsewhere", session_id, verdict, ENDED_NOTICE)
+
+    async def _tell_fault(self, sid: Text, fault: ServiceFault) -> None:
+        logger.error("webchat: %s; the resident was told", fault)
+        await self.sio.emit(self.bot_event, fault_message(fault.kind), room=sid)
+
+    async def session_request(self, sid: Text, data: Optional[Dict] = None) -> None:
+        try:
+            await self._open_session(sid, data)
+        except ServiceFault as fault:
+            await self._tell_fault(sid, fault)
+
+    async def _open_session(self, sid: Text, data: Optional[Dict]) -> None:
+        """Resume the conversation the widget asks for when its token allows, else start a new one."""
+        data = data if isinstance(data, dict) else {}
+        requested = data.get("session_id")
+        session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
+        token = data.get("token")
+        if session_id is not None:
+            verdict = await self.access.check(session_id, token)
+            if verdict.refused:
+                await self._refuse(sid, "resume", session_id, verdict, ENDED_NOTICE)
+                return
+            if verdict == ALLOWED:
+                await self._join(sid, session_id, token)
+                await self._evict_others(session_id, sid)
+                return
+        await self._join(sid, session_id or secrets.token_hex(16))
+
+    async def disconnect(self, sid: Text) -> None:
+        self._sessions.pop(sid, None)
+        self._tokens.pop(sid, None)
+
+    async def handle_message(self, sid: Text, data: Any = None) -> None:
+        """A resident's message: checked against the identified session, then one turn of Rasa."""
+        session_id = self._sessions.get(sid)
+        text = data.get("message") if isinstance(data, dict) else None
+        if session_id is None or not isinstance(text, str) or not text.strip():
+            return
+        try:
+            verdict = await self.access.check(session_id, self._tokens.get(sid))
+            if verdict.refused:
+                await self._refuse(sid, "message", session_id, verdict, MESSAGE_REFUSED_NOTICE)
+                return
+            if verdict == ALLOWED:
+                await self._evict_others(session_id, sid)
+        except ServiceFault as fault:
+            await self._tell_fault(sid, fault)
+            return
+        # The turn's answers go out once Rasa has saved the conversation and released its lock:
+        # a replica that dies mid-turn never leaves the resident an answer the conversation forgot.
+        turn = TurnOutput()
+        await self._on_new_message(UserMessage(text[:MAX_MESSAGE_CHARS], turn, session_id, input_channel=self.name()))
+        output = WebchatOutput(self.sio, self.bot_event)
+        for message in turn.messages:
+            await output.send_response(session_id, message)
