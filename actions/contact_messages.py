@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from actions.messages import contact_details
-from actions.office_hours import OfficeHours, finnish_time
+from actions.store.office_hours import OfficeHours, finnish_time
 from guidance_library.models import GuidanceLibrary
 
 REASONS = (  # value, button

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.store.identification import IdentificationStore
 from actions.store.transactions import StoreUnavailable
-from bot.channels.identified_access import fingerprint
+from bot.personal_data import conversation_key
 from bot.constants import IDENTITY_SLOT
 
 logger = logging.getLogger(__name__)
@@ -30,10 +30,10 @@ def verified_identity(tracker: Tracker, store: IdentificationStore) -> dict | No
         live = store.has_live_session(tracker.sender_id)
     except (SQLAlchemyError, StoreUnavailable) as error:
         logger.error("identity not verified (database: %s); treated as anonymous (conversation %s)",
-                     error.__class__.__name__, fingerprint(tracker.sender_id))
+                     error.__class__.__name__, conversation_key(tracker.sender_id))
         return None
     if not live:
         logger.warning("identity slot without a live identified session: ignored (conversation %s)",
-                       fingerprint(tracker.sender_id))
+                       conversation_key(tracker.sender_id))
         return None
     return {"code": identity["code"], "name": identity.get("name")}

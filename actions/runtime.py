@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from sqlalchemy.orm import sessionmaker
 
-from actions.office_hours import OfficeHours
+from actions.store.office_hours import OfficeHours
 from actions.store.database import make_engine, make_session_factory
 from actions.store.tickets import TicketStore
 from bot.nlu.finnish import FinnishAnalyzer

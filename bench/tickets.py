@@ -19,7 +19,7 @@ import uuid
 
 import sqlalchemy
 
-from actions.office_hours import OfficeHours
+from actions.store.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.tickets import ClaimConflict, QueueFilter, TicketDraft, TicketStore

@@ -2,11 +2,13 @@
 (henkilötunnus), e-mail addresses and phone numbers.
 
 `is_identity_code` is the one check of an identity code (python-stdnum's `stdnum.fi.hetu`: form,
-a real birth date, check character), used by strong identification and by redaction. Redaction
+a real birth date, check character), used by strong identification and by redaction;
+`conversation_key` is the one tag of a conversation id in logs and analytics. Redaction
 (of resident text, which also removes names, of log lines and of analytics values) is shared too.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 
 from stdnum.fi import hetu
@@ -15,6 +17,12 @@ IDENTITY_CODE = re.compile(r"\b\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]\b", re.IGNORECASE)
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<![\w+])(?:\+358|00358|0)[\s-]?\d(?:[\s-]?\d){5,10}\b")
 IDENTITY_MARK, EMAIL_MARK, PHONE_MARK = "[HETU]", "[SÄHKÖPOSTI]", "[PUHELIN]"
+
+
+def conversation_key(conversation_id: str) -> str:
+    """The one short, non-reversible tag of a conversation id: what log lines, the access log and the
+    analytics events carry instead of the id (the id is the anonymous conversation's only credential)."""
+    return hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
 
 
 def is_identity_code(code: object, *, allow_test_range: bool) -> bool:

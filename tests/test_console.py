@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sanic import Sanic
 
-from actions.office_hours import OfficeHours
+from actions.store.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.handoffs import HandoffStore

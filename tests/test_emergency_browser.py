@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from argon2 import PasswordHasher
 
-from actions.office_hours import OfficeHours
+from actions.store.office_hours import OfficeHours
 from actions.store import accounts as accounts_module
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from actions.office_hours import OfficeHours
+from actions.store.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.handoffs import HandoffConflict, HandoffNotFound, HandoffStore

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.office_hours import OfficeHours, OfficeHoursError, finnish_time
+from actions.store.office_hours import OfficeHours, OfficeHoursError, finnish_time
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 HOURS = OfficeHours.from_profile({"region": {"office_hours": {"weekdays": "09:00-15:00", "timezone": "Europe/Helsinki"}}})

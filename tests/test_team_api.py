@@ -23,7 +23,7 @@ import yaml
 from sanic import Sanic
 from sqlalchemy import create_engine
 
-from actions.office_hours import OfficeHours
+from actions.store.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.models import Ticket

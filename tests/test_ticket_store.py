@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
-from actions.office_hours import OfficeHours
+from actions.store.office_hours import OfficeHours
 from actions.store import accounts as accounts_module
 from actions.store.accounts import AccountStore, FailedSignIns, hash_password, verify_password
 from actions.store.database import alembic_config, make_engine, make_session_factory, migrate

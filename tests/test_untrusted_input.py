@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from actions import messages
 from actions.guidance import ActionGuidance, ActionStoreFeedback
-from actions.office_hours import OfficeHours
+from actions.store.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.handoffs import HandoffStore

@@ -7,7 +7,6 @@ values and library ids are kept; the conversation is a one-way hash, the same as
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -16,18 +15,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.store.models import ANALYTICS_KINDS, AnalyticsEvent
-from bot.personal_data import redact_identifiers
+from bot.personal_data import conversation_key, redact_identifiers
 
 logger = logging.getLogger(__name__)
 LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
 DIMENSIONS = ("outcome", "path_id", "topic_id", "channel", "urgency", "contact_role", "reason", "answer_by_met")
 MAX_VALUE = {name: AnalyticsEvent.__table__.c[name].type.length for name in DIMENSIONS
              if getattr(AnalyticsEvent.__table__.c[name].type, "length", None)}  # the string columns' sizes
-
-
-def conversation_key(conversation_id: str) -> str:
-    """The conversation id as written to logs and analytics: a short one-way hash."""
-    return hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
 
 
 def local_day_and_hour(at: dt.datetime) -> tuple[str, int]:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.office_hours import OfficeHours
+from actions.store.office_hours import OfficeHours
 from actions.store.analytics import conversation_key, record_event
 from actions.store.transactions import StoreUnavailable, transaction
 from actions.store.models import (CHANNELS, CONTACT_METHODS, CONTACT_ROLES, OUTCOMES, REASONS, TICKET_STATUSES,

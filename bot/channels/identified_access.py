@@ -3,12 +3,11 @@
 An anonymous conversation is opened by whoever holds its (unguessable) id, as before. A
 conversation that has been bound to a strongly identified session is opened only with a valid,
 unexpired, not-logged-out token for exactly that conversation. Refusals are logged for the
-operators with a reason and a short fingerprint of the conversation id, never with personal data.
+operators with a reason and the conversation's key (`bot.personal_data.conversation_key`), never
+with personal data.
 """
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.store.identification import IdentificationStore
 from actions.store.transactions import StoreUnavailable
+from bot.blocking import blocking
+from bot.personal_data import conversation_key
 from bot.service_faults import ACCESS_FAULT, ServiceFault
 from bot.session_tokens import SessionTokens, TokenRefused
 
@@ -43,11 +44,6 @@ class Verdict:
 
 UNBOUND = Verdict("unbound")
 ALLOWED = Verdict("allowed")
-
-
-def fingerprint(conversation_id: str) -> str:
-    """A short, non-reversible tag of a conversation id for log lines."""
-    return hashlib.sha256(conversation_id.encode()).hexdigest()[:10]
 
 
 class IdentifiedAccess:
@@ -96,11 +92,11 @@ class IdentifiedAccess:
     async def check(self, conversation_id: str, token: object) -> Verdict:
         """`check_now` off the event loop; an unreachable database is a `ServiceFault` (nothing can be let in)."""
         try:
-            return await asyncio.get_running_loop().run_in_executor(None, self.check_now, conversation_id, token)
+            return await blocking(self.check_now, conversation_id, token)
         except (SQLAlchemyError, StoreUnavailable) as error:
             raise ServiceFault(ACCESS_FAULT, f"identification store: {error.__class__.__name__}") from error
 
     @staticmethod
     def log_refusal(where: str, conversation_id: str, verdict: Verdict) -> None:
-        logger.warning("webchat: identified conversation %s refused at %s: %s", fingerprint(conversation_id), where,
+        logger.warning("webchat: identified conversation %s refused at %s: %s", conversation_key(conversation_id), where,
                        verdict.reason)

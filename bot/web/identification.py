@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.store.transactions import StoreUnavailable
 from bot.blocking import blocking
-from bot.channels.identified_access import fingerprint
+from bot.personal_data import conversation_key
 from bot.session_tokens import TokenRefused
 from bot.settings import Settings
 from bot.web.relay_client import RelayUnavailable
@@ -149,11 +149,11 @@ async def assertion_consumer(request: Request) -> response.HTTPResponse:
     except RelayUnavailable as error:
         await blocking(p.store.end_session, opened.key, "failed")
         logger.error("identification: could not set the identity on conversation %s: %s",
-                     fingerprint(conversation), error)
+                     conversation_key(conversation), error)
         return _failure_page("unavailable", status=503)
     token = p.tokens.issue(opened.key, conversation, opened.expires_at, verified.name)
     logger.info("identification: session opened for conversation %s (carried over: %s, %d min)",
-                fingerprint(conversation), "yes" if verified.carry_over_conversation else "no", minutes)
+                conversation_key(conversation), "yes" if verified.carry_over_conversation else "no", minutes)
     answer = response.redirect("/?tunnistautuminen=ok", status=303, headers=_no_store())
     _set_cookie(answer, token, minutes * 60, _secure(request))
     _set_binding_cookie(answer, "", 0, _secure(request))
@@ -191,12 +191,12 @@ async def logout(request: Request) -> response.HTTPResponse:
         p = await _parts(request)
         ended = await blocking(p.store.end_session, claims.session_key, "logout")
         if ended:
-            logger.info("identification: logout of conversation %s", fingerprint(ended.conversation_id))
+            logger.info("identification: logout of conversation %s", conversation_key(ended.conversation_id))
             try:
                 await p.relay.forget_identity(ended.conversation_id, LOGOUT_NOTICE)
             except RelayUnavailable as error:  # the session is closed already: the token opens nothing
                 logger.error("identification: could not clear the identity slot of conversation %s: %s",
-                             fingerprint(ended.conversation_id), error)
+                             conversation_key(ended.conversation_id), error)
             single_logout = await blocking(p.provider.logout_url, ended.name_id, ended.session_index)
             location = single_logout or location
     answer = _go(location, _settings(request).public_url)
@@ -222,11 +222,11 @@ async def erase(request: Request) -> response.HTTPResponse:
     try:
         result = await blocking(p.erase, active.conversation_id)
     except (StoreUnavailable, SQLAlchemyError) as error:
-        logger.error("erasure of conversation %s failed: %s", fingerprint(active.conversation_id), error)
+        logger.error("erasure of conversation %s failed: %s", conversation_key(active.conversation_id), error)
         return _message_page("Poisto ei onnistunut", ERASE_FAILED, status=503)
     await blocking(p.store.end_session, claims.session_key, "erased")
     logger.info("identification: conversation %s erased at the resident's request (%d events)",
-                fingerprint(active.conversation_id), result.transcript_events)
+                conversation_key(active.conversation_id), result.transcript_events)
     answer = response.redirect("/?poisto=ok", status=303, headers=_no_store())
     _set_cookie(answer, "", 0, _secure(request))
     return answer

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.store.retention import run_from_settings
 from actions.store.transactions import StoreUnavailable
+from bot.blocking import blocking
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ async def _retention_loop(settings: Settings) -> None:
     await asyncio.sleep(FIRST_RUN_DELAY_SECONDS)
     while True:
         try:
-            await asyncio.get_running_loop().run_in_executor(None, run_from_settings, settings)
+            await blocking(run_from_settings, settings)
         except (StoreUnavailable, SQLAlchemyError) as error:  # tried again at the next interval
             logger.error("retention run failed, tried again in %d h: %s", settings.privacy.interval_hours, error)
         await asyncio.sleep(settings.privacy.interval_hours * 3600)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import yaml
 from sqlalchemy.orm import sessionmaker
 
-from actions.office_hours import OfficeHours
+from actions.store.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
 from actions.store.handoffs import HandoffStore
 from actions.store.tickets import TicketStore
