@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from guidance_library.instruments import fold
 
-# Leave the contact-request form or the status check; a message that begins with one of these.
-# As a beginning "peru" also takes "perua aika" and "perustoimeentulo" (it always has).
+# Leave the contact-request form or the status check; a message that begins with one of these
+# (whole words: "peru" and "peru se" cancel, "perua aika" and "perustoimeentulo" are answers).
 CONTACT_CANCEL = ("peruuta", "peru", "lopeta", "keskeyta", "en halua jattaa", "en haluakaan", "unohda")
 # Leave the resident's own words out of a request made after a self-assessment; the whole message.
 CONTACT_SKIP = ("ohita", "ohitetaan", "ei", "ei muuta", "ei lisattavaa", "en halua kertoa", "ei mitaan", "ei oo")
@@ -21,8 +21,11 @@ QUEUE_LEAVE = ("peruuta", "peru", "lopeta", "en jaksa odottaa", "en halua odotta
 
 
 def begins_with_one(text: str, words: tuple[str, ...]) -> bool:
-    """Whether the message begins with one of `words` ("lopeta nyt" stops, "en lopeta" does not)."""
-    return fold(text).startswith(words)
+    """Whether the message begins with one of `words` as whole words ("lopeta nyt" stops; "en lopeta"
+    does not, nor does "lopetan tupakoinnin", an answer that only begins with the same letters)."""
+    folded = fold(text).strip()
+    return any(folded == word or (folded.startswith(word) and not folded[len(word)].isalnum())
+               for word in words)
 
 
 def is_one_of(text: str, words: tuple[str, ...]) -> bool:

@@ -111,6 +111,10 @@ def test_a_table_with_two_rows_of_one_name_is_refused():
     ("Lopeta nyt", form_words.ASSESSMENT_STOP, True), ("en halua jatkaa tätä", form_words.ASSESSMENT_STOP, True),
     ("en lopeta", form_words.ASSESSMENT_STOP, False), ("Peruuta!", form_words.CONTACT_CANCEL, True),
     ("keskeytä", form_words.CONTACT_CANCEL, True), ("haluan soiton", form_words.CONTACT_CANCEL, False),
+    ("peru", form_words.CONTACT_CANCEL, True), ("peru se.", form_words.CONTACT_CANCEL, True),
+    ("perua aika", form_words.CONTACT_CANCEL, False), ("perustoimeentulo", form_words.CONTACT_CANCEL, False),
+    ("lopetan tupakoinnin", form_words.CONTACT_CANCEL, False), ("unohdan lääkkeet", form_words.CONTACT_CANCEL, False),
+    ("en jaksa", form_words.ASSESSMENT_STOP, True), ("riittää jo", form_words.ASSESSMENT_STOP, True),
 ])
 def test_cancel_and_stop_words_begin_the_message(text, words, expected):
     assert form_words.begins_with_one(text, words) is expected
