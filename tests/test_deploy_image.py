@@ -98,8 +98,8 @@ def stages() -> list[list[str]]:
 def lock(name: str) -> dict[str, str]:
     pins = {}
     for line in (PROJECT_DIR / name).read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            package, version = line.strip().split("==")
+        if line[:1].isalnum():  # a pin; the indented lines after it are its hashes and notes
+            package, version = line.split()[0].split("==")
             pins[canonicalize_name(package)] = version
     return pins
 
