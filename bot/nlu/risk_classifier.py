@@ -23,6 +23,7 @@ Run `python -m bot.nlu.risk_classifier` to train on the corpus and print the hel
 from __future__ import annotations
 
 import argparse
+import logging
 import pickle
 import time
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from scipy import sparse
 from bot.nlu.finnish import FinnishAnalyzer, WordAnalysis
 from bot.nlu.vectors import WordVectors
 
+logger = logging.getLogger(__name__)  # progress lines during `rasa train` (scripts/train shows them)
 FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
 HASH_FEATURES = 2 ** 19
 CATEGORY_FEATURES = 2 ** 16  # the category model reads base forms only, hashed smaller (a small model)
@@ -252,13 +254,16 @@ def choose_thresholds(danger_scores: np.ndarray, danger_covered: np.ndarray, saf
     return RiskThresholds(uncertain=uncertain, sure=sure, signal=min(signal, uncertain))
 
 
-def held_out_scores(rows: sparse.csr_matrix, y: np.ndarray, folds: int, C: float, seed: int) -> np.ndarray:
+def held_out_scores(rows: sparse.csr_matrix, y: np.ndarray, folds: int, C: float, seed: int,
+                    stage: str = "held-out scores") -> np.ndarray:
     """Each message's danger score from a model that did not see it."""
     from sklearn.model_selection import StratifiedKFold
 
     scores = np.zeros(len(y))
-    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, y):
+    splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, y)
+    for number, (train_idx, test_idx) in enumerate(splits, 1):
         scores[test_idx] = _logistic(C).fit(rows[train_idx], y[train_idx]).predict_proba(rows[test_idx])[:, 1]
+        logger.info("risk classifier, %s: fold %d/%d", stage, number, folds)
     return scores
 
 
@@ -268,16 +273,17 @@ def train_risk_model(training: TrainingSet, featurizer: RiskFeaturizer, *, recal
     """Choose the limits on `folds` held-out folds, then fit on the whole (cleaned) corpus."""
     rows = featurizer.transform(training.analysed)
     y = training.danger.astype(int)
-    first = held_out_scores(rows, y, folds, C, seed)
+    first = held_out_scores(rows, y, folds, C, seed, "cleaning the corpus")
     keep = ~(training.droppable & (first >= noise_cut))
     rows, y = rows[keep], y[keep]
     categories = [c for c, k in zip(training.categories, keep) if k]
     covered = training.covered[keep]
-    scores = held_out_scores(rows, y, folds, C, seed)
+    scores = held_out_scores(rows, y, folds, C, seed, "choosing the limits")
     thresholds = choose_thresholds(scores[y == 1], covered[y == 1], scores[y == 0], recall, sure_false_alarm)
     figures = held_out_figures(y, scores, covered, thresholds)
     figures.dropped = int((~keep).sum())
     figures.held_out, figures.kept = scores, keep
+    logger.info("risk classifier: fitting on all %d messages", len(y))
     model = _logistic(C).fit(rows, y)
     unnamed = set(unnamed)
     analysed = [a for a, k in zip(training.analysed, keep) if k]
