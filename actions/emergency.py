@@ -16,6 +16,7 @@ from bot.constants import (ACTION_EMERGENCY, ACTION_SAFETY_CHECK, ACTION_SAFETY_
                            CONTACT_FORM_SLOT, EMERGENCY, EMERGENCY_CATEGORY_ENTITY, EMERGENCY_INTENT,
                            GENERAL_CATEGORY, GUIDANCE_RANKING, HANDOFF_SLOT, OFF_TOPIC, SAFETY,
                            SAFETY_PENDING_SLOT, TOPIC_SLOT)
+from bot.metrics import count_emergency
 from guidance_library.emergency import EmergencyCategory, EmergencyRules
 from guidance_library.models import GuidanceLibrary
 
@@ -107,6 +108,7 @@ class ActionEmergency(RuntimeAction):
         calls = call_links(category.calls if category else ("emergency",), self.runtime.library.current())
         dispatcher.utter_message(text=text, json_message={
             "emergency": True, "category": name, "heading": messages.EMERGENCY_HEADING, "calls": calls})
+        count_emergency(name)
         record_quietly(self.runtime.sessions, "emergency", tracker.sender_id, outcome=name)
         events: List[EventType] = [SlotSet(SAFETY_PENDING_SLOT, None)]
         return [*events, ActiveLoop(None)] if tracker.active_loop.get("name") else events

@@ -25,6 +25,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from typing import Optional
 
 from sanic import Sanic, response
@@ -32,12 +33,14 @@ from sanic.request import Request
 
 from bot.constants import ACTIONS_TOKEN_HEADER, ENV_ACTIONS_HOST, ENV_ACTIONS_TOKEN
 from bot.handoff import token_matches
+from bot.log_format import configure_logging
 from bot.log_redaction import install_log_redaction
+from bot.metrics import REPLIES, REPLY_SECONDS, metrics_answer, metrics_token, process, set_process
 
 logger = logging.getLogger(__name__)
 DEFAULT_PORT = 5055
 MAX_TRACKER_BYTES = 8 * 1024 * 1024  # a long conversation's tracker, with room to spare
-OPEN_PATHS = frozenset({"/health"})
+OPEN_PATHS = frozenset({"/health", "/metrics"})  # /metrics checks the metrics token itself
 
 
 class MissingToken(SystemExit):
@@ -72,11 +75,38 @@ def guard(app: Sanic, token: str) -> Sanic:
 
 
 def create_app(token: str, package: str = "actions") -> Sanic:
-    """rasa-sdk's app for the action package, guarded; the process's log lines redacted first."""
+    """rasa-sdk's app for the action package, guarded and measured; the process's log lines
+    redacted first."""
     install_log_redaction()
+    set_process("actions")
     from rasa_sdk.endpoint import create_app as create_sdk_app
 
-    return guard(create_sdk_app(package, cors_origins=None), token)
+    return measured(guard(create_sdk_app(package, cors_origins=None), token), metrics_token())
+
+
+def measured(app: Sanic, metrics_token_value: str) -> Sanic:
+    """Count and time every action run (by action name), and serve /metrics for the metrics token."""
+    @app.on_request
+    async def start_timer(request: Request) -> None:
+        request.ctx.started = time.perf_counter()
+
+    @app.on_response
+    async def count(request: Request, _answer: response.HTTPResponse) -> None:
+        started = getattr(request.ctx, "started", None)
+        if request.path != "/webhook" or started is None:
+            return
+        body = request.json if request.body else None
+        action = body.get("next_action") if isinstance(body, dict) else None
+        door = action if isinstance(action, str) and action.startswith("action_") and len(action) < 60 else "other"
+        REPLIES.labels(process(), door).inc()
+        REPLY_SECONDS.labels(process(), door).observe(time.perf_counter() - started)
+
+    @app.get("/metrics")
+    async def metrics(request: Request) -> response.HTTPResponse:
+        status, body, content_type = metrics_answer(request.headers.get("authorization"), metrics_token_value)
+        return response.raw(body, status=status, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+    return app
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -85,7 +115,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--interface", default=os.environ.get(ENV_ACTIONS_HOST) or "127.0.0.1")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    configure_logging()
     install_log_redaction()
     try:
         app = create_app(os.environ.get(ENV_ACTIONS_TOKEN, ""))

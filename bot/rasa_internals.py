@@ -48,7 +48,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Text
 
+from bot.log_format import use_json_if_wanted
 from bot.log_redaction import install_log_redaction
+from bot.metrics import set_process
 
 logger = logging.getLogger(__name__)
 PINNED_RASA = "3.6.21"
@@ -150,6 +152,8 @@ def install() -> None:
 
         check_rasa_version(rasa.__version__)
         install_log_redaction()
+        set_process("rasa")
+        use_json_if_wanted()  # Rasa has made its log handlers by now
         _validate_action_results_once()
         _resident_text()
         _conversation_context()

@@ -1,8 +1,11 @@
 """End to end through the REST channel: trained model, Rasa server and actions server."""
 from __future__ import annotations
 
+import re
 import shutil
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -15,12 +18,16 @@ pytestmark = [pytest.mark.model,
               pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run scripts/train (scripts/test does)")]
 
 
+METRICS_TOKEN = "metrics-test-token-0123456789"
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("stack")
     library_dir = workdir / "paths"
     shutil.copytree(PROJECT_DIR / "guidance_library" / "paths", library_dir)
-    running = Stack(MODEL, workdir=workdir, extra_env={"GUIDANCE_LIBRARY_DIR": str(library_dir)}).start()
+    running = Stack(MODEL, workdir=workdir, extra_env={"GUIDANCE_LIBRARY_DIR": str(library_dir),
+                                                       "ASSISTANT_METRICS_TOKEN": METRICS_TOKEN}).start()
     running.library_dir = library_dir  # type: ignore[attr-defined]
     yield running
     running.stop()
@@ -445,3 +452,33 @@ def test_a_follow_up_the_classifier_is_unsure_about_is_answered_with_the_112_lin
     assert not any("oletko sinä tai joku muu nyt vaarassa" in (r.get("text") or "") for r in replies)
     assert replies[0]["text"] == "Jos sinä tai joku muu on nyt vaarassa, soita heti 112."
     assert _shown(replies)[:1] and _shown(replies)[0].startswith("toimeentulotuki")
+
+
+def _metrics(url: str, token: str | None) -> tuple[int, str]:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_both_servers_count_turns_actions_and_emergencies_for_the_metrics_token_only(stack):
+    resident = sender()
+    stack.say(resident, "mistä saan apua unettomuuteen")
+    stack.say(resident, "isä ei hengitä")
+    rasa_metrics = f"{stack.url}/webhooks/webchat/metrics"
+    actions_metrics = f"http://127.0.0.1:{stack.actions_port}/metrics"
+    for url in (rasa_metrics, actions_metrics):
+        for token in (None, "wrong", METRICS_TOKEN + "x"):
+            status, body = _metrics(url, token)
+            assert status == 401 and "sote_" not in body
+    status, rasa = _metrics(rasa_metrics, METRICS_TOKEN)
+    assert status == 200
+    turns = re.search(r'^sote_replies_total\{door="rest",process="rasa"\} (\d+)', rasa, re.MULTILINE)
+    assert turns and int(float(turns.group(1))) >= 2
+    assert re.search(r'^sote_reply_seconds_count\{door="rest",process="rasa"\} [1-9]', rasa, re.MULTILINE)
+    status, actions = _metrics(actions_metrics, METRICS_TOKEN)
+    assert status == 200
+    assert re.search(r'^sote_emergencies_total\{category="\w+",process="actions"\} [1-9]', actions, re.MULTILINE)
+    assert re.search(r'^sote_replies_total\{door="action_guidance",process="actions"\} [1-9]', actions, re.MULTILINE)

@@ -8,6 +8,8 @@ from typing import Iterator
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.metrics import count_store_error
+
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be reached; nothing was written."""
@@ -34,6 +36,7 @@ def transaction(sessions: sessionmaker) -> Iterator[Session]:
     except (OperationalError, DBAPIError) as error:
         _rollback(session)
         if isinstance(error, OperationalError) or error.connection_invalidated:
+            count_store_error()
             raise StoreUnavailable(str(error.orig)) from error
         raise
     except BaseException:

@@ -25,6 +25,7 @@ from sanic.request import Request
 from bot.channels.identified_access import IdentifiedAccess
 from bot.constants import MAX_MESSAGE_CHARS
 from bot import rasa_internals
+from bot.metrics import timed_turns
 from bot.service_faults import ServiceFault, answering_faults, fault_message
 
 MAX_SENDER_CHARS = 128  # conversation ids are 32 hex characters; any client's own id fits
@@ -44,7 +45,7 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's REST blueprint, with failures answered by the resident's fault notice."""
-        blueprint = super().blueprint(answering_faults(on_new_message))
+        blueprint = super().blueprint(timed_turns(answering_faults(on_new_message), "rest"))
 
         @blueprint.exception(ServiceFault)
         async def service_fault(request: Request, fault: ServiceFault) -> response.HTTPResponse:

@@ -14,6 +14,7 @@ fault notice of `bot/service_faults.py`, never with silence.
 from __future__ import annotations
 
 import json
+import functools
 import logging
 import re
 import secrets
@@ -29,6 +30,7 @@ from bot.channels.relay import RelayRoutes
 from bot.channels.replicas import client_manager_options
 from bot.constants import MAX_MESSAGE_CHARS, MAX_RASA_REQUEST_BYTES, MAX_SOCKET_PACKET_BYTES
 from bot import rasa_internals
+from bot.metrics import metrics_answer, metrics_token, timed_turns
 from bot.service_faults import ServiceFault, answering_faults, fault_message
 
 logger = logging.getLogger(__name__)
@@ -122,6 +124,12 @@ async def _health(_: Request) -> Any:
     return response.json({"status": "ok"})
 
 
+async def _metrics(token: Text, request: Request) -> Any:
+    """This Rasa server's Prometheus metrics (all channels), for the metrics token only."""
+    status, body, content_type = metrics_answer(request.headers.get("authorization"), token)
+    return response.raw(body, status=status, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+
 async def _not_started(_: UserMessage) -> None:
     raise RuntimeError("the web chat channel's blueprint has not been made yet")
 
@@ -162,9 +170,10 @@ class WebchatInput(InputChannel):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins="*", max_http_buffer_size=MAX_SOCKET_PACKET_BYTES,
                           json=BoundedJson, **client_manager_options())
         self.sio = sio
-        self._on_new_message = answering_faults(on_new_message)
+        self._on_new_message = timed_turns(answering_faults(on_new_message), "webchat")
         blueprint = _SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
         blueprint.add_route(_health, "/", methods=["GET"], name="health")
+        blueprint.add_route(functools.partial(_metrics, metrics_token()), "/metrics", methods=["GET"], name="metrics")
         for event, handler in (("session_request", self.session_request), ("disconnect", self.disconnect),
                                (self.user_event, self.handle_message)):
             sio.on(event)(handler)

@@ -1,10 +1,12 @@
 """`python -m bot.web` (or `sote-web`): serve the resident web chat page and the team API (/team/api)."""
+from bot.log_format import configure_logging
 from bot.log_redaction import install_log_redaction
 from bot.settings import Settings
 from bot.web.app import create_app
 
 
 def main() -> None:
+    configure_logging()  # JSON lines with ASSISTANT_LOG_FORMAT=json
     install_log_redaction()
     settings = Settings.from_env()
     print(f"Web chat: http://localhost:{settings.webchat_port}/", flush=True)

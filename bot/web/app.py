@@ -1,17 +1,19 @@
-"""Web app factory: one `WebRuntime` on `app.ctx` and one blueprint per door (residents, strong
-identification, the team API, the professionals' console, the management view; the local test
-identity provider only in development and tests). Each door is a module of plain handlers and a
-route list (`bot/web/routes.py`)."""
+"""Web app factory: one `WebRuntime` on `app.ctx` and one blueprint per door (residents, the
+operators' /health and /metrics, strong identification, the team API, the professionals' console,
+the management view; the local test identity provider only in development and tests). Each door
+is a module of plain handlers and a route list (`bot/web/routes.py`)."""
 from __future__ import annotations
 
 import logging
 
 from sanic import Blueprint, Sanic
 
+from bot.metrics import set_process
 from bot.settings import Settings
 from bot.web.console import CONSOLE
 from bot.web.identification import IDENTIFICATION
 from bot.web.management import MANAGEMENT
+from bot.web.operations import OPERATIONS, install_operations
 from bot.web.relay_client import Relay
 from bot.web.resident import RESIDENT
 from bot.web.retention_task import schedule_retention
@@ -37,11 +39,13 @@ def create_app(settings: Settings, name: str = "sote_opastaja_web", team_stores:
     app = Sanic(name, error_handler=AppErrorHandler(), request_class=ProxiedRequest)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES  # no door takes uploads
     app.ctx.settings = settings  # its trusted_proxies decide request.scheme (bot/web/trusted_proxy.py)
+    set_process("web")
     runtime = WebRuntime(settings, team_stores, relay)
     install_runtime(app, runtime)
     install_proxy_trust(app)
+    install_operations(app)
     schedule_retention(app, settings)
-    doors = [RESIDENT, TEAM_API, CONSOLE, MANAGEMENT, IDENTIFICATION]
+    doors = [RESIDENT, OPERATIONS, TEAM_API, CONSOLE, MANAGEMENT, IDENTIFICATION]
     if runtime.saml is not None and runtime.saml.test_idp_config is not None:
         logger.warning("identification: the LOCAL TEST IDENTITY PROVIDER is on at /test-idp (never in production)")
         app.ctx.test_idp = TestIdentityProvider(runtime.saml.test_idp_config)

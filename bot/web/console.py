@@ -32,6 +32,7 @@ from actions.store.models import REASONS, URGENCIES, Account, Handoff
 from actions.store.tickets import StoreUnavailable, TicketDraft
 from bot.blocking import blocking
 from bot.handoff import PROFESSIONAL_ROLE
+from bot.metrics import set_queue_length
 from bot.web import team_input as read
 from bot.web.relay_client import Relay, RelayUnavailable
 from bot.web.routes import Door, Route, api_headers_middleware
@@ -154,6 +155,7 @@ async def queue(request: Request, staff: Staff) -> response.HTTPResponse:
     runtime = runtime_of(request)
     handoffs = _handoffs(staff)
     rows = await blocking(handoffs.queue)
+    set_queue_length(len(rows))
     names = await _display_names(staff.team, [h.taken_by for h in rows if h.taken_by])
     now = handoffs.now()
     marks = await runtime.emergencies.marks(runtime.relay, rows)
@@ -318,6 +320,7 @@ async def sweep(runtime: WebRuntime) -> None:
         await _tell_quietly(runtime.relay, handoff, "requeued")
     for handoff in await blocking(handoffs.expire_waiting, dt.timedelta(seconds=settings.max_wait_seconds)):
         await _tell_quietly(runtime.relay, handoff, "expired")
+    set_queue_length(len(await blocking(handoffs.queue)))
 
 
 async def _tell_quietly(relay: Relay, handoff: Handoff, event: str) -> None:

@@ -27,6 +27,7 @@ from actions.store.erasure import ErasureResult, erase_conversation
 from actions.store.identification import IdentificationStore
 from actions.store.tickets import StoreUnavailable
 from actions.store.transcripts import TranscriptStore
+from bot.metrics import count_store_error
 from bot.session_tokens import SessionTokens, session_secret
 from bot.settings import Settings, library_sources
 from bot.web.relay_client import Relay, RelayClient
@@ -80,6 +81,7 @@ class WebRuntime:
                 try:
                     self._sessions = make_session_factory(make_engine(self.settings.database_url))
                 except DBAPIError as error:
+                    count_store_error()
                     raise StoreUnavailable(str(error.orig)) from error
             return self._sessions
 
