@@ -152,66 +152,85 @@ def test_a_professional_message_reaches_a_resident_connected_to_the_other_replic
     assert relayed and relayed[0]["custom"]["handoff"] == {"from": "professional", "name": "Maija"}
 
 
+class _WidgetSocket:
+    """The web chat widget's socket as the resident's browser keeps it: on every (re)connection it
+    asks for its own conversation again, and a message waits until that conversation is confirmed
+    open. `dropped` tells that the connection was lost since it was last set False."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        import bench.load_residents  # noqa: F401 - the websocket client's shim for the pinned aiohttp
+        import socketio
+
+        self.client = socketio.AsyncClient(reconnection_delay=0.5, reconnection_delay_max=1)
+        self.received: list[dict] = []
+        self.session: str | None = None
+        self.dropped = False
+        self.confirmed = asyncio.Event()
+        self.client.on("connect", self._on_connect)
+        self.client.on("disconnect", self._on_disconnect)
+        self.client.on("session_confirm", self._on_confirm)
+        self.client.on("bot_uttered", self.received.append)
+
+    async def _on_connect(self) -> None:
+        await self.client.emit("session_request", {"session_id": self.session})
+
+    def _on_confirm(self, session_id: str) -> None:
+        self.session = session_id
+        self.confirmed.set()
+
+    def _on_disconnect(self) -> None:
+        self.dropped = True
+        self.confirmed.clear()  # messages wait until the conversation is open again
+
+    async def say(self, text: str, expected: str) -> str:
+        """Send `text` once the conversation is open; the bot's answer, which must contain `expected`."""
+        import asyncio
+
+        await asyncio.wait_for(self.confirmed.wait(), 120)
+        before = len(self.received)
+        await self.client.emit("user_uttered", {"message": text, "session_id": self.session})
+        for _ in range(600):
+            answer = "\n".join(m.get("text") or "" for m in self.received[before:])
+            if expected in answer:
+                return answer
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no {expected!r} after {text!r}: {self.received[before:]}")
+
+    async def wait_for_drop(self, seconds: float) -> None:
+        """A socket on a killed replica drops at once: give it `seconds` to show."""
+        import asyncio
+
+        for _ in range(int(seconds * 10)):
+            if self.dropped:
+                return
+            await asyncio.sleep(0.1)
+
+
 def test_a_web_chat_conversation_moves_to_the_other_replica_when_its_own_dies(cluster):
     """The widget's socket (through nginx) loses its Rasa replica: it reconnects, asks for its own
     conversation again and the form goes on where it was. Each replica is killed in turn, so the one
     holding the socket is killed once whichever nginx chose."""
     import asyncio
 
-    import bench.load_residents  # noqa: F401 - the websocket client's shim for the pinned aiohttp
-    import socketio
-
     async def converse() -> list[str]:
-        client = socketio.AsyncClient(reconnection_delay=0.5, reconnection_delay_max=1)
-        received: list[dict] = []
-        state = {"session": None}
-        confirmed = asyncio.Event()
-
-        async def on_connect() -> None:
-            await client.emit("session_request", {"session_id": state["session"]})
-
-        def on_confirm(session_id: str) -> None:
-            state["session"] = session_id
-            confirmed.set()
-
-        def on_disconnect() -> None:
-            state["dropped"] = True
-            confirmed.clear()  # messages wait until the conversation is open again
-
-        client.on("connect", on_connect)
-        client.on("disconnect", on_disconnect)
-        client.on("session_confirm", on_confirm)
-        client.on("bot_uttered", lambda data: received.append(data))
-
-        async def say(text: str, expected: str) -> str:
-            await asyncio.wait_for(confirmed.wait(), 120)
-            before = len(received)
-            await client.emit("user_uttered", {"message": text, "session_id": state["session"]})
-            for _ in range(600):
-                answer = "\n".join(m.get("text") or "" for m in received[before:])
-                if expected in answer:
-                    return answer
-                await asyncio.sleep(0.1)
-            raise AssertionError(f"no {expected!r} after {text!r}: {received[before:]}")
-
-        await client.connect(cluster.url, socketio_path="/socket.io", transports=["websocket"])
-        answers = [await say("voisiko joku soittaa minulle", "Mitä asiasi koskee?")]
-        session = state["session"]
+        socket = _WidgetSocket()
+        await socket.client.connect(cluster.url, socketio_path="/socket.io", transports=["websocket"])
+        answers = [await socket.say("voisiko joku soittaa minulle", "Mitä asiasi koskee?")]
+        session = socket.session
         dropped_before = False
-        for index in (0, 1):
-            state["dropped"] = False
+        steps = (("sosiaalipalveluista", "Kenen asiasta"), ("mun oma asia", "omin sanoin"))
+        for index, step in enumerate(steps):
+            socket.dropped = False
             cluster.stop_rasa(index, kill=True)
-            for _ in range(50):  # a socket on the killed replica drops at once; give it 5 s to show
-                if state["dropped"]:
-                    break
-                await asyncio.sleep(0.1)
-            step = ("sosiaalipalveluista", "Kenen asiasta") if index == 0 else ("mun oma asia", "omin sanoin")
-            answers.append(await say(*step))
-            dropped_before = dropped_before or state["dropped"]
+            await socket.wait_for_drop(5)
+            answers.append(await socket.say(*step))
+            dropped_before = dropped_before or socket.dropped
             await asyncio.get_running_loop().run_in_executor(None, cluster.start_rasa, index)
         assert dropped_before, "the socket never lost its replica"
-        assert state["session"] == session  # the same conversation all along
-        await client.disconnect()
+        assert socket.session == session  # the same conversation all along
+        await socket.client.disconnect()
         return answers
 
     answers = asyncio.run(converse())
