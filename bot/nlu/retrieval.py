@@ -167,6 +167,19 @@ class GuidanceIndex:
         topic_ids = list(dict.fromkeys(self._topics))
         self._topic_of_path = np.asarray([topic_ids.index(t) for t in self._topics]) if topic_ids else np.zeros(0, int)
         self.groups = TopicGroups(self._topic_of_path, len(topic_ids))
+        rows, owners = self._phrasings(library)
+        self._owners = np.asarray(owners)
+        self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
+        word_rows, char_rows = self._index_terms(library, rows, owners, topic_ids)
+        self.classifier = self._topic_classifier(classifier, topic_ids, word_rows, char_rows)
+        self._vocabulary = sorted(self._word.vocabulary_)
+        self._vocabulary_set = frozenset(self._vocabulary)
+        self._vector_rows = self._topic_vectors = None
+        if vectors is not None:
+            self._index_vectors(vectors, rows, len(topic_ids))
+
+    def _phrasings(self, library: GuidanceLibrary) -> tuple[list[QueryTerms], list[int]]:
+        """Every phrasing of every path (title, the topic's need, examples, keywords) and its path."""
         rows: list[QueryTerms] = []
         owners: list[int] = []
         for index, path in enumerate(library.paths):
@@ -174,8 +187,12 @@ class GuidanceIndex:
             for text in (path.title, need, *path.examples, *path.keywords):
                 rows.append(self.query_terms(text, fuzzy=False))
                 owners.append(index)
-        self._owners = np.asarray(owners)
-        self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
+        return rows, owners
+
+    def _index_terms(self, library: GuidanceLibrary, rows: list[QueryTerms], owners: list[int],
+                     topic_ids: list[str]) -> tuple[sparse.spmatrix, sparse.spmatrix]:
+        """The word and character vocabularies: phrasings, whole paths and answers stacked in one
+        matrix per vocabulary (a query costs one sparse product each), and the topics' documents."""
         self._word = TfidfVectorizer(analyzer=lambda terms: terms, sublinear_tf=True, norm="l2")
         word_rows = self._word.fit_transform([list(r.terms) for r in rows])
         path_terms: list[list[str]] = [[] for _ in library.paths]
@@ -193,7 +210,6 @@ class GuidanceIndex:
             topic_text[topic_index].extend(path_text[path_index] + [answers[path_index].lemma_text])
         self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, norm="l2")
         char_rows = self._char.fit_transform([r.lemma_text for r in rows])
-        # One stacked matrix per vocabulary: a query costs one sparse-matrix x vector product each.
         self._n_rows = len(rows)
         self._word_matrix = sparse.vstack([word_rows, self._word.transform(path_terms),
                                            self._word.transform([list(a.terms) for a in answers])]).tocsr()
@@ -204,24 +220,28 @@ class GuidanceIndex:
         if topic_ids:
             self._topic_word_matrix = self._topic_word.fit_transform(topic_terms).tocsr()
             self._topic_char_matrix = self._topic_char.fit_transform([" ".join(t) for t in topic_text]).tocsr()
-        # A linear topic classifier over the phrasings' word and character terms: learns which terms tell
-        # topics apart, which the similarities alone do not.
-        self.classifier: TopicClassifier | None = classifier.for_topics(topic_ids) if classifier is not None else None
-        if classifier is None and len(topic_ids) > 1:
-            fitted = LinearSVC(C=CLASSIFIER_C, random_state=0)
-            fitted.fit(sparse.hstack([word_rows, char_rows]).tocsr(), self._topic_of_path[self._owners])
-            self.classifier = TopicClassifier(self._word, self._char, np.asarray(fitted.coef_.T, dtype=np.float32),
-                                              np.asarray(fitted.intercept_, dtype=np.float32), tuple(topic_ids))
-        self._vocabulary = sorted(self._word.vocabulary_)
-        self._vocabulary_set = frozenset(self._vocabulary)
-        self._vector_rows = self._topic_vectors = None
-        if vectors is not None:
-            self._vector_rows = np.vstack([vectors.mean(r.vector_words) for r in rows]).astype(np.float32)
-            # A topic's mean direction: the unit-length mean of its rows' vectors.
-            sums = np.zeros((len(topic_ids), self._vector_rows.shape[1]), dtype=np.float64)
-            np.add.at(sums, self._topic_of_path[self._owners], self._vector_rows)
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            self._topic_vectors = (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
+        return word_rows, char_rows
+
+    def _topic_classifier(self, given: TopicClassifier | None, topic_ids: list[str], word_rows: sparse.spmatrix,
+                          char_rows: sparse.spmatrix) -> TopicClassifier | None:
+        """The given classifier for these topics, or a linear one fitted on the phrasings' word and
+        character terms (it learns which terms tell topics apart, which the similarities alone do not)."""
+        if given is not None:
+            return given.for_topics(topic_ids)
+        if len(topic_ids) <= 1:
+            return None
+        fitted = LinearSVC(C=CLASSIFIER_C, random_state=0)
+        fitted.fit(sparse.hstack([word_rows, char_rows]).tocsr(), self._topic_of_path[self._owners])
+        return TopicClassifier(self._word, self._char, np.asarray(fitted.coef_.T, dtype=np.float32),
+                               np.asarray(fitted.intercept_, dtype=np.float32), tuple(topic_ids))
+
+    def _index_vectors(self, vectors: WordVectors, rows: list[QueryTerms], topic_count: int) -> None:
+        """Each phrasing's mean word vector, and each topic's mean direction (unit length)."""
+        self._vector_rows = np.vstack([vectors.mean(r.vector_words) for r in rows]).astype(np.float32)
+        sums = np.zeros((topic_count, self._vector_rows.shape[1]), dtype=np.float64)
+        np.add.at(sums, self._topic_of_path[self._owners], self._vector_rows)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        self._topic_vectors = (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
 
     @property
     def size(self) -> int:

@@ -3,7 +3,7 @@ to `action_assessment` (which also answers questions asked in the middle), excep
 which the emergency policy (higher priority) answers first."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Optional, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -18,12 +18,7 @@ START_INTENT = "start_assessment"
 class AssessmentPolicy(OverridingPolicy):
     """`action_assessment` for every message while the `assessment` slot is set, and for a request to start."""
 
-    action_name = ACTION_ASSESSMENT
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        """Priority 7: above RulePolicy (6), below EmergencyPolicy (8)."""
-        return {"priority": 7}
+    action_name = ACTION_ASSESSMENT  # at the base's priority 7: above RulePolicy, below EmergencyPolicy
 
     def takes_over(self, tracker: DialogueStateTracker, intent: Optional[Text]) -> bool:
         return intent != EMERGENCY_INTENT and (bool(tracker.get_slot(ASSESSMENT_SLOT)) or intent == START_INTENT)

@@ -4,7 +4,7 @@ middle; emergencies still come first (the emergency policy has a higher priority
 self-assessment keeps its messages (it hands over to the form itself when the resident wants contact)."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Optional, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -19,12 +19,7 @@ FORM_INTENTS = {"request_contact", "contact_answer", "ticket_status"}
 class ContactPolicy(OverridingPolicy):
     """`action_contact_request` while the `contact_form` slot is set, and for the form's own intents."""
 
-    action_name = ACTION_CONTACT_REQUEST
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        """Priority 7 like the assessment policy (they never both take a turn): above RulePolicy (6)."""
-        return {"priority": 7}
+    action_name = ACTION_CONTACT_REQUEST  # priority 7 like the assessment policy: they never both take a turn
 
     def takes_over(self, tracker: DialogueStateTracker, intent: Optional[Text]) -> bool:
         if intent == EMERGENCY_INTENT or tracker.get_slot(ASSESSMENT_SLOT):

@@ -3,7 +3,7 @@ after a resident's message, the policy predicts its one action with certainty, t
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.storage.resource import Resource
@@ -17,6 +17,12 @@ class OverridingPolicy(Policy):
     """Predicts `action_name` at 1.0 after a message it takes over; its priority decides the rest."""
 
     action_name: Text = ""
+    priority: int = 7  # above RulePolicy (6), below EmergencyPolicy (8), unless a subclass says otherwise
+
+    @classmethod
+    def get_default_config(cls) -> Dict[Text, Any]:
+        """The policy's priority (`priority`): Rasa asks before it builds the policy."""
+        return {"priority": cls.priority}
 
     @abstractmethod
     def takes_over(self, tracker: DialogueStateTracker, intent: Optional[Text]) -> bool:

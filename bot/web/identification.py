@@ -300,35 +300,34 @@ def _no_store() -> dict[str, str]:
     return {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-def _set_cookie(answer: response.HTTPResponse, value: str, max_age: int, secure: bool) -> None:
-    answer.cookies[COOKIE] = value
-    cookie = answer.cookies[COOKIE]
-    cookie["path"] = "/auth"
+def _http_only_cookie(answer: response.HTTPResponse, name: str, value: str, path: str, max_age: int,
+                      same_site: str, secure: bool) -> None:
+    """An HttpOnly cookie of /auth; an empty value with max-age 0 clears it."""
+    answer.cookies[name] = value
+    cookie = answer.cookies[name]
+    cookie["path"] = path
     cookie["max-age"] = max_age
     cookie["httponly"] = True
-    cookie["samesite"] = "Lax"
+    cookie["samesite"] = same_site
     if secure:
         cookie["secure"] = True
+
+
+def _set_cookie(answer: response.HTTPResponse, value: str, max_age: int, secure: bool) -> None:
+    """The identified session's token: SameSite=Lax, so another site's form cannot send it."""
+    _http_only_cookie(answer, COOKIE, value, "/auth", max_age, "Lax", secure)
 
 
 def _set_binding_cookie(answer: response.HTTPResponse, value: str, max_age: int, secure: bool) -> None:
-    """The login's browser binding: random, HttpOnly, sent only to the ACS; empty value: cleared."""
-    answer.cookies[BINDING_COOKIE] = value
-    cookie = answer.cookies[BINDING_COOKIE]
-    cookie["path"] = "/auth/acs"
-    cookie["max-age"] = max_age
-    cookie["httponly"] = True
-    if secure:
-        # Over https: Suomi.fi's auto-submitting form posts the response to the ACS from its own site, a
-        # cross-site POST on which browsers withhold SameSite=Lax and Strict cookies. SameSite=None is sent
-        # on it, and browsers accept None only with Secure. Nothing is lost by it: the cookie opens
-        # nothing by itself and goes only to /auth/acs, where a cross-site post is the normal case.
-        cookie["samesite"] = "None"
-        cookie["secure"] = True
-    else:
-        # Plain http (development, where the local test IdP posts from our own origin, a same-site POST):
-        # browsers reject None without Secure, and Lax is sent on a same-site POST.
-        cookie["samesite"] = "Lax"
+    """The login's browser binding: random, HttpOnly, sent only to the ACS; empty value: cleared.
+
+    Over https it is SameSite=None (with Secure): Suomi.fi's auto-submitting form posts the response
+    to the ACS from its own site, a cross-site POST on which browsers withhold SameSite=Lax and Strict
+    cookies, and accept None only with Secure. Nothing is lost by it: the cookie opens nothing by
+    itself and goes only to /auth/acs, where a cross-site post is the normal case. On plain http
+    (development, where the local test IdP posts from our own origin, a same-site POST) browsers
+    reject None without Secure, and Lax is sent on a same-site POST."""
+    _http_only_cookie(answer, BINDING_COOKIE, value, "/auth/acs", max_age, "None" if secure else "Lax", secure)
 
 
 def _message_page(title: str, text: str, status: int,
