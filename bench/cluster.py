@@ -176,7 +176,7 @@ class Cluster:
     def start_rasa(self, index: int, wait: bool = True, timeout: float = 300.0) -> None:
         """(Re)start Rasa replica `index` on its own port; by default wait until it has loaded the model."""
         port = self._rasa_ports[index]
-        command = [str(VENV_BIN / "rasa"), "run", *(["--enable-api", "--auth-token", self.api_token] if self.api else []),
+        command = [str(VENV_BIN / "rasa"), "run", *(["--enable-api", f"--auth-token={self.api_token}"] if self.api else []),
                    "--interface", "127.0.0.1", "--port", str(port),
                    "--model", str(self.model), "--endpoints", str(ENDPOINTS),
                    "--credentials", str(PROJECT_DIR / "bot" / "credentials.yml")]

@@ -94,7 +94,8 @@ class Stack:
                 [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(self.actions_port)],
                 cwd=self.project_dir, env=env, stdout=log, stderr=subprocess.STDOUT))
         endpoints = self.project_dir / "endpoint.yml"
-        command = [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.api_token,
+        # "--auth-token=<token>": a random token may begin with "-", which would read as an option
+        command = [str(VENV_BIN / "rasa"), "run", "--enable-api", f"--auth-token={self.api_token}",
                    "--interface", "127.0.0.1", "--port", str(self.rasa_port), "--model", str(self.model)]
         if endpoints.exists():
             command += ["--endpoints", str(endpoints)]
