@@ -39,8 +39,11 @@ class Decision:
     also: tuple[str, ...] = ()  # with ANSWER: close paths of the same topic, offered first as follow-ups
 
 
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 def decide(ranking: Sequence[Mapping[str, Any]], intent: str | None, intent_confidence: float,
-           thresholds: Thresholds = Thresholds(), max_choices: int = 3, off_topic: bool = False) -> Decision:
+           thresholds: Thresholds = DEFAULT_THRESHOLDS, max_choices: int = 3, off_topic: bool = False) -> Decision:
     """Answer, ask back with 2-3 paths, or no match; never a health path for off-topic talk."""
     top = float(ranking[0]["score"]) if ranking else 0.0
     if off_topic or (intent == OUT_OF_SCOPE_INTENT and intent_confidence >= thresholds.out_of_scope

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import statistics
@@ -148,7 +149,7 @@ def size_phase(stack: Stack, size: int, repeat: int, deadline: float):
     def abuse() -> tuple[float, int, int]:
         times, refused, errors = [], 0, 0
         text = (FILLER * (size // len(FILLER) + 1))[:size]
-        for index in range(repeat):
+        for _ in range(repeat):
             if time.monotonic() > deadline:
                 break
             for url, payload in ((f"{stack.url}/webhooks/rest/webhook", {"sender": uuid.uuid4().hex, "message": text}),
@@ -198,10 +199,8 @@ async def _many_sockets(stack: Stack, count: int, deadline: float) -> tuple[floa
             client, answered, session_id = await connected_client()
             clients.append(client)
             answered.clear()
-            try:
+            with contextlib.suppress(Exception):  # the server closing the socket is the expected answer
                 await client.emit("user_uttered", {"message": huge, "session_id": session_id})
-            except Exception:  # noqa: BLE001 - the server closing the socket is the expected answer
-                pass
             for _ in range(50):  # the server drops the socket within moments; an answer would also do
                 if not client.connected or answered.is_set():
                     break
@@ -221,10 +220,8 @@ async def _many_sockets(stack: Stack, count: int, deadline: float) -> tuple[floa
             errors += 1
         finally:
             for client in clients:
-                try:
+                with contextlib.suppress(Exception):  # already gone
                     await client.disconnect()
-                except Exception:  # noqa: BLE001 - already gone
-                    pass
 
     await asyncio.gather(*(one(index) for index in range(count)))
     return (statistics.mean(times) if times else float("nan")), refused, errors

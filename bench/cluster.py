@@ -250,7 +250,7 @@ class Cluster:
     @staticmethod
     def _end(process: subprocess.Popen | None, kill: bool) -> None:
         if process is None:
-            return None
+            return
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
         try:
@@ -258,7 +258,6 @@ class Cluster:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
-        return None
 
     def _start_nginx(self) -> None:
         runtime = self.workdir / "nginx"

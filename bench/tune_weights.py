@@ -187,7 +187,7 @@ def tune_topics(data: HeldOut) -> None:
     print(f"current TOPIC_WEIGHTS: {topic_accuracy(folds, TOPIC_WEIGHTS, groups):.4f}")
     for test in range(len(folds)):
         train = [f for i, f in enumerate(folds) if i != test]
-        _, chosen = coordinate_ascent(lambda w: topic_accuracy(train, w, groups), START, names)
+        _, chosen = coordinate_ascent(lambda w, train=train: topic_accuracy(train, w, groups), START, names)
         print(f"  choose without fold {test}: fold {test} {topic_accuracy([folds[test]], START, groups):.4f}"
               f" -> {topic_accuracy([folds[test]], chosen, groups):.4f}")
     best, chosen = coordinate_ascent(lambda w: topic_accuracy(folds, w, groups), START, names)

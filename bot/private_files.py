@@ -10,6 +10,7 @@ tracker store, nginx's files).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
@@ -30,10 +31,8 @@ def private_directory(path: Path) -> Path:
             break
         missing.append(folder)
     for folder in reversed(missing):
-        try:
+        with contextlib.suppress(FileExistsError):  # another process made it just now
             os.mkdir(folder, PRIVATE_DIRECTORY_MODE)
-        except FileExistsError:  # another process made it just now
-            pass
     return path
 
 

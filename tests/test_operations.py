@@ -84,7 +84,7 @@ def test_metrics_need_the_token_and_count_the_web_apps_answers_by_door(client):
 
 
 def test_store_errors_are_counted_where_the_database_fails():
-    from sqlalchemy import create_engine
+    from sqlalchemy import create_engine, text
     from sqlalchemy.orm import sessionmaker
 
     from actions.store.transactions import StoreUnavailable, transaction
@@ -92,9 +92,8 @@ def test_store_errors_are_counted_where_the_database_fails():
     broken = sessionmaker(create_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none",
                                         connect_args={"connect_timeout": 2}))
     before = metrics.STORE_ERRORS.labels(metrics.process())._value.get()
-    with pytest.raises(StoreUnavailable):
-        with transaction(broken) as session:
-            session.execute(__import__("sqlalchemy").text("SELECT 1"))
+    with pytest.raises(StoreUnavailable), transaction(broken) as session:
+        session.execute(text("SELECT 1"))
     assert metrics.STORE_ERRORS.labels(metrics.process())._value.get() == before + 1
 
 

@@ -261,6 +261,5 @@ def test_analytics_keep_no_identifiers_even_when_a_caller_slips(database_url) ->
     assert event.path_id == "soita [PUHELIN]"
     assert event.conversation == conversation_key("conversation-1") and "conversation-1" not in event.conversation
     assert (event.day, event.hour) == ("2026-12-03", 14)  # Helsinki time
-    with pytest.raises(ValueError, match="unknown analytics dimensions"):
-        with sessions() as session, session.begin():
-            record_event(session, "guidance", "c", text="vapaata tekstiä")
+    with pytest.raises(ValueError, match="unknown analytics dimensions"), sessions() as session, session.begin():
+        record_event(session, "guidance", "c", text="vapaata tekstiä")

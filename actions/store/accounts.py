@@ -241,7 +241,7 @@ class AccountStore:
             return {}
         with self._sessions() as session:
             rows = session.execute(select(Account.id, Account.username).where(Account.id.in_(wanted)))
-            return {account_id: username for account_id, username in rows}
+            return dict(rows.all())  # not dict(rows): a Result has keys(), so dict() would take it for a mapping
 
     def sign_out(self, token: str) -> None:
         with self._sessions() as session:

@@ -178,6 +178,9 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+ALL_OPEN = QueueFilter()  # the whole open queue
+
+
 class TicketStore:
     """Repository of tickets, notes and the access log; each call is one transaction."""
 
@@ -270,7 +273,7 @@ class TicketStore:
             return ResidentStatus(ticket.reference, ticket.status, ticket.urgency, ticket.answer_by, ticket.created_at)
 
     # -- the team side ----------------------------------------------------------------------------
-    def queue(self, account: Account, filters: QueueFilter = QueueFilter()) -> list[Ticket]:
+    def queue(self, account: Account, filters: QueueFilter = ALL_OPEN) -> list[Ticket]:
         """Open tickets, most urgent and earliest due first; each listed ticket is logged as read."""
         statuses = list(filters.status) if filters.status else [s for s in TICKET_STATUSES if s != "closed"]
         query = select(Ticket).where(Ticket.status.in_(statuses))

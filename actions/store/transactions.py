@@ -2,7 +2,7 @@
 cannot be reached is `StoreUnavailable` (nothing was written), so callers can tell residents honestly."""
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Iterator
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -17,10 +17,8 @@ class StoreUnavailable(RuntimeError):
 
 def _rollback(session: Session) -> None:
     """Roll back; with the database gone the rollback itself may fail, and nothing was written anyway."""
-    try:
+    with suppress(DBAPIError):
         session.rollback()
-    except DBAPIError:
-        pass
 
 
 @contextmanager

@@ -234,9 +234,9 @@ async def erase(request: Request) -> response.HTTPResponse:
 
 async def single_logout_return(request: Request) -> response.HTTPResponse:
     saml_response = request.args.get("SAMLResponse")
-    if _setup(request) is not None and saml_response:
-        if not await blocking((await _parts(request)).provider.logout_response_ok, saml_response):
-            logger.warning("identification: single logout at the identity provider not confirmed")
+    if (_setup(request) is not None and saml_response
+            and not await blocking((await _parts(request)).provider.logout_response_ok, saml_response)):
+        logger.warning("identification: single logout at the identity provider not confirmed")
     return response.redirect("/?uloskirjautuminen=ok", status=303, headers=_no_store())
 
 

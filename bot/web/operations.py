@@ -36,9 +36,9 @@ def _database_ok(runtime: Any) -> bool:
 
 async def _rasa_ok(rasa_url: str) -> bool:
     try:
-        async with aiohttp.ClientSession(timeout=RASA_HEALTH_TIMEOUT) as client:
-            async with client.get(rasa_url.rstrip("/") + "/webhooks/webchat/") as answer:
-                return answer.status == 200
+        async with aiohttp.ClientSession(timeout=RASA_HEALTH_TIMEOUT) as client, \
+                client.get(rasa_url.rstrip("/") + "/webhooks/webchat/") as answer:
+            return answer.status == 200
     except (aiohttp.ClientError, OSError, TimeoutError):
         return False
 

@@ -36,11 +36,11 @@ class RelayClient:
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            async with aiohttp.ClientSession(timeout=TIMEOUT, headers=self._headers) as session:
-                async with session.request(method, self._base + path, **kwargs) as answer:
-                    if answer.status != 200:
-                        raise RelayUnavailable(f"relay {path}: HTTP {answer.status}")
-                    return await answer.json()
+            async with aiohttp.ClientSession(timeout=TIMEOUT, headers=self._headers) as session, \
+                    session.request(method, self._base + path, **kwargs) as answer:
+                if answer.status != 200:
+                    raise RelayUnavailable(f"relay {path}: HTTP {answer.status}")
+                return await answer.json()
         except (aiohttp.ClientError, TimeoutError) as error:
             raise RelayUnavailable(f"relay {path}: {error.__class__.__name__}") from error
 

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import csv
 import datetime as dt
@@ -173,8 +174,8 @@ def _export(args: argparse.Namespace) -> int:
              "links": " | ".join(f"{link.name} <{link.url}>" for link in p.links), "owner": p.owner,
              "reviewed": p.reviewed.isoformat(), "file": str(Path(p.source_file).relative_to(DEFAULT_PATHS_DIR.parent))}
             for p in (*library.paths, *library.drafts)]
-    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
-    try:
+    with (open(args.output, "w", encoding="utf-8", newline="") if args.output
+          else contextlib.nullcontext(sys.stdout)) as out:
         if args.format == "json":
             json.dump(rows, out, ensure_ascii=False, indent=2)
             out.write("\n")
@@ -182,9 +183,6 @@ def _export(args: argparse.Namespace) -> int:
             writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id"])
             writer.writeheader()
             writer.writerows(rows)
-    finally:
-        if args.output:
-            out.close()
     return 0
 
 
