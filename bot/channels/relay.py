@@ -168,7 +168,8 @@ class RelayRoutes:
                                      ("POST", "/relay/control", RelayRoutes.relay_control),
                                      ("POST", "/relay/identity", RelayRoutes.relay_identity),
                                      ("GET", "/relay/transcript", RelayRoutes.relay_transcript)):
-            blueprint.add_route(functools.partial(handler, self), uri, methods=[method], name=handler.__name__)
+            route: Any = functools.partial(handler, self)  # a coroutine function, as Sanic wants (typing cannot tell)
+            blueprint.add_route(route, uri, methods=[method], name=handler.__name__)
 
     async def _existing(self, request: Request, value: Any) -> Text:
         conversation_id = _conversation_id(value)

@@ -181,20 +181,27 @@ class WebchatInput(InputChannel):
         return blueprint
 
     # -- conversations and sockets ------------------------------------------------------------------
+    @property
+    def _socket(self) -> AsyncServer:
+        """The socket.io server (made with the blueprint; the events below only come through it)."""
+        if self.sio is None:
+            raise RuntimeError("the web chat channel's blueprint has not been made yet")
+        return self.sio
+
     async def _join(self, sid: Text, session_id: Text, token: Any = None) -> None:
         previous = self._sessions.get(sid)
         if previous and previous != session_id:
-            await self.sio.leave_room(sid, previous)
+            await self._socket.leave_room(sid, previous)
         self._sessions[sid] = session_id
         self._tokens[sid] = token
-        await self.sio.enter_room(sid, session_id)
-        await self.sio.emit("session_confirm", session_id, room=sid)
+        await self._socket.enter_room(sid, session_id)
+        await self._socket.emit("session_confirm", session_id, room=sid)
 
     async def _refuse(self, sid: Text, where: Text, session_id: Text, verdict: Verdict, notice: Text) -> None:
         """The socket may not use this identified conversation: a new anonymous one, and a notice."""
         self.access.log_refusal(where, session_id, verdict)
         await self._join(sid, secrets.token_hex(16))
-        await self.sio.emit("session_notice", {"reason": "identified_session_ended", "text": notice}, room=sid)
+        await self._socket.emit("session_notice", {"reason": "identified_session_ended", "text": notice}, room=sid)
 
     async def _evict_others(self, session_id: Text, keep: Text) -> None:
         """Sockets still in a bound conversation's room without its token leave it (no reading along)."""
@@ -206,7 +213,7 @@ class WebchatInput(InputChannel):
 
     async def _tell_fault(self, sid: Text, fault: ServiceFault) -> None:
         logger.error("webchat: %s; the resident was told", fault)
-        await self.sio.emit(self.bot_event, fault_message(fault.kind), room=sid)
+        await self._socket.emit(self.bot_event, fault_message(fault.kind), room=sid)
 
     async def session_request(self, sid: Text, data: Optional[Dict] = None) -> None:
         try:

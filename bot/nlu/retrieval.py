@@ -174,7 +174,8 @@ class GuidanceIndex:
         self.classifier = self._topic_classifier(classifier, topic_ids, word_rows, char_rows)
         self._vocabulary = sorted(self._word.vocabulary_)
         self._vocabulary_set = frozenset(self._vocabulary)
-        self._vector_rows = self._topic_vectors = None
+        self._vector_rows: np.ndarray | None = None
+        self._topic_vectors: np.ndarray | None = None
         if vectors is not None:
             self._index_vectors(vectors, rows, len(topic_ids))
 
@@ -237,9 +238,10 @@ class GuidanceIndex:
 
     def _index_vectors(self, vectors: WordVectors, rows: list[QueryTerms], topic_count: int) -> None:
         """Each phrasing's mean word vector, and each topic's mean direction (unit length)."""
-        self._vector_rows = np.vstack([vectors.mean(r.vector_words) for r in rows]).astype(np.float32)
-        sums = np.zeros((topic_count, self._vector_rows.shape[1]), dtype=np.float64)
-        np.add.at(sums, self._topic_of_path[self._owners], self._vector_rows)
+        vector_rows = np.vstack([vectors.mean(r.vector_words) for r in rows]).astype(np.float32)
+        sums = np.zeros((topic_count, vector_rows.shape[1]), dtype=np.float64)
+        np.add.at(sums, self._topic_of_path[self._owners], vector_rows)
+        self._vector_rows = vector_rows
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         self._topic_vectors = (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
 

@@ -8,11 +8,11 @@ app's one `WebRuntime` (`bot.web.runtime.runtime_of`), never from a closure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Coroutine, Sequence
 
 from sanic import Blueprint, response
 
-Handler = Callable[..., Awaitable[response.HTTPResponse]]
+Handler = Callable[..., Coroutine[Any, Any, response.HTTPResponse]]
 
 
 @dataclass(frozen=True)
