@@ -11,6 +11,7 @@ import urllib.request
 from dataclasses import dataclass
 
 import pytest
+from sanic import Sanic
 
 from bench.stack import free_port
 from bot import metrics
@@ -22,6 +23,7 @@ from bot.web.app import create_app
 from tests.servers import ThreadedServer
 
 TOKEN = "metrics-secret-for-the-test-0123"
+Sanic.test_mode = True  # several apps served in one test process (Sanic 21.12 rewrites its protocol once otherwise)
 
 
 @dataclass
