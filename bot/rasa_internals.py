@@ -7,8 +7,8 @@ component's `create`/`load` (bot/components/: `rasa train`, `rasa shell`, `rasa 
 channels). The first call does the work, later ones return at once.
 
 `install()` first checks the Rasa version: the patches below replace Rasa's own methods and were
-written for Rasa 3.6.21 (`PINNED_RASA`, pinned in requirements.txt); any other version stops the
-process with an error naming both versions. Every replaced method is listed in `PATCHED` with
+written for Rasa 3.6.21 (`PINNED_RASA`, pinned in pyproject.toml and requirements.lock); any other
+version stops the process with an error naming both versions. Every replaced method is listed in `PATCHED` with
 the shape (parameters, sync or async) it had when its patch was written; tests/test_rasa_internals.py
 checks each against Rasa's original, so a renamed or changed method fails a test, not silently.
 `install()` also installs the process's log redaction (bot/log_redaction.py), before Rasa reads
@@ -65,7 +65,7 @@ def check_rasa_version(found: str) -> None:
     if found != PINNED_RASA:
         raise UnsupportedRasa(
             f"Rasa {found} is installed, but bot/rasa_internals.py patches Rasa {PINNED_RASA} only (the version "
-            f"requirements.txt pins): its patches replace Rasa's own methods. Install Rasa {PINNED_RASA} "
+            f"pyproject.toml pins): its patches replace Rasa's own methods. Install Rasa {PINNED_RASA} "
             f"(scripts/setup), or check every patch against Rasa {found} (tests/test_rasa_internals.py) and "
             f"then change PINNED_RASA.")
 
