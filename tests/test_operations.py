@@ -107,3 +107,28 @@ def test_json_log_lines_carry_the_redacted_message():
     assert line["level"] == "WARNING" and line["logger"] == "sote.test"
     assert "131052-308T" not in line["message"] and "[HETU]" in line["message"]
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$", line["time"])
+
+
+def test_the_web_apps_retention_run_deletes_old_conversations_on_the_apps_own_engine(tmp_path):
+    import datetime as dt
+
+    from sqlalchemy import create_engine
+
+    from bot.settings import PrivacySettings
+    from bot.web.retention_task import run_once
+    from bot.web.runtime import WebRuntime
+    from tests.test_privacy import EVENTS_TABLE, add_transcript, transcript_senders
+
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    tracker = create_engine(tracker_url, future=True)
+    EVENTS_TABLE.create(tracker)
+    tracker.dispose()
+    now = dt.datetime.now(dt.timezone.utc)
+    add_transcript(tracker_url, "old-one", now - dt.timedelta(days=45))
+    add_transcript(tracker_url, "recent-one", now - dt.timedelta(days=2))
+    runtime = WebRuntime(Settings(database_url=f"sqlite:///{tmp_path / 'assistant.db'}",
+                                  privacy=PrivacySettings(tracker_url=tracker_url)))
+    engine = runtime.sessions()
+    result = run_once(runtime)
+    assert result.conversations == 1 and transcript_senders(tracker_url) == {"recent-one"}
+    assert runtime.sessions() is engine  # no engine of its own

@@ -1,5 +1,6 @@
 """The web app runs the retention (actions/store/retention.py) itself every few hours, first a
-minute after start. Several web replicas may run it at once: its deletes are idempotent."""
+minute after start, on the app's one database engine. Several web replicas may run it at once: its
+deletes are idempotent."""
 from __future__ import annotations
 
 import asyncio
@@ -9,20 +10,32 @@ import logging
 from sanic import Sanic
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.store.retention import run_from_settings
+from actions.store.retention import RetentionResult, apply_retention
 from actions.store.transactions import StoreUnavailable
+from actions.store.transcripts import TranscriptStore
 from bot.blocking import blocking
 from bot.settings import Settings
+from bot.web.runtime import WebRuntime
 
 logger = logging.getLogger(__name__)
 FIRST_RUN_DELAY_SECONDS = 60
 
 
-async def _retention_loop(settings: Settings) -> None:
+def run_once(runtime: WebRuntime) -> RetentionResult:
+    """One run: the app's own database, and Rasa's tracker store (its own engine, closed after)."""
+    transcripts = TranscriptStore.from_url(runtime.settings.privacy.tracker_url)
+    try:
+        return apply_retention(runtime.sessions(), transcripts, runtime.settings.privacy)
+    finally:
+        transcripts.dispose()
+
+
+async def _retention_loop(runtime: WebRuntime) -> None:
+    settings = runtime.settings
     await asyncio.sleep(FIRST_RUN_DELAY_SECONDS)
     while True:
         try:
-            await blocking(run_from_settings, settings)
+            await blocking(run_once, runtime)
         except (StoreUnavailable, SQLAlchemyError) as error:  # tried again at the next interval
             logger.error("retention run failed, tried again in %d h: %s", settings.privacy.interval_hours, error)
         await asyncio.sleep(settings.privacy.interval_hours * 3600)
@@ -35,7 +48,7 @@ def schedule_retention(app: Sanic, settings: Settings) -> None:
 
     @app.listener("after_server_start")
     async def start(app_: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
-        app_.ctx.retention_task = asyncio.get_running_loop().create_task(_retention_loop(settings))
+        app_.ctx.retention_task = asyncio.get_running_loop().create_task(_retention_loop(app_.ctx.runtime))
 
     @app.listener("before_server_stop")
     async def stop(app_: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
