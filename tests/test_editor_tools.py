@@ -24,6 +24,22 @@ def test_coverage_and_conflicts_find_a_path_that_is_a_copy_of_another(library, a
     assert any({own, winner} == {base[0].id, "kaksoispolku"} for own, winner in pairs)
 
 
+def test_the_held_out_measure_tells_each_folds_start_and_asks_every_phrasing_once(library, analyzer):
+    chosen = {"flunssa", "selkakipu", "hammashoito-ajanvaraus", "uniongelmat"}
+    small = dataclasses.replace(library, paths=tuple(p for p in library.paths if p.id in chosen))
+    told: list[tuple[int, int, int]] = []
+    answers = held_out_answers(small, analyzer, None, folds=3, progress=lambda *fold: told.append(fold))
+    assert [(fold, folds) for fold, folds, _ in told] == [(1, 3), (2, 3), (3, 3)]
+    assert sum(asked for _, _, asked in told) == len(answers) == sum(len(p.examples) for p in small.paths)
+
+
+def test_a_library_of_two_topics_is_measured_too(library, analyzer):
+    small = dataclasses.replace(library, paths=tuple(p for p in library.paths if p.topic in {"flunssa", "selkakipu"}))
+    answers = held_out_answers(small, analyzer, None, folds=2)  # a binary topic classifier inside
+    assert len(answers) == sum(len(p.examples) for p in small.paths)
+    assert sum(a.winner == a.path_id for a in answers) > len(answers) / 2
+
+
 def test_new_scaffolds_a_draft_in_the_topic_area(tmp_path, monkeypatch):
     monkeypatch.setattr(cli, "DEFAULT_PATHS_DIR", tmp_path)
     assert cli.main(["new", "flunssa", "lapset"]) == 0

@@ -233,8 +233,11 @@ class GuidanceIndex:
             return None
         fitted = LinearSVC(C=CLASSIFIER_C, random_state=0)
         fitted.fit(sparse.hstack([word_rows, char_rows]).tocsr(), self._topic_of_path[self._owners])
-        return TopicClassifier(self._word, self._char, np.asarray(fitted.coef_.T, dtype=np.float32),
-                               np.asarray(fitted.intercept_, dtype=np.float32), tuple(topic_ids))
+        coef, intercept = fitted.coef_, fitted.intercept_
+        if len(topic_ids) == 2:  # a binary fit has one row, for the second topic: the first gets its negative
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        return TopicClassifier(self._word, self._char, np.asarray(coef.T, dtype=np.float32),
+                               np.asarray(intercept, dtype=np.float32), tuple(topic_ids))
 
     def _index_vectors(self, vectors: WordVectors, rows: list[QueryTerms], topic_count: int) -> None:
         """Each phrasing's mean word vector, and each topic's mean direction (unit length)."""

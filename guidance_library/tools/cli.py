@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import json
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -71,12 +72,20 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _held_out(library):
-    from bot.nlu.finnish import FinnishAnalyzer
-    from bot.nlu.vectors import WordVectors
+    from bot.nlu.finnish import shared_analyzer
+    from bot.nlu.vectors import shared_vectors
     from guidance_library.tools.quality import held_out_answers
 
     print("Lasketaan (jokainen esimerkki kysytään niin, ettei se itse ole hakemistossa)...", file=sys.stderr)
-    return held_out_answers(library, FinnishAnalyzer(), WordVectors())
+    started = time.monotonic()
+
+    def progress(fold: int, folds: int, asked: int) -> None:
+        print(f"  kierros {fold}/{folds}: rakennetaan hakemisto ja kysytään {asked} esimerkkiä "
+              f"({time.monotonic() - started:.0f} s kulunut)", file=sys.stderr, flush=True)
+
+    answers = held_out_answers(library, shared_analyzer(), shared_vectors(), progress=progress)
+    print(f"  valmis ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
+    return answers
 
 
 def _library_for_quality(args: argparse.Namespace):

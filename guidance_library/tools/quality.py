@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -47,10 +47,13 @@ def component_matrix(index: GuidanceIndex, texts: list[str]) -> dict[str, np.nda
 
 
 def held_out_answers(library: GuidanceLibrary, analyzer: FinnishAnalyzer, vectors: WordVectors | None,
-                     folds: int = 4) -> list[HeldOutAnswer]:
-    """Every example phrasing asked with itself held out."""
+                     folds: int = 4, progress: Callable[[int, int, int], None] | None = None) -> list[HeldOutAnswer]:
+    """Every example phrasing asked with itself held out. `progress(fold, folds, asked)` is called as
+    each fold starts (a whole run takes minutes: the index is built once per fold)."""
     answers = []
-    for reduced, asked in held_out_folds(library, folds):
+    for number, (reduced, asked) in enumerate(held_out_folds(library, folds), start=1):
+        if progress is not None:
+            progress(number, folds, len(asked))
         index = GuidanceIndex(reduced, analyzer, vectors)
         for text, path_id in asked:
             top = index.rank(text, 1)
