@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from actions.store.models import ROLES, Account, AccountSession
+from actions.store.transactions import Store, utc_now
 from bot.bidi_controls import without_bidi_controls
 
 PASSWORD_HASHER = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4; its parameters are stored in each hash
@@ -85,10 +86,6 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 @dataclass(frozen=True)
 class SignedIn:
     """A valid session: the account and the session's bearer token."""
@@ -145,12 +142,11 @@ class FailedSignIns:
             self._pairs.pop((address, username), None)
 
 
-class AccountStore:
+class AccountStore(Store):
     """Accounts, sign-in and sessions."""
 
-    def __init__(self, sessions: sessionmaker, clock: Callable[[], dt.datetime] = _utcnow) -> None:
-        self._sessions = sessions
-        self._clock = clock
+    def __init__(self, sessions: sessionmaker, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        super().__init__(sessions, clock)
         self._failures = FailedSignIns(clock)
         self._dummy_hash: str | None = None
 

@@ -10,14 +10,14 @@ conversation are written to the access log, naming the conversation only by its 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from actions.store.models import HANDOFF_ACTIVE, AccessLogEntry, Account, Handoff
 from actions.store.analytics import conversation_key, record_event
-from actions.store.transactions import transaction
+from actions.store.transactions import Store
 
 HEARTBEAT_TIMEOUT = dt.timedelta(seconds=30)
 DEFAULT_MAX_WAIT = dt.timedelta(minutes=5)
@@ -31,22 +31,8 @@ class HandoffConflict(RuntimeError):
     """Someone else holds the conversation, or it is not in a state that allows the change."""
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-class HandoffStore:
+class HandoffStore(Store):
     """Repository of handoffs; each call is one transaction."""
-
-    def __init__(self, sessions: sessionmaker, clock: Callable[[], dt.datetime] = _utcnow) -> None:
-        self._sessions = sessions
-        self._clock = clock
-
-    def now(self) -> dt.datetime:
-        return self._clock()
-
-    def _transaction(self):
-        return transaction(self._sessions)
 
     # -- the chat side ----------------------------------------------------------------------------
     def enqueue(self, conversation_id: str, summary: Mapping[str, Any]) -> tuple[Handoff, bool]:

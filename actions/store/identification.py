@@ -11,22 +11,17 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
 
 from actions.store.models import IdentifiedSession, SamlAssertionSeen, SamlRequest
+from actions.store.transactions import Store
 
 
 # An expired request is kept a day more, so a late or repeated response to it is still told apart
 # ("already used") from one to a request never sent.
 REQUEST_KEPT_AFTER = dt.timedelta(days=1)
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def key_hash(session_key: str) -> str:
@@ -44,12 +39,8 @@ class OpenedSession:
     expires_at: dt.datetime
 
 
-class IdentificationStore:
+class IdentificationStore(Store):
     """Repository of the identification records; each method is one short transaction."""
-
-    def __init__(self, sessions: sessionmaker, clock: Callable[[], dt.datetime] = _utcnow) -> None:
-        self._sessions = sessions
-        self._clock = clock
 
     # -- SAML requests and assertions ---------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from actions.store.office_hours import OfficeHours
 from actions.store.analytics import conversation_key, record_event
-from actions.store.transactions import StoreUnavailable, transaction
+from actions.store.transactions import Store, StoreUnavailable, utc_now
 from actions.store.models import (CHANNELS, CONTACT_METHODS, CONTACT_ROLES, OUTCOMES, REASONS, TICKET_STATUSES,
                                   URGENCIES, AccessLogEntry, Account, Ticket, TicketNote)
 
@@ -174,29 +174,18 @@ def _reported(ticket: Ticket) -> dict[str, Any]:
             "reason": ticket.reason, "topic_id": ticket.topic_id}
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 ALL_OPEN = QueueFilter()  # the whole open queue
 
 
-class TicketStore:
+class TicketStore(Store):
     """Repository of tickets, notes and the access log; each call is one transaction."""
 
     def __init__(self, sessions: sessionmaker, office_hours: OfficeHours,
-                 clock: Callable[[], dt.datetime] = _utcnow) -> None:
-        self._sessions = sessions
+                 clock: Callable[[], dt.datetime] = utc_now) -> None:
+        super().__init__(sessions, clock)
         self.office_hours = office_hours
-        self._clock = clock
-
-    def now(self) -> dt.datetime:
-        return self._clock()
 
     # -- plumbing -------------------------------------------------------------------------------
-    def _transaction(self):
-        return transaction(self._sessions)
-
     @staticmethod
     def _log(session: Session, actor: str, action: str, ticket_id: int | None, detail: str = "",
              account_id: int | None = None) -> None:

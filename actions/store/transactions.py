@@ -2,13 +2,33 @@
 cannot be reached is `StoreUnavailable` (nothing was written), so callers can tell residents honestly."""
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager, suppress
-from typing import Iterator
+from typing import Callable, ContextManager, Iterator
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.metrics import count_store_error
+
+
+def utc_now() -> dt.datetime:
+    """The stores' default clock (tests give them one they can move)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Store:
+    """Base of the stores: a session factory, a clock, and one transaction per call."""
+
+    def __init__(self, sessions: sessionmaker, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    def _transaction(self) -> ContextManager[Session]:
+        return transaction(self._sessions)
 
 
 class StoreUnavailable(RuntimeError):
