@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -99,12 +99,7 @@ class Item:
         return max(o.points for o in self.options)
 
 
-@dataclass(frozen=True)
-class Choice:
-    """One answer to a background question: the value kept, the label shown."""
-
-    value: str
-    label: str
+Choice = NamedTuple("Choice", [("value", str), ("label", str)])  # a background answer: value kept, label shown
 
 
 @dataclass(frozen=True)

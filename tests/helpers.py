@@ -90,3 +90,31 @@ def all_at_once(work: Callable[[Any], Any], arguments: Iterable[Any]) -> list[An
     for thread in threads:
         thread.join()
     return outcomes
+
+
+@dataclass
+class StaffStores:
+    """The staff doors' stores on one test database, the tickets and handoffs on a clock the test moves
+    (`clock["now"]`); the accounts on it too with `accounts_on_the_clock`, else on real time."""
+
+    engine: Any
+    clock: dict
+    tickets: Any
+    accounts: Any
+    handoffs: Any
+
+
+def staff_stores(database_url: str, now: dt.datetime, *, accounts_on_the_clock: bool) -> StaffStores:
+    from actions.store.accounts import AccountStore
+    from actions.store.database import make_engine, make_session_factory
+    from actions.store.handoffs import HandoffStore
+    from actions.store.office_hours import OfficeHours
+    from actions.store.tickets import TicketStore
+
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    clock = {"now": now}
+    moved = lambda: clock["now"]  # noqa: E731 - one clock for every store that follows it
+    accounts = AccountStore(sessions, clock=moved) if accounts_on_the_clock else AccountStore(sessions)
+    return StaffStores(engine, clock, TicketStore(sessions, OfficeHours(), clock=moved), accounts,
+                       HandoffStore(sessions, clock=moved))

@@ -14,9 +14,6 @@ from typing import Any
 import pytest
 from sanic import Sanic
 
-from actions.store.office_hours import OfficeHours
-from actions.store.accounts import AccountStore
-from actions.store.database import make_engine, make_session_factory
 from actions.store.handoffs import HandoffStore
 from actions.store.tickets import TicketStore, conversation_key
 from bench.stack import free_port
@@ -24,7 +21,7 @@ from bot.handoff import HandoffSettings
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.team_stores import TeamStores
-from tests.helpers import Answer, cheap_hashes, send  # noqa: F401 - cheap_hashes: a fixture
+from tests.helpers import Answer, cheap_hashes, send, staff_stores  # noqa: F401 - cheap_hashes: a fixture
 from tests.servers import ThreadedServer
 
 Sanic.test_mode = True
@@ -120,12 +117,8 @@ class Console:
 
 @pytest.fixture
 def console(server: Server, database_url: str):
-    engine = make_engine(database_url)
-    sessions = make_session_factory(engine)
-    clock = {"now": NOW}
-    tickets = TicketStore(sessions, OfficeHours(), clock=lambda: clock["now"])
-    accounts = AccountStore(sessions)  # real time: sessions stay live
-    handoffs = HandoffStore(sessions, clock=lambda: clock["now"])
+    made = staff_stores(database_url, NOW, accounts_on_the_clock=False)  # real time: sessions stay live
+    engine, clock, tickets, accounts, handoffs = made.engine, made.clock, made.tickets, made.accounts, made.handoffs
     stores = TeamStores(tickets, accounts, None, handoffs)
     server.source["stores"] = lambda: stores
     server.relay.calls.clear()

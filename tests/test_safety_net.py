@@ -169,16 +169,15 @@ def test_the_reader_finds_an_amount_taken(analyzer, rules, message, category):
     assert reading is not None and reading.category == category
 
 
-@pytest.mark.parametrize("message", [
-    "paljonko buranaa saa ottaa",
-    "voiko ottaa 2 panadolia",
-    "otin 2 buranaa päänsärkyyn",
-    "voinko ottaa 6 tablettia ibuprofeenia päivässä",
-    "soitin lääkärille 10 kertaa",
-    "saako antibiootin kanssa juoda viiniä",
-    "onko 3 grammaa parasetamolia päivässä liikaa",
+DOSE_QUESTIONS_AND_ORDINARY_DOSES = (
+    "paljonko buranaa saa ottaa", "voiko ottaa 2 panadolia", "otin 2 buranaa päänsärkyyn",
+    "voinko ottaa 6 tablettia ibuprofeenia päivässä", "soitin lääkärille 10 kertaa",
+    "saako antibiootin kanssa juoda viiniä", "onko 3 grammaa parasetamolia päivässä liikaa",
     "onko 1000mg pamolia kerralla liikaa",
-])
+)
+
+
+@pytest.mark.parametrize("message", DOSE_QUESTIONS_AND_ORDINARY_DOSES)
 def test_the_reader_leaves_dose_questions_and_ordinary_doses(analyzer, rules, message):
     assert read_poisoning(analyzer.analyze_text(message), rules.poisoning) is None
 

@@ -35,7 +35,7 @@ from bot.web.app import create_app
 from bot.web.team_api import NOT_SHOWN, OPENAPI_FILE
 from bot.web.runtime import WebRuntime
 from bot.web.team_stores import TeamStores
-from tests.helpers import Answer, all_at_once, cheap_hashes, send  # noqa: F401 - cheap_hashes: a fixture
+from tests.helpers import Answer, all_at_once, cheap_hashes, send, staff_stores  # noqa: F401 - cheap_hashes: a fixture
 from tests.servers import ThreadedServer
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -109,11 +109,8 @@ def draft(**changes: Any) -> TicketDraft:
 
 @pytest.fixture
 def team(server: Server, database_url: str):
-    engine = make_engine(database_url)
-    sessions = make_session_factory(engine)
-    clock = {"now": WEDNESDAY_10}
-    tickets = TicketStore(sessions, OfficeHours(), clock=lambda: clock["now"])
-    accounts = AccountStore(sessions, clock=lambda: clock["now"])
+    made = staff_stores(database_url, WEDNESDAY_10, accounts_on_the_clock=True)
+    engine, clock, tickets, accounts = made.engine, made.clock, made.tickets, made.accounts
     stores = TeamStores(tickets, accounts, frozenset({"mielenterveys", "hammashoito", "flunssa"}))
     server.source["stores"] = lambda: stores
     for username, role in (("pro", "professional"), ("pro2", "professional"), ("editor", "editor"),

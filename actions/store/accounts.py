@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from actions.store.models import ROLES, Account, AccountSession
-from actions.store.transactions import Store, utc_now
+from actions.store.transactions import Store, stored_hash, utc_now
 from bot.bidi_controls import without_bidi_controls
 
 PASSWORD_HASHER = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4; its parameters are stored in each hash
@@ -80,10 +80,6 @@ def _verify_scrypt(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -197,7 +193,7 @@ class AccountStore(Store):
                 account.password_hash = hash_password(password)
             token = secrets.token_urlsafe(32)
             expires = now + ABSOLUTE_TIMEOUT
-            session.add(AccountSession(token_hash=_token_hash(token), account_id=account.id, created_at=now,
+            session.add(AccountSession(token_hash=stored_hash(token), account_id=account.id, created_at=now,
                                        last_seen_at=now, expires_at=expires))
             session.commit()
             return SignedIn(account, token, expires)
@@ -209,7 +205,7 @@ class AccountStore(Store):
         now = self._clock()
         with self._sessions() as session:
             row = session.execute(select(AccountSession, Account).join(Account)
-                                  .where(AccountSession.token_hash == _token_hash(token))).one_or_none()
+                                  .where(AccountSession.token_hash == stored_hash(token))).one_or_none()
             if row is None:
                 return None
             live_session, account = row
@@ -241,6 +237,6 @@ class AccountStore(Store):
 
     def sign_out(self, token: str) -> None:
         with self._sessions() as session:
-            session.execute(update(AccountSession).where(AccountSession.token_hash == _token_hash(token))
+            session.execute(update(AccountSession).where(AccountSession.token_hash == stored_hash(token))
                             .values(ended_at=self._clock()))
             session.commit()

@@ -8,7 +8,6 @@ No identity code or name is stored here; the identity lives in the conversation'
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from actions.store.models import IdentifiedSession, SamlAssertionSeen, SamlRequest
-from actions.store.transactions import Store
+from actions.store.transactions import Store, stored_hash
 
 
 # An expired request is kept a day more, so a late or repeated response to it is still told apart
@@ -24,10 +23,9 @@ from actions.store.transactions import Store
 REQUEST_KEPT_AFTER = dt.timedelta(days=1)
 
 
-def key_hash(session_key: str) -> str:
-    """What is stored of a session key (the key itself travels only inside the signed token) or of a
-    login's browser binding (the value itself travels only in the browser's cookie)."""
-    return hashlib.sha256(session_key.encode()).hexdigest()
+# What is stored of a session key (the key itself travels only inside the signed token) or of a
+# login's browser binding (the value itself travels only in the browser's cookie): its hash.
+key_hash = stored_hash
 
 
 @dataclass(frozen=True)

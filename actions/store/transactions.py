@@ -3,6 +3,7 @@ cannot be reached is `StoreUnavailable` (nothing was written), so callers can te
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from contextlib import contextmanager, suppress
 from typing import Callable, ContextManager, Iterator
 
@@ -15,6 +16,12 @@ from bot.metrics import count_store_error
 def utc_now() -> dt.datetime:
     """The stores' default clock (tests give them one they can move)."""
     return dt.datetime.now(dt.timezone.utc)
+
+
+def stored_hash(secret: str) -> str:
+    """What a store keeps of a secret that travels elsewhere (a staff session's bearer token, an
+    identified session's key, a login's browser binding): its SHA-256, never the secret itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class Store:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -29,43 +30,24 @@ XMLSEC_BINARY = "/usr/bin/xmlsec1"
 ACCEPTED_TIME_DIFF = 30  # seconds of clock difference tolerated between us and the identity provider
 
 
-@dataclass(frozen=True)
-class KeyPair:
-    """A private key file and its certificate file (PEM)."""
+KeyPair = NamedTuple("KeyPair", [("key", Path), ("cert", Path)])  # a private key file and its certificate (PEM)
 
-    key: Path
-    cert: Path
+# The service provider's addresses (and the local test identity provider's, in development), below the base
+SAML_PATHS = {"sp_entity_id": "/auth/metadata", "acs": "/auth/acs", "sls": "/auth/slo",
+              "idp_entity_id": "/test-idp/metadata", "idp_sso": "/test-idp/sso", "idp_slo": "/test-idp/slo"}
 
 
 @dataclass(frozen=True)
 class SamlAddresses:
-    """Where the service provider (and the test identity provider, in development) answer."""
+    """Where the service provider (and the test identity provider, in development) answer:
+    `addresses.acs` is the base address followed by SAML_PATHS["acs"], and so on."""
 
     base: str
 
-    @property
-    def sp_entity_id(self) -> str:
-        return f"{self.base}/auth/metadata"
-
-    @property
-    def acs(self) -> str:
-        return f"{self.base}/auth/acs"
-
-    @property
-    def sls(self) -> str:
-        return f"{self.base}/auth/slo"
-
-    @property
-    def idp_entity_id(self) -> str:
-        return f"{self.base}/test-idp/metadata"
-
-    @property
-    def idp_sso(self) -> str:
-        return f"{self.base}/test-idp/sso"
-
-    @property
-    def idp_slo(self) -> str:
-        return f"{self.base}/test-idp/slo"
+    def __getattr__(self, name: str) -> str:
+        if name not in SAML_PATHS:
+            raise AttributeError(name)
+        return self.base + SAML_PATHS[name]
 
 
 def self_signed_pair(directory: Path, name: str, common_name: str) -> KeyPair:
