@@ -18,7 +18,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from bot.handoff import HandoffSettings, token_matches
 
 ENV_METRICS_TOKEN = "ASSISTANT_METRICS_TOKEN"
-PROCESS = os.environ.get("ASSISTANT_PROCESS_NAME", "")  # set by each process at start (`set_process`)
 REPLY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REPLIES = Counter("sote_replies_total", "Answers given: a resident's turn (Rasa), an action run (actions), "
@@ -31,7 +30,7 @@ QUEUE_LENGTH = Gauge("sote_handoff_queue_length", "Conversations waiting for or 
 STORE_ERRORS = Counter("sote_store_errors_total", "Database calls that failed because the database could not be "
                        "reached", ["process"])
 
-_process = {"name": PROCESS or "unknown"}
+_process = {"name": "unknown"}  # each process names itself at start (`set_process`)
 
 
 def set_process(name: str) -> None:
