@@ -35,7 +35,7 @@ from bot.constants import ACTIONS_TOKEN_HEADER, ENV_ACTIONS_HOST, ENV_ACTIONS_TO
 from bot.handoff import token_matches
 from bot.log_format import configure_logging
 from bot.log_redaction import install_log_redaction
-from bot.metrics import REPLIES, REPLY_SECONDS, metrics_answer, metrics_token, process, set_process
+from bot.metrics import metrics_response, metrics_token, record_reply, set_process
 
 logger = logging.getLogger(__name__)
 DEFAULT_PORT = 5055
@@ -98,13 +98,11 @@ def measured(app: Sanic, metrics_token_value: str) -> Sanic:
         body = request.json if request.body else None
         action = body.get("next_action") if isinstance(body, dict) else None
         door = action if isinstance(action, str) and action.startswith("action_") and len(action) < 60 else "other"
-        REPLIES.labels(process(), door).inc()
-        REPLY_SECONDS.labels(process(), door).observe(time.perf_counter() - started)
+        record_reply(door, started)
 
     @app.get("/metrics")
     async def metrics(request: Request) -> response.HTTPResponse:
-        status, body, content_type = metrics_answer(request.headers.get("authorization"), metrics_token_value)
-        return response.raw(body, status=status, content_type=content_type, headers={"Cache-Control": "no-store"})
+        return metrics_response(request.headers.get("authorization"), metrics_token_value)
 
     return app
 

@@ -14,10 +14,12 @@ from contextlib import contextmanager
 from typing import Any, Awaitable, Callable, Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from sanic import response
 
 from bot.handoff import HandoffSettings, token_matches
 
 ENV_METRICS_TOKEN = "ASSISTANT_METRICS_TOKEN"
+NO_STORE = {"Cache-Control": "no-store"}
 REPLY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REPLIES = Counter("sote_replies_total", "Answers given: a resident's turn (Rasa), an action run (actions), "
@@ -42,6 +44,13 @@ def process() -> str:
     return _process["name"]
 
 
+def record_reply(door: str, started: float | None) -> None:
+    """Count one answer of `door` and, with its `time.perf_counter()` start, its time."""
+    REPLIES.labels(process(), door).inc()
+    if started is not None:
+        REPLY_SECONDS.labels(process(), door).observe(time.perf_counter() - started)
+
+
 @contextmanager
 def timed_reply(door: str) -> Iterator[None]:
     """Count one answer of `door` and its time (also when it fails: the resident waited as long)."""
@@ -49,8 +58,7 @@ def timed_reply(door: str) -> Iterator[None]:
     try:
         yield
     finally:
-        REPLIES.labels(process(), door).inc()
-        REPLY_SECONDS.labels(process(), door).observe(time.perf_counter() - start)
+        record_reply(door, start)
 
 
 def timed_turns(handler: Callable[[Any], Awaitable[Any]], door: str) -> Callable[[Any], Awaitable[Any]]:
@@ -79,10 +87,10 @@ def metrics_token() -> str:
     return os.environ.get(ENV_METRICS_TOKEN) or HandoffSettings.from_env().token()
 
 
-def metrics_answer(authorization: str | None, token: str) -> tuple[int, bytes, str]:
-    """(status, body, content type) of a `/metrics` request: the text exposition format with the
-    right bearer token, else 401 and nothing."""
+def metrics_response(authorization: str | None, token: str) -> response.HTTPResponse:
+    """The answer to a `/metrics` request (any of the three processes): the text exposition format
+    with the right bearer token, else 401 and nothing."""
     scheme, _, given = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token_matches(given.strip(), token):
-        return 401, b'{"error": "unauthenticated"}', "application/json"
-    return 200, generate_latest(), CONTENT_TYPE_LATEST
+        return response.json({"error": "unauthenticated"}, status=401, headers=NO_STORE)
+    return response.raw(generate_latest(), content_type=CONTENT_TYPE_LATEST, headers=NO_STORE)

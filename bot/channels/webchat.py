@@ -30,7 +30,7 @@ from bot.channels.relay import RelayRoutes
 from bot.channels.replicas import client_manager_options
 from bot.constants import MAX_MESSAGE_CHARS, MAX_RASA_REQUEST_BYTES, MAX_SOCKET_PACKET_BYTES
 from bot import rasa_internals
-from bot.metrics import metrics_answer, metrics_token, timed_turns
+from bot.metrics import metrics_response, metrics_token, timed_turns
 from bot.service_faults import ServiceFault, answering_faults, fault_message
 
 logger = logging.getLogger(__name__)
@@ -126,8 +126,7 @@ async def _health(_: Request) -> Any:
 
 async def _metrics(token: Text, request: Request) -> Any:
     """This Rasa server's Prometheus metrics (all channels), for the metrics token only."""
-    status, body, content_type = metrics_answer(request.headers.get("authorization"), token)
-    return response.raw(body, status=status, content_type=content_type, headers={"Cache-Control": "no-store"})
+    return metrics_response(request.headers.get("authorization"), token)
 
 
 async def _not_started(_: UserMessage) -> None:

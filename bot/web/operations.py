@@ -17,12 +17,11 @@ from sanic.request import Request
 from sqlalchemy import text
 
 from bot.blocking import blocking
-from bot.metrics import REPLIES, REPLY_SECONDS, metrics_answer, metrics_token, process
+from bot.metrics import NO_STORE, metrics_response, metrics_token, record_reply
 from bot.web.routes import Door, Route
 from bot.web.runtime import runtime_of
 
 RASA_HEALTH_TIMEOUT = aiohttp.ClientTimeout(total=3)
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _database_ok(runtime: Any) -> bool:
@@ -54,8 +53,7 @@ async def health(request: Request) -> response.HTTPResponse:
 
 
 async def metrics(request: Request) -> response.HTTPResponse:
-    status, body, content_type = metrics_answer(request.headers.get("authorization"), request.app.ctx.metrics_token)
-    return response.raw(body, status=status, content_type=content_type, headers=NO_STORE)
+    return metrics_response(request.headers.get("authorization"), request.app.ctx.metrics_token)
 
 
 async def start_timer(request: Request) -> None:
@@ -64,12 +62,9 @@ async def start_timer(request: Request) -> None:
 
 async def count_reply(request: Request, answer: response.HTTPResponse) -> None:
     """One answer of the web app, by door (the route's blueprint; "other" for no route)."""
-    started = getattr(request.ctx, "started", None)
     route = getattr(request, "route", None)
     door = route.name.split(".")[1] if route is not None and route.name.count(".") >= 2 else "other"
-    REPLIES.labels(process(), door).inc()
-    if started is not None:
-        REPLY_SECONDS.labels(process(), door).observe(time.perf_counter() - started)
+    record_reply(door, getattr(request.ctx, "started", None))
 
 
 def install_operations(app: Any) -> None:
