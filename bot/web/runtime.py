@@ -67,7 +67,8 @@ class WebRuntime:
         if relay is not None:
             self._relays[settings.handoff.rasa_url] = relay
         self._lock = threading.Lock()
-        self._library_lock = threading.Lock()  # a first load takes seconds: the stores must not wait for it
+        self._library_lock = threading.Lock()
+        self._identification_lock = threading.Lock()  # a first load takes seconds: the stores must not wait for it
         self._sessions: sessionmaker | None = None
         self._stores: TeamStores | None = None
         self._library: LiveLibrary[GuidanceLibrary] | None = None
@@ -126,15 +127,18 @@ class WebRuntime:
         """The SAML service provider, session store, token signer, relay and eraser (blocking on first
         use: it opens the database). Only called when `saml` is set."""
         assert self.saml is not None
-        if self._identification is None:
-            sessions = self.sessions()
-            store = IdentificationStore(sessions)
-            ident = self.settings.identification
-            eraser = functools.partial(erase_conversation, sessions,
-                                       TranscriptStore.from_url(self.settings.privacy.tracker_url))
-            self._identification = Identification(ServiceProvider(self.saml, store), store,
-                                                  SessionTokens(session_secret(ident)),
-                                                  self.relay_to(ident.rasa_url), eraser)
+        with self._identification_lock:  # two first requests at once build it once
+            return self._identification or self._build_identification(self.saml)
+
+    def _build_identification(self, saml: SamlSetup) -> Identification:
+        sessions = self.sessions()
+        store = IdentificationStore(sessions)
+        ident = self.settings.identification
+        eraser = functools.partial(erase_conversation, sessions,
+                                   TranscriptStore.from_url(self.settings.privacy.tracker_url))
+        self._identification = Identification(ServiceProvider(saml, store), store,
+                                              SessionTokens(session_secret(ident)),
+                                              self.relay_to(ident.rasa_url), eraser)
         return self._identification
 
 
