@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
@@ -268,3 +269,151 @@ class AnalyticsEvent(Base):
     contact_role = Column(String(20), nullable=True)
     reason = Column(String(20), nullable=True)
     answer_by_met = Column(Boolean, nullable=True)             # ticket_closed: closed by its answer-by time
+
+
+# -- The identified resident's own space (issue 18): secure messages, notifications, terms, self-care --
+#
+# Residents are strongly identified, but no identity code is stored in these tables: a resident is their
+# `person_key`, a keyed hash of the identity code (HMAC-SHA256 with the server's secret:
+# actions/store/person_key.py). Nothing here belongs to an anonymous conversation.
+
+MESSAGE_SENDERS = ("resident", "staff")
+NOTIFICATION_CHANNELS = ("email", "sms")
+ENROLMENT_STATUSES = ("active", "finished", "stopped")
+ENROLMENT_STARTERS = ("assessment", "path", "professional")
+PROGRESS_KINDS = ("module_done", "exercise", "checkin", "diary")
+PERSON_KEY_LENGTH = 64  # hex of HMAC-SHA256
+
+
+class SecureMessage(Base):
+    """One message of a contact request's thread, from the resident or from a professional (plain text)."""
+
+    __tablename__ = "secure_message"
+    __table_args__ = (_one_of("sender", MESSAGE_SENDERS),
+                      CheckConstraint("(sender = 'staff' AND staff_account_id IS NOT NULL) OR "
+                                      "(sender = 'resident' AND staff_account_id IS NULL)",
+                                      name="ck_secure_message_sender_account"),
+                      UniqueConstraint("ticket_id", "sender", "idempotency_key", name="uq_secure_message_submit"))
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False, index=True)
+    person_key = Column(String(PERSON_KEY_LENGTH), nullable=False, index=True)  # the ticket's resident
+    sender = Column(String(10), nullable=False)
+    staff_account_id = Column(Integer, ForeignKey("account.id"), nullable=True)
+    body = Column(Text, nullable=False)
+    created_at = Column(UtcDateTime(), nullable=False, default=_now)
+    read_at = Column(UtcDateTime(), nullable=True)              # read by the other side
+    idempotency_key = Column(String(120), nullable=False)       # one message per submit
+
+
+class NotificationAddress(Base):
+    """Where a resident wants to hear that they have a new message: one e-mail address or mobile number."""
+
+    __tablename__ = "notification_address"
+    __table_args__ = (_one_of("channel", NOTIFICATION_CHANNELS),)
+
+    person_key = Column(String(PERSON_KEY_LENGTH), primary_key=True)
+    channel = Column(String(10), nullable=False)
+    address = Column(String(320), nullable=False)
+    updated_at = Column(UtcDateTime(), nullable=False, default=_now)
+
+
+class OutboxNotification(Base):
+    """A content-free notification waiting to be sent ("Sinulle on uusi viesti"), with its retries.
+
+    Only the template's key is kept, never a message's text; `last_error` is a short reason without
+    personal data (an exception type, an SMTP or HTTP status)."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (_one_of("channel", NOTIFICATION_CHANNELS),)
+
+    id = Column(Integer, primary_key=True)
+    person_key = Column(String(PERSON_KEY_LENGTH), nullable=True, index=True)  # whose (erasure finds it)
+    channel = Column(String(10), nullable=False)
+    address = Column(String(320), nullable=False)
+    template = Column(String(40), nullable=False)
+    created_at = Column(UtcDateTime(), nullable=False, default=_now)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UtcDateTime(), nullable=False, index=True)  # also the lease of a send under way
+    last_error = Column(String(200), nullable=True)
+    sent_at = Column(UtcDateTime(), nullable=True)
+    given_up_at = Column(UtcDateTime(), nullable=True)
+
+
+class TermsAcceptance(Base):
+    """The resident accepted this version of the own space's service terms, at this time."""
+
+    __tablename__ = "terms_acceptance"
+    __table_args__ = (UniqueConstraint("person_key", "terms_version", name="uq_terms_acceptance_version"),)
+
+    id = Column(Integer, primary_key=True)
+    person_key = Column(String(PERSON_KEY_LENGTH), nullable=False, index=True)
+    terms_version = Column(String(40), nullable=False)
+    accepted_at = Column(UtcDateTime(), nullable=False, default=_now)
+
+
+class ProgrammeEnrolment(Base):
+    """A resident following one self-care programme (a version of it), from its start to its end."""
+
+    __tablename__ = "programme_enrolment"
+    __table_args__ = (_one_of("status", ENROLMENT_STATUSES), _one_of("started_by", ENROLMENT_STARTERS),
+                      CheckConstraint("(started_by = 'professional' AND staff_account_id IS NOT NULL) OR "
+                                      "(started_by <> 'professional' AND staff_account_id IS NULL)",
+                                      name="ck_programme_enrolment_staff"))
+
+    id = Column(Integer, primary_key=True)
+    person_key = Column(String(PERSON_KEY_LENGTH), nullable=False, index=True)
+    programme_id = Column(String(120), nullable=False)
+    programme_version = Column(String(40), nullable=False)
+    goal = Column(String(40), nullable=True)                     # e.g. "vahentaa" / "lopettaa"
+    started_at = Column(UtcDateTime(), nullable=False, default=_now)
+    started_by = Column(String(20), nullable=False)
+    staff_account_id = Column(Integer, ForeignKey("account.id"), nullable=True)  # who assigned it
+    status = Column(String(20), nullable=False, default="active")
+    ended_at = Column(UtcDateTime(), nullable=True)
+
+
+class ProgrammeProgress(Base):
+    """One step of an enrolment: a module done, an exercise, a check-in answer, a diary entry."""
+
+    __tablename__ = "programme_progress"
+    __table_args__ = (_one_of("kind", PROGRESS_KINDS),
+                      UniqueConstraint("enrolment_id", "idempotency_key", name="uq_programme_progress_submit"))
+
+    id = Column(Integer, primary_key=True)
+    enrolment_id = Column(Integer, ForeignKey("programme_enrolment.id", ondelete="CASCADE"), nullable=False,
+                          index=True)
+    module_id = Column(String(120), nullable=True)
+    kind = Column(String(20), nullable=False)
+    value = Column(JSON, nullable=True)
+    recorded_at = Column(UtcDateTime(), nullable=False, default=_now)
+    idempotency_key = Column(String(120), nullable=False)
+
+
+class PlanNote(Base):
+    """A professional's note on a resident's self-care plan (of one enrolment, or of the plan as a whole)."""
+
+    __tablename__ = "plan_note"
+
+    id = Column(Integer, primary_key=True)
+    person_key = Column(String(PERSON_KEY_LENGTH), nullable=False, index=True)
+    enrolment_id = Column(Integer, ForeignKey("programme_enrolment.id", ondelete="CASCADE"), nullable=True,
+                          index=True)
+    staff_account_id = Column(Integer, ForeignKey("account.id"), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(UtcDateTime(), nullable=False, default=_now)
+
+
+class AssessmentResult(Base):
+    """A self-assessment's result over time: instrument, score and its band's label (never a diagnosis)."""
+
+    __tablename__ = "assessment_result"
+    __table_args__ = (UniqueConstraint("person_key", "idempotency_key", name="uq_assessment_result_submit"),)
+
+    id = Column(Integer, primary_key=True)
+    person_key = Column(String(PERSON_KEY_LENGTH), nullable=False, index=True)
+    instrument_id = Column(String(40), nullable=False)
+    score = Column(Integer, nullable=False)
+    band = Column(String(120), nullable=False)
+    taken_at = Column(UtcDateTime(), nullable=False, default=_now)
+    idempotency_key = Column(String(120), nullable=True)        # one result per completed questionnaire
