@@ -15,11 +15,13 @@ import logging
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from actions.store.analytics import conversation_key
 from actions.store.database import make_engine, make_session_factory
-from actions.store.models import HANDOFF_ACTIVE, AccessLogEntry, AnalyticsEvent, Handoff, Ticket
+from actions.store.models import (HANDOFF_ACTIVE, AccessLogEntry, AnalyticsEvent, AssessmentResult, Handoff,
+                                  NotificationAddress, OutboxNotification, ProgrammeEnrolment, SecureMessage, Ticket)
+from actions.store.person_key import checked_key
 from actions.store.retention import REMOVED_SUMMARY
 from actions.store.transactions import transaction
 from actions.store.transcripts import TranscriptStore
@@ -31,19 +33,27 @@ ERASED_SUMMARY = {"removed": "erasure"}
 
 @dataclass(frozen=True)
 class ErasureResult:
-    """What was deleted, and how many tickets were kept as client records."""
+    """What was deleted, and how many client records were kept (tickets; with a person key, also the
+    own space's messages, results and programmes)."""
 
     transcript_events: int
     analytics_events: int
     handoffs: int
     tickets_kept: int
+    notifications_removed: int = 0   # the notification address and outbox rows of the person
+    messages_kept: int = 0
+    results_kept: int = 0
+    programmes_kept: int = 0
 
 
 def erase_conversation(sessions: sessionmaker, transcripts: TranscriptStore, conversation_id: str,
-                       actor: str = "resident-chat", now: dt.datetime | None = None) -> ErasureResult:
-    """Erase one conversation's data; running it again finds nothing more to delete."""
+                       actor: str = "resident-chat", now: dt.datetime | None = None,
+                       person_key: str | None = None) -> ErasureResult:
+    """Erase one conversation's data, and with `person_key` the person's notification address and
+    outbox rows; running it again finds nothing more to delete."""
     if not conversation_id:
         raise ValueError("a conversation id is needed")
+    person = None if person_key is None else checked_key(person_key)
     now = now or dt.datetime.now(dt.timezone.utc)
     key = conversation_key(conversation_id)
     with transaction(sessions) as session:
@@ -59,12 +69,31 @@ def erase_conversation(sessions: sessionmaker, transcripts: TranscriptStore, con
             changed += 1
         tickets = session.execute(select(func.count(Ticket.id)).where(Ticket.conversation_id == conversation_id)
                                   ).scalar_one()
+        own_space = _own_space(session, conversation_id, person)
         session.add(AccessLogEntry(at=now, actor=actor, action="erase", ticket_id=None,
-                                   detail=f"conversation {key}: transcript, analytics and handoff summaries"))
+                                   detail=f"conversation {key}: transcript, analytics and handoff summaries"
+                                          + ("; notification address and outbox" if person else "")))
     events = transcripts.delete([conversation_id])
-    result = ErasureResult(events, int(analytics or 0), changed, int(tickets))
+    result = ErasureResult(events, int(analytics or 0), changed, int(tickets), *own_space)
     logger.info("erasure of conversation %s: %s", key, asdict(result))
     return result
+
+
+def _own_space(session: Session, conversation_id: str, person: str | None) -> tuple[int, int, int, int]:
+    """Delete the person's notification address and outbox rows; count the own space's client records
+    that stay: (notifications removed, messages, results, programmes kept). Without a person key: the
+    messages of the conversation's tickets only."""
+    if person is None:
+        messages = session.execute(select(func.count(SecureMessage.id)).join(Ticket, SecureMessage.ticket_id == Ticket.id)
+                                   .where(Ticket.conversation_id == conversation_id)).scalar_one()
+        return 0, int(messages), 0, 0
+    removed = (session.execute(delete(NotificationAddress).where(NotificationAddress.person_key == person)).rowcount
+               or 0) + (session.execute(delete(OutboxNotification).where(OutboxNotification.person_key == person))
+                        .rowcount or 0)
+    messages, results, programmes = (
+        int(session.execute(select(func.count(model.id)).where(model.person_key == person)).scalar_one())
+        for model in (SecureMessage, AssessmentResult, ProgrammeEnrolment))
+    return int(removed), messages, results, programmes
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,9 +11,15 @@ CronJob with `python -m actions.store.retention`. Each run deletes what is past 
 - analytics events and path feedback older than `analytics_days`;
 - the identity provider's session references (NameID) of identified sessions that ended that long ago;
 - strong identification's SAML requests a day after they expired, and the replay cache's assertion
-  IDs past their keeping time (`IdentificationStore.purge`).
+  IDs past their keeping time (`IdentificationStore.purge`);
+- notifications of the outbox (an address and a template key) a week after they were sent or given
+  up (`OutboxStore.purge`; given-up ones stay that long for the operators to see).
 
-Contact-request tickets are not touched: they are the region's client records.
+Not touched, as the region's client records that follow its records rules: contact-request tickets,
+and the identified residents' own space (issue 18): secure messages (a ticket's thread), assessment
+results, self-care programme enrolments with their progress and plan notes. Nor are the acceptances
+of the service terms (the record of what each person accepted, and when) and the residents' own
+notification addresses (kept while they use the service; the erasure removes them).
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from actions.store.database import make_engine, make_session_factory
 from actions.store.identification import IdentificationStore
 from actions.store.models import (HANDOFF_ACTIVE, AccountSession, AnalyticsEvent, Handoff, IdentifiedSession, PathFeedback,
                                   UnansweredQuestion)
+from actions.store.outbox import OutboxStore
 from actions.store.transactions import transaction
 from actions.store.transcripts import TranscriptStore
 from bot.settings import PrivacySettings, Settings
@@ -51,6 +58,7 @@ class RetentionResult:
     saml_requests: int = 0
     seen_assertions: int = 0
     staff_sessions: int = 0   # staff sign-in sessions a day past their end or expiry
+    notifications: int = 0    # outbox rows a week after they were sent or given up
 
 
 def _identified(sessions: sessionmaker, conversation_ids: list[str]) -> set[str]:
@@ -99,8 +107,10 @@ def apply_retention(sessions: sessionmaker, transcripts: TranscriptStore, privac
                         .where(IdentifiedSession.ended_at < identified_cutoff, IdentifiedSession.name_id.is_not(None))
                         .values(name_id=None, session_index=None))
     saml_requests, seen_assertions = IdentificationStore(sessions, clock=lambda: now).purge()
+    notifications = OutboxStore(sessions, clock=lambda: now).purge()
     result = RetentionResult(len(doomed), events, summaries, int(unanswered or 0), int(analytics or 0),
-                             int(feedback or 0), saml_requests, seen_assertions, int(staff_sessions or 0))
+                             int(feedback or 0), saml_requests, seen_assertions, int(staff_sessions or 0),
+                             notifications)
     logger.info("retention: %s", asdict(result))
     return result
 

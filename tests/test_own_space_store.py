@@ -1,0 +1,229 @@
+"""The own space's store on SQLite and PostgreSQL: service terms, self-care programmes and their
+progress, plan notes, assessment results over time; each person reaches only their own rows, a
+professional only through an identified ticket (in the access log); retention and erasure."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from actions.store.access import InputRefused, NotIdentified, StaffOnly
+from actions.store.accounts import AccountStore
+from actions.store.database import make_engine, make_session_factory
+from actions.store.erasure import erase_conversation
+from actions.store.messages import MessageStore
+from actions.store.models import (AccessLogEntry, AssessmentResult, NotificationAddress, OutboxNotification,
+                                  ProgrammeEnrolment, SecureMessage, TermsAcceptance)
+from actions.store.office_hours import OfficeHours
+from actions.store.outbox import OutboxStore
+from actions.store.own_space import MAX_VALUE_JSON, EnrolmentEnded, EnrolmentNotFound, OwnSpaceStore
+from actions.store.person_key import NotAPersonKey, person_key
+from actions.store.retention import apply_retention
+from actions.store.tickets import TicketStore
+from actions.store.transcripts import TranscriptStore
+from bot.settings import PrivacySettings
+from tests.helpers import all_at_once
+from tests.test_secure_messages import OTHER_RESIDENT, PASSWORD, RESIDENT, SECRET, draft
+
+NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def space(database_url):
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    clock = {"now": NOW}
+    moved = lambda: clock["now"]  # noqa: E731 - one clock for every store
+    accounts = AccountStore(sessions, clock=moved)
+    tickets = TicketStore(sessions, OfficeHours(), clock=moved)
+    pro = accounts.create("maija.m", "Maija", "professional", PASSWORD)
+    ticket, _ = tickets.create(draft(), "conv-1:form-1")
+    anonymous, _ = tickets.create(draft(None, "anon", method="phone"), "anon:form-1")
+    yield dict(engine=engine, sessions=sessions, clock=clock, accounts=accounts, tickets=tickets, pro=pro,
+               ticket=ticket, anonymous=anonymous, own=OwnSpaceStore(sessions, SECRET, clock=moved),
+               me=person_key(RESIDENT, SECRET), other=person_key(OTHER_RESIDENT, SECRET))
+    engine.dispose()
+
+
+def later(space, days: float) -> None:
+    space["clock"]["now"] += dt.timedelta(days=days)
+
+
+# -- terms ----------------------------------------------------------------------------------------------
+
+def test_terms_are_accepted_once_per_version_with_the_time(space) -> None:
+    own, me, other = space["own"], space["me"], space["other"]
+    assert not own.terms_accepted(me, "2026-1")
+    accepted = own.accept_terms(me, "2026-1")
+    later(space, 1)
+    again = own.accept_terms(me, "2026-1")
+    assert again.id == accepted.id and again.accepted_at == NOW
+    assert own.terms_accepted(me, "2026-1") and not own.terms_accepted(me, "2027-1")  # a new version asks again
+    assert not own.terms_accepted(other, "2026-1")
+    outcomes = all_at_once(lambda _: own.accept_terms(other, "2026-1").id, range(3))
+    assert len(set(outcomes)) == 1 and not any(isinstance(o, Exception) for o in outcomes)
+    with pytest.raises(InputRefused):
+        own.accept_terms(me, "")
+    with pytest.raises(NotAPersonKey):
+        own.terms_accepted("", "2026-1")
+
+
+# -- programmes -----------------------------------------------------------------------------------------
+
+def test_a_resident_follows_a_programme_and_only_they_reach_its_progress(space) -> None:
+    own, me, other = space["own"], space["me"], space["other"]
+    enrolment, created = own.enrol(me, "alkoholi", "1", "assessment", goal="vahentaa")
+    assert created and (enrolment.status, enrolment.goal, enrolment.started_by) == ("active", "vahentaa", "assessment")
+    same, created = own.enrol(me, "alkoholi", "1", "path")
+    assert not created and same.id == enrolment.id  # one active enrolment per programme
+
+    done, created = own.record_progress(me, enrolment.id, "module_done", "m1-done", module_id="viikko-1")
+    later(space, 1)
+    diary, _ = own.record_progress(me, enrolment.id, "diary", "diary-2026-11-26",
+                                   value={"paiva": "2026-11-26", "annokset": 3})
+    repeat, created_again = own.record_progress(me, enrolment.id, "diary", "diary-2026-11-26", value={"annokset": 9})
+    assert created and not created_again and repeat.id == diary.id and repeat.value["annokset"] == 3
+    assert [(p.kind, p.module_id) for p in own.progress(me, enrolment.id)] == [("module_done", "viikko-1"),
+                                                                              ("diary", None)]
+
+    for attempt in (lambda: own.progress(other, enrolment.id),
+                    lambda: own.record_progress(other, enrolment.id, "diary", "x", value={"annokset": 1}),
+                    lambda: own.end_enrolment(other, enrolment.id, "stopped"),
+                    lambda: own.progress(me, enrolment.id + 1000)):
+        with pytest.raises(EnrolmentNotFound):
+            attempt()
+    assert own.enrolments(other) == []
+
+    ended = own.end_enrolment(me, enrolment.id, "finished")
+    assert (ended.status, ended.ended_at) == ("finished", space["clock"]["now"])
+    with pytest.raises(EnrolmentEnded):
+        own.record_progress(me, enrolment.id, "checkin", "late", value="huonompi")
+    renewed, created = own.enrol(me, "alkoholi", "2", "path", goal="lopettaa")
+    assert created and [e.id for e in own.enrolments(me)] == [renewed.id, enrolment.id]  # newest first
+
+
+def test_progress_values_are_small_json_and_kinds_are_known(space) -> None:
+    own, me = space["own"], space["me"]
+    enrolment, _ = own.enrol(me, "uni", "1", "path")
+    stored, _ = own.record_progress(me, enrolment.id, "checkin", "c1", value={"vastaus": "parempi\u202e"})
+    assert stored.value == {"vastaus": "parempi"}
+    for kind, key, value, field in (("diary", "big", {"teksti": "x" * MAX_VALUE_JSON}, "value"),
+                                    ("diary", "odd", {1, 2}, "value"),
+                                    ("mood", "k", None, "kind"),
+                                    ("diary", "", None, "idempotency_key")):
+        with pytest.raises(InputRefused) as refused:
+            own.record_progress(me, enrolment.id, kind, key, value=value)
+        assert refused.value.field == field
+    for field, attempt in (("started_by", lambda: own.enrol(me, "uni", "1", "professional")),
+                           ("programme_id", lambda: own.enrol(me, "Uni ohjelma", "1", "path")),
+                           ("goal", lambda: own.enrol(me, "mieliala", "1", "path", goal="<script>"))):
+        with pytest.raises(InputRefused) as refused:
+            attempt()
+        assert refused.value.field == field
+    assert len(own.progress(me, enrolment.id)) == 1
+
+
+def test_a_professional_assigns_a_programme_and_writes_the_plan_through_an_identified_ticket(space) -> None:
+    own, pro, ticket, me, other = space["own"], space["pro"], space["ticket"], space["me"], space["other"]
+    enrolment, created = own.assign_programme(pro, ticket.id, "mieliala", "1")
+    assert created and (enrolment.person_key, enrolment.started_by, enrolment.staff_account_id) == \
+        (me, "professional", pro.id)
+    assert own.assign_programme(pro, ticket.id, "mieliala", "1")[0].id == enrolment.id
+    note = own.add_plan_note(pro, ticket.id, "Aloitetaan aktiivisuuden suunnittelusta.", enrolment.id)
+    assert note.person_key == me and [n.text for n in own.plan_notes(me)] == [note.text]
+    assert own.plan_notes(other) == []
+
+    others, _ = own.enrol(other, "uni", "1", "path")
+    with pytest.raises(EnrolmentNotFound):  # a note cannot land on another person's programme
+        own.add_plan_note(pro, ticket.id, "Väärä ohjelma.", others.id)
+    with pytest.raises(NotIdentified):
+        own.assign_programme(pro, space["anonymous"].id, "mieliala", "1")
+    with pytest.raises(NotIdentified):
+        own.overview_for_staff(pro, space["anonymous"].id)
+    editor = space["accounts"].create("eero.e", "Eero", "editor", PASSWORD)
+    for attempt in (lambda: own.overview_for_staff(editor, ticket.id),
+                    lambda: own.assign_programme(editor, ticket.id, "uni", "1"),
+                    lambda: own.add_plan_note(editor, ticket.id, "Hei")):
+        with pytest.raises(StaffOnly):
+            attempt()
+    with space["sessions"]() as session:
+        actions = [e.action for e in session.execute(select(AccessLogEntry).where(
+            AccessLogEntry.account_id == pro.id, AccessLogEntry.ticket_id == ticket.id)).scalars()]
+    assert actions.count("programme-assign") == 2 and actions.count("plan-note") == 1
+
+
+# -- assessment results over time -----------------------------------------------------------------------
+
+def test_results_over_time_belong_to_their_person_and_a_repeat_is_one_result(space) -> None:
+    own, pro, ticket, me, other = space["own"], space["pro"], space["ticket"], space["me"], space["other"]
+    first, created = own.record_result(me, "auditc", 7, "riskijuomisen raja ylittyy", idempotency_key="run-1")
+    again, created_again = own.record_result(me, "auditc", 7, "riskijuomisen raja ylittyy", idempotency_key="run-1")
+    assert created and not created_again and again.id == first.id
+    later(space, 21)
+    own.record_result(me, "auditc", 4, "riskijuomisen raja ei ylity")
+    own.record_result(me, "phq9", 8, "lieviä masennusoireita", taken_at=NOW + dt.timedelta(days=1))
+    own.record_result(other, "auditc", 2, "riskijuomisen raja ei ylity")
+
+    assert [(r.instrument_id, r.score) for r in own.results(me)] == [("auditc", 7), ("phq9", 8), ("auditc", 4)]
+    assert [r.score for r in own.results(me, "auditc")] == [7, 4]  # the change the programme's end shows
+    assert [r.score for r in own.results(other)] == [2]
+    for field, attempt in (("score", lambda: own.record_result(me, "auditc", -1, "x")),
+                           ("score", lambda: own.record_result(me, "auditc", True, "x")),
+                           ("band", lambda: own.record_result(me, "auditc", 3, " ")),
+                           ("instrument_id", lambda: own.record_result(me, "AUDIT C", 3, "x")),
+                           ("taken_at", lambda: own.record_result(me, "auditc", 3, "x", dt.datetime(2026, 1, 1)))):
+        with pytest.raises(InputRefused) as refused:
+            attempt()
+        assert refused.value.field == field
+
+    enrolment, _ = own.enrol(me, "alkoholi", "1", "assessment", goal="vahentaa")
+    own.record_progress(me, enrolment.id, "module_done", "m1", module_id="viikko-1")
+    overview = own.overview_for_staff(pro, ticket.id)
+    assert [r.score for r in overview.results] == [7, 8, 4]
+    assert [e.id for e in overview.enrolments] == [enrolment.id]
+    assert [p.module_id for p in overview.progress[enrolment.id]] == ["viikko-1"]
+    with space["sessions"]() as session:
+        log = session.execute(select(AccessLogEntry).where(AccessLogEntry.action == "own-space-read")).scalar_one()
+    assert (log.ticket_id, log.account_id) == (ticket.id, pro.id) and RESIDENT not in log.detail
+
+
+# -- retention and erasure ------------------------------------------------------------------------------
+
+def test_retention_keeps_the_client_records_and_erasure_removes_the_notification_address(space, tmp_path) -> None:
+    own, pro, ticket, me, other = space["own"], space["pro"], space["ticket"], space["me"], space["other"]
+    sessions = space["sessions"]
+    outbox = OutboxStore(sessions, clock=lambda: space["clock"]["now"])
+    messages = MessageStore(sessions, SECRET, clock=lambda: space["clock"]["now"])
+    outbox.set_address(me, "email", "maija@example.fi")
+    outbox.set_address(other, "email", "ville@example.fi")
+    space["tickets"].claim(pro, ticket.id)
+    messages.add_staff_message(pro, ticket.id, "Hei, tässä vastaus.", "s1")
+    messages.add_resident_message(me, ticket.id, "Kiitos!", "r1")
+    own.accept_terms(me, "2026-1")
+    enrolment, _ = own.enrol(me, "alkoholi", "1", "assessment", goal="vahentaa")
+    own.record_progress(me, enrolment.id, "diary", "d1", value={"annokset": 2})
+    own.record_result(me, "auditc", 7, "riskijuomisen raja ylittyy")
+    own.add_plan_note(pro, ticket.id, "Seurataan.")
+    transcripts = TranscriptStore.from_url(f"sqlite:///{tmp_path / 'no-tracker.db'}")
+
+    result = apply_retention(sessions, transcripts, PrivacySettings(), NOW + dt.timedelta(days=3000))
+
+    assert result.notifications == 0  # the queued notification was never sent nor given up
+    with sessions() as session:
+        for model in (SecureMessage, TermsAcceptance, ProgrammeEnrolment, AssessmentResult, NotificationAddress):
+            assert session.execute(select(model)).first() is not None, model
+
+    erased = erase_conversation(sessions, transcripts, "conv-1", now=NOW, person_key=me)
+
+    assert (erased.notifications_removed, erased.messages_kept, erased.results_kept, erased.programmes_kept,
+            erased.tickets_kept) == (2, 2, 1, 1, 1)  # the address and the queued notification went
+    with sessions() as session:
+        assert session.execute(select(NotificationAddress.person_key)).scalars().all() == [other]
+        assert session.execute(select(OutboxNotification)).first() is None
+        assert len(session.execute(select(SecureMessage)).all()) == 2
+    again = erase_conversation(sessions, transcripts, "conv-1", now=NOW, person_key=me)
+    assert again.notifications_removed == 0
+    without_key = erase_conversation(sessions, transcripts, "conv-1", now=NOW)
+    assert (without_key.messages_kept, without_key.notifications_removed) == (2, 0)
+    transcripts.dispose()
