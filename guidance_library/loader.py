@@ -18,6 +18,8 @@ from ruamel.yaml.error import YAMLError
 
 from guidance_library.instruments import Instrument, build_instrument, check_instrument_document
 from guidance_library.models import Contact, FollowUps, GuidanceLibrary, GuidancePath, Link, RegionProfile, Topic
+from guidance_library.programme import Programme, build_programme
+from guidance_library.programme_validation import ProgrammeContext, check_programme_document
 from guidance_library.validation import ID_PATTERN, Problem, check_library, check_path_document, is_finnish_phone
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -25,6 +27,7 @@ DEFAULT_PATHS_DIR = PACKAGE_DIR / "paths"
 DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue.yml"
 DEFAULT_EXTRA_TOPICS_DIR = PACKAGE_DIR / "topics"
 DEFAULT_INSTRUMENTS_DIR = PACKAGE_DIR / "assessments"
+DEFAULT_PROGRAMMES_DIR = PACKAGE_DIR / "programmes"
 TOPIC_KINDS = ("palvelu", "omahoito", "asiointi", "kiire")
 DEFAULT_PROFILE = PACKAGE_DIR / "region" / "profile.yml"
 DEFAULT_NATIONAL = PACKAGE_DIR / "region" / "national.yml"
@@ -53,15 +56,20 @@ class LibrarySources:
     national: Path = DEFAULT_NATIONAL
     extra_topics_dir: Path = DEFAULT_EXTRA_TOPICS_DIR
     instruments_dir: Path = DEFAULT_INSTRUMENTS_DIR
+    programmes_dir: Path = DEFAULT_PROGRAMMES_DIR
 
     def files(self) -> list[Path]:
         """Every file whose change means the library must be reloaded."""
         return [*self.topic_files(), self.profile, self.national, *self.instrument_files(),
-                *path_files(self.paths_dir)]
+                *self.programme_files(), *path_files(self.paths_dir)]
 
     def instrument_files(self) -> list[Path]:
         """Self-assessment instruments (PHQ-9 ...)."""
         return path_files(self.instruments_dir) if self.instruments_dir.is_dir() else []
+
+    def programme_files(self) -> list[Path]:
+        """Self-care programmes (mood, alcohol ...)."""
+        return path_files(self.programmes_dir) if self.programmes_dir.is_dir() else []
 
     def topic_files(self) -> list[Path]:
         """The catalogue, then the project's own additional topics."""
@@ -214,6 +222,28 @@ def load_instruments(directory: Path = DEFAULT_INSTRUMENTS_DIR, path_ids: Iterab
     return instruments, problems
 
 
+def load_programmes(directory: Path = DEFAULT_PROGRAMMES_DIR, context: ProgrammeContext | None = None
+                    ) -> tuple[dict[str, Programme], list[Problem]]:
+    """Every self-care programme file in the folder, with the problems found (`context`: the
+    instruments, published path ids, placeholders and national numbers the files are checked against;
+    without it only each file's own rules are checked)."""
+    programmes: dict[str, Programme] = {}
+    problems: list[Problem] = []
+    for file in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
+        doc, syntax = read_yaml(file)
+        found = syntax or check_programme_document(doc, str(file), context)
+        if not found:
+            try:
+                programme = build_programme(doc, str(file))
+            except (KeyError, TypeError, ValueError) as err:
+                found = [Problem(str(file), None, f"Ohjelman rakenne on virheellinen: {err!r}. "
+                                                  "Katso mallia tiedostosta programmes/mieliala.yml.")]
+            else:
+                programmes[programme.id] = programme
+        problems += found
+    return programmes, problems
+
+
 def build_path(doc: Any, file: Path) -> GuidancePath:
     """A validated document -> GuidancePath."""
     follow = doc.get("follow_ups") or {}
@@ -285,7 +315,8 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
     paths: list[GuidancePath] = []
     drafts: list[GuidancePath] = []
     digest = hashlib.sha256()
-    for file in [*sources.topic_files(), sources.profile, sources.national, *sources.instrument_files()]:
+    for file in [*sources.topic_files(), sources.profile, sources.national, *sources.instrument_files(),
+                 *sources.programme_files()]:
         digest.update(file.read_bytes())
     parsed: dict[str, tuple[bytes, Any, list[Problem]]] = {}
     for file in path_files(sources.paths_dir):
@@ -311,11 +342,15 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
                  for d in drafts if d.id in published_ids]
     instruments, instrument_problems = load_instruments(sources.instruments_dir, published_ids)
     problems += instrument_problems
+    programmes, programme_problems = load_programmes(sources.programmes_dir, ProgrammeContext(
+        instruments, frozenset(published_ids), scope, national_phones))
+    problems += programme_problems
     if problems:
         raise LibraryInvalid(problems)
     return GuidanceLibrary(paths=tuple(paths), topics=MappingProxyType(topics), profile=profile,
                            national_contacts=MappingProxyType(national), version=digest.hexdigest()[:16],
-                           drafts=tuple(drafts), instruments=MappingProxyType(instruments))
+                           drafts=tuple(drafts), instruments=MappingProxyType(instruments),
+                           programmes=MappingProxyType(programmes))
 
 
 def topics_without_paths(library: GuidanceLibrary) -> Iterable[str]:

@@ -8,7 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from guidance_library.programme import Programme
 
 KINDS = ("palvelu", "omahoito", "asiointi", "kiire")
 # Which aspect of its topic a path answers, and whom it is specifically for (AUTHORING.md, "Facets"):
@@ -114,6 +117,7 @@ class GuidanceLibrary:
     version: str
     drafts: tuple[GuidancePath, ...] = ()  # validated but not served until `status: published`
     instruments: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # id -> Instrument
+    programmes: Mapping[str, Programme] = field(default_factory=lambda: MappingProxyType({}))  # self-care, by id
     _by_id: Mapping[str, GuidancePath] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

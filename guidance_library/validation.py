@@ -129,6 +129,12 @@ def _line(node: Any, key: str | int | None = None) -> int | None:
         return lc.line + 1
 
 
+def line_of(node: Any, key: str | int | None = None) -> int | None:
+    """1-based line of a key, a list item or the node itself in a parsed file, for the other files'
+    checks (programmes); None when the node carries no position."""
+    return _line(node, key)
+
+
 @dataclass
 class _PathFile:
     """One parsed path file under check, what its rules compare it with, and the problems found so

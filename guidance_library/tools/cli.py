@@ -1,6 +1,6 @@
 """`guidance`: the content editors' command line.
 
-    guidance validate            check every path file against the rules, and the safety net's files
+    guidance validate            check every path, instrument and programme file, and the safety net's files
     guidance validate --partial  the same, but topics without a path are not an error
     guidance preview ID          show a path as the bot shows it
     guidance stats               counts per topic, area and kind
@@ -47,7 +47,7 @@ def _validate(args: argparse.Namespace) -> int:
         return 1
     drafts = f", lisäksi {len(library.drafts)} luonnosta" if library.drafts else ""
     print(f"Kunnossa: {len(library.paths)} polkua, {len({p.topic for p in library.paths})}/{len(library.topics)} "
-          f"aihetta{drafts}.")
+          f"aihetta{drafts}, {len(library.instruments)} itsearviota, {len(library.programmes)} omahoito-ohjelmaa.")
     return 0
 
 
