@@ -37,7 +37,7 @@ import argparse
 import asyncio
 import math
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,17 @@ def first_reply(parse: dict[str, Any]) -> str:
             decision.outcome is Outcome.ANSWER and topic_of(parse, decision.path_ids[0]) in URGENT)):
         return "safety_check"  # the out-of-scope guard, and an urgent topic with a risk signal (actions.guidance)
     return decision.outcome.value
+
+
+def cause(parse: dict[str, Any], reply: str) -> str:
+    """Which layer put 112 in front of the resident (for totals only: `--why`)."""
+    safety = parse.get(SAFETY) or {}
+    layers = "+".join(safety.get("layers") or []) or "-"
+    if reply == "emergency":
+        return f"answer by {layers}"
+    if safety.get("tier") == UNCERTAIN_TIER:
+        return f"question by {layers}"
+    return "question by the guard (signal " + ("+rules" if safety.get("cued") else "") + ")"
 
 
 def topic_of(parse: dict[str, Any], path_id: str) -> str | None:
@@ -138,13 +149,14 @@ def pct(hits: int, total: int) -> str:
     return f"{hits}/{total} = {hits / total:6.1%} [{low:5.1%}, {high:5.1%}]" if total else "-"
 
 
-async def run(model: Path, which: str, misses: bool = False) -> int:
+async def run(model: Path, which: str, misses: bool = False, why: bool = False) -> int:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
     sets = load_sets(which)
     timings: list[float] = []
     report: dict[str, list[tuple[str, bool, Counter]]] = {}
+    causes: dict[tuple[str, bool], Counter] = defaultdict(Counter)
     for set_name, group, danger, messages in sets:
         replies: Counter = Counter()
         for text in messages:
@@ -153,6 +165,8 @@ async def run(model: Path, which: str, misses: bool = False) -> int:
             timings.append(time.perf_counter() - start)
             reply = first_reply(parse)
             replies[reply] += 1
+            if why and reply in CAUGHT:
+                causes[(set_name, danger)][cause(parse, reply)] += 1
             if misses and set_name.endswith("(development)") and (reply in CAUGHT) != danger:
                 print(f"  miss [{group}] {reply}: {text}")  # development sets only: the blind ones stay unread
         report.setdefault(set_name, []).append((group, danger, replies))
@@ -181,6 +195,9 @@ async def run(model: Path, which: str, misses: bool = False) -> int:
         if totals["n_safe"]:
             print(f"  {'ALL not danger':28s} {'false alarms':12s} {pct(totals['flagged'], totals['n_safe'])}; "
                   f"emergency answer alone {pct(totals['flagged_emergency'], totals['n_safe'])}")
+    for (set_name, danger), counts in causes.items():
+        print(f"\n-- {set_name}, {'danger caught' if danger else 'false alarms'} by cause: "
+              + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
     timings.sort()
     print(f"\nparse time per message (whole NLU pipeline, in process): median {timings[len(timings) // 2] * 1000:.1f} ms, "
           f"p95 {timings[int(len(timings) * 0.95)] * 1000:.1f} ms over {len(timings)} messages")
@@ -193,8 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", choices=("blind", "all", "poisoning"), default="blind")
     parser.add_argument("--misses", action="store_true",
                         help="print the development sets' misses (never the blind sets')")
+    parser.add_argument("--why", action="store_true",
+                        help="per set, how many caught or flagged messages each layer answered or asked (totals)")
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.model, args.sets, args.misses))
+    return asyncio.run(run(args.model, args.sets, args.misses, args.why))
 
 
 if __name__ == "__main__":
