@@ -1,0 +1,64 @@
+"""Delivering the outbox: `deliver_due` sends what is due, retries failures, and gives up in the end.
+
+Run by whoever sends (the web app's background loop, through `bot.blocking.blocking`, or a job):
+
+    texts = load_notification_texts()
+    settings = NotificationSettings.from_env()
+    deliver_due(OutboxStore(sessions), senders_from_settings(settings, texts), policy=settings.policy)
+
+Each due row is claimed for this run only, sent by its channel's sender and marked sent; a
+`SendFailed` (or a channel without a sender) is tried again after the back-off, and given up after
+`policy.max_attempts` tries, or at once when it is permanent. Failures stay visible to operators:
+`OutboxStore.counts()` for a gauge, and a log line per failure that names the row, the channel and
+the short reason, never the address.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Mapping
+
+from actions.store.notification_senders import Sender, SendFailed
+from actions.store.outbox import DEFAULT_POLICY, OutboxStore, RetryPolicy
+from bot.personal_data import redact_identifiers
+
+logger = logging.getLogger(__name__)
+ROUND_LIMIT = 50  # rows one round claims at most (the next round takes the rest)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one round did."""
+
+    sent: int = 0
+    retrying: int = 0
+    given_up: int = 0
+
+
+def deliver_due(outbox: OutboxStore, senders: Mapping[str, Sender], now: dt.datetime | None = None,
+                policy: RetryPolicy = DEFAULT_POLICY, limit: int = ROUND_LIMIT) -> DeliveryReport:
+    """Send the notifications due at `now` (default: the outbox's clock); returns the round's counts."""
+    store = outbox.at(now) if now is not None else outbox
+    sent = retrying = given_up = 0
+    for item in store.claim_due(limit, policy):
+        sender = senders.get(item.channel)
+        try:
+            if sender is None:
+                raise SendFailed(f"no {item.channel} sender configured")
+            sender.send(item.address, item.template)
+        except SendFailed as failure:
+            reason = redact_identifiers(failure.reason)
+            after = store.mark_failed(item.id, reason, policy, permanent=failure.permanent)
+            if after.given_up_at is not None:
+                given_up += 1
+                logger.warning("notification %d (%s) given up after %d attempts: %s", item.id, item.channel,
+                               after.attempts, reason)
+            else:
+                retrying += 1
+                logger.info("notification %d (%s) failed (attempt %d), tried again at %s: %s", item.id,
+                            item.channel, after.attempts, after.next_attempt_at.isoformat(), reason)
+            continue
+        store.mark_sent(item.id)
+        sent += 1
+    return DeliveryReport(sent, retrying, given_up)
