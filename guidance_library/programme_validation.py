@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeGuard
 
 from guidance_library.instruments import Instrument
 from guidance_library.placeholders import unknown_names
@@ -80,7 +80,7 @@ class _ProgrammeFile:
     def text(self, node: Any, key: str | int, where: str, limit: int) -> str | None:
         """A resident-facing text `node[key]` (a mapping's key or a list's index), when present: plain, not
         too long, placeholders known, no typed phone numbers. Whether it must be there is checked apart."""
-        value = node[key] if isinstance(node, list) else node.get(key)
+        value = node[int(key)] if isinstance(node, list) else node.get(key)
         if value is None or value == "":
             return None
         if not isinstance(value, str):
@@ -136,11 +136,11 @@ class _ProgrammeFile:
         return good
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
