@@ -73,8 +73,8 @@ def test_terms_are_accepted_once_per_version_with_the_time(space) -> None:
 
 def test_a_resident_follows_a_programme_and_only_they_reach_its_progress(space) -> None:
     own, me, other = space["own"], space["me"], space["other"]
-    enrolment, created = own.enrol(me, "alkoholi", "1", "assessment", goal="vahentaa")
-    assert created and (enrolment.status, enrolment.goal, enrolment.started_by) == ("active", "vahentaa", "assessment")
+    enrolment, created = own.enrol(me, "alkoholi", "1", "assessment", goal="reduce")
+    assert created and (enrolment.status, enrolment.goal, enrolment.started_by) == ("active", "reduce", "assessment")
     same, created = own.enrol(me, "alkoholi", "1", "path")
     assert not created and same.id == enrolment.id  # one active enrolment per programme
 
@@ -99,8 +99,9 @@ def test_a_resident_follows_a_programme_and_only_they_reach_its_progress(space) 
     assert (ended.status, ended.ended_at) == ("finished", space["clock"]["now"])
     with pytest.raises(EnrolmentEnded):
         own.record_progress(me, enrolment.id, "checkin", "late", value="huonompi")
-    renewed, created = own.enrol(me, "alkoholi", "2", "path", goal="lopettaa")
-    assert created and [e.id for e in own.enrolments(me)] == [renewed.id, enrolment.id]  # newest first
+    renewed, created = own.enrol(me, "alkoholi", 2, "path", goal="stop")  # the version as the file has it
+    assert created and renewed.programme_version == "2"
+    assert [e.id for e in own.enrolments(me)] == [renewed.id, enrolment.id]  # newest first
 
 
 def test_progress_values_are_small_json_and_kinds_are_known(space) -> None:
@@ -177,7 +178,7 @@ def test_results_over_time_belong_to_their_person_and_a_repeat_is_one_result(spa
             attempt()
         assert refused.value.field == field
 
-    enrolment, _ = own.enrol(me, "alkoholi", "1", "assessment", goal="vahentaa")
+    enrolment, _ = own.enrol(me, "alkoholi", "1", "assessment", goal="reduce")
     own.record_progress(me, enrolment.id, "module_done", "m1", module_id="viikko-1")
     overview = own.overview_for_staff(pro, ticket.id)
     assert [r.score for r in overview.results] == [7, 8, 4]
@@ -201,7 +202,7 @@ def test_retention_keeps_the_client_records_and_erasure_removes_the_notification
     messages.add_staff_message(pro, ticket.id, "Hei, tässä vastaus.", "s1")
     messages.add_resident_message(me, ticket.id, "Kiitos!", "r1")
     own.accept_terms(me, "2026-1")
-    enrolment, _ = own.enrol(me, "alkoholi", "1", "assessment", goal="vahentaa")
+    enrolment, _ = own.enrol(me, "alkoholi", "1", "assessment", goal="reduce")
     own.record_progress(me, enrolment.id, "diary", "d1", value={"annokset": 2})
     own.record_result(me, "auditc", 7, "riskijuomisen raja ylittyy")
     own.add_plan_note(pro, ticket.id, "Seurataan.")

@@ -369,7 +369,7 @@ class ProgrammeEnrolment(OwnSpaceBase):
     person_key = Column(String(PERSON_KEY_LENGTH), nullable=False, index=True)
     programme_id = Column(String(120), nullable=False)
     programme_version = Column(String(40), nullable=False)
-    goal = Column(String(40), nullable=True)                     # e.g. "vahentaa" / "lopettaa"
+    goal = Column(String(40), nullable=True)                     # the programme's goal value, e.g. "reduce"
     started_at = Column(UtcDateTime(), nullable=False, default=_now)
     started_by = Column(String(20), nullable=False)
     staff_account_id = Column(Integer, ForeignKey("account.id"), nullable=True)  # who assigned it

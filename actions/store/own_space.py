@@ -128,10 +128,11 @@ class OwnSpaceStore(Store):
                                                                 accepted_at=self.now()))[0]
 
     # -- programmes: the resident's side -------------------------------------------------------------
-    def enrol(self, person_key: str, programme_id: str, programme_version: str, started_by: str,
+    def enrol(self, person_key: str, programme_id: str, programme_version: str | int, started_by: str,
               goal: str | None = None) -> tuple[ProgrammeEnrolment, bool]:
-        """The resident starts a programme (from an assessment result or a path); an active enrolment in
-        the same programme is returned as is (False)."""
+        """The resident starts a programme (from an assessment result or a path), with the goal they chose
+        if the programme has goals (e.g. alcohol's "reduce" / "stop"); an active enrolment in the same
+        programme is returned as is (False)."""
         if started_by not in RESIDENT_STARTERS:
             raise InputRefused("started_by", f"must be one of {', '.join(RESIDENT_STARTERS)}")
         return self._enrol(checked_key(person_key), programme_id, programme_version, started_by, goal, None)
@@ -238,7 +239,7 @@ class OwnSpaceStore(Store):
                        f"{len(results)} results, {len(enrolments)} programmes")
             return PersonOverview(results, enrolments, progress, notes)
 
-    def assign_programme(self, account: Account, ticket_id: int, programme_id: str, programme_version: str,
+    def assign_programme(self, account: Account, ticket_id: int, programme_id: str, programme_version: str | int,
                          goal: str | None = None) -> tuple[ProgrammeEnrolment, bool]:
         """A professional assigns a programme to the resident behind the ticket; an active enrolment in it
         is returned as is (False). In the access log."""
@@ -268,9 +269,11 @@ class OwnSpaceStore(Store):
         return note
 
     # -- plumbing -------------------------------------------------------------------------------------
-    def _enrol(self, key: str, programme_id: str, programme_version: str, started_by: str, goal: str | None,
-               staff_account_id: int | None) -> tuple[ProgrammeEnrolment, bool]:
+    def _enrol(self, key: str, programme_id: str, programme_version: str | int, started_by: str,
+               goal: str | None, staff_account_id: int | None) -> tuple[ProgrammeEnrolment, bool]:
         programme = _checked(_ID, programme_id, "programme_id", 120)
+        if isinstance(programme_version, int) and not isinstance(programme_version, bool):
+            programme_version = str(programme_version)  # the programme file's `version: 1`
         version = _checked(_VERSION, programme_version, "programme_version", 40)
         chosen = None if goal is None else _checked(_ID, goal, "goal", 40)
         with self._transaction() as session:
