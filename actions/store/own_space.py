@@ -135,7 +135,9 @@ class OwnSpaceStore(Store):
         programme is returned as is (False)."""
         if started_by not in RESIDENT_STARTERS:
             raise InputRefused("started_by", f"must be one of {', '.join(RESIDENT_STARTERS)}")
-        return self._enrol(checked_key(person_key), programme_id, programme_version, started_by, goal, None)
+        key = checked_key(person_key)
+        with self._transaction() as session:
+            return self._enrol(session, key, programme_id, programme_version, started_by, goal, None)
 
     def enrolments(self, person_key: str) -> list[ProgrammeEnrolment]:
         """The person's enrolments, newest first (ended ones too)."""
@@ -243,14 +245,14 @@ class OwnSpaceStore(Store):
                          goal: str | None = None) -> tuple[ProgrammeEnrolment, bool]:
         """A professional assigns a programme to the resident behind the ticket; an active enrolment in it
         is returned as is (False). In the access log."""
-        require_professional(account)
         with self._transaction() as session:
+            require_professional(account)
             _ticket, key = identified_ticket(session, ticket_id, self._secret)
-        enrolment, created = self._enrol(key, programme_id, programme_version, "professional", goal, account.id)
-        with self._transaction() as session:
+            enrolment, created = self._enrol(session, key, programme_id, programme_version, "professional", goal,
+                                             account.id)
             log_access(session, account, "programme-assign", ticket_id,
                        f"{enrolment.programme_id} {'assigned' if created else 'already active'}")
-        return enrolment, created
+            return enrolment, created
 
     def add_plan_note(self, account: Account, ticket_id: int, text: str,
                       enrolment_id: int | None = None) -> PlanNote:
@@ -269,24 +271,24 @@ class OwnSpaceStore(Store):
         return note
 
     # -- plumbing -------------------------------------------------------------------------------------
-    def _enrol(self, key: str, programme_id: str, programme_version: str | int, started_by: str,
-               goal: str | None, staff_account_id: int | None) -> tuple[ProgrammeEnrolment, bool]:
+    def _enrol(self, session: Session, key: str, programme_id: str, programme_version: str | int,
+               started_by: str, goal: str | None, staff_account_id: int | None) -> tuple[ProgrammeEnrolment, bool]:
+        """In the caller's transaction: the person's active enrolment in the programme, or a new one."""
         programme = _checked(_ID, programme_id, "programme_id", 120)
         if isinstance(programme_version, int) and not isinstance(programme_version, bool):
             programme_version = str(programme_version)  # the programme file's `version: 1`
         version = _checked(_VERSION, programme_version, "programme_version", 40)
         chosen = None if goal is None else _checked(_ID, goal, "goal", 40)
-        with self._transaction() as session:
-            active = session.execute(select(ProgrammeEnrolment).where(
-                ProgrammeEnrolment.person_key == key, ProgrammeEnrolment.programme_id == programme,
-                ProgrammeEnrolment.status == "active").order_by(ProgrammeEnrolment.id).limit(1)
-            ).scalar_one_or_none()
-            if active is not None:
-                return active, False
-            enrolment = ProgrammeEnrolment(person_key=key, programme_id=programme, programme_version=version,
-                                           goal=chosen, started_at=self.now(), started_by=started_by,
-                                           staff_account_id=staff_account_id, status="active")
-            session.add(enrolment)
+        active = session.execute(select(ProgrammeEnrolment).where(
+            ProgrammeEnrolment.person_key == key, ProgrammeEnrolment.programme_id == programme,
+            ProgrammeEnrolment.status == "active").order_by(ProgrammeEnrolment.id).limit(1)).scalar_one_or_none()
+        if active is not None:
+            return active, False
+        enrolment = ProgrammeEnrolment(person_key=key, programme_id=programme, programme_version=version,
+                                       goal=chosen, started_at=self.now(), started_by=started_by,
+                                       staff_account_id=staff_account_id, status="active")
+        session.add(enrolment)
+        session.flush()
         return enrolment, True
 
     @staticmethod
