@@ -275,9 +275,10 @@ class OwnSpaceStore(Store):
                started_by: str, goal: str | None, staff_account_id: int | None) -> tuple[ProgrammeEnrolment, bool]:
         """In the caller's transaction: the person's active enrolment in the programme, or a new one."""
         programme = _checked(_ID, programme_id, "programme_id", 120)
-        if isinstance(programme_version, int) and not isinstance(programme_version, bool):
-            programme_version = str(programme_version)  # the programme file's `version: 1`
-        version = _checked(_VERSION, programme_version, "programme_version", 40)
+        if isinstance(programme_version, bool):
+            raise InputRefused("programme_version", "a version")
+        given = str(programme_version) if isinstance(programme_version, int) else programme_version  # file's `version: 1`
+        version = _checked(_VERSION, given, "programme_version", 40)
         chosen = None if goal is None else _checked(_ID, goal, "goal", 40)
         active = session.execute(select(ProgrammeEnrolment).where(
             ProgrammeEnrolment.person_key == key, ProgrammeEnrolment.programme_id == programme,
