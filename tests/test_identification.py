@@ -22,7 +22,8 @@ from sqlalchemy import create_engine, select
 
 from actions.store.analytics import record_event
 from actions.store.database import make_engine, make_session_factory
-from actions.store.models import AnalyticsEvent, SamlRequest
+from actions.store.models import AnalyticsEvent, IdentifiedSession, SamlRequest
+from actions.store.person_key import person_key, person_key_secret
 from actions.store.identification import IdentificationStore
 from bench.stack import free_port
 from bot.channels.identified_access import IdentifiedAccess
@@ -189,6 +190,12 @@ def test_the_whole_round_trip_carries_the_conversation_over_and_sets_the_identit
     assert "Aino Testinen" in body["notice"]
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "session opened" in logged and TEST_PEOPLE[0].code not in logged and "Aino" not in logged
+    # the session row names whose own space it opens by the person key alone (never the code)
+    with make_session_factory(make_engine(servers["settings"].database_url))() as session:
+        row = session.execute(select(IdentifiedSession).where(IdentifiedSession.conversation_id == conversation)
+                              ).scalar_one()
+    assert row.person_key == person_key(TEST_PEOPLE[0].code, person_key_secret())
+    assert TEST_PEOPLE[0].code not in str(row.__dict__)
 
 
 def test_an_encrypted_assertion_is_decrypted_and_accepted(servers):

@@ -26,6 +26,8 @@ from actions.store.tickets import ClaimConflict, TicketDraft, TicketStore
 from bot.settings import Secret
 from tests.helpers import all_at_once
 
+HEAD = "0008"  # the newest migration (actions/store/migrations/versions)
+
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.timezone.utc)
 SECRET = Secret("test-secret-of-the-person-keys-0123456789")
 RESIDENT = "131052-308T"
@@ -66,27 +68,30 @@ def world(database_url):
 
 # -- the migration ------------------------------------------------------------------------------------
 
-def test_the_migration_upgrades_a_database_of_the_previous_revision_and_keeps_its_tickets(database_url) -> None:
+def test_the_migrations_upgrade_a_database_of_the_previous_release_and_keep_its_tickets(database_url) -> None:
     engine = create_engine(database_url, future=True)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0006")
     with engine.begin() as connection:
         assert not inspect(connection).has_table("secure_message")
-    TicketStore(make_session_factory(engine), OfficeHours()).create(draft(), "before:form")
 
     engine = make_engine(database_url)  # as a start-up does: brings it to the head
-
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
         assert {"secure_message", "notification_outbox", "notification_address", "terms_acceptance",
                 "programme_enrolment", "programme_progress", "plan_note", "assessment_result"} <= tables
-        assert connection.execute(text("SELECT count(*) FROM ticket")).scalar_one() == 1
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0007"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == HEAD
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-    with engine.begin() as connection:  # and back down: the previous release's schema again
+    TicketStore(make_session_factory(engine), OfficeHours()).create(draft(), "before:form")
+    with engine.begin() as connection:  # back down: the previous release's schema again, the ticket kept
         command.downgrade(alembic_config(connection), "0006")
     with engine.connect() as connection:
         assert not inspect(connection).has_table("secure_message")
+        assert "person_key" not in {c["name"] for c in inspect(connection).get_columns("ticket")}
+        assert connection.execute(text("SELECT count(*) FROM ticket")).scalar_one() == 1
+    engine.dispose()
+    engine = make_engine(database_url)  # and up again
+    with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM ticket")).scalar_one() == 1
     engine.dispose()
 

@@ -20,6 +20,8 @@ from actions.store.database import alembic_config, make_engine, make_session_fac
 from actions.store.models import Base
 from actions.store.tickets import (ClaimConflict, QueueFilter, StoreUnavailable, TicketDraft, TicketError,
                                    TicketStore, callback_phone, normalise_reference)
+from actions.store.person_key import NotAPersonKey, person_key
+from bot.settings import Secret
 from tests.helpers import all_at_once
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -114,6 +116,28 @@ def test_invalid_drafts_name_the_field_and_store_nothing(stores, changes, field)
         tickets.create(draft(**changes), "k")
     assert caught.value.field == field
     assert tickets.count() == 0
+
+
+def test_a_residents_own_tickets_are_listed_by_person_key_and_never_an_anonymous_one(stores) -> None:
+    tickets, *_ = stores
+    secret = Secret("the-person-key-secret-of-this-test-0123456789")
+    aino, other = person_key("010180-913J", secret), person_key("131052-308T", secret)
+    identified = dict(channel="identified_chat", contact_method="secure_message", phone=None,
+                      identity_name="Aino Testinen")
+    first, _ = tickets.create(draft(identity_code="010180-913J", person_key=aino, **identified), "c:1")
+    second, _ = tickets.create(draft(identity_code="010180-913J", person_key=aino, **identified), "c:2")
+    tickets.create(draft(identity_code="131052-308T", person_key=other, **identified), "c:3")
+    tickets.create(draft(), "c:4")  # anonymous: no person key
+
+    assert [t.id for t in tickets.of_person(aino)] == [second.id, first.id]  # newest first
+    assert [t.identity_code for t in tickets.of_person(other)] == ["131052-308T"]
+    for not_a_key in ("", "kissa"):
+        with pytest.raises(NotAPersonKey):
+            tickets.of_person(not_a_key)
+    for refused in ({"person_key": aino}, {"person_key": "kissa", "identity_code": "010180-913J", **identified}):
+        with pytest.raises(TicketError) as caught:
+            tickets.create(draft(**refused), "c:5")  # anonymous with a key; or a made-up key
+        assert caught.value.field == "person_key"
 
 
 def test_two_professionals_claiming_at_once_exactly_one_wins(stores) -> None:

@@ -92,8 +92,9 @@ class IdentificationStore(Store):
     # -- identified sessions ------------------------------------------------------------------------
 
     def open_session(self, conversation_id: str, lifetime: dt.timedelta, name_id: str | None = None,
-                     session_index: str | None = None) -> OpenedSession:
-        """A new session bound to the conversation; earlier open sessions of it end (reason `replaced`)."""
+                     session_index: str | None = None, person_key: str | None = None) -> OpenedSession:
+        """A new session bound to the conversation; earlier open sessions of it end (reason `replaced`).
+        `person_key` (actions.store.person_key) names whose own space the session opens."""
         now = self._clock()
         key = secrets.token_hex(32)
         with self._sessions() as session, session.begin():
@@ -102,7 +103,8 @@ class IdentificationStore(Store):
                                    IdentifiedSession.ended_at.is_(None))
                             .values(ended_at=now, end_reason="replaced"))
             session.add(IdentifiedSession(key_hash=key_hash(key), conversation_id=conversation_id, created_at=now,
-                                          expires_at=now + lifetime, name_id=name_id, session_index=session_index))
+                                          expires_at=now + lifetime, name_id=name_id, session_index=session_index,
+                                          person_key=person_key))
         return OpenedSession(key, conversation_id, now + lifetime)
 
     def active_session(self, session_key: str) -> IdentifiedSession | None:

@@ -140,6 +140,7 @@ class Ticket(Base):
     consent_at = Column(UtcDateTime(), nullable=False)
     identity_code = Column(String(11), nullable=True)             # only from a strongly identified session
     identity_name = Column(String(200), nullable=True)
+    person_key = Column(String(64), nullable=True, index=True)   # actions.store.person_key of identity_code
     status = Column(String(20), nullable=False, default="new", index=True)
     assignee_id = Column(Integer, ForeignKey("account.id"), nullable=True, index=True)
     outcome = Column(String(30), nullable=True)
@@ -224,7 +225,8 @@ class SamlAssertionSeen(Base):
 
 
 class IdentifiedSession(Base):
-    """A strongly identified chat session bound to one conversation (no identity code or name is stored)."""
+    """A strongly identified chat session bound to one conversation (no identity code or name is stored;
+    the person key, a keyed hash of the code, names whose own space the session opens)."""
 
     __tablename__ = "identified_session"
 
@@ -237,6 +239,7 @@ class IdentifiedSession(Base):
     end_reason = Column(String(20), nullable=True)             # logout, replaced
     name_id = Column(Text, nullable=True)                       # the provider's (transient) NameID, for single logout
     session_index = Column(String(200), nullable=True)
+    person_key = Column(String(64), nullable=True, index=True)  # whose own space (actions.store.person_key)
 
 
 # -- Analytics: what happened, never who or what was written --------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.store.office_hours import OfficeHours
+from actions.store.person_key import NotAPersonKey, checked_key
 from actions.store.analytics import conversation_key, record_event
 from actions.store.transactions import Store, StoreUnavailable, utc_now
 from actions.store.models import (CHANNELS, CONTACT_METHODS, CONTACT_ROLES, OUTCOMES, REASONS, TICKET_STATUSES,
@@ -105,6 +106,7 @@ class TicketDraft:
     assessment: Mapping[str, Any] | None = None
     identity_code: str | None = None
     identity_name: str | None = None
+    person_key: str | None = None  # actions.store.person_key of identity_code: the resident's own space lists it
 
     def validated(self) -> "TicketDraft":
         """The draft with the phone normalised; `TicketError` names the first bad field."""
@@ -127,8 +129,18 @@ class TicketDraft:
             raise TicketError("contact_method", "a message in the identified service needs an identified session")
         if (self.identity_code is None) != (self.channel == "anonymous_chat"):
             raise TicketError("identity_code", "identity goes with the identified channel and only with it")
+        if self.person_key is not None and (self.identity_code is None or not _is_key(self.person_key)):
+            raise TicketError("person_key", "a person key goes with an identity code and has its form")
         return TicketDraft(**{**self.__dict__, "phone": phone, "resident_words": self.resident_words.strip()[:MAX_WORDS],
                               "reach_time": self.reach_time.strip()[:REACH_TIME_MAX]})
+
+
+def _is_key(value: str) -> bool:
+    try:
+        checked_key(value)
+    except NotAPersonKey:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -215,7 +227,8 @@ class TicketStore(Store):
                             assessment=dict(draft.assessment) if draft.assessment else None,
                             contact_method=draft.contact_method, phone=draft.phone, reach_time=draft.reach_time,
                             consent_text=draft.consent_text, consent_at=draft.consent_at,
-                            identity_code=draft.identity_code, identity_name=draft.identity_name, status="new",
+                            identity_code=draft.identity_code, identity_name=draft.identity_name,
+                            person_key=draft.person_key, status="new",
                             answer_by=self.office_hours.answer_by(now, draft.urgency))  # type: ignore[arg-type]
             try:
                 with self._transaction() as session:
@@ -232,6 +245,14 @@ class TicketStore(Store):
                     return existing, False
                 # otherwise the reference collided (about 1 in 10^11): draw a new one
         raise StoreUnavailable("could not draw a free reference")
+
+    def of_person(self, person_key: str, limit: int = 50) -> list[Ticket]:
+        """A strongly identified resident's own tickets, newest first (never an anonymous one: those have
+        no person key)."""
+        key = checked_key(person_key)
+        with self._transaction() as session:
+            return list(session.execute(select(Ticket).where(Ticket.person_key == key)
+                                        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).scalars())
 
     def by_idempotency_key(self, key: str) -> Ticket | None:
         with self._transaction() as session:

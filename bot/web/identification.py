@@ -33,6 +33,7 @@ from sanic import response
 from sanic.request import Request
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.store.person_key import NotAPersonKey, person_key
 from actions.store.transactions import StoreUnavailable
 from bot.blocking import blocking
 from bot.personal_data import conversation_key
@@ -140,8 +141,14 @@ async def assertion_consumer(request: Request) -> response.HTTPResponse:
         return _failure_page(failure.kind)
     conversation = verified.carry_over_conversation or secrets.token_hex(16)
     minutes = _settings(request).identification.session_minutes
+    try:
+        whose = person_key(verified.code, p.person_secret)
+    except NotAPersonKey:  # the provider vouched for a value that is no identity code: nothing to open
+        logger.warning("identification refused: the verified identity is not a Finnish identity code (response %s)",
+                       _digest(saml_response))
+        return _failure_page("invalid")
     opened = await blocking(p.store.open_session, conversation, dt.timedelta(minutes=minutes), verified.name_id,
-                            verified.session_index)
+                            verified.session_index, whose)
     notice = IDENTIFIED_NOTICE.format(name=verified.name) + ("" if verified.carry_over_conversation
                                                               else FRESH_NOTICE)
     try:
@@ -220,7 +227,7 @@ async def erase(request: Request) -> response.HTTPResponse:
     if active is None or active.conversation_id != claims.conversation_id:
         return _message_page("Poistoa ei tehty", ERASE_REFUSED, status=403)
     try:
-        result = await blocking(p.erase, active.conversation_id)
+        result = await blocking(p.erase, active.conversation_id, person_key=active.person_key)
     except (StoreUnavailable, SQLAlchemyError) as error:
         logger.error("erasure of conversation %s failed: %s", conversation_key(active.conversation_id), error)
         return _message_page("Poisto ei onnistunut", ERASE_FAILED, status=503)

@@ -25,11 +25,12 @@ from actions.store.analytics import LOCAL_ZONE
 from actions.store.database import make_engine, make_session_factory
 from actions.store.erasure import ErasureResult, erase_conversation
 from actions.store.identification import IdentificationStore
+from actions.store.person_key import person_key_secret
 from actions.store.tickets import StoreUnavailable
 from actions.store.transcripts import TranscriptStore
 from bot.metrics import count_store_error
 from bot.session_tokens import SessionTokens, session_secret
-from bot.settings import Settings, library_sources
+from bot.settings import Secret, Settings, library_sources
 from bot.web.relay_client import Relay, RelayClient
 from bot.web.saml_setup import SamlSetup, prepare
 from bot.web.saml_sp import ServiceProvider
@@ -38,7 +39,7 @@ from guidance_library.live import LiveLibrary
 from guidance_library.models import GuidanceLibrary
 
 StoreSource = Union[TeamStores, Callable[[], TeamStores]]
-Eraser = Callable[[str], ErasureResult]
+Eraser = Callable[..., ErasureResult]  # (conversation_id, person_key=None)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Identification:
     tokens: SessionTokens
     relay: Relay
     erase: Eraser
+    person_secret: Secret  # the person keys' secret (actions.store.person_key): whose own space a session opens
 
 
 class WebRuntime:
@@ -138,7 +140,7 @@ class WebRuntime:
                                    TranscriptStore.from_url(self.settings.privacy.tracker_url))
         self._identification = Identification(ServiceProvider(saml, store), store,
                                               SessionTokens(session_secret(ident)),
-                                              self.relay_to(ident.rasa_url), eraser)
+                                              self.relay_to(ident.rasa_url), eraser, person_key_secret())
         return self._identification
 
 
