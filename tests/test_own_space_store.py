@@ -20,7 +20,7 @@ from actions.store.outbox import OutboxStore
 from actions.store.own_space import MAX_VALUE_JSON, EnrolmentEnded, EnrolmentNotFound, OwnSpaceStore
 from actions.store.person_key import NotAPersonKey, person_key
 from actions.store.retention import apply_retention
-from actions.store.tickets import TicketStore
+from actions.store.tickets import ClaimConflict, TicketStore
 from actions.store.transcripts import TranscriptStore
 from bot.settings import PrivacySettings
 from tests.helpers import all_at_once
@@ -127,6 +127,11 @@ def test_progress_values_are_small_json_and_kinds_are_known(space) -> None:
 
 def test_a_professional_assigns_a_programme_and_writes_the_plan_through_an_identified_ticket(space) -> None:
     own, pro, ticket, me, other = space["own"], space["pro"], space["ticket"], space["me"], space["other"]
+    with pytest.raises(ClaimConflict, match="claim the ticket first"):  # changes need the ticket held
+        own.assign_programme(pro, ticket.id, "mieliala", "1")
+    with pytest.raises(ClaimConflict, match="claim the ticket first"):
+        own.add_plan_note(pro, ticket.id, "Ei vielä.")
+    space["tickets"].claim(pro, ticket.id)
     enrolment, created = own.assign_programme(pro, ticket.id, "mieliala", "1")
     assert created and (enrolment.person_key, enrolment.started_by, enrolment.staff_account_id) == \
         (me, "professional", pro.id)
@@ -152,6 +157,13 @@ def test_a_professional_assigns_a_programme_and_writes_the_plan_through_an_ident
         actions = [e.action for e in session.execute(select(AccessLogEntry).where(
             AccessLogEntry.account_id == pro.id, AccessLogEntry.ticket_id == ticket.id)).scalars()]
     assert actions.count("programme-assign") == 2 and actions.count("plan-note") == 1
+    colleague = space["accounts"].create("ville.v", "Ville", "professional", PASSWORD)
+    with pytest.raises(ClaimConflict, match="another professional"):
+        own.add_plan_note(colleague, ticket.id, "Minun muistiinpanoni.")
+    space["tickets"].close(pro, ticket.id, "no_further_need")
+    with pytest.raises(ClaimConflict, match="closed"):
+        own.assign_programme(pro, ticket.id, "alkoholi", "1", goal="reduce")
+    assert [n.text for n in own.plan_notes(me)] == [note.text]
 
 
 # -- assessment results over time -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from actions.store.models import AccessLogEntry, Account, Ticket
 from actions.store.person_key import person_key
-from actions.store.tickets import TicketNotFound
+from actions.store.tickets import ClaimConflict, TicketNotFound
 from bot.bidi_controls import without_bidi_controls
 from bot.settings import Secret
 
@@ -60,6 +60,16 @@ def identified_ticket(session: Session, ticket_id: int, secret: Secret, *, for_u
     if ticket.identity_code is None:
         raise NotIdentified(ticket_id)
     return ticket, person_key(ticket.identity_code, secret)
+
+
+def require_held(ticket: Ticket, account: Account) -> None:
+    """Changes to what the resident sees are for the professional holding the open ticket (as with every
+    change of a ticket: `TicketStore`); otherwise `ClaimConflict` says why."""
+    if ticket.status == "closed":
+        raise ClaimConflict("the ticket is closed")
+    if ticket.assignee_id != account.id:
+        raise ClaimConflict("claim the ticket first" if ticket.assignee_id is None
+                            else "another professional has this ticket")
 
 
 def plain_text(text: str, limit: int, field_name: str) -> str:

@@ -24,14 +24,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.store.access import (InputRefused, identified_ticket, log_access, plain_text, require_professional)
-from actions.store.models import Account, NotificationAddress, SecureMessage, Ticket
+from actions.store.models import Account, IdentifiedSession, NotificationAddress, SecureMessage, Ticket
 from actions.store.outbox import NEW_MESSAGE, enqueue
-from actions.store.person_key import checked_key, same_person
+from actions.store.person_key import checked_key, person_key, same_person
 from actions.store.tickets import ClaimConflict
 from actions.store.transactions import Store, utc_now
 from bot.settings import Secret
@@ -213,6 +213,23 @@ class MessageStore(Store):
             query = query.where(SecureMessage.ticket_id.in_(wanted))
         with self._transaction() as session:
             return {int(ticket_id): int(count) for ticket_id, count in session.execute(query)}
+
+    def live_chats(self, ticket_id: int) -> list[str]:
+        """The chat conversations where the resident behind a thread's ticket is identified right now: the
+        ticket's own conversation and any other live identified session of the same person. The web app
+        announces a professional's new message there; no door ever shows these ids. Nothing is logged:
+        no resident data is read."""
+        now = self.now()
+        with self._transaction() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None or ticket.identity_code is None or ticket.contact_method != THREAD_METHOD:
+                return []
+            key = ticket.person_key or person_key(ticket.identity_code, self._secret)
+            live = (IdentifiedSession.ended_at.is_(None), IdentifiedSession.expires_at > now)
+            rows = session.execute(select(IdentifiedSession.conversation_id).where(
+                *live, or_(IdentifiedSession.conversation_id == ticket.conversation_id,
+                           IdentifiedSession.person_key == key)).order_by(IdentifiedSession.id)).scalars()
+            return list(dict.fromkeys(rows))
 
     # -- plumbing -------------------------------------------------------------------------------------
     def _mark(self, session: Session, ticket_id: int, sender: str) -> int:

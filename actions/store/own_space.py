@@ -3,7 +3,8 @@
 `OwnSpaceStore` is the only way in, and it keeps the access rules (`access.py`): a resident's call
 takes their person key and returns or changes only that person's rows; a professional reaches a
 resident's rows only through a ticket the resident left while strongly identified (never an
-anonymous one), and every such read or change is an access-log line naming the ticket.
+anonymous one), changes them only while holding that open ticket, and every such read or change is an
+access-log line naming the ticket.
 
 What is kept:
 * terms acceptances: person, terms version, time (one per version);
@@ -30,7 +31,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.store.access import InputRefused, identified_ticket, log_access, plain_text, require_professional
+from actions.store.access import (InputRefused, identified_ticket, log_access, plain_text, require_held,
+                                  require_professional)
 from actions.store.models import (ENROLMENT_STARTERS, PROGRESS_KINDS, Account, AssessmentResult, PlanNote,
                                   ProgrammeEnrolment, ProgrammeProgress, TermsAcceptance)
 from actions.store.person_key import checked_key
@@ -243,11 +245,12 @@ class OwnSpaceStore(Store):
 
     def assign_programme(self, account: Account, ticket_id: int, programme_id: str, programme_version: str | int,
                          goal: str | None = None) -> tuple[ProgrammeEnrolment, bool]:
-        """A professional assigns a programme to the resident behind the ticket; an active enrolment in it
-        is returned as is (False). In the access log."""
+        """A professional holding the open ticket assigns a programme to the resident behind it; an active
+        enrolment in it is returned as is (False). In the access log."""
         with self._transaction() as session:
             require_professional(account)
-            _ticket, key = identified_ticket(session, ticket_id, self._secret)
+            ticket, key = identified_ticket(session, ticket_id, self._secret, for_update=True)
+            require_held(ticket, account)
             enrolment, created = self._enrol(session, key, programme_id, programme_version, "professional", goal,
                                              account.id)
             log_access(session, account, "programme-assign", ticket_id,
@@ -256,12 +259,13 @@ class OwnSpaceStore(Store):
 
     def add_plan_note(self, account: Account, ticket_id: int, text: str,
                       enrolment_id: int | None = None) -> PlanNote:
-        """A professional's note on the plan of the resident behind the ticket (optionally on one of the
-        resident's enrolments). In the access log."""
+        """A note on the plan of the resident behind the ticket (optionally on one of the resident's
+        enrolments), by the professional holding the open ticket. In the access log."""
         note_text = plain_text(text, MAX_PLAN_NOTE, "text")
         with self._transaction() as session:
             require_professional(account)
-            _ticket, key = identified_ticket(session, ticket_id, self._secret)
+            ticket, key = identified_ticket(session, ticket_id, self._secret, for_update=True)
+            require_held(ticket, account)
             if enrolment_id is not None:
                 self._own_enrolment(session, key, enrolment_id)
             note = PlanNote(person_key=key, enrolment_id=enrolment_id, staff_account_id=account.id, text=note_text,

@@ -153,6 +153,8 @@ class QueueFilter:
     due_before: dt.datetime | None = None
     assignee_id: int | None = None
     limit: int = 100
+    contact_method: str | None = None          # e.g. only the secure-message tickets (the console's list)
+    ticket_ids: Sequence[int] | None = None    # only these (e.g. the tickets with unread replies)
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,10 @@ class TicketStore(Store):
             query = query.where(Ticket.answer_by <= filters.due_before)
         if filters.assignee_id is not None:
             query = query.where(Ticket.assignee_id == filters.assignee_id)
+        if filters.contact_method:
+            query = query.where(Ticket.contact_method == filters.contact_method)
+        if filters.ticket_ids is not None:
+            query = query.where(Ticket.id.in_(list(filters.ticket_ids) or [-1]))
         query = query.order_by(Ticket.answer_by, Ticket.id).limit(max(1, min(filters.limit, 500)))
         with self._transaction() as session:
             tickets = list(session.execute(query).scalars())
