@@ -1,6 +1,7 @@
 """Prometheus metrics, the same five on each of the three processes (the Rasa server, the actions
 server, the web app): replies, reply time, emergency answers, the live queue's length and store
-errors. Each process serves its own at a `/metrics` route that answers only with the metrics token.
+errors; and the notification outbox's counts where the outbox is delivered (the web app's delivery
+task). Each process serves its own at a `/metrics` route that answers only with the metrics token.
 
 Labels are small fixed sets (the process, a door or channel, an emergency category, a store), never
 anything a resident wrote or a conversation id.
@@ -31,6 +32,10 @@ QUEUE_LENGTH = Gauge("sote_handoff_queue_length", "Conversations waiting for or 
                      ["process"])
 STORE_ERRORS = Counter("sote_store_errors_total", "Database calls that failed because the database could not be "
                        "reached", ["process"])
+OUTBOX = Gauge("sote_notification_outbox", "Notifications (e-mail, SMS) by state, as last counted: queued = not "
+               "sent yet, retrying = of those, failed at least once, given_up = not sent after the last try",
+               ["process", "state"])
+OUTBOX_STATES = ("queued", "retrying", "given_up")
 
 _process = {"name": "unknown"}  # each process names itself at start (`set_process`)
 
@@ -76,6 +81,12 @@ def count_emergency(category: str) -> None:
 
 def set_queue_length(length: int) -> None:
     QUEUE_LENGTH.labels(process()).set(length)
+
+
+def set_outbox_counts(queued: int, retrying: int, given_up: int) -> None:
+    """The outbox's counts after a delivery round (`OutboxStore.counts`): an alert watches given_up."""
+    for state, value in zip(OUTBOX_STATES, (queued, retrying, given_up)):
+        OUTBOX.labels(process(), state).set(value)
 
 
 def count_store_error() -> None:

@@ -1,6 +1,7 @@
 """The stores behind the staff doors (team API, console, management view) and what they are built
-with: the region's office hours and the topic ids tickets may carry. The web app builds them once,
-on first use, on its one engine (`bot.web.runtime.WebRuntime.stores`)."""
+with: the region's office hours, the topic ids tickets may carry and the person keys' secret (the
+secure messages and the resident's own space behind an identified ticket). The web app builds them
+once, on first use, on its one engine (`bot.web.runtime.WebRuntime.stores`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +12,10 @@ from sqlalchemy.orm import sessionmaker
 from actions.store.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
 from actions.store.handoffs import HandoffStore
+from actions.store.messages import MessageStore
+from actions.store.outbox import OutboxStore
+from actions.store.own_space import OwnSpaceStore
+from actions.store.person_key import person_key_secret
 from actions.store.tickets import TicketStore
 from bot.settings import library_sources
 from guidance_library.loader import load_catalogue, load_extra_topics
@@ -25,6 +30,9 @@ class TeamStores:
     topics: frozenset[str] | None = None
     handoffs: HandoffStore | None = None  # the live queue (the console)
     sessions: sessionmaker | None = None  # plain sessions, for reading the analytics (the management view)
+    messages: MessageStore | None = None    # secure messages of identified tickets (issue 18)
+    own_space: OwnSpaceStore | None = None  # the resident's results, programmes and plan behind a ticket
+    outbox: OutboxStore | None = None       # the notifications the delivery task sends
 
 
 def known_topics() -> frozenset[str]:
@@ -42,6 +50,9 @@ def office_hours() -> OfficeHours:
 
 
 def stores_on(sessions: sessionmaker) -> TeamStores:
-    """The team's stores on one session factory, with the region's office hours and the known topics."""
+    """The team's stores on one session factory, with the region's office hours, the known topics and the
+    person keys' secret (`ASSISTANT_PERSON_KEY_SECRET`, or the one in var/)."""
+    secret = person_key_secret()
     return TeamStores(TicketStore(sessions, office_hours()), AccountStore(sessions), known_topics(),
-                      HandoffStore(sessions), sessions)
+                      HandoffStore(sessions), sessions, MessageStore(sessions, secret),
+                      OwnSpaceStore(sessions, secret), OutboxStore(sessions))
