@@ -11,6 +11,7 @@ from sanic import Blueprint, Sanic
 from bot.metrics import set_process
 from bot.settings import Settings
 from bot.web.console import CONSOLE
+from bot.web.delivery_task import schedule_delivery
 from bot.web.identification import IDENTIFICATION
 from bot.web.management import MANAGEMENT
 from bot.web.operations import OPERATIONS, install_operations
@@ -45,6 +46,7 @@ def create_app(settings: Settings, name: str = "sote_opastaja_web", team_stores:
     install_proxy_trust(app)
     install_operations(app)
     schedule_retention(app, settings)
+    schedule_delivery(app)  # the notification outbox, when a sender is configured (ASSISTANT_SMTP_*, ...)
     doors = [RESIDENT, OPERATIONS, TEAM_API, CONSOLE, MANAGEMENT, IDENTIFICATION]
     if runtime.saml is not None and runtime.saml.test_idp_config is not None:
         logger.warning("identification: the LOCAL TEST IDENTITY PROVIDER is on at /test-idp (never in production)")
