@@ -27,7 +27,6 @@ import logging
 import re
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
 
 from sanic import response
 from sanic.request import Request
@@ -37,9 +36,9 @@ from actions.store.person_key import NotAPersonKey, person_key
 from actions.store.transactions import StoreUnavailable
 from bot.blocking import blocking
 from bot.personal_data import conversation_key
-from bot.session_tokens import TokenRefused
 from bot.settings import Settings
 from bot.web.relay_client import RelayUnavailable
+from bot.web.resident_session import COOKIE, cookie_claims, cross_site
 from bot.web.routes import Door, Route
 from bot.web.runtime import Identification, runtime_of
 from bot.web.saml_setup import SamlSetup
@@ -47,7 +46,6 @@ from bot.web.saml_sp import REQUEST_LIFETIME, IdentificationFailed
 
 logger = logging.getLogger(__name__)
 logging.getLogger("saml2").setLevel(logging.WARNING)  # pysaml2's debug output would include assertions
-COOKIE = "sote_identified"
 BINDING_COOKIE = "sote_login"  # the browser binding of a login in progress, read only by the ACS
 MAX_SAML_RESPONSE = 200_000
 CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")  # the socket.io channel's conversation ids
@@ -108,7 +106,7 @@ async def login(request: Request) -> response.HTTPResponse:
     if _setup(request) is None:
         return _failure_page("disabled", status=404)
     public_url = _settings(request).public_url
-    foreign = _cross_site(request, public_url)
+    foreign = cross_site(request, public_url)
     if foreign:
         logger.warning("identification: login refused: sent by another site's page (%s)", foreign)
         return _failure_page("foreign", status=403)
@@ -167,21 +165,10 @@ async def assertion_consumer(request: Request) -> response.HTTPResponse:
     return answer
 
 
-async def _cookie_claims(request: Request) -> tuple[str | None, Any]:
-    """The session cookie's token and its claims (None if there is none or it is refused)."""
-    token = request.cookies.get(COOKIE)
-    if _setup(request) is None or not token:
-        return token, None
-    try:
-        return token, (await _parts(request)).tokens.read(token)
-    except TokenRefused:
-        return token, None
-
-
 async def session_view(request: Request) -> response.HTTPResponse:
     """The widget's view of the identified session."""
     view: dict[str, Any] = {"available": _setup(request) is not None, "identified": False}
-    token, claims = await _cookie_claims(request)
+    token, claims = await cookie_claims(request)
     if claims is not None:
         active = await blocking((await _parts(request)).store.active_session, claims.session_key)
         if active and active.conversation_id == claims.conversation_id:
@@ -193,7 +180,7 @@ async def session_view(request: Request) -> response.HTTPResponse:
 async def logout(request: Request) -> response.HTTPResponse:
     """End the session, take the identity off the conversation, single logout at the provider."""
     location = "/?uloskirjautuminen=ok"
-    _token, claims = await _cookie_claims(request)
+    _token, claims = await cookie_claims(request)
     if claims is not None:
         p = await _parts(request)
         ended = await blocking(p.store.end_session, claims.session_key, "logout")
@@ -217,11 +204,11 @@ async def erase(request: Request) -> response.HTTPResponse:
     refused anyway); the session ends after the data is gone."""
     if _setup(request) is None:
         return _failure_page("disabled", status=404)
-    foreign = _cross_site(request, _settings(request).public_url)
+    foreign = cross_site(request, _settings(request).public_url)
     if foreign:
         logger.warning("identification: erasure refused: sent by another site's page (%s)", foreign)
         return _message_page("Poistoa ei tehty", ERASE_FOREIGN, status=403)
-    _token, claims = await _cookie_claims(request)
+    _token, claims = await cookie_claims(request)
     p = await _parts(request)
     active = await blocking(p.store.active_session, claims.session_key) if claims is not None else None
     if active is None or active.conversation_id != claims.conversation_id:
@@ -271,32 +258,6 @@ def _go(location: str, public_url: str) -> response.HTTPResponse:
             f'<title>Siirrytään tunnistuspalveluun</title></head><body><p><a href="{target}">Siirry '
             f'tunnistuspalveluun</a></p></body></html>')
     return response.html(page, headers={**_no_store(), "Content-Security-Policy": "default-src 'none'"})
-
-
-def _cross_site(request: Request, public_url: str) -> str | None:
-    """Why the request looks sent by another site's page, or None.
-
-    The Origin decides when the browser sent one. Our chat page's `Referrer-Policy: no-referrer`
-    makes browsers send `Origin: null` on its own form posts, so `null` (like no Origin) falls back
-    to Sec-Fetch-Site (anything but same-origin or a direct navigation is refused) and the Referer.
-    A request with none of these (an old browser) passes: the cookies' SameSite still holds there.
-    """
-    ours = {_origin(public_url), f"{request.scheme}://{request.host}".lower()}
-    origin = (request.headers.get("origin") or "").strip().lower()
-    if origin and origin != "null":
-        return None if origin in ours else f"Origin {origin[:100]!r}"
-    fetch_site = (request.headers.get("sec-fetch-site") or "").strip().lower()
-    if fetch_site in ("cross-site", "same-site"):
-        return f"Sec-Fetch-Site {fetch_site}"
-    referer = request.headers.get("referer")
-    if referer and _origin(referer) not in ours:
-        return f"Referer of {_origin(referer)[:100]!r}"
-    return None
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else "(none)"
 
 
 def _digest(value: str) -> str:
