@@ -25,8 +25,11 @@ from actions.store.analytics import LOCAL_ZONE
 from actions.store.database import make_engine, make_session_factory
 from actions.store.erasure import ErasureResult, erase_conversation
 from actions.store.identification import IdentificationStore
+from actions.store.messages import MessageStore
+from actions.store.outbox import OutboxStore
+from actions.store.own_space import OwnSpaceStore
 from actions.store.person_key import person_key_secret
-from actions.store.tickets import StoreUnavailable
+from actions.store.tickets import StoreUnavailable, TicketStore
 from actions.store.transcripts import TranscriptStore
 from bot.metrics import count_store_error
 from bot.session_tokens import SessionTokens, session_secret
@@ -34,7 +37,8 @@ from bot.settings import Secret, Settings, library_sources
 from bot.web.relay_client import Relay, RelayClient
 from bot.web.saml_setup import SamlSetup, prepare
 from bot.web.saml_sp import ServiceProvider
-from bot.web.team_stores import TeamStores, stores_on
+from bot.web.own_space_texts import OwnSpaceTexts, load_own_space_texts
+from bot.web.team_stores import TeamStores, office_hours, stores_on
 from guidance_library.live import LiveLibrary
 from guidance_library.models import GuidanceLibrary
 
@@ -52,6 +56,16 @@ class Identification:
     relay: Relay
     erase: Eraser
     person_secret: Secret  # the person keys' secret (actions.store.person_key): whose own space a session opens
+
+
+@dataclass(frozen=True)
+class OwnSpace:
+    """What the resident's own space (`bot/web/own_space.py`) works with, on the app's one engine."""
+
+    space: OwnSpaceStore
+    messages: MessageStore
+    outbox: OutboxStore
+    tickets: TicketStore
 
 
 class WebRuntime:
@@ -75,6 +89,8 @@ class WebRuntime:
         self._stores: TeamStores | None = None
         self._library: LiveLibrary[GuidanceLibrary] | None = None
         self._identification: Identification | None = None
+        self._own_space: OwnSpace | None = None
+        self._own_space_texts: OwnSpaceTexts | None = None
 
     # -- the database ---------------------------------------------------------------------------
     def sessions(self) -> sessionmaker:
@@ -101,6 +117,23 @@ class WebRuntime:
             if self._stores is None:
                 self._stores = stores_on(sessions)
             return self._stores
+
+    def own_space(self) -> OwnSpace:
+        """The own space's stores (residents by person key), built on first use (blocking)."""
+        sessions = self.sessions()
+        with self._lock:
+            if self._own_space is None:
+                secret = person_key_secret()
+                self._own_space = OwnSpace(OwnSpaceStore(sessions, secret), MessageStore(sessions, secret),
+                                           OutboxStore(sessions), TicketStore(sessions, office_hours()))
+            return self._own_space
+
+    def own_space_texts(self) -> OwnSpaceTexts:
+        """The own space's Finnish texts (read on first use, also when the database is down: its 503 is one)."""
+        with self._lock:
+            if self._own_space_texts is None:
+                self._own_space_texts = load_own_space_texts()
+            return self._own_space_texts
 
     # -- the Rasa server and the library ---------------------------------------------------------
     def relay_to(self, rasa_url: str) -> Relay:
