@@ -15,6 +15,7 @@ from bot.web.delivery_task import schedule_delivery
 from bot.web.identification import IDENTIFICATION
 from bot.web.management import MANAGEMENT
 from bot.web.operations import OPERATIONS, install_operations
+from bot.web.own_space import OWN_SPACE
 from bot.web.relay_client import Relay
 from bot.web.resident import RESIDENT
 from bot.web.retention_task import schedule_retention
@@ -47,7 +48,7 @@ def create_app(settings: Settings, name: str = "sote_opastaja_web", team_stores:
     install_operations(app)
     schedule_retention(app, settings)
     schedule_delivery(app)  # the notification outbox, when a sender is configured (ASSISTANT_SMTP_*, ...)
-    doors = [RESIDENT, OPERATIONS, TEAM_API, CONSOLE, MANAGEMENT, IDENTIFICATION]
+    doors = [RESIDENT, OPERATIONS, TEAM_API, CONSOLE, MANAGEMENT, IDENTIFICATION, OWN_SPACE]
     if runtime.saml is not None and runtime.saml.test_idp_config is not None:
         logger.warning("identification: the LOCAL TEST IDENTITY PROVIDER is on at /test-idp (never in production)")
         app.ctx.test_idp = TestIdentityProvider(runtime.saml.test_idp_config)
