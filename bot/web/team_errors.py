@@ -13,7 +13,10 @@ from sanic.log import error_logger
 from sanic.request import Request
 from sqlalchemy.exc import OperationalError
 
+from actions.store.access import InputRefused, NotIdentified, StaffOnly
 from actions.store.accounts import AccountError
+from actions.store.messages import ThreadClosed, ThreadNotFound
+from actions.store.own_space import EnrolmentNotFound
 from actions.store.handoffs import HandoffConflict, HandoffNotFound
 from actions.store.tickets import ClaimConflict, StoreUnavailable, TicketError, TicketNotFound
 from bot.web.relay_client import RelayUnavailable
@@ -69,8 +72,21 @@ def problem(exception: BaseException) -> tuple[int, str, str, str | None]:
         return exception.status, exception.code, exception.message, exception.field
     if isinstance(exception, (TicketError, AccountError)):
         return 422, "invalid", exception.message, exception.field
+    if isinstance(exception, InputRefused):
+        return 422, "invalid", exception.message, exception.field
+    if isinstance(exception, EnrolmentNotFound):
+        return 422, "invalid", "not one of this resident's programmes", "enrolment_id"
     if isinstance(exception, TicketNotFound):
         return 404, "not_found", "No ticket with this id.", None
+    if isinstance(exception, NotIdentified):
+        return 404, "not_found", "No identified resident behind this ticket: it was filed anonymously.", None
+    if isinstance(exception, ThreadNotFound):
+        return 404, "not_found", "This ticket has no secure-message thread (the resident chose another way to " \
+                                 "be contacted, or filed it anonymously).", None
+    if isinstance(exception, ThreadClosed):
+        return 409, "conflict", "The ticket is closed: a new message needs a new contact request.", None
+    if isinstance(exception, StaffOnly):
+        return 403, "forbidden", "Only a professional reaches residents' matters.", None
     if isinstance(exception, ClaimConflict):
         return 409, "conflict", str(exception).capitalize() + ".", None
     if isinstance(exception, HandoffConflict):
