@@ -1,5 +1,5 @@
 """What the actions need at run time: the live library, the database, the emergency answers,
-the ticket store.
+the ticket store, the resident's own space (with the person keys' secret) and the programme texts.
 
 Built once per actions-server process on first use; tests pass their own `Runtime` to the
 actions instead.
@@ -7,16 +7,19 @@ actions instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from sqlalchemy.orm import sessionmaker
 
 from actions.store.office_hours import OfficeHours
+from actions.programme_texts import ProgrammeTexts, load_programme_texts
 from actions.store.database import make_engine, make_session_factory
+from actions.store.own_space import OwnSpaceStore
+from actions.store.person_key import person_key_secret
 from actions.store.tickets import TicketStore
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.redaction import Redactor
-from bot.settings import Settings, library_sources
+from bot.settings import Secret, Settings, library_sources
 from guidance_library.emergency import EmergencyRules, load_emergency_rules
 from guidance_library.live import LiveLibrary
 from guidance_library.models import GuidanceLibrary
@@ -31,6 +34,22 @@ class Runtime:
     emergency: EmergencyRules
     redactor: Redactor
     tickets: TicketStore
+    person_secret: Secret | None = None  # None: read on first use (ASSISTANT_PERSON_KEY_SECRET, or var/)
+
+    @cached_property
+    def person_keys_secret(self) -> Secret:
+        """The person keys' secret: the one given, else read once (it must never change)."""
+        return self.person_secret or person_key_secret()
+
+    @cached_property
+    def own_space(self) -> OwnSpaceStore:
+        """The identified resident's own space (results, programmes), on the ticket store's clock."""
+        return OwnSpaceStore(self.sessions, self.person_keys_secret, clock=self.tickets.now)
+
+    @cached_property
+    def programme_texts(self) -> ProgrammeTexts:
+        """What the chat says about programmes and kept results (actions/programme_texts.yml)."""
+        return load_programme_texts()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Runtime":
@@ -39,7 +58,8 @@ class Runtime:
         sessions = make_session_factory(make_engine(settings.database_url))
         return cls(library=library, sessions=sessions, emergency=load_emergency_rules(),
                    redactor=Redactor(FinnishAnalyzer()),
-                   tickets=TicketStore(sessions, office_hours_of(library.current())))
+                   tickets=TicketStore(sessions, office_hours_of(library.current())),
+                   person_secret=person_key_secret())
 
 
 def office_hours_of(library: GuidanceLibrary) -> OfficeHours:

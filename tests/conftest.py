@@ -81,8 +81,12 @@ def database_url(request, tmp_path):
     admin.dispose()
 
 
+TEST_PERSON_KEY_SECRET = "test-person-key-secret-" + "0" * 24  # the actions' person keys in the tests
+
+
 def build_runtime(database_url: str = "sqlite://", clock=None, live=None, analyzer=None):
-    """An actions runtime over the real library (or `live`) with its own database (in memory unless given)."""
+    """An actions runtime over the real library (or `live`) with its own database (in memory unless given),
+    and a person-key secret of the tests' (nothing read from var/)."""
     from actions.runtime import Runtime, office_hours_of
     from actions.store.database import make_engine, make_session_factory
     from actions.store.tickets import TicketStore
@@ -94,8 +98,11 @@ def build_runtime(database_url: str = "sqlite://", clock=None, live=None, analyz
     live = live or LiveLibrary(LibrarySources(), lambda lib: lib)
     sessions = make_session_factory(make_engine(database_url))
     tickets = TicketStore(sessions, office_hours_of(live.current()), **({"clock": clock} if clock else {}))
+    from bot.settings import Secret
+
     return Runtime(library=live, sessions=sessions, emergency=load_emergency_rules(),
-                   redactor=Redactor(analyzer or FinnishAnalyzer()), tickets=tickets)
+                   redactor=Redactor(analyzer or FinnishAnalyzer()), tickets=tickets,
+                   person_secret=Secret(TEST_PERSON_KEY_SECRET))
 
 
 @pytest.fixture(scope="session")
