@@ -21,7 +21,7 @@ import uuid
 from typing import Any, List
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import contact_messages as texts
@@ -34,6 +34,7 @@ from actions.form_words import CONTACT_CANCEL, begins_with_one
 from actions.free_text import consent_of
 from actions.guidance import answer_side_question
 from actions.identity import verified_identity
+from actions.own_space import ACTION_PROGRAMME_WORSE, WORSE_INTENT, key_of, programme_progress
 from actions.runtime import Runtime
 from actions.store.identification import IdentificationStore
 from actions.store.tickets import (REFERENCE_ALPHABET, StoreUnavailable, TicketDraft, TicketError,
@@ -86,7 +87,9 @@ def start_contact_form(dispatcher: CollectingDispatcher, tracker: Tracker, runti
     if concerns:
         data.setdefault("subject", concerns)
     form = ContactForm(form_id=uuid.uuid4().hex, data=ContactAnswers.from_dict(data))
-    dispatcher.utter_message(text=texts.START_FROM_ASSESSMENT if form.data.assessment else texts.START)
+    dispatcher.utter_message(text=texts.START_FROM_ASSESSMENT if form.data.assessment
+                             else runtime.programme_texts.worse_contact_start if form.data.worse_programme
+                             else texts.START)
     action = ActionContactRequest(runtime)
     return action.ask_next(dispatcher, action.turn(Reply.latest(tracker)), library, form)
 
@@ -97,9 +100,15 @@ class ActionContactRequest(TaskAction):
     action_name = "action_contact_request"
     slot_name = CONTACT_FORM_SLOT
 
+    def starts_afresh(self, reply: Reply) -> bool:
+        """"Tilanteeni on huonompi" from the own space replaces a form left half-way."""
+        return reply.intent == WORSE_INTENT
+
     def start(self, dispatcher: CollectingDispatcher, reply: Reply, library: GuidanceLibrary,
               slot: Any) -> List[EventType]:
         """A message with no form in progress: a status check, a late button of a finished form, or a new form."""
+        if reply.intent == WORSE_INTENT:  # the programme's worse step first (actions/programme.py)
+            return [SlotSet(CONTACT_FORM_SLOT, None), FollowupAction(ACTION_PROGRAMME_WORSE)]
         if reply.intent == STATUS_INTENT:  # inside a form, "milloin vain" is an answer, not this
             return self._status_start(dispatcher, reply, library)
         form_id = reply.entity("form_id")
@@ -142,6 +151,9 @@ class ActionContactRequest(TaskAction):
             data.role = "resident" if data.role is None else data.role
         if not CONTACT_STAGES.ask(dispatcher, form, turn, prefix):
             form.stage = "consent"
+            if data.programmes is None:  # read once, so that the ticket carries what the summary showed
+                key = key_of(turn.identity, self.runtime, turn.reply.tracker.sender_id)
+                data.programmes = programme_progress(self.runtime, key, library, data.worse_programme) if key else []
             dispatcher.utter_message(text=prefix + self._summary(data))
             dispatcher.utter_message(text=texts.ASK_CONSENT, buttons=[
                 button(texts.BUTTON_CONSENT_YES, "yes", form_id=form.form_id), button(texts.BUTTON_CONSENT_NO, "no")])
@@ -150,7 +162,11 @@ class ActionContactRequest(TaskAction):
     def _summary(self, data: ContactAnswers) -> str:
         reason = dict(texts.REASONS).get(data.reason or "", "")
         role = dict(texts.ROLES).get(data.role or "", "")
-        return texts.summary(data.as_dict(), reason, role, _assessment_line(data.assessment))
+        lines = [texts.summary(data.as_dict(), reason, role, _assessment_line(data.assessment))]
+        lines += [self.runtime.programme_texts.say("summary_programme", title=item.get("title"),
+                                                   done=item.get("modules_done"), total=item.get("modules_total"))
+                  for item in data.programmes or ()]
+        return "\n".join(lines)
 
     def _answer(self, dispatcher: CollectingDispatcher, turn: ContactTurn, library: GuidanceLibrary,
                 form: ContactForm) -> List[EventType]:
@@ -196,7 +212,12 @@ class ActionContactRequest(TaskAction):
             prefilled["subject"] = data.subject
         if assessment:
             prefilled["assessment_summary"] = _assessment_line(assessment)
-        words = data.words or (f"Itsearvion tulos: {_assessment_line(assessment)}" if assessment else "")
+        if data.programmes:  # what the summary showed the resident (actions/programme_progress.py)
+            prefilled["programmes"] = data.programmes
+        if data.worse_programme:
+            prefilled["worse_programme"] = data.worse_programme
+        words = data.words or (f"Itsearvion tulos: {_assessment_line(assessment)}" if assessment else
+                               self._worse_words(data.worse_programme))
         return TicketDraft(
             conversation_id=tracker.sender_id, channel="identified_chat" if identity else "anonymous_chat",
             contact_role=data.role, reason=data.reason, urgency=data.urgency, resident_words=words,
@@ -204,7 +225,15 @@ class ActionContactRequest(TaskAction):
             consent_text=CONSENT_TEXT, consent_at=self.runtime.tickets.now(), topic_id=data.topic_id,
             path_id=data.path_id, prefilled=prefilled, assessment=assessment,
             identity_code=identity["code"] if identity else None,
-            identity_name=identity.get("name") if identity else None)
+            identity_name=identity.get("name") if identity else None,
+            person_key=key_of(identity, self.runtime, tracker.sender_id))
+
+    def _worse_words(self, programme_id: str | None) -> str:
+        """The ticket's words when the resident skipped them after "Tilanteeni on huonompi"."""
+        if not programme_id:
+            return ""
+        programme = self.runtime.library.current().programmes.get(programme_id)
+        return self.runtime.programme_texts.say("worse_ticket_words", title=programme.title if programme else programme_id)
 
     def _submit(self, dispatcher: CollectingDispatcher, turn: ContactTurn, library: GuidanceLibrary,
                 form: ContactForm) -> List[EventType]:

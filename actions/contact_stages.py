@@ -64,6 +64,13 @@ class ContactAnswers:
     topic_title: str | None = None
     subject: str | None = None  # whom the matter concerns, as the conversation named it ("ikääntynyt")
     reference: str | None = None  # the status check's reference, while its digits are asked
+    worse_programme: str | None = None  # the programme whose "Tilanteeni on huonompi" started the request
+    programmes: list | None = None  # an identified resident's programme progress, as the summary showed it
+
+    @property
+    def follows_up(self) -> bool:
+        """The request follows a self-assessment or a programme: the resident's own words may be skipped."""
+        return bool(self.assessment or self.worse_programme)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> ContactAnswers:
@@ -162,9 +169,9 @@ def _read_labelled(choices, words):
 
 
 def _read_words(form: ContactForm, turn: ContactTurn) -> Any:
-    """A few words of the resident's own; after a self-assessment they may be skipped ("")."""
+    """A few words of the resident's own; after a self-assessment or a programme they may be skipped ("")."""
     text = turn.reply.text
-    if form.data.assessment and (turn.value == "skip" or is_one_of(text, CONTACT_SKIP)):
+    if form.data.follows_up and (turn.value == "skip" or is_one_of(text, CONTACT_SKIP)):
         return ""
     return text.strip() if turn.typed and len(text.strip()) >= MIN_WORDS_CHARS else UNREAD
 
@@ -227,12 +234,13 @@ def _buttons(*pairs: tuple[str, str]) -> Callable[[ContactForm, ContactTurn], li
 
 
 def _ask_words(form: ContactForm, turn: ContactTurn) -> str:
-    return texts.ASK_WORDS_AFTER_ASSESSMENT if form.data.assessment else texts.ASK_WORDS
+    return texts.ASK_WORDS_AFTER_ASSESSMENT if form.data.follows_up else texts.ASK_WORDS
 
 
 def _words_buttons(form: ContactForm, turn: ContactTurn) -> list[dict[str, str]]:
-    """The resident's own words may be skipped only after a self-assessment (its result says enough)."""
-    return ([button(texts.BUTTON_SKIP_WORDS, "skip")] if form.data.assessment else []) + [_cancel()]
+    """The resident's own words may be skipped only after a self-assessment or from a programme (its
+    result or progress says enough)."""
+    return ([button(texts.BUTTON_SKIP_WORDS, "skip")] if form.data.follows_up else []) + [_cancel()]
 
 
 CONTACT_STAGES: StageTable[ContactForm, ContactTurn] = StageTable(
