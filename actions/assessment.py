@@ -12,6 +12,7 @@ message here while the slot is set; the emergency policy still answers emergenci
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any, List
 
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -26,6 +27,9 @@ from actions.form_words import ASSESSMENT_STOP, begins_with_one
 from actions.store.analytics import record_quietly
 from actions.free_text import urgency_of
 from actions.guidance import answer_side_question, present_path
+from actions.own_space import (ACTION_PROGRAMME_WORSE, CHOOSE_PROGRAMME_INTENT, WORSE_INTENT, identity_and_key,
+                               record_result)
+from actions.programme import choose_programme, offer_programmes, offered_programmes
 from bot.constants import ACTION_REQUEST_HUMAN, ASSESSMENT_SLOT, LAST_PATH_SLOT, SAFETY_OK_INTENT
 from guidance_library.instruments import Instrument, fold, score
 from guidance_library.models import GuidanceLibrary
@@ -60,6 +64,8 @@ class ActionAssessment(TaskAction):
             dispatcher.utter_message(text=messages.ASSESSMENT_UNAVAILABLE)
             return [SlotSet(ASSESSMENT_SLOT, None)]
         turn = self._turn(dispatcher, reply, instrument)
+        if reply.intent == WORSE_INTENT:  # "Tilanteeni on huonompi" from the own space: its step comes first
+            return [SlotSet(ASSESSMENT_SLOT, None), FollowupAction(ACTION_PROGRAMME_WORSE)]
         if reply.intent == SAFETY_OK_INTENT:  # "Ei ole hätää" after the safety question: the same question again
             if state.stage == "urgency":
                 return self._ask_urgency(dispatcher, state, AFTER_SAFE)
@@ -104,7 +110,8 @@ class ActionAssessment(TaskAction):
         dispatcher.utter_message(text=f"{instrument.name}\n\n{instrument.intro}\n\n({instrument.attribution})")
         if instrument.background:
             dispatcher.utter_message(text=instrument.background_why)
-        return self._ask_next(dispatcher, self._turn(dispatcher, reply, instrument), AssessmentState(instrument.id))
+        return self._ask_next(dispatcher, self._turn(dispatcher, reply, instrument),
+                              AssessmentState(instrument.id, run=uuid.uuid4().hex))
 
     # -- questions --------------------------------------------------------------------------
     def _ask_next(self, dispatcher: CollectingDispatcher, turn: AssessmentTurn, state: AssessmentState,
@@ -112,7 +119,7 @@ class ActionAssessment(TaskAction):
         """Ask the next background question or item; or, when none is left, give the result."""
         if ASSESSMENT_STAGES.ask(dispatcher, state, turn, prefix):
             return [SlotSet(ASSESSMENT_SLOT, state.to_slot())]
-        return self._finish(dispatcher, turn.instrument, state)
+        return self._finish(dispatcher, turn, state)
 
     def _answer(self, dispatcher: CollectingDispatcher, turn: AssessmentTurn, library: GuidanceLibrary,
                 state: AssessmentState) -> List[EventType]:
@@ -136,20 +143,32 @@ class ActionAssessment(TaskAction):
         return category.answer if category else messages.CRISIS_FALLBACK
 
     # -- result and routing -------------------------------------------------------------------
-    def _finish(self, dispatcher: CollectingDispatcher, instrument: Instrument,
+    def _finish(self, dispatcher: CollectingDispatcher, turn: AssessmentTurn,
                 state: AssessmentState) -> List[EventType]:
+        """The result (kept in an identified resident's own space), then the routing: the contact offer
+        at or above the threshold, the self-care path below it, and the programmes the result offers."""
+        instrument = turn.instrument
         result = score(instrument, state.answers, state.background)
         state.result = result.as_dict()
         state.stage = "urgency"
-        dispatcher.utter_message(text=messages.assessment_result(result),
+        identity, key = identity_and_key(turn.reply.tracker, self.runtime)
+        text = messages.assessment_result(result)
+        if key is not None:  # identified: score and level over time, once per run; anonymous: nothing kept
+            kept = record_result(self.runtime, key, result, state.run or uuid.uuid4().hex)
+            text += "\n\n" + (self.runtime.programme_texts.result_saved if kept
+                              else self.runtime.programme_texts.result_not_saved)
+        dispatcher.utter_message(text=text,
                                  json_message={"assessment": {"instrument": result.instrument, "total": result.total,
                                                               "max_score": result.max_score,
                                                               "at_or_above": result.at_or_above}})
         library = self.runtime.library.current()
+        offered = offered_programmes(library, result)  # none after a crisis answer
         if result.crisis or result.at_or_above:
             dispatcher.utter_message(text=messages.ASSESSMENT_CRISIS_OFFER if result.crisis
                                      else instrument.routing.at_or_above)
-            return self._ask_urgency(dispatcher, state)
+            events = self._ask_urgency(dispatcher, state)
+            offer_programmes(dispatcher, self.runtime, offered, identity is not None, alongside_contact=True)
+            return events
         dispatcher.utter_message(text=instrument.routing.below)
         path = library.get(instrument.routing.self_care_path)
         if path is not None:
@@ -157,6 +176,7 @@ class ActionAssessment(TaskAction):
         if instrument.routing.links:
             dispatcher.utter_message(text=messages.ASSESSMENT_PROGRAMMES + "\n" + "\n".join(
                 f"- {name}: {url}" for name, url in instrument.routing.links))
+        offer_programmes(dispatcher, self.runtime, offered, identity is not None, alongside_contact=False)
         state.below = True
         dispatcher.utter_message(text=messages.ASSESSMENT_CONTACT_ANYWAY, buttons=[
             _urgency_button(messages.BUTTON_CONTACT_ANYWAY, "normal"), _urgency_button(messages.BUTTON_NO_CONTACT, "none")])
@@ -174,6 +194,11 @@ class ActionAssessment(TaskAction):
     def _urgency(self, dispatcher: CollectingDispatcher, reply: Reply, library: GuidanceLibrary,
                  instrument: Instrument, state: AssessmentState) -> List[EventType]:
         intent, text = reply.intent, reply.text
+        if intent == CHOOSE_PROGRAMME_INTENT:  # a choice on the programme offer: the contact offer stays open
+            choose_programme(dispatcher, reply.tracker, self.runtime, library)
+            if state.below:
+                return [SlotSet(ASSESSMENT_SLOT, state.to_slot())]
+            return self._ask_urgency(dispatcher, state, self.runtime.programme_texts.still_offering_contact + "\n\n")
         urgency = reply.entity("urgency")
         if urgency not in URGENCY_CHOICES:  # an unknown value; a payload is never read as free text
             urgency = None if text.startswith("/") else urgency_of(text)

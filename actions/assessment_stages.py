@@ -1,8 +1,8 @@
 """The self-assessment conversation as data: its typed state and its table of stages.
 
 The state lives in the `assessment` slot as a plain dict (Rasa stores slots as JSON): {"id",
-"stage", "answers", "background", "failures"}, and once the result is in, "result", with "crisis"
-and "below" when they hold. `AssessmentState` reads that dict and writes the same shape back, so a
+"stage", "answers", "background", "failures", "run"}, and once the result is in, "result", with
+"crisis" and "below" when they hold. `AssessmentState` reads that dict and writes the same shape back, so a
 questionnaire saved by an older version goes on where it was.
 
 Two stages ask the instrument's questions one at a time: the background questions (age, sex: they
@@ -36,6 +36,7 @@ class AssessmentState:
     crisis: bool = False  # an item's answer called for the crisis guidance
     result: dict[str, Any] | None = None
     below: bool = False  # the result is below the threshold: contact is offered only if wanted
+    run: str = ""  # this questionnaire's run: a retried action keeps its result in the own space once
 
     @classmethod
     def from_slot(cls, value: Mapping[str, Any]) -> AssessmentState:
@@ -43,7 +44,7 @@ class AssessmentState:
         return cls(id=str(value.get("id") or ""), stage=str(value.get("stage") or ""),
                    answers=dict(value.get("answers") or {}), background=dict(value.get("background") or {}),
                    failures=int(value.get("failures") or 0), crisis=bool(value.get("crisis")),
-                   result=value.get("result"), below=bool(value.get("below")))
+                   result=value.get("result"), below=bool(value.get("below")), run=str(value.get("run") or ""))
 
     def to_slot(self) -> dict[str, Any]:
         slot: dict[str, Any] = {"id": self.id, "stage": self.stage, "answers": self.answers,
@@ -54,6 +55,8 @@ class AssessmentState:
             slot["result"] = self.result
         if self.below:
             slot["below"] = True
+        if self.run:
+            slot["run"] = self.run
         return slot
 
 

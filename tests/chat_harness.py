@@ -1,6 +1,7 @@
 """Drives the conversation-task actions turn by turn as Rasa would: the policies' routing (an
-assessment in progress, then a contact form, else the action named for the intent), the slots the
-actions set, and the events of the conversation."""
+assessment in progress, then a contact form, else the action named for the intent: the rules' for
+the programme intents), the slots the actions set, a follow-up action an action names, and the
+events of the conversation."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.assessment import ActionAssessment
 from actions.contact_request import ActionContactRequest
+from actions.programme import ActionProgramme, ActionProgrammeWorse
 from actions.runtime import Runtime
 from actions.store.identification import IdentificationStore
 from bot.constants import ASSESSMENT_SLOT, CONTACT_FORM_SLOT, IDENTITY_SLOT
@@ -28,6 +30,7 @@ class Chat:
             IdentificationStore(runtime.sessions).open_session(sender, dt.timedelta(hours=1))
         self.assessment = ActionAssessment(runtime)
         self.contact = ActionContactRequest(runtime)
+        self.by_rule = {"choose_programme": ActionProgramme(runtime), "programme_worse": ActionProgrammeWorse(runtime)}
         self.sender = sender
         self.slots: dict = {ASSESSMENT_SLOT: None, CONTACT_FORM_SLOT: None, "last_path_id": None,
                             IDENTITY_SLOT: identity}
@@ -58,6 +61,8 @@ class Chat:
             action = self.assessment
         elif self.slots[CONTACT_FORM_SLOT] or intent in FORM_INTENTS:
             action = self.contact
+        elif intent in self.by_rule:
+            action = self.by_rule[intent]
         else:
             raise AssertionError(f"no task action would take {text!r} ({intent})")
         return self.run(action, message)
@@ -65,11 +70,16 @@ class Chat:
     def run(self, action, message) -> list[dict]:
         tracker = Tracker(self.sender, dict(self.slots), message, list(self.events), False, None, {}, "action_listen")
         dispatcher = CollectingDispatcher()
+        follow_up = None
         for event in action.run(dispatcher, tracker, {}):
             if isinstance(event, dict) and event.get("event") == "slot":
                 self.slots[event["name"]] = event["value"]
+            if isinstance(event, dict) and event.get("event") == "followup":
+                follow_up = next((a for a in self.by_rule.values() if a.name() == event["name"]), None)
         for reply in dispatcher.messages:
             self.events.append({"event": "bot", "text": reply.get("text")})
+        if follow_up is not None:  # Rasa runs the action named next, on the same message
+            return dispatcher.messages + self.run(follow_up, message)
         return dispatcher.messages
 
 

@@ -19,6 +19,7 @@ import actions.conversation
 import actions.emergency
 import actions.guidance
 import actions.handoff
+import actions.programme
 from actions.conversation import ActionContactDetails, ActionGreet
 from actions.emergency import ActionEmergency
 from actions.guidance import ActionGuidance, ActionStoreFeedback
@@ -154,7 +155,7 @@ def test_asking_for_a_human_gives_client_guidance_phone_and_hours(runtime):
 def test_every_action_name_is_unique_and_listed_in_the_domain():
     domain = yaml.safe_load((PROJECT_DIR / "bot" / "domain.yml").read_text(encoding="utf-8"))
     classes = [cls for module in (actions.guidance, actions.emergency, actions.conversation, actions.assessment,
-                                  actions.contact_request, actions.handoff)
+                                  actions.contact_request, actions.handoff, actions.programme)
                for _, cls in inspect.getmembers(module, inspect.isclass)
                if issubclass(cls, Action) and cls is not Action and cls.__module__ == module.__name__
                and not inspect.isabstract(cls)]
