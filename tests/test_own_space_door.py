@@ -5,6 +5,7 @@ nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -97,6 +98,13 @@ def test_the_page_is_finnish_static_and_under_a_strict_policy(world):
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "unsafe" not in policy
     assert page.headers["Cache-Control"] == "no-store"
+    fields = re.findall(r'<(?:input|textarea|select)\b[^>]*\bid="([^"]+)"', page.text)
+    assert fields and all(f'<label for="{name}"' in page.text for name in fields)  # every field has its label
+    script = requests.get(world["url"] + "/static/own-space.js").text
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "textContent" in script
+    chat, chat_script = requests.get(world["url"] + "/").text, requests.get(world["url"] + "/static/chat.js").text
+    assert re.search(r'<a id="own-space-link"[^>]*href="/omat-asiat"[^>]*hidden>Omat asiat</a>', chat)
+    assert '"/programme_worse" + JSON.stringify({ programme: worseProgramme })' in chat_script
 
 
 def test_identify_accept_terms_start_a_programme_record_and_talk_with_the_team(world):

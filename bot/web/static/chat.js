@@ -15,11 +15,13 @@
   var loginForm = document.getElementById("login-form");
   var logoutForm = document.getElementById("logout-form");
   var eraseForm = document.getElementById("erase-form");
+  var ownSpaceLink = document.getElementById("own-space-link");  // Omat asiat (bot/web/own_space.py), when identified
   var token = null;
   var CARRY_QUESTION = "Siirrytään vahvaan tunnistautumiseen. Saako tämän keskustelun tähänastiset viestit ottaa " +
     "mukaan tunnistautuneeseen keskusteluun? Jos otat ne mukaan, voimme jatkaa siitä, mihin jäimme. Jos et, " +
     "aloitamme puhtaalta pöydältä, eikä aiempia viestejä liitetä tunnistautuneeseen asiointiisi.";
   var FRESH_NOTICE = " Aiempia viestejä ei siirretty, joten tämä on uusi keskustelu.";
+  var WORSE_SHOWN = "Tilanteeni on huonompi";  // what the resident sees of the message sent from Omat asiat
   var LOGGED_OUT = "Olet kirjautunut ulos, ja tunnistautunut keskustelu päättyi. Tämä on uusi, nimetön keskustelu.";
   var ERASE_QUESTION = "Poistetaanko tämän keskustelun tiedot? Keskustelu päättyy, eikä sitä voi palauttaa. " +
     "Jo jättämäsi yhteydenottopyynnöt säilyvät asiakastietoina.";
@@ -30,6 +32,10 @@
   var turns = {};  // entry id -> its element in the log
   var socket = null;
   var sessionId = STORE.getItem(KEY_SESSION);
+  // "Tilanteeni on huonompi" in Omat asiat links here (/?omahoito=huonompi&ohjelma=<id>): once the chat is
+  // ready, the chat is told once, and it starts a contact request with the programme's progress.
+  var PROGRAMME_ID = /^[a-z0-9][a-z0-9_.-]{0,119}$/;
+  var worseProgramme = null;
 
   function transcript() {
     try { return JSON.parse(STORE.getItem(KEY_LOG) || "[]"); } catch (e) { return []; }
@@ -278,7 +284,7 @@
   }
   function showIdentity(auth, params) {
     identifyButton.hidden = !auth.available || !!auth.identified;
-    identityStatus.hidden = logoutForm.hidden = eraseForm.hidden = !auth.identified;
+    identityStatus.hidden = logoutForm.hidden = eraseForm.hidden = ownSpaceLink.hidden = !auth.identified;
     if (!auth.identified) { token = null; return; }
     token = auth.token;
     var fresh = auth.conversation_id !== sessionId;
@@ -311,6 +317,11 @@
       }
       // A fresh start keeps what is already on screen (e.g. the logged-out notice added before connecting).
       if (isNew) { socket.emit("user_uttered", { message: "/greet", session_id: sessionId }); }
+      if (worseProgramme) {  // once: a reconnect or a reload does not send it again
+        var payload = "/programme_worse" + JSON.stringify({ programme: worseProgramme });
+        worseProgramme = null;
+        send(payload, WORSE_SHOWN);
+      }
     });
     socket.on("bot_uttered", function (data) {
       var custom = data.custom || {};
@@ -357,7 +368,11 @@
 
   var params = new URLSearchParams(window.location.search);
   var ended = params.get("uloskirjautuminen") === "ok" || params.get("poisto") === "ok";
-  if (params.has("tunnistautuminen") || params.has("uloskirjautuminen") || params.has("poisto")) {
+  if (params.get("omahoito") === "huonompi" && PROGRAMME_ID.test(params.get("ohjelma") || "")) {
+    worseProgramme = params.get("ohjelma");
+  }
+  if (params.has("tunnistautuminen") || params.has("uloskirjautuminen") || params.has("poisto") ||
+      params.has("omahoito") || params.has("ohjelma")) {
     window.history.replaceState(null, "", "/");
   }
   if (ended) { STORE.removeItem(KEY_SESSION); STORE.removeItem(KEY_LOG); sessionId = null; }

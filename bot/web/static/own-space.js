@@ -287,7 +287,7 @@
     var body = el("tbody");
     diary.weeks.forEach(function (w) {
       var row = el("tr");
-      [w.week + " (" + day(w.starts) + "–" + day(w.ends) + ")", w.total + " " + diary.unit, w.days_recorded, w.dry_days]
+      [w.week + " (" + day(w.starts) + "–" + day(w.ends) + ")", String(w.total).replace(".", ","), w.days_recorded, w.dry_days]
         .forEach(function (t) { row.appendChild(el("td", t)); });
       body.appendChild(row);
     });
@@ -331,7 +331,8 @@
     box.appendChild(el("h4", words.task));
     box.appendChild(el("p", m.exercise.task));
     m.recorded.forEach(function (r) {
-      var value = r.value && typeof r.value === "object" ? day(r.value.day) + ": " + r.value.amount + " " + (p.diary ? p.diary.unit : "") : r.value;
+      var value = r.value && typeof r.value === "object" ? day(r.value.day) + ": " + String(r.value.amount).replace(".", ",")
+        : r.value;
       box.appendChild(el("p", words.recorded + " " + when(r.at) + ": " + value, "own-recorded"));
     });
     if (p.status !== "active") { return box; }
