@@ -194,7 +194,7 @@ class ActionAssessment(TaskAction):
     def _urgency(self, dispatcher: CollectingDispatcher, reply: Reply, library: GuidanceLibrary,
                  instrument: Instrument, state: AssessmentState) -> List[EventType]:
         intent, text = reply.intent, reply.text
-        if intent == CHOOSE_PROGRAMME_INTENT:  # a choice on the programme offer: the contact offer stays open
+        if intent == CHOOSE_PROGRAMME_INTENT and not state.crisis:  # the offer's choice: the contact offer stays
             choose_programme(dispatcher, reply.tracker, self.runtime, library)
             if state.below:
                 return [SlotSet(ASSESSMENT_SLOT, state.to_slot())]

@@ -156,6 +156,10 @@ def test_no_offer_after_a_crisis_answer_or_a_score_of_zero(runtime):
         replies += chat.say(f'/assessment_answer{{"points": "{points}"}}')
     assert "Kriisipuhelin" in texts(replies) or "112" in texts(replies)
     assert not any("choose_programme" in p for p in payloads(replies)) and "aloittaa" not in texts(replies)
+    # a programme choice sent anyway (an old button, a typed payload) starts nothing: the urgency is asked again
+    replies = chat.say('/choose_programme{"programme": "mieliala", "programme_choice": "start"}')
+    assert rows(runtime, ProgrammeEnrolment) == [] and chat.state["stage"] == "urgency"
+    assert '/assessment_answer{"urgency": "urgent"}' in payloads(replies)
     never = Chat(runtime, sender="never-1", identity=ME)
     never.say('/start_assessment{"instrument": "auditc"}')
     never.say('/assessment_answer{"choice": "65_plus"}')
