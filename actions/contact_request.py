@@ -212,7 +212,7 @@ class ActionContactRequest(TaskAction):
             prefilled["subject"] = data.subject
         if assessment:
             prefilled["assessment_summary"] = _assessment_line(assessment)
-        if data.programmes:  # what the summary showed the resident (actions/programme_progress.py)
+        if data.programmes and identity:  # what the summary showed (actions/programme_progress.py), while identified
             prefilled["programmes"] = data.programmes
         if data.worse_programme:
             prefilled["worse_programme"] = data.worse_programme

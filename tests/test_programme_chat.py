@@ -329,6 +329,27 @@ def test_an_identified_request_carries_the_person_key_and_the_active_progress(ru
     assert "worse_programme" not in ticket.prefilled
 
 
+def test_a_session_ended_before_consent_leaves_the_programmes_and_the_key_out(runtime, clock):
+    from actions.store.identification import IdentificationStore
+
+    enrolled_with_progress(runtime, clock)
+    chat = Chat(runtime, sender="ends-1", identity=ME, live_session=False)
+    sessions = IdentificationStore(runtime.sessions)
+    opened = sessions.open_session("ends-1", dt.timedelta(hours=1))
+    chat.say("soittopyyntö", intent="request_contact")
+    chat.say('/contact_answer{"form_value": "documents"}')
+    chat.say('/contact_answer{"form_value": "resident"}')
+    chat.say("Tarvitsen kopion hoitopäätöksestä", intent="ask_guidance")
+    chat.say('/contact_answer{"form_value": "normal"}')
+    chat.say('/contact_answer{"form_value": "phone"}')
+    chat.say("040 123 4567", intent="ask_guidance")
+    assert "1/3 osaa tehty" in texts(chat.say('/contact_answer{"form_value": "Aamupäivällä"}'))
+    sessions.end_session(opened.key)
+    chat.say("kyllä", intent="affirm")
+    [ticket] = runtime.tickets.queue(professional(runtime))
+    assert (ticket.channel, ticket.person_key) == ("anonymous_chat", None) and "programmes" not in ticket.prefilled
+
+
 def test_an_anonymous_request_has_no_person_key_nor_programmes(runtime, clock):
     enrolled_with_progress(runtime, clock)
     chat = Chat(runtime, sender="anon-4")
