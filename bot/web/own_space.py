@@ -269,7 +269,8 @@ def _starter(own: OwnSpace, key: str, programme: Programme) -> str:
 async def start_programme(request: Request, resident: Resident) -> response.HTTPResponse:
     body = read.json_object(request, ("programme", "goal"))
     library = await _library(request)
-    programme = library.programmes.get(body.get("programme")) if isinstance(body.get("programme"), str) else None
+    wanted = body.get("programme")
+    programme = library.programmes.get(wanted) if isinstance(wanted, str) else None
     if programme is None:
         raise invalid("programme")
     if not views.resident_may_start(programme):

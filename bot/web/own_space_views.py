@@ -105,10 +105,13 @@ def resident_may_start(programme: Programme) -> bool:
 def _diary_days(entries: Iterable[ProgrammeProgress], started: dt.date, today: dt.date) -> list[tuple[dt.date, float]]:
     days = []
     for entry in entries:
-        value = entry.value if isinstance(entry.value, Mapping) else {}
+        value: Mapping[str, Any] = entry.value if isinstance(entry.value, Mapping) else {}
+        raw_amount = value.get("amount")
+        if isinstance(raw_amount, bool) or not isinstance(raw_amount, (int, float)):
+            continue
         try:
-            day, amount = dt.date.fromisoformat(str(value.get("day"))), float(value.get("amount"))
-        except (TypeError, ValueError):
+            day, amount = dt.date.fromisoformat(str(value.get("day"))), float(raw_amount)
+        except ValueError:
             continue
         if started <= day <= today and amount >= 0:
             days.append((day, amount))
