@@ -4,6 +4,7 @@ session, a cross-site post, bad input, unknown or unopened programme parts), eac
 nothing."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -65,10 +66,12 @@ def ticket_for(world, person: int, method: str = "secure_message"):
 
 
 def staff_message(world, ticket, text: str = "Hei, kiitos viestistäsi. Soitan sinulle huomenna."):
+    """A professional claims the ticket and writes in its thread; returns the professional's account."""
     username = "pro-" + uuid.uuid4().hex[:8]
     pro = world["accounts"].create(username, "Ammattilainen", "professional", "salasana-joka-on-pitka")
     world["tickets"].claim(pro, ticket.id)
     world["messages"].add_staff_message(pro, ticket.id, text, uuid.uuid4().hex)
+    return pro
 
 
 def count(world, model, **where) -> int:
@@ -267,6 +270,46 @@ def test_another_residents_requests_and_programmes_are_not_found(world):
     with world["sessions"]() as session:  # the team's message is still unread for its own resident
         assert session.execute(select(SecureMessage.read_at).where(SecureMessage.ticket_id == ticket.id)).scalar_one() is None
     assert other.get(f"{url}{OWN}/requests/{2 ** 40}/messages").status_code == 404  # beyond the database's ids
+
+
+def test_a_phone_request_has_no_thread_and_a_closed_one_takes_no_reply(world):
+    url = world["url"]
+    s = resident(world, 0)
+    phone = ticket_for(world, 0, method="phone")
+    listed = next(r for r in s.get(url + OWN + "/summary").json()["requests"] if r["id"] == phone.id)
+    assert listed["has_thread"] is False and listed["can_reply"] is False
+    assert s.get(f"{url}{OWN}/requests/{phone.id}/messages").status_code == 404
+    assert s.post(f"{url}{OWN}/requests/{phone.id}/messages",
+                  json={"body": "Hei", "idempotency_key": "p1"}).status_code == 404
+    closed = ticket_for(world, 0)
+    pro = staff_message(world, closed)
+    world["tickets"].close(pro, closed.id, "no_further_need")
+    listed = next(r for r in s.get(url + OWN + "/summary").json()["requests"] if r["id"] == closed.id)
+    assert listed["status_text"] == "Käsitelty" and listed["can_reply"] is False
+    assert len(s.get(f"{url}{OWN}/requests/{closed.id}/messages").json()["messages"]) == 1  # still readable
+    late = s.post(f"{url}{OWN}/requests/{closed.id}/messages", json={"body": "Vielä yksi asia", "idempotency_key": "c1"})
+    assert late.status_code == 409 and "uusi yhteydenottopyyntö" in late.json()["message"]
+    assert count(world, SecureMessage, ticket_id=closed.id, sender="resident") == 0
+
+
+def test_a_programme_only_a_professional_assigns_is_not_offered_nor_started(world, monkeypatch):
+    from bot.web.runtime import WebRuntime
+
+    url = world["url"]
+    s = resident(world, 2)
+    real = WebRuntime.library
+
+    def library(self):
+        shipped = real(self)
+        stressi = shipped.programmes["stressi"]
+        only_staff = dataclasses.replace(stressi, start=dataclasses.replace(stressi.start, assessment=None, paths=()))
+        return dataclasses.replace(shipped, programmes={**shipped.programmes, "stressi": only_staff})
+
+    monkeypatch.setattr(WebRuntime, "library", library)
+    assert "stressi" not in {p["id"] for p in s.get(url + OWN + "/programmes").json()["programmes"]}
+    refused = s.post(url + OWN + "/programmes", json={"programme": "stressi"})
+    assert refused.status_code == 403 and "ammattilaiselta" in refused.json()["message"]
+    assert count(world, ProgrammeEnrolment, person_key=key_of(2), programme_id="stressi") == 0
 
 
 @pytest.mark.parametrize("headers", [{"Origin": "https://pahantahtoinen.example"}, {"Sec-Fetch-Site": "cross-site"},

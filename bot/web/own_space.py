@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 from sanic import response
 from sanic.request import Request
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError
 
 from actions.store.access import InputRefused
 from actions.store.messages import MAX_BODY, ThreadClosed, ThreadNotFound
@@ -100,7 +100,7 @@ def _as_refusal(error: Exception) -> Refused:
         return Refused(409, "enrolment_ended")
     if isinstance(error, NotAPersonKey):
         return Refused(401, "unidentified")
-    return Refused(503, "unavailable")  # StoreUnavailable, SQLAlchemyError
+    return Refused(503, "unavailable")  # StoreUnavailable, OperationalError
 
 
 def resident_only(*, change: bool = False, terms: bool = True) -> Callable[[Handler], Handler]:
@@ -128,8 +128,8 @@ def resident_only(*, change: bool = False, terms: bool = True) -> Callable[[Hand
                                   "field": None, "terms": views.terms_view(texts, False)}, 403)
                 return await handler(request, resident, *args, **kwargs)
             except (Refused, InputRefused, ThreadNotFound, ThreadClosed, EnrolmentNotFound, EnrolmentEnded,
-                    NotAPersonKey, StoreUnavailable, SQLAlchemyError) as error:
-                if isinstance(error, (StoreUnavailable, SQLAlchemyError)):
+                    NotAPersonKey, StoreUnavailable, OperationalError) as error:
+                if isinstance(error, (StoreUnavailable, OperationalError)):
                     logger.error("own space: %s %s: the database is unavailable: %s", request.method,
                                  request.path, type(error).__name__)
                 return _refusal(texts, _as_refusal(error))
