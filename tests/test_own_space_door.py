@@ -408,3 +408,24 @@ def test_a_database_that_is_down_is_a_503_in_finnish(world, monkeypatch):
     monkeypatch.setattr(WebRuntime, "own_space", down)
     answer = s.get(world["url"] + OWN + "/summary")
     assert answer.status_code == 503 and "Mitään ei tallennettu" in answer.json()["message"]
+
+
+# -- the texts ------------------------------------------------------------------------------------------
+
+def test_the_texts_file_is_checked_when_loaded(tmp_path):
+    from bot.web.own_space_texts import DEFAULT_TEXTS
+
+    shipped = DEFAULT_TEXTS.read_text(encoding="utf-8")
+    texts = load_own_space_texts()
+    assert texts.refusal("body", limit=4000) == "Kirjoita viesti. Se voi olla enintään 4000 merkkiä pitkä."
+    assert texts.refusal("kenttä") == 'Tieto "kenttä" ei kelpaa. Tarkista se ja yritä uudelleen.'
+    assert texts.refusal("number", minimum="0").endswith("väliltä 0–maximum.")  # a missing value shows, no error
+    for broken, named in ((shipped.replace('version: "2026-12"', 'version: "2026 12"'), "terms.version"),
+                          (shipped.replace("  closed: Käsitelty\n", ""), "statuses.closed"),
+                          (shipped.replace("Tämä osa avautuu {date}.", "Tämä osa avautuu {paiva}."),
+                           "errors.module_not_open"),
+                          (shipped.replace("merkkiä pitkä.", "merkkiä {henkilo}.", 1), "errors.fields.body")):
+        path = tmp_path / "texts.yml"
+        path.write_text(broken, encoding="utf-8")
+        with pytest.raises(ValueError, match=named.replace(".", r"\.")):
+            load_own_space_texts(path)

@@ -271,8 +271,8 @@
       data.idempotency_key = key;
       sending(form, call("POST", path, data)).then(function (answer) {
         key = newKey();
-        say(words.saved);
-        if (after) { after(answer); } else { openProgramme(current.enrolment); }
+        if (after) { after(answer); say(words.saved); return; }
+        load().then(function () { return openProgramme(current.enrolment); }).then(function () { say(words.saved); });
       }).catch(function () {});
     });
   }
@@ -377,7 +377,9 @@
         link.href = stored.offer_contact.url;
         check.appendChild(link);
         link.focus();
-      } else { openProgramme(current.enrolment); }
+      } else {
+        load().then(function () { return openProgramme(current.enrolment); });
+      }
     });
     box.appendChild(check);
     if (!m.done) {
