@@ -46,9 +46,9 @@
     return fetch(API + path, options).then(function (answer) {
       return answer.json().catch(function () { return {}; }).then(function (data) {
         if (answer.ok) { fail(""); return data; }
-        if (answer.status === 401) { showUnidentified(data.message); }
-        else if (data.error === "terms_required") { showTerms(data.terms); }
-        fail(data.message || words.failed);
+        if (answer.status === 401) { showUnidentified(data.message); fail(""); }  // the section says it
+        else if (data.error === "terms_required") { showTerms(data.terms); fail(""); }
+        else { fail(data.message || words.failed); }
         throw new Error(data.error || String(answer.status));
       });
     });
