@@ -43,7 +43,10 @@
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    return fetch(API + path, options).then(function (answer) {
+    return fetch(API + path, options).catch(function (error) {  // no answer at all: the network
+      fail(words.failed);
+      throw error;
+    }).then(function (answer) {
       return answer.json().catch(function () { return {}; }).then(function (data) {
         if (answer.ok) { fail(""); return data; }
         if (answer.status === 401) { showUnidentified(data.message); fail(""); }  // the section says it
