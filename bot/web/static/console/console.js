@@ -65,13 +65,16 @@
     $("sign-out").hidden = false;
     $("work").hidden = false;
     refreshQueue();
+    refreshTickets();
     timers.push(setInterval(refreshQueue, 2000));
+    timers.push(setInterval(refreshTickets, 10000));
     timers.push(setInterval(poll, 1500));
     timers.push(setInterval(heartbeat, 5000));
   }
   function signedOut() {
-    csrf = null; current = null;
+    csrf = null; current = null; ticketId = null;
     timers.forEach(clearInterval); timers = [];
+    $("ticket-view").hidden = true;
     $("sign-in").hidden = false; $("sign-out").hidden = true; $("work").hidden = true;
     $("who").textContent = "";
   }
@@ -265,6 +268,316 @@
       } else { setStatus(problem(answer)); }
       refreshQueue();
     });
+  });
+
+  // -- contact requests answered by secure message (issue 18) -----------------------------------
+  var ticketId = null;      // the contact request open in the ticket view
+  var replyKey = null;      // one idempotency key per message written: a double click stores one message
+  var person = null;        // the resident's overview as last read
+  var URGENCY = { urgent: "kiireellinen", normal: "normaali" };
+  var TICKET_STATUS = { "new": "uusi", claimed: "otettu hoitoon", in_progress: "työn alla", closed: "suljettu" };
+  var STARTED_BY = { assessment: "itsearvion jälkeen", path: "ohjeen kautta", professional: "ammattilaisen antama" };
+  var ENROLMENT_STATUS = { active: "käynnissä", finished: "päättynyt", stopped: "keskeytetty" };
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (className) { node.className = className; }
+    return node;
+  }
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function dateText(iso) {  // "7.12.2026 klo 10.05" in the browser's time zone
+    var date = new Date(iso);
+    if (!iso || isNaN(date.getTime())) { return ""; }
+    return date.getDate() + "." + (date.getMonth() + 1) + "." + date.getFullYear() + " klo " + date.getHours() + "." +
+      two(date.getMinutes());
+  }
+  function dayText(isoDate) {  // "2026-12-07" -> "7.12.2026"
+    var parts = String(isoDate || "").split("-");
+    return parts.length === 3 ? Number(parts[2]) + "." + Number(parts[1]) + "." + parts[0] : String(isoDate || "");
+  }
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
+  function ticketStatus(text) { $("ticket-result").textContent = text; }
+  var FIELDS = { body: "viesti", idempotency_key: "viesti", text: "muistiinpano", programme_id: "ohjelma",
+                 goal: "tavoite", enrolment_id: "ohjelma, jota muistiinpano koskee" };
+  function ticketProblem(answer) {  // the server's reasons in Finnish
+    var data = answer.data || {}, message = String(data.message || "").toLowerCase();
+    if (answer.status === 401) { return "Istunto on päättynyt. Kirjaudu uudelleen."; }
+    if (answer.status === 403) { return "Sinulla ei ole oikeutta tähän."; }
+    if (answer.status === 404) {
+      return "Tietoja ei löydy: pyyntöä ei ole, se on jätetty tunnistautumatta tai siihen vastataan puhelimella.";
+    }
+    if (answer.status === 409) {
+      if (message.indexOf("closed") >= 0) { return "Pyyntö on suljettu."; }
+      if (message.indexOf("another professional") >= 0) { return "Pyyntö on toisen ammattilaisen hoidossa."; }
+      return "Ota pyyntö ensin hoitaaksesi.";
+    }
+    if (answer.status === 422) {
+      return "Tarkista " + (FIELDS[data.field] || "tiedot") + ": arvo puuttuu, on liian pitkä tai ei kelpaa.";
+    }
+    if (answer.status === 503) { return "Palveluun ei juuri nyt saada yhteyttä. Yritä hetken päästä uudelleen."; }
+    return "Virhe " + answer.status;
+  }
+
+  function refreshTickets() {
+    call("GET", "/tickets" + ($("tickets-unread").checked ? "?unread=true" : "")).then(function (answer) {
+      if (answer.status === 401) { signedOut(); return; }
+      if (answer.status !== 200) { return; }
+      var list = $("tickets");
+      list.textContent = "";
+      answer.data.tickets.forEach(function (t) {
+        var item = el("li");
+        if (t.unread_replies > 0) {  // in words, not only in colour
+          item.appendChild(el("strong", "UUSI VASTAUS (" + t.unread_replies + ") –", "unread"));
+          item.appendChild(document.createTextNode(" "));
+        }
+        var who = t.mine ? "sinulla" : (t.assignee ? "hoitaa " + t.assignee : "ei vielä otettu hoitoon");
+        item.appendChild(el("span", t.reference + " – " + (t.resident_name || "asukas") + " – " +
+          (URGENCY[t.urgency] || t.urgency) + " – vastattava " + dateText(t.answer_by) + " – " + who + " "));
+        var open = el("button", "Avaa " + t.reference);
+        open.type = "button";
+        open.addEventListener("click", function () { openTicket(t.id); });
+        item.appendChild(open);
+        list.appendChild(item);
+      });
+      $("tickets-empty").hidden = answer.data.tickets.length > 0;
+    });
+  }
+  $("tickets-unread").addEventListener("change", refreshTickets);
+
+  function openTicket(id) {
+    ticketId = id; replyKey = null; person = null;
+    $("ticket-view").hidden = false;
+    ticketStatus("");
+    loadTicket();
+    $("ticket-title").focus();
+  }
+  function loadTicket() {
+    var id = ticketId;
+    if (id === null) { return; }
+    call("GET", "/tickets/" + id).then(function (answer) {
+      if (id !== ticketId) { return; }
+      if (answer.status !== 200) { ticketStatus(ticketProblem(answer)); return; }
+      showTicketFacts(answer.data);
+    });
+    loadThread();
+    loadPerson();
+  }
+  function showTicketFacts(t) {
+    var facts = $("ticket-facts");
+    facts.textContent = "";
+    function add(name, value) {
+      if (value === null || value === undefined || value === "") { return; }
+      facts.appendChild(el("dt", name));
+      facts.appendChild(el("dd", value));
+    }
+    $("ticket-title").textContent = "Yhteydenottopyyntö " + t.reference;
+    add("Asukas", t.resident_name);
+    add("Tila", TICKET_STATUS[t.status] || t.status);
+    add("Kiireellisyys", URGENCY[t.urgency] || t.urgency);
+    add("Vastattava viimeistään", dateText(t.answer_by));
+    add("Hoitaa", t.mine ? "sinä" : t.assignee);
+    add("Asukkaan kuvaus", t.resident_words);
+    $("ticket-claim").hidden = t.status !== "new";
+  }
+
+  function loadThread() {
+    var id = ticketId;
+    call("GET", "/tickets/" + id + "/messages").then(function (answer) {
+      if (id !== ticketId) { return; }
+      var list = $("thread");
+      list.textContent = "";
+      if (answer.status !== 200) { $("thread-empty").hidden = false; ticketStatus(ticketProblem(answer)); return; }
+      answer.data.messages.forEach(function (m) {
+        var item = el("li", null, m.sender);
+        var from = m.sender === "staff" ? "Ammattilainen (" + (m.author_name || "") + ")" : "Asukas";
+        var waiting = m.sender === "resident" && !m.read_at ? " – odottaa vastausta" : "";
+        item.appendChild(el("span", from + ", " + dateText(m.created_at) + waiting, "meta"));
+        item.appendChild(el("span", m.body));
+        list.appendChild(item);
+      });
+      $("thread-empty").hidden = answer.data.messages.length > 0;
+    });
+  }
+
+  function loadPerson() {
+    var id = ticketId;
+    call("GET", "/tickets/" + id + "/person").then(function (answer) {
+      if (id !== ticketId) { return; }
+      if (answer.status !== 200) { ticketStatus(ticketProblem(answer)); return; }
+      person = answer.data;
+      showResults(person.results);
+      showProgrammes(person.programmes);
+      showPlanNotes(person.plan_notes);
+      showAssignable(person.assignable, person.programmes);
+    });
+  }
+  function showResults(results) {
+    var body = $("results").tBodies[0];
+    body.textContent = "";
+    results.forEach(function (r) {
+      var row = document.createElement("tr");
+      [dateText(r.taken_at), r.instrument, String(r.score), r.band].forEach(function (value) {
+        row.appendChild(el("td", value));
+      });
+      body.appendChild(row);
+    });
+    $("results").hidden = results.length === 0;
+    $("results-empty").hidden = results.length > 0;
+  }
+  function showProgrammes(programmes) {
+    var box = $("programmes");
+    box.textContent = "";
+    programmes.forEach(function (p) {
+      var card = el("article", null, "programme");
+      card.appendChild(el("h5", p.title + (p.goal_label ? " – tavoite: " + p.goal_label : "")));
+      card.appendChild(el("p", (ENROLMENT_STATUS[p.status] || p.status) + ", aloitettu " + dateText(p.started_at) +
+        " (" + (STARTED_BY[p.started_by] || p.started_by) + (p.assigned_by ? ": " + p.assigned_by : "") + ")"));
+      card.appendChild(el("p", "Osia tehty " + p.modules_done + " / " + p.modules_total));
+      var modules = el("ul");
+      p.modules.forEach(function (m) {
+        modules.appendChild(el("li", m.title + " – " + (m.done ? "tehty" : "ei vielä tehty") + " (avautuu " +
+          dayText(m.opens_on) + ")"));
+      });
+      card.appendChild(modules);
+      if (p.check_ins.length) {
+        card.appendChild(el("p", "Kuulumiset:"));
+        var answers = el("ul");
+        p.check_ins.forEach(function (c) {
+          answers.appendChild(el("li", dateText(c.recorded_at) + " " + (c.module_title || "") + ": " + c.answer));
+        });
+        card.appendChild(answers);
+      }
+      if (p.exercises.length) {
+        card.appendChild(el("p", "Harjoitukset:"));
+        var done = el("ul");
+        p.exercises.forEach(function (x) {
+          done.appendChild(el("li", dateText(x.recorded_at) + " " + (x.module_title || "") + ": " + x.answer));
+        });
+        card.appendChild(done);
+      }
+      if (p.diary_weeks.length) {
+        var table = el("table");
+        table.appendChild(el("caption", "Juomapäiväkirja viikoittain (" + (p.diary_unit || "annos") + " = 12 g alkoholia)"));
+        var head = document.createElement("tr");
+        ["Viikko", "Ajalla", "Yhteensä", "Kirjattuja päiviä", "Juomattomia päiviä"].forEach(function (name) {
+          var th = el("th", name);
+          th.scope = "col";
+          head.appendChild(th);
+        });
+        var thead = document.createElement("thead");
+        thead.appendChild(head);
+        table.appendChild(thead);
+        var tbody = document.createElement("tbody");
+        p.diary_weeks.forEach(function (w) {
+          var row = document.createElement("tr");
+          [String(w.week), dayText(w.starts) + "–" + dayText(w.ends), String(w.total).replace(".", ","),
+           String(w.days_recorded), String(w.dry_days)].forEach(function (value) { row.appendChild(el("td", value)); });
+          tbody.appendChild(row);
+        });
+        table.appendChild(tbody);
+        card.appendChild(table);
+      }
+      box.appendChild(card);
+    });
+    $("programmes-empty").hidden = programmes.length > 0;
+  }
+  function showPlanNotes(notes) {
+    var list = $("plan-notes");
+    list.textContent = "";
+    notes.forEach(function (n) {
+      list.appendChild(el("li", dateText(n.created_at) + " " + (n.author_name || "") + ": " + n.text));
+    });
+    $("plan-notes-empty").hidden = notes.length > 0;
+  }
+  function option(select, value, label) {
+    var item = el("option", label);
+    item.value = value;
+    select.appendChild(item);
+  }
+  function showAssignable(assignable, programmes) {
+    var select = $("assign-programme"), chosen = select.value;
+    select.textContent = "";
+    assignable.forEach(function (p) { option(select, p.id, p.title); });
+    if (chosen) { select.value = chosen; }
+    showGoals();
+    var about = $("plan-programme"), aboutChosen = about.value;
+    about.textContent = "";
+    option(about, "", "Koko suunnitelma");
+    programmes.forEach(function (p) { option(about, String(p.id), p.title); });
+    about.value = aboutChosen;
+    if (about.selectedIndex < 0) { about.value = ""; }
+  }
+  function showGoals() {
+    var goals = [], wanted = $("assign-programme").value;
+    ((person && person.assignable) || []).forEach(function (p) { if (p.id === wanted) { goals = p.goals; } });
+    var select = $("assign-goal");
+    select.textContent = "";
+    goals.forEach(function (g) { option(select, g.value, g.label); });
+    select.hidden = goals.length === 0;
+    $("assign-goal-label").hidden = goals.length === 0;
+  }
+  $("assign-programme").addEventListener("change", showGoals);
+
+  $("ticket-claim").addEventListener("click", function () {
+    call("POST", "/tickets/" + ticketId + "/claim").then(function (answer) {
+      ticketStatus(answer.status === 200 ? "Otit pyynnön hoitaaksesi." : ticketProblem(answer));
+      loadTicket();
+      refreshTickets();
+    });
+  });
+  $("reply-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = $("reply").value.trim();
+    if (!text || ticketId === null) { return; }
+    replyKey = replyKey || newKey();
+    call("POST", "/tickets/" + ticketId + "/messages", { body: text, idempotency_key: replyKey }).then(function (answer) {
+      if (answer.status === 201 || answer.status === 200) {
+        $("reply").value = "";
+        replyKey = null;
+        ticketStatus("Viesti lähetetty. Asukas saa ilmoituksen uudesta viestistä.");
+        loadThread();
+        refreshTickets();
+      } else { ticketStatus(ticketProblem(answer)); }
+    });
+  });
+  $("mark-answered").addEventListener("click", function () {
+    call("POST", "/tickets/" + ticketId + "/answered").then(function (answer) {
+      ticketStatus(answer.status === 200 ? "Merkitty vastatuksi (" + answer.data.marked + " viestiä)."
+        : ticketProblem(answer));
+      loadThread();
+      refreshTickets();
+    });
+  });
+  $("assign-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var body = { programme_id: $("assign-programme").value };
+    if (!$("assign-goal").hidden) { body.goal = $("assign-goal").value; }
+    call("POST", "/tickets/" + ticketId + "/person/programmes", body).then(function (answer) {
+      ticketStatus(answer.status === 201 ? "Ohjelma annettu asukkaalle."
+        : answer.status === 200 ? "Asukkaalla on jo tämä ohjelma käynnissä." : ticketProblem(answer));
+      loadPerson();
+    });
+  });
+  $("plan-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var body = { text: $("plan-text").value };
+    if ($("plan-programme").value) { body.enrolment_id = Number($("plan-programme").value); }
+    call("POST", "/tickets/" + ticketId + "/person/plan-notes", body).then(function (answer) {
+      if (answer.status === 201) { $("plan-text").value = ""; ticketStatus("Muistiinpano tallennettu."); }
+      else { ticketStatus(ticketProblem(answer)); }
+      loadPerson();
+    });
+  });
+  $("ticket-refresh").addEventListener("click", loadTicket);
+  $("ticket-close-view").addEventListener("click", function () {
+    ticketId = null;
+    $("ticket-view").hidden = true;
   });
 
   call("GET", "/session").then(function (answer) { if (answer.status === 200) { signedIn(answer.data); } });
