@@ -102,12 +102,10 @@ def schedule_delivery(app: Sanic, delivery: DeliverySettings | None = None) -> b
         return False
     logger.info("notifications: delivered every %s s by %s", delivery.interval_seconds, ", ".join(sorted(senders)))
 
-    @app.listener("after_server_start")
     async def start(app_: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         app_.ctx.delivery_task = asyncio.get_running_loop().create_task(
             _delivery_loop(app_.ctx.runtime, delivery, senders))
 
-    @app.listener("before_server_stop")
     async def stop(app_: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         task = getattr(app_.ctx, "delivery_task", None)
         if task is not None:
@@ -115,4 +113,6 @@ def schedule_delivery(app: Sanic, delivery: DeliverySettings | None = None) -> b
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    app.register_listener(start, "after_server_start")
+    app.register_listener(stop, "before_server_stop")
     return True
