@@ -119,7 +119,7 @@ def resident_only(*, change: bool = False, terms: bool = True) -> Callable[[Hand
                         logger.warning("own space: %s %s refused: sent by another site's page (%s)",
                                        request.method, request.path, foreign)
                         raise Refused(403, "foreign")
-                session = await live_session(request) if runtime.saml is not None else None
+                session = await live_session(request)  # None also where identification is off
                 if session is None or not session.person_key:
                     raise Refused(401, "unidentified")
                 resident = Resident(session.person_key, await blocking(runtime.own_space), texts)
