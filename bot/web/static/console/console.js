@@ -67,7 +67,7 @@
     refreshQueue();
     refreshTickets();
     timers.push(setInterval(refreshQueue, 2000));
-    timers.push(setInterval(refreshTickets, 10000));
+    timers.push(setInterval(refreshTickets, 30000));  // each listing is an access-log line per ticket
     timers.push(setInterval(poll, 1500));
     timers.push(setInterval(heartbeat, 5000));
   }
