@@ -19,6 +19,7 @@ from actions.store.messages import MAX_BODY, MessageStore
 from actions.store.models import (IdentifiedSession, NotificationAddress, ProgrammeEnrolment, ProgrammeProgress,
                                   SecureMessage, TermsAcceptance)
 from actions.store.office_hours import OfficeHours
+from actions.store.own_space import OwnSpaceStore
 from actions.store.person_key import person_key, person_key_secret
 from actions.store.tickets import TicketDraft, TicketStore
 from bot.session_tokens import SessionTokens
@@ -34,7 +35,8 @@ OWN = "/auth/own"
 def world(servers):  # noqa: F811 - the fixture imported above
     sessions = make_session_factory(make_engine(servers["settings"].database_url))
     yield dict(servers, sessions=sessions, tickets=TicketStore(sessions, OfficeHours()),
-               messages=MessageStore(sessions, person_key_secret()), accounts=AccountStore(sessions))
+               messages=MessageStore(sessions, person_key_secret()), accounts=AccountStore(sessions),
+               space=OwnSpaceStore(sessions, person_key_secret()))
 
 
 def identify_as(url: str, person: int) -> requests.Session:
@@ -125,7 +127,14 @@ def test_identify_accept_terms_start_a_programme_record_and_talk_with_the_team(w
 
     ticket = ticket_for(world, 0)
     staff_message(world, ticket)
+    earlier = dt.datetime(2026, 11, 2, 22, 30, tzinfo=dt.timezone.utc)  # 3.11. in Finland
+    world["space"].record_result(key_of(0), "auditc", 7, "kohonnut riski", taken_at=earlier)
+    world["space"].record_result(key_of(0), "auditc", 4, "pienempi riski")
     summary = s.get(url + OWN + "/summary").json()
+    results = summary["results"]
+    assert [(r["score"], r["band"]) for r in results[:2]] == [(4, "pienempi riski"), (7, "kohonnut riski")]
+    assert results[1]["date"] == "2026-11-03" and results[1]["instrument_name"] == "Alkoholinkäytön kysely (AUDIT-C)"
+    assert results[1]["max_score"] == 12
     mine = next(r for r in summary["requests"] if r["id"] == ticket.id)
     assert mine["reference"] == ticket.reference and mine["status_text"] == "Käsittelyssä"  # claimed by the professional
     assert mine["unread"] == 1 and mine["can_reply"] is True and summary["unread"] >= 1
