@@ -176,6 +176,15 @@ def test_identify_accept_terms_start_a_programme_record_and_talk_with_the_team(w
     assert after["diary"]["weeks"][0]["days_recorded"] == 1
     assert [m["done"] for m in after["modules"]] == [True, False, False]
 
+    stopped = s.post(base + "/stop", json={})
+    assert stopped.status_code == 200 and stopped.json()["status_text"] == "Lopetettu"
+    late = s.post(base + "/diary", json={"day": today, "amount": 1, "idempotency_key": "diary-3"})
+    assert late.status_code == 409 and "päättynyt" in late.json()["message"]
+    assert s.post(base + "/stop", json={}).status_code == 409
+    anew = s.post(url + OWN + "/programmes", json={"programme": "alkoholi", "goal": "stop"})
+    assert anew.status_code == 201 and anew.json()["programme"]["id"] != enrolment
+    assert count(world, ProgrammeProgress, enrolment_id=enrolment) == 4
+
     thread = s.get(f"{url}{OWN}/requests/{ticket.id}/messages").json()["messages"]
     assert [m["from"] for m in thread] == ["staff"] and thread[0]["read"] is False
     assert s.post(f"{url}{OWN}/requests/{ticket.id}/read").json()["marked_read"] == 1
@@ -217,7 +226,7 @@ ROUTES = [("GET", "/terms"), ("POST", "/terms"), ("GET", "/summary"), ("GET", "/
           ("POST", "/notification"), ("DELETE", "/notification"), ("GET", "/programmes"), ("POST", "/programmes"),
           ("GET", "/programmes/1"), ("POST", "/programmes/1/diary"), ("GET", "/programmes/1/modules/x"),
           ("POST", "/programmes/1/modules/x/exercise"), ("POST", "/programmes/1/modules/x/check-in"),
-          ("POST", "/programmes/1/modules/x/done")]
+          ("POST", "/programmes/1/modules/x/done"), ("POST", "/programmes/1/stop")]
 
 
 @pytest.mark.parametrize("method,path", ROUTES)

@@ -14,6 +14,7 @@
     GET  /auth/own/programmes/<id>/modules/<module>    an open module
     POST /auth/own/programmes/<id>/modules/<module>/exercise|check-in|done   {..., idempotency_key}
     POST /auth/own/programmes/<id>/diary {day, amount, idempotency_key}      a diary day
+    POST /auth/own/programmes/<id>/stop                                     leave the programme
 
 The API is under /auth because the identity cookie is sent only there. Who the resident is comes
 only from the server side: the cookie's signed token -> the live identified session -> its person
@@ -394,6 +395,18 @@ async def module_done(request: Request, resident: Resident, enrolment_id: int, m
     return await _record(resident, place, "module_done", read.submit_key(body), found.id, None)
 
 
+@resident_only(change=True)
+async def stop_programme(request: Request, resident: Resident, enrolment_id: int) -> response.HTTPResponse:
+    """The resident leaves the programme: nothing more is recorded in it, and it can be started anew."""
+    read.json_object(request, ())
+    place = await _place(request, resident, enrolment_id)
+    if place.enrolment.status != "active":
+        raise Refused(409, "enrolment_ended")
+    ended = await blocking(resident.own.space.end_enrolment, resident.key, place.enrolment.id, "stopped")
+    return _json(views.enrolment_view(ended, place.programme, place.entries, runtime_of(request).today(),
+                                      resident.texts, views.Renderer(place.library)))
+
+
 OWN = "/auth/own"
 OWN_SPACE = Door("own_space", "", routes=(
     Route("GET", "/omat-asiat", page),
@@ -410,6 +423,7 @@ OWN_SPACE = Door("own_space", "", routes=(
     Route("POST", OWN + "/programmes", start_programme),
     Route("GET", OWN + "/programmes/<enrolment_id:int>", enrolment),
     Route("POST", OWN + "/programmes/<enrolment_id:int>/diary", diary),
+    Route("POST", OWN + "/programmes/<enrolment_id:int>/stop", stop_programme),
     Route("GET", OWN + "/programmes/<enrolment_id:int>/modules/<module_id:str>", module),
     Route("POST", OWN + "/programmes/<enrolment_id:int>/modules/<module_id:str>/exercise", exercise),
     Route("POST", OWN + "/programmes/<enrolment_id:int>/modules/<module_id:str>/check-in", check_in),

@@ -233,6 +233,7 @@
       p.modules.filter(function (m) { return !m.open; }).forEach(function (m) {
         modules.appendChild(el("p", m.title + ": " + words.opens + " " + m.opens, "own-later"));
       });
+      $("programme-stop").hidden = p.status !== "active";
       $("programme-end").hidden = !p.end_assessment;
       $("programme-end").textContent = p.end_assessment || "";
       $("programme-title").focus();
@@ -412,6 +413,12 @@
     }).then(function (data) { renderThread(data.messages); }).catch(function () {});
   });
   $("thread-close").addEventListener("click", function () { $("thread").hidden = true; current.thread = null; load(); });
+  $("programme-stop").addEventListener("click", function () {
+    if (!window.confirm(words.stop_question)) { return; }
+    call("POST", "/programmes/" + current.enrolment + "/stop", {}).then(function () {
+      return load().then(function () { return openProgramme(current.enrolment); });
+    }).then(function () { say(words.stopped); }).catch(function () {});
+  });
   $("programme-close").addEventListener("click", function () { $("programme").hidden = true; load(); });
   $("start-form").addEventListener("submit", function (event) {
     event.preventDefault();
