@@ -22,120 +22,38 @@ key (`bot/web/resident_session.py`); nothing the client sends names a person, an
 answer another person's request, thread or enrolment as not found. Until this version of the terms
 is accepted, the API gives only the terms. Changes sent by another site's page are refused; bodies
 are JSON of at most 16 kB; anything wrong is refused whole with a Finnish message
-(`own_space_texts.yml`) before the one store call that writes.
+(`own_space_texts.yml`) before the one store call that writes. The check every route passes and the
+error edge are `own_space_access.py`; reading input `own_space_input.py`; the answers' JSON
+`own_space_views.py`.
 """
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sanic import response
 from sanic.request import Request
-from sqlalchemy.exc import OperationalError
 
 from actions.store.access import InputRefused
-from actions.store.messages import MAX_BODY, ThreadClosed, ThreadNotFound
+from actions.store.messages import MAX_BODY
 from actions.store.models import NOTIFICATION_CHANNELS, ProgrammeEnrolment
-from actions.store.own_space import EnrolmentEnded, EnrolmentNotFound
-from actions.store.person_key import NotAPersonKey
-from actions.store.transactions import StoreUnavailable
 from bot.blocking import blocking
 from bot.web import own_space_input as read
 from bot.web import own_space_views as views
+from bot.web.own_space_access import HEADERS, Resident, json_answer, resident_only
 from bot.web.own_space_input import Refused, invalid
-from bot.web.own_space_texts import OwnSpaceTexts
-from bot.web.resident_session import cross_site, live_session
-from bot.web.routes import Door, Handler, Route
+from bot.web.routes import Door, Route
 from bot.web.runtime import OwnSpace, runtime_of
 from guidance_library.models import GuidanceLibrary
 from guidance_library.programme import Module, Programme, open_modules
 
-logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_ID = 2 ** 31 - 1
-HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 PAGE_HEADERS = {**HEADERS, "Content-Security-Policy": (
     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'self'")}
-
-
-@dataclass(frozen=True)
-class Resident:
-    """What an own-space handler gets: whose space (the session's person key), the stores, the texts."""
-
-    key: str
-    own: OwnSpace
-    texts: OwnSpaceTexts
-
-
-def _json(data: Any, status: int = 200) -> response.HTTPResponse:
-    return response.json(data, status=status, headers=HEADERS)
-
-
-def _refusal(texts: OwnSpaceTexts, problem: Refused) -> response.HTTPResponse:
-    if problem.key == "invalid" and problem.field:
-        message = texts.refusal(problem.field, **problem.values)
-    else:
-        message = texts.error(problem.key, **problem.values)
-    return _json({"error": problem.key, "message": message, "field": problem.field}, problem.status)
-
-
-def _as_refusal(error: Exception) -> Refused:
-    """The edge: store exceptions as the own space's refusals."""
-    if isinstance(error, Refused):
-        return error
-    if isinstance(error, InputRefused):
-        limit = {"body": MAX_BODY}.get(error.field)
-        return invalid(error.field, **({"limit": limit} if limit else {}))
-    if isinstance(error, ThreadNotFound):
-        return Refused(404, "request_not_found")
-    if isinstance(error, ThreadClosed):
-        return Refused(409, "thread_closed")
-    if isinstance(error, EnrolmentNotFound):
-        return Refused(404, "enrolment_not_found")
-    if isinstance(error, EnrolmentEnded):
-        return Refused(409, "enrolment_ended")
-    if isinstance(error, NotAPersonKey):
-        return Refused(401, "unidentified")
-    return Refused(503, "unavailable")  # StoreUnavailable, OperationalError
-
-
-def resident_only(*, change: bool = False, terms: bool = True) -> Callable[[Handler], Handler]:
-    """The own space's one check: the handler runs as `handler(request, resident, **route_args)` only
-    for a live identified session with a person key; a change must not come from another site's page;
-    and, unless `terms` is False, this version of the terms must be accepted (else 403 with the terms)."""
-    def decorate(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        async def checked(request: Request, *args: Any, **kwargs: Any) -> response.HTTPResponse:
-            runtime = runtime_of(request)
-            texts = await blocking(runtime.own_space_texts)
-            try:
-                if change:
-                    foreign = cross_site(request, runtime.settings.public_url)
-                    if foreign:
-                        logger.warning("own space: %s %s refused: sent by another site's page (%s)",
-                                       request.method, request.path, foreign)
-                        raise Refused(403, "foreign")
-                session = await live_session(request)  # None also where identification is off
-                if session is None or not session.person_key:
-                    raise Refused(401, "unidentified")
-                resident = Resident(session.person_key, await blocking(runtime.own_space), texts)
-                if terms and not await blocking(resident.own.space.terms_accepted, resident.key, texts.terms.version):
-                    return _json({"error": "terms_required", "message": texts.error("terms_required"),
-                                  "field": None, "terms": views.terms_view(texts, False)}, 403)
-                return await handler(request, resident, *args, **kwargs)
-            except (Refused, InputRefused, ThreadNotFound, ThreadClosed, EnrolmentNotFound, EnrolmentEnded,
-                    NotAPersonKey, StoreUnavailable, OperationalError) as error:
-                if isinstance(error, (StoreUnavailable, OperationalError)):
-                    logger.error("own space: %s %s: the database is unavailable: %s", request.method,
-                                 request.path, type(error).__name__)
-                return _refusal(texts, _as_refusal(error))
-        return checked
-    return decorate
 
 
 def _id(value: int) -> int:
@@ -158,7 +76,7 @@ async def page(_: Request) -> response.HTTPResponse:
 @resident_only(terms=False)
 async def terms_view(_: Request, resident: Resident) -> response.HTTPResponse:
     accepted = await blocking(resident.own.space.terms_accepted, resident.key, resident.texts.terms.version)
-    return _json(views.terms_view(resident.texts, accepted))
+    return json_answer(views.terms_view(resident.texts, accepted))
 
 
 @resident_only(change=True, terms=False)
@@ -167,7 +85,7 @@ async def accept_terms(request: Request, resident: Resident) -> response.HTTPRes
     if body.get("version") != resident.texts.terms.version:  # accepted as read: an older page's version is not
         raise invalid("version")
     await blocking(resident.own.space.accept_terms, resident.key, resident.texts.terms.version)
-    return _json(views.terms_view(resident.texts, True))
+    return json_answer(views.terms_view(resident.texts, True))
 
 
 # -- the summary --------------------------------------------------------------------------------------
@@ -188,7 +106,7 @@ async def summary(request: Request, resident: Resident) -> response.HTTPResponse
         thread = threads.get(ticket.id)
         requests.append(views.request_view(ticket, thread.unread if thread else 0, thread.messages if thread else 0,
                                            library, resident.texts))
-    return _json({
+    return json_answer({
         "requests": requests,
         "unread": sum(r["unread"] for r in requests),
         "results": [views.result_view(r, library) for r in reversed(results)],  # the newest first
@@ -202,7 +120,7 @@ async def summary(request: Request, resident: Resident) -> response.HTTPResponse
 @resident_only()
 async def thread(_: Request, resident: Resident, ticket_id: int) -> response.HTTPResponse:
     messages = await blocking(resident.own.messages.thread, resident.key, _id(ticket_id))
-    return _json({"request": ticket_id, "messages": [views.message_view(m) for m in messages]})
+    return json_answer({"request": ticket_id, "messages": [views.message_view(m) for m in messages]})
 
 
 @resident_only(change=True)
@@ -212,19 +130,19 @@ async def reply(request: Request, resident: Resident, ticket_id: int) -> respons
         raise invalid("body", limit=MAX_BODY)
     message, created = await blocking(resident.own.messages.add_resident_message, resident.key, _id(ticket_id),
                                       body["body"], read.submit_key(body))
-    return _json({"message": views.message_view(message), "stored_now": created}, 201 if created else 200)
+    return json_answer({"message": views.message_view(message), "stored_now": created}, 201 if created else 200)
 
 
 @resident_only(change=True)
 async def mark_read(_: Request, resident: Resident, ticket_id: int) -> response.HTTPResponse:
     marked = await blocking(resident.own.messages.mark_read, resident.key, _id(ticket_id))
-    return _json({"marked_read": marked})
+    return json_answer({"marked_read": marked})
 
 
 # -- the notification address ---------------------------------------------------------------------------
 @resident_only()
 async def notification(_: Request, resident: Resident) -> response.HTTPResponse:
-    return _json(views.address_view(await blocking(resident.own.outbox.address_of, resident.key), resident.texts))
+    return json_answer(views.address_view(await blocking(resident.own.outbox.address_of, resident.key), resident.texts))
 
 
 @resident_only(change=True)
@@ -238,14 +156,14 @@ async def set_notification(request: Request, resident: Resident) -> response.HTT
                                  read.string(body, "address", 320))
     except (Refused, InputRefused):
         raise invalid(f"address_{channel}") from None
-    return _json(views.address_view(address, resident.texts))
+    return json_answer(views.address_view(address, resident.texts))
 
 
 @resident_only(change=True)
 async def remove_notification(_: Request, resident: Resident) -> response.HTTPResponse:
     if not await blocking(resident.own.outbox.remove_address, resident.key):
         raise Refused(404, "no_address")
-    return _json(views.address_view(None, resident.texts))
+    return json_answer(views.address_view(None, resident.texts))
 
 
 # -- self-care programmes -------------------------------------------------------------------------------
@@ -253,7 +171,7 @@ async def remove_notification(_: Request, resident: Resident) -> response.HTTPRe
 async def programmes(request: Request, _resident: Resident) -> response.HTTPResponse:
     library = await _library(request)
     say = views.Renderer(library)
-    return _json({"programmes": [views.offer_view(p, say) for p in library.programmes.values()
+    return json_answer({"programmes": [views.offer_view(p, say) for p in library.programmes.values()
                                  if views.resident_may_start(p)]})
 
 
@@ -285,7 +203,7 @@ async def start_programme(request: Request, resident: Resident) -> response.HTTP
                                         started_by, goal)
     view = views.enrolment_view(enrolment, programme, [], runtime_of(request).today(), resident.texts,
                                 views.Renderer(library))
-    return _json({"programme": view, "started_now": created}, 201 if created else 200)
+    return json_answer({"programme": view, "started_now": created}, 201 if created else 200)
 
 
 @dataclass(frozen=True)
@@ -327,7 +245,7 @@ def _open_module(request: Request, place: Place, module_id: str) -> Module:
 @resident_only()
 async def enrolment(request: Request, resident: Resident, enrolment_id: int) -> response.HTTPResponse:
     place = await _place(request, resident, enrolment_id)
-    return _json(views.enrolment_view(place.enrolment, place.programme, place.entries, runtime_of(request).today(),
+    return json_answer(views.enrolment_view(place.enrolment, place.programme, place.entries, runtime_of(request).today(),
                                       resident.texts, views.Renderer(place.library), detail=True))
 
 
@@ -335,7 +253,7 @@ async def enrolment(request: Request, resident: Resident, enrolment_id: int) -> 
 async def module(request: Request, resident: Resident, enrolment_id: int, module_id: str) -> response.HTTPResponse:
     place = await _place(request, resident, enrolment_id)
     found = _open_module(request, place, module_id)
-    return _json(views.module_view(found, [e for e in place.entries if e.module_id == found.id],
+    return json_answer(views.module_view(found, [e for e in place.entries if e.module_id == found.id],
                                    views.Renderer(place.library)))
 
 
@@ -346,7 +264,7 @@ async def _record(resident: Resident, place: Place, kind: str, key: str, module_
         raise Refused(409, "enrolment_ended")
     entry, created = await blocking(resident.own.space.record_progress, resident.key, place.enrolment.id, kind, key,
                                     module_id, value)
-    return _json({"kind": entry.kind, "module": entry.module_id, "value": entry.value,
+    return json_answer({"kind": entry.kind, "module": entry.module_id, "value": entry.value,
                   "at": entry.recorded_at.isoformat(), "stored_now": created, **extra}, 201 if created else 200)
 
 
@@ -403,7 +321,7 @@ async def stop_programme(request: Request, resident: Resident, enrolment_id: int
     if place.enrolment.status != "active":
         raise Refused(409, "enrolment_ended")
     ended = await blocking(resident.own.space.end_enrolment, resident.key, place.enrolment.id, "stopped")
-    return _json(views.enrolment_view(ended, place.programme, place.entries, runtime_of(request).today(),
+    return json_answer(views.enrolment_view(ended, place.programme, place.entries, runtime_of(request).today(),
                                       resident.texts, views.Renderer(place.library)))
 
 
