@@ -235,10 +235,15 @@ def test_the_overview_with_results_programme_progress_and_diary_totals_then_assi
     own.record_progress(world.me, enrolment.id, "module_done", "m1", module_id="tavoite-ja-paivakirja")  # type: ignore[union-attr]
     own.record_progress(world.me, enrolment.id, "checkin", "c1", module_id="tavoite-ja-paivakirja",  # type: ignore[union-attr]
                         value="some_days")
+    own.record_progress(world.me, enrolment.id, "exercise", "e1", module_id="mielihalu",  # type: ignore[union-attr]
+                        value="delay")
+    own.record_progress(world.me, enrolment.id, "exercise", "e2", module_id="tilanteet",  # type: ignore[union-attr]
+                        value="Saunan jälkeen juon vettä.")
     start = WEDNESDAY_10.date()
     for key, day, drinks in (("d1", 0, 4), ("d2", 1, 0), ("d3", 8, 2.5), ("d4", 8, 1)):
+        when = (start + dt.timedelta(days=day)).isoformat()  # the resident's door stores {"day", "amount"}
         own.record_progress(world.me, enrolment.id, "diary", key,  # type: ignore[union-attr]
-                            value={"paiva": (start + dt.timedelta(days=day)).isoformat(), "annokset": drinks})
+                            value={"day": when, "amount": drinks} if key != "d4" else {"paiva": when, "annokset": drinks})
     world.clock["now"] += dt.timedelta(days=9)
 
     answer = world.call("GET", f"/tickets/{ticket.id}/person")
@@ -251,6 +256,7 @@ def test_the_overview_with_results_programme_progress_and_diary_totals_then_assi
     assert programme["goal_label"] and programme["modules_total"] == 3 and programme["modules_done"] == 1
     assert [m["done"] for m in programme["modules"]] == [True, False, False]
     assert programme["check_ins"][0]["answer"] == "Osana päivistä"  # the choice's label
+    assert [x["answer"] for x in programme["exercises"]] == ["Juomisen lykkääminen", "Saunan jälkeen juon vettä."]
     assert [(w["week"], w["total"], w["days_recorded"], w["dry_days"]) for w in programme["diary_weeks"]] == [
         (1, 4.0, 2, 1), (2, 3.5, 1, 0)]
     assert programme["diary_unit"] == "annos"

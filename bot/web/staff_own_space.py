@@ -156,6 +156,12 @@ def _answer(value: Any, labels: Mapping[str, str] | None = None) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False)
 
 
+def _with_unit(answer: str, value: Any, unit: str) -> str:
+    """A number recorded for an exercise with the word after it ("5 aamuna"), as the programme asks it."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return f"{answer} {unit}".strip() if is_number and unit else answer
+
+
 def _diary_entry(entry: ProgrammeProgress) -> tuple[dt.date, float] | None:
     """(day, standard drinks) of a diary entry, or None when its value has no readable amount."""
     value = entry.value if isinstance(entry.value, dict) else {"annokset": entry.value}
@@ -196,6 +202,8 @@ def enrolment_json(enrolment: ProgrammeEnrolment, entries: list[ProgrammeProgres
     done = {e.module_id for e in entries if e.kind == "module_done" and e.module_id}
     modules = programme.modules if programme is not None else ()
     check_in_labels = {m.id: {o.value: o.label for o in m.check_in.options} for m in modules}
+    exercise_labels = {m.id: {o.value: o.label for o in m.exercise.options} for m in modules}
+    units = {m.id: m.exercise.unit for m in modules}
     titles = {m.id: m.title for m in modules}
     goal_label = None
     if programme is not None and programme.goals is not None and enrolment.goal:
@@ -215,8 +223,9 @@ def enrolment_json(enrolment: ProgrammeEnrolment, entries: list[ProgrammeProgres
                        "answer": _answer(e.value, check_in_labels.get(e.module_id or "")),
                        "recorded_at": _time(e.recorded_at)} for e in entries if e.kind == "checkin"],
         "exercises": [{"module_id": e.module_id, "module_title": titles.get(e.module_id or ""),
-                       "answer": _answer(e.value), "recorded_at": _time(e.recorded_at)}
-                      for e in entries if e.kind == "exercise"],
+                       "answer": _with_unit(_answer(e.value, exercise_labels.get(e.module_id or "")), e.value,
+                                            units.get(e.module_id or "", "")),
+                       "recorded_at": _time(e.recorded_at)} for e in entries if e.kind == "exercise"],
         "diary_unit": programme.diary.unit if programme is not None and programme.diary is not None else None,
         "diary_weeks": diary_weeks(entries, started, until),
     }
