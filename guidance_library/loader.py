@@ -273,27 +273,30 @@ def build_path(doc: Any, file: Path) -> GuidancePath:
 
 
 class _ParsedPaths:
-    """The path files parsed by the last load, by file and content: a live reload after an editor saved
-    one file parses that file again, not all 700 (ruamel's parse is most of a load's time). The parsed
-    documents are only read (validated and turned into paths), never changed."""
+    """The path files parsed by the last load, by content: a live reload after an editor saved one file
+    parses that file again, not all 700 (ruamel's parse is most of a load's time), and a copy of the
+    library elsewhere (an editor's working copy, a test's) reuses the same parses. Only documents
+    without syntax problems are kept (a problem names its file). The parsed documents are only read
+    (validated and turned into paths), never changed."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_file: dict[str, tuple[bytes, Any, list[Problem]]] = {}
+        self._by_content: dict[bytes, Any] = {}
 
-    def parse(self, file: Path, content: bytes, seen: dict[str, tuple[bytes, Any, list[Problem]]]) -> tuple[Any, list[Problem]]:
+    def parse(self, file: Path, content: bytes, seen: dict[bytes, Any]) -> tuple[Any, list[Problem]]:
         with self._lock:
-            cached = self._by_file.get(str(file))
-        if cached is None or cached[0] != content:
+            doc = self._by_content.get(content)
+        if doc is None:
             doc, syntax = read_yaml(file, content)
-            cached = (content, doc, syntax)
-        seen[str(file)] = cached
-        return cached[1], cached[2]
+            if syntax:
+                return doc, syntax
+        seen[content] = doc
+        return doc, []
 
-    def keep(self, seen: dict[str, tuple[bytes, Any, list[Problem]]]) -> None:
-        """Only the files of the last load stay (a deleted file is forgotten)."""
+    def keep(self, seen: dict[bytes, Any]) -> None:
+        """Only the contents of the last load stay (a deleted or changed file's old content is forgotten)."""
         with self._lock:
-            self._by_file = seen
+            self._by_content = seen
 
 
 _PARSED_PATHS = _ParsedPaths()
@@ -318,7 +321,7 @@ def load_library(sources: LibrarySources | None = None, require_all_topics: bool
     for file in [*sources.topic_files(), sources.profile, sources.national, *sources.instrument_files(),
                  *sources.programme_files()]:
         digest.update(file.read_bytes())
-    parsed: dict[str, tuple[bytes, Any, list[Problem]]] = {}
+    parsed: dict[bytes, Any] = {}
     for file in path_files(sources.paths_dir):
         try:
             content = file.read_bytes()
