@@ -28,11 +28,14 @@ from actions.store.office_hours import OfficeHours
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.handoffs import HandoffStore
+from actions.store.messages import MessageStore
 from actions.store.models import AnalyticsEvent, PathFeedback
+from actions.store.outbox import OutboxStore
+from actions.store.own_space import OwnSpaceStore
 from actions.store.tickets import StoreUnavailable, TicketStore
 from bench.stack import free_port
 from bot.handoff import HandoffSettings
-from bot.settings import Settings
+from bot.settings import Secret, Settings
 from bot.web.app import create_app
 from bot.web.team_stores import TeamStores
 from tests.chat_harness import Chat, answer_to_the_urgency, texts
@@ -57,7 +60,9 @@ BODY_ROUTES = {
     ("POST", "/console/api/session"), ("POST", "/console/api/handoffs/<handoff_id>/messages"),
     ("POST", "/console/api/handoffs/<handoff_id>/path"), ("POST", "/console/api/handoffs/<handoff_id>/ticket"),
     ("POST", "/management/api/session"),
-}
+} | {("POST", f"/{door}/api/tickets/<ticket_id>/{what}") for door in ("team", "console")  # issue 18
+     for what in ("messages", "person/programmes", "person/plan-notes")}
+PERSON_SECRET = Secret("test-secret-of-the-person-keys-0123456789")  # the staff stores' person keys
 
 
 class Client:
@@ -105,7 +110,9 @@ def doors(app_server, tmp_path):
     tickets = TicketStore(sessions, OfficeHours())
     accounts = AccountStore(sessions)
     handoffs = HandoffStore(sessions)
-    source["stores"] = lambda: TeamStores(tickets, accounts, None, handoffs, sessions)
+    source["stores"] = lambda: TeamStores(tickets, accounts, None, handoffs, sessions,
+                                          MessageStore(sessions, PERSON_SECRET), OwnSpaceStore(sessions, PERSON_SECRET),
+                                          OutboxStore(sessions))
     for username, role in (("pro", "professional"), ("admin", "admin"), ("johtaja", "manager")):
         accounts.create(username, username.capitalize(), role, PASSWORD)
     yield app, base, tickets, handoffs, sessions
