@@ -176,7 +176,7 @@ def test_no_entity_of_a_button_payload_is_kept_in_a_slot_by_rasa_itself() -> Non
     domain = Domain.load(str(PROJECT_DIR / "bot" / "domain.yml"))
     nlg = TemplatedNaturalLanguageGenerator(domain.responses)
     for intent in ("choose_path", "feedback", "request_contact", "start_assessment", "assessment_answer",
-                   "contact_answer", "emergency"):
+                   "contact_answer", "emergency", "choose_programme", "programme_worse"):
         text = f"/{intent}" + json.dumps({entity: UNKNOWN for entity in domain.entities})
         [message] = RegexMessageHandler().process([Message.build(text)], domain)
         assert {e["entity"] for e in message.get("entities")} == set(domain.entities)
