@@ -23,11 +23,12 @@
   var FRESH_NOTICE = " Aiempia viestejä ei siirretty, joten tämä on uusi keskustelu.";
   var WORSE_SHOWN = "Tilanteeni on huonompi";  // what the resident sees of the message sent from Omat asiat
   var LOGGED_OUT = "Olet kirjautunut ulos, ja tunnistautunut keskustelu päättyi. Tämä on uusi, nimetön keskustelu.";
-  var ERASE_QUESTION = "Poistetaanko tämän keskustelun tiedot? Keskustelu päättyy, eikä sitä voi palauttaa. " +
-    "Jo jättämäsi yhteydenottopyynnöt säilyvät asiakastietoina.";
-  var ERASED = "Keskustelusi tiedot on poistettu, ja tunnistautunut keskustelu päättyi. Jo jättämäsi " +
-    "yhteydenottopyynnöt säilyvät hyvinvointialueen asiakastietoina: niistä voit kysyä alueen kirjaamosta. " +
-    "Tämä on uusi, nimetön keskustelu.";
+  var ERASE_QUESTION = "Poistetaanko tämän keskustelun tiedot? Keskustelun viestit sekä ilmoitusosoitteesi " +
+    "(sähköposti tai puhelinnumero) poistetaan, ja keskustelu päättyy. Poistoa ei voi perua. Jo jättämäsi " +
+    "yhteydenottopyynnöt ja viestit, itsearvioiden tulokset ja omahoito-ohjelmat säilyvät asiakastietoina.";
+  var ERASED = "Keskustelusi tiedot ja ilmoitusosoitteesi on poistettu, ja tunnistautunut keskustelu päättyi. " +
+    "Jo jättämäsi yhteydenottopyynnöt ja viestit, itsearvioiden tulokset ja omahoito-ohjelmat säilyvät " +
+    "hyvinvointialueen asiakastietoina: niistä voit kysyä alueen kirjaamosta. Tämä on uusi, nimetön keskustelu.";
   var alertRegion = document.getElementById("chat-alert");  // assertive: emergency answers as they arrive
   var turns = {};  // entry id -> its element in the log
   var socket = null;
