@@ -12,7 +12,7 @@ file (this module reads no files); enrolments themselves are kept by the app's s
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from guidance_library.instruments import AssessmentResult, Choice
@@ -227,6 +227,21 @@ def progress(programme: Programme, done_module_ids: Iterable[str]) -> float:
     enrolment of an older version) do not count."""
     done = set(done_module_ids) & {m.id for m in programme.modules}
     return len(done) / len(programme.modules) if programme.modules else 0.0
+
+
+def as_enrolled(programme: Programme, module_id: str | None) -> Programme | None:
+    """The programme as an enrolment sees it. The whole programme (`module_id` None) as it is; a single
+    module a professional assigned: that module alone, open from the enrolment's start whatever its day
+    in the whole programme, the diary only when the module's exercise is kept in it, and no end
+    assessment (that belongs to the whole programme). None when the programme has no such module (an
+    enrolment of an older version). The other functions here then count only that module."""
+    if module_id is None:
+        return programme
+    module = programme.module(module_id)
+    if module is None:
+        return None
+    return replace(programme, modules=(replace(module, opens_after_days=0),), end_assessment=None,
+                   diary=programme.diary if module.exercise.records == "diary" else None)
 
 
 def weekly_totals(entries: Iterable[DiaryEntry | tuple[dt.date, float]], started: dt.date,

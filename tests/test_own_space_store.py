@@ -166,6 +166,68 @@ def test_a_professional_assigns_a_programme_and_writes_the_plan_through_an_ident
     assert [n.text for n in own.plan_notes(me)] == [note.text]
 
 
+def test_a_professional_assigns_a_single_module_beside_the_whole_programme(space) -> None:
+    own, pro, ticket, me, other = space["own"], space["pro"], space["ticket"], space["me"], space["other"]
+    with pytest.raises(ClaimConflict, match="claim the ticket first"):  # the same rule as a programme
+        own.assign_module(pro, ticket.id, "mieliala", "1", "uni-ja-rytmi")
+    space["tickets"].claim(pro, ticket.id)
+    whole, _ = own.enrol(me, "mieliala", "1", "assessment")
+    sleep, created = own.assign_module(pro, ticket.id, "mieliala", "1", "uni-ja-rytmi")
+    assert created and sleep.id != whole.id
+    assert (sleep.person_key, sleep.module_id, sleep.started_by, sleep.staff_account_id, sleep.status) == \
+        (me, "uni-ja-rytmi", "professional", pro.id, "active")
+    assert own.assign_module(pro, ticket.id, "mieliala", "1", "uni-ja-rytmi")[0].id == sleep.id  # already active
+    thoughts, created = own.assign_module(pro, ticket.id, "mieliala", "1", "ajatukset")
+    assert created and thoughts.id not in (sleep.id, whole.id)
+    assert own.enrol(me, "mieliala", "1", "path")[0].id == whole.id  # the whole programme is its own enrolment
+    assert own.assign_programme(pro, ticket.id, "mieliala", "1")[0].id == whole.id
+    assert {e.module_id for e in own.enrolments(me)} == {None, "uni-ja-rytmi", "ajatukset"}
+    assert own.enrolments(other) == []
+
+    entry, _ = own.record_progress(me, sleep.id, "module_done", "done-1", "uni-ja-rytmi")
+    assert [e.id for e in own.progress(me, sleep.id)] == [entry.id] and own.progress(me, whole.id) == []
+    with pytest.raises(EnrolmentNotFound):
+        own.progress(other, sleep.id)
+    own.end_enrolment(me, sleep.id, "stopped")
+    again, created = own.assign_module(pro, ticket.id, "mieliala", "1", "uni-ja-rytmi")
+    assert created and again.id != sleep.id  # a stopped one may be assigned anew
+    overview = own.overview_for_staff(pro, ticket.id)
+    assert {(e.id, e.module_id) for e in overview.enrolments} >= {(sleep.id, "uni-ja-rytmi"), (again.id, "uni-ja-rytmi")}
+
+    for bad in ("", "Uni ja rytmi", "x" * 121, None):
+        with pytest.raises(InputRefused):
+            own.assign_module(pro, ticket.id, "mieliala", "1", bad)
+    with pytest.raises(NotIdentified):
+        own.assign_module(pro, space["anonymous"].id, "mieliala", "1", "uni-ja-rytmi")
+    editor = space["accounts"].create("eero.e", "Eero", "editor", PASSWORD)
+    with pytest.raises(StaffOnly):
+        own.assign_module(editor, ticket.id, "mieliala", "1", "uni-ja-rytmi")
+    colleague = space["accounts"].create("ville.v", "Ville", "professional", PASSWORD)
+    with pytest.raises(ClaimConflict, match="another professional"):
+        own.assign_module(colleague, ticket.id, "mieliala", "1", "pienet-teot")
+    with space["sessions"]() as session:
+        lines = [(e.action, e.detail) for e in session.execute(select(AccessLogEntry).where(
+            AccessLogEntry.account_id == pro.id, AccessLogEntry.action == "module-assign")).scalars()]
+    assert lines == [("module-assign", "mieliala/uni-ja-rytmi assigned"),
+                     ("module-assign", "mieliala/uni-ja-rytmi already active"),
+                     ("module-assign", "mieliala/ajatukset assigned"), ("module-assign", "mieliala/uni-ja-rytmi assigned")]
+    space["tickets"].close(pro, ticket.id, "no_further_need")
+    with pytest.raises(ClaimConflict, match="closed"):
+        own.assign_module(pro, ticket.id, "mieliala", "1", "pienet-teot")
+    assert len(own.enrolments(me)) == 4
+
+
+@pytest.mark.parametrize("assign", [lambda own, pro, ticket: own.assign_module(pro, ticket, "stressi", "1", "huolet"),
+                                    lambda own, pro, ticket: own.assign_programme(pro, ticket, "stressi", "1")],
+                         ids=["module", "programme"])
+def test_two_assignments_at_once_make_one_enrolment(space, assign) -> None:
+    own, pro, ticket = space["own"], space["pro"], space["ticket"]
+    space["tickets"].claim(pro, ticket.id)
+    outcomes = all_at_once(lambda _: assign(own, pro, ticket.id)[0].id, range(3))
+    assert len(set(outcomes)) == 1 and not any(isinstance(o, Exception) for o in outcomes)
+    assert len(own.enrolments(space["me"])) == 1
+
+
 # -- assessment results over time -----------------------------------------------------------------------
 
 def test_results_over_time_belong_to_their_person_and_a_repeat_is_one_result(space) -> None:

@@ -17,8 +17,8 @@ from guidance_library.loader import (
     DEFAULT_PROGRAMMES_DIR, LibraryInvalid, LibrarySources, fingerprint, load_library, load_programmes,
 )
 from guidance_library.programme import (
-    DiaryEntry, end_assessment_open, next_opening, offered_after_assessment, offered_on_path, open_modules,
-    progress, standard_drinks, weekly_totals,
+    DiaryEntry, as_enrolled, end_assessment_open, next_opening, offered_after_assessment, offered_on_path,
+    open_modules, progress, standard_drinks, weekly_totals,
 )
 from guidance_library.programme_validation import ProgrammeContext
 from guidance_library.tools import cli
@@ -246,6 +246,21 @@ def test_progress_is_the_share_of_modules_done(programmes):
     assert progress(mood, ["pienet-teot", "pienet-teot", "ajatukset"]) == pytest.approx(2 / 3)
     assert progress(mood, ["pienet-teot", "poistettu-osio"]) == pytest.approx(1 / 3)  # an older version's module
     assert progress(mood, [m.id for m in mood.modules]) == 1.0
+
+
+def test_a_single_assigned_module_is_open_at_once_and_alone_counts(programmes):
+    mood, alcohol = programmes["mieliala"], programmes["alkoholi"]
+    assert as_enrolled(mood, None) is mood
+    sleep = as_enrolled(mood, "uni-ja-rytmi")  # day 14 of the whole programme
+    assert sleep is not None and [m.id for m in sleep.modules] == ["uni-ja-rytmi"]
+    assert [m.id for m in open_modules(sleep, START, START)] == ["uni-ja-rytmi"]
+    assert next_opening(sleep, START, START) is None and not end_assessment_open(sleep, START, START + dt.timedelta(99))
+    assert progress(sleep, []) == 0.0 and progress(sleep, ["uni-ja-rytmi", "pienet-teot"]) == 1.0
+    assert sleep.diary is None and sleep.title == mood.title
+    assert as_enrolled(alcohol, "tavoite-ja-paivakirja").diary == alcohol.diary  # its exercise is the diary
+    assert as_enrolled(alcohol, "tilanteet").diary is None
+    assert as_enrolled(mood, "poistettu-osio") is None  # an older version's module
+    assert mood.module("uni-ja-rytmi").opens_after_days == 14  # the library's programme is untouched
 
 
 def test_weekly_totals_add_up_each_programme_week():

@@ -26,7 +26,7 @@ from actions.store.tickets import ClaimConflict, TicketDraft, TicketStore
 from bot.settings import Secret
 from tests.helpers import all_at_once
 
-HEAD = "0008"  # the newest migration (actions/store/migrations/versions)
+HEAD = "0009"  # the newest migration (actions/store/migrations/versions)
 
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.timezone.utc)
 SECRET = Secret("test-secret-of-the-person-keys-0123456789")
@@ -93,6 +93,30 @@ def test_the_migrations_upgrade_a_database_of_the_previous_release_and_keep_its_
     engine = make_engine(database_url)  # and up again
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM ticket")).scalar_one() == 1
+    engine.dispose()
+
+
+def test_the_single_module_migration_adds_its_column_and_takes_it_away_keeping_the_enrolments(database_url) -> None:
+    engine = make_engine(database_url)  # at the head: an enrolment may name one module
+    with engine.connect() as connection:
+        assert "module_id" in {c["name"] for c in inspect(connection).get_columns("programme_enrolment")}
+    own = OwnSpaceStore(make_session_factory(engine), SECRET)
+    own.enrol(person_key(RESIDENT, SECRET), "mieliala", "1", "assessment")
+    engine.dispose()
+    engine = create_engine(database_url, future=True)
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0008")
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0008"
+        assert "module_id" not in {c["name"] for c in inspect(connection).get_columns("programme_enrolment")}
+        assert connection.execute(text("SELECT programme_id FROM programme_enrolment")).scalars().all() == ["mieliala"]
+        checks = {c["name"] for c in inspect(connection).get_check_constraints("programme_enrolment")}
+        assert {"ck_programme_enrolment_staff", "ck_status_allowed", "ck_started_by_allowed"} <= checks
+    engine.dispose()
+    engine = make_engine(database_url)  # and up again
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == HEAD
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
 
 

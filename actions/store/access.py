@@ -45,10 +45,13 @@ def require_professional(account: Account) -> None:
         raise StaffOnly("only a professional reaches residents' matters")
 
 
-def log_access(session: Session, account: Account, action: str, ticket_id: int | None, detail: str = "") -> None:
+def log_access(session: Session, account: Account, action: str, ticket_id: int | None,
+               detail: str = "") -> AccessLogEntry:
     """One access-log line in the caller's transaction (as the ticket store writes them)."""
-    session.add(AccessLogEntry(actor=f"account:{account.username}", account_id=account.id, action=action[:30],
-                               ticket_id=ticket_id, detail=detail[:500]))
+    entry = AccessLogEntry(actor=f"account:{account.username}", account_id=account.id, action=action[:30],
+                           ticket_id=ticket_id, detail=detail[:500])
+    session.add(entry)
+    return entry
 
 
 def identified_ticket(session: Session, ticket_id: int, secret: Secret, *, for_update: bool = False

@@ -360,7 +360,8 @@ class TermsAcceptance(OwnSpaceBase):
 
 
 class ProgrammeEnrolment(OwnSpaceBase):
-    """A resident following one self-care programme (a version of it), from its start to its end."""
+    """A resident following one self-care programme (a version of it), from its start to its end; or only
+    one module of it (`module_id`, a professional's assignment: that module alone, open from the start)."""
 
     __tablename__ = "programme_enrolment"
     __table_args__ = (_one_of("status", ENROLMENT_STATUSES), _one_of("started_by", ENROLMENT_STARTERS),
@@ -373,6 +374,7 @@ class ProgrammeEnrolment(OwnSpaceBase):
     programme_id = Column(String(120), nullable=False)
     programme_version = Column(String(40), nullable=False)
     goal = Column(String(40), nullable=True)                     # the programme's goal value, e.g. "reduce"
+    module_id = Column(String(120), nullable=True)  # a single module a professional assigned; NULL: the whole programme
     started_at = Column(UtcDateTime(), nullable=False, default=_now)
     started_by = Column(String(20), nullable=False)
     staff_account_id = Column(Integer, ForeignKey("account.id"), nullable=True)  # who assigned it

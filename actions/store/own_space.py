@@ -9,13 +9,14 @@ access-log line naming the ticket.
 What is kept:
 * terms acceptances: person, terms version, time (one per version);
 * programme enrolments (`started_by` assessment, path or professional; at most one active per
-  programme and person), their progress (`module_done`, `exercise`, `checkin`, `diary` with a small
+  programme and person), or a single module of a programme a professional assigned (`module_id`; at
+  most one active per module and person, besides the programme's), their progress (`module_done`, `exercise`, `checkin`, `diary` with a small
   JSON value; one entry per submit) and professionals' plan notes;
 * assessment results over time: instrument, score and the band's label from the instrument file
   (a level of symptoms as the questionnaire names it, never a diagnosis).
 
-Programme and instrument ids are taken as given: that they exist in the library, and that a goal is
-one of the programme's, is the door's check against the library (`guidance_library/programmes/`).
+Programme, module and instrument ids are taken as given: that they exist in the library, and that a goal
+is one of the programme's, is the door's check against the library (`guidance_library/programmes/`).
 Everything here is a client record once stored (results and what a professional sees of the
 programme); kept like tickets, never in analytics: see `retention.py` and `erasure.py`.
 """
@@ -139,7 +140,7 @@ class OwnSpaceStore(Store):
             raise InputRefused("started_by", f"must be one of {', '.join(RESIDENT_STARTERS)}")
         key = checked_key(person_key)
         with self._transaction() as session:
-            return self._enrol(session, key, programme_id, programme_version, started_by, goal, None)
+            return self._enrol(session, key, programme_id, programme_version, started_by, goal, None, None)
 
     def enrolments(self, person_key: str) -> list[ProgrammeEnrolment]:
         """The person's enrolments, newest first (ended ones too)."""
@@ -247,15 +248,15 @@ class OwnSpaceStore(Store):
                          goal: str | None = None) -> tuple[ProgrammeEnrolment, bool]:
         """A professional holding the open ticket assigns a programme to the resident behind it; an active
         enrolment in it is returned as is (False). In the access log."""
-        with self._transaction() as session:
-            require_professional(account)
-            ticket, key = identified_ticket(session, ticket_id, self._secret, for_update=True)
-            require_held(ticket, account)
-            enrolment, created = self._enrol(session, key, programme_id, programme_version, "professional", goal,
-                                             account.id)
-            log_access(session, account, "programme-assign", ticket_id,
-                       f"{enrolment.programme_id} {'assigned' if created else 'already active'}")
-            return enrolment, created
+        return self._assign(account, ticket_id, programme_id, programme_version, goal, None)
+
+    def assign_module(self, account: Account, ticket_id: int, programme_id: str, programme_version: str | int,
+                      module_id: str, goal: str | None = None) -> tuple[ProgrammeEnrolment, bool]:
+        """A professional holding the open ticket assigns one module of a programme to the resident behind it:
+        an enrolment of that module alone (`module_id`), beside any enrolment in the whole programme; an
+        active one of the same module is returned as is (False). In the access log."""
+        return self._assign(account, ticket_id, programme_id, programme_version, goal,
+                            _checked(_ID, module_id, "module_id", 120))
 
     def add_plan_note(self, account: Account, ticket_id: int, text: str,
                       enrolment_id: int | None = None) -> PlanNote:
@@ -275,9 +276,29 @@ class OwnSpaceStore(Store):
         return note
 
     # -- plumbing -------------------------------------------------------------------------------------
+    def _assign(self, account: Account, ticket_id: int, programme_id: str, programme_version: str | int,
+                goal: str | None, module_id: str | None) -> tuple[ProgrammeEnrolment, bool]:
+        """A professional's assignment, with its access-log line in the same transaction. The line is written
+        first: with the ticket's row lock (PostgreSQL) or the write lock that insert takes (SQLite), two
+        assignments at once (a double click) are one after the other, so the second finds the first."""
+        with self._transaction() as session:
+            require_professional(account)
+            ticket, key = identified_ticket(session, ticket_id, self._secret, for_update=True)
+            require_held(ticket, account)
+            line = log_access(session, account, "programme-assign" if module_id is None else "module-assign",
+                              ticket_id)
+            session.flush()
+            enrolment, created = self._enrol(session, key, programme_id, programme_version, "professional", goal,
+                                             account.id, module_id)
+            what = enrolment.programme_id if module_id is None else f"{enrolment.programme_id}/{module_id}"
+            line.detail = f"{what} {'assigned' if created else 'already active'}"
+            return enrolment, created
+
     def _enrol(self, session: Session, key: str, programme_id: str, programme_version: str | int,
-               started_by: str, goal: str | None, staff_account_id: int | None) -> tuple[ProgrammeEnrolment, bool]:
-        """In the caller's transaction: the person's active enrolment in the programme, or a new one."""
+               started_by: str, goal: str | None, staff_account_id: int | None,
+               module_id: str | None) -> tuple[ProgrammeEnrolment, bool]:
+        """In the caller's transaction: the person's active enrolment in the programme (or in its one module,
+        with `module_id`), or a new one."""
         programme = _checked(_ID, programme_id, "programme_id", 120)
         if isinstance(programme_version, bool):
             raise InputRefused("programme_version", "a version")
@@ -286,12 +307,14 @@ class OwnSpaceStore(Store):
         chosen = None if goal is None else _checked(_ID, goal, "goal", 40)
         active = session.execute(select(ProgrammeEnrolment).where(
             ProgrammeEnrolment.person_key == key, ProgrammeEnrolment.programme_id == programme,
-            ProgrammeEnrolment.status == "active").order_by(ProgrammeEnrolment.id).limit(1)).scalar_one_or_none()
+            ProgrammeEnrolment.status == "active",
+            ProgrammeEnrolment.module_id.is_(None) if module_id is None else ProgrammeEnrolment.module_id == module_id
+        ).order_by(ProgrammeEnrolment.id).limit(1)).scalar_one_or_none()
         if active is not None:
             return active, False
         enrolment = ProgrammeEnrolment(person_key=key, programme_id=programme, programme_version=version,
-                                       goal=chosen, started_at=self.now(), started_by=started_by,
-                                       staff_account_id=staff_account_id, status="active")
+                                       goal=chosen, module_id=module_id, started_at=self.now(),
+                                       started_by=started_by, staff_account_id=staff_account_id, status="active")
         session.add(enrolment)
         session.flush()
         return enrolment, True
