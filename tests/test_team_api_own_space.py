@@ -1,7 +1,8 @@
 """The professional's side of issue 18 through the team API, over real HTTP on SQLite and PostgreSQL: a
 secure-message ticket's thread (read, reply once per submit, mark answered, the chat announcement), the
 queue's unread replies, the identified resident's overview (results, programmes with progress and
-diary totals, plan notes), assigning a programme and writing a plan note; every refusal (no token,
+diary totals, plan notes), assigning a programme or a single module of one and writing a plan note;
+every refusal (no token,
 wrong role, ticket not held, anonymous, phone, closed, bad input, unknown programme) stores nothing;
 every read and change is in the access log. Answers are checked against the OpenAPI description."""
 from __future__ import annotations
@@ -285,6 +286,43 @@ def test_the_overview_with_results_programme_progress_and_diary_totals_then_assi
     assert actions.count(("account:pro", "own-space-read")) == 2
 
 
+def test_a_single_module_is_assigned_open_at_once_and_counted_alone(world: World) -> None:
+    ticket = world.ticket("conv-1:form-1")
+    whole, _ = world.stores.own_space.enrol(world.me, "mieliala", 1, "assessment")  # type: ignore[union-attr]
+    overview = conforms(world.call("GET", f"/tickets/{ticket.id}/person"), "GET", "/tickets/{ticket_id}/person")
+    mood = next(p for p in overview["assignable"] if p["id"] == "mieliala")
+    assert [m["id"] for m in mood["modules"]] == ["pienet-teot", "ajatukset", "uni-ja-rytmi"]
+    world.call("POST", f"/tickets/{ticket.id}/claim")
+    path = f"/tickets/{ticket.id}/person/programmes"
+    body = {"programme_id": "mieliala", "module_id": "uni-ja-rytmi"}
+
+    assigned = world.call("POST", path, body)
+    assert assigned.status == 201, assigned.text
+    made = conforms(assigned, "POST", "/tickets/{ticket_id}/person/programmes")
+    assert made["id"] != whole.id
+    assert (made["programme_id"], made["module_id"], made["module_title"], made["started_by"], made["assigned_by"]) == \
+        ("mieliala", "uni-ja-rytmi", "Uni ja arjen rytmi", "professional", "Pro Hoitaja")
+    today = WEDNESDAY_10.date().isoformat()
+    assert [(m["id"], m["opens_on"], m["done"]) for m in made["modules"]] == [("uni-ja-rytmi", today, False)]
+    assert (made["modules_done"], made["modules_total"], made["progress"]) == (0, 1, 0.0)
+    again = world.call("POST", path, body)  # a double click: the same enrolment
+    assert again.status == 200 and conforms(again, "POST", "/tickets/{ticket_id}/person/programmes")["id"] == made["id"]
+    assert world.count(ProgrammeEnrolment) == 2
+
+    alcohol = world.call("POST", path, {"programme_id": "alkoholi", "goal": "reduce", "module_id": "tavoite-ja-paivakirja"})
+    assert alcohol.status == 201 and alcohol.json["diary_unit"] == "annos" and alcohol.json["goal_label"]
+    own = world.stores.own_space
+    own.record_progress(world.me, made["id"], "module_done", "m1", module_id="uni-ja-rytmi")  # type: ignore[union-attr]
+    own.record_progress(world.me, made["id"], "exercise", "e1", module_id="uni-ja-rytmi", value=6)  # type: ignore[union-attr]
+    after = conforms(world.call("GET", f"/tickets/{ticket.id}/person"), "GET", "/tickets/{ticket_id}/person")
+    by_id = {p["id"]: p for p in after["programmes"]}
+    single, programme = by_id[made["id"]], by_id[whole.id]
+    assert (single["modules_done"], single["modules_total"], single["progress"]) == (1, 1, 1.0)
+    assert single["exercises"][0]["module_title"] == "Uni ja arjen rytmi"
+    assert (programme["module_id"], programme["modules_total"], programme["modules_done"]) == (None, 3, 0)
+    assert world.log(ticket.id).count(("account:pro", "module-assign")) == 3
+
+
 # -- refusals -----------------------------------------------------------------------------------------
 
 def _calls(ticket_id: int) -> list[tuple[str, str, Any]]:
@@ -293,6 +331,7 @@ def _calls(ticket_id: int) -> list[tuple[str, str, Any]]:
             ("POST", f"/tickets/{ticket_id}/answered", None),
             ("GET", f"/tickets/{ticket_id}/person", None),
             ("POST", f"/tickets/{ticket_id}/person/programmes", {"programme_id": "mieliala"}),
+            ("POST", f"/tickets/{ticket_id}/person/programmes", {"programme_id": "mieliala", "module_id": "ajatukset"}),
             ("POST", f"/tickets/{ticket_id}/person/plan-notes", {"text": "Muistiinpano"})]
 
 
@@ -379,6 +418,13 @@ MALFORMED = [
     ("/person/programmes", {"programme_id": "alkoholi", "goal": "drink_more"}, None, "goal"),
     ("/person/programmes", {"programme_id": "mieliala", "goal": "reduce"}, None, "goal"),  # it has no goals
     ("/person/programmes", {"programme_id": "mieliala", "module": "x"}, None, "module"),
+    ("/person/programmes", {"programme_id": "mieliala", "module_id": "tilanteet"}, None, "module_id"),  # alcohol's
+    ("/person/programmes", {"programme_id": "mieliala", "module_id": "uni"}, None, "module_id"),   # no such module
+    ("/person/programmes", {"programme_id": "mieliala", "module_id": ""}, None, "module_id"),
+    ("/person/programmes", {"programme_id": "mieliala", "module_id": 3}, None, "module_id"),
+    ("/person/programmes", {"programme_id": "mieliala", "module_id": "x" * 121}, None, "module_id"),
+    ("/person/programmes", {"programme_id": "alkoholi", "module_id": "tilanteet"}, None, "goal"),  # the goal rule
+    ("/person/programmes", {"module_id": "uni-ja-rytmi"}, None, "programme_id"),
     ("/person/plan-notes", {"text": " "}, None, "text"),
     ("/person/plan-notes", {"text": "x" * 4001}, None, "text"),
     ("/person/plan-notes", {"text": "Hei", "enrolment_id": "1"}, None, "enrolment_id"),

@@ -384,8 +384,8 @@ async def ticket_assign(request: Request, staff: Staff, ticket_id: str) -> respo
     number = read.ticket_id(ticket_id)
     runtime = runtime_of(request)
     library = await blocking(runtime.library)
-    programme, goal = own_space.read_assignment(request, library)
-    enrolment, created = await own_space.assign(staff, library, runtime.today(), number, programme, goal)
+    programme, goal, module = own_space.read_assignment(request, library)
+    enrolment, created = await own_space.assign(staff, library, runtime.today(), number, programme, goal, module)
     return response.json(enrolment, status=201 if created else 200)
 
 

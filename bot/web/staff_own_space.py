@@ -1,7 +1,7 @@
 """What a professional does with an identified resident's matter behind a ticket, for the team API and the
 console alike: the secure-message thread (read, reply, mark answered) with the chat announcement of a
 reply, and the person overview (assessment results over time, programmes with their progress and diary
-totals, plan notes), a programme assigned and a plan note written.
+totals, plan notes), a programme or a single module of one assigned and a plan note written.
 
 The access rules are the stores' (`MessageStore`, `OwnSpaceStore`): role professional, an identified
 ticket, changes only while holding it, every read and change an access-log line in the same
@@ -32,7 +32,7 @@ from bot.web.relay_client import Relay, RelayUnavailable
 from bot.web.staff_session import Staff
 from bot.web.team_errors import Invalid
 from guidance_library.models import GuidanceLibrary
-from guidance_library.programme import Module, Programme, progress, weekly_totals
+from guidance_library.programme import Module, Programme, as_enrolled, progress, weekly_totals
 
 logger = logging.getLogger(__name__)
 ANNOUNCEMENT_TEXTS = Path(__file__).resolve().parent / "announcement_texts.yml"
@@ -40,7 +40,7 @@ DIARY_DAY_KEYS = ("paiva", "day", "date")          # a diary entry's value: {"pa
 DIARY_AMOUNT_KEYS = ("annokset", "amount", "units")
 ANSWER_KEYS = ("value", "vastaus", "answer", "text", "teksti")
 REPLY_FIELDS = ("body", "idempotency_key")
-ASSIGN_FIELDS = ("programme_id", "goal")
+ASSIGN_FIELDS = ("programme_id", "goal", "module_id")
 PLAN_NOTE_FIELDS = ("text", "enrolment_id")
 
 
@@ -195,10 +195,13 @@ def _module_json(module: Module, started: dt.date, done: set[str]) -> dict[str, 
             "opens_on": (started + dt.timedelta(days=module.opens_after_days)).isoformat(), "done": module.id in done}
 
 
-def enrolment_json(enrolment: ProgrammeEnrolment, entries: list[ProgrammeProgress], programme: Programme | None,
+def enrolment_json(enrolment: ProgrammeEnrolment, entries: list[ProgrammeProgress], whole: Programme | None,
                    today: dt.date, accounts: Mapping[int, Account]) -> dict[str, Any]:
-    """One programme of the resident: its modules done, check-in answers, exercises and diary weeks."""
+    """One programme of the resident (or the single module of it a professional assigned: that module
+    alone, open from the start, and counted alone): its modules done, check-in answers, exercises and
+    diary weeks."""
     started = _local_day(enrolment.started_at)
+    programme = as_enrolled(whole, enrolment.module_id) if whole is not None else None
     done = {e.module_id for e in entries if e.kind == "module_done" and e.module_id}
     modules = programme.modules if programme is not None else ()
     check_in_labels = {m.id: {o.value: o.label for o in m.check_in.options} for m in modules}
@@ -211,7 +214,9 @@ def enrolment_json(enrolment: ProgrammeEnrolment, entries: list[ProgrammeProgres
     until = _local_day(enrolment.ended_at) if enrolment.ended_at is not None else today
     return {
         "id": enrolment.id, "programme_id": enrolment.programme_id,
-        "title": programme.title if programme is not None else enrolment.programme_id,
+        "title": whole.title if whole is not None else enrolment.programme_id,
+        "module_id": enrolment.module_id,
+        "module_title": (titles.get(enrolment.module_id, enrolment.module_id) if enrolment.module_id else None),
         "version": enrolment.programme_version, "goal": enrolment.goal, "goal_label": goal_label,
         "status": enrolment.status, "started_at": _time(enrolment.started_at), "started_by": enrolment.started_by,
         "assigned_by": _author(accounts, enrolment.staff_account_id)["author_name"],
@@ -244,9 +249,11 @@ def plan_note_json(note: PlanNote, accounts: Mapping[int, Account]) -> dict[str,
 
 
 def assignable(library: GuidanceLibrary) -> list[dict[str, Any]]:
-    """The programmes a professional may assign, with their goals (empty: the programme has none)."""
+    """The programmes a professional may assign, with their goals (empty: the programme has none) and their
+    modules (one of which may be assigned alone)."""
     return [{"id": p.id, "title": p.title,
-             "goals": [{"value": g.value, "label": g.label} for g in (p.goals.options if p.goals else ())]}
+             "goals": [{"value": g.value, "label": g.label} for g in (p.goals.options if p.goals else ())],
+             "modules": [{"id": m.id, "title": m.title} for m in p.modules]}
             for p in sorted(library.programmes.values(), key=lambda p: p.title) if p.start.professional]
 
 
@@ -270,9 +277,10 @@ async def person_overview(staff: Staff, library: GuidanceLibrary, today: dt.date
     return overview_json(ticket_id, overview, library, today, accounts)
 
 
-def read_assignment(request: Request, library: GuidanceLibrary) -> tuple[Programme, str | None]:
-    """The programme to assign and its goal, checked against the programme data: a programme a professional
-    may assign, and a goal exactly when the programme has goals, one of them."""
+def read_assignment(request: Request, library: GuidanceLibrary) -> tuple[Programme, str | None, Module | None]:
+    """The programme to assign, its goal and optionally the one module of it to assign alone, checked against
+    the programme data: a programme a professional may assign, a goal exactly when the programme has goals,
+    one of them, and a module of that programme."""
     body = read.json_body(request, ASSIGN_FIELDS)
     programme = library.programmes.get(read.text(body, "programme_id", max_length=120) or "")
     if programme is None or not programme.start.professional:
@@ -283,15 +291,24 @@ def read_assignment(request: Request, library: GuidanceLibrary) -> tuple[Program
         raise Invalid("goal", f"this programme needs a goal: one of {', '.join(goals)}")
     if not goals and goal is not None:
         raise Invalid("goal", "this programme has no goals")
-    return programme, goal
+    module_id = read.text(body, "module_id", required=False, max_length=120)
+    module = programme.module(module_id) if module_id is not None else None
+    if module_id is not None and module is None:
+        raise Invalid("module_id", f"not a module of this programme: one of {', '.join(m.id for m in programme.modules)}")
+    return programme, goal, module
 
 
 async def assign(staff: Staff, library: GuidanceLibrary, today: dt.date, ticket_id: int, programme: Programme,
-                 goal: str | None) -> tuple[dict[str, Any], bool]:
-    """Assign the programme (an active enrolment in it is returned as is); returns (enrolment, new?)."""
+                 goal: str | None, module: Module | None = None) -> tuple[dict[str, Any], bool]:
+    """Assign the programme, or only its `module` (an active enrolment in it is returned as is); returns
+    (enrolment, new?)."""
     _messages, own = _stores(staff)
-    enrolment, created = await blocking(own.assign_programme, staff.account, ticket_id, programme.id,
-                                        programme.version, goal)
+    if module is None:
+        enrolment, created = await blocking(own.assign_programme, staff.account, ticket_id, programme.id,
+                                            programme.version, goal)
+    else:
+        enrolment, created = await blocking(own.assign_module, staff.account, ticket_id, programme.id,
+                                            programme.version, module.id, goal)
     known = library.programmes.get(enrolment.programme_id)
     return enrolment_json(enrolment, [], known, today, {staff.account.id: staff.account}), created
 

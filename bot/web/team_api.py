@@ -231,12 +231,12 @@ async def person(request: Request, staff: Staff, ticket_id: str) -> response.HTT
 
 @staff_only(DOOR, roles=TICKET_ROLES)
 async def assign_programme(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    """Assign a programme (201; already active: that enrolment, 200)."""
+    """Assign a programme or a single module of it (201; already active: that enrolment, 200)."""
     number = read.ticket_id(ticket_id)
     runtime = runtime_of(request)
     library = await blocking(runtime.library)
-    programme, goal = own_space.read_assignment(request, library)
-    enrolment, created = await own_space.assign(staff, library, runtime.today(), number, programme, goal)
+    programme, goal, module = own_space.read_assignment(request, library)
+    enrolment, created = await own_space.assign(staff, library, runtime.today(), number, programme, goal, module)
     return response.json(enrolment, status=201 if created else 200)
 
 
