@@ -118,13 +118,15 @@ def test_the_ticket_view_end_to_end_with_the_unread_marker_and_the_access_log(de
     assert overview["programmes"][0]["goal"] == "stop" and overview["programmes"][0]["diary_weeks"][0]["dry_days"] == 1
     assigned = pro.call("POST", f"/tickets/{ticket.id}/person/programmes", {"programme_id": "stressi"})
     assert assigned.status == 201 and assigned.json["started_by"] == "professional"
+    single = pro.call("POST", f"/tickets/{ticket.id}/person/programmes", {"programme_id": "stressi", "module_id": "huolet"})
+    assert single.status == 201 and (single.json["module_id"], single.json["modules_total"]) == ("huolet", 1)
     note = pro.call("POST", f"/tickets/{ticket.id}/person/plan-notes", {"text": "Soitetaan viikon päästä.",
                                                                        "enrolment_id": enrolment.id})
     assert note.status == 201 and note.json["author_name"] == "Pro Ammattilainen"
 
     actions = [e.action for e in reversed(stores.tickets.access_log(ticket.id))]
     for action in ("list", "read", "claim", "messages-read", "message", "messages-answered", "own-space-read",
-                   "programme-assign", "plan-note"):
+                   "programme-assign", "module-assign", "plan-note"):
         assert action in actions, action
 
 
@@ -161,6 +163,8 @@ def test_changes_need_a_session_the_csrf_token_and_the_held_ticket(desk) -> None
         assert pro.call("GET", path).status == 404, path
     bad = pro.call("POST", f"/tickets/{ticket.id}/person/programmes", {"programme_id": "ei-ole"})
     assert (bad.status, bad.json["field"]) == (422, "programme_id")
+    bad = pro.call("POST", f"/tickets/{ticket.id}/person/programmes", {"programme_id": "mieliala", "module_id": "ei-ole"})
+    assert (bad.status, bad.json["field"]) == (422, "module_id")
     assert pro.call("GET", "/tickets/99999999999/messages").status == 404
 
 
@@ -240,10 +244,17 @@ def test_the_ticket_view_in_a_real_browser(desk, browser, database_url) -> None:
         assert page.is_hidden("#assign-goal")  # mieliala has no goals
         page.click("#assign-send")
         page.wait_for_selector("#ticket-result >> text=Ohjelma annettu asukkaalle.")
+        page.select_option("#assign-programme", "stressi")
+        page.select_option("#assign-module", "huolet")  # one module alone
+        assert page.inner_text("#assign-send") == "Anna osa"
+        page.click("#assign-send")
+        page.wait_for_selector("#ticket-result >> text=Osa annettu asukkaalle")
+        page.wait_for_selector("#programmes >> text=vain osa: Huolet omalle paikalleen")
         page.fill("#plan-text", "Seurataan kahden viikon päästä.")
         page.click("#plan-send")
         page.wait_for_selector("#plan-notes >> text=Seurataan kahden viikon päästä.")
         assert [m.body for m in stores.messages.thread(me, ticket.id)][-1] == "Hei! Tässä vastaus."
-        assert {e.programme_id for e in stores.own_space.enrolments(me)} == {"alkoholi", "mieliala"}
+        assert {(e.programme_id, e.module_id) for e in stores.own_space.enrolments(me)} == {
+            ("alkoholi", None), ("mieliala", None), ("stressi", "huolet")}
     finally:
         page.context.close()

@@ -304,7 +304,7 @@
   }
   function ticketStatus(text) { $("ticket-result").textContent = text; }
   var FIELDS = { body: "viesti", idempotency_key: "viesti", text: "muistiinpano", programme_id: "ohjelma",
-                 goal: "tavoite", enrolment_id: "ohjelma, jota muistiinpano koskee" };
+                 goal: "tavoite", module_id: "osa", enrolment_id: "ohjelma, jota muistiinpano koskee" };
   function ticketProblem(answer) {  // the server's reasons in Finnish
     var data = answer.data || {}, message = String(data.message || "").toLowerCase();
     if (answer.status === 401) { return "Istunto on päättynyt. Kirjaudu uudelleen."; }
@@ -435,7 +435,7 @@
     box.textContent = "";
     programmes.forEach(function (p) {
       var card = el("article", null, "programme");
-      card.appendChild(el("h5", p.title + (p.goal_label ? " – tavoite: " + p.goal_label : "")));
+      card.appendChild(el("h5", programmeName(p) + (p.goal_label ? " – tavoite: " + p.goal_label : "")));
       card.appendChild(el("p", (ENROLMENT_STATUS[p.status] || p.status) + ", aloitettu " + dateText(p.started_at) +
         " (" + (STARTED_BY[p.started_by] || p.started_by) + (p.assigned_by ? ": " + p.assigned_by : "") + ")"));
       card.appendChild(el("p", "Osia tehty " + p.modules_done + " / " + p.modules_total));
@@ -487,6 +487,9 @@
     });
     $("programmes-empty").hidden = programmes.length > 0;
   }
+  function programmeName(p) {  // a single module a professional assigned is named as such
+    return p.module_id ? p.title + " – vain osa: " + (p.module_title || p.module_id) : p.title;
+  }
   function showPlanNotes(notes) {
     var list = $("plan-notes");
     list.textContent = "";
@@ -509,20 +512,33 @@
     var about = $("plan-programme"), aboutChosen = about.value;
     about.textContent = "";
     option(about, "", "Koko suunnitelma");
-    programmes.forEach(function (p) { option(about, String(p.id), p.title); });
+    programmes.forEach(function (p) { option(about, String(p.id), programmeName(p)); });
     about.value = aboutChosen;
     if (about.selectedIndex < 0) { about.value = ""; }
   }
   function showGoals() {
-    var goals = [], wanted = $("assign-programme").value;
-    ((person && person.assignable) || []).forEach(function (p) { if (p.id === wanted) { goals = p.goals; } });
+    var goals = [], modules = [], wanted = $("assign-programme").value;
+    ((person && person.assignable) || []).forEach(function (p) {
+      if (p.id === wanted) { goals = p.goals; modules = p.modules || []; }
+    });
     var select = $("assign-goal");
     select.textContent = "";
     goals.forEach(function (g) { option(select, g.value, g.label); });
     select.hidden = goals.length === 0;
     $("assign-goal-label").hidden = goals.length === 0;
+    var parts = $("assign-module"), partChosen = parts.value;
+    parts.textContent = "";
+    option(parts, "", "Koko ohjelma");
+    modules.forEach(function (m) { option(parts, m.id, "Vain osa: " + m.title + " (avautuu heti)"); });
+    parts.value = partChosen;
+    if (parts.selectedIndex < 0) { parts.value = ""; }
+    showAssignButton();
+  }
+  function showAssignButton() {
+    $("assign-send").textContent = $("assign-module").value ? "Anna osa" : "Anna ohjelma";
   }
   $("assign-programme").addEventListener("change", showGoals);
+  $("assign-module").addEventListener("change", showAssignButton);
 
   $("ticket-claim").addEventListener("click", function () {
     call("POST", "/tickets/" + ticketId + "/claim").then(function (answer) {
@@ -558,9 +574,12 @@
     event.preventDefault();
     var body = { programme_id: $("assign-programme").value };
     if (!$("assign-goal").hidden) { body.goal = $("assign-goal").value; }
+    var single = $("assign-module").value;
+    if (single) { body.module_id = single; }
     call("POST", "/tickets/" + ticketId + "/person/programmes", body).then(function (answer) {
-      ticketStatus(answer.status === 201 ? "Ohjelma annettu asukkaalle."
-        : answer.status === 200 ? "Asukkaalla on jo tämä ohjelma käynnissä." : ticketProblem(answer));
+      var given = single ? "Osa annettu asukkaalle: se on avoinna heti." : "Ohjelma annettu asukkaalle.";
+      var already = single ? "Asukkaalla on jo tämä osa käynnissä." : "Asukkaalla on jo tämä ohjelma käynnissä.";
+      ticketStatus(answer.status === 201 ? given : answer.status === 200 ? already : ticketProblem(answer));
       loadPerson();
     });
   });
