@@ -9,6 +9,7 @@ import email.policy
 import logging
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from actions.store.access import InputRefused
@@ -22,6 +23,7 @@ from actions.store.notification_texts import load_notification_texts
 from actions.store.outbox import OutboxStore, RetryPolicy, email_address, sms_number
 from actions.store.person_key import person_key
 from bot.settings import Secret
+from tests.conftest import PROJECT_DIR
 from tests.helpers import all_at_once
 from tests.servers import RecordingHttpServer, SmtpTestServer, self_signed_tls
 from tests.test_secure_messages import MESSAGE, RESIDENT, SECRET
@@ -185,7 +187,8 @@ def test_a_staff_message_reaches_the_local_smtp_server_as_a_content_free_notific
     MessageStore(sessions, SECRET, clock=lambda: NOW).add_staff_message(pro, ticket.id, MESSAGE, "s1")
     server = SmtpTestServer()
     try:
-        report = deliver_due(outbox, {"email": SmtpSender(smtp_settings(server.port), texts, READ_URL)}, policy=POLICY)
+        named = smtp_settings(server.port, from_name="Asiakasohjaus")
+        report = deliver_due(outbox, {"email": SmtpSender(named, texts, READ_URL)}, policy=POLICY)
         received = server.received
     finally:
         server.stop()
@@ -197,6 +200,7 @@ def test_a_staff_message_reaches_the_local_smtp_server_as_a_content_free_notific
     parsed = email.message_from_bytes(mail.data, policy=email.policy.default)
     body = parsed.get_body().get_content()
     assert parsed["Subject"] == "Sinulle on uusi viesti" and parsed["To"] == ADDRESS
+    assert parsed["From"] == "Asiakasohjaus <ei-vastausta@hyvinvointialue.example.fi>"
     assert "uusi viesti" in body and READ_URL in body and "112" in body
     assert "terveysasemalle" not in body and RESIDENT not in mail.data.decode("utf-8", "replace")
 
@@ -314,6 +318,18 @@ def test_settings_are_read_once_and_a_half_configured_channel_fails_loudly() -> 
                       ({"ASSISTANT_NOTIFY_MAX_ATTEMPTS": "0"}, "ASSISTANT_NOTIFY_MAX_ATTEMPTS")):
         with pytest.raises(ValueError, match=name):
             NotificationSettings.from_env(env)
+
+
+def test_the_shipped_kubernetes_config_is_a_valid_notification_set_up() -> None:
+    """The deploy example's sender is "name <address>": it must start the web app, not stop it."""
+    documents = list(yaml.safe_load_all((PROJECT_DIR / "bot/deploy/kubernetes/config.yaml").read_text("utf-8")))
+    env = {k: str(v) for doc in documents for k, v in {**(doc.get("data") or {}), **(doc.get("stringData") or {})}.items()}
+    settings = NotificationSettings.from_env(env)
+    assert settings.smtp is not None and settings.smtp.starttls and settings.smtp.from_name == "Asiakasohjaus"
+    assert settings.smtp.from_address.startswith("no-reply@") and settings.read_url.endswith("/omat-asiat")
+    for sender in ("Asiakasohjaus", "Asiakasohjaus <ei osoite>", "<pää@alue.fi>"):
+        with pytest.raises(ValueError, match="ASSISTANT_SMTP_FROM"):
+            NotificationSettings.from_env({"ASSISTANT_SMTP_HOST": "smtp.example.fi", "ASSISTANT_SMTP_FROM": sender})
 
 
 def test_the_texts_say_only_that_there_is_a_message_and_where(texts, tmp_path) -> None:

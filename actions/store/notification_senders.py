@@ -15,7 +15,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from typing import Any, Protocol
 
 import requests
@@ -58,7 +58,8 @@ class SmtpSender:
         """The e-mail as it will be sent (plain text, UTF-8)."""
         notification = self._texts.render(template, self.channel, self._read_url)
         message = EmailMessage()
-        message["From"] = self._settings.from_address
+        message["From"] = formataddr((self._settings.from_name, self._settings.from_address)) \
+            if self._settings.from_name else self._settings.from_address
         message["To"] = address
         message["Subject"] = notification.subject
         message["Date"] = formatdate(localtime=False)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from typing import Mapping
 from urllib.parse import urlsplit
 
@@ -50,6 +51,7 @@ class SmtpSettings:
     host: str
     from_address: str
     port: int = 25
+    from_name: str = ""  # the display name of "Asiakasohjaus <no-reply@...>" (may be empty)
     starttls: bool = False
     username: str | None = None
     password: Secret | None = None
@@ -90,9 +92,11 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
     host = (env.get(ENV_SMTP_HOST) or "").strip()
     if not host:
         return None
-    sender = email_address(env.get(ENV_SMTP_FROM) or "")
-    if sender is None:
-        raise ValueError(f"{ENV_SMTP_HOST} is set: {ENV_SMTP_FROM} must be the sender's e-mail address")
+    name, address = parseaddr(env.get(ENV_SMTP_FROM) or "")  # "Asiakasohjaus <no-reply@...>" or a bare address
+    sender = email_address(address)
+    if sender is None or not sender.isascii():
+        raise ValueError(f"{ENV_SMTP_HOST} is set: {ENV_SMTP_FROM} must be the sender's e-mail address "
+                         f"(e.g. \"Asiakasohjaus <no-reply@alue.fi>\" or no-reply@alue.fi)")
     starttls = (env.get(ENV_SMTP_STARTTLS) or "") == "1"
     port = env.get(ENV_SMTP_PORT) or ("587" if starttls else "25")
     if not port.isdigit() or not 0 < int(port) < 65536:
@@ -102,7 +106,7 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
         raise ValueError(f"{ENV_SMTP_USERNAME} and {ENV_SMTP_PASSWORD} go together")
     if username is not None and not starttls:
         raise ValueError(f"an SMTP login needs {ENV_SMTP_STARTTLS}=1 (the password is never sent unencrypted)")
-    return SmtpSettings(host=host, from_address=sender, port=int(port), starttls=starttls, username=username,
+    return SmtpSettings(host=host, from_address=sender, from_name=name.strip(), port=int(port), starttls=starttls, username=username,
                         password=Secret(password) if password else None)
 
 
