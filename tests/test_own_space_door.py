@@ -199,6 +199,45 @@ def test_identify_accept_terms_start_a_programme_record_and_talk_with_the_team(w
     assert next(r for r in summary["requests"] if r["id"] == ticket.id)["unread"] == 0
 
 
+def test_a_module_a_professional_assigned_shows_as_such_open_at_once_and_counted_alone(world):
+    url = world["url"]
+    page = requests.get(url + "/omat-asiat").content.decode("utf-8")
+    assert '<span data-key="assigned_module">Ammattilainen antoi sinulle tämän osan</span>' in page
+    assert "words.assigned_module" in requests.get(url + "/static/own-space.js").text
+    ticket = ticket_for(world, 0)
+    pro = staff_message(world, ticket)
+    single, created = world["space"].assign_module(pro, ticket.id, "mieliala", "1", "uni-ja-rytmi")
+    assert created
+    s, other = resident(world, 0), resident(world, 1)
+
+    listed = next(p for p in s.get(url + OWN + "/summary").json()["programmes"] if p["id"] == single.id)
+    assert listed["module"] == {"id": "uni-ja-rytmi", "title": "Uni ja arjen rytmi"}
+    assert listed["title"] == "Mielialan omahoito-ohjelma" and listed["progress"] == 0
+    assert [(m["id"], m["open"], m["done"]) for m in listed["modules"]] == [("uni-ja-rytmi", True, False)]
+    assert listed["next_opening"] is None and listed["end_assessment"] is None and "diary" not in listed
+    base = f"{url}{OWN}/programmes/{single.id}"
+    detail = s.get(base).json()
+    assert [m["id"] for m in detail["open_modules"]] == ["uni-ja-rytmi"]  # day 14 of the programme, open today
+    assert detail["module"]["title"] == "Uni ja arjen rytmi" and detail["worse"]["url"].endswith("ohjelma=mieliala")
+    part = f"{base}/modules/uni-ja-rytmi"
+    assert s.get(part).json()["exercise"]["unit"] == "aamuna"
+    for other_part in ("pienet-teot", "ajatukset"):  # the programme's other modules are not in this enrolment
+        answer = s.get(f"{base}/modules/{other_part}")
+        assert answer.status_code == 404 and answer.json()["error"] == "module_not_found"
+    assert s.post(base + "/diary", json={"day": detail["started"], "amount": 1, "idempotency_key": "m0"}).status_code == 404
+    assert s.post(part + "/exercise", json={"value": 5, "idempotency_key": "m1"}).status_code == 201
+    worse = s.post(part + "/check-in", json={"answer": "worse", "idempotency_key": "m2"})
+    assert worse.status_code == 201 and worse.json()["offer_contact"]["url"] == "/?omahoito=huonompi&ohjelma=mieliala"
+    assert s.post(part + "/done", json={"idempotency_key": "m3"}).status_code == 201
+    after = next(p for p in s.get(url + OWN + "/summary").json()["programmes"] if p["id"] == single.id)
+    assert after["progress"] == 100 and after["modules"][0]["done"] is True
+
+    assert other.get(base).status_code == 404 and other.get(part).status_code == 404  # only her own
+    assert other.post(part + "/done", json={"idempotency_key": "x"}).status_code == 404
+    assert all(p["id"] != single.id for p in other.get(url + OWN + "/summary").json()["programmes"])
+    assert count(world, ProgrammeProgress, enrolment_id=single.id) == 3
+
+
 def test_the_notification_address_is_set_validated_and_removed(world):
     url, s = world["url"], resident(world, 2)
     assert "ei lähetetä" in s.get(url + OWN + "/notification").json()["note"]

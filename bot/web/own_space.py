@@ -110,7 +110,7 @@ async def summary(request: Request, resident: Resident) -> response.HTTPResponse
         "requests": requests,
         "unread": sum(r["unread"] for r in requests),
         "results": [views.result_view(r, library) for r in reversed(results)],  # the newest first
-        "programmes": [views.enrolment_view(e, library.programmes.get(e.programme_id), entries, today,
+        "programmes": [views.enrolment_view(e, views.enrolled_programme(e, library), entries, today,
                                             resident.texts, say) for e, entries in enrolments],
         "notification": views.address_view(address, resident.texts),
     })
@@ -208,7 +208,8 @@ async def start_programme(request: Request, resident: Resident) -> response.HTTP
 
 @dataclass(frozen=True)
 class Place:
-    """An enrolment of the resident's, its programme, the entries so far, and its start (local date)."""
+    """An enrolment of the resident's, its programme (only the assigned module, for a single module), the
+    entries so far, and its start (local date)."""
 
     enrolment: ProgrammeEnrolment
     programme: Programme
@@ -224,7 +225,7 @@ async def _place(request: Request, resident: Resident, enrolment_id: int) -> Pla
     if enrolment is None:
         raise Refused(404, "enrolment_not_found")
     library = await _library(request)
-    programme = library.programmes.get(enrolment.programme_id)
+    programme = views.enrolled_programme(enrolment, library)
     if programme is None:
         raise Refused(404, "programme_not_found")
     entries = await blocking(resident.own.space.progress, resident.key, enrolment.id)
@@ -232,7 +233,8 @@ async def _place(request: Request, resident: Resident, enrolment_id: int) -> Pla
 
 
 def _open_module(request: Request, place: Place, module_id: str) -> Module:
-    """A module of the programme that is open today; a later one is refused with its opening date."""
+    """A module of the programme that is open today; a later one is refused with its opening date (a single
+    assigned module is open from the start, and the programme's other modules are not in that enrolment)."""
     module = place.programme.module(module_id)
     if module is None:
         raise Refused(404, "module_not_found")

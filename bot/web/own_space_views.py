@@ -2,7 +2,9 @@
 library (programmes, instruments, topics) and the own space's texts. Pure functions, no I/O.
 
 Times go out as ISO 8601 with their zone; dates (an assessment's day, a module's opening) are
-Finnish local dates. Programme texts are rendered with the region's facts (`{{contacts...}}`).
+Finnish local dates. Programme texts are rendered with the region's facts (`{{contacts...}}`). A single
+module a professional assigned is its enrolment's whole content (`programme.as_enrolled`): open from the
+start, and the progress counts that module only.
 An assessment shows its instrument, score and band label: never diagnosis wording.
 """
 from __future__ import annotations
@@ -17,8 +19,8 @@ from actions.store.models import AssessmentResult, NotificationAddress, Programm
 from bot.web.own_space_texts import OwnSpaceTexts
 from guidance_library.models import GuidanceLibrary
 from guidance_library.placeholders import render
-from guidance_library.programme import (Module, Programme, end_assessment_open, next_opening, open_modules, progress,
-                                        weekly_totals)
+from guidance_library.programme import (Module, Programme, as_enrolled, end_assessment_open, next_opening,
+                                        open_modules, progress, weekly_totals)
 
 
 def local_date(moment: dt.datetime) -> dt.date:
@@ -102,6 +104,13 @@ def resident_may_start(programme: Programme) -> bool:
     return programme.start.assessment is not None or bool(programme.start.paths)
 
 
+def enrolled_programme(enrolment: ProgrammeEnrolment, library: GuidanceLibrary) -> Programme | None:
+    """What the enrolment follows: its programme in the library, or only the single module of it a
+    professional assigned; None when the library no longer has it."""
+    programme = library.programmes.get(enrolment.programme_id)
+    return as_enrolled(programme, enrolment.module_id) if programme is not None else None
+
+
 def _diary_days(entries: Iterable[ProgrammeProgress], started: dt.date, today: dt.date) -> list[tuple[dt.date, float]]:
     days = []
     for entry in entries:
@@ -120,14 +129,17 @@ def _diary_days(entries: Iterable[ProgrammeProgress], started: dt.date, today: d
 
 def enrolment_view(enrolment: ProgrammeEnrolment, programme: Programme | None, entries: list[ProgrammeProgress],
                    today: dt.date, texts: OwnSpaceTexts, say: Renderer, detail: bool = False) -> dict[str, Any]:
-    """One enrolment with its progress; `detail` adds the open modules' content, exercises and answers."""
+    """One enrolment with its progress (`programme`: as `enrolled_programme` gives it); `detail` adds the
+    open modules' content, exercises and answers. A single assigned module is named (`module`)."""
     started = local_date(enrolment.started_at)
     view: dict[str, Any] = {"id": enrolment.id, "programme": enrolment.programme_id, "status": enrolment.status,
                             "status_text": texts.enrolment_statuses.get(enrolment.status, enrolment.status),
-                            "started": started.isoformat(), "goal": enrolment.goal}
+                            "started": started.isoformat(), "goal": enrolment.goal, "module": None}
     if programme is None:  # withdrawn from the library: the enrolment is still the resident's
         view.update(title=enrolment.programme_id, modules=[], progress=0)
         return view
+    if enrolment.module_id is not None:
+        view["module"] = {"id": enrolment.module_id, "title": say(programme.modules[0].title)}
     done = {e.module_id for e in entries if e.kind == "module_done"}
     opened = {m.id for m in open_modules(programme, started, today)}
     goal = next((g for g in (programme.goals.options if programme.goals else ()) if g.value == enrolment.goal), None)

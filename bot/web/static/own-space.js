@@ -143,6 +143,7 @@
     programmes.forEach(function (p) {
       var item = el("li", null, "own-item");
       item.appendChild(el("h3", p.title));
+      if (p.module) { item.appendChild(el("p", assignedText(p))); }
       var facts = el("ul", null, "own-facts");
       field(facts, words.status, p.status_text);
       if (p.goal_label) { field(facts, words.goal, p.goal_label); }
@@ -156,6 +157,9 @@
       item.appendChild(open);
       list.appendChild(item);
     });
+  }
+  function assignedText(p) {  // a single module a professional assigned: that module alone, open at once
+    return words.assigned_module + ": " + p.module.title;
   }
   function renderOffers(offers) {
     var select = $("start-programme");
@@ -220,6 +224,8 @@
       current.enrolment = p.id;
       $("programme").hidden = false;
       $("programme-title").textContent = p.title;
+      $("programme-assigned").hidden = !p.module;
+      $("programme-assigned").textContent = p.module ? assignedText(p) : "";
       $("programme-goal").textContent = p.goal_label ? words.goal + ": " + p.goal_label : "";
       $("programme-worse").textContent = p.worse.label;
       $("programme-worse").href = p.worse.url;
