@@ -121,6 +121,41 @@ def test_two_runners_at_once_send_a_notification_once(outbox) -> None:
     assert all(row.attempts == 1 for row in rows(outbox))
 
 
+def test_a_slow_round_never_lets_another_replica_send_the_same_row(outbox) -> None:
+    """Replica A's sends take 3 minutes each (a slow server; a lease is 5); replica B's runner comes while A
+    sends its second row. Rows are claimed one at a time, so B takes only the row A has not started: each
+    is sent once. (A whole round claimed at once had left B the second and third rows again.)"""
+    for n in range(3):
+        outbox.enqueue("email", f"asukas{n}@example.fi", "new_message")
+    clock = {"now": NOW}
+    replica_a = OutboxStore(outbox._sessions, clock=lambda: clock["now"])
+    by_a: list[str] = []
+    replica_b = FakeSender()
+
+    class SlowSender(FakeSender):
+        def send(self, address: str, template: str) -> None:
+            clock["now"] += dt.timedelta(minutes=3)
+            if len(by_a) == 1:  # during A's second send, six minutes on: B's runner
+                deliver_due(outbox, {"email": replica_b}, clock["now"], POLICY)
+            by_a.append(address)
+
+    report_a = deliver_due(replica_a, {"email": SlowSender()}, policy=POLICY)
+
+    assert by_a == ["asukas0@example.fi", "asukas1@example.fi"] and replica_b.sent == [("asukas2@example.fi",
+                                                                                          "new_message")]
+    assert report_a.sent == 2 and all(row.attempts == 1 and row.sent_at is not None for row in rows(outbox))
+
+
+def test_a_stale_claim_marks_nothing(outbox) -> None:
+    outbox.enqueue("email", ADDRESS, "new_message")
+    [first] = outbox.at(NOW).claim_due(1, POLICY)
+    [again] = outbox.at(NOW + POLICY.lease + dt.timedelta(seconds=1)).claim_due(1, POLICY)  # the lease ran out
+    assert (first.attempts, again.attempts) == (1, 2)
+    assert outbox.mark_sent(first.id, attempt=first.attempts) is False  # the first runner's claim is gone
+    assert outbox.mark_failed(first.id, "TimeoutError", POLICY, attempt=first.attempts).last_error is None
+    assert outbox.mark_sent(again.id, attempt=again.attempts) is True
+
+
 def test_a_failure_is_retried_with_back_off_then_given_up_and_stays_visible(outbox, caplog) -> None:
     outbox.enqueue("email", ADDRESS, "new_message", person_key=ME)
     sender = FakeSender(failures=[SendFailed("ConnectionRefusedError")] * 5)

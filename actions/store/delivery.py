@@ -38,10 +38,18 @@ class DeliveryReport:
 
 def deliver_due(outbox: OutboxStore, senders: Mapping[str, Sender], now: dt.datetime | None = None,
                 policy: RetryPolicy = DEFAULT_POLICY, limit: int = ROUND_LIMIT) -> DeliveryReport:
-    """Send the notifications due at `now` (default: the outbox's clock); returns the round's counts."""
+    """Send the notifications due at `now` (default: the outbox's clock); returns the round's counts.
+
+    One row is claimed, sent and marked at a time: a claim's lease (`policy.lease`) covers one send,
+    however slow the server, so another replica's runner never claims a row this one is still
+    sending; and a row is marked only while this runner's claim holds."""
     store = outbox.at(now) if now is not None else outbox
     sent = retrying = given_up = 0
-    for item in store.claim_due(limit, policy):
+    for _ in range(max(1, limit)):
+        claimed = store.claim_due(1, policy)
+        if not claimed:
+            break
+        item = claimed[0]
         sender = senders.get(item.channel)
         try:
             if sender is None:
@@ -49,7 +57,7 @@ def deliver_due(outbox: OutboxStore, senders: Mapping[str, Sender], now: dt.date
             sender.send(item.address, item.template)
         except SendFailed as failure:
             reason = redact_identifiers(failure.reason)
-            after = store.mark_failed(item.id, reason, policy, permanent=failure.permanent)
+            after = store.mark_failed(item.id, reason, policy, permanent=failure.permanent, attempt=item.attempts)
             if after.given_up_at is not None:
                 given_up += 1
                 logger.warning("notification %d (%s) given up after %d attempts: %s", item.id, item.channel,
@@ -59,6 +67,8 @@ def deliver_due(outbox: OutboxStore, senders: Mapping[str, Sender], now: dt.date
                 logger.info("notification %d (%s) failed (attempt %d), tried again at %s: %s", item.id,
                             item.channel, after.attempts, after.next_attempt_at.isoformat(), reason)
             continue
-        store.mark_sent(item.id)
+        if not store.mark_sent(item.id, attempt=item.attempts):
+            logger.warning("notification %d (%s) was claimed by another runner while it was being sent",
+                           item.id, item.channel)
         sent += 1
     return DeliveryReport(sent, retrying, given_up)

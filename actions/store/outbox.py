@@ -170,21 +170,29 @@ class OutboxStore(Store):
                     claimed.append(session.get(OutboxNotification, row_id))
         return claimed
 
-    def mark_sent(self, item_id: int) -> None:
+    def mark_sent(self, item_id: int, attempt: int | None = None) -> bool:
+        """Record the row as sent; with `attempt` (the attempt count its claim gave it) only while that claim
+        still holds. False: another runner has claimed it since (its lease ran out during this send)."""
+        condition = [OutboxNotification.id == item_id, OutboxNotification.sent_at.is_(None)]
+        if attempt is not None:
+            condition.append(OutboxNotification.attempts == attempt)
         with self._transaction() as session:
-            session.execute(update(OutboxNotification).where(OutboxNotification.id == item_id)
-                            .values(sent_at=self.now(), last_error=None)
-                            .execution_options(synchronize_session=False))
+            return session.execute(update(OutboxNotification).where(*condition)
+                                   .values(sent_at=self.now(), last_error=None)
+                                   .execution_options(synchronize_session=False)).rowcount == 1
 
     def mark_failed(self, item_id: int, reason: str, policy: RetryPolicy = DEFAULT_POLICY,
-                    permanent: bool = False) -> OutboxNotification:
+                    permanent: bool = False, attempt: int | None = None) -> OutboxNotification:
         """Record a failed attempt: tried again after the back-off, or given up (after the last attempt, or
-        at once when the failure is `permanent`, e.g. the address was refused). Returns the row as it is now."""
+        at once when the failure is `permanent`, e.g. the address was refused). Returns the row as it is now;
+        with `attempt` (its claim's attempt count) the row is left to the runner that has claimed it since."""
         now = self.now()
         with self._transaction() as session:
             item = session.get(OutboxNotification, item_id, with_for_update=True)
             if item is None:
                 raise LookupError(item_id)
+            if attempt is not None and (item.attempts != attempt or item.sent_at is not None):
+                return item
             item.last_error = short_reason(reason)
             if permanent or item.attempts >= policy.max_attempts:
                 item.given_up_at = now
