@@ -29,6 +29,7 @@ from actions.store.transactions import StoreUnavailable
 from bot.personal_data import conversation_key
 from guidance_library.instruments import AssessmentResult
 from guidance_library.models import GuidanceLibrary
+from guidance_library.programme import as_enrolled
 
 logger = logging.getLogger(__name__)
 STORE_FAULTS = (StoreUnavailable, SQLAlchemyError)
@@ -104,6 +105,8 @@ def programme_progress(runtime: Runtime, key: str, library: GuidanceLibrary,
     items = []
     for enrolment in enrolments:
         programme = library.programmes.get(enrolment.programme_id)
+        if programme is not None:  # a single module a professional assigned: that module alone
+            programme = as_enrolled(programme, enrolment.module_id)
         if programme is None:  # removed from the library meanwhile: nothing to show it with
             continue
         items.append(snapshot(programme, enrolment, entries[enrolment.id], today,

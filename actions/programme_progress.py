@@ -11,6 +11,10 @@ active programme (the one whose "Tilanteeni on huonompi" started the request fir
                       "days_recorded": 5, "dry_days": 2}],
      "reported_worse": true}
 
+A single module a professional assigned (the enrolment's `module_id`; `programme` is then
+`guidance_library.programme.as_enrolled`'s, that module alone) adds "module": its id, and its title is
+"<programme> – osa: <module>", so the counts are of that one module.
+
 `checkins` holds the latest answer per module (in module order), `diary_weeks` the last
 `DIARY_WEEKS` programme weeks of the diary up to today. The progress rows are read as the own-space
 door writes them: a check-in's value is the option's value (a string, or {"value": ...}); a diary
@@ -94,6 +98,10 @@ def snapshot(programme: Programme, enrolment: Any, entries: Sequence[Any], today
         "started": started.isoformat(), "modules_done": len(done & {m.id for m in programme.modules}),
         "modules_total": len(programme.modules), "checkins": latest_checkins(programme, entries),
         "reported_worse": reported_worse}
+    module_id = getattr(enrolment, "module_id", None)
+    if module_id is not None and programme.module(module_id) is not None:
+        item["module"] = module_id
+        item["title"] = f"{programme.title} – osa: {programme.module(module_id).title}"
     if enrolment.goal:
         item["goal"] = enrolment.goal
         item["goal_label"] = goal.label if goal else enrolment.goal

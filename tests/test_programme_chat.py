@@ -386,6 +386,19 @@ def test_the_snapshot_reads_what_it_can_and_leaves_out_the_rest(runtime, clock):
     assert made["started"] == (clock["now"] - dt.timedelta(days=9)).date().isoformat()
 
 
+def test_a_single_module_a_professional_assigned_is_counted_alone_on_a_contact_request(runtime):
+    from tests.test_secure_messages import draft
+
+    pro = professional(runtime)
+    ticket, _ = runtime.tickets.create(draft(CODE), "conv-1:form-1")
+    runtime.tickets.claim(pro, ticket.id)
+    single, _ = runtime.own_space.assign_module(pro, ticket.id, "mieliala", "1", "uni-ja-rytmi")
+    runtime.own_space.record_progress(KEY, single.id, "module_done", "done-1", module_id="uni-ja-rytmi")
+    [item] = programme_progress(runtime, KEY, runtime.library.current())
+    assert (item["module"], item["modules_done"], item["modules_total"]) == ("uni-ja-rytmi", 1, 1)
+    assert item["title"] == "Mielialan omahoito-ohjelma – osa: Uni ja arjen rytmi"
+
+
 def test_the_new_actions_are_named_in_the_domain():
     import yaml
 
