@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from actions.store.access import InputRefused, NotIdentified, StaffOnly
 from actions.store.accounts import AccountStore
+from actions.store.identification import IdentificationStore
 from actions.store.database import alembic_config, make_engine, make_session_factory
 from actions.store.messages import MAX_BODY, MessageStore, ThreadClosed, ThreadNotFound
 from actions.store.models import (AccessLogEntry, AssessmentResult, Base, NotificationAddress, OutboxNotification,
@@ -241,6 +242,17 @@ def test_another_person_reaches_nothing_of_the_thread(world) -> None:
         with pytest.raises(NotAPersonKey):
             messages.thread(not_a_key, ticket.id)
     assert messages.thread(world["me"], ticket.id)[0].read_at is None  # the other's mark_read changed nothing
+
+
+def test_a_new_message_is_announced_only_in_the_persons_own_live_chats(world) -> None:
+    """On a shared device the ticket's conversation may later be carried into another person's
+    identification: that chat must not hear that this person has a message."""
+    identification = IdentificationStore(world["sessions"], clock=lambda: world["clock"]["now"])
+    hour = dt.timedelta(hours=1)
+    identification.open_session("conv-1", hour, person_key=world["other"])   # someone else on the ticket's chat
+    identification.open_session("conv-2", hour, person_key=world["me"])      # the resident, in a new chat
+    identification.open_session("conv-3", -hour, person_key=world["me"])     # expired
+    assert world["messages"].live_chats(world["ticket"].id) == ["conv-2"]
 
 
 def test_an_anonymous_ticket_has_no_thread_for_anyone(world) -> None:

@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -215,8 +215,8 @@ class MessageStore(Store):
             return {int(ticket_id): int(count) for ticket_id, count in session.execute(query)}
 
     def live_chats(self, ticket_id: int) -> list[str]:
-        """The chat conversations where the resident behind a thread's ticket is identified right now: the
-        ticket's own conversation and any other live identified session of the same person. The web app
+        """The chat conversations where the resident behind a thread's ticket is identified right now (any
+        live identified session of the same person, the ticket's own conversation or another). The web app
         announces a professional's new message there; no door ever shows these ids. Nothing is logged:
         no resident data is read."""
         now = self.now()
@@ -226,9 +226,10 @@ class MessageStore(Store):
                 return []
             key = ticket.person_key or person_key(ticket.identity_code, self._secret)
             live = (IdentifiedSession.ended_at.is_(None), IdentifiedSession.expires_at > now)
+            # by the person alone: a conversation carried over into another person's identification on a
+            # shared device must not be told that this person has a message
             rows = session.execute(select(IdentifiedSession.conversation_id).where(
-                *live, or_(IdentifiedSession.conversation_id == ticket.conversation_id,
-                           IdentifiedSession.person_key == key)).order_by(IdentifiedSession.id)).scalars()
+                *live, IdentifiedSession.person_key == key).order_by(IdentifiedSession.id)).scalars()
             return list(dict.fromkeys(rows))
 
     # -- plumbing -------------------------------------------------------------------------------------

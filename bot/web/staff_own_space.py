@@ -121,7 +121,9 @@ async def announce(relay: Relay, messages: MessageStore, ticket_id: int) -> int:
     try:
         chats = await blocking(messages.live_chats, ticket_id)
     except (StoreUnavailable, SQLAlchemyError) as error:
-        logger.warning("ticket %d: new message stored, its chat announcement skipped: %s", ticket_id, error)
+        # the class only: a database error's text may quote its parameters (conversation ids, person keys)
+        logger.warning("ticket %d: new message stored, its chat announcement skipped: %s", ticket_id,
+                       type(error).__name__)
         return 0
     if not chats:
         return 0
