@@ -99,5 +99,5 @@ def test_the_ingress_limits_per_address_what_the_nginx_template_limits() -> None
         for rule in ingress["spec"]["rules"]:
             for path in rule["http"]["paths"]:
                 limited[path["path"]] = has_limit and path["pathType"] == "Prefix"  # Prefix: "/session/" too
-    for door in ("/socket.io/", "/auth/", "/team/api/session", "/console/api/session", "/management/api/session"):
+    for door in ("/socket.io/", "/auth/", "/auth/own/", "/team/api/session", "/console/api/session", "/management/api/session"):
         assert limited.get(door), door

@@ -151,3 +151,6 @@ def test_identification_and_socketio_are_limited_per_address(front):
                                                "127.0.0.8")]
     assert polls[:101] == [200] * 101 and polls[-3:] == [429] * 3, polls
     assert front.call("GET", "/socket.io/?EIO=4&transport=polling", client="127.0.0.9").status == 200
+    # the own space's API has a zone of its own: a page's calls never meet the identification's limit
+    own = [answer.status for answer in burst(front, 45, "GET", "/auth/own/summary", None, "127.0.0.10")]
+    assert own[:41] == [200] * 41 and own[-3:] == [429] * 3, own
