@@ -12,9 +12,10 @@ from actions.store.access import InputRefused, NotIdentified, StaffOnly
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.erasure import erase_conversation
+from actions.store.identification import IdentificationStore
 from actions.store.messages import MessageStore
-from actions.store.models import (AccessLogEntry, AssessmentResult, NotificationAddress, OutboxNotification,
-                                  ProgrammeEnrolment, SecureMessage, TermsAcceptance)
+from actions.store.models import (AccessLogEntry, AssessmentResult, IdentifiedSession, NotificationAddress,
+                                  OutboxNotification, ProgrammeEnrolment, SecureMessage, TermsAcceptance)
 from actions.store.office_hours import OfficeHours
 from actions.store.outbox import OutboxStore
 from actions.store.own_space import MAX_VALUE_JSON, EnrolmentEnded, EnrolmentNotFound, OwnSpaceStore
@@ -301,4 +302,32 @@ def test_retention_keeps_the_client_records_and_erasure_removes_the_notification
     assert again.notifications_removed == 0
     without_key = erase_conversation(sessions, transcripts, "conv-1", now=NOW)
     assert (without_key.messages_kept, without_key.notifications_removed) == (2, 0)
+    transcripts.dispose()
+
+
+def test_an_operators_erasure_finds_the_person_by_the_conversations_session_and_retention_unlinks_it(
+        space, tmp_path) -> None:
+    """`python -m actions.store.erasure <conversation>` names no person: the conversation's identified
+    session does. Retention forgets a long-over session's link to the person (logged out or expired)."""
+    sessions, me, other = space["sessions"], space["me"], space["other"]
+    identification = IdentificationStore(sessions, clock=lambda: space["clock"]["now"])
+    identification.open_session("conv-1", dt.timedelta(hours=1), person_key=me)
+    outbox = OutboxStore(sessions, clock=lambda: space["clock"]["now"])
+    outbox.set_address(me, "email", "maija@example.fi")
+    outbox.set_address(other, "email", "ville@example.fi")
+    transcripts = TranscriptStore.from_url(f"sqlite:///{tmp_path / 'no-tracker.db'}")
+
+    erased = erase_conversation(sessions, transcripts, "conv-1", actor="operator:kirjaamo", now=NOW)
+
+    assert erased.notifications_removed == 1 and outbox.address_of(me) is None and outbox.address_of(other)
+    with sessions() as session:
+        assert session.execute(select(IdentifiedSession.person_key)).scalars().all() == [None]
+    identification.open_session("conv-2", dt.timedelta(hours=1), person_key=other)  # expires without a logout
+    apply_retention(sessions, transcripts, PrivacySettings(), NOW + dt.timedelta(hours=2))
+    with sessions() as session:
+        assert session.execute(select(IdentifiedSession.person_key).where(
+            IdentifiedSession.conversation_id == "conv-2")).scalar_one() == other  # not yet past the period
+    apply_retention(sessions, transcripts, PrivacySettings(), NOW + dt.timedelta(days=3000))
+    with sessions() as session:
+        assert session.execute(select(IdentifiedSession.person_key)).scalars().all() == [None, None]
     transcripts.dispose()

@@ -14,13 +14,14 @@ import datetime as dt
 import logging
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.store.analytics import conversation_key
 from actions.store.database import make_engine, make_session_factory
 from actions.store.models import (HANDOFF_ACTIVE, AccessLogEntry, AnalyticsEvent, AssessmentResult, Handoff,
-                                  NotificationAddress, OutboxNotification, ProgrammeEnrolment, SecureMessage, Ticket)
+                                  IdentifiedSession, NotificationAddress, OutboxNotification, ProgrammeEnrolment,
+                                  SecureMessage, Ticket)
 from actions.store.person_key import checked_key
 from actions.store.retention import REMOVED_SUMMARY
 from actions.store.transactions import transaction
@@ -49,14 +50,21 @@ class ErasureResult:
 def erase_conversation(sessions: sessionmaker, transcripts: TranscriptStore, conversation_id: str,
                        actor: str = "resident-chat", now: dt.datetime | None = None,
                        person_key: str | None = None) -> ErasureResult:
-    """Erase one conversation's data, and with `person_key` the person's notification address and
-    outbox rows; running it again finds nothing more to delete."""
+    """Erase one conversation's data, and the person's notification address and outbox rows (the person
+    of `person_key`, or of the conversation's identified sessions: an operator's erasure names only the
+    conversation); the sessions' person links go too. Running it again finds nothing more to delete."""
     if not conversation_id:
         raise ValueError("a conversation id is needed")
     person = None if person_key is None else checked_key(person_key)
     now = now or dt.datetime.now(dt.timezone.utc)
     key = conversation_key(conversation_id)
     with transaction(sessions) as session:
+        linked = session.execute(select(IdentifiedSession.person_key).where(
+            IdentifiedSession.conversation_id == conversation_id, IdentifiedSession.person_key.is_not(None))
+            .order_by(IdentifiedSession.id.desc())).scalars().first()
+        person = person or linked
+        session.execute(update(IdentifiedSession).where(IdentifiedSession.conversation_id == conversation_id)
+                        .values(person_key=None).execution_options(synchronize_session=False))
         analytics = session.execute(delete(AnalyticsEvent).where(AnalyticsEvent.conversation == key)).rowcount
         handoffs = session.execute(select(Handoff).where(Handoff.conversation_id == conversation_id)).scalars().all()
         changed = 0

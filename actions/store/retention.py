@@ -28,7 +28,7 @@ import datetime as dt
 import logging
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from actions.store.database import make_engine, make_session_factory
@@ -103,9 +103,13 @@ def apply_retention(sessions: sessionmaker, transcripts: TranscriptStore, privac
         staff_cutoff = now - dt.timedelta(days=1)
         staff_sessions = session.execute(delete(AccountSession).where(
             or_(AccountSession.expires_at < staff_cutoff, AccountSession.ended_at < staff_cutoff))).rowcount
+        # an identified session over (ended, or expired without a logout) longer than its conversation is
+        # kept: its single-logout handles and its link to the person (the own space's key) go
+        over = or_(IdentifiedSession.ended_at < identified_cutoff,
+                   and_(IdentifiedSession.ended_at.is_(None), IdentifiedSession.expires_at < identified_cutoff))
         session.execute(update(IdentifiedSession)
-                        .where(IdentifiedSession.ended_at < identified_cutoff, IdentifiedSession.name_id.is_not(None))
-                        .values(name_id=None, session_index=None))
+                        .where(over, or_(IdentifiedSession.name_id.is_not(None), IdentifiedSession.person_key.is_not(None)))
+                        .values(name_id=None, session_index=None, person_key=None))
     saml_requests, seen_assertions = IdentificationStore(sessions, clock=lambda: now).purge()
     notifications = OutboxStore(sessions, clock=lambda: now).purge()
     result = RetentionResult(len(doomed), events, summaries, int(unanswered or 0), int(analytics or 0),
