@@ -98,10 +98,10 @@ def snapshot(programme: Programme, enrolment: Any, entries: Sequence[Any], today
         "started": started.isoformat(), "modules_done": len(done & {m.id for m in programme.modules}),
         "modules_total": len(programme.modules), "checkins": latest_checkins(programme, entries),
         "reported_worse": reported_worse}
-    module_id = getattr(enrolment, "module_id", None)
-    if module_id is not None and programme.module(module_id) is not None:
-        item["module"] = module_id
-        item["title"] = f"{programme.title} – osa: {programme.module(module_id).title}"
+    module = programme.module(enrolment.module_id) if getattr(enrolment, "module_id", None) else None
+    if module is not None:
+        item["module"] = module.id
+        item["title"] = f"{programme.title} – osa: {module.title}"
     if enrolment.goal:
         item["goal"] = enrolment.goal
         item["goal_label"] = goal.label if goal else enrolment.goal
