@@ -229,6 +229,42 @@ def test_two_assignments_at_once_make_one_enrolment(space, assign) -> None:
     assert len(own.enrolments(space["me"])) == 1
 
 
+def test_a_resident_starting_a_programme_several_times_at_once_has_one_active_enrolment(space) -> None:
+    """A double click on the page, the chat and the page at once: one enrolment, the others find it."""
+    own, me, pro, ticket = space["own"], space["me"], space["pro"], space["ticket"]
+    outcomes = all_at_once(lambda _: own.enrol(me, "alkoholi", "1", "resident", "reduce"), range(4))
+    assert not any(isinstance(o, Exception) for o in outcomes), outcomes
+    assert len({enrolment.id for enrolment, _ in outcomes}) == 1
+    assert sorted(created for _, created in outcomes) == [False, False, False, True]
+    space["tickets"].claim(pro, ticket.id)  # a professional's assignment at the same time as the resident's start
+    outcomes = all_at_once(lambda n: (own.enrol(me, "stressi", "1", "resident") if n % 2
+                                      else own.assign_programme(pro, ticket.id, "stressi", "1")), range(4))
+    assert not any(isinstance(o, Exception) for o in outcomes), outcomes
+    assert len({enrolment.id for enrolment, _ in outcomes}) == 1
+    assert [e.programme_id for e in own.enrolments(me) if e.status == "active"] == ["stressi", "alkoholi"]
+
+
+def test_the_database_refuses_a_second_active_enrolment_but_not_after_the_first_ended(space) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    own, me, sessions = space["own"], space["me"], space["sessions"]
+
+    def insert(module_id=None) -> None:
+        with sessions() as session, session.begin():
+            session.add(ProgrammeEnrolment(person_key=me, programme_id="mieliala", programme_version="1",
+                                           module_id=module_id, started_at=NOW, started_by="path", status="active"))
+
+    first, _ = own.enrol(me, "mieliala", "1", "path")
+    with pytest.raises(IntegrityError):
+        insert()
+    insert("pienet-teot")  # a single module beside the whole programme
+    with pytest.raises(IntegrityError):
+        insert("pienet-teot")
+    own.end_enrolment(me, first.id, "stopped")
+    again, created = own.enrol(me, "mieliala", "1", "path")
+    assert created and again.id != first.id
+
+
 # -- assessment results over time -----------------------------------------------------------------------
 
 def test_results_over_time_belong_to_their_person_and_a_repeat_is_one_result(space) -> None:
@@ -331,3 +367,47 @@ def test_an_operators_erasure_finds_the_person_by_the_conversations_session_and_
     with sessions() as session:
         assert session.execute(select(IdentifiedSession.person_key)).scalars().all() == [None, None]
     transcripts.dispose()
+
+
+# -- migration 0010: one active enrolment, one diary entry a day, plan notes' keys ---------------------
+
+def test_migration_0010_ends_duplicate_enrolments_merges_diary_days_and_goes_back(database_url) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, inspect, text
+
+    from actions.store.database import alembic_config
+
+    engine = create_engine(database_url, future=True)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0009")
+        key = person_key(RESIDENT, SECRET)
+        for _ in range(2):  # a double submit before the unique index
+            connection.execute(text(
+                "INSERT INTO programme_enrolment (person_key, programme_id, programme_version, started_at, "
+                "started_by, status) VALUES (:k, 'alkoholi', '1', :t, 'assessment', 'active')"), {"k": key, "t": NOW})
+        first = connection.execute(text("SELECT min(id) FROM programme_enrolment")).scalar_one()
+        for number, (day, amount) in enumerate([("2026-11-25", 3), ("2026-11-25", 1), ("2026-11-26", 0)]):
+            connection.execute(text(
+                "INSERT INTO programme_progress (enrolment_id, kind, value, recorded_at, idempotency_key) "
+                "VALUES (:e, 'diary', :v, :t, :k)"),
+                {"e": first, "v": f'{{"day": "{day}", "amount": {amount}}}', "t": NOW, "k": f"d{number}"})
+    engine.dispose()
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        statuses = connection.execute(text("SELECT status FROM programme_enrolment ORDER BY id")).scalars().all()
+        assert statuses == ["active", "stopped"]
+        diary = connection.execute(text("SELECT idempotency_key, day FROM programme_progress ORDER BY id")).all()
+        assert [(k, str(d)[:10]) for k, d in diary] == [("d1", "2026-11-25"), ("d2", "2026-11-26")]
+    own = OwnSpaceStore(make_session_factory(engine), SECRET)
+    assert own.enrol(person_key(RESIDENT, SECRET), "mieliala", "1", "resident")[0].started_by == "resident"
+    engine.dispose()
+    engine = create_engine(database_url, future=True)
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0009")
+    with engine.connect() as connection:
+        assert "idempotency_key" not in {c["name"] for c in inspect(connection).get_columns("plan_note")}
+        assert connection.execute(text("SELECT started_by FROM programme_enrolment WHERE programme_id = 'mieliala'")
+                                  ).scalar_one() == "path"
+    engine.dispose()
+    engine = make_engine(database_url)  # and up again
+    engine.dispose()

@@ -27,7 +27,7 @@ from actions.store.tickets import ClaimConflict, TicketDraft, TicketStore
 from bot.settings import Secret
 from tests.helpers import all_at_once
 
-HEAD = "0009"  # the newest migration (actions/store/migrations/versions)
+HEAD = "0010"  # the newest migration (actions/store/migrations/versions)
 
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.timezone.utc)
 SECRET = Secret("test-secret-of-the-person-keys-0123456789")

@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
@@ -284,7 +285,7 @@ class AnalyticsEvent(Base):
 MESSAGE_SENDERS = ("resident", "staff")
 NOTIFICATION_CHANNELS = ("email", "sms")
 ENROLMENT_STATUSES = ("active", "finished", "stopped")
-ENROLMENT_STARTERS = ("assessment", "path", "professional")
+ENROLMENT_STARTERS = ("assessment", "path", "resident", "professional")  # resident: from Omat asiat's list
 PROGRESS_KINDS = ("module_done", "exercise", "checkin", "diary")
 PERSON_KEY_LENGTH = 64  # hex of HMAC-SHA256
 # The same declarative base, typed for mypy (SQLAlchemy 1.4 ships no types; the classes above subclass
@@ -359,6 +360,10 @@ class TermsAcceptance(OwnSpaceBase):
     accepted_at = Column(UtcDateTime(), nullable=False, default=_now)
 
 
+_ACTIVE_WHOLE = "status = 'active' AND module_id IS NULL"
+_ACTIVE_MODULE = "status = 'active' AND module_id IS NOT NULL"
+
+
 class ProgrammeEnrolment(OwnSpaceBase):
     """A resident following one self-care programme (a version of it), from its start to its end; or only
     one module of it (`module_id`, a professional's assignment: that module alone, open from the start)."""
@@ -367,7 +372,13 @@ class ProgrammeEnrolment(OwnSpaceBase):
     __table_args__ = (_one_of("status", ENROLMENT_STATUSES), _one_of("started_by", ENROLMENT_STARTERS),
                       CheckConstraint("(started_by = 'professional' AND staff_account_id IS NOT NULL) OR "
                                       "(started_by <> 'professional' AND staff_account_id IS NULL)",
-                                      name="ck_programme_enrolment_staff"))
+                                      name="ck_programme_enrolment_staff"),
+                      # one active enrolment per person and programme, and one per single module beside it
+                      # (a double submit makes one: the loser's insert fails and finds the winner)
+                      Index("uq_programme_enrolment_active", "person_key", "programme_id", unique=True,
+                            sqlite_where=sql_text(_ACTIVE_WHOLE), postgresql_where=sql_text(_ACTIVE_WHOLE)),
+                      Index("uq_programme_enrolment_active_module", "person_key", "programme_id", "module_id",
+                            unique=True, sqlite_where=sql_text(_ACTIVE_MODULE), postgresql_where=sql_text(_ACTIVE_MODULE)))
 
     id = Column(Integer, primary_key=True)
     person_key = Column(String(PERSON_KEY_LENGTH), nullable=False, index=True)
@@ -387,7 +398,8 @@ class ProgrammeProgress(OwnSpaceBase):
 
     __tablename__ = "programme_progress"
     __table_args__ = (_one_of("kind", PROGRESS_KINDS),
-                      UniqueConstraint("enrolment_id", "idempotency_key", name="uq_programme_progress_submit"))
+                      UniqueConstraint("enrolment_id", "idempotency_key", name="uq_programme_progress_submit"),
+                      UniqueConstraint("enrolment_id", "day", name="uq_programme_progress_diary_day"))
 
     id = Column(Integer, primary_key=True)
     enrolment_id = Column(Integer, ForeignKey("programme_enrolment.id", ondelete="CASCADE"), nullable=False,
@@ -397,12 +409,14 @@ class ProgrammeProgress(OwnSpaceBase):
     value = Column(JSON, nullable=True)
     recorded_at = Column(UtcDateTime(), nullable=False, default=_now)
     idempotency_key = Column(String(120), nullable=False)
+    day = Column(Date, nullable=True)  # a diary entry's day (one per enrolment and day); NULL for other kinds
 
 
 class PlanNote(OwnSpaceBase):
     """A professional's note on a resident's self-care plan (of one enrolment, or of the plan as a whole)."""
 
     __tablename__ = "plan_note"
+    __table_args__ = (UniqueConstraint("person_key", "idempotency_key", name="uq_plan_note_submit"),)
 
     id = Column(Integer, primary_key=True)
     person_key = Column(String(PERSON_KEY_LENGTH), nullable=False, index=True)
@@ -411,6 +425,7 @@ class PlanNote(OwnSpaceBase):
     staff_account_id = Column(Integer, ForeignKey("account.id"), nullable=False)
     text = Column(Text, nullable=False)
     created_at = Column(UtcDateTime(), nullable=False, default=_now)
+    idempotency_key = Column(String(120), nullable=True)  # the submit's (a double click stores one); NULL before 0010
 
 
 class AssessmentResult(OwnSpaceBase):

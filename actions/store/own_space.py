@@ -8,10 +8,11 @@ access-log line naming the ticket.
 
 What is kept:
 * terms acceptances: person, terms version, time (one per version);
-* programme enrolments (`started_by` assessment, path or professional; at most one active per
-  programme and person), or a single module of a programme a professional assigned (`module_id`; at
-  most one active per module and person, besides the programme's), their progress (`module_done`, `exercise`, `checkin`, `diary` with a small
-  JSON value; one entry per submit) and professionals' plan notes;
+* programme enrolments (`started_by` assessment, path, resident (from the own space's list) or
+  professional), at most one active per programme and person (a partial unique index: a double submit
+  finds the first), or a single module of a programme a professional assigned (`module_id`; at most one
+  active per module and person, besides the programme's); their progress (`module_done`, `exercise`,
+  `checkin`, `diary` with a small JSON value; one entry per submit) and professionals' plan notes;
 * assessment results over time: instrument, score and the band's label from the instrument file
   (a level of symptoms as the questionnaire names it, never a diagnosis).
 
@@ -106,6 +107,15 @@ def _clean_value(value: Any) -> Any:
     return cleaned
 
 
+def _once_more_if_raced(start: Callable[[], tuple[ProgrammeEnrolment, bool]]) -> tuple[ProgrammeEnrolment, bool]:
+    """An enrolment's transaction, run again once if another start of the same programme won the race (the
+    active enrolments' unique index refused this one's insert): the second run finds the winner (False)."""
+    try:
+        return start()
+    except IntegrityError:
+        return start()
+
+
 class OwnSpaceStore(Store):
     """Repository of the own space's terms, programmes and results; each call one transaction."""
 
@@ -139,8 +149,12 @@ class OwnSpaceStore(Store):
         if started_by not in RESIDENT_STARTERS:
             raise InputRefused("started_by", f"must be one of {', '.join(RESIDENT_STARTERS)}")
         key = checked_key(person_key)
-        with self._transaction() as session:
-            return self._enrol(session, key, programme_id, programme_version, started_by, goal, None, None)
+
+        def start() -> tuple[ProgrammeEnrolment, bool]:
+            with self._transaction() as session:
+                return self._enrol(session, key, programme_id, programme_version, started_by, goal, None, None)
+
+        return _once_more_if_raced(start)
 
     def enrolments(self, person_key: str) -> list[ProgrammeEnrolment]:
         """The person's enrolments, newest first (ended ones too)."""
@@ -248,15 +262,17 @@ class OwnSpaceStore(Store):
                          goal: str | None = None) -> tuple[ProgrammeEnrolment, bool]:
         """A professional holding the open ticket assigns a programme to the resident behind it; an active
         enrolment in it is returned as is (False). In the access log."""
-        return self._assign(account, ticket_id, programme_id, programme_version, goal, None)
+        return _once_more_if_raced(lambda: self._assign(account, ticket_id, programme_id, programme_version, goal,
+                                                        None))
 
     def assign_module(self, account: Account, ticket_id: int, programme_id: str, programme_version: str | int,
                       module_id: str, goal: str | None = None) -> tuple[ProgrammeEnrolment, bool]:
         """A professional holding the open ticket assigns one module of a programme to the resident behind it:
         an enrolment of that module alone (`module_id`), beside any enrolment in the whole programme; an
         active one of the same module is returned as is (False). In the access log."""
-        return self._assign(account, ticket_id, programme_id, programme_version, goal,
-                            _checked(_ID, module_id, "module_id", 120))
+        module = _checked(_ID, module_id, "module_id", 120)
+        return _once_more_if_raced(lambda: self._assign(account, ticket_id, programme_id, programme_version, goal,
+                                                        module))
 
     def add_plan_note(self, account: Account, ticket_id: int, text: str,
                       enrolment_id: int | None = None) -> PlanNote:
