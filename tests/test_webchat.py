@@ -4,11 +4,23 @@ from __future__ import annotations
 import asyncio
 import re
 import urllib.request
+from types import SimpleNamespace
 
 import pytest
+from rasa.core.actions.action import ActionSessionStart
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.processor import MessageProcessor
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bench.stack import free_port
+from bot.channels.relay import RelayRoutes
 from bot.channels.webchat import SESSION_ID, WebchatInput, WebchatOutput
+from bot.constants import IDENTITY_SLOT
+from bot.handoff import HandoffSettings
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.servers import ThreadedServer
@@ -103,3 +115,56 @@ def test_the_chat_page_is_accessible_and_renders_untrusted_text_as_text(web_app_
 def test_chat_config_points_the_page_at_the_socket(web_app_url):
     with urllib.request.urlopen(web_app_url + "/chat-config.json") as response:
         assert response.read().decode() == '{"socket_url":null,"socket_path":"\\/socket.io"}'
+
+
+# -- the relay: a conversation made by identification begins with its session start ----------------------
+class _Processor:
+    """Rasa's own `MessageProcessor.fetch_tracker_with_initial_session` over an in-memory tracker store; the
+    session start is the events of Rasa's default `ActionSessionStart` (the model is not needed)."""
+
+    fetch_tracker_with_initial_session = MessageProcessor.fetch_tracker_with_initial_session
+
+    def __init__(self) -> None:
+        self.store = InMemoryTrackerStore(Domain.empty())
+        self.session_starts = 0
+
+    async def get_tracker(self, conversation_id):  # as Rasa's: a new conversation's tracker is empty
+        return await self.store.get_or_create_tracker(conversation_id, append_action_listen=False)
+
+    async def _update_tracker_session(self, tracker, output_channel, metadata=None):
+        self.session_starts += 1
+        tracker.update(ActionExecuted(ACTION_SESSION_START_NAME))
+        for event in await ActionSessionStart().run(output_channel, None, tracker, Domain.empty()):
+            tracker.update(event)
+
+    async def save_tracker(self, tracker):
+        await self.store.save(tracker)
+
+
+def test_identifying_before_writing_makes_a_conversation_whose_first_message_rules_can_match():
+    """Without the session start, the new conversation's first message had no `action_listen` before it,
+    so no rule matched it and "haluan tehdä alkoholitestin" got guidance instead of the self-assessment; and
+    the identity must be stamped after the session start, or the SQL tracker store's latest session (what
+    the actions get) leaves it out and the resident is anonymous to the actions."""
+    processor = _Processor()
+    agent = SimpleNamespace(lock_store=InMemoryLockStore(), processor=processor)
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
+    routes = RelayRoutes(FakeSocketServer(), "bot_uttered", HandoffSettings(internal_token="x"))
+    identity = [SlotSet(IDENTITY_SLOT, {"code": "131052-308T", "name": "Testi"}, timestamp=1.0),
+                BotUttered("Olet tunnistautunut.", timestamp=1.0)]  # made before the session start
+
+    asyncio.run(routes._append(request, "conv-new", identity, None))
+    tracker = asyncio.run(processor.store.retrieve_full_tracker("conv-new"))
+    assert [type(e).__name__ for e in tracker.events] == [
+        "ActionExecuted", "SessionStarted", "ActionExecuted", "SlotSet", "BotUttered"]
+    assert tracker.latest_action_name == ACTION_LISTEN_NAME and tracker.events[3].value["name"] == "Testi"
+    started = tracker.events[1].timestamp  # the SQL tracker store reads a session by the events' time stamps
+    assert all(e.timestamp >= started for e in list(tracker.events)[3:])
+
+    asyncio.run(routes._append(request, "conv-new", [BotUttered("Toinen viesti.")], None))  # no second start
+    going = DialogueStateTracker.from_events("conv-old", [ActionExecuted(ACTION_LISTEN_NAME), UserUttered("hei")])
+    asyncio.run(processor.save_tracker(going))
+    asyncio.run(routes._append(request, "conv-old", identity, None))  # carried over: as it was, plus the identity
+    assert processor.session_starts == 1
+    assert [type(e).__name__ for e in asyncio.run(processor.store.retrieve_full_tracker("conv-old")).events] == [
+        "ActionExecuted", "UserUttered", "SlotSet", "BotUttered"]

@@ -24,8 +24,10 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -179,11 +181,20 @@ class RelayRoutes:
 
     async def _append(self, request: Request, conversation_id: Text, events: List[Any],
                       payload: Optional[Dict[Text, Any]]) -> None:
-        """Add events to the conversation under its lock, then emit `payload` to the resident's room."""
+        """Add events to the conversation under its lock, then emit `payload` to the resident's room.
+
+        A conversation made here (the resident identified before writing anything) first gets its session
+        start, as Rasa gives one before a new conversation's first message: without the `action_listen`
+        that ends it, no rule matches the resident's first message and every intent (a self-assessment, a
+        contact request) falls back to guidance. The events are stamped with the time they are added: the
+        SQL tracker store reads a session as the events stamped from its start on, so an identity made
+        before the session start would fall out of it (the actions would see an anonymous resident)."""
         agent = request.app.ctx.agent
         async with agent.lock_store.lock(conversation_id):
-            tracker = await agent.processor.get_tracker(conversation_id)
+            tracker = await agent.processor.fetch_tracker_with_initial_session(conversation_id,
+                                                                               CollectingOutputChannel())
             for event in events:
+                event.timestamp = time.time()
                 tracker.update(event)
             await agent.processor.save_tracker(tracker)
         if payload is not None:
