@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -39,7 +40,8 @@ ANNOUNCEMENT_TEXTS = Path(__file__).resolve().parent / "announcement_texts.yml"
 DIARY_DAY_KEYS = ("paiva", "day", "date")          # a diary entry's value: {"paiva": "2026-11-26", "annokset": 3}
 DIARY_AMOUNT_KEYS = ("annokset", "amount", "units")
 ANSWER_KEYS = ("value", "vastaus", "answer", "text", "teksti")
-REPLY_FIELDS = ("body", "idempotency_key")
+REPLY_FIELDS = ("body", "idempotency_key", "last_seen_id")
+ANSWERED_FIELDS = ("last_seen_id",)
 ASSIGN_FIELDS = ("programme_id", "goal", "module_id")
 PLAN_NOTE_FIELDS = ("text", "enrolment_id")
 
@@ -89,21 +91,60 @@ async def thread(staff: Staff, ticket_id: int) -> dict[str, Any]:
     return {"ticket_id": ticket_id, "messages": [message_json(m, accounts) for m in found], "unread_replies": unread}
 
 
-def read_reply(request: Request) -> tuple[str, str]:
-    """A professional's message: its text and the submit's idempotency key (the store checks the rest)."""
+def read_reply(request: Request) -> tuple[str, str, int | None]:
+    """A professional's message: its text, the submit's idempotency key and the id of the latest resident
+    message the professional was shown (optional: without it no resident message is marked dealt with);
+    the store checks the rest."""
     body = read.json_body(request, REPLY_FIELDS)
     text = read.text(body, "body", max_length=2 * MAX_BODY) or ""  # the store's exact limit counts after clean-up
     key = read.text(body, "idempotency_key", max_length=MAX_IDEMPOTENCY_KEY) or ""
-    return text, key
+    return text, key, read.body_id(body, "last_seen_id", required=False)
 
 
-async def reply(staff: Staff, relay: Relay, ticket_id: int, text: str, key: str) -> tuple[dict[str, Any], bool]:
+def read_answered(request: Request) -> int:
+    """"Mark answered": the id of the latest resident message the professional was shown (a later one, sent
+    while they read, stays waiting)."""
+    return int(read.body_id(read.json_body(request, ANSWERED_FIELDS), "last_seen_id") or 0)
+
+
+class Announced:
+    """The messages this process has announced, or is announcing (the latest `limit` of them). A double
+    submit's second request finds its message here and announces nothing; a retry of a submit whose first
+    request stored the message but failed before its announcement finished does not, and announces it.
+    (A retry that reaches another replica announces again while the resident has not opened the message:
+    two notices in the chat rather than none.)"""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self._limit = limit
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def claim(self, message_id: int) -> bool:
+        """True if nobody here has announced the message yet: the caller announces it now."""
+        if message_id in self._ids:
+            return False
+        self._ids[message_id] = None
+        while len(self._ids) > self._limit:
+            self._ids.popitem(last=False)
+        return True
+
+    def release(self, message_id: int) -> None:
+        """The announcement failed half-way: a retry announces it."""
+        self._ids.pop(message_id, None)
+
+
+async def reply(staff: Staff, relay: Relay, announced: Announced, ticket_id: int, text: str, key: str,
+                last_seen_id: int | None = None) -> tuple[dict[str, Any], bool]:
     """Store the message (a double submit returns the first), then announce it in the resident's live
-    identified chats; returns (message, stored now?)."""
+    identified chats, once (`Announced`: a retry whose first request failed before announcing announces
+    it); returns (message, stored now?)."""
     messages, _own = _stores(staff)
-    message, created = await blocking(messages.add_staff_message, staff.account, ticket_id, text, key)
-    if created:
-        await announce(relay, messages, ticket_id)
+    message, created = await blocking(messages.add_staff_message, staff.account, ticket_id, text, key, last_seen_id)
+    if (created or message.read_at is None) and announced.claim(message.id):
+        try:
+            await announce(relay, messages, ticket_id)
+        except BaseException:
+            announced.release(message.id)
+            raise
     return message_json(message, {staff.account.id: staff.account}), created
 
 
@@ -139,10 +180,11 @@ async def announce(relay: Relay, messages: MessageStore, ticket_id: int) -> int:
     return told
 
 
-async def mark_answered(staff: Staff, ticket_id: int) -> int:
-    """The resident's waiting messages are dealt with (no reply written); returns how many were marked."""
+async def mark_answered(staff: Staff, ticket_id: int, last_seen_id: int) -> int:
+    """The resident's waiting messages up to `last_seen_id` are dealt with (no reply written); returns how
+    many were marked."""
     messages, _own = _stores(staff)
-    return int(await blocking(messages.mark_answered, staff.account, ticket_id))
+    return int(await blocking(messages.mark_answered, staff.account, ticket_id, last_seen_id))
 
 
 # -- the person overview ------------------------------------------------------------------------------
