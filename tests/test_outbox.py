@@ -92,6 +92,54 @@ def test_addresses_are_checked_and_one_per_person(outbox) -> None:
         outbox.enqueue("email", ADDRESS, "viestin sisalto")
 
 
+def test_only_ascii_e_mail_addresses_are_taken(outbox) -> None:
+    for address in ("mäki@esimerkki.fi", "maija@esimerkki.fï", "ääkkönen@example.fi"):
+        assert email_address(address) is None, address
+        with pytest.raises(InputRefused) as refused:
+            outbox.set_address(ME, "email", address)
+        assert refused.value.field == "address"
+    assert outbox.address_of(ME) is None
+
+
+def test_an_address_the_smtp_server_cannot_take_is_given_up_at_once(outbox, texts) -> None:
+    server = SmtpTestServer()  # no SMTPUTF8: an address with non-ASCII letters cannot be sent
+    try:
+        with pytest.raises(SendFailed) as failed:
+            SmtpSender(smtp_settings(server.port), texts, READ_URL).send("mäki@esimerkki.fi", "new_message")
+        received = server.received
+    finally:
+        server.stop()
+    assert failed.value.permanent and "SMTPNotSupportedError" in failed.value.reason and received == []
+
+
+def test_a_stored_address_no_longer_accepted_queues_nothing_and_the_message_is_stored(database_url, caplog) -> None:
+    from actions.store.accounts import AccountStore
+    from actions.store.models import NotificationAddress, SecureMessage
+    from actions.store.office_hours import OfficeHours
+    from actions.store.tickets import TicketStore
+    from tests.test_secure_messages import PASSWORD, draft
+
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    try:
+        pro = AccountStore(sessions).create("maija.m", "Maija", "professional", PASSWORD)
+        tickets = TicketStore(sessions, OfficeHours(), clock=lambda: NOW)
+        ticket, _ = tickets.create(draft(), "conv-1:form")
+        tickets.claim(pro, ticket.id)
+        with sessions.begin() as session:  # stored before the check took only ASCII
+            session.add(NotificationAddress(person_key=ME, channel="email", address="mäki@esimerkki.fi",
+                                            updated_at=NOW))
+        with caplog.at_level(logging.WARNING, logger="actions.store.messages"):
+            _message, created = MessageStore(sessions, SECRET, clock=lambda: NOW).add_staff_message(
+                pro, ticket.id, MESSAGE, "s1")
+        with sessions() as session:
+            assert created and len(session.execute(select(SecureMessage)).all()) == 1
+            assert session.execute(select(OutboxNotification)).first() is None
+        assert "mäki" not in caplog.text and "no longer accepted" in caplog.text
+    finally:
+        engine.dispose()
+
+
 def test_the_back_off_doubles_up_to_its_limit() -> None:
     policy = RetryPolicy()
     assert [policy.delay(n).total_seconds() / 60 for n in range(1, 9)] == [2, 4, 8, 16, 32, 64, 120, 120]

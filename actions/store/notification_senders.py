@@ -4,7 +4,8 @@ A sender has a `channel` ("email" or "sms") and `send(address, template)`, which
 template's Finnish text (`notification_texts.yml`, only the own space's address filled in) and sends
 it, or raises `SendFailed`. The reason a failure carries is short and holds no personal data (an
 exception's type, an SMTP reply code, an HTTP status): it is what the outbox keeps and the log
-says. `permanent` marks a failure that retrying cannot mend (the server refused the address).
+says. `permanent` marks a failure that retrying cannot mend (the server refused the address, or the
+message needs an extension the server lacks, like SMTPUTF8 for an address with non-ASCII letters).
 
 The SMS gateway adapter posts JSON `{"to": "+358...", "text": "..."}` with `Authorization: Bearer
 <token>`; a 2xx answer is sent. A region whose gateway wants another body adds a subclass that
@@ -82,6 +83,8 @@ class SmtpSender:
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
             raise SendFailed("SMTP recipient refused", permanent=True) from error
+        except smtplib.SMTPNotSupportedError as error:  # e.g. an address that needs SMTPUTF8: every try fails alike
+            raise SendFailed("SMTP not supported (SMTPNotSupportedError)", permanent=True) from error
         except smtplib.SMTPResponseException as error:  # sender refused, data refused, login refused, ...
             raise SendFailed(f"SMTP {error.smtp_code} ({type(error).__name__})") from error
         except (smtplib.SMTPException, ssl.SSLError, OSError) as error:  # refused, timed out, TLS, gone

@@ -70,9 +70,11 @@ class OutboxCounts:
 
 
 def email_address(text: str) -> str | None:
-    """An e-mail address as typed (trimmed), or None if it does not look like one."""
+    """An e-mail address as typed (trimmed), or None if it does not look like one. ASCII only: a server
+    without SMTPUTF8 refuses an address like "mäki@esimerkki.fi" on every try, so it is refused here, at
+    the door, where the resident can still correct it."""
     address = (text or "").strip()
-    if len(address) > MAX_EMAIL or not EMAIL.fullmatch(address):
+    if len(address) > MAX_EMAIL or not address.isascii() or not EMAIL.fullmatch(address):
         return None
     return address
 
