@@ -27,6 +27,7 @@ from bot.web.app import create_app
 from bot.web.team_stores import TeamStores
 from tests import browsers
 from tests.helpers import cheap_hashes, staff_stores  # noqa: F401 - cheap_hashes: a fixture
+from bot.web.staff_own_space import Announced
 from tests.servers import ThreadedServer
 from tests.test_console import PASSWORD, Browser, FakeRelay, Server
 
@@ -62,6 +63,7 @@ def desk(server: Server, database_url: str):
                         OutboxStore(sessions, clock=moved))
     server.source["stores"] = lambda: stores
     server.relay.calls.clear()
+    server.app.ctx.runtime.announced = Announced()  # message ids start again in each database
     for username, role in (("pro", "professional"), ("pro2", "professional"), ("editor", "editor")):
         made.accounts.create(username, username.capitalize() + " Ammattilainen", role, PASSWORD)
     me = person_key(RESIDENT, SECRET)
@@ -87,7 +89,7 @@ def test_the_ticket_view_end_to_end_with_the_unread_marker_and_the_access_log(de
     stores.messages.add_resident_message(me, ticket.id, "Kävin jo terveysasemalla.", "r1")
     stores.own_space.record_result(me, "auditc", 8, "riskijuomisen raja ylittyy")
     enrolment, _ = stores.own_space.enrol(me, "alkoholi", 1, "assessment", goal="stop")
-    stores.own_space.record_progress(me, enrolment.id, "diary", "d1", value={"paiva": "2026-11-25", "annokset": 0})
+    stores.own_space.record_progress(me, enrolment.id, "diary", "d1", value={"day": "2026-11-25", "amount": 0})
     desk["identification"].open_session("conv-1", dt.timedelta(hours=1), person_key=me)
     pro = Browser(desk["server"].url)
     assert pro.sign_in("pro").status == 201
@@ -102,16 +104,17 @@ def test_the_ticket_view_end_to_end_with_the_unread_marker_and_the_access_log(de
     assert pro.call("POST", f"/tickets/{ticket.id}/claim").status == 200
     thread = pro.call("GET", f"/tickets/{ticket.id}/messages").json
     assert [m["body"] for m in thread["messages"]] == ["Kävin jo terveysasemalla."]
-    reply = {"body": "Hyvä, kiitos tiedosta!", "idempotency_key": "console-1"}
+    reply = {"body": "Hyvä, kiitos tiedosta!", "idempotency_key": "console-1", "last_seen_id": thread["messages"][0]["id"]}
     assert pro.call("POST", f"/tickets/{ticket.id}/messages", reply).status == 201
     assert pro.call("POST", f"/tickets/{ticket.id}/messages", reply).status == 200  # a double click: one message
     assert len(stores.messages.thread(me, ticket.id)) == 2
     assert desk["server"].relay.calls == [("message", "conv-1", "Sinulle on uusi viesti. Voit lukea sen Omat asiat "
                                            "-sivulla.", "Asiakasohjaus", None)]
     assert pro.call("GET", "/tickets?unread=true").json["tickets"] == []
-    stores.messages.add_resident_message(me, ticket.id, "Vielä yksi asia.", "r2")
+    more, _ = stores.messages.add_resident_message(me, ticket.id, "Vielä yksi asia.", "r2")
     assert pro.call("GET", "/tickets").json["tickets"][0]["unread_replies"] == 1
-    assert pro.call("POST", f"/tickets/{ticket.id}/answered").json == {"ticket_id": ticket.id, "marked": 1}
+    assert pro.call("POST", f"/tickets/{ticket.id}/answered", {"last_seen_id": more.id}).json == {
+        "ticket_id": ticket.id, "marked": 1}
 
     overview = pro.call("GET", f"/tickets/{ticket.id}/person").json
     assert [r["score"] for r in overview["results"]] == [8]
@@ -136,7 +139,7 @@ def test_changes_need_a_session_the_csrf_token_and_the_held_ticket(desk) -> None
     anonymous = desk["ticket"]("anon:form-1", method="phone", identity=None)
     changes = [(f"/tickets/{ticket.id}/claim", None),
                (f"/tickets/{ticket.id}/messages", {"body": "Hei", "idempotency_key": "k"}),
-               (f"/tickets/{ticket.id}/answered", None),
+               (f"/tickets/{ticket.id}/answered", {"last_seen_id": 1}),
                (f"/tickets/{ticket.id}/person/programmes", {"programme_id": "mieliala"}),
                (f"/tickets/{ticket.id}/person/plan-notes", {"text": "Muistiinpano"})]
     nobody = Browser(desk["server"].url)
@@ -216,7 +219,7 @@ def test_the_ticket_view_in_a_real_browser(desk, browser, database_url) -> None:
     stores.messages.add_resident_message(me, ticket.id, "<img src=x onerror=alert(1)> Kiitos vastauksesta", "r1")
     stores.own_space.record_result(me, "auditc", 8, "riskijuomisen raja ylittyy")
     enrolment, _ = stores.own_space.enrol(me, "alkoholi", 1, "assessment", goal="reduce")
-    stores.own_space.record_progress(me, enrolment.id, "diary", "d1", value={"paiva": "2026-11-25", "annokset": 3})
+    stores.own_space.record_progress(me, enrolment.id, "diary", "d1", value={"day": "2026-11-25", "amount": 3})
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(30_000)
     try:

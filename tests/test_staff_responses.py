@@ -80,7 +80,7 @@ def _use_the_console(staff: _StaffCalls) -> None:
     staff.call(console, "GET", "/console/api/tickets/<ticket_id>/messages", secure=True)
     staff.call(console, "POST", "/console/api/tickets/<ticket_id>/messages", {"body": "Hei!", "idempotency_key": "c1"},
                status=201, secure=True)
-    staff.call(console, "POST", "/console/api/tickets/<ticket_id>/answered", secure=True)
+    staff.call(console, "POST", "/console/api/tickets/<ticket_id>/answered", {"last_seen_id": 1}, secure=True)
     staff.call(console, "GET", "/console/api/tickets/<ticket_id>/person", secure=True)
     staff.call(console, "POST", "/console/api/tickets/<ticket_id>/person/programmes", {"programme_id": "mieliala"},
                status=201, secure=True)
@@ -104,7 +104,7 @@ def _use_the_team_api(staff: _StaffCalls) -> None:
     staff.call(pro, "GET", "/team/api/tickets/<ticket_id>/messages", secure=True)  # held since the console
     staff.call(pro, "POST", "/team/api/tickets/<ticket_id>/messages", {"body": "Vielä tämä.", "idempotency_key": "t1"},
                status=201, secure=True)
-    staff.call(pro, "POST", "/team/api/tickets/<ticket_id>/answered", secure=True)
+    staff.call(pro, "POST", "/team/api/tickets/<ticket_id>/answered", {"last_seen_id": 1}, secure=True)
     staff.call(pro, "GET", "/team/api/tickets/<ticket_id>/person", secure=True)
     staff.call(pro, "POST", "/team/api/tickets/<ticket_id>/person/programmes", {"programme_id": "stressi"},
                status=201, secure=True)

@@ -29,6 +29,7 @@ from bench.stack import free_port
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.relay_client import RelayUnavailable
+from bot.web.staff_own_space import Announced
 from bot.web.team_stores import TeamStores
 from tests.helpers import Answer, cheap_hashes, send, staff_stores  # noqa: F401 - cheap_hashes: a fixture
 from tests.servers import ThreadedServer
@@ -82,6 +83,7 @@ def server() -> Server:
     app = create_app(Settings(webchat_port=port, trusted_proxies=(ipaddress.ip_network("127.0.0.1/32"),)),
                      name=f"test_team_api_own_space_{port}", team_stores=lambda: served.source["stores"](),
                      relay=served.relay)
+    served.source["app"] = app
     running = ThreadedServer(app, port, served.url + "/openapi.json")
     yield served
     running.stop()
@@ -138,6 +140,7 @@ def world(server: Server, database_url: str):
     server.source["stores"] = lambda: stores
     server.relay.calls.clear()
     server.relay.fail = False
+    server.source["app"].ctx.runtime.announced = Announced()  # message ids start again in each database
     for username, role in (("pro", "professional"), ("pro2", "professional"), ("editor", "editor"),
                            ("admin", "admin")):
         made.accounts.create(username, username.capitalize() + " Hoitaja", role, PASSWORD)
@@ -178,8 +181,10 @@ def test_the_thread_a_reply_once_per_submit_announced_in_the_live_chat_and_marke
     assert thread["unread_replies"] == 1  # reading marks nothing
 
     assert world.call("POST", f"/tickets/{ticket.id}/claim").status == 200
+    shown = thread["messages"][-1]["id"]  # the latest resident message the professional saw
     sent = world.call("POST", f"/tickets/{ticket.id}/messages",
-                      {"body": "Hei Maija! Saa ottaa. <b>Terveisin</b> hoitaja", "idempotency_key": "k1"})
+                      {"body": "Hei Maija! Saa ottaa. <b>Terveisin</b> hoitaja", "idempotency_key": "k1",
+                       "last_seen_id": shown})
     assert sent.status == 201, sent.text
     message = conforms(sent, "POST", "/tickets/{ticket_id}/messages")
     assert (message["sender"], message["author"], message["author_name"]) == ("staff", "pro", "Pro Hoitaja")
@@ -193,16 +198,69 @@ def test_the_thread_a_reply_once_per_submit_announced_in_the_live_chat_and_marke
         for chat in ("conv-1", "conv-9")]  # her live chats only, once; no content of the message
     assert world.call("GET", "/tickets?unread=true").json["count"] == 0  # the reply dealt with her message
 
-    messages.add_resident_message(world.me, ticket.id, "Kiitos!", "r2")
+    thanks, _ = messages.add_resident_message(world.me, ticket.id, "Kiitos!", "r2")
     assert world.call("GET", "/tickets").json["tickets"][0]["unread_replies"] == 1
-    marked = conforms(world.call("POST", f"/tickets/{ticket.id}/answered"), "POST", "/tickets/{ticket_id}/answered")
+    marked = conforms(world.call("POST", f"/tickets/{ticket.id}/answered", {"last_seen_id": thanks.id}),
+                      "POST", "/tickets/{ticket_id}/answered")
     assert marked == {"ticket_id": ticket.id, "marked": 1}
-    assert world.call("POST", f"/tickets/{ticket.id}/answered").json["marked"] == 0
+    assert world.call("POST", f"/tickets/{ticket.id}/answered", {"last_seen_id": thanks.id}).json["marked"] == 0
     assert world.call("GET", "/tickets?unread=true").json["count"] == 0
 
     actions = world.log(ticket.id)
     assert ("account:pro", "messages-read") in actions and ("account:pro", "message") in actions
     assert actions.count(("account:pro", "messages-answered")) == 2 and actions.count(("account:pro", "message")) == 1
+
+
+def test_a_reply_or_mark_answered_leaves_a_message_sent_while_the_professional_typed(world: World) -> None:
+    ticket = world.ticket("conv-1:form-1")
+    messages = world.stores.messages
+    first, _ = messages.add_resident_message(world.me, ticket.id, "Ensimmäinen kysymys.", "r1")  # type: ignore[union-attr]
+    world.call("POST", f"/tickets/{ticket.id}/claim")
+    shown = world.call("GET", f"/tickets/{ticket.id}/messages").json["messages"]
+    assert [m["id"] for m in shown] == [first.id]
+    later, _ = messages.add_resident_message(world.me, ticket.id, "Ja vielä yksi asia!", "r2")  # type: ignore[union-attr]
+
+    sent = world.call("POST", f"/tickets/{ticket.id}/messages",
+                      {"body": "Vastaus ensimmäiseen.", "idempotency_key": "k1", "last_seen_id": first.id})
+    assert sent.status == 201, sent.text
+    assert world.call("GET", "/tickets").json["tickets"][0]["unread_replies"] == 1  # the later one still waits
+    assert [t["id"] for t in world.call("GET", "/tickets?unread=true").json["tickets"]] == [ticket.id]
+    waiting = world.call("GET", f"/tickets/{ticket.id}/messages").json["messages"]
+    assert [(m["id"], m["read_at"] is None) for m in waiting if m["sender"] == "resident"] == [
+        (first.id, False), (later.id, True)]
+
+    latest, _ = messages.add_resident_message(world.me, ticket.id, "Kolmas viesti.", "r3")  # type: ignore[union-attr]
+    assert world.call("POST", f"/tickets/{ticket.id}/answered", {"last_seen_id": later.id}).json["marked"] == 1
+    assert world.call("GET", "/tickets").json["tickets"][0]["unread_replies"] == 1  # the third still waits
+    unmarked = world.call("POST", f"/tickets/{ticket.id}/messages", {"body": "Hei!", "idempotency_key": "k2"})
+    assert unmarked.status == 201 and world.call("GET", "/tickets").json["tickets"][0]["unread_replies"] == 1
+    assert world.call("POST", f"/tickets/{ticket.id}/answered", {"last_seen_id": latest.id}).json["marked"] == 1
+    assert world.call("GET", "/tickets?unread=true").json["count"] == 0
+
+
+def test_a_retried_reply_whose_first_try_failed_before_the_announcement_announces_it(world: World, monkeypatch
+                                                                                     ) -> None:
+    from bot.web import staff_own_space
+
+    ticket = world.ticket("conv-1:form-1")
+    world.identification.open_session("conv-1", dt.timedelta(hours=1), person_key=world.me)
+    world.call("POST", f"/tickets/{ticket.id}/claim")
+    real_texts = staff_own_space.announcement_texts
+
+    def broken(*_args: Any) -> dict[str, str]:
+        raise OSError("announcement texts unreadable")
+
+    monkeypatch.setattr(staff_own_space, "announcement_texts", broken)
+    failed = world.call("POST", f"/tickets/{ticket.id}/messages", {"body": "Hei!", "idempotency_key": "k1"})
+    assert failed.status == 500 and world.count(SecureMessage) == 1  # stored, but nobody was told
+    assert world.server.relay.calls == []
+    monkeypatch.setattr(staff_own_space, "announcement_texts", real_texts)
+    retried = world.call("POST", f"/tickets/{ticket.id}/messages", {"body": "Hei!", "idempotency_key": "k1"})
+    assert retried.status == 200 and world.count(SecureMessage) == 1
+    assert [call[0] for call in world.server.relay.calls] == ["conv-1"]  # told on the retry
+    world.stores.messages.mark_read(world.me, ticket.id)  # type: ignore[union-attr]
+    world.call("POST", f"/tickets/{ticket.id}/messages", {"body": "Hei!", "idempotency_key": "k1"})
+    assert len(world.server.relay.calls) == 1  # she has read it: no further notice
 
 
 def test_a_relay_that_cannot_be_reached_loses_no_message(world: World) -> None:
@@ -244,7 +302,7 @@ def test_the_overview_with_results_programme_progress_and_diary_totals_then_assi
     for key, day, drinks in (("d1", 0, 4), ("d2", 1, 0), ("d3", 8, 2.5), ("d4", 8, 1)):
         when = (start + dt.timedelta(days=day)).isoformat()  # the resident's door stores {"day", "amount"}
         own.record_progress(world.me, enrolment.id, "diary", key,  # type: ignore[union-attr]
-                            value={"day": when, "amount": drinks} if key != "d4" else {"paiva": when, "annokset": drinks})
+                            value={"day": when, "amount": drinks})
     world.clock["now"] += dt.timedelta(days=9)
 
     answer = world.call("GET", f"/tickets/{ticket.id}/person")
@@ -259,7 +317,7 @@ def test_the_overview_with_results_programme_progress_and_diary_totals_then_assi
     assert programme["check_ins"][0]["answer"] == "Osana päivistä"  # the choice's label
     assert [x["answer"] for x in programme["exercises"]] == ["Juomisen lykkääminen", "Saunan jälkeen juon vettä."]
     assert [(w["week"], w["total"], w["days_recorded"], w["dry_days"]) for w in programme["diary_weeks"]] == [
-        (1, 4.0, 2, 1), (2, 3.5, 1, 0)]
+        (1, 4.0, 2, 1), (2, 1.0, 1, 0)]  # d4 corrected day 8 (one entry a day)
     assert programme["diary_unit"] == "annos"
     assert {p["id"] for p in overview["assignable"]} == {"mieliala", "alkoholi", "stressi"}
     assert world.log(ticket.id)[-1] == ("account:pro", "own-space-read")
@@ -328,7 +386,7 @@ def test_a_single_module_is_assigned_open_at_once_and_counted_alone(world: World
 def _calls(ticket_id: int) -> list[tuple[str, str, Any]]:
     return [("GET", f"/tickets/{ticket_id}/messages", None),
             ("POST", f"/tickets/{ticket_id}/messages", {"body": "Hei", "idempotency_key": "x"}),
-            ("POST", f"/tickets/{ticket_id}/answered", None),
+            ("POST", f"/tickets/{ticket_id}/answered", {"last_seen_id": 1}),
             ("GET", f"/tickets/{ticket_id}/person", None),
             ("POST", f"/tickets/{ticket_id}/person/programmes", {"programme_id": "mieliala"}),
             ("POST", f"/tickets/{ticket_id}/person/programmes", {"programme_id": "mieliala", "module_id": "ajatukset"}),
@@ -411,6 +469,12 @@ MALFORMED = [
     ("/messages", {"body": "Hei", "idempotency_key": " "}, None, "idempotency_key"),
     ("/messages", {"body": "Hei", "idempotency_key": "k" * 121}, None, "idempotency_key"),
     ("/messages", {"body": "Hei", "idempotency_key": "k", "html": True}, None, "html"),
+    ("/messages", {"body": "Hei", "idempotency_key": "k", "last_seen_id": "7"}, None, "last_seen_id"),
+    ("/messages", {"body": "Hei", "idempotency_key": "k", "last_seen_id": 0}, None, "last_seen_id"),
+    ("/answered", None, b"", "body"),
+    ("/answered", {}, None, "last_seen_id"),
+    ("/answered", {"last_seen_id": True}, None, "last_seen_id"),
+    ("/answered", {"last_seen_id": 1.5}, None, "last_seen_id"),
     ("/person/programmes", {}, None, "programme_id"),
     ("/person/programmes", {"programme_id": "uni"}, None, "programme_id"),          # no such programme
     ("/person/programmes", {"programme_id": "Mieliala"}, None, "programme_id"),

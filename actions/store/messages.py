@@ -16,7 +16,9 @@ idempotency key stores one message and returns it again. A professional's messag
 given an address. Bodies are plain text, at most `MAX_BODY` characters, never HTML (the doors escape
 them as text). `read_at` of a resident's message means the team has dealt with it (a reply, or "mark
 answered": the ticket has no answered status of its own); of a professional's, that the resident has
-opened the thread. Messages are client records: kept like tickets, never in analytics.
+opened the thread. The team marks only what it has seen: the professional's client names the latest
+resident message it showed (`last_seen_id`), and a reply the resident sent after it, while the
+professional was typing, stays unread in the queue. Messages are client records: kept like tickets, never in analytics.
 """
 from __future__ import annotations
 
@@ -24,18 +26,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+import logging
+
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.store.access import (InputRefused, identified_ticket, log_access, plain_text, require_professional)
+from actions.store.access import (InputRefused, identified_ticket, log_access, plain_text, require_held,
+                                  require_professional)
 from actions.store.models import Account, IdentifiedSession, NotificationAddress, SecureMessage, Ticket
 from actions.store.outbox import NEW_MESSAGE, enqueue
 from actions.store.person_key import checked_key, person_key, same_person
-from actions.store.tickets import ClaimConflict
 from actions.store.transactions import Store, utc_now
 from bot.settings import Secret
 
+logger = logging.getLogger(__name__)
 MAX_BODY = 4000            # characters of one message (the form says so; a longer one is refused, not cut)
 MAX_IDEMPOTENCY_KEY = 120
 THREAD_METHOD = "secure_message"
@@ -152,12 +157,11 @@ class MessageStore(Store):
 
     @staticmethod
     def _require_held(ticket: Ticket, account: Account) -> None:
-        """Changes are for the professional holding an open ticket (as in `TicketStore`)."""
+        """Changes are for the professional holding the ticket (`access.require_held`); a closed ticket's
+        thread is `ThreadClosed` (a new message needs a new request)."""
         if ticket.status == "closed":
             raise ThreadClosed(ticket.id)
-        if ticket.assignee_id != account.id:
-            raise ClaimConflict("claim the ticket first" if ticket.assignee_id is None
-                                else "another professional has this ticket")
+        require_held(ticket, account)
 
     def thread_for_staff(self, account: Account, ticket_id: int) -> list[SecureMessage]:
         """A ticket's thread for a professional, oldest first; the read is in the access log."""
@@ -168,10 +172,11 @@ class MessageStore(Store):
             log_access(session, account, "messages-read", ticket_id, f"{len(messages)} messages")
             return messages
 
-    def add_staff_message(self, account: Account, ticket_id: int, body: str,
-                          idempotency_key: str) -> tuple[SecureMessage, bool]:
+    def add_staff_message(self, account: Account, ticket_id: int, body: str, idempotency_key: str,
+                          last_seen_id: int | None = None) -> tuple[SecureMessage, bool]:
         """A professional's message on a ticket they hold; returns (message, stored now?). The resident's
-        earlier messages count as dealt with, and the notification is queued in the same transaction."""
+        messages up to `last_seen_id` (the latest one the professional was shown; None: none) count as
+        dealt with, and the notification is queued in the same transaction."""
         text, submit = plain_text(body, MAX_BODY, "body"), _key(idempotency_key)
 
         def access(session: Session) -> tuple[Ticket, str]:
@@ -181,22 +186,22 @@ class MessageStore(Store):
             self._require_held(ticket, account)
             now = self.now()
             ticket.updated_at = now
-            self._mark(session, ticket_id, "resident")
-            address = session.get(NotificationAddress, key)
-            if address is not None:
-                enqueue(session, address.channel, address.address, NEW_MESSAGE, now, person_key=key)
+            if last_seen_id is not None:
+                self._mark(session, ticket_id, "resident", last_seen_id)
+            self._notify(session, key, now)
             log_access(session, account, "message", ticket_id)
             return SecureMessage(ticket_id=ticket_id, person_key=key, sender="staff", staff_account_id=account.id,
                                  body=text, created_at=now, idempotency_key=submit)
 
         return self._store_once(ticket_id, "staff", submit, access, write)
 
-    def mark_answered(self, account: Account, ticket_id: int) -> int:
-        """The professional has dealt with the resident's messages without writing back: they are marked
-        read, and the ticket leaves the list of unread replies. Returns how many were marked."""
+    def mark_answered(self, account: Account, ticket_id: int, last_seen_id: int) -> int:
+        """The professional has dealt with the resident's messages up to `last_seen_id` (the latest one they
+        were shown) without writing back: those are marked read, and the ticket leaves the list of unread
+        replies unless a later one waits. Returns how many were marked."""
         with self._transaction() as session:
             self._staff_ticket(session, account, ticket_id, held=True)
-            marked = self._mark(session, ticket_id, "resident")
+            marked = self._mark(session, ticket_id, "resident", last_seen_id)
             log_access(session, account, "messages-answered", ticket_id, f"{marked} marked")
             return marked
 
@@ -233,12 +238,27 @@ class MessageStore(Store):
             return list(dict.fromkeys(rows))
 
     # -- plumbing -------------------------------------------------------------------------------------
-    def _mark(self, session: Session, ticket_id: int, sender: str) -> int:
-        return int(session.execute(update(SecureMessage)
-                                   .where(SecureMessage.ticket_id == ticket_id, SecureMessage.sender == sender,
-                                          SecureMessage.read_at.is_(None))
-                                   .values(read_at=self.now()).execution_options(synchronize_session=False)
-                                   ).rowcount or 0)
+    def _mark(self, session: Session, ticket_id: int, sender: str, up_to: int | None = None) -> int:
+        """Mark the sender's unread messages of the thread read: all, or those up to the id `up_to`."""
+        wanted = [SecureMessage.ticket_id == ticket_id, SecureMessage.sender == sender, SecureMessage.read_at.is_(None)]
+        if up_to is not None:
+            wanted.append(SecureMessage.id <= up_to)
+        return int(session.execute(update(SecureMessage).where(*wanted).values(read_at=self.now())
+                                   .execution_options(synchronize_session=False)).rowcount or 0)
+
+    @staticmethod
+    def _notify(session: Session, key: str, now: dt.datetime) -> None:
+        """Queue "Sinulle on uusi viesti" to the person's address, if they gave one. An address stored before
+        the check tightened (an e-mail address with non-ASCII letters) would fail every try: it is skipped,
+        logged without the address, and the message is stored all the same."""
+        address = session.get(NotificationAddress, key)
+        if address is None:
+            return
+        try:
+            enqueue(session, address.channel, address.address, NEW_MESSAGE, now, person_key=key)
+        except InputRefused:
+            logger.warning("a new message's %s notification skipped: the stored address is no longer accepted",
+                           address.channel)
 
     def _store_once(self, ticket_id: int, sender: str, submit: str,
                     access: Callable[[Session], tuple[Ticket, str]],

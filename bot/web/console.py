@@ -11,7 +11,7 @@ Beside the live queue, the console lists the contact requests answered by secure
 the resident's replies wait) and opens one: its thread with a reply box and "Merkitse vastatuksi", and
 the identified resident behind it (results, programmes with progress and diary totals, plan notes),
 where a programme is assigned and a plan note written. The work and its access rules are shared with
-the team API (`staff_own_space.py`, the stores); every read and change is in the access log.
+the team API (the same handlers, `staff_tickets.py`, over `staff_own_space.py` and the stores); every read and change is in the access log.
 
 The queue marks the conversations whose resident got an emergency answer (category and time, read
 from the transcript through the relay; no message text leaves it, so this is not logged as a read),
@@ -39,13 +39,12 @@ from actions.store.tickets import StoreUnavailable, TicketDraft
 from bot.blocking import blocking
 from bot.handoff import PROFESSIONAL_ROLE
 from bot.metrics import set_queue_length
-from bot.web import staff_own_space as own_space
 from bot.web import team_input as read
 from bot.web.relay_client import Relay, RelayUnavailable
 from bot.web.routes import Door, Route, api_headers_middleware
 from bot.web.runtime import WebRuntime, runtime_of
 from bot.web.staff_session import Staff, StaffDoor, page_session, page_sign_in, page_sign_out, staff_only
-from bot.web.team_api import ticket_queue
+from bot.web.staff_tickets import own_space_routes, ticket_queue
 from bot.web.team_errors import API_HEADERS, ApiProblem, Invalid
 from bot.web.team_stores import TeamStores
 from guidance_library.rendering import render_path
@@ -351,51 +350,6 @@ async def claim_ticket(_: Request, staff: Staff, ticket_id: str) -> response.HTT
     return response.json(_ticket_entry(claimed, staff.account, {staff.account.id: staff.account.display_name}, 0))
 
 
-@staff_only(DOOR)
-async def ticket_thread(_: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    number = read.ticket_id(ticket_id)
-    return response.json(await own_space.thread(staff, number))
-
-
-@staff_only(DOOR, change=True)
-async def ticket_reply(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    number = read.ticket_id(ticket_id)
-    text, key = own_space.read_reply(request)
-    message, created = await own_space.reply(staff, runtime_of(request).relay, number, text, key)
-    return response.json(message, status=201 if created else 200)
-
-
-@staff_only(DOOR, change=True)
-async def ticket_answered(_: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    number = read.ticket_id(ticket_id)
-    return response.json({"ticket_id": number, "marked": await own_space.mark_answered(staff, number)})
-
-
-@staff_only(DOOR)
-async def ticket_person(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    number = read.ticket_id(ticket_id)
-    runtime = runtime_of(request)
-    library = await blocking(runtime.library)
-    return response.json(await own_space.person_overview(staff, library, runtime.today(), number))
-
-
-@staff_only(DOOR, change=True)
-async def ticket_assign(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    number = read.ticket_id(ticket_id)
-    runtime = runtime_of(request)
-    library = await blocking(runtime.library)
-    programme, goal, module = own_space.read_assignment(request, library)
-    enrolment, created = await own_space.assign(staff, library, runtime.today(), number, programme, goal, module)
-    return response.json(enrolment, status=201 if created else 200)
-
-
-@staff_only(DOOR, change=True)
-async def ticket_plan_note(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    number = read.ticket_id(ticket_id)
-    text, enrolment_id = own_space.read_plan_note(request)
-    return response.json(await own_space.add_plan_note(staff, number, text, enrolment_id), status=201)
-
-
 # -- housekeeping ---------------------------------------------------------------------------------
 async def sweep(runtime: WebRuntime) -> None:
     """One round: stale heartbeats back to the queue, long waits expired; the residents are told."""
@@ -464,11 +418,6 @@ CONSOLE = Door("console", CONSOLE_PREFIX, routes=(
     Route("GET", "/api/tickets", tickets),
     Route("GET", "/api/tickets/<ticket_id>", ticket),
     Route("POST", "/api/tickets/<ticket_id>/claim", claim_ticket),
-    Route("GET", "/api/tickets/<ticket_id>/messages", ticket_thread),
-    Route("POST", "/api/tickets/<ticket_id>/messages", ticket_reply),
-    Route("POST", "/api/tickets/<ticket_id>/answered", ticket_answered),
-    Route("GET", "/api/tickets/<ticket_id>/person", ticket_person),
-    Route("POST", "/api/tickets/<ticket_id>/person/programmes", ticket_assign),
-    Route("POST", "/api/tickets/<ticket_id>/person/plan-notes", ticket_plan_note),
+    *own_space_routes(DOOR, "/api/tickets"),  # the thread and the person: shared with the team API
 ), response_middleware=(api_headers_middleware(CONSOLE_API, API_HEADERS),),
     listeners=(("after_server_start", start_housekeeping), ("before_server_stop", stop_housekeeping)))

@@ -74,9 +74,11 @@ class WebRuntime:
     def __init__(self, settings: Settings, team_stores: StoreSource | None = None, relay: Relay | None = None,
                  today: Callable[[], dt.date] | None = None) -> None:
         from bot.web.console import EmergencyMarks  # the console owns the marker's logic
+        from bot.web.staff_own_space import Announced  # and the staff's replies their announcements
         self.settings = settings
         self.saml: SamlSetup | None = prepare(settings)
         self.emergencies = EmergencyMarks()
+        self.announced = Announced()
         self.today = today or (lambda: dt.datetime.now(LOCAL_ZONE).date())
         self._given_stores = team_stores
         self._relays: dict[str, Relay] = {}

@@ -4,13 +4,13 @@ Bearer-token sessions (`AccountStore`); ticket endpoints for the role profession
 and access-log endpoints for admin only. Every read or change of a ticket goes through
 `TicketStore`, which writes the access log; so do a secure-message ticket's thread and the identified
 resident's overview, programmes and plan behind a ticket (`staff_own_space.py`, over `MessageStore`
-and `OwnSpaceStore`). Store calls are blocking, so they run in worker
+and `OwnSpaceStore`; those routes and the queue's filters are shared with the console:
+`staff_tickets.py`). Store calls are blocking, so they run in worker
 threads: concurrent requests really are concurrent transactions (claims stay single-winner).
 The OpenAPI description is `team_api_openapi.yml`, served at /team/api/openapi.json.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any, Mapping
@@ -20,15 +20,15 @@ from sanic import response
 from sanic.request import Request
 
 from actions.store.accounts import IDLE_TIMEOUT
-from actions.store.models import CONTACT_METHODS, OUTCOMES, ROLES, TICKET_STATUSES, URGENCIES, AccessLogEntry, \
+from actions.store.models import OUTCOMES, ROLES, URGENCIES, AccessLogEntry, \
     Account, Ticket, TicketNote
-from actions.store.tickets import MAX_NOTE, QueueFilter
-from bot.web import staff_own_space as own_space
+from actions.store.tickets import MAX_NOTE
 from bot.web import team_input as read
 from bot.blocking import blocking
 from bot.web.routes import Door, Route, api_headers_middleware
 from bot.web.runtime import runtime_of
 from bot.web.staff_session import Staff, StaffDoor, check_credentials, staff_only
+from bot.web.staff_tickets import own_space_routes, ticket_queue
 from bot.web.team_errors import API_HEADERS, API_PREFIX, Invalid
 from guidance_library.validation import ID_PATTERN
 
@@ -100,46 +100,6 @@ async def sign_out(_: Request, staff: Staff) -> response.HTTPResponse:
 
 
 # -- tickets --------------------------------------------------------------------------------------
-def _queue_filter(request: Request, account: Account) -> QueueFilter:
-    params = read.query(request, QUEUE_PARAMS)
-    statuses = None
-    if "status" in params:
-        statuses = [s.strip() for s in params["status"].split(",")]
-        for status in statuses:
-            if status not in TICKET_STATUSES:
-                raise Invalid("status", f"each must be one of {', '.join(TICKET_STATUSES)}")
-    urgency = params.get("urgency")
-    if urgency is not None and urgency not in URGENCIES:
-        raise Invalid("urgency", f"must be one of {', '.join(URGENCIES)}")
-    topic = params.get("topic")
-    if topic is not None and not ID_PATTERN.fullmatch(topic):
-        raise Invalid("topic", "a topic id: a-z, 0-9 and hyphens")
-    due_before = read.aware_datetime(params["due_before"], "due_before") if "due_before" in params else None
-    mine = read.boolean(params["mine"], "mine") if "mine" in params else False
-    limit = read.integer(params["limit"], "limit", 1, 500) if "limit" in params else 100
-    method = params.get("contact_method")
-    if method is not None and method not in CONTACT_METHODS:
-        raise Invalid("contact_method", f"must be one of {', '.join(CONTACT_METHODS)}")
-    return QueueFilter(urgency=urgency, status=statuses, topic_id=topic, due_before=due_before,
-                       assignee_id=account.id if mine else None, limit=limit, contact_method=method)
-
-
-async def ticket_queue(request: Request, staff: Staff, **fixed: Any) -> tuple[list[Ticket], dict[int, int]]:
-    """The queue as filtered (`unread=true`: only tickets with resident replies the team has not dealt with;
-    `fixed`: filters a door sets itself), and each listed ticket's count of those replies."""
-    filters = _queue_filter(request, staff.account)
-    query = read.query(request, QUEUE_PARAMS)
-    unread_only = read.boolean(query["unread"], "unread") if "unread" in query else False
-    messages = staff.team.messages
-    if unread_only:
-        waiting = await blocking(messages.unread_replies) if messages is not None else {}
-        fixed["ticket_ids"] = sorted(waiting)
-    filters = dataclasses.replace(filters, **fixed)
-    tickets = await blocking(staff.team.tickets.queue, staff.account, filters)
-    unread = await blocking(messages.unread_replies, [t.id for t in tickets]) if messages is not None else {}
-    return tickets, unread
-
-
 @staff_only(DOOR, roles=TICKET_ROLES)
 async def queue(request: Request, staff: Staff) -> response.HTTPResponse:
     team = staff.team
@@ -200,53 +160,6 @@ async def close(request: Request, staff: Staff, ticket_id: str) -> response.HTTP
     return response.json(ticket_json(ticket, {account.id: account.username}))
 
 
-# -- a secure-message ticket's thread, and the identified resident behind a ticket (issue 18) ----------
-@staff_only(DOOR, roles=TICKET_ROLES)
-async def read_thread(_: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    return response.json(await own_space.thread(staff, read.ticket_id(ticket_id)))
-
-
-@staff_only(DOOR, roles=TICKET_ROLES)
-async def send_message(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    """A message to the resident (201; the same idempotency key again: the stored one, 200)."""
-    number = read.ticket_id(ticket_id)
-    text, key = own_space.read_reply(request)
-    message, created = await own_space.reply(staff, runtime_of(request).relay, number, text, key)
-    return response.json(message, status=201 if created else 200)
-
-
-@staff_only(DOOR, roles=TICKET_ROLES)
-async def answered(_: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    number = read.ticket_id(ticket_id)
-    return response.json({"ticket_id": number, "marked": await own_space.mark_answered(staff, number)})
-
-
-@staff_only(DOOR, roles=TICKET_ROLES)
-async def person(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    number = read.ticket_id(ticket_id)
-    runtime = runtime_of(request)
-    library = await blocking(runtime.library)
-    return response.json(await own_space.person_overview(staff, library, runtime.today(), number))
-
-
-@staff_only(DOOR, roles=TICKET_ROLES)
-async def assign_programme(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    """Assign a programme or a single module of it (201; already active: that enrolment, 200)."""
-    number = read.ticket_id(ticket_id)
-    runtime = runtime_of(request)
-    library = await blocking(runtime.library)
-    programme, goal, module = own_space.read_assignment(request, library)
-    enrolment, created = await own_space.assign(staff, library, runtime.today(), number, programme, goal, module)
-    return response.json(enrolment, status=201 if created else 200)
-
-
-@staff_only(DOOR, roles=TICKET_ROLES)
-async def plan_note(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-    number = read.ticket_id(ticket_id)
-    text, enrolment_id = own_space.read_plan_note(request)
-    return response.json(await own_space.add_plan_note(staff, number, text, enrolment_id), status=201)
-
-
 # -- administration -------------------------------------------------------------------------------
 @staff_only(DOOR, roles=ADMIN_ROLES)
 async def create_account(request: Request, staff: Staff) -> response.HTTPResponse:
@@ -285,12 +198,7 @@ TEAM_API = Door("team_api", API_PREFIX, routes=(
     Route("PATCH", "/tickets/<ticket_id>", change),
     Route("POST", "/tickets/<ticket_id>/notes", add_note),
     Route("POST", "/tickets/<ticket_id>/close", close),
-    Route("GET", "/tickets/<ticket_id>/messages", read_thread),
-    Route("POST", "/tickets/<ticket_id>/messages", send_message),
-    Route("POST", "/tickets/<ticket_id>/answered", answered),
-    Route("GET", "/tickets/<ticket_id>/person", person),
-    Route("POST", "/tickets/<ticket_id>/person/programmes", assign_programme),
-    Route("POST", "/tickets/<ticket_id>/person/plan-notes", plan_note),
+    *own_space_routes(DOOR, "/tickets", roles=TICKET_ROLES),  # the thread and the person: shared with the console
     Route("POST", "/accounts", create_account),
     Route("GET", "/access-log", access_log),
 ), response_middleware=(api_headers_middleware("", API_HEADERS),))

@@ -124,3 +124,16 @@ def boolean(value: str, name: str) -> bool:
     if value.lower() in ("false", "0", "no"):
         return False
     raise Invalid(name, "must be true or false")
+
+
+def body_id(data: Mapping[str, Any], name: str, *, required: bool = True) -> int | None:
+    """A JSON body's row id (a whole number from 1; None if absent and optional); true/false, strings and
+    fractions are refused."""
+    if name not in data:
+        if required:
+            raise Invalid(name, "missing")
+        return None
+    value = data[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise Invalid(name, f"a whole number from 1 to {MAX_ID}")
+    return value

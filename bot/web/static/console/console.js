@@ -273,6 +273,7 @@
   // -- contact requests answered by secure message (issue 18) -----------------------------------
   var ticketId = null;      // the contact request open in the ticket view
   var replyKey = null;      // one idempotency key per message written: a double click stores one message
+  var lastSeenId = null;    // the latest resident message shown: a reply or "mark answered" marks up to it only
   var person = null;        // the resident's overview as last read
   var URGENCY = { urgent: "kiireellinen", normal: "normaali" };
   var TICKET_STATUS = { "new": "uusi", claimed: "otettu hoitoon", in_progress: "työn alla", closed: "suljettu" };
@@ -351,7 +352,7 @@
   $("tickets-unread").addEventListener("change", refreshTickets);
 
   function openTicket(id) {
-    ticketId = id; replyKey = null; person = null;
+    ticketId = id; replyKey = null; person = null; lastSeenId = null;
     $("ticket-view").hidden = false;
     ticketStatus("");
     loadTicket();
@@ -393,7 +394,9 @@
       var list = $("thread");
       list.textContent = "";
       if (answer.status !== 200) { $("thread-empty").hidden = false; ticketStatus(ticketProblem(answer)); return; }
+      lastSeenId = null;
       answer.data.messages.forEach(function (m) {
+        if (m.sender === "resident" && (lastSeenId === null || m.id > lastSeenId)) { lastSeenId = m.id; }
         var item = el("li", null, m.sender);
         var from = m.sender === "staff" ? "Ammattilainen (" + (m.author_name || "") + ")" : "Asukas";
         var waiting = m.sender === "resident" && !m.read_at ? " – odottaa vastausta" : "";
@@ -552,7 +555,9 @@
     var text = $("reply").value.trim();
     if (!text || ticketId === null) { return; }
     replyKey = replyKey || newKey();
-    call("POST", "/tickets/" + ticketId + "/messages", { body: text, idempotency_key: replyKey }).then(function (answer) {
+    var reply = { body: text, idempotency_key: replyKey };
+    if (lastSeenId !== null) { reply.last_seen_id = lastSeenId; }
+    call("POST", "/tickets/" + ticketId + "/messages", reply).then(function (answer) {
       if (answer.status === 201 || answer.status === 200) {
         $("reply").value = "";
         replyKey = null;
@@ -563,7 +568,8 @@
     });
   });
   $("mark-answered").addEventListener("click", function () {
-    call("POST", "/tickets/" + ticketId + "/answered").then(function (answer) {
+    if (lastSeenId === null) { ticketStatus("Asukkaalta ei ole viestejä merkittäväksi."); return; }
+    call("POST", "/tickets/" + ticketId + "/answered", { last_seen_id: lastSeenId }).then(function (answer) {
       ticketStatus(answer.status === 200 ? "Merkitty vastatuksi (" + answer.data.marked + " viestiä)."
         : ticketProblem(answer));
       loadThread();
