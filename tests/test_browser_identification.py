@@ -130,7 +130,7 @@ def test_an_identified_resident_erases_the_conversation_from_the_chat(stack, pag
     assert page.is_visible("#identity-status") and tracker_user_texts(stack, conversation)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Poista keskusteluni tiedot").click()
-    page.get_by_text("Keskustelusi tiedot on poistettu").wait_for()
+    page.get_by_text("Keskustelusi tiedot ja ilmoitusosoitteesi on poistettu").wait_for()
     assert page.is_hidden("#identity-status") and page.is_hidden("#erase-form")
     assert "unettomuuteen" not in page.locator("#chat-log").inner_text()
     assert tracker_user_texts(stack, conversation) == []  # gone from the tracker store
