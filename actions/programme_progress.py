@@ -18,38 +18,23 @@ A single module a professional assigned (the enrolment's `module_id`; `programme
 `checkins` holds the latest answer per module (in module order), `diary_weeks` the last
 `DIARY_WEEKS` programme weeks of the diary up to today. The progress rows are read as the own-space
 door writes them: a check-in's value is the option's value (a string, or {"value": ...}); a diary
-entry's value is the day's amount (a number, or {"amount"|"annokset": n, "day": "YYYY-MM-DD"}; without a
-day, the day it was recorded). A value this module cannot read is left out, never guessed.
+entry's value is {"day": "YYYY-MM-DD", "amount": n}, the one shape the store keeps (one entry a day).
+
+The diary's reader (`diary_entries`) and its weeks as JSON (`weeks_json`, `diary_weeks`) are the ones
+every view uses: the resident's own space, the professional's overview and the contact request.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Iterable, Mapping, Sequence
 
-from guidance_library.programme import DiaryEntry, Programme, weekly_totals
+from actions.store.access import InputRefused
+from actions.store.own_space import diary_day
+from guidance_library.programme import DiaryEntry, Programme, WeekTotal, weekly_totals
 
 DIARY_WEEKS = 4
-AMOUNT_KEYS = ("amount", "annokset", "units")
 ANSWER_KEYS = ("value", "answer", "vastaus")
 MAX_ANSWER_CHARS = 200
-
-
-def _amount(value: Any) -> float | None:
-    if isinstance(value, Mapping):
-        value = next((value[k] for k in AMOUNT_KEYS if k in value), None)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        return None
-    return float(value)
-
-
-def _day(value: Any, recorded: dt.date) -> dt.date | None:
-    given = value.get("day") or value.get("date") if isinstance(value, Mapping) else None
-    if given is None:
-        return recorded
-    try:
-        return dt.date.fromisoformat(str(given))
-    except ValueError:
-        return None
 
 
 def _answer(value: Any) -> str | None:
@@ -58,17 +43,34 @@ def _answer(value: Any) -> str | None:
     return str(value)[:MAX_ANSWER_CHARS] if isinstance(value, (str, int, float)) and str(value).strip() else None
 
 
-def diary_entries(entries: Iterable[Any], started: dt.date, today: dt.date,
-                  local_date: Any) -> list[DiaryEntry]:
-    """The readable diary entries between the start and today (`local_date(recorded_at)`: its date)."""
+def diary_entries(entries: Iterable[Any], started: dt.date, until: dt.date) -> list[DiaryEntry]:
+    """The diary's days from the start to `until` (progress rows, oldest first): {"day", "amount"} values; a
+    value of another shape is left out, never guessed."""
     found = []
     for entry in entries:
         if entry.kind != "diary":
             continue
-        amount, day = _amount(entry.value), _day(entry.value, local_date(entry.recorded_at))
-        if amount is not None and day is not None and started <= day <= today:
-            found.append(DiaryEntry(day, amount))
+        try:
+            day = diary_day(entry.value)
+        except InputRefused:
+            continue
+        if started <= day <= until:
+            found.append(DiaryEntry(day, float(entry.value["amount"])))
     return found
+
+
+def weeks_json(weeks: Iterable[WeekTotal]) -> list[dict[str, Any]]:
+    """Diary weeks as the views send them."""
+    return [{"week": w.week, "starts": w.starts.isoformat(), "ends": w.ends.isoformat(), "total": w.total,
+             "days_recorded": w.days_recorded, "dry_days": w.dry_days} for w in weeks]
+
+
+def diary_weeks(entries: Iterable[Any], started: dt.date, until: dt.date) -> list[dict[str, Any]]:
+    """Every programme week of the diary from the start to `until` (a week without entries too), as JSON;
+    none when `until` is before the start."""
+    if until < started:
+        return []
+    return weeks_json(weekly_totals(diary_entries(entries, started, until), started, until))
 
 
 def latest_checkins(programme: Programme, entries: Sequence[Any]) -> list[dict[str, str]]:
@@ -106,9 +108,6 @@ def snapshot(programme: Programme, enrolment: Any, entries: Sequence[Any], today
         item["goal"] = enrolment.goal
         item["goal_label"] = goal.label if goal else enrolment.goal
     if programme.diary is not None:
-        diary = diary_entries(entries, started, today, local_date)
-        weeks = weekly_totals(diary, started, today) if diary else []
-        item["diary_weeks"] = [{"week": w.week, "starts": w.starts.isoformat(), "ends": w.ends.isoformat(),
-                                "total": w.total, "days_recorded": w.days_recorded, "dry_days": w.dry_days}
-                               for w in weeks[-DIARY_WEEKS:]]
+        diary = diary_entries(entries, started, today)
+        item["diary_weeks"] = weeks_json(weekly_totals(diary, started, today)[-DIARY_WEEKS:]) if diary else []
     return item

@@ -187,8 +187,8 @@ class WeekTotal:
     starts: dt.date
     ends: dt.date
     total: float
-    days_recorded: int                # distinct days with an entry (a 0 entry is a recorded dry day)
-    dry_days: int                     # recorded days whose total is 0
+    days_recorded: int                # days with an entry (a 0 entry is a recorded dry day)
+    dry_days: int                     # recorded days of 0
 
 
 def standard_drinks(centilitres: float, percent: float, grams_per_unit: float = 12.0) -> float:
@@ -249,8 +249,9 @@ def weekly_totals(entries: Iterable[DiaryEntry | tuple[dt.date, float]], started
     """Diary totals per programme week, from week 1 to the week of `until` (default: of the last entry).
 
     A week without entries is listed with total 0 and `days_recorded` 0, so "not recorded" can be
-    told apart from a dry week. Entries of one day are added up. An entry before the start, a
-    negative amount or an entry after `until` is a caller's error (ValueError).
+    told apart from a dry week. A day has one amount: of several entries of one day (given oldest
+    first) the last counts, as a later entry corrects the day. An entry before the start, a negative
+    amount or an entry after `until` is a caller's error (ValueError).
     """
     rows = [DiaryEntry(*entry) for entry in entries]
     if until is None and not rows:
@@ -260,7 +261,7 @@ def weekly_totals(entries: Iterable[DiaryEntry | tuple[dt.date, float]], started
     for row in rows:
         if row.day < started or row.day > last or row.amount < 0:
             raise ValueError(f"diary entry {row.day}: {row.amount} outside {started}..{last} or negative")
-        by_day[row.day] = by_day.get(row.day, 0.0) + float(row.amount)
+        by_day[row.day] = float(row.amount)
     weeks = days_since_start(started, last) // 7 + 1
     out = []
     for index in range(weeks):

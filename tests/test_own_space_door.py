@@ -165,14 +165,15 @@ def test_identify_accept_terms_start_a_programme_record_and_talk_with_the_team(w
     entry = {"day": today, "amount": 2.5, "idempotency_key": "diary-1"}
     assert s.post(first + "/exercise", json=entry).status_code == 201
     assert s.post(first + "/exercise", json=entry).status_code == 200  # a double click: one entry
-    assert s.post(base + "/diary", json={"day": today, "amount": 1, "idempotency_key": "diary-2"}).status_code == 201
+    corrected = s.post(base + "/diary", json={"day": today, "amount": 1, "idempotency_key": "diary-2"})
+    assert corrected.status_code == 201 and corrected.json()["value"] == {"day": today, "amount": 1}  # the day again
     checked = s.post(first + "/check-in", json={"answer": "every_day", "idempotency_key": "check-1"})
     assert checked.status_code == 201 and checked.json()["offer_contact"] is None
     assert s.post(first + "/done", json={"idempotency_key": "done-1"}).status_code == 201
-    assert count(world, ProgrammeProgress, enrolment_id=enrolment) == 4
+    assert count(world, ProgrammeProgress, enrolment_id=enrolment) == 3  # one diary entry of the day
 
     after = next(p for p in s.get(url + OWN + "/summary").json()["programmes"] if p["id"] == enrolment)
-    assert after["progress"] == 33 and after["diary"]["weeks"][0]["total"] == 3.5
+    assert after["progress"] == 33 and after["diary"]["weeks"][0]["total"] == 1  # corrected, not 2.5 + 1
     assert after["diary"]["weeks"][0]["days_recorded"] == 1
     assert [m["done"] for m in after["modules"]] == [True, False, False]
 
@@ -183,7 +184,7 @@ def test_identify_accept_terms_start_a_programme_record_and_talk_with_the_team(w
     assert s.post(base + "/stop", json={}).status_code == 409
     anew = s.post(url + OWN + "/programmes", json={"programme": "alkoholi", "goal": "stop"})
     assert anew.status_code == 201 and anew.json()["programme"]["id"] != enrolment
-    assert count(world, ProgrammeProgress, enrolment_id=enrolment) == 4
+    assert count(world, ProgrammeProgress, enrolment_id=enrolment) == 3
 
     thread = s.get(f"{url}{OWN}/requests/{ticket.id}/messages").json()["messages"]
     assert [m["from"] for m in thread] == ["staff"] and thread[0]["read"] is False

@@ -82,14 +82,14 @@ def test_a_resident_follows_a_programme_and_only_they_reach_its_progress(space) 
     done, created = own.record_progress(me, enrolment.id, "module_done", "m1-done", module_id="viikko-1")
     later(space, 1)
     diary, _ = own.record_progress(me, enrolment.id, "diary", "diary-2026-11-26",
-                                   value={"paiva": "2026-11-26", "annokset": 3})
-    repeat, created_again = own.record_progress(me, enrolment.id, "diary", "diary-2026-11-26", value={"annokset": 9})
-    assert created and not created_again and repeat.id == diary.id and repeat.value["annokset"] == 3
+                                   value={"day": "2026-11-26", "amount": 3})
+    repeat, created_again = own.record_progress(me, enrolment.id, "diary", "diary-2026-11-26", value={"day": "2026-11-26", "amount": 9})
+    assert created and not created_again and repeat.id == diary.id and repeat.value["amount"] == 3
     assert [(p.kind, p.module_id) for p in own.progress(me, enrolment.id)] == [("module_done", "viikko-1"),
                                                                               ("diary", None)]
 
     for attempt in (lambda: own.progress(other, enrolment.id),
-                    lambda: own.record_progress(other, enrolment.id, "diary", "x", value={"annokset": 1}),
+                    lambda: own.record_progress(other, enrolment.id, "diary", "x", value={"day": "2026-11-26", "amount": 1}),
                     lambda: own.end_enrolment(other, enrolment.id, "stopped"),
                     lambda: own.progress(me, enrolment.id + 1000)):
         with pytest.raises(EnrolmentNotFound):
@@ -103,6 +103,32 @@ def test_a_resident_follows_a_programme_and_only_they_reach_its_progress(space) 
     renewed, created = own.enrol(me, "alkoholi", 2, "path", goal="stop")  # the version as the file has it
     assert created and renewed.programme_version == "2"
     assert [e.id for e in own.enrolments(me)] == [renewed.id, enrolment.id]  # newest first
+
+
+def test_a_diary_has_one_entry_a_day_and_a_later_one_corrects_it(space) -> None:
+    own, me = space["own"], space["me"]
+    enrolment, _ = own.enrol(me, "alkoholi", "1", "resident", goal="reduce")
+    first, created = own.record_progress(me, enrolment.id, "diary", "k1", value={"day": "2026-11-25", "amount": 6})
+    again, created_again = own.record_progress(me, enrolment.id, "diary", "k1", value={"day": "2026-11-25", "amount": 6})
+    assert created and not created_again and again.id == first.id  # a double submit
+    later(space, 0.1)
+    corrected, stored = own.record_progress(me, enrolment.id, "diary", "k2", value={"day": "2026-11-25", "amount": 2},
+                                            module_id="tavoite-ja-paivakirja")
+    assert stored and corrected.id == first.id and corrected.value == {"day": "2026-11-25", "amount": 2}
+    assert corrected.recorded_at == space["clock"]["now"] and corrected.module_id == "tavoite-ja-paivakirja"
+    own.record_progress(me, enrolment.id, "diary", "k3", value={"day": "2026-11-26", "amount": 0})
+    assert [(p.day, p.value["amount"]) for p in own.progress(me, enrolment.id)] == [
+        (dt.date(2026, 11, 25), 2), (dt.date(2026, 11, 26), 0)]
+    outcomes = all_at_once(lambda n: own.record_progress(me, enrolment.id, "diary", f"r{n}",
+                                                         value={"day": "2026-11-24", "amount": n}), range(3))
+    assert not any(isinstance(o, Exception) for o in outcomes), outcomes
+    assert sum(1 for p in own.progress(me, enrolment.id) if p.day == dt.date(2026, 11, 24)) == 1
+    for odd in ({"annokset": 3}, {"paiva": "2026-11-25", "annokset": 3}, {"day": "2026-11-25"},
+                {"day": "eilen", "amount": 1}, {"day": "2026-11-25", "amount": -1}, {"day": "2026-11-25", "amount": True},
+                {"day": "2026-11-25", "amount": 1, "note": "x"}, 3):
+        with pytest.raises(InputRefused) as refused:
+            own.record_progress(me, enrolment.id, "diary", "odd", value=odd)
+        assert refused.value.field == "value"
 
 
 def test_progress_values_are_small_json_and_kinds_are_known(space) -> None:
@@ -314,7 +340,7 @@ def test_retention_keeps_the_client_records_and_erasure_removes_the_notification
     messages.add_resident_message(me, ticket.id, "Kiitos!", "r1")
     own.accept_terms(me, "2026-1")
     enrolment, _ = own.enrol(me, "alkoholi", "1", "assessment", goal="reduce")
-    own.record_progress(me, enrolment.id, "diary", "d1", value={"annokset": 2})
+    own.record_progress(me, enrolment.id, "diary", "d1", value={"day": "2026-11-25", "amount": 2})
     own.record_result(me, "auditc", 7, "riskijuomisen raja ylittyy")
     own.add_plan_note(pro, ticket.id, "Seurataan.")
     transcripts = TranscriptStore.from_url(f"sqlite:///{tmp_path / 'no-tracker.db'}")

@@ -67,7 +67,7 @@ def test_the_professional_loop_ends_in_a_content_free_e_mail(database_url, monke
     stores.own_space.record_result(me, "auditc", 7, "riskijuomisen raja ylittyy")  # type: ignore[union-attr]
     enrolment, _ = stores.own_space.enrol(me, "alkoholi", 1, "assessment", goal="reduce")  # type: ignore[union-attr]
     stores.own_space.record_progress(me, enrolment.id, "diary", "d1",  # type: ignore[union-attr]
-                                     value={"paiva": dt.date.today().isoformat(), "annokset": 3})
+                                     value={"day": dt.date.today().isoformat(), "amount": 3})
     accounts.create("maija.m", "Maija Meikäläinen", "professional", PASSWORD)
 
     port = free_port()

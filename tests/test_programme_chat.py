@@ -11,10 +11,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from actions.own_space import programme_progress
+from actions.own_space import local_date, programme_progress
 from actions.programme import ActionProgramme, ActionProgrammeWorse
 from actions.programme_progress import snapshot
 from actions.programme_texts import load_programme_texts
+from actions.store.access import InputRefused
 from actions.store.accounts import AccountStore
 from actions.store.database import make_engine, make_session_factory
 from actions.store.models import AssessmentResult, ProgrammeEnrolment
@@ -235,7 +236,8 @@ def enrolled_with_progress(runtime, clock) -> int:
     own = runtime.own_space
     for day, amount in ((0, 3), (1, 0), (2, 6), (8, 2)):
         clock["now"] = started + dt.timedelta(days=day)
-        own.record_progress(KEY, enrolment.id, "diary", f"diary-{day}", value={"amount": amount})
+        own.record_progress(KEY, enrolment.id, "diary", f"diary-{day}",
+                            value={"day": local_date(runtime, clock["now"]).isoformat(), "amount": amount})
     own.record_progress(KEY, enrolment.id, "module_done", "m1", module_id="tavoite-ja-paivakirja")
     own.record_progress(KEY, enrolment.id, "checkin", "c1", module_id="tavoite-ja-paivakirja", value="not_yet")
     own.record_progress(KEY, enrolment.id, "checkin", "c2", module_id="tavoite-ja-paivakirja", value="some_days")
@@ -370,8 +372,9 @@ def test_an_anonymous_request_has_no_person_key_nor_programmes(runtime, clock):
 def test_the_snapshot_reads_what_it_can_and_leaves_out_the_rest(runtime, clock):
     enrolment_id = enrolled_with_progress(runtime, clock)
     own = runtime.own_space
-    own.record_progress(KEY, enrolment_id, "diary", "odd-1", value={"amount": "kolme"})
-    own.record_progress(KEY, enrolment_id, "diary", "odd-2", value={"amount": 1, "day": "ei päivä"})
+    for odd in ({"amount": "kolme"}, {"amount": 1, "day": "ei päivä"}, {"annokset": 1, "paiva": "2026-11-25"}):
+        with pytest.raises(InputRefused):  # the one shape a diary entry is kept in
+            own.record_progress(KEY, enrolment_id, "diary", "odd", value=odd)
     own.record_progress(KEY, enrolment_id, "checkin", "odd-3", module_id="tilanteet", value={"x": 1})
     library = runtime.library.current()
     [item] = programme_progress(runtime, KEY, library)

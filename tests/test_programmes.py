@@ -263,14 +263,14 @@ def test_a_single_assigned_module_is_open_at_once_and_alone_counts(programmes):
     assert mood.module("uni-ja-rytmi").opens_after_days == 14  # the library's programme is untouched
 
 
-def test_weekly_totals_add_up_each_programme_week():
+def test_weekly_totals_add_up_each_programme_week_and_a_later_entry_corrects_its_day():
     day = lambda n: START + dt.timedelta(days=n)  # noqa: E731
-    entries = [(day(0), 2), (day(1), 0), (day(6), 4.5), (day(6), 1),   # week 1: two entries on day 6
+    entries = [(day(0), 2), (day(1), 0), (day(6), 4.5), (day(6), 1),   # week 1: day 6 corrected to 1
                (day(7), 3),                                           # week 2: day 7 starts it
-               (day(20), 0)]                                          # week 3 (days 14-20): one dry day
+               (day(20), 2), (day(20), 0)]                            # week 3 (days 14-20): a dry day after all
     weeks = weekly_totals(entries, START)
     assert [(w.week, w.total, w.days_recorded, w.dry_days) for w in weeks] == [
-        (1, 7.5, 3, 1), (2, 3.0, 1, 0), (3, 0.0, 1, 1)]
+        (1, 3.0, 3, 1), (2, 3.0, 1, 0), (3, 0.0, 1, 1)]
     assert weeks[0].starts == START and weeks[0].ends == day(6) and weeks[2].starts == day(14)
 
 

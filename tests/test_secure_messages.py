@@ -320,7 +320,7 @@ def test_no_identity_code_is_stored_in_the_own_space_tables(world) -> None:
     own = OwnSpaceStore(world["sessions"], SECRET, clock=lambda: NOW)
     own.accept_terms(me, "2026-1")
     enrolment, _ = own.enrol(me, "alkoholi", "1", "assessment", goal="reduce")
-    own.record_progress(me, enrolment.id, "diary", "d1", value={"annokset": 3})
+    own.record_progress(me, enrolment.id, "diary", "d1", value={"day": "2026-11-25", "amount": 3})
     own.record_result(me, "auditc", 6, "riskijuomisen raja ylittyy")
     own.add_plan_note(pro, ticket.id, "Jatketaan ohjelmaa.", enrolment.id)
     with world["sessions"]() as session:

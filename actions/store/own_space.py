@@ -116,6 +116,19 @@ def _once_more_if_raced(start: Callable[[], tuple[ProgrammeEnrolment, bool]]) ->
         return start()
 
 
+def diary_day(value: Any) -> dt.date:
+    """The day of a diary entry's value, the one shape it is kept in: {"day": "YYYY-MM-DD", "amount": n} with
+    n a number of at least 0 (the door checks the programme's own limits); anything else is `InputRefused`."""
+    amount = value.get("amount") if isinstance(value, dict) else None
+    if set(value if isinstance(value, dict) else ()) != {"day", "amount"} or isinstance(amount, bool) \
+            or not isinstance(amount, (int, float)) or amount < 0:
+        raise InputRefused("value", 'a diary day: {"day": "YYYY-MM-DD", "amount": a number of at least 0}')
+    try:
+        return dt.date.fromisoformat(str(value["day"]))
+    except ValueError as error:
+        raise InputRefused("value", "a diary day: its day as YYYY-MM-DD") from error
+
+
 class OwnSpaceStore(Store):
     """Repository of the own space's terms, programmes and results; each call one transaction."""
 
@@ -176,16 +189,20 @@ class OwnSpaceStore(Store):
     def record_progress(self, person_key: str, enrolment_id: int, kind: str, idempotency_key: str,
                         module_id: str | None = None, value: Any = None) -> tuple[ProgrammeProgress, bool]:
         """One step in an active enrolment of the person's; returns (entry, stored now?), and a double
-        submit (same key) returns the first entry."""
+        submit (same key) returns the first entry. A diary entry (`{"day": "YYYY-MM-DD", "amount": n}`) is
+        the day's only one: a later entry of the same day replaces it (the resident corrects the day)."""
         key, submit = checked_key(person_key), _submit_key(idempotency_key)
         if kind not in PROGRESS_KINDS:
             raise InputRefused("kind", f"must be one of {', '.join(PROGRESS_KINDS)}")
         module = None if module_id is None else _checked(_ID, module_id, "module_id", 120)
         cleaned = _clean_value(value)
+        day = diary_day(cleaned) if kind == "diary" else None
         with self._transaction() as session:
             enrolment = self._own_enrolment(session, key, enrolment_id)
             if enrolment.status != "active":
                 raise EnrolmentEnded(enrolment_id)
+        if day is not None:
+            return self._put_diary_day(enrolment_id, module, cleaned, submit, day)
         query = select(ProgrammeProgress).where(ProgrammeProgress.enrolment_id == enrolment_id,
                                                 ProgrammeProgress.idempotency_key == submit)
         return self._insert_once(query, lambda: ProgrammeProgress(enrolment_id=enrolment_id, module_id=module,
@@ -292,6 +309,32 @@ class OwnSpaceStore(Store):
         return note
 
     # -- plumbing -------------------------------------------------------------------------------------
+    def _put_diary_day(self, enrolment_id: int, module: str | None, value: Any, submit: str,
+                       day: dt.date) -> tuple[ProgrammeProgress, bool]:
+        """The day's diary entry stored, or the earlier entry of that day replaced (its value, time and key);
+        a double submit (same key) returns the entry as is. Two entries of a new day at once: the loser's
+        insert meets the (enrolment, day) unique constraint and runs again, replacing the winner's."""
+        def put() -> tuple[ProgrammeProgress, bool]:
+            with self._transaction() as session:
+                rows = list(session.execute(select(ProgrammeProgress).where(
+                    ProgrammeProgress.enrolment_id == enrolment_id,
+                    (ProgrammeProgress.idempotency_key == submit) | (ProgrammeProgress.day == day))
+                    .with_for_update()).scalars())
+                if any(row.idempotency_key == submit for row in rows):
+                    return next(row for row in rows if row.idempotency_key == submit), False
+                row = next((row for row in rows if row.day == day), None)
+                if row is None:
+                    row = ProgrammeProgress(enrolment_id=enrolment_id, kind="diary", day=day)
+                    session.add(row)
+                row.module_id, row.value, row.recorded_at, row.idempotency_key = module, value, self.now(), submit
+                session.flush()
+                return row, True
+
+        try:
+            return put()
+        except IntegrityError:
+            return put()
+
     def _assign(self, account: Account, ticket_id: int, programme_id: str, programme_version: str | int,
                 goal: str | None, module_id: str | None) -> tuple[ProgrammeEnrolment, bool]:
         """A professional's assignment, with its access-log line in the same transaction. The line is written

@@ -10,9 +10,10 @@ An assessment shows its instrument, score and band label: never diagnosis wordin
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
+from actions.programme_progress import diary_weeks
 from actions.store.analytics import LOCAL_ZONE
 from actions.store.messages import THREAD_METHOD, SecureMessage
 from actions.store.models import AssessmentResult, NotificationAddress, ProgrammeEnrolment, ProgrammeProgress, Ticket
@@ -20,7 +21,7 @@ from bot.web.own_space_texts import OwnSpaceTexts
 from guidance_library.models import GuidanceLibrary
 from guidance_library.placeholders import render
 from guidance_library.programme import (Module, Programme, as_enrolled, end_assessment_open, next_opening,
-                                        open_modules, progress, weekly_totals)
+                                        open_modules, progress)
 
 
 def local_date(moment: dt.datetime) -> dt.date:
@@ -111,22 +112,6 @@ def enrolled_programme(enrolment: ProgrammeEnrolment, library: GuidanceLibrary) 
     return as_enrolled(programme, enrolment.module_id) if programme is not None else None
 
 
-def _diary_days(entries: Iterable[ProgrammeProgress], started: dt.date, today: dt.date) -> list[tuple[dt.date, float]]:
-    days = []
-    for entry in entries:
-        value: Mapping[str, Any] = entry.value if isinstance(entry.value, Mapping) else {}
-        raw_amount = value.get("amount")
-        if isinstance(raw_amount, bool) or not isinstance(raw_amount, (int, float)):
-            continue
-        try:
-            day, amount = dt.date.fromisoformat(str(value.get("day"))), float(raw_amount)
-        except ValueError:
-            continue
-        if started <= day <= today and amount >= 0:
-            days.append((day, amount))
-    return days
-
-
 def enrolment_view(enrolment: ProgrammeEnrolment, programme: Programme | None, entries: list[ProgrammeProgress],
                    today: dt.date, texts: OwnSpaceTexts, say: Renderer, detail: bool = False) -> dict[str, Any]:
     """One enrolment with its progress (`programme`: as `enrolled_programme` gives it); `detail` adds the
@@ -157,12 +142,9 @@ def enrolment_view(enrolment: ProgrammeEnrolment, programme: Programme | None, e
                 worse={"label": say(programme.worse.label), "url": worse_url(programme.id)})
     if programme.diary is not None:
         diary = programme.diary
-        totals = weekly_totals(_diary_days((e for e in entries if e.kind == "diary"), started, today), started, today)
         view["diary"] = {"unit": diary.unit, "question": say(diary.question), "explanation": say(diary.explanation),
                          "examples": [say(e.label) for e in diary.examples], "max_per_day": diary.max_per_day,
-                         "weeks": [{"week": w.week, "starts": w.starts.isoformat(), "ends": w.ends.isoformat(),
-                                    "total": w.total, "days_recorded": w.days_recorded, "dry_days": w.dry_days}
-                                   for w in totals]}
+                         "weeks": diary_weeks(entries, started, today)}
     if detail:
         view["worse"]["text"] = say(programme.worse.text)
         view["open_modules"] = [module_view(m, [e for e in entries if e.module_id == m.id], say)
