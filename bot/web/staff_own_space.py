@@ -21,6 +21,7 @@ import yaml
 from sanic.request import Request
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.programme_progress import diary_weeks
 from actions.store.analytics import LOCAL_ZONE
 from actions.store.messages import MAX_BODY, MessageStore
 from actions.store.models import (Account, AssessmentResult, PlanNote, ProgrammeEnrolment, ProgrammeProgress,
@@ -33,12 +34,10 @@ from bot.web.relay_client import Relay, RelayUnavailable
 from bot.web.staff_session import Staff
 from bot.web.team_errors import Invalid
 from guidance_library.models import GuidanceLibrary
-from guidance_library.programme import Module, Programme, as_enrolled, progress, weekly_totals
+from guidance_library.programme import Module, Programme, as_enrolled, progress
 
 logger = logging.getLogger(__name__)
 ANNOUNCEMENT_TEXTS = Path(__file__).resolve().parent / "announcement_texts.yml"
-DIARY_DAY_KEYS = ("paiva", "day", "date")          # a diary entry's value: {"paiva": "2026-11-26", "annokset": 3}
-DIARY_AMOUNT_KEYS = ("annokset", "amount", "units")
 ANSWER_KEYS = ("value", "vastaus", "answer", "text", "teksti")
 REPLY_FIELDS = ("body", "idempotency_key", "last_seen_id")
 ANSWERED_FIELDS = ("last_seen_id",)
@@ -204,34 +203,6 @@ def _with_unit(answer: str, value: Any, unit: str) -> str:
     """A number recorded for an exercise with the word after it ("5 aamuna"), as the programme asks it."""
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
     return f"{answer} {unit}".strip() if is_number and unit else answer
-
-
-def _diary_entry(entry: ProgrammeProgress) -> tuple[dt.date, float] | None:
-    """(day, standard drinks) of a diary entry, or None when its value has no readable amount."""
-    value = entry.value if isinstance(entry.value, dict) else {"annokset": entry.value}
-    amount = next((value[k] for k in DIARY_AMOUNT_KEYS if k in value), None)
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
-        return None
-    day = _local_day(entry.recorded_at)
-    given = next((value[k] for k in DIARY_DAY_KEYS if k in value), None)
-    if isinstance(given, str):
-        try:
-            day = dt.date.fromisoformat(given[:10])
-        except ValueError:
-            return None
-    return day, float(amount)
-
-
-def diary_weeks(entries: Iterable[ProgrammeProgress], started: dt.date, until: dt.date) -> list[dict[str, Any]]:
-    """The diary's totals per programme week (`programme.weekly_totals`) up to `until`; entries dated
-    before the start or after `until` are left out."""
-    days = [e for e in (_diary_entry(entry) for entry in entries if entry.kind == "diary") if e is not None]
-    days = [(day, amount) for day, amount in days if started <= day <= until]
-    if until < started:
-        return []
-    return [{"week": w.week, "starts": w.starts.isoformat(), "ends": w.ends.isoformat(), "total": w.total,
-             "days_recorded": w.days_recorded, "dry_days": w.dry_days}
-            for w in weekly_totals(days, started, until)]
 
 
 def _module_json(module: Module, started: dt.date, done: set[str]) -> dict[str, Any]:
