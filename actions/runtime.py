@@ -15,7 +15,7 @@ from actions.store.office_hours import OfficeHours
 from actions.programme_texts import ProgrammeTexts, load_programme_texts
 from actions.store.database import make_engine, make_session_factory
 from actions.store.own_space import OwnSpaceStore
-from actions.store.person_key import person_key_secret
+from actions.store.person_key import secret_of
 from actions.store.tickets import TicketStore
 from bot.nlu.finnish import FinnishAnalyzer
 from bot.redaction import Redactor
@@ -34,12 +34,12 @@ class Runtime:
     emergency: EmergencyRules
     redactor: Redactor
     tickets: TicketStore
-    person_secret: Secret | None = None  # None: read on first use (ASSISTANT_PERSON_KEY_SECRET, or var/)
+    person_secret: Secret  # the person keys' secret, from the settings (`person_key.secret_of`)
 
-    @cached_property
+    @property
     def person_keys_secret(self) -> Secret:
-        """The person keys' secret: the one given, else read once (it must never change)."""
-        return self.person_secret or person_key_secret()
+        """The person keys' secret (it must never change)."""
+        return self.person_secret
 
     @cached_property
     def own_space(self) -> OwnSpaceStore:
@@ -59,7 +59,7 @@ class Runtime:
         return cls(library=library, sessions=sessions, emergency=load_emergency_rules(),
                    redactor=Redactor(FinnishAnalyzer()),
                    tickets=TicketStore(sessions, office_hours_of(library.current())),
-                   person_secret=person_key_secret())
+                   person_secret=secret_of(settings.identification))
 
 
 def office_hours_of(library: GuidanceLibrary) -> OfficeHours:

@@ -36,6 +36,7 @@ from bot.handoff import token_matches
 from bot.log_format import configure_logging
 from bot.log_redaction import install_log_redaction
 from bot.metrics import metrics_response, metrics_token, record_reply, set_process
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 DEFAULT_PORT = 5055
@@ -116,9 +117,13 @@ def main(argv: Optional[list[str]] = None) -> None:
     configure_logging()
     install_log_redaction()
     try:
+        Settings.from_env()  # a bad setting (the person keys' secret, ...) fails now, naming it, not in an action
         app = create_app(os.environ.get(ENV_ACTIONS_TOKEN, ""))
     except MissingToken as missing:
         print(f"[actions] {missing.code}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except ValueError as bad:
+        print(f"[actions] {bad}", file=sys.stderr)
         raise SystemExit(2) from None
     logger.info("actions server on http://%s:%d (token required)", args.interface, args.port)
     app.run(host=args.interface, port=args.port, workers=1, access_log=False, motd=False)

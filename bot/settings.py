@@ -5,6 +5,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 from urllib.parse import quote
 
 from bot.constants import (ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY_DIR, ENV_PUBLIC_SOCKET_URL,
@@ -13,7 +14,7 @@ from bot.constants import (ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY
                            ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT)
 from bot.constants import (ENV_ANALYTICS_DAYS, ENV_IDENTIFIED_TRANSCRIPT_DAYS, ENV_RETENTION_INTERVAL_HOURS,
                            ENV_TRACKER_DB, ENV_TRACKER_URL, ENV_TRANSCRIPT_DAYS)
-from bot.constants import ENV_TRUSTED_PROXIES
+from bot.constants import ENV_PERSON_KEY_SECRET, ENV_TRUSTED_PROXIES
 from bot.handoff import HandoffSettings
 from guidance_library.loader import DEFAULT_PATHS_DIR, DEFAULT_PROFILE, LibrarySources
 
@@ -21,6 +22,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'assistant.db'}"
 VAR_DIR = PROJECT_DIR / "var"
+MIN_PERSON_KEY_SECRET_CHARS = 32
 
 
 class Secret:
@@ -63,6 +65,9 @@ class IdentificationSettings:
     sp_cert: Path | None = None
     sp_entity_id: str | None = None
     var_dir: Path = VAR_DIR
+    # the person keys' secret (actions.store.person_key); None: made once into var/ (development, the test
+    # identity provider). Required with Suomi.fi's metadata: every replica must name a person alike
+    person_key_secret: Secret | None = None
 
     @property
     def enabled(self) -> bool:
@@ -82,12 +87,27 @@ class IdentificationSettings:
         for name, path in paths.items():
             if path is not None and not path.is_file():
                 raise ValueError(f"{name}: no such file {path}")
+        person_secret = person_key_secret_from_env(env)
+        if paths[ENV_SAML_IDP_METADATA] and person_secret is None:
+            raise ValueError(f"{ENV_SAML_IDP_METADATA} is set (strong identification in production): "
+                             f"{ENV_PERSON_KEY_SECRET} must be set too, the same on every replica and never changed")
         return cls(public_url=(env.get(ENV_PUBLIC_URL) or "").rstrip("/") or None,
                    rasa_url=(env.get(ENV_RASA_URL) or "http://127.0.0.1:5005").rstrip("/"),
                    session_secret=Secret(env[ENV_SESSION_SECRET]) if env.get(ENV_SESSION_SECRET) else None,
                    session_minutes=int(minutes), test_idp=env.get(ENV_TEST_IDP, "") == "1",
                    idp_metadata=paths[ENV_SAML_IDP_METADATA], sp_key=paths[ENV_SAML_SP_KEY],
-                   sp_cert=paths[ENV_SAML_SP_CERT], sp_entity_id=env.get(ENV_SAML_SP_ENTITY_ID) or None)
+                   sp_cert=paths[ENV_SAML_SP_CERT], sp_entity_id=env.get(ENV_SAML_SP_ENTITY_ID) or None,
+                   person_key_secret=person_secret)
+
+
+def person_key_secret_from_env(env: Mapping[str, str] | None = None) -> Secret | None:
+    """ASSISTANT_PERSON_KEY_SECRET (None when unset); shorter than 32 characters fails here, naming it."""
+    configured = (os.environ if env is None else env).get(ENV_PERSON_KEY_SECRET) or ""
+    if not configured:
+        return None
+    if len(configured) < MIN_PERSON_KEY_SECRET_CHARS:
+        raise ValueError(f"{ENV_PERSON_KEY_SECRET} must be at least {MIN_PERSON_KEY_SECRET_CHARS} characters")
+    return Secret(configured)
 
 
 def _whole_number(name: str, default: int, minimum: int = 0) -> int:

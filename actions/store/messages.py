@@ -195,10 +195,11 @@ class MessageStore(Store):
 
         return self._store_once(ticket_id, "staff", submit, access, write)
 
-    def mark_answered(self, account: Account, ticket_id: int, last_seen_id: int) -> int:
+    def mark_answered(self, account: Account, ticket_id: int, last_seen_id: int | None = None) -> int:
         """The professional has dealt with the resident's messages up to `last_seen_id` (the latest one they
-        were shown) without writing back: those are marked read, and the ticket leaves the list of unread
-        replies unless a later one waits. Returns how many were marked."""
+        were shown; the staff doors require it, None marks all) without writing back: those are marked
+        read, and the ticket leaves the list of unread replies unless a later one waits. Returns how many
+        were marked."""
         with self._transaction() as session:
             self._staff_ticket(session, account, ticket_id, held=True)
             marked = self._mark(session, ticket_id, "resident", last_seen_id)

@@ -5,9 +5,10 @@ as 64 hex characters. The tables of issue 18 (messages, outbox, terms, programme
 key and never the identity code: a copy of the database alone does not tell whose rows they are, and
 the key cannot be recomputed from a guessed identity code without the secret.
 
-The secret is read once, like the project's other secrets (`bot/session_tokens.session_secret`):
-`ASSISTANT_PERSON_KEY_SECRET`, else a random one made once into `var/person_key_secret` (mode 0600)
-and shared by the local processes. Unlike the session secret, **it must never change**: rows stored
+The secret is read once, like the project's other secrets (`bot/session_tokens.session_secret`), into the
+settings (`IdentificationSettings.person_key_secret`: `ASSISTANT_PERSON_KEY_SECRET`, checked when a process
+starts, and required with Suomi.fi's metadata), else a random one made once into `var/person_key_secret`
+(mode 0600) and shared by the local processes (development, the test identity provider). Unlike the session secret, **it must never change**: rows stored
 under one secret are not found under another. Set it in production (every replica the same value,
 kept like the database's own backups), and back up `var/person_key_secret` with `var/assistant.db`.
 """
@@ -15,18 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 from pathlib import Path
 from typing import Mapping
 
 from bot.personal_data import is_identity_code
 from bot.private_files import shared_secret
-from bot.settings import VAR_DIR, Secret
+from bot.settings import VAR_DIR, IdentificationSettings, Secret, person_key_secret_from_env
 
-ENV_PERSON_KEY_SECRET = "ASSISTANT_PERSON_KEY_SECRET"
 SECRET_FILE = "person_key_secret"
-MIN_SECRET_CHARS = 32
 _KEY = re.compile(r"[0-9a-f]{64}")
 
 
@@ -34,17 +32,19 @@ class NotAPersonKey(ValueError):
     """A value given as a person key is not one (an empty or made-up value names nobody)."""
 
 
-def person_key_secret(env: Mapping[str, str] | None = None, var_dir: Path = VAR_DIR) -> Secret:
-    """The configured secret, or one made once into var/ (development) and shared by the processes.
-
-    A configured secret shorter than 32 characters fails here, loudly."""
-    env = os.environ if env is None else env
-    configured = env.get(ENV_PERSON_KEY_SECRET) or ""
-    if configured:
-        if len(configured) < MIN_SECRET_CHARS:
-            raise ValueError(f"{ENV_PERSON_KEY_SECRET} must be at least {MIN_SECRET_CHARS} characters")
-        return Secret(configured)
+def secret_of(settings: IdentificationSettings, var_dir: Path = VAR_DIR) -> Secret:
+    """The process's person keys' secret: the configured one, or the one made once into the project's var/
+    (development; not the identification's own `var_dir`, which tests point elsewhere) and shared by the
+    local processes. Called once when a process starts."""
+    if settings.person_key_secret is not None:
+        return settings.person_key_secret
     return Secret(shared_secret(Path(var_dir) / SECRET_FILE, make=48))
+
+
+def person_key_secret(env: Mapping[str, str] | None = None, var_dir: Path = VAR_DIR) -> Secret:
+    """The secret as configured in `env` (default: the environment), else var/'s (tools and tests; the
+    processes use `secret_of` their settings). Shorter than 32 characters fails here, loudly."""
+    return secret_of(IdentificationSettings(person_key_secret=person_key_secret_from_env(env)), var_dir)
 
 
 def person_key(identity_code: str, secret: Secret) -> str:

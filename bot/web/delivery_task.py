@@ -27,11 +27,11 @@ from actions.store.notification_texts import load_notification_texts
 from actions.store.outbox import OutboxStore
 from actions.store.transactions import StoreUnavailable
 from bot.blocking import blocking
+from bot.constants import ENV_NOTIFY_INTERVAL
 from bot.metrics import set_outbox_counts
 from bot.web.runtime import WebRuntime
 
 logger = logging.getLogger(__name__)
-ENV_NOTIFY_INTERVAL = "ASSISTANT_NOTIFY_INTERVAL_SECONDS"
 DEFAULT_INTERVAL_SECONDS = 30
 
 

@@ -28,7 +28,7 @@ from actions.store.identification import IdentificationStore
 from actions.store.messages import MessageStore
 from actions.store.outbox import OutboxStore
 from actions.store.own_space import OwnSpaceStore
-from actions.store.person_key import person_key_secret
+from actions.store.person_key import secret_of
 from actions.store.tickets import StoreUnavailable, TicketStore
 from actions.store.transcripts import TranscriptStore
 from bot.metrics import count_store_error
@@ -79,6 +79,7 @@ class WebRuntime:
         self.saml: SamlSetup | None = prepare(settings)
         self.emergencies = EmergencyMarks()
         self.announced = Announced()
+        self.person_secret = secret_of(settings.identification)  # read once, at start (var/ in development)
         self.today = today or (lambda: dt.datetime.now(LOCAL_ZONE).date())
         self._given_stores = team_stores
         self._relays: dict[str, Relay] = {}
@@ -117,7 +118,7 @@ class WebRuntime:
         sessions = self.sessions()
         with self._lock:
             if self._stores is None:
-                self._stores = stores_on(sessions)
+                self._stores = stores_on(sessions, self.person_secret)
             return self._stores
 
     def own_space(self) -> OwnSpace:
@@ -125,7 +126,7 @@ class WebRuntime:
         sessions = self.sessions()
         with self._lock:
             if self._own_space is None:
-                secret = person_key_secret()
+                secret = self.person_secret
                 self._own_space = OwnSpace(OwnSpaceStore(sessions, secret), MessageStore(sessions, secret),
                                            OutboxStore(sessions), TicketStore(sessions, office_hours()))
             return self._own_space
@@ -175,7 +176,7 @@ class WebRuntime:
                                    TranscriptStore.from_url(self.settings.privacy.tracker_url))
         self._identification = Identification(ServiceProvider(saml, store), store,
                                               SessionTokens(session_secret(ident)),
-                                              self.relay_to(ident.rasa_url), eraser, person_key_secret())
+                                              self.relay_to(ident.rasa_url), eraser, self.person_secret)
         return self._identification
 
 

@@ -15,9 +15,8 @@ from actions.store.handoffs import HandoffStore
 from actions.store.messages import MessageStore
 from actions.store.outbox import OutboxStore
 from actions.store.own_space import OwnSpaceStore
-from actions.store.person_key import person_key_secret
 from actions.store.tickets import TicketStore
-from bot.settings import library_sources
+from bot.settings import Secret, library_sources
 from guidance_library.loader import load_catalogue, load_extra_topics
 
 
@@ -49,10 +48,9 @@ def office_hours() -> OfficeHours:
         return OfficeHours.from_profile(yaml.safe_load(file) or {})
 
 
-def stores_on(sessions: sessionmaker) -> TeamStores:
+def stores_on(sessions: sessionmaker, secret: Secret) -> TeamStores:
     """The team's stores on one session factory, with the region's office hours, the known topics and the
-    person keys' secret (`ASSISTANT_PERSON_KEY_SECRET`, or the one in var/)."""
-    secret = person_key_secret()
+    person keys' secret (the settings', read when the app was made)."""
     return TeamStores(TicketStore(sessions, office_hours()), AccountStore(sessions), known_topics(),
                       HandoffStore(sessions), sessions, MessageStore(sessions, secret),
                       OwnSpaceStore(sessions, secret), OutboxStore(sessions))
