@@ -229,3 +229,23 @@ def test_signing_out_returns_held_conversations_to_the_queue(console) -> None:
     assert pro.call("DELETE", "/session").status == 204
     assert console.handoffs.get(handoff.id).status == "waiting"
     assert pro.call("GET", "/queue").status == 401
+
+
+def test_a_ticket_from_an_identified_handoff_is_in_the_residents_own_space(console) -> None:
+    from actions.store.person_key import person_key
+
+    resident = "131052-308T"
+    handoff, _ = console.handoffs.enqueue("conv-identified", {"topic_title": "Flunssa", "identity": {
+        "code": resident, "name": "Maija Mallikas"}})
+    anonymous, _ = console.handoffs.enqueue("conv-anonymous", {"topic_title": "Flunssa"})
+    pro = console.browser("pro")
+    fields = {"reason": "health", "contact_role": "resident", "urgency": "normal", "words": "Kuume jatkuu.",
+              "phone": "040 123 4567", "consent": True}
+    for queued in (handoff, anonymous):
+        assert pro.call("POST", f"/handoffs/{queued.id}/take").status == 200
+        assert pro.call("POST", f"/handoffs/{queued.id}/ticket", fields).status == 201
+    key = person_key(resident, console.server.app.ctx.runtime.person_secret)
+    [own] = console.tickets.of_person(key)  # Omat asiat lists it
+    assert (own.conversation_id, own.identity_code, own.channel) == ("conv-identified", resident, "identified_chat")
+    other = console.tickets.by_idempotency_key(f"conv-anonymous:handoff-{anonymous.id}")
+    assert other.person_key is None and other.identity_code is None

@@ -34,11 +34,13 @@ from sanic import response
 from sanic.request import Request
 
 from actions.store.handoffs import HandoffStore
+from actions.store.person_key import person_key
 from actions.store.models import REASONS, URGENCIES, Account, Handoff, Ticket
 from actions.store.tickets import StoreUnavailable, TicketDraft
 from bot.blocking import blocking
 from bot.handoff import PROFESSIONAL_ROLE
 from bot.metrics import set_queue_length
+from bot.settings import Secret
 from bot.web import team_input as read
 from bot.web.relay_client import Relay, RelayUnavailable
 from bot.web.routes import Door, Route, api_headers_middleware
@@ -282,18 +284,21 @@ def _ticket_fields(request: Request) -> dict[str, Any]:
             "reach_time": read.text(body, "reach_time", required=False, max_length=200) or ""}
 
 
-def _ticket_draft(fields: dict[str, Any], staff: Staff, handoff: Handoff) -> TicketDraft:
-    """The contact request: the professional's fields and what the handoff's summary holds."""
+def _ticket_draft(fields: dict[str, Any], staff: Staff, handoff: Handoff, secret: Secret) -> TicketDraft:
+    """The contact request: the professional's fields and what the handoff's summary holds; an identified
+    resident's gets their person key, so it is listed in their own space (Omat asiat)."""
     summary = handoff.summary or {}
     identity = summary.get("identity") or {}
+    code = identity.get("code")
     prefilled = {key: summary[key] for key in ("topic_title", "subject", "recent_messages") if summary.get(key)}
     prefilled["from_live_chat"] = f"account:{staff.account.username}"
     return TicketDraft(conversation_id=handoff.conversation_id,
                        channel="identified_chat" if identity.get("code") else "anonymous_chat",
                        contact_method="phone", consent_text=CONSENT_TEXT, consent_at=staff.team.tickets.now(),
                        topic_id=summary.get("topic_id"), path_id=summary.get("path_id"), prefilled=prefilled,
-                       assessment=summary.get("assessment"), identity_code=identity.get("code"),
-                       identity_name=identity.get("name"), **fields)
+                       assessment=summary.get("assessment"), identity_code=code,
+                       identity_name=identity.get("name"), person_key=person_key(code, secret) if code else None,
+                       **fields)
 
 
 @staff_only(DOOR, change=True)
@@ -301,8 +306,8 @@ async def make_ticket(request: Request, staff: Staff, handoff_id: int) -> respon
     handoffs = _handoffs(staff)
     fields = _ticket_fields(request)
     handoff = await blocking(handoffs.held, staff.account, handoff_id)
-    ticket, _created = await blocking(staff.team.tickets.create, _ticket_draft(fields, staff, handoff),
-                                      f"{handoff.conversation_id}:handoff-{handoff.id}")
+    draft = _ticket_draft(fields, staff, handoff, runtime_of(request).person_secret)
+    ticket, _created = await blocking(staff.team.tickets.create, draft, f"{handoff.conversation_id}:handoff-{handoff.id}")
     await blocking(handoffs.attach_ticket, staff.account, handoff_id, ticket.id)
     return response.json({"ticket_id": ticket.id, "reference": ticket.reference,
                           "answer_by": _time(ticket.answer_by)}, status=201)
