@@ -21,7 +21,9 @@
     "mukaan tunnistautuneeseen keskusteluun? Jos otat ne mukaan, voimme jatkaa siitä, mihin jäimme. Jos et, " +
     "aloitamme puhtaalta pöydältä, eikä aiempia viestejä liitetä tunnistautuneeseen asiointiisi.";
   var FRESH_NOTICE = " Aiempia viestejä ei siirretty, joten tämä on uusi keskustelu.";
-  var WORSE_SHOWN = "Tilanteeni on huonompi";  // what the resident sees of the message sent from Omat asiat
+  var WORSE_SHOWN = "Tilanteeni on huonompi";  // the button offered after a link from Omat asiat
+  var WORSE_QUESTION = "Tulit omahoito-ohjelmasta. Jos tilanteesi on huonompi, paina alla olevaa painiketta, " +
+    "niin voit jättää yhteydenottopyynnön ammattilaiselle. Ohjelman edistyminen liitetään pyyntöön.";
   var LOGGED_OUT = "Olet kirjautunut ulos, ja tunnistautunut keskustelu päättyi. Tämä on uusi, nimetön keskustelu.";
   var ERASE_QUESTION = "Poistetaanko tämän keskustelun tiedot? Keskustelun viestit sekä ilmoitusosoitteesi " +
     "(sähköposti tai puhelinnumero) poistetaan, ja keskustelu päättyy. Poistoa ei voi perua. Jo jättämäsi " +
@@ -34,7 +36,9 @@
   var socket = null;
   var sessionId = STORE.getItem(KEY_SESSION);
   // "Tilanteeni on huonompi" in Omat asiat links here (/?omahoito=huonompi&ohjelma=<id>): once the chat is
-  // ready, the chat is told once, and it starts a contact request with the programme's progress.
+  // ready, the resident is shown a button to press (the link may come from any site: nothing is sent by
+  // itself, so a half-filled contact form is not wiped); pressed, it starts a contact request with the
+  // programme's progress.
   var PROGRAMME_ID = /^[a-z0-9][a-z0-9_.-]{0,119}$/;
   var worseProgramme = null;
 
@@ -296,6 +300,18 @@
     if (params.get("tunnistautuminen") === "ok") { add({ from: "bot", text: auth.notice + (fresh ? FRESH_NOTICE : "") }); }
   }
 
+  function offerWorse(programme) {  // the button, named by the programme's title when the own space knows it
+    var payload = "/programme_worse" + JSON.stringify({ programme: programme });
+    fetch("/auth/own/summary", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; })
+      .then(function (summary) {
+        var mine = ((summary && summary.programmes) || []).filter(function (p) { return p.programme === programme; });
+        var title = mine.length && mine[0].title ? String(mine[0].title) : "";
+        add({ from: "bot", text: WORSE_QUESTION + (title ? " (" + title + ")" : ""),
+              buttons: [{ title: WORSE_SHOWN, payload: payload }] });
+      });
+  }
+
   function connect(config) {
     var url = config.socket_url || (window.location.protocol + "//" + window.location.hostname + ":5005");
     socket = io(url, { path: config.socket_path || "/socket.io", transports: ["websocket"] });
@@ -318,10 +334,9 @@
       }
       // A fresh start keeps what is already on screen (e.g. the logged-out notice added before connecting).
       if (isNew) { socket.emit("user_uttered", { message: "/greet", session_id: sessionId }); }
-      if (worseProgramme) {  // once: a reconnect or a reload does not send it again
-        var payload = "/programme_worse" + JSON.stringify({ programme: worseProgramme });
+      if (worseProgramme) {  // once: a reconnect or a reload does not offer it again
+        offerWorse(worseProgramme);
         worseProgramme = null;
-        send(payload, WORSE_SHOWN);
       }
     });
     socket.on("bot_uttered", function (data) {
