@@ -123,9 +123,11 @@ def test_the_ticket_view_end_to_end_with_the_unread_marker_and_the_access_log(de
     assert assigned.status == 201 and assigned.json["started_by"] == "professional"
     single = pro.call("POST", f"/tickets/{ticket.id}/person/programmes", {"programme_id": "stressi", "module_id": "huolet"})
     assert single.status == 201 and (single.json["module_id"], single.json["modules_total"]) == ("huolet", 1)
-    note = pro.call("POST", f"/tickets/{ticket.id}/person/plan-notes", {"text": "Soitetaan viikon päästä.",
-                                                                       "enrolment_id": enrolment.id})
+    written = {"text": "Soitetaan viikon päästä.", "enrolment_id": enrolment.id, "idempotency_key": "console-note-1"}
+    note = pro.call("POST", f"/tickets/{ticket.id}/person/plan-notes", written)
     assert note.status == 201 and note.json["author_name"] == "Pro Ammattilainen"
+    repeat = pro.call("POST", f"/tickets/{ticket.id}/person/plan-notes", written)  # a double click: one note
+    assert repeat.status == 200 and repeat.json["id"] == note.json["id"] and len(stores.own_space.plan_notes(me)) == 1
 
     actions = [e.action for e in reversed(stores.tickets.access_log(ticket.id))]
     for action in ("list", "read", "claim", "messages-read", "message", "messages-answered", "own-space-read",

@@ -163,7 +163,7 @@ def test_a_professional_assigns_a_programme_and_writes_the_plan_through_an_ident
     assert created and (enrolment.person_key, enrolment.started_by, enrolment.staff_account_id) == \
         (me, "professional", pro.id)
     assert own.assign_programme(pro, ticket.id, "mieliala", "1")[0].id == enrolment.id
-    note = own.add_plan_note(pro, ticket.id, "Aloitetaan aktiivisuuden suunnittelusta.", enrolment.id)
+    note, _ = own.add_plan_note(pro, ticket.id, "Aloitetaan aktiivisuuden suunnittelusta.", enrolment.id)
     assert note.person_key == me and [n.text for n in own.plan_notes(me)] == [note.text]
     assert own.plan_notes(other) == []
 
@@ -289,6 +289,27 @@ def test_the_database_refuses_a_second_active_enrolment_but_not_after_the_first_
     own.end_enrolment(me, first.id, "stopped")
     again, created = own.enrol(me, "mieliala", "1", "path")
     assert created and again.id != first.id
+
+
+def test_a_plan_note_submitted_twice_or_at_once_is_stored_once(space) -> None:
+    own, pro, ticket, sessions = space["own"], space["pro"], space["ticket"], space["sessions"]
+    space["tickets"].claim(pro, ticket.id)
+    first, created = own.add_plan_note(pro, ticket.id, "Soitetaan viikon päästä.", idempotency_key="note-1")
+    again, created_again = own.add_plan_note(pro, ticket.id, "Soitetaan viikon päästä.", idempotency_key="note-1")
+    assert created and not created_again and again.id == first.id
+    outcomes = all_at_once(lambda _: own.add_plan_note(pro, ticket.id, "Kaksoisklikkaus.", idempotency_key="note-2"),
+                           range(3))
+    assert not any(isinstance(o, Exception) for o in outcomes), outcomes
+    assert len({note.id for note, _ in outcomes}) == 1 and sum(created for _, created in outcomes) == 1
+    other, created = own.add_plan_note(pro, ticket.id, "Kaksoisklikkaus.", idempotency_key="note-3")
+    assert created and other.id != first.id
+    assert [n.text for n in own.plan_notes(space["me"])] == ["Soitetaan viikon päästä.", "Kaksoisklikkaus.",
+                                                             "Kaksoisklikkaus."]
+    with sessions() as session:
+        lines = session.execute(select(AccessLogEntry.detail).where(AccessLogEntry.action == "plan-note")).scalars()
+        assert sorted(lines) == ["", "", "", "repeat", "repeat", "repeat"]
+    with pytest.raises(InputRefused):
+        own.add_plan_note(pro, ticket.id, "Hei", idempotency_key="x" * 121)
 
 
 # -- assessment results over time -----------------------------------------------------------------------

@@ -331,10 +331,12 @@ def test_the_overview_with_results_programme_progress_and_diary_totals_then_assi
     same = world.call("POST", f"/tickets/{ticket.id}/person/programmes", {"programme_id": "alkoholi", "goal": "stop"})
     assert same.status == 200 and same.json["id"] == enrolment.id and same.json["goal"] == "reduce"  # already active
 
-    note = world.call("POST", f"/tickets/{ticket.id}/person/plan-notes",
-                      {"text": "Seurataan päiväkirjaa kaksi viikkoa.", "enrolment_id": enrolment.id})
+    written = {"text": "Seurataan päiväkirjaa kaksi viikkoa.", "enrolment_id": enrolment.id, "idempotency_key": "n1"}
+    note = world.call("POST", f"/tickets/{ticket.id}/person/plan-notes", written)
     assert note.status == 201
     assert conforms(note, "POST", "/tickets/{ticket_id}/person/plan-notes")["author"] == "pro"
+    repeat = world.call("POST", f"/tickets/{ticket.id}/person/plan-notes", written)  # a double click: one note
+    assert repeat.status == 200 and conforms(repeat, "POST", "/tickets/{ticket_id}/person/plan-notes")["id"] == note.json["id"]
     after = world.call("GET", f"/tickets/{ticket.id}/person").json
     assert [p["programme_id"] for p in after["programmes"]] == ["mieliala", "alkoholi"]
     assert [(n["text"], n["enrolment_id"]) for n in after["plan_notes"]] == [
@@ -494,6 +496,8 @@ MALFORMED = [
     ("/person/plan-notes", {"text": "Hei", "enrolment_id": "1"}, None, "enrolment_id"),
     ("/person/plan-notes", {"text": "Hei", "enrolment_id": True}, None, "enrolment_id"),
     ("/person/plan-notes", {"text": "Hei", "enrolment_id": 0}, None, "enrolment_id"),
+    ("/person/plan-notes", {"text": "Hei", "idempotency_key": "x" * 121}, None, "idempotency_key"),
+    ("/person/plan-notes", {"text": "Hei", "idempotency_key": 7}, None, "idempotency_key"),
     ("/person/plan-notes", {"text": "Hei", "enrolment_id": "<other>"}, None, "enrolment_id"),  # someone else's
 ]
 

@@ -291,22 +291,40 @@ class OwnSpaceStore(Store):
         return _once_more_if_raced(lambda: self._assign(account, ticket_id, programme_id, programme_version, goal,
                                                         module))
 
-    def add_plan_note(self, account: Account, ticket_id: int, text: str,
-                      enrolment_id: int | None = None) -> PlanNote:
+    def add_plan_note(self, account: Account, ticket_id: int, text: str, enrolment_id: int | None = None,
+                      idempotency_key: str | None = None) -> tuple[PlanNote, bool]:
         """A note on the plan of the resident behind the ticket (optionally on one of the resident's
-        enrolments), by the professional holding the open ticket. In the access log."""
+        enrolments), by the professional holding the open ticket; returns (note, stored now?). With the
+        submit's idempotency key a double click stores one: the repeat returns the first note (False). In the
+        access log (a repeat too)."""
         note_text = plain_text(text, MAX_PLAN_NOTE, "text")
-        with self._transaction() as session:
-            require_professional(account)
-            ticket, key = identified_ticket(session, ticket_id, self._secret, for_update=True)
-            require_held(ticket, account)
-            if enrolment_id is not None:
-                self._own_enrolment(session, key, enrolment_id)
-            note = PlanNote(person_key=key, enrolment_id=enrolment_id, staff_account_id=account.id, text=note_text,
-                            created_at=self.now())
-            session.add(note)
-            log_access(session, account, "plan-note", ticket_id)
-        return note
+        submit = None if idempotency_key is None else _submit_key(idempotency_key)
+
+        def add() -> tuple[PlanNote, bool]:
+            with self._transaction() as session:
+                require_professional(account)
+                ticket, key = identified_ticket(session, ticket_id, self._secret, for_update=True)
+                require_held(ticket, account)
+                if enrolment_id is not None:
+                    self._own_enrolment(session, key, enrolment_id)
+                line = log_access(session, account, "plan-note", ticket_id)
+                session.flush()  # the line first: on SQLite its write lock orders two submits at once
+                if submit is not None:
+                    first = session.execute(select(PlanNote).where(PlanNote.person_key == key,
+                                                                   PlanNote.idempotency_key == submit)).scalar_one_or_none()
+                    if first is not None:
+                        line.detail = "repeat"
+                        return first, False
+                note = PlanNote(person_key=key, enrolment_id=enrolment_id, staff_account_id=account.id,
+                                text=note_text, created_at=self.now(), idempotency_key=submit)
+                session.add(note)
+                session.flush()
+                return note, True
+
+        try:
+            return add()
+        except IntegrityError:  # the same key's other submit won (on SQLite, without a row lock): find it
+            return add()
 
     # -- plumbing -------------------------------------------------------------------------------------
     def _put_diary_day(self, enrolment_id: int, module: str | None, value: Any, submit: str,

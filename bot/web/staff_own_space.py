@@ -42,7 +42,7 @@ ANSWER_KEYS = ("value", "vastaus", "answer", "text", "teksti")
 REPLY_FIELDS = ("body", "idempotency_key", "last_seen_id")
 ANSWERED_FIELDS = ("last_seen_id",)
 ASSIGN_FIELDS = ("programme_id", "goal", "module_id")
-PLAN_NOTE_FIELDS = ("text", "enrolment_id")
+PLAN_NOTE_FIELDS = ("text", "enrolment_id", "idempotency_key")
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -328,17 +328,22 @@ async def assign(staff: Staff, library: GuidanceLibrary, today: dt.date, ticket_
     return enrolment_json(enrolment, [], known, today, {staff.account.id: staff.account}), created
 
 
-def read_plan_note(request: Request) -> tuple[str, int | None]:
+def read_plan_note(request: Request) -> tuple[str, int | None, str | None]:
+    """A plan note: its text, the enrolment it is about (optional) and the submit's idempotency key (optional;
+    with it a double click stores one note)."""
     body = read.json_body(request, PLAN_NOTE_FIELDS)
     text = read.text(body, "text", max_length=2 * MAX_PLAN_NOTE) or ""
     enrolment_id = body.get("enrolment_id")
     if enrolment_id is not None and (isinstance(enrolment_id, bool) or not isinstance(enrolment_id, int)
                                      or not 1 <= enrolment_id <= read.MAX_ID):
         raise Invalid("enrolment_id", "the id of one of the resident's programmes, or leave it out")
-    return text, enrolment_id
+    key = read.text(body, "idempotency_key", required=False, max_length=MAX_IDEMPOTENCY_KEY)
+    return text, enrolment_id, key
 
 
-async def add_plan_note(staff: Staff, ticket_id: int, text: str, enrolment_id: int | None) -> dict[str, Any]:
+async def add_plan_note(staff: Staff, ticket_id: int, text: str, enrolment_id: int | None,
+                        key: str | None = None) -> tuple[dict[str, Any], bool]:
+    """Store the note (a double submit with the same key returns the first); returns (note, stored now?)."""
     _messages, own = _stores(staff)
-    note = await blocking(own.add_plan_note, staff.account, ticket_id, text, enrolment_id)
-    return plan_note_json(note, {staff.account.id: staff.account})
+    note, created = await blocking(own.add_plan_note, staff.account, ticket_id, text, enrolment_id, key)
+    return plan_note_json(note, {staff.account.id: staff.account}), created

@@ -110,8 +110,9 @@ async def assign_programme(request: Request, staff: Staff, ticket_id: str) -> re
 
 async def plan_note(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
     number = read.ticket_id(ticket_id)
-    text, enrolment_id = own_space.read_plan_note(request)
-    return response.json(await own_space.add_plan_note(staff, number, text, enrolment_id), status=201)
+    text, enrolment_id, key = own_space.read_plan_note(request)
+    note, created = await own_space.add_plan_note(staff, number, text, enrolment_id, key)
+    return response.json(note, status=201 if created else 200)
 
 
 # (method, path below a door's ticket prefix, handler); a POST changes something

@@ -589,12 +589,16 @@
       loadPerson();
     });
   });
+  var planKey = null;  // kept until the note is stored: a double click or a retry stores one note
   $("plan-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    var body = { text: $("plan-text").value };
+    planKey = planKey || newKey();
+    var body = { text: $("plan-text").value, idempotency_key: planKey };
     if ($("plan-programme").value) { body.enrolment_id = Number($("plan-programme").value); }
     call("POST", "/tickets/" + ticketId + "/person/plan-notes", body).then(function (answer) {
-      if (answer.status === 201) { $("plan-text").value = ""; ticketStatus("Muistiinpano tallennettu."); }
+      if (answer.status === 201 || answer.status === 200) {
+        planKey = null; $("plan-text").value = ""; ticketStatus("Muistiinpano tallennettu.");
+      }
       else { ticketStatus(ticketProblem(answer)); }
       loadPerson();
     });
