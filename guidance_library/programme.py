@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, NamedTuple
 
-from guidance_library.instruments import AssessmentResult, Choice
+from guidance_library.instruments import AssessmentResult, Choice, Instrument
 from guidance_library.models import Link
 
 RECORD_KINDS = ("text", "choice", "number", "diary")  # what the resident records of an exercise
@@ -289,6 +289,21 @@ def offered_after_assessment(programmes: Iterable[Programme], result: Assessment
             continue
         offered.append(programme)
     return offered
+
+
+def open_to_start(programme: Programme, instrument: Instrument | None, latest_score: int | None) -> bool:
+    """Whether a resident may start the programme themselves (from the own space's list), given their latest
+    result of the programme's start instrument (`latest_score`, None: never taken): the same rule as the
+    offer after that assessment (`offered_after_assessment`). A kept result holds no background answers, so
+    the cut-off is the instrument's lowest (the safe side: at or above any of its cut-offs, a professional
+    first). No assessment rule or no result: open."""
+    rule = programme.start.assessment
+    if rule is None or latest_score is None or instrument is None or instrument.id != rule.instrument:
+        return True
+    threshold = min([instrument.default_threshold, *(r.min for r in instrument.threshold_rules)])
+    result = AssessmentResult(instrument.id, instrument.name, latest_score, instrument.max_score, threshold,
+                              latest_score >= threshold, None, False, {}, {}, ())
+    return bool(offered_after_assessment([programme], result))
 
 
 def offered_on_path(programmes: Iterable[Programme], path_id: str) -> list[Programme]:

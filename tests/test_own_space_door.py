@@ -109,7 +109,9 @@ def test_the_page_is_finnish_static_and_under_a_strict_policy(world):
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "textContent" in script
     chat, chat_script = requests.get(world["url"] + "/").text, requests.get(world["url"] + "/static/chat.js").text
     assert re.search(r'<a id="own-space-link"[^>]*href="/omat-asiat"[^>]*hidden>Omat asiat</a>', chat)
-    assert '"/programme_worse" + JSON.stringify({ programme: worseProgramme })' in chat_script
+    # "Tilanteeni on huonompi" from a link is a button the resident presses, never a message sent by itself
+    assert '"/programme_worse" + JSON.stringify({ programme: programme })' in chat_script
+    assert "buttons: [{ title: WORSE_SHOWN, payload: payload }]" in chat_script and "send(payload" not in chat_script
 
 
 def test_identify_accept_terms_start_a_programme_record_and_talk_with_the_team(world):
@@ -487,3 +489,23 @@ def test_the_texts_file_is_checked_when_loaded(tmp_path):
         path.write_text(broken, encoding="utf-8")
         with pytest.raises(ValueError, match=named.replace(".", r"\.")):
             load_own_space_texts(path)
+
+
+def test_the_list_keeps_the_programmes_start_rule_and_records_the_resident_as_the_starter(world):
+    """At or above the cut-off of the programme's own assessment a professional comes first, as in the chat."""
+    url, s, key = world["url"], resident(world, 1), key_of(1)
+    for earlier in world["space"].enrolments(key):  # another test's start of the same programme
+        if earlier.programme_id == "stressi" and earlier.status == "active":
+            world["space"].end_enrolment(key, earlier.id, "stopped")
+    before = count(world, ProgrammeEnrolment, person_key=key, programme_id="stressi")
+    world["space"].record_result(key, "gad7", 15, "vaikea", taken_at=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+    refused = s.post(url + OWN + "/programmes", json={"programme": "stressi"})
+    assert refused.status_code == 409 and refused.json()["error"] == "programme_needs_contact", refused.text
+    message = refused.json()["message"]
+    assert "ammattilaisen" in message and "yhteydenottopyyntö" in message and "112" in message and "{" not in message
+    assert count(world, ProgrammeEnrolment, person_key=key, programme_id="stressi") == before
+    world["space"].record_result(key, "gad7", 3, "vähäinen", taken_at=dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc))
+    started = s.post(url + OWN + "/programmes", json={"programme": "stressi"})  # the latest result counts
+    assert started.status_code == 201, started.text
+    [enrolment] = [e for e in world["space"].enrolments(key) if e.programme_id == "stressi" and e.status == "active"]
+    assert enrolment.started_by == "resident" and enrolment.id == started.json()["programme"]["id"]

@@ -324,3 +324,15 @@ def test_offered_on_the_paths_it_names(programmes):
     assert [p.id for p in offered_on_path(programmes.values(), "alkoholi-itsearvio")] == ["alkoholi"]
     assert [p.id for p in offered_on_path(programmes.values(), "stressi-ja-uupumus")] == ["stressi"]
     assert offered_on_path(programmes.values(), "flunssa") == []
+
+
+def test_a_resident_starts_a_programme_themselves_only_as_its_assessment_rule_allows(library):
+    from guidance_library.programme import open_to_start
+
+    mood, alcohol, phq9, auditc = (library.programmes["mieliala"], library.programmes["alkoholi"],
+                                   library.instruments["phq9"], library.instruments["auditc"])
+    assert open_to_start(mood, phq9, None)            # no result of the programme's assessment: open
+    assert open_to_start(mood, phq9, 3) and open_to_start(mood, phq9, 9)
+    assert not open_to_start(mood, phq9, 10) and not open_to_start(mood, phq9, 20)  # a professional first
+    lowest = min([auditc.default_threshold, *(r.min for r in auditc.threshold_rules)])
+    assert open_to_start(alcohol, auditc, lowest + 3)  # alcohol runs alongside the contact offer

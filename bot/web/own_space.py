@@ -9,7 +9,8 @@
     POST /auth/own/requests/<id>/read                  the team's messages are read
     GET|POST|DELETE /auth/own/notification {channel, address}       where "Sinulle on uusi viesti" goes
     GET  /auth/own/programmes                          programmes the resident may start
-    POST /auth/own/programmes       {programme, goal}  start one
+    POST /auth/own/programmes       {programme, goal}  start one (the programme's start rule: after a result
+                                                       at or above its cut-off, a professional first: 409)
     GET  /auth/own/programmes/<id>                     an enrolment: modules, diary weeks, the worse step
     GET  /auth/own/programmes/<id>/modules/<module>    an open module
     POST /auth/own/programmes/<id>/modules/<module>/exercise|check-in|done   {..., idempotency_key}
@@ -47,10 +48,11 @@ from bot.web.own_space_input import Refused, invalid
 from bot.web.routes import Door, Route
 from bot.web.runtime import OwnSpace, runtime_of
 from guidance_library.models import GuidanceLibrary
-from guidance_library.programme import Module, Programme, open_modules
+from guidance_library.programme import Module, Programme, open_modules, open_to_start
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_ID = 2 ** 31 - 1
+STARTED_BY = "resident"  # a start from the own space's list, as the enrolment records it
 PAGE_HEADERS = {**HEADERS, "Content-Security-Policy": (
     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'self'")}
@@ -175,13 +177,11 @@ async def programmes(request: Request, _resident: Resident) -> response.HTTPResp
                                  if views.resident_may_start(p)]})
 
 
-def _starter(own: OwnSpace, key: str, programme: Programme) -> str:
-    """How the store records a resident's own start: from an assessment if the programme follows one the
-    resident has taken, else from a path's follow-up (the store's kinds; see README)."""
+def _latest_score(own: OwnSpace, key: str, programme: Programme) -> int | None:
+    """The resident's latest score of the instrument the programme's start rule follows (None: none)."""
     rule = programme.start.assessment
-    if rule is not None and (not programme.start.paths or own.space.results(key, rule.instrument)):
-        return "assessment"
-    return "path"
+    results = own.space.results(key, rule.instrument) if rule is not None else []
+    return results[-1].score if results else None
 
 
 @resident_only(change=True)
@@ -198,9 +198,12 @@ async def start_programme(request: Request, resident: Resident) -> response.HTTP
     goals = {g.value for g in programme.goals.options} if programme.goals else set()
     if (goal not in goals) if goals else goal is not None:
         raise invalid("goal")
-    started_by = await blocking(_starter, resident.own, resident.key, programme)
+    latest = await blocking(_latest_score, resident.own, resident.key, programme)
+    rule = programme.start.assessment
+    if not open_to_start(programme, library.instruments.get(rule.instrument) if rule else None, latest):
+        raise Refused(409, "programme_needs_contact", title=programme.title)  # as the chat would: a professional first
     enrolment, created = await blocking(resident.own.space.enrol, resident.key, programme.id, programme.version,
-                                        started_by, goal)
+                                        STARTED_BY, goal)
     view = views.enrolment_view(enrolment, programme, [], runtime_of(request).today(), resident.texts,
                                 views.Renderer(library))
     return json_answer({"programme": view, "started_now": created}, 201 if created else 200)

@@ -24,7 +24,8 @@ ERRORS: Mapping[str, frozenset[str]] = {
     "unidentified": frozenset(), "terms_required": frozenset(),
     "foreign": frozenset(), "unavailable": frozenset(), "too_large": frozenset(), "not_json": frozenset(),
     "request_not_found": frozenset(), "thread_closed": frozenset(), "programme_not_found": frozenset(),
-    "programme_not_offered": frozenset(), "enrolment_not_found": frozenset(), "enrolment_ended": frozenset(),
+    "programme_not_offered": frozenset(), "programme_needs_contact": frozenset({"title"}),
+    "enrolment_not_found": frozenset(), "enrolment_ended": frozenset(),
     "module_not_found": frozenset(), "module_not_open": frozenset({"date"}), "no_diary": frozenset(),
     "no_address": frozenset(), "invalid": frozenset({"field"}),
 }
