@@ -14,8 +14,8 @@ where a programme is assigned and a plan note written. The work and its access r
 the team API (the same handlers, `staff_tickets.py`, over `staff_own_space.py` and the stores); every read and change is in the access log.
 
 The queue marks the conversations whose resident got an emergency answer (category and time, read
-from the transcript through the relay; no message text leaves it, so this is not logged as a read),
-and the console shows a banner on such a conversation.
+from the transcript through the relay: `emergency_marks.py`; no message text leaves it, so this is not
+logged as a read), and the console shows a banner on such a conversation.
 
 A background task returns conversations whose professional's heartbeat stopped to the queue, and
 ends waits that ran too long (the resident is told and offered a contact request).
@@ -26,9 +26,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sanic import response
 from sanic.request import Request
@@ -42,6 +41,7 @@ from bot.handoff import PROFESSIONAL_ROLE
 from bot.metrics import set_queue_length
 from bot.settings import Secret
 from bot.web import team_input as read
+from bot.web.emergency_marks import EmergencyMarks  # noqa: F401 - the queue's marker (kept importable here)
 from bot.web.relay_client import Relay, RelayUnavailable
 from bot.web.routes import Door, Route, api_headers_middleware
 from bot.web.runtime import WebRuntime, runtime_of
@@ -58,8 +58,6 @@ COOKIE = "console_session"
 DOOR = StaffDoor("console", (PROFESSIONAL_ROLE,), cookie=COOKIE, path=CONSOLE_PREFIX)
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "console"
 MAX_MESSAGE = 2000
-EMERGENCY_RECHECK_SECONDS = 5.0  # the queue's emergency marker: how often a conversation is read again
-EMERGENCY_WAIT_SECONDS = 2.0    # and how long the queue waits for those reads
 CONTACT_ROLES = ("resident", "relative", "professional", "other")
 CONSENT_TEXT = ("Asukas antoi live-chatissa ammattilaiselle suostumuksen siihen, että keskustelun tiedot "
                 "välitetään asiakasohjaukseen yhteydenottoa varten.")
@@ -75,57 +73,6 @@ PAGE_HEADERS = {
 
 class NotHeld(ApiProblem):
     status, code = 409, "conflict"
-
-
-class EmergencyMarks:
-    """Which conversations in the queue got an emergency answer (the queue's marker): read from the
-    transcript through the relay, only the entries not read yet, at most every `recheck` seconds per
-    conversation, one read at a time, shared by all professionals. The queue waits for the reads at
-    most `wait` seconds (a slow read finishes for the next refresh); a relay failure keeps what was
-    known."""
-
-    def __init__(self, recheck: float = EMERGENCY_RECHECK_SECONDS, wait: float = EMERGENCY_WAIT_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
-        self.recheck = recheck
-        self.wait = wait
-        self.clock = clock
-        self._known: dict[int, dict[str, Any]] = {}  # handoff id -> conversation, next index, mark, checked at
-        self._reading: dict[int, asyncio.Task] = {}
-
-    async def marks(self, relay: Relay, rows: list[Handoff]) -> dict[int, dict[str, Any] | None]:
-        live = {h.id for h in rows}
-        for gone in [i for i in self._known if i not in live]:
-            del self._known[gone]
-        for handoff in rows:
-            if handoff.id not in self._reading and self._due(handoff):
-                task = asyncio.ensure_future(self._read(relay, handoff))
-                self._reading[handoff.id] = task
-                task.add_done_callback(lambda _task, i=handoff.id: self._reading.pop(i, None))
-        pending = [self._reading[h.id] for h in rows if h.id in self._reading]
-        if pending:
-            await asyncio.wait(pending, timeout=self.wait)
-        return {h.id: (self._known.get(h.id) or {}).get("mark") for h in rows}
-
-    def _due(self, handoff: Handoff) -> bool:
-        known = self._known.get(handoff.id)
-        return (known is None or known["conversation"] != handoff.conversation_id
-                or self.clock() - known["checked"] >= self.recheck)
-
-    async def _read(self, relay: Relay, handoff: Handoff) -> None:
-        known = self._known.get(handoff.id)
-        if known is None or known["conversation"] != handoff.conversation_id:
-            known = {"conversation": handoff.conversation_id, "next": 0, "mark": None, "checked": 0.0}
-        try:
-            entries = await relay.transcript(handoff.conversation_id, known["next"])
-        except RelayUnavailable as error:
-            logger.warning("emergency marks: handoff %s not read: %s", handoff.id, error)
-            entries = []
-        for entry in entries:
-            known["next"] = max(known["next"], int(entry.get("index", 0)) + 1)
-            if entry.get("emergency"):
-                known["mark"] = {"category": entry.get("category"), "at": entry.get("at")}
-        known["checked"] = self.clock()
-        self._known[handoff.id] = known
 
 
 def _time(value: dt.datetime | None) -> str | None:

@@ -34,6 +34,7 @@ from actions.store.transcripts import TranscriptStore
 from bot.metrics import count_store_error
 from bot.session_tokens import SessionTokens, session_secret
 from bot.settings import Secret, Settings, library_sources
+from bot.web.emergency_marks import EmergencyMarks
 from bot.web.relay_client import Relay, RelayClient
 from bot.web.saml_setup import SamlSetup, prepare
 from bot.web.saml_sp import ServiceProvider
@@ -73,7 +74,6 @@ class WebRuntime:
 
     def __init__(self, settings: Settings, team_stores: StoreSource | None = None, relay: Relay | None = None,
                  today: Callable[[], dt.date] | None = None) -> None:
-        from bot.web.console import EmergencyMarks  # the console owns the marker's logic
         from bot.web.staff_own_space import Announced  # and the staff's replies their announcements
         self.settings = settings
         self.saml: SamlSetup | None = prepare(settings)
