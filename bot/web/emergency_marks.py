@@ -6,6 +6,7 @@ is not logged as a read); the console's queue shows the mark and the conversatio
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from typing import Any, Callable
@@ -41,11 +42,14 @@ class EmergencyMarks:
             if handoff.id not in self._reading and self._due(handoff):
                 task = asyncio.ensure_future(self._read(relay, handoff))
                 self._reading[handoff.id] = task
-                task.add_done_callback(lambda _task, i=handoff.id: self._reading.pop(i, None))
+                task.add_done_callback(functools.partial(self._done, handoff.id))
         pending = [self._reading[h.id] for h in rows if h.id in self._reading]
         if pending:
             await asyncio.wait(pending, timeout=self.wait)
         return {h.id: (self._known.get(h.id) or {}).get("mark") for h in rows}
+
+    def _done(self, handoff_id: int, _task: asyncio.Task) -> None:
+        self._reading.pop(handoff_id, None)
 
     def _due(self, handoff: Handoff) -> bool:
         known = self._known.get(handoff.id)
