@@ -256,7 +256,7 @@ def test_the_own_space_loop_from_identification_to_the_professionals_unread_coun
         page.wait_for_url(stack.web_url + "/")
         page.get_by_text(f"Tunnistautunut: {person.name}").wait_for()
         page.get_by_text("Yhteys on auki.").wait_for()
-        page.fill("#chat-input", "haluan tehdä alkoholitestin")
+        page.get_by_label("Kirjoita viestisi").fill("haluan tehdä alkoholitestin")  # the rule starts AUDIT-C
         page.get_by_role("button", name="Lähetä").click()
         for answer in ("20–64 vuotta", "Naisten raja", "2–4 kertaa kuussa", "3–4 annosta",
                        "Harvemmin kuin kerran kuussa"):
@@ -301,9 +301,12 @@ def test_the_own_space_loop_from_identification_to_the_professionals_unread_coun
         notify.get_by_role("button", name="Tallenna").click()
         notify.get_by_text("Ilmoitukset menevät nyt osoitteeseen: saara@example.fi").wait_for()
 
-        # "Tilanteeni on huonompi": the chat opens and the contact request asks the way to answer
+        # "Tilanteeni on huonompi": the chat opens with the same button (a link alone sends nothing), then the
+        # programme's worse step and the contact request, which asks the way to answer
         page.get_by_role("link", name="Tilanteeni on huonompi").first.click()
         page.wait_for_url(stack.web_url + "/")
+        page.get_by_text("Tulit omahoito-ohjelmasta").wait_for()
+        choose(page, "Tilanteeni on huonompi")
         choose(page, "Yhteydenotto lähipäivinä riittää")
         choose(page, "Ohita")  # the own words: the programme's progress says enough
         choose(page, "Viestillä tunnistautuneena asiointipalvelussa")
