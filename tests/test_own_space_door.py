@@ -241,8 +241,16 @@ def test_a_module_a_professional_assigned_shows_as_such_open_at_once_and_counted
     assert count(world, ProgrammeProgress, enrolment_id=single.id) == 3
 
 
-def test_the_notification_address_is_set_validated_and_removed(world):
+def web_app(world):
+    """The running web app of the module's stack (for its configured notification channels)."""
+    from sanic import Sanic
+
+    return Sanic.get_app(f"test_ident_{world['settings'].webchat_port}")
+
+
+def test_the_notification_address_is_set_validated_and_removed(world, monkeypatch):
     url, s = world["url"], resident(world, 2)
+    monkeypatch.setattr(web_app(world).ctx, "notification_channels", ("email", "sms"), raising=False)
     assert "ei lähetetä" in s.get(url + OWN + "/notification").json()["note"]
     for body, field in (({"channel": "email", "address": "ei-osoite"}, "address_email"),
                         ({"channel": "sms", "address": "09 123 4567"}, "address_sms"),  # a landline
@@ -259,6 +267,29 @@ def test_the_notification_address_is_set_validated_and_removed(world):
     assert s.delete(url + OWN + "/notification").status_code == 200
     assert s.delete(url + OWN + "/notification").status_code == 404
     assert count(world, NotificationAddress, person_key=key_of(2)) == 0
+
+
+def test_sms_is_offered_only_with_an_sms_gateway_configured(world, monkeypatch):
+    url, s = world["url"], resident(world, 2)
+    monkeypatch.setattr(web_app(world).ctx, "notification_channels", ("email",), raising=False)  # SMTP only
+    assert list(s.get(url + OWN + "/notification").json()["channels"]) == ["email"]
+    assert list(s.get(url + OWN + "/summary").json()["notification"]["channels"]) == ["email"]
+    refused = s.post(url + OWN + "/notification", json={"channel": "sms", "address": "040 123 4567"})
+    assert refused.status_code == 400 and refused.json()["field"] == "channel"
+    assert count(world, NotificationAddress, person_key=key_of(2)) == 0
+    monkeypatch.setattr(web_app(world).ctx, "notification_channels", (), raising=False)  # no delivery at all
+    assert s.get(url + OWN + "/notification").json()["channels"] == {}
+    assert "notify-form\").hidden = !offered.length" in requests.get(url + "/static/own-space.js").text
+
+
+def test_the_channels_are_those_with_a_sender_and_none_without_the_delivery():
+    from actions.store.notification_settings import NotificationSettings
+    from bot.web.delivery_task import DeliverySettings, notification_channels
+
+    smtp = {"ASSISTANT_SMTP_HOST": "smtp.example.fi", "ASSISTANT_SMTP_FROM": "no-reply@example.fi"}
+    assert notification_channels(DeliverySettings(60, NotificationSettings.from_env(smtp))) == ("email",)
+    assert notification_channels(DeliverySettings(60, NotificationSettings.from_env({}))) == ()
+    assert notification_channels(DeliverySettings(0, NotificationSettings.from_env(smtp))) == ()
 
 
 # -- refusals -----------------------------------------------------------------------------------------

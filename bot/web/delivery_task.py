@@ -91,10 +91,21 @@ async def _delivery_loop(runtime: WebRuntime, delivery: DeliverySettings, sender
             logger.exception("notification delivery failed")
 
 
+def notification_channels(delivery: DeliverySettings) -> tuple[str, ...]:
+    """The channels a notice can go by: those with a sender configured (SMTP: email, the SMS gateway: sms),
+    none when the delivery does not run (interval 0). The own space offers only these."""
+    if delivery.interval_seconds <= 0:
+        return ()
+    settings = delivery.notifications
+    return tuple(channel for channel, sender in (("email", settings.smtp), ("sms", settings.sms)) if sender is not None)
+
+
 def schedule_delivery(app: Sanic, delivery: DeliverySettings | None = None) -> bool:
     """Start the delivery loop with the server and stop it with the server; False (nothing scheduled)
-    when no sender is configured or the interval is 0."""
+    when no sender is configured or the interval is 0. The channels it delivers by are on
+    `app.ctx.notification_channels` (`notification_channels`)."""
     delivery = delivery or DeliverySettings.from_env()
+    app.ctx.notification_channels = notification_channels(delivery)
     if delivery.interval_seconds <= 0:
         return False
     senders = senders_from_settings(delivery.notifications, load_notification_texts())

@@ -65,6 +65,11 @@ def _id(value: int) -> int:
     return value
 
 
+def _channels(request: Request) -> tuple[str, ...]:
+    """The notification channels with a sender configured (`delivery_task.notification_channels`)."""
+    return tuple(getattr(request.app.ctx, "notification_channels", NOTIFICATION_CHANNELS))
+
+
 async def _library(request: Request) -> GuidanceLibrary:
     return await blocking(runtime_of(request).library)
 
@@ -114,7 +119,7 @@ async def summary(request: Request, resident: Resident) -> response.HTTPResponse
         "results": [views.result_view(r, library) for r in reversed(results)],  # the newest first
         "programmes": [views.enrolment_view(e, views.enrolled_programme(e, library), entries, today,
                                             resident.texts, say) for e, entries in enrolments],
-        "notification": views.address_view(address, resident.texts),
+        "notification": views.address_view(address, resident.texts, _channels(request)),
     })
 
 
@@ -143,29 +148,30 @@ async def mark_read(_: Request, resident: Resident, ticket_id: int) -> response.
 
 # -- the notification address ---------------------------------------------------------------------------
 @resident_only()
-async def notification(_: Request, resident: Resident) -> response.HTTPResponse:
-    return json_answer(views.address_view(await blocking(resident.own.outbox.address_of, resident.key), resident.texts))
+async def notification(request: Request, resident: Resident) -> response.HTTPResponse:
+    return json_answer(views.address_view(await blocking(resident.own.outbox.address_of, resident.key), resident.texts,
+                                          _channels(request)))
 
 
 @resident_only(change=True)
 async def set_notification(request: Request, resident: Resident) -> response.HTTPResponse:
     body = read.json_object(request, ("channel", "address"))
     channel = body.get("channel")
-    if channel not in NOTIFICATION_CHANNELS:
+    if channel not in _channels(request):  # e.g. SMS without a gateway: every notice would fail
         raise invalid("channel")
     try:
         address = await blocking(resident.own.outbox.set_address, resident.key, channel,
                                  read.string(body, "address", 320))
     except (Refused, InputRefused):
         raise invalid(f"address_{channel}") from None
-    return json_answer(views.address_view(address, resident.texts))
+    return json_answer(views.address_view(address, resident.texts, _channels(request)))
 
 
 @resident_only(change=True)
-async def remove_notification(_: Request, resident: Resident) -> response.HTTPResponse:
+async def remove_notification(request: Request, resident: Resident) -> response.HTTPResponse:
     if not await blocking(resident.own.outbox.remove_address, resident.key):
         raise Refused(404, "no_address")
-    return json_answer(views.address_view(None, resident.texts))
+    return json_answer(views.address_view(None, resident.texts, _channels(request)))
 
 
 # -- self-care programmes -------------------------------------------------------------------------------

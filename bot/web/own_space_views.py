@@ -10,7 +10,7 @@ An assessment shows its instrument, score and band label: never diagnosis wordin
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import urlencode
 
 from actions.programme_progress import diary_weeks
@@ -82,8 +82,11 @@ def result_view(result: AssessmentResult, library: GuidanceLibrary) -> dict[str,
             "band": result.band}
 
 
-def address_view(address: NotificationAddress | None, texts: OwnSpaceTexts) -> dict[str, Any]:
-    view: dict[str, Any] = {"note": texts.notification_note, "channels": dict(texts.channels)}
+def address_view(address: NotificationAddress | None, texts: OwnSpaceTexts,
+                 channels: Iterable[str] = ("email", "sms")) -> dict[str, Any]:
+    """The notification address and the channels offered (only those the web app can deliver by)."""
+    view: dict[str, Any] = {"note": texts.notification_note,
+                            "channels": {c: texts.channels[c] for c in channels if c in texts.channels}}
     if address is not None:
         view.update(channel=address.channel, address=address.address)
     return view

@@ -190,6 +190,16 @@
     $("notify-note").textContent = view.note;
     $("notify-current").textContent = view.address ? words.current_address + ": " + view.address : words.no_address;
     $("notify-remove").hidden = !view.address;
+    var offered = Object.keys(view.channels || {});  // only the channels a notice can go by here
+    ["email", "sms"].forEach(function (channel) {
+      var input = $("notify-" + channel), shown = offered.indexOf(channel) >= 0;
+      input.parentNode.hidden = !shown; input.disabled = !shown;
+      if (!shown) { input.checked = false; }
+    });
+    if (offered.length && !$("notify-form").querySelector('input[name="channel"]:checked')) {
+      $("notify-" + offered[0]).checked = true;
+    }
+    $("notify-form").hidden = !offered.length;
   }
 
   // -- a contact request's thread --------------------------------------------------------------------
