@@ -235,6 +235,9 @@ class ActionGuidance(LibraryAction):
             dispatcher.utter_message(text=messages.SAFETY_NOTE)
         presented = present_decision(dispatcher, decision, library, subject, text)
         if presented is not None:
+            if answered is not None:
+                from actions.programme import offer_on_path  # imported here: actions.programme builds on this module
+                offer_on_path(dispatcher, tracker, self.runtime, library, answered.id)
             return presented
         buttons = [{"title": messages.BUTTON_CONTACT, "payload": messages.payload("ask_human")}]
         if decision.outcome is Outcome.OUT_OF_SCOPE:

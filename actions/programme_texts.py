@@ -30,6 +30,8 @@ class ProgrammeTexts:
     button_start: str
     button_not_now: str
     needs_identification: str
+    offer_after_path: str
+    path_needs_identification: str
     started: str
     already_started: str
     started_next: str
@@ -57,7 +59,8 @@ class ProgrammeTexts:
 
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "band_below": frozenset({"threshold"}), "band_at_or_above": frozenset({"threshold"}),
-    "needs_identification": frozenset({"titles"}), "started": frozenset({"title"}),
+    "needs_identification": frozenset({"titles"}), "path_needs_identification": frozenset({"titles"}),
+    "started": frozenset({"title"}),
     "already_started": frozenset({"title"}), "worse_ticket_words": frozenset({"title"}),
     "summary_programme": frozenset({"title", "done", "total"}),
 }

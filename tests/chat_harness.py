@@ -77,7 +77,7 @@ class Chat:
             if isinstance(event, dict) and event.get("event") == "followup":
                 follow_up = next((a for a in self.by_rule.values() if a.name() == event["name"]), None)
         for reply in dispatcher.messages:
-            self.events.append({"event": "bot", "text": reply.get("text")})
+            self.events.append({"event": "bot", "text": reply.get("text"), "data": {"custom": reply.get("custom")}})
         if follow_up is not None:  # Rasa runs the action named next, on the same message
             return dispatcher.messages + self.run(follow_up, message)
         return dispatcher.messages

@@ -411,3 +411,46 @@ def test_the_new_actions_are_named_in_the_domain():
     assert {ActionProgramme().name(), ActionProgrammeWorse().name()} <= set(domain["actions"])
     assert {"choose_programme", "programme_worse"} <= set(domain["intents"])
     assert {"programme", "programme_choice"} <= set(domain["entities"])
+
+
+# -- the offer after a guidance path -------------------------------------------------------------------
+def follow_path(chat: Chat, runtime, path_id: str) -> list[dict]:
+    """The resident picks a guidance path (its button); the replies of action_guidance."""
+    from actions.guidance import ActionGuidance
+
+    message = {"text": f'/choose_path{{"path_id": "{path_id}"}}', "intent": {"name": "choose_path", "confidence": 1},
+               "entities": [{"entity": "path_id", "value": path_id}], "guidance_ranking": []}
+    chat.events.append({"event": "user", "text": message["text"]})
+    return chat.run(ActionGuidance(runtime), message)
+
+
+def test_after_a_programmes_path_an_identified_resident_is_offered_it_and_starts_it_from_the_path(runtime):
+    chat = Chat(runtime, identity=ME)
+    replies = follow_path(chat, runtime, "stressi-ja-uupumus")
+    offer = offer_of(replies)
+    assert "Stressin ja huolten omahoito-ohjelma" in offer["text"] and "Tämän aiheen tueksi" in offer["text"]
+    assert offer["custom"]["programme_offer"] == {"id": "stressi", "from": "path"}
+    assert [b["title"] for b in offer["buttons"]] == ["Aloita ohjelma", "Ei nyt"]
+    assert not offer_of_or_none(follow_path(chat, runtime, "stressi-ja-uupumus"))  # once in a conversation
+    replies = chat.say(offer["buttons"][0]["payload"])
+    assert "ohjelmasi on aloitettu" in texts(replies)
+    [enrolment] = rows(runtime, ProgrammeEnrolment)
+    assert (enrolment.programme_id, enrolment.started_by) == ("stressi", "path")
+    other = Chat(runtime, sender="resident-8", identity=ME)  # already going: not offered again
+    assert not offer_of_or_none(follow_path(other, runtime, "stressi-ja-uupumus"))
+
+
+def test_after_a_path_the_offer_keeps_the_start_rule_and_an_anonymous_resident_hears_of_identification(runtime):
+    runtime.own_space.record_result(KEY, "gad7", 16, "vaikea")
+    chat = Chat(runtime, identity=ME)
+    assert not offer_of_or_none(follow_path(chat, runtime, "stressi-ja-uupumus"))  # a professional first
+    anonymous = Chat(runtime, sender="anon-9")
+    replies = follow_path(anonymous, runtime, "stressi-ja-uupumus")
+    assert not offer_of_or_none(replies) and "tunnistautunut vahvasti" in texts(replies)
+    assert "Stressin ja huolten omahoito-ohjelma" in texts(replies)
+    assert "tunnistautunut vahvasti" not in texts(follow_path(anonymous, runtime, "stressi-ja-uupumus"))  # told once
+    assert rows(runtime, ProgrammeEnrolment) == []
+
+
+def offer_of_or_none(replies: list[dict]) -> dict | None:
+    return next((r for r in replies if any("choose_programme" in b["payload"] for b in r.get("buttons") or [])), None)
