@@ -167,6 +167,7 @@ def test_identify_accept_terms_start_a_programme_record_and_talk_with_the_team(w
     entry = {"day": today, "amount": 2.5, "idempotency_key": "diary-1"}
     assert s.post(first + "/exercise", json=entry).status_code == 201
     assert s.post(first + "/exercise", json=entry).status_code == 200  # a double click: one entry
+    assert "uusi kirjaus korvaa aiemman" in requests.get(url + "/omat-asiat").content.decode("utf-8")  # the hint
     corrected = s.post(base + "/diary", json={"day": today, "amount": 1, "idempotency_key": "diary-2"})
     assert corrected.status_code == 201 and corrected.json()["value"] == {"day": today, "amount": 1}  # the day again
     checked = s.post(first + "/check-in", json={"answer": "every_day", "idempotency_key": "check-1"})
