@@ -12,7 +12,7 @@ What is kept:
   professional), at most one active per programme and person (a partial unique index: a double submit
   finds the first), or a single module of a programme a professional assigned (`module_id`; at most one
   active per module and person, besides the programme's); their progress (`module_done`, `exercise`,
-  `checkin`, `diary` with a small JSON value; one entry per submit) and professionals' plan notes;
+  `checkin`, `diary` with a small JSON value; one entry per submit, a diary one per day) and plan notes;
 * assessment results over time: instrument, score and the band's label from the instrument file
   (a level of symptoms as the questionnaire names it, never a diagnosis).
 
