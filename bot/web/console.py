@@ -42,6 +42,7 @@ from bot.metrics import set_queue_length
 from bot.settings import Secret
 from bot.web import team_input as read
 from bot.web.emergency_marks import EmergencyMarks  # noqa: F401 - the queue's marker (kept importable here)
+from bot.web.periodic import every
 from bot.web.relay_client import Relay, RelayUnavailable
 from bot.web.routes import Door, Route, api_headers_middleware
 from bot.web.runtime import WebRuntime, runtime_of
@@ -327,18 +328,7 @@ async def _tell_quietly(relay: Relay, handoff: Handoff, event: str) -> None:
 async def housekeeping(runtime: WebRuntime) -> None:
     """Sweep every few seconds for as long as the server runs; one failed round is logged, not fatal."""
     interval = max(1.0, min(5.0, runtime.settings.handoff.heartbeat_timeout_seconds / 3))
-    while True:
-        try:
-            await sweep(runtime)
-        except (StoreUnavailable, ApiProblem) as error:
-            logger.warning("handoff housekeeping skipped a round: %s", error)
-        except RuntimeError as error:  # the worker threads are gone: the server is stopping
-            if "shutdown" in str(error):
-                return
-            raise
-        except Exception:  # the loop must survive anything one round does; logged with its traceback
-            logger.exception("handoff housekeeping failed")
-        await asyncio.sleep(interval)
+    await every(interval, lambda: sweep(runtime), "handoff housekeeping", expected=(StoreUnavailable, ApiProblem))
 
 
 async def start_housekeeping(app: Any, _loop: Any) -> None:

@@ -29,6 +29,7 @@ from actions.store.transactions import StoreUnavailable
 from bot.blocking import blocking
 from bot.constants import ENV_NOTIFY_INTERVAL
 from bot.metrics import set_outbox_counts
+from bot.web.periodic import every
 from bot.web.runtime import WebRuntime
 
 logger = logging.getLogger(__name__)
@@ -79,16 +80,8 @@ async def delivery_round(runtime: WebRuntime, senders: Mapping[str, Sender],
 
 
 async def _delivery_loop(runtime: WebRuntime, delivery: DeliverySettings, senders: Mapping[str, Sender]) -> None:
-    while True:
-        await asyncio.sleep(delivery.interval_seconds)
-        try:
-            await delivery_round(runtime, senders, delivery.notifications)
-        except RuntimeError as error:  # the worker threads are gone: the server is stopping
-            if "shutdown" in str(error):
-                return
-            raise
-        except Exception:  # the loop must survive anything one round does; logged with its traceback
-            logger.exception("notification delivery failed")
+    await every(delivery.interval_seconds, lambda: delivery_round(runtime, senders, delivery.notifications),
+                "notification delivery", first_wait_seconds=delivery.interval_seconds)
 
 
 def notification_channels(delivery: DeliverySettings) -> tuple[str, ...]:

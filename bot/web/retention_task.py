@@ -15,6 +15,7 @@ from actions.store.transactions import StoreUnavailable
 from actions.store.transcripts import TranscriptStore
 from bot.blocking import blocking
 from bot.settings import Settings
+from bot.web.periodic import every
 from bot.web.runtime import WebRuntime
 
 logger = logging.getLogger(__name__)
@@ -31,14 +32,8 @@ def run_once(runtime: WebRuntime) -> RetentionResult:
 
 
 async def _retention_loop(runtime: WebRuntime) -> None:
-    settings = runtime.settings
-    await asyncio.sleep(FIRST_RUN_DELAY_SECONDS)
-    while True:
-        try:
-            await blocking(run_once, runtime)
-        except (StoreUnavailable, SQLAlchemyError) as error:  # tried again at the next interval
-            logger.error("retention run failed, tried again in %d h: %s", settings.privacy.interval_hours, error)
-        await asyncio.sleep(settings.privacy.interval_hours * 3600)
+    await every(runtime.settings.privacy.interval_hours * 3600, lambda: blocking(run_once, runtime), "retention",
+                first_wait_seconds=FIRST_RUN_DELAY_SECONDS, expected=(StoreUnavailable, SQLAlchemyError))
 
 
 def schedule_retention(app: Sanic, settings: Settings) -> None:
