@@ -4,8 +4,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import pytest
-
 from bot.web.periodic import every
 
 
@@ -34,19 +32,19 @@ def test_a_failed_round_is_logged_and_the_next_one_runs_until_the_server_shuts_d
     assert len(errors) == 1 and errors[0].exc_info is not None  # the unexpected one, with its traceback
 
 
-def test_the_first_round_waits_its_turn() -> None:
-    started: list[float] = []
+def test_the_first_round_waits_its_turn_then_each_round_the_interval(monkeypatch) -> None:
+    waits: list[float] = []
+    rounds: list[int] = []
+
+    async def recorded_sleep(seconds: float) -> None:
+        waits.append(seconds)
 
     async def one_round() -> None:
-        started.append(asyncio.get_running_loop().time())
-        raise RuntimeError("after shutdown")
+        rounds.append(len(waits))  # how many waits came before this round
+        if len(rounds) == 3:
+            raise RuntimeError("cannot schedule new futures after shutdown")
 
-    async def run() -> float:
-        begin = asyncio.get_running_loop().time()
-        await every(10, one_round, "kokeilu", first_wait_seconds=0.2)
-        return begin
+    monkeypatch.setattr("bot.web.periodic.asyncio.sleep", recorded_sleep)
+    asyncio.run(every(10, one_round, "kokeilu", first_wait_seconds=60))
 
-    begin = asyncio.run(run())
-    assert started and started[0] - begin >= 0.2
-    with pytest.raises(asyncio.TimeoutError):  # without a shutdown the loop goes on
-        asyncio.run(asyncio.wait_for(every(0.01, lambda: asyncio.sleep(0), "kokeilu"), timeout=0.2))
+    assert waits == [60, 10, 10] and rounds == [1, 2, 3]  # the first wait, then one interval between rounds
