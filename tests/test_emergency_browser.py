@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
-import secrets
 import threading
 from zoneinfo import ZoneInfo
 
@@ -35,11 +33,10 @@ from bot.web.app import create_app
 from bot.web.team_stores import TeamStores
 from tests import browsers
 from tests.servers import ThreadedServer
+from tests.fake_rasa_socket import FakeRasaSocket
 from tests.test_console import FakeRelay
 
 pytest.importorskip("playwright.sync_api")
-socketio = pytest.importorskip("socketio")
-aiohttp_web = pytest.importorskip("aiohttp.web")
 pytestmark = browsers.NEEDS_CHROMIUM
 browser = browsers.browser  # the fixture: one Chromium for this module
 TIMEOUT = 15_000
@@ -73,52 +70,6 @@ REPLIES = {
     "kortti ensin": [{"custom": SAFETY_CUSTOM}, {"text": SAFETY_TEXT, "buttons": SAFETY_BUTTONS}],
     "/safety_ok": [{"text": "Hyvä kuulla. Kerro, missä asiassa voin auttaa."}],
 }
-
-
-class FakeRasaSocket:
-    """A socket.io server in a thread, standing in for Rasa's web chat channel: it confirms the session
-    the page asks for (or makes one) and answers each message with its scripted `bot_uttered` events."""
-
-    def __init__(self, replies: dict[str, list[dict]]) -> None:
-        self.replies = replies
-        self.received: list[str] = []
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
-        self.app = aiohttp_web.Application()
-        self.sio.attach(self.app, socketio_path="socket.io")
-        self.sio.on("session_request", self.session_request)
-        self.sio.on("user_uttered", self.user_uttered)
-        self.loop = asyncio.new_event_loop()
-        self.runner = aiohttp_web.AppRunner(self.app)
-        started = threading.Event()
-
-        def serve() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(self.runner.setup())
-            self.loop.run_until_complete(aiohttp_web.TCPSite(self.runner, "127.0.0.1", self.port).start())
-            started.set()
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=serve, daemon=True)
-        self.thread.start()
-        assert started.wait(10), "the fake socket.io server did not start"
-
-    async def session_request(self, sid: str, data: dict | None) -> None:
-        asked = (data or {}).get("session_id")
-        session_id = asked if isinstance(asked, str) and re.fullmatch(r"[0-9a-f]{32}", asked) else secrets.token_hex(16)
-        await self.sio.emit("session_confirm", session_id, to=sid)
-
-    async def user_uttered(self, sid: str, data: dict) -> None:
-        message = str((data or {}).get("message") or "")
-        self.received.append(message)
-        for event in self.replies.get(message, [{"text": "En ymmärtänyt."}]):
-            await self.sio.emit("bot_uttered", event, to=sid)
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import urllib.request
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ from bot.constants import IDENTITY_SLOT
 from bot.handoff import HandoffSettings
 from bot.settings import Settings
 from bot.web.app import create_app
+from guidance_library.loader import load_library
 from tests.servers import ThreadedServer
 
 
@@ -112,9 +114,13 @@ def test_the_chat_page_is_accessible_and_renders_untrusted_text_as_text(web_app_
     assert "sessionStorage" in script  # survives a reload, not a closed tab
 
 
-def test_chat_config_points_the_page_at_the_socket(web_app_url):
+def test_chat_config_points_the_page_at_the_socket_and_gives_the_offline_numbers(web_app_url):
     with urllib.request.urlopen(web_app_url + "/chat-config.json") as response:
-        assert response.read().decode() == '{"socket_url":null,"socket_path":"\\/socket.io"}'
+        config = json.loads(response.read().decode())
+    assert config["socket_url"] is None and config["socket_path"] == "/socket.io"
+    numbers = [call["number"] for call in config["offline_calls"]]
+    assert numbers[:2] == ["112", "116117"]
+    assert numbers[2] == load_library().contact("client_guidance").phone  # the region profile's own
 
 
 # -- the relay: a conversation made by identification begins with its session start ----------------------

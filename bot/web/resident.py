@@ -6,6 +6,9 @@ from pathlib import Path
 from sanic import response
 from sanic.request import Request
 
+from guidance_library.models import GuidanceLibrary
+
+from bot.blocking import blocking
 from bot.web.routes import Door, Route
 from bot.web.runtime import runtime_of
 
@@ -22,7 +25,25 @@ async def favicon(_: Request) -> response.HTTPResponse:
 
 
 async def chat_config(request: Request) -> response.HTTPResponse:
-    return response.json({"socket_url": runtime_of(request).settings.public_socket_url, "socket_path": "/socket.io"})
+    """Where the socket is, and the numbers the page keeps showing while it is offline."""
+    runtime = runtime_of(request)
+    library = await blocking(runtime.library)
+    return response.json({"socket_url": runtime.settings.public_socket_url, "socket_path": "/socket.io",
+                          "offline_calls": offline_calls(library)})
+
+
+OFFLINE_CONTACTS = ("emergency", "paivystysapu", "client_guidance")  # 112, 116117, the region's own number
+
+
+def offline_calls(library: GuidanceLibrary) -> list[dict[str, str]]:
+    """The numbers a resident needs when the chat cannot answer: {label, number, hours?}, in this order."""
+    calls = []
+    for key in OFFLINE_CONTACTS:
+        contact = library.contact(key)
+        if contact is not None and contact.phone:
+            calls.append({"label": contact.name, "number": contact.phone, **({"hours": contact.hours}
+                                                                            if contact.hours else {})})
+    return calls
 
 
 def _security_headers() -> dict[str, str]:
