@@ -46,6 +46,9 @@ class FakeRelay:
     async def transcript(self, conversation_id, after=0):
         return [e for e in self.entries if e["index"] >= after]
 
+    async def typing(self, conversation_id, name):
+        self.calls.append(("typing", conversation_id, name))
+
 
 class Browser:
     """A cookie-keeping client, like one professional's browser."""
@@ -205,6 +208,24 @@ def test_take_over_has_one_winner_and_the_whole_conversation_works(console) -> N
     reads = [e for e in log if e.action == "handoff-read"]
     assert reads and all(e.ticket_id is None and conversation_key(CONVERSATION) in e.detail for e in reads)
     assert not any(CONVERSATION in e.detail for e in log)
+
+
+def test_only_the_holder_tells_the_resident_they_are_typing(console) -> None:
+    handoff, _ = console.handoffs.enqueue(CONVERSATION, {"topic_title": "Flunssa"})
+    pro, pro2 = console.browser("pro"), console.browser("pro2")
+    assert pro.call("POST", f"/handoffs/{handoff.id}/typing").status == 409  # waiting: nobody holds it yet
+    assert pro.call("POST", f"/handoffs/{handoff.id}/take").status == 200
+    console.server.relay.calls.clear()
+    assert pro.call("POST", f"/handoffs/{handoff.id}/typing", csrf=False).status == 403
+    assert pro.call("POST", f"/handoffs/{handoff.id}/typing", headers={"Origin": "https://evil.example"}).status == 403
+    assert console.browser().call("POST", f"/handoffs/{handoff.id}/typing").status in (401, 403)  # no session
+    refused = pro2.call("POST", f"/handoffs/{handoff.id}/typing")
+    assert refused.status == 409 and refused.json["error"] == "conflict"
+    assert pro2.call("POST", "/handoffs/999999/typing").status == 404
+    assert console.server.relay.calls == []  # nothing reached the resident from the refused ones
+    assert pro.call("POST", f"/handoffs/{handoff.id}/typing").status == 204
+    assert console.server.relay.calls == [("typing", CONVERSATION, "Pro")]  # the first name only
+    assert not any(e.action == "handoff-read" for e in console.tickets.access_log(limit=50))  # not a read
 
 
 def test_a_stale_heartbeat_returns_the_conversation_and_a_long_wait_expires(console) -> None:

@@ -9,6 +9,9 @@ shared secret `ASSISTANT_INTERNAL_TOKEN` (header X-Internal-Token, compared in c
   tracker as a bot utterance so the transcript stays whole;
 * `POST /relay/control` take-over, hand-back, loss of the professional (back to the queue) and
   expiry: sets the `handoff` slot (which the handoff policy reads) and tells the resident;
+* `POST /relay/typing` the professional holding the conversation is typing: emits the socket event
+  `typing` ({"by": "professional", "name": their first name}) to the resident's room and records
+  nothing (it is not part of the conversation record);
 * `GET /relay/transcript` the conversation's messages for the console;
 * `POST /relay/identity` strong identification (the web app's /auth): sets or clears the
   `identity` slot and records the notice, creating the conversation if the resident identified
@@ -43,6 +46,8 @@ MAX_TEXT = 4000
 MAX_NAME = 200
 MAX_IDENTITY_CODE = 20
 CONTROL_EVENTS = ("taken", "returned", "requeued", "expired")
+TYPING_EVENT = "typing"
+MAX_FIRST_NAME = 60
 
 
 def _problem(status: int, message: str) -> response.HTTPResponse:
@@ -169,6 +174,7 @@ class RelayRoutes:
         for method, uri, handler in (("POST", "/relay/message", RelayRoutes.relay_message),
                                      ("POST", "/relay/control", RelayRoutes.relay_control),
                                      ("POST", "/relay/identity", RelayRoutes.relay_identity),
+                                     ("POST", "/relay/typing", RelayRoutes.relay_typing),
                                      ("GET", "/relay/transcript", RelayRoutes.relay_transcript)):
             route: Any = functools.partial(handler, self)  # a coroutine function, as Sanic wants (typing cannot tell)
             blueprint.add_route(route, uri, methods=[method], name=handler.__name__)
@@ -229,6 +235,16 @@ class RelayRoutes:
         data: Dict[Text, Any] = {"custom": custom, **({"buttons": buttons} if buttons else {})}
         await self._append(request, conversation_id, [SlotSet(HANDOFF_SLOT, slot), BotUttered(text, data=data)],
                            {"text": text, "custom": custom, **({"buttons": buttons} if buttons else {})})
+        return response.json({"ok": True})
+
+    @_relay_route
+    async def relay_typing(self, request: Request) -> response.HTTPResponse:
+        """A professional is typing: only a socket event to the resident's room, no tracker events."""
+        body = _body(request)
+        conversation_id = _conversation_id(body.get("conversation_id"))
+        name = (_string(body, "name", MAX_FIRST_NAME) or "").strip()
+        conversation_id = await self._existing(request, conversation_id)
+        await self.sio.emit(TYPING_EVENT, {"by": "professional", "name": name}, room=conversation_id)
         return response.json({"ok": True})
 
     @_relay_route

@@ -17,6 +17,9 @@ The queue marks the conversations whose resident got an emergency answer (catego
 from the transcript through the relay: `emergency_marks.py`; no message text leaves it, so this is not
 logged as a read), and the console shows a banner on such a conversation.
 
+While the professional types a reply, the page tells the resident's widget so (`typing`, throttled by
+the page): only the holder may send it, and it goes to the resident's page only, never into the record.
+
 A background task returns conversations whose professional's heartbeat stopped to the queue, and
 ends waits that ran too long (the resident is told and offered a contact request).
 """
@@ -194,6 +197,20 @@ async def send_message(request: Request, staff: Staff, handoff_id: int) -> respo
     return response.json({"ok": True}, status=201)
 
 
+def first_name(display_name: str) -> str:
+    """What the resident sees of who is typing: the display name's first word ("Maija Mallikas" -> "Maija")."""
+    words = display_name.split()
+    return words[0][:60] if words else ""
+
+
+@staff_only(DOOR, change=True)
+async def typing(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
+    """The holder is typing a reply: the resident's page shows it; nothing is recorded or access-logged."""
+    handoff = await blocking(_handoffs(staff).held, staff.account, handoff_id)
+    await runtime_of(request).relay.typing(handoff.conversation_id, first_name(staff.account.display_name))
+    return response.empty()
+
+
 @staff_only(DOOR)
 async def paths(request: Request, _staff: Staff) -> response.HTTPResponse:
     params = read.query(request, ("q",))
@@ -353,6 +370,7 @@ CONSOLE = Door("console", CONSOLE_PREFIX, routes=(
     Route("GET", "/api/handoffs/<handoff_id:int>", conversation),
     Route("POST", "/api/handoffs/<handoff_id:int>/heartbeat", heartbeat),
     Route("POST", "/api/handoffs/<handoff_id:int>/messages", send_message),
+    Route("POST", "/api/handoffs/<handoff_id:int>/typing", typing),
     Route("GET", "/api/paths", paths),
     Route("POST", "/api/handoffs/<handoff_id:int>/path", send_path),
     Route("POST", "/api/handoffs/<handoff_id:int>/ticket", make_ticket),

@@ -26,6 +26,8 @@ class Relay(Protocol):
 
     async def transcript(self, conversation_id: str, after: int = 0) -> list[dict[str, Any]]: ...
 
+    async def typing(self, conversation_id: str, name: str) -> None: ...
+
 
 class RelayClient:
     """HTTP client of the relay routes, authenticated with the internal token."""
@@ -58,6 +60,10 @@ class RelayClient:
         if name:
             body["name"] = name
         await self._call("POST", "/control", json=body)
+
+    async def typing(self, conversation_id: str, name: str) -> None:
+        """Tell the resident's page that the professional (`name`: their first name) is typing."""
+        await self._call("POST", "/typing", json={"conversation_id": conversation_id, "name": name})
 
     async def transcript(self, conversation_id: str, after: int = 0) -> list[dict[str, Any]]:
         answer = await self._call("GET", "/transcript", params={"conversation_id": conversation_id,
