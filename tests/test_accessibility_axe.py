@@ -1,0 +1,134 @@
+"""Accessibility of every page in a real browser: axe-core (tests/axe.py, WCAG 2.1 A and AA rules) finds
+no violations in
+
+* the resident chat with a conversation on it (a greeting with buttons, an answer with a list and a
+  phone number, an emergency card), in the light and in the dark colour scheme;
+* the launcher's chat panel opened on a region's page of another origin (the host page and the frame);
+* the professionals' console signed in, with a live conversation taken from the queue;
+* the management view signed in, its figures drawn.
+
+No trained model: the fake Rasa socket answers the scripted conversation of tests/sample_site.py, and
+the console reads a fake relay. A failure lists each rule, its impact and the elements to fix.
+"""
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+
+from actions.store import accounts as accounts_module
+from tests import axe, browsers, sample_site
+from tests.fake_rasa_socket import FakeRasaSocket
+
+pytest.importorskip("playwright.sync_api")
+pytestmark = browsers.NEEDS_CHROMIUM
+browser = browsers.browser  # the fixture: one Chromium for this module
+TIMEOUT = 20_000
+LAUNCHER = sample_site.Path(__file__).resolve().parent.parent / "bot" / "web" / "static" / "launcher.js"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def axe_installed():
+    axe.axe_source()  # skips the module, saying how to install axe-core, where it is missing
+
+
+@pytest.fixture(scope="module")
+def fake_rasa():
+    server = FakeRasaSocket(sample_site.REPLIES)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def site(fake_rasa, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        with sample_site.running_site(tmp_path_factory.mktemp("axe"), fake_rasa.url) as running:
+            yield running
+
+
+@pytest.fixture
+def open_page(browser):
+    """`open_page(**context_options)`: a new page in its own context, closed after the test."""
+    contexts = []
+
+    def new(**options):
+        context = browser.new_context(locale="fi-FI", timezone_id="Europe/Helsinki", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        return page
+
+    yield new
+    for context in contexts:
+        context.close()
+
+
+def assert_no_violations(page) -> None:
+    found = axe.check_page(page)
+    assert not found, axe.report(found)
+
+
+def hold_conversation(chat) -> None:
+    """The scripted conversation in a chat page or frame: greeting, the flu answer, an emergency."""
+    chat.locator(".turn button", has_text="Flunssa ja kuume").first.click()
+    chat.locator(".msg.bot", has_text="päivystysapuun 116 117").first.wait_for()
+    chat.locator("#chat-input").fill(sample_site.EMERGENCY_QUESTION)
+    chat.locator("#chat-input").press("Enter")
+    chat.locator(".msg.emergency a.call").first.wait_for()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_chat_with_a_conversation_has_no_violations(open_page, site, scheme):
+    page = open_page(color_scheme=scheme)
+    page.goto(site.url + "/")
+    page.locator("#chat-log button", has_text="Flunssa ja kuume").wait_for()
+    hold_conversation(page)
+    page.wait_for_selector("#chat-status >> text=Yhteys on auki")
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+    assert page.locator("#chat-log .msg").count() >= 4  # what axe looks at: the conversation is shown
+    assert_no_violations(page)
+
+
+@pytest.mark.skipif(not LAUNCHER.exists(), reason="launcher not built yet (bot/web/static/launcher.js)")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_launcher_panel_on_a_region_page_has_no_violations(open_page, site, scheme):
+    page = open_page(color_scheme=scheme)
+    page.goto(site.host_url + "/")
+    opener = page.locator("button[aria-controls], button[aria-expanded]").last
+    opener.click()
+    frame_element = page.locator("iframe").first
+    frame_element.wait_for()
+    chat = page.frame_locator("iframe").first
+    chat.locator("#chat-log button", has_text="Flunssa ja kuume").wait_for()
+    hold_conversation(chat)
+    frames = [f for f in page.frames if f.url.startswith(site.url)]
+    assert frames, "the chat panel's frame is not from the app's origin"
+    assert page.url.startswith(site.host_url)  # the host page is of another origin
+    assert_no_violations(page)  # the host page with the launcher, and the chat inside its frame
+
+
+def test_the_console_with_a_live_conversation_has_no_violations(open_page, site):
+    page = open_page()
+    page.goto(site.url + "/console")
+    page.fill("#username", sample_site.PROFESSIONAL[0])
+    page.fill("#password", sample_site.PASSWORD)
+    page.click("#sign-in button")
+    page.locator("#queue li", has_text="Flunssa ja kuume").locator(".take").click()
+    page.wait_for_selector("#transcript >> text=Haluaisin jutella hoitajan kanssa")
+    page.wait_for_selector("#facts dd")
+    assert page.locator("#conversation").is_visible()
+    assert_no_violations(page)
+
+
+def test_the_management_view_with_figures_has_no_violations(open_page, site):
+    page = open_page()
+    page.goto(site.url + "/management")
+    page.fill("#username", sample_site.MANAGER[0])
+    page.fill("#password", sample_site.PASSWORD)
+    page.click("#sign-in button")
+    page.wait_for_selector("#figures:not([hidden])")
+    page.wait_for_function("document.getElementById('t-conversations').textContent.trim() !== ''")
+    assert int(page.inner_text("#t-conversations").replace("\u00a0", "").replace(" ", "")) > 50
+    page.wait_for_selector("#c-days svg, #c-days *")
+    page.wait_for_selector("#feedback tbody tr")
+    assert_no_violations(page)
