@@ -91,6 +91,28 @@ def test_the_figures_of_a_week(sessions) -> None:
     assert report.emergencies == 1 and report.assessments == {"phq9:contact_offered": 1}
 
 
+def test_open_contact_requests_past_their_answer_by_time_are_counted_at_the_report_time(sessions) -> None:
+    clock = {"now": MONDAY}
+    tickets = TicketStore(sessions, OfficeHours(), clock=lambda: clock["now"])
+    pro = AccountStore(sessions).create("pro", "Pro", "professional", PASSWORD)
+    late, _ = tickets.create(draft(conversation_id="c1"), "c1:form")
+    claimed_late, _ = tickets.create(draft(conversation_id="c2", urgency="urgent"), "c2:form")
+    tickets.claim(pro, claimed_late.id)
+    closed, _ = tickets.create(draft(conversation_id="c3"), "c3:form")
+    tickets.claim(pro, closed.id)
+    tickets.close(pro, closed.id, "no_further_need")
+    clock["now"] = MONDAY + dt.timedelta(days=1)
+    fresh, _ = tickets.create(draft(conversation_id="c4"), "c4:form")  # answer-by still ahead
+    report_time = max(late.answer_by, claimed_late.answer_by) + dt.timedelta(minutes=1)
+    assert fresh.answer_by > report_time
+    period = Period.parse("2026-11-23", "2026-11-29", MONDAY.date())
+    with sessions() as session:
+        assert build_report(session, period, now=report_time).open_overdue_tickets == 2  # closed one not counted
+        assert build_report(session, period, now=MONDAY).open_overdue_tickets == 0
+        later = build_report(session, period, now=fresh.answer_by + dt.timedelta(seconds=1))
+    assert later.open_overdue_tickets == 3 and later.report_time == fresh.answer_by + dt.timedelta(seconds=1)
+
+
 def test_an_empty_period_has_zeros_and_no_rates(sessions) -> None:
     with sessions() as session:
         report = build_report(session, Period.parse("2026-01-01", "2026-01-03", MONDAY.date()))
@@ -141,7 +163,22 @@ def test_a_manager_gets_the_figures_and_the_csv(management) -> None:
     assert ["conversations_per_day", "2026-11-23", "", "3"] in rows
     assert ["tickets_by_contact_role", "relative", "", "1"] in rows
     assert ["answer_by", "missed", "", "1"] in rows
+    assert [row[3] for row in rows if row[:2] == ["totals", "open_overdue_tickets"]] == ["0"]  # both were closed
     assert page.call("GET", "/api/report?from=2026-12-03&to=2026-12-01").status == 422
+
+
+def test_the_open_overdue_figure_over_http(management, sessions) -> None:
+    clock_now = MONDAY + dt.timedelta(days=6)  # where the seed left the stores' clock
+    tickets = TicketStore(sessions, OfficeHours(), clock=lambda: MONDAY)
+    open_late, _ = tickets.create(draft(conversation_id="c8"), "c8:form")
+    assert open_late.answer_by < clock_now
+    page = Browser(management)
+    page.call("POST", "/api/session", {"username": "johtaja", "password": PASSWORD})
+    figures = page.call("GET", "/api/report" + PERIOD).json
+    assert figures["open_overdue_tickets"] == 1 and figures["report_time"].startswith("2026-11-29")
+    rows = list(csv.reader(io.StringIO(page.call("GET", "/api/report.csv" + PERIOD).text.lstrip("\ufeff"))))
+    [row] = [row for row in rows if row[:2] == ["totals", "open_overdue_tickets"]]
+    assert row[3] == "1"
 
 
 def test_csv_cells_never_start_a_formula(management, sessions) -> None:

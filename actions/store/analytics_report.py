@@ -1,7 +1,9 @@
 """The management figures, counted from the analytics events of a period (local calendar days).
 
 Plain GROUP BY queries on columns fixed when the events were written (`day`, `hour`, `kind` and the
-enumerated dimensions), so SQLite and PostgreSQL give the same figures.
+enumerated dimensions), so SQLite and PostgreSQL give the same figures. One figure is a snapshot rather
+than a count over the period: the contact requests still open whose answer-by time has passed at the
+report time (read from the tickets themselves, not from the events).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
 from actions.store.models import AnalyticsEvent as E
+from actions.store.models import Ticket
 
 TICKET_DIMENSIONS = ("urgency", "channel", "contact_role", "reason")
 FALLBACK_OUTCOMES = ("no_match", "out_of_scope")
@@ -67,6 +70,8 @@ class Report:
     feedback: list[tuple[str, int, int]] = field(default_factory=list)  # path, helpful, not helpful
     assessments: dict[str, int] = field(default_factory=dict)
     handoffs: dict[str, int] = field(default_factory=dict)              # requested / taken
+    open_overdue_tickets: int = 0                 # open at `report_time` with the answer-by time passed
+    report_time: dt.datetime | None = None
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -76,10 +81,16 @@ def _rate(part: int, whole: int) -> float | None:
 class ReportBuilder:
     """Counts for one period from one session."""
 
-    def __init__(self, session: Session, period: Period, top: int = 15) -> None:
+    def __init__(self, session: Session, period: Period, top: int = 15, now: dt.datetime | None = None) -> None:
         self._session = session
         self._period = period
         self._top = top
+        self._now = now or dt.datetime.now(dt.timezone.utc)
+
+    def _open_overdue(self) -> int:
+        """Contact requests not closed whose answer-by time is before the report time (any period)."""
+        return int(self._session.execute(select(func.count(Ticket.id)).where(
+            Ticket.status != "closed", Ticket.answer_by < self._now)).scalar_one())
 
     def _in_period(self, kind: str, *conditions):
         return and_(E.kind == kind, E.day >= self._period.start.isoformat(), E.day <= self._period.end.isoformat(),
@@ -130,9 +141,12 @@ class ReportBuilder:
             assessments=self._grouped("assessment_completed", E.outcome),
             handoffs={"requested": sum(self._grouped("handoff_requested", E.kind).values()),
                       "taken": sum(self._grouped("handoff_taken", E.kind).values())},
+            open_overdue_tickets=self._open_overdue(),
+            report_time=self._now,
         )
 
 
-def build_report(session: Session, period: Period) -> Report:
-    """The management figures of the period."""
-    return ReportBuilder(session, period).build()
+def build_report(session: Session, period: Period, now: dt.datetime | None = None) -> Report:
+    """The management figures of the period; `now` (default: the current time) is the report time of the
+    open overdue contact requests."""
+    return ReportBuilder(session, period, now=now).build()

@@ -13,6 +13,7 @@ Nothing here identifies a resident: the events hold no text, identity or contact
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any, Callable
@@ -37,6 +38,10 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DOOR = StaffDoor("management view", ROLES, cookie=COOKIE, path=PREFIX)
 
 
+def _utc(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.timezone.utc).isoformat() if moment is not None else None
+
+
 def report_json(report: Report, titles: Callable[[str], str]) -> dict[str, Any]:
     """The report as the page reads it; path ids come with their titles."""
     return {
@@ -56,6 +61,8 @@ def report_json(report: Report, titles: Callable[[str], str]) -> dict[str, Any]:
         "feedback": [{"path_id": path, "title": titles(path), "helpful": helpful, "not_helpful": not_helpful}
                      for path, helpful, not_helpful in report.feedback],
         "assessments": report.assessments,
+        "open_overdue_tickets": report.open_overdue_tickets,
+        "report_time": _utc(report.report_time),
     }
 
 
@@ -73,6 +80,8 @@ def report_csv(report: Report, titles: Callable[[str], str]) -> str:
              for hour, count in enumerate(report.conversations_per_hour)]
     rows.append(("totals", "conversations", "", report.conversations))
     rows.append(("totals", "emergencies", "", report.emergencies))
+    rows.append(("totals", "open_overdue_tickets", f"report time {_utc(report.report_time) or ''}",
+                 report.open_overdue_tickets))
     rows += [("handoffs", key, "", count) for key, count in report.handoffs.items()]
     rows += [("rates", name, "", "" if value is None else f"{value:.4f}")
              for name, value in (("fallback", report.fallback_rate), ("handoff", report.handoff_rate),
@@ -110,9 +119,11 @@ async def _report(request: Request, staff: Staff) -> Report:
     except PeriodError as error:
         raise Invalid("period", str(error)) from error
 
+    now = staff.team.tickets.now()  # the report time of the open overdue contact requests (the store's clock)
+
     def read() -> Report:
         with sessions() as session:
-            return build_report(session, period)
+            return build_report(session, period, now=now)
     return await blocking(read)
 
 
