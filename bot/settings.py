@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from bot.constants import (ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY_DIR, ENV_PUBLIC_SOCKET_URL,
                            ENV_PUBLIC_URL, ENV_RASA_URL, ENV_REGION_PROFILE, ENV_SAML_IDP_METADATA,
@@ -23,6 +24,7 @@ ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'assistant.db'}"
 VAR_DIR = PROJECT_DIR / "var"
 MIN_PERSON_KEY_SECRET_CHARS = 32
+ENV_EMBED_ORIGINS = "ASSISTANT_EMBED_ORIGINS"  # the region's sites that may frame the chat (docs/embedding.md)
 
 
 class Secret:
@@ -173,6 +175,7 @@ class Settings:
     handoff: HandoffSettings = HandoffSettings()
     privacy: PrivacySettings = PrivacySettings()
     trusted_proxies: tuple[ProxyNetwork, ...] = ()  # whose X-Forwarded-Proto/-For the web app believes
+    embed_origins: tuple[str, ...] = ()  # origins whose pages may frame the embedded chat (/upotus)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -187,7 +190,8 @@ class Settings:
                    identification=IdentificationSettings.from_env(),
                    handoff=HandoffSettings.from_env(),
                    privacy=PrivacySettings.from_env(),
-                   trusted_proxies=trusted_proxies_from_env())
+                   trusted_proxies=trusted_proxies_from_env(),
+                   embed_origins=embed_origins_from_env())
 
     @property
     def public_url(self) -> str:
@@ -205,6 +209,45 @@ def trusted_proxies_from_env() -> tuple[ProxyNetwork, ...]:
         except ValueError as error:
             raise ValueError(f"{ENV_TRUSTED_PROXIES}: {item!r} is not an IP address or network") from error
     return tuple(networks)
+
+
+def embed_origins_from_env() -> tuple[str, ...]:
+    """ASSISTANT_EMBED_ORIGINS: the region's sites whose pages may show the chat in the launcher's frame,
+    comma or space separated (e.g. `https://www.hyvinvointialue.fi, https://omasote.fi`); default none."""
+    return parse_embed_origins(os.environ.get(ENV_EMBED_ORIGINS) or "", ENV_EMBED_ORIGINS)
+
+
+def parse_embed_origins(value: str, name: str = ENV_EMBED_ORIGINS) -> tuple[str, ...]:
+    """Origins as `scheme://host[:port]`, lower case, in the order given, each once. Anything else (a path,
+    a query, a wildcard, a user name, another scheme than https, or http other than for localhost) fails
+    here, naming `name`, so a mistyped origin stops the start instead of silently blocking the frame."""
+    origins: list[str] = []
+    for item in value.replace(",", " ").split():
+        origin = _embed_origin(item)
+        if origin is None:
+            raise ValueError(f"{name}: {item!r} is not an origin: give scheme://host[:port] only (https; "
+                             f"http only for localhost), no path, wildcard or trailing text")
+        if origin not in origins:
+            origins.append(origin)
+    return tuple(origins)
+
+
+def _embed_origin(item: str) -> str | None:
+    if not _ORIGIN.fullmatch(item):
+        return None
+    parts = urlsplit(item)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "http" and host not in ("localhost", "127.0.0.1"):
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*"
+                     r"(:[0-9]{1,5})?/?")
 
 
 def library_sources() -> LibrarySources:

@@ -1,6 +1,8 @@
-"""The residents' door: the web chat page and its settings."""
+"""The residents' door: the web chat page and its settings, the embedded chat the launcher frames on
+the region's own sites (/upotus, docs/embedding.md), and the accessibility statement and privacy notice."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from sanic import response
@@ -9,15 +11,65 @@ from sanic.request import Request
 from guidance_library.models import GuidanceLibrary
 
 from bot.blocking import blocking
+from bot.web.public_pages import render_page
 from bot.web.routes import Door, Route
 from bot.web.runtime import runtime_of
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+EMBED_PATH = "/upotus"
+HOST_PARAM = "isanta"  # the framing page's origin, given by launcher.js: /upotus?isanta=https://www.alue.fi
+BRIDGE_SCRIPT = '<script src="/static/embed-bridge.js"></script>'
+# files a region's own pages load from another origin: cacheable a short while, never sniffed
+CROSS_ORIGIN_ASSETS = ("/static/launcher.js", "/static/launcher.css")
 
 
 async def index(_: Request) -> response.HTTPResponse:
     """The chat page; the page talks to Rasa's socket.io channel directly."""
     return await response.file(STATIC_DIR / "index.html", headers=_security_headers())
+
+
+async def embedded(request: Request) -> response.HTTPResponse:
+    """The chat page for the launcher's frame: the same page with the bridge script (embed-bridge.js)
+    and, when the framing page's origin is one of the configured embed origins, that origin for the
+    bridge to post its content-free signals to. Only those origins may frame it (frame-ancestors)."""
+    settings = runtime_of(request).settings
+    page = await blocking((STATIC_DIR / "index.html").read_text, encoding="utf-8")
+    host = request.args.get(HOST_PARAM) or ""
+    meta = (f'<meta name="sote-chat-host" content="{html.escape(host, quote=True)}">'
+            if host in settings.embed_origins else "")
+    page = _insert_before(page, "</head>", meta) if meta else page
+    page = _insert_before(page, "</body>", BRIDGE_SCRIPT)
+    return response.html(page, headers=_security_headers(settings.embed_origins))
+
+
+def _insert_before(page: str, closing_tag: str, addition: str) -> str:
+    at = page.rfind(closing_tag)
+    return page + addition + "\n" if at < 0 else page[:at] + addition + "\n" + page[at:]
+
+
+async def accessibility_statement(request: Request) -> response.HTTPResponse:
+    return await _public_page(request, "accessibility")
+
+
+async def privacy_notice(request: Request) -> response.HTTPResponse:
+    return await _public_page(request, "privacy")
+
+
+async def _public_page(request: Request, key: str) -> response.HTTPResponse:
+    runtime = runtime_of(request)
+    library = await blocking(runtime.library)
+    page = await blocking(render_page, key, library, runtime.settings)
+    return response.html(page, headers=_security_headers())
+
+
+async def asset_headers(request: Request, answer: response.HTTPResponse) -> None:
+    """The launcher's files are loaded by the region's pages (another origin) with a plain script or
+    link tag: no CORS, a short cache (a new version reaches every site within minutes), no sniffing,
+    and the resource policy that lets pages isolated with COEP load them."""
+    if request.path in CROSS_ORIGIN_ASSETS and answer.status == 200:
+        answer.headers["X-Content-Type-Options"] = "nosniff"
+        answer.headers["Cache-Control"] = "public, max-age=300"
+        answer.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
 
 
 async def favicon(_: Request) -> response.HTTPResponse:
@@ -46,11 +98,13 @@ def offline_calls(library: GuidanceLibrary) -> list[dict[str, str]]:
     return calls
 
 
-def _security_headers() -> dict[str, str]:
+def _security_headers(embed_origins: tuple[str, ...] = ()) -> dict[str, str]:
+    """The resident pages' headers; `embed_origins` (the embedded chat only) may frame the page too."""
+    ancestors = " ".join(("'self'", *embed_origins))
     return {
         "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
                                     "connect-src 'self' ws: wss: http: https:; img-src 'self'; "
-                                    "frame-ancestors 'self'; base-uri 'none'; form-action 'self'"),
+                                    f"frame-ancestors {ancestors}; base-uri 'none'; form-action 'self'"),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
@@ -60,4 +114,7 @@ RESIDENT = Door("resident", "", routes=(
     Route("GET", "/", index),
     Route("GET", "/favicon.ico", favicon),
     Route("GET", "/chat-config.json", chat_config),
-), static=(("/static", str(STATIC_DIR)),))
+    Route("GET", EMBED_PATH, embedded),
+    Route("GET", "/saavutettavuusseloste", accessibility_statement),
+    Route("GET", "/tietosuojaseloste", privacy_notice),
+), response_middleware=(asset_headers,), static=(("/static", str(STATIC_DIR)),))
