@@ -1,13 +1,22 @@
-// Resident web chat. Everything from the server is shown as text (textContent), never as HTML.
+// Resident web chat: the conversation, its socket and what is kept in sessionStorage. Everything from the
+// server is shown as text (textContent, see chat-render.js), never as HTML. Loaded after chat-text.js,
+// chat-render.js and chat-tools.js.
 (function () {
   "use strict";
+  var R = window.ChatRender;
+  var Tools = window.ChatTools;
+  var T = window.ChatText;
   var STORE = window.sessionStorage;  // survives a reload, forgotten when the tab closes
   var KEY_SESSION = "chat.session";
   var KEY_LOG = "chat.transcript";
+  var KEY_DRAFT = "chat.draft";  // what is in the message box
+  var KEY_PENDING = "chat.pending";  // "1": the box's message waits for the connection
+  var KEY_HANDOFF = "chat.handoff";  // "1": a professional holds the conversation (the bot stays silent)
   var log = document.getElementById("chat-log");
   var form = document.getElementById("chat-form");
   var input = document.getElementById("chat-input");
   var status = document.getElementById("chat-status");
+  var pendingNote = document.getElementById("chat-pending");
   var restart = document.getElementById("chat-restart");
   // strong identification (bot/web/identification.py): the token opens the identified conversation on the socket
   var identifyButton = document.getElementById("identify");
@@ -17,6 +26,18 @@
   var eraseForm = document.getElementById("erase-form");
   var ownSpaceLink = document.getElementById("own-space-link");  // Omat asiat (bot/web/own_space.py), when identified
   var token = null;
+  var TEXT = {
+    connecting: "Yhdistetään…",
+    open: "Yhteys on auki.",
+    lost: "Yhteys katkesi. Yritetään uudelleen…",
+    unreachable: "Chat-palveluun ei saada yhteyttä. Yritetään uudelleen…",
+    noConfig: "Chatin asetuksia ei saatu ladattua. Päivitä sivu.",
+    notSent: "Viestiäsi ei voitu lähettää, koska yhteys on katki. Viesti on tallessa kirjoituskentässä, ja se " +
+      "lähetetään automaattisesti, kun yhteys palaa.",
+    sentLater: "Yhteys palasi, ja viestisi lähetettiin.",
+    choiceOffline: "Yhteys on katki, joten valintaasi ei voitu lähettää. Valitse uudelleen, kun yhteys palaa.",
+    anonymous: "Selvä, jatketaan nimettömänä."
+  };
   var CARRY_QUESTION = "Siirrytään vahvaan tunnistautumiseen. Saako tämän keskustelun tähänastiset viestit ottaa " +
     "mukaan tunnistautuneeseen keskusteluun? Jos otat ne mukaan, voimme jatkaa siitä, mihin jäimme. Jos et, " +
     "aloitamme puhtaalta pöydältä, eikä aiempia viestejä liitetä tunnistautuneeseen asiointiisi.";
@@ -32,8 +53,12 @@
     "Jo jättämäsi yhteydenottopyynnöt ja viestit, itsearvioiden tulokset ja omahoito-ohjelmat säilyvät " +
     "hyvinvointialueen asiakastietoina: niistä voit kysyä alueen kirjaamosta. Tämä on uusi, nimetön keskustelu.";
   var alertRegion = document.getElementById("chat-alert");  // assertive: emergency answers as they arrive
+  var typing = new Tools.Typing(document.getElementById("chat-typing"), document.getElementById("chat-late"));
+  var offlineBox = new Tools.OfflineBox(document.getElementById("chat-offline"), STORE);
   var turns = {};  // entry id -> its element in the log
+  var answerStart = null;  // the first turn of the answer now arriving: kept in view
   var socket = null;
+  var ready = false;  // connected, and the session confirmed
   var sessionId = STORE.getItem(KEY_SESSION);
   // "Tilanteeni on huonompi" in Omat asiat links here (/?omahoito=huonompi&ohjelma=<id>): once the chat is
   // ready, the resident is shown a button to press (the link may come from any site: nothing is sent by
@@ -41,240 +66,130 @@
   // programme's progress.
   var PROGRAMME_ID = /^[a-z0-9][a-z0-9_.-]{0,119}$/;
   var worseProgramme = null;
+  var MERGE_WINDOW_MS = 2000;  // a turn's text, buttons and card may come as separate events
 
   function transcript() {
     try { return JSON.parse(STORE.getItem(KEY_LOG) || "[]"); } catch (e) { return []; }
   }
-  function remember(entry) {
-    var all = transcript();
-    all.push(entry);
-    STORE.setItem(KEY_LOG, JSON.stringify(all.slice(-200)));
-  }
-  function safeUrl(url) {
-    try {
-      var parsed = new URL(url, window.location.href);
-      return (parsed.protocol === "https:" || parsed.protocol === "http:") ? parsed.href : null;
-    } catch (e) { return null; }
-  }
+  function keep(all) { STORE.setItem(KEY_LOG, JSON.stringify(all.slice(-200))); }
   function setStatus(text) { status.textContent = text; }
-  function clearLog() { log.textContent = ""; turns = {}; alertRegion.textContent = ""; }
+  function clearLog() { log.textContent = ""; turns = {}; answerStart = null; alertRegion.textContent = ""; }
+  function online() { return !!(socket && socket.connected && ready); }
 
-  // -- emergency and safety-check cards ---------------------------------------------------------
-  // custom {"emergency": true | "safety_check": true, "heading": "...", "calls": [{"label", "number"}]}
-  var DEFAULT_HEADING = "Hätätilanne";
-  var DEFAULT_CALLS = [{ label: "Hätänumero", number: "112" }];
-  var CALL_NUMBER = /^[0-9 +\-]+$/;
-  var MERGE_WINDOW_MS = 2000;  // a turn's text, buttons and card may come as separate events
-  function isCard(entry) { return !!(entry.emergency || entry.safetyCheck); }
-  function clip(value, max) { return typeof value === "string" ? value.slice(0, max) : ""; }
-  function cardOf(custom) {  // what a bot_uttered's custom data says about the card; null: no card
-    if (!custom.emergency && !custom.safety_check) { return null; }
-    var calls = Array.isArray(custom.calls) ? custom.calls.slice(0, 10).map(function (c) {
-      return { label: clip(c && c.label, 120), number: clip(c && c.number, 40) };
-    }) : null;
-    return { emergency: !!custom.emergency, safetyCheck: !custom.emergency && !!custom.safety_check,
-             category: clip(custom.category, 60), heading: clip(custom.heading, 200), calls: calls };
-  }
-  function telHref(number) {  // null unless the number is digits, spaces, + and - only
-    if (typeof number !== "string" || !CALL_NUMBER.test(number)) { return null; }
-    var digits = number.replace(/[^0-9]/g, "");
-    if (digits.length < 3 || digits.length > 20) { return null; }
-    return "tel:" + (number.trim().charAt(0) === "+" ? "+" : "") + digits;
-  }
-  function callsOf(entry) {
-    var calls = entry.calls || DEFAULT_CALLS;
-    var usable = calls.some(function (c) { return telHref(c.number); });
-    return usable ? calls : calls.concat(DEFAULT_CALLS);  // a card always offers a number to call
-  }
-  function headingOf(entry) { return entry.heading || (entry.emergency ? DEFAULT_HEADING : "Oletko turvassa?"); }
-  function renderText(box, entry) {
-    var text = entry.text || "";
-    if (!isCard(entry)) {
-      var span = document.createElement("span");
-      span.textContent = text;
-      box.appendChild(span);
-      return;
+  // -- the log -----------------------------------------------------------------------------------
+  function scrolls(element) { return /(auto|scroll)/.test(window.getComputedStyle(element).overflowY); }
+  function keepInView(turn, entry) {  // a long answer: its start stays in view, not its end
+    if (entry.from === "user") { answerStart = null; }
+    else if (!answerStart || !answerStart.isConnected) { answerStart = turn; }
+    var start = answerStart || turn;
+    if (scrolls(log)) {
+      var height = turn.offsetTop + turn.offsetHeight - start.offsetTop;
+      log.scrollTop = height > log.clientHeight ? start.offsetTop - 8 : log.scrollHeight;
+    } else {  // a short or narrow screen: the page scrolls, not the log
+      var box = start.getBoundingClientRect();
+      var fits = turn.getBoundingClientRect().bottom - box.top <= window.innerHeight;
+      (fits ? turn : start).scrollIntoView({ block: fits ? "nearest" : "start" });
     }
-    // the card's answer: paragraphs, and lines starting "- " as a list
-    var body = document.createElement("div");
-    body.className = "card-text";
-    var list = null;
-    text.split("\n").forEach(function (line) {
-      var trimmed = line.trim();
-      if (!trimmed) { list = null; return; }
-      if (trimmed.indexOf("- ") === 0) {
-        if (!list) { list = document.createElement("ul"); body.appendChild(list); }
-        var item = document.createElement("li");
-        item.textContent = trimmed.slice(2);
-        list.appendChild(item);
-      } else {
-        list = null;
-        var para = document.createElement("p");
-        para.textContent = trimmed;
-        body.appendChild(para);
-      }
-    });
-    box.appendChild(body);
   }
-  function renderHeading(box, entry) {  // a real heading: colour is not the only cue
-    var heading = document.createElement("h2");
-    heading.className = "card-heading";
-    heading.textContent = headingOf(entry);
-    box.appendChild(heading);
-  }
-  function renderCalls(box, entry) {  // an emergency answer's numbers first; the safety question's after it
-    var list = document.createElement("ul");
-    list.className = "calls";
-    list.setAttribute("aria-label", "Soita");
-    callsOf(entry).forEach(function (call) {
-      var item = document.createElement("li");
-      var href = telHref(call.number);
-      var label = document.createElement("span");
-      label.className = "call-label";
-      label.textContent = call.label || "Soita";
-      var number = document.createElement("span");
-      number.className = "call-number";
-      number.textContent = call.number;
-      var holder;
-      if (href) {
-        holder = document.createElement("a");
-        holder.className = "call";
-        holder.href = href;
-      } else {  // not a phone number: shown as text, never as a link
-        holder = document.createElement("span");
-        holder.className = "call-unlinked";
-      }
-      holder.appendChild(label);
-      holder.appendChild(document.createTextNode(" "));
-      holder.appendChild(number);
-      item.appendChild(holder);
-      list.appendChild(item);
-    });
-    box.appendChild(list);
-  }
-  function announce(entry) {  // read out at once by screen readers; only for messages arriving live
-    var parts = [headingOf(entry), entry.text || ""];
-    callsOf(entry).forEach(function (c) { if (telHref(c.number)) { parts.push((c.label || "") + " " + c.number); } });
-    alertRegion.textContent = "";
-    window.setTimeout(function () { alertRegion.textContent = parts.filter(Boolean).join(". "); }, 50);
-  }
-
   function render(entry, live) {
-    var turn = document.createElement("div");
-    turn.className = "turn";
-    var box = document.createElement("div");
-    box.className = "msg " + (entry.from === "user" ? "user" : entry.from === "professional" ? "bot professional" : "bot") +
-      (entry.emergency ? " emergency" : "") + (entry.safetyCheck ? " safety-check" : "") + (entry.notice ? " notice" : "");
-    var who = document.createElement("span");
-    who.className = "who";
-    who.textContent = entry.from === "user" ? "Sinä: "
-      : entry.from === "professional" ? "Ammattilainen (" + (entry.name || "") + "): " : "Chat-opas: ";
-    box.appendChild(who);
-    if (entry.safetyCheck) { renderHeading(box, entry); renderText(box, entry); renderCalls(box, entry); }
-    else if (entry.emergency) { renderHeading(box, entry); renderCalls(box, entry); renderText(box, entry); }
-    else { renderText(box, entry); }
-    if (entry.links && entry.links.length) {
-      var list = document.createElement("ul");
-      list.className = "links";
-      entry.links.forEach(function (link) {
-        var href = safeUrl(link.url);
-        if (!href) { return; }
-        var item = document.createElement("li");
-        var a = document.createElement("a");
-        a.href = href;
-        a.textContent = link.name || href;
-        a.target = "_blank";
-        a.rel = "noopener noreferrer";
-        item.appendChild(a);
-        list.appendChild(item);
-      });
-      box.appendChild(list);
-    }
-    turn.appendChild(box);
-    if (entry.buttons && entry.buttons.length) {
-      var group = document.createElement("div");
-      group.className = "buttons";
-      group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Vastausvaihtoehdot");
-      entry.buttons.forEach(function (b) {
-        var button = document.createElement("button");
-        button.type = "button";
-        button.className = "choice";
-        button.textContent = b.title;
-        button.disabled = !live || !!entry.answered;
-        button.addEventListener("click", function () {
-          Array.prototype.forEach.call(group.querySelectorAll("button"), function (x) { x.disabled = true; });
-          markAnswered(entry.id);
-          if (b.local) { add({ from: "user", text: b.title }); localAction(b.local); return; }
-          send(b.payload, b.title);
-        });
-        group.appendChild(button);
-      });
-      turn.appendChild(group);
-    }
+    var turn = R.turnOf(entry, live, choose);
     var shown = entry.id ? turns[entry.id] : null;
-    if (shown && shown.parentNode === log) { log.replaceChild(turn, shown); } else { log.appendChild(turn); }
+    if (shown && shown.parentNode === log) {
+      log.replaceChild(turn, shown);
+      if (answerStart === shown) { answerStart = turn; }
+    } else { log.appendChild(turn); }
     if (entry.id) { turns[entry.id] = turn; }
-    log.scrollTop = log.scrollHeight;
+    if (live) { keepInView(turn, entry); }
+  }
+  function disableButtons(element) {
+    Array.prototype.forEach.call(element.querySelectorAll(".buttons button"), function (x) { x.disabled = true; });
   }
   function closeOlderButtons(keepId) {  // a stale click must not start a form or an assessment
     var all = transcript();
     all.forEach(function (e) {
       if (e.id !== keepId && e.buttons && e.buttons.length) { e.answered = true; }
     });
-    STORE.setItem(KEY_LOG, JSON.stringify(all));
-    Object.keys(turns).forEach(function (id) {
-      if (id === keepId) { return; }
-      Array.prototype.forEach.call(turns[id].querySelectorAll("button"), function (x) { x.disabled = true; });
-    });
+    keep(all);
+    Object.keys(turns).forEach(function (id) { if (id !== keepId) { disableButtons(turns[id]); } });
   }
   function markAnswered(id) {
     var all = transcript();
     all.forEach(function (e) { if (e.id === id) { e.answered = true; } });
-    STORE.setItem(KEY_LOG, JSON.stringify(all));
+    keep(all);
+  }
+  function announce(entry) {  // read out at once by screen readers; only for messages arriving live
+    alertRegion.textContent = "";
+    window.setTimeout(function () { alertRegion.textContent = R.announcement(entry); }, 50);
   }
   function add(entry) {
     entry.id = Date.now() + "-" + Math.random().toString(16).slice(2);
     entry.at = Date.now();
-    remember(entry);
+    var all = transcript();
+    all.push(entry);
+    keep(all);
     render(entry, true);
-    if (isCard(entry)) { closeOlderButtons(entry.id); announce(entry); }
+    if (R.isCard(entry)) { closeOlderButtons(entry.id); announce(entry); }
   }
   function mergeable(last, incoming) {  // the previous bot message of this turn, still missing what came now
     if (!last || last.from !== "bot" || last.notice || incoming.from !== "bot" || incoming.notice) { return false; }
     if (!(Date.now() - (last.at || 0) < MERGE_WINDOW_MS)) { return false; }
     if (incoming.buttons.length && last.buttons && last.buttons.length) { return false; }
-    if (isCard(incoming) && isCard(last)) { return false; }
+    if (R.isCard(incoming) && R.isCard(last)) { return false; }
     if (incoming.text && last.text) { return false; }
-    return !incoming.text || (isCard(last) && !last.text);  // a part without text, or text for a bare card
+    return !incoming.text || (R.isCard(last) && !last.text);  // a part without text, or text for a bare card
   }
   function addBotMessage(entry) {
     var all = transcript();
     var last = all[all.length - 1];
     if (!mergeable(last, entry)) { add(entry); return; }
-    var wasCard = isCard(last);
+    var wasCard = R.isCard(last);
     ["text", "emergency", "safetyCheck", "category", "heading", "calls"].forEach(function (key) {
       if (entry[key] && !last[key]) { last[key] = entry[key]; }
     });
     if (entry.buttons.length) { last.buttons = entry.buttons; last.answered = false; }
     if (entry.links.length) { last.links = (last.links || []).concat(entry.links); }
-    STORE.setItem(KEY_LOG, JSON.stringify(all));
+    keep(all);
     render(last, true);
-    if (isCard(last)) {
+    if (R.isCard(last)) {
       if (!wasCard) { closeOlderButtons(last.id); }
       announce(last);
     }
   }
-  function send(message, shown) {
-    if (!socket || !socket.connected) { setStatus("Ei yhteyttä. Viestiä ei lähetetty, yritä hetken päästä uudelleen."); return; }
+
+  // -- sending -----------------------------------------------------------------------------------
+  function send(message, shown) {  // only when online()
     if (shown) { add({ from: "user", text: shown }); }
     socket.emit("user_uttered", { message: message, session_id: sessionId });
+    if (STORE.getItem(KEY_HANDOFF) !== "1") { typing.waitForBot(); }
+  }
+  function choose(entry, b, group) {  // a quick reply; the focus goes back to the message box
+    if (!b.local && !online()) { pendingNote.textContent = TEXT.choiceOffline; return; }
+    Array.prototype.forEach.call(group.querySelectorAll("button"), function (x) { x.disabled = true; });
+    markAnswered(entry.id);
+    if (b.local) { add({ from: "user", text: b.title }); localAction(b.local); }
+    else { send(b.payload, b.title); }
+    input.focus();
+  }
+  function sendLater() {  // offline: the message stays in the box and goes when the connection returns
+    STORE.setItem(KEY_PENDING, "1");
+    STORE.setItem(KEY_DRAFT, input.value);
+    pendingNote.textContent = TEXT.notSent;
+  }
+  function sendPending() {  // after the session is confirmed again: once
+    var text = input.value.trim();
+    if (STORE.getItem(KEY_PENDING) !== "1") { return; }
+    STORE.removeItem(KEY_PENDING);
+    if (!text) { pendingNote.textContent = ""; return; }
+    input.value = "";
+    STORE.removeItem(KEY_DRAFT);
+    send(text, text);
+    pendingNote.textContent = TEXT.sentLater;
   }
 
   function localAction(name) {  // the widget's own questions (never sent to the bot)
     if (name === "carry") { startLogin(true); }
     else if (name === "fresh") { startLogin(false); }
-    else { add({ from: "bot", text: "Selvä, jatketaan nimettömänä." }); }
+    else { add({ from: "bot", text: TEXT.anonymous }); }
   }
   function startLogin(carry) {
     loginForm.elements.carry_over.value = carry ? "yes" : "no";
@@ -287,16 +202,21 @@
       { title: "Ei, aloitetaan alusta", local: "fresh" },
       { title: "Peruuta", local: "cancel" }] });
   }
+  function forget() {  // the shown conversation ends: what the tab kept of it goes too
+    STORE.removeItem(KEY_SESSION);
+    STORE.removeItem(KEY_LOG);
+    STORE.removeItem(KEY_HANDOFF);
+  }
   function showIdentity(auth, params) {
     identifyButton.hidden = !auth.available || !!auth.identified;
     identityStatus.hidden = logoutForm.hidden = eraseForm.hidden = ownSpaceLink.hidden = !auth.identified;
     if (!auth.identified) { token = null; return; }
     token = auth.token;
     var fresh = auth.conversation_id !== sessionId;
-    if (fresh) { STORE.removeItem(KEY_LOG); clearLog(); }
+    if (fresh) { forget(); clearLog(); }
     sessionId = auth.conversation_id;
     STORE.setItem(KEY_SESSION, sessionId);
-    identityStatus.textContent = "Tunnistautunut: " + (auth.name || "");
+    identityStatus.textContent = "Tunnistautunut: " + T.clean(auth.name);
     if (params.get("tunnistautuminen") === "ok") { add({ from: "bot", text: auth.notice + (fresh ? FRESH_NOTICE : "") }); }
   }
 
@@ -312,11 +232,19 @@
       });
   }
 
+  function offline(text) {
+    ready = false;
+    setStatus(text);
+    typing.answered();  // an answer on its way is not coming on this connection
+    offlineBox.show(true);
+  }
   function connect(config) {
+    offlineBox.configure(config.offline_calls);
     var url = config.socket_url || (window.location.protocol + "//" + window.location.hostname + ":5005");
     socket = io(url, { path: config.socket_path || "/socket.io", transports: ["websocket"] });
     socket.on("connect", function () {
-      setStatus("Yhteys on auki.");
+      setStatus(TEXT.open);
+      offlineBox.show(false);
       socket.emit("session_request", { session_id: sessionId, token: token });
     });
     socket.on("session_notice", function (data) {  // the identified conversation could not be opened
@@ -327,9 +255,11 @@
       var isNew = id !== sessionId;
       var replaced = isNew && !!sessionId;  // the server gave another conversation than the one shown
       sessionId = id;
+      ready = true;
       STORE.setItem(KEY_SESSION, id);
       if (replaced) {
         STORE.removeItem(KEY_LOG);
+        STORE.removeItem(KEY_HANDOFF);
         clearLog();
       }
       // A fresh start keeps what is already on screen (e.g. the logged-out notice added before connecting).
@@ -338,49 +268,62 @@
         offerWorse(worseProgramme);
         worseProgramme = null;
       }
+      sendPending();
     });
     socket.on("bot_uttered", function (data) {
       var custom = data.custom || {};
       var handoff = custom.handoff || {};  // live handoff: a professional's message, or a queue notice
       var entry = { from: handoff.from === "professional" ? "professional" : "bot", name: String(handoff.name || ""),
-                    notice: !!handoff.status, text: data.text || custom.text || "",
+                    notice: !!handoff.status, text: String(data.text || custom.text || ""),
                     buttons: Array.isArray(data.buttons) ? data.buttons : [],
                     links: Array.isArray(custom.links) ? custom.links : [] };
-      var card = cardOf(custom);
+      var card = R.cardOf(custom);
       if (card) {
         Object.keys(card).forEach(function (key) { if (card[key]) { entry[key] = card[key]; } });
       }
+      if (entry.from === "professional" || handoff.status === "taken") { STORE.setItem(KEY_HANDOFF, "1"); }
+      else if (handoff.status) { STORE.removeItem(KEY_HANDOFF); }
+      if (entry.from === "professional") { typing.professionalWrote(); } else { typing.answered(); }
       if (!entry.text && !entry.buttons.length && !entry.links.length && !card) { return; }  // nothing to show
       addBotMessage(entry);
     });
-    socket.on("disconnect", function () { setStatus("Yhteys katkesi. Yritetään uudelleen…"); });
-    socket.on("connect_error", function () { setStatus("Chat-palveluun ei saada yhteyttä. Yritetään uudelleen…"); });
+    socket.on("typing", function (data) { typing.professional(data); });
+    socket.on("disconnect", function () { offline(TEXT.lost); });
+    socket.on("connect_error", function () { offline(TEXT.unreachable); });
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
     if (!text) { return; }
+    if (!online()) { sendLater(); input.focus(); return; }  // never cleared while it cannot go
     send(text, text);
     input.value = "";
+    STORE.removeItem(KEY_DRAFT);
+    pendingNote.textContent = "";
     input.focus();
   });
   input.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
   });
+  input.addEventListener("input", function () { STORE.setItem(KEY_DRAFT, input.value); });
   identifyButton.addEventListener("click", askCarryOver);
   eraseForm.addEventListener("submit", function (event) {
     if (!window.confirm(ERASE_QUESTION)) { event.preventDefault(); }
   });
   restart.addEventListener("click", function () {
-    if (token) { logoutForm.submit(); return; }  // a new conversation after an identified one: log out first
-    STORE.removeItem(KEY_SESSION);
-    STORE.removeItem(KEY_LOG);
-    sessionId = null;
-    clearLog();
-    if (socket) { socket.emit("session_request", { session_id: null }); }
-    input.focus();
+    Tools.askRestart(document.getElementById("restart-dialog"), restart, function () {
+      if (token) { logoutForm.submit(); return; }  // a new conversation after an identified one: log out first
+      forget();
+      sessionId = null;
+      clearLog();
+      typing.answered();
+      if (online()) { ready = false; socket.emit("session_request", { session_id: null }); }
+      input.focus();
+    });
   });
+  document.getElementById("chat-print").addEventListener("click", function () { window.print(); });
+  document.getElementById("chat-download").addEventListener("click", function () { Tools.download(transcript()); });
 
   var params = new URLSearchParams(window.location.search);
   var ended = params.get("uloskirjautuminen") === "ok" || params.get("poisto") === "ok";
@@ -391,8 +334,12 @@
       params.has("omahoito") || params.has("ohjelma")) {
     window.history.replaceState(null, "", "/");
   }
-  if (ended) { STORE.removeItem(KEY_SESSION); STORE.removeItem(KEY_LOG); sessionId = null; }
+  if (ended) { forget(); sessionId = null; }
   transcript().forEach(function (entry) { render(entry, true); });
+  log.scrollTop = log.scrollHeight;
+  input.value = STORE.getItem(KEY_DRAFT) || "";
+  if (STORE.getItem(KEY_PENDING) === "1") { pendingNote.textContent = TEXT.notSent; }
+  setStatus(TEXT.connecting);
   fetch("/auth/session").then(function (r) { return r.json(); }).catch(function () { return { available: false }; })
     .then(function (auth) {
       showIdentity(auth, params);
@@ -402,5 +349,5 @@
       return fetch("/chat-config.json");
     })
     .then(function (r) { return r.json(); }).then(connect)
-    .catch(function () { setStatus("Chatin asetuksia ei saatu ladattua. Päivitä sivu."); });
+    .catch(function () { offline(TEXT.noConfig); });
 }());

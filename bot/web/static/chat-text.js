@@ -1,0 +1,114 @@
+// Resident web chat: text helpers shared by the page's scripts. Everything is built with DOM methods
+// (createElement, textContent), never from HTML strings.
+(function () {
+  "use strict";
+  // Bidirectional controls can make a text read differently from what it is ("txt.exe" shown as "exe.txt").
+  var BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+  function clean(value) { return value == null ? "" : String(value).replace(BIDI, ""); }
+
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function clock(ms) {  // Finnish style: 9.05, 14.30
+    var d = new Date(ms);
+    return d.getHours() + "." + two(d.getMinutes());
+  }
+  function day(ms) {  // 7.12.2026
+    var d = new Date(ms);
+    return d.getDate() + "." + (d.getMonth() + 1) + "." + d.getFullYear();
+  }
+  function timeElement(ms) {
+    var time = document.createElement("time");
+    time.dateTime = new Date(ms).toISOString();
+    time.textContent = clock(ms);
+    return time;
+  }
+
+  // -- phone numbers in an answer's text ------------------------------------------------------------
+  // Candidates: +358 numbers, national numbers starting with 0 (an area code in brackets too), the
+  // 116 service numbers and 112. A candidate must stand on its own: no letter, digit or +/-,:. before
+  // it, and no letter, digit, "€", "%" or a separator followed by a digit after it (dates, times,
+  // prices, ID numbers). Postcodes (5 digits), years and times do not pass the length rules.
+  var CANDIDATE = new RegExp(
+    "(?<![\\p{L}\\p{N}_+\\-\\/,:]|\\d[.,])" +
+    "(?:\\+358[ -]?(?:\\(0\\)[ -]?)?\\d{1,3}(?:[ -]?\\d{2,4}){1,4}" +
+    "|\\(0\\d{1,3}\\)[ -]?\\d{2,4}(?:[ -]?\\d{2,4}){0,3}" +
+    "|0\\d{1,3}(?:[ -]?\\d{2,4}){1,4}" +
+    "|116[ -]?\\d{3}" +
+    "|112)" +
+    "(?![\\p{L}\\p{N}_€%]|[.,:\\-\\u2013\\/]\\d|\\s?(?:€|%|euroa|snt))", "gu");
+  var CLOCK_RANGE = /^[0-2]\d[0-5]\d[ -][0-2]\d[0-5]\d$/;  // 0800-1600 is office hours, not a number
+
+  function telOf(candidate) {  // the tel: address of a written number, or null
+    if (CLOCK_RANGE.test(candidate)) { return null; }
+    var digits = candidate.replace(/[^0-9]/g, "");
+    if (candidate.charAt(0) === "+") {
+      var national = digits.slice(3).replace(/^0/, "");
+      return national.length >= 5 && national.length <= 9 ? "tel:+358" + national : null;
+    }
+    if (digits === "112" || /^116\d{3}$/.test(digits)) { return "tel:" + digits; }
+    if (digits.charAt(0) !== "0" || digits.charAt(1) === "0") { return null; }  // 00100 is a postcode
+    return digits.length >= 7 && digits.length <= 10 ? "tel:" + digits : null;
+  }
+  function longestNumber(candidate) {  // the candidate, or a shorter start of it ending before a space
+    var text = candidate;
+    while (text) {
+      var href = telOf(text);
+      if (href) { return { text: text, href: href }; }
+      var cut = text.lastIndexOf(" ");
+      if (cut <= 0) { return null; }
+      text = text.slice(0, cut);
+    }
+    return null;
+  }
+  function phoneNumbers(text) {  // [{start, end, text, href}] in order
+    var found = [];
+    var match;
+    CANDIDATE.lastIndex = 0;
+    while ((match = CANDIDATE.exec(text)) !== null) {
+      var number = longestNumber(match[0]);
+      if (number) {
+        found.push({ start: match.index, end: match.index + number.text.length, text: number.text, href: number.href });
+        CANDIDATE.lastIndex = match.index + number.text.length;
+      }
+    }
+    return found;
+  }
+  function appendLinked(parent, text) {  // text, with each phone number a tel: link
+    var at = 0;
+    phoneNumbers(text).forEach(function (number) {
+      if (number.start > at) { parent.appendChild(document.createTextNode(text.slice(at, number.start))); }
+      var link = document.createElement("a");
+      link.className = "tel";
+      link.href = number.href;
+      link.textContent = number.text;
+      parent.appendChild(link);
+      at = number.end;
+    });
+    if (at < text.length) { parent.appendChild(document.createTextNode(text.slice(at))); }
+  }
+
+  // An answer's text: lines starting "- " are a list, other lines paragraphs; an empty line ends a list.
+  function blocks(text, linkNumbers) {
+    var out = [];
+    var list = null;
+    clean(text).split("\n").forEach(function (line) {
+      var trimmed = line.trim();
+      if (!trimmed) { list = null; return; }
+      var element;
+      if (trimmed.indexOf("- ") === 0) {
+        if (!list) { list = document.createElement("ul"); out.push(list); }
+        element = document.createElement("li");
+        list.appendChild(element);
+        trimmed = trimmed.slice(2).trim();
+      } else {
+        list = null;
+        element = document.createElement("p");
+        out.push(element);
+      }
+      if (linkNumbers) { appendLinked(element, trimmed); } else { element.textContent = trimmed; }
+    });
+    return out;
+  }
+
+  window.ChatText = { clean: clean, clock: clock, day: day, timeElement: timeElement, phoneNumbers: phoneNumbers,
+                      appendLinked: appendLinked, blocks: blocks };
+}());

@@ -1,0 +1,334 @@
+"""The resident chat page in a real browser (Playwright driving Debian's Chromium, headless), without a
+trained model: the web app serves the page and its real scripts, and a small socket.io server stands in
+for Rasa's web chat channel (tests/fake_rasa_socket.py).
+
+The offline path (the message stays, the numbers to call, sent once when the connection returns), a
+late answer, answers as lists with phone numbers as links, who is typing, a whole conversation by
+keyboard, the restart question, narrow and zoomed screens, a long answer's start in view, message
+times, bidirectional controls removed, and the conversation as a downloaded text file."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bench.stack import free_port
+from bot.settings import Settings
+from bot.web.app import create_app
+from tests import browsers
+from tests.fake_rasa_socket import FakeRasaSocket
+from tests.servers import ThreadedServer
+
+pytest.importorskip("playwright.sync_api")
+pytestmark = browsers.NEEDS_CHROMIUM
+browser = browsers.browser  # the fixture: one Chromium for this module
+TIMEOUT = 15_000
+
+GREETING = {"text": "Hei! Mistä haluat kysyä?", "buttons": [{"title": "Flunssa", "payload": "/flunssa"},
+                                                             {"title": "Hammashoito", "payload": "/hammas"}]}
+LIST_ANSWER = ("Flunssassa kannattaa levätä.\n- Juo riittävästi.\n- Lepää kotona.\n\nJos kuume jatkuu, "
+               "ota yhteyttä terveysasemaan.")
+NUMBERS_ANSWER = ("Soita 112 hätätilanteessa tai päivystysapuun 116117. Kriisipuhelin 09 2525 0111, "
+                  "myrkytystietokeskus 0800 147 111 ja ulkomailta +358 800 147 111. Lapsille 116 111.\n"
+                  "Asiakasohjaus 03 555 0100 ja vaihde 010 123 4567.\n"
+                  "Avoinna ma–pe 8–16 ja klo 8.00–16.00 vuonna 2026. Maksu 12,50 € tai 0,80 €. "
+                  "Päivämäärä 1.2.2026, postinumero 00100 Helsinki ja 33100 Tampere. "
+                  "Y-tunnus 0123456-7, henkilötunnus 010190-123A, tilinumero FI21 1234 5600 0007 85.")
+NUMBER_LINKS = {"112": "tel:112", "116117": "tel:116117", "09 2525 0111": "tel:0925250111",
+                "0800 147 111": "tel:0800147111", "+358 800 147 111": "tel:+358800147111", "116 111": "tel:116111",
+                "03 555 0100": "tel:035550100", "010 123 4567": "tel:0101234567"}
+LONG_ANSWER = "Pitkän vastauksen alku.\n" + "\n".join(f"- Kohta {i}: ohje, jossa on vähän tekstiä." for i in range(60))
+BIDI = "Kuume \u202etxt.exe\u202c jatkuu \u2066\u2067\u2068\u2069\u200e\u200f\u061cedelleen"
+REPLIES = {
+    "/greet": [GREETING],
+    "/flunssa": [{"text": LIST_ANSWER}],
+    "/hammas": [{"text": "Hammashoitolaan voi soittaa."}],
+    "lista": [{"text": LIST_ANSWER}],
+    "numerot": [{"text": NUMBERS_ANSWER}],
+    "hiljaa": [],  # no answer: the page says the answer is late
+    "pitkä": [{"text": LONG_ANSWER}],
+    "bidi \u202ekäänteinen\u202c": [{"text": BIDI, "buttons": [{"title": "Valitse \u202eA\u202c", "payload": "/a"}],
+              "custom": {"links": [{"name": "Ohje \u202dtxt.exe\u202c", "url": "https://example.fi/ohje"}]}}],
+}
+
+
+@pytest.fixture(scope="module")
+def fake_rasa():
+    server = FakeRasaSocket(REPLIES)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def web(fake_rasa):
+    port = free_port()
+    app = create_app(Settings(webchat_port=port, public_socket_url=fake_rasa.url), name=f"test_chat_page_{port}")
+    url = f"http://127.0.0.1:{port}"
+    running = ThreadedServer(app, port, url + "/chat-config.json")
+    yield url
+    running.stop()
+
+
+def open_page(browser, web, **options):
+    context = browser.new_context(locale="fi-FI", timezone_id="Europe/Helsinki", accept_downloads=True, **options)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(web + "/")
+    page.locator("#chat-log button", has_text="Flunssa").wait_for()  # the greeting, its buttons usable
+    page.wait_for_selector("#chat-status >> text=Yhteys on auki")
+    return page
+
+
+@pytest.fixture()
+def page(browser, web):
+    opened = open_page(browser, web)
+    yield opened
+    opened.context.close()
+
+
+def say(page, text: str) -> None:
+    page.fill("#chat-input", text)
+    page.press("#chat-input", "Enter")
+
+
+def last_bot(page):
+    return page.locator("#chat-log .msg.bot").last
+
+
+def test_a_message_written_offline_stays_and_is_sent_once_when_the_connection_returns(page, fake_rasa):
+    fake_rasa.go_down()
+    try:
+        page.wait_for_selector("#chat-offline:not([hidden])")
+        offline = page.locator("#chat-offline")
+        hrefs = offline.locator("a.call").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert hrefs[:2] == ["tel:112", "tel:116117"] and len(hrefs) == 3  # and the region's client guidance
+        assert offline.locator("a.call").first.is_visible() and "soita" in offline.inner_text().lower()
+        before = len(fake_rasa.received)
+        say(page, "onko apteekki auki")
+        assert page.input_value("#chat-input") == "onko apteekki auki"  # never cleared while it cannot go
+        notice = page.locator("#chat-pending")
+        assert "ei voitu lähettää" in notice.inner_text() and "kun yhteys palaa" in notice.inner_text()
+        assert notice.get_attribute("role") == "alert"
+        assert page.locator("#chat-log .msg.user", has_text="onko apteekki auki").count() == 0
+        page.reload()  # a reload keeps it too, and still shows the numbers
+        page.wait_for_selector("#chat-offline:not([hidden])")
+        assert page.input_value("#chat-input") == "onko apteekki auki"
+        assert "ei voitu lähettää" in page.inner_text("#chat-pending")
+        assert fake_rasa.received[before:] == []
+    finally:
+        fake_rasa.come_back()
+    page.locator("#chat-log .msg.user", has_text="onko apteekki auki").wait_for()
+    page.wait_for_selector("#chat-offline", state="hidden")
+    page.locator("#chat-log .msg.bot", has_text="En ymmärtänyt").wait_for()
+    page.wait_for_timeout(1500)  # nothing is sent a second time
+    assert fake_rasa.received[before:].count("onko apteekki auki") == 1
+    assert page.input_value("#chat-input") == ""
+    assert page.locator("#chat-log .msg.user", has_text="onko apteekki auki").count() == 1
+    assert "lähetettiin" in page.inner_text("#chat-pending")
+
+
+def test_the_offline_numbers_fall_back_to_112_and_116117_without_the_settings(browser, web):
+    context = browser.new_context(locale="fi-FI")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.route("**/chat-config.json", lambda route: route.abort())
+    page.goto(web + "/")
+    page.wait_for_selector("#chat-offline:not([hidden])")
+    hrefs = page.locator("#chat-offline a.call").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == ["tel:112", "tel:116117"]
+    context.close()
+
+
+def test_a_late_answer_is_noted_and_the_note_goes_when_it_arrives(page, fake_rasa):
+    say(page, "hiljaa")
+    page.wait_for_selector("#chat-typing >> text=Chat-opas kirjoittaa…")
+    assert page.locator("#chat-typing").get_attribute("role") == "status"
+    page.wait_for_selector("#chat-late >> text=Vastaus viipyy", timeout=20_000)
+    fake_rasa.emit_to_all("bot_uttered", {"text": "Tässä vastaus vihdoin."})
+    last_bot(page).filter(has_text="Tässä vastaus vihdoin").wait_for()
+    assert page.inner_text("#chat-late") == "" and page.inner_text("#chat-typing") == ""
+
+
+def test_an_answer_s_lines_become_a_list_and_paragraphs(page):
+    say(page, "lista")
+    answer = last_bot(page).filter(has_text="Juo riittävästi")
+    answer.wait_for()
+    assert answer.locator("ul > li").all_inner_texts() == ["Juo riittävästi.", "Lepää kotona."]
+    paragraphs = answer.locator("p").all_inner_texts()
+    assert paragraphs[0].startswith("Chat-opas:") and paragraphs[0].endswith("Flunssassa kannattaa levätä.")
+    assert paragraphs[1] == "Jos kuume jatkuu, ota yhteyttä terveysasemaan."
+    assert answer.locator(".who").is_visible()
+
+
+def test_phone_numbers_in_an_answer_are_tel_links_and_other_numbers_are_not(page):
+    say(page, "numerot")
+    answer = last_bot(page).filter(has_text="Kriisipuhelin")
+    answer.wait_for()
+    links = answer.locator("a")
+    found = dict(zip(links.all_inner_texts(),
+                     links.evaluate_all("links => links.map(a => a.getAttribute('href'))")))
+    assert found == NUMBER_LINKS
+
+
+def test_who_is_typing_the_bot_and_a_professional(page, fake_rasa):
+    typing = page.locator("#chat-typing")
+    assert typing.get_attribute("role") == "status" and typing.inner_text() == ""
+    assert page.locator("#chat-log #chat-typing").count() == 0  # not a turn of the log
+    say(page, "hiljaa")
+    page.wait_for_selector("#chat-typing >> text=Chat-opas kirjoittaa…")
+    fake_rasa.emit_to_all("bot_uttered", {"text": "Vastaus."})
+    last_bot(page).filter(has_text="Vastaus.").wait_for()
+    assert typing.inner_text() == ""
+
+    fake_rasa.emit_to_all("typing", {"by": "professional", "name": "Maija"})
+    page.wait_for_selector("#chat-typing >> text=Ammattilainen (Maija) kirjoittaa…")
+    fake_rasa.emit_to_all("typing", {"by": "professional", "active": False})
+    page.wait_for_selector("#chat-typing >> text=kirjoittaa", state="detached")
+    fake_rasa.emit_to_all("typing", {"by": "professional", "name": ""})
+    page.wait_for_selector("#chat-typing >> text=Ammattilainen kirjoittaa…")
+    fake_rasa.emit_to_all("bot_uttered", {"text": "Hei, olen Maija.",
+                                          "custom": {"handoff": {"from": "professional", "name": "Maija M"}}})
+    page.locator("#chat-log .msg.professional", has_text="Hei, olen Maija").wait_for()
+    assert typing.inner_text() == ""
+    assert page.locator("#chat-log .msg.professional .who").inner_text() == "Ammattilainen (Maija M): "
+    fake_rasa.emit_to_all("typing", {"by": "professional", "name": "Maija"})
+    page.wait_for_selector("#chat-typing >> text=kirjoittaa")
+    page.wait_for_selector("#chat-typing >> text=kirjoittaa", state="detached", timeout=12_000)  # ~6 s later
+
+
+def test_a_whole_conversation_by_keyboard(page, fake_rasa):
+    page.locator("body").focus()
+    for _ in range(30):  # Tab from the top of the page to the message box
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "chat-input":
+            break
+    assert page.evaluate("document.activeElement.id") == "chat-input"
+    page.keyboard.type("hammas")
+    page.keyboard.press("Enter")
+    last_bot(page).filter(has_text="En ymmärtänyt").wait_for()
+    assert page.evaluate("document.activeElement.id") == "chat-input"
+    page.locator("#chat-log .buttons button").first.focus()  # a quick reply, by Tab backwards
+    page.locator("#chat-input").focus()
+    for _ in range(10):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.textContent") == "Hammashoito":
+            break
+    assert page.evaluate("document.activeElement.textContent") == "Hammashoito"
+    page.keyboard.press("Space")
+    last_bot(page).filter(has_text="Hammashoitolaan voi soittaa").wait_for()
+    assert "/hammas" in fake_rasa.received
+    assert page.evaluate("document.activeElement.id") == "chat-input"  # back in the box
+    page.keyboard.type("lista")
+    page.keyboard.press("Enter")
+    last_bot(page).filter(has_text="Juo riittävästi").wait_for()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"  # the focus is visible
+
+
+def test_restarting_asks_first_cancel_keeps_the_log_and_confirm_starts_anew(page, fake_rasa):
+    say(page, "lista")
+    last_bot(page).filter(has_text="Juo riittävästi").wait_for()
+    first_session = page.evaluate("sessionStorage.getItem('chat.session')")
+    dialog = page.locator("#restart-dialog")
+    page.click("#chat-restart")
+    assert dialog.is_visible() and page.evaluate("document.querySelector('#restart-dialog').open")
+    assert page.evaluate("document.activeElement.textContent") == "Peruuta"
+    page.get_by_role("button", name="Peruuta").click()
+    assert not dialog.is_visible()
+    assert page.evaluate("document.activeElement.id") == "chat-restart"
+    assert page.locator("#chat-log .msg", has_text="Juo riittävästi").count() == 1
+    page.click("#chat-restart")
+    page.keyboard.press("Escape")  # Esc cancels too
+    assert not dialog.is_visible()
+    assert page.locator("#chat-log .msg", has_text="Juo riittävästi").count() == 1
+    greets = fake_rasa.received.count("/greet")
+    page.click("#chat-restart")
+    page.get_by_role("button", name="Aloita alusta").click()
+    page.locator("#chat-log .msg.bot", has_text="Mistä haluat kysyä").wait_for()
+    assert page.locator("#chat-log .msg", has_text="Juo riittävästi").count() == 0
+    assert fake_rasa.received.count("/greet") == greets + 1
+    assert page.evaluate("sessionStorage.getItem('chat.session')") not in (None, first_session)
+
+
+@pytest.mark.parametrize("width,height,scale", [(320, 256, 1), (320, 180, 4), (320, 640, 2), (360, 640, 3)])
+def test_narrow_and_zoomed_screens_scroll_only_one_way_and_never_sideways(browser, web, width, height, scale):
+    page = open_page(browser, web, viewport={"width": width, "height": height}, device_scale_factor=scale)
+    say(page, "numerot")
+    last_bot(page).filter(has_text="Kriisipuhelin").wait_for()
+    say(page, "https://example.fi/" + "pitkäosoiteilmanvälejä" * 8)
+    page.locator("#chat-log .msg.user", has_text="pitkäosoite").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    scrollers = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => {
+        const s = getComputedStyle(e);
+        return /(auto|scroll)/.test(s.overflowY) && e.scrollHeight > e.clientHeight + 1 && e.tagName !== 'TEXTAREA';
+    }).map(e => e.id || e.className)""")
+    page_scrolls = page.evaluate("document.documentElement.scrollHeight > document.documentElement.clientHeight + 1")
+    assert not (scrollers and page_scrolls), (scrollers, page_scrolls)  # never a scroll inside a scroll
+    if height >= 600:  # a phone: the log is the one scrolling area, the message box stays in view
+        assert scrollers == ["chat-log"] and not page_scrolls
+        box = page.locator("#chat-input").bounding_box()
+        assert box["y"] + box["height"] <= height
+    page.context.close()
+
+
+def test_the_start_of_a_long_answer_is_in_view(page):
+    say(page, "pitkä")
+    answer = last_bot(page).filter(has_text="Pitkän vastauksen alku")
+    answer.wait_for()
+    page.wait_for_timeout(200)
+    log_box = page.locator("#chat-log").bounding_box()
+    start = answer.bounding_box()
+    assert log_box["y"] - 1 <= start["y"] <= log_box["y"] + log_box["height"] / 2
+    assert answer.locator("li", has_text="Kohta 59").bounding_box()["y"] > log_box["y"] + log_box["height"]
+
+
+def test_every_message_has_its_time_and_a_visible_sender(page):
+    say(page, "lista")
+    last_bot(page).filter(has_text="Juo riittävästi").wait_for()
+    turns = page.locator("#chat-log .turn")
+    assert turns.count() == 3
+    for i in range(turns.count()):
+        time = turns.nth(i).locator("time")
+        assert re.fullmatch(r"\d{1,2}\.\d{2}", time.inner_text())
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", time.get_attribute("datetime"))
+        assert turns.nth(i).locator(".msg .who").is_visible()
+    assert [turns.nth(i).locator(".who").inner_text() for i in range(3)] == ["Chat-opas: ", "Sinä: ", "Chat-opas: "]
+
+
+def test_bidirectional_controls_are_removed_from_what_is_shown(page):
+    say(page, "bidi \u202ekäänteinen\u202c")
+    answer = last_bot(page).filter(has_text="jatkuu")
+    answer.wait_for()
+    shown = page.locator("#chat-log").inner_text()
+    assert "Kuume txt.exe jatkuu edelleen" in shown and "bidi käänteinen" in shown
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]", shown)
+    assert answer.locator("a").first.inner_text().startswith("Ohje txt.exe")
+    assert page.locator("#chat-log .buttons button").last.inner_text() == "Valitse A"
+
+
+def test_the_conversation_downloads_as_a_text_file(page, tmp_path):
+    say(page, "lista")
+    last_bot(page).filter(has_text="Juo riittävästi").wait_for()
+    with page.expect_download() as info:
+        page.click("#chat-download")
+    download = info.value
+    assert download.suggested_filename.startswith("chat-keskustelu-") and download.suggested_filename.endswith(".txt")
+    saved = tmp_path / "keskustelu.txt"
+    download.save_as(saved)
+    text = saved.read_text(encoding="utf-8-sig")
+    assert "Chat-opas:" in text and "Sinä:" in text
+    assert "Hei! Mistä haluat kysyä?" in text and "  lista" in text and "  - Juo riittävästi." in text
+    assert re.search(r"\[\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}\.\d{2}\] Sinä:", text)
+
+
+def test_print_and_the_statement_links(page):
+    assert page.get_by_role("button", name="Tulosta").is_visible()
+    footer = page.get_by_role("navigation", name="Tietoa palvelusta")
+    assert footer.get_by_role("link", name="Saavutettavuusseloste").get_attribute("href") == "/saavutettavuusseloste"
+    assert footer.get_by_role("link", name="Tietosuojaseloste").get_attribute("href") == "/tietosuojaseloste"
+    assert footer.get_by_role("link", name="Tietosuojaseloste").get_attribute("target") is None
+    page.emulate_media(media="print")
+    assert page.locator("#chat-form").is_hidden() and page.locator("#chat-log .buttons").first.is_hidden()
+    log_style = page.evaluate("(() => { const s = getComputedStyle(document.querySelector('#chat-log'));"
+                              " return [s.overflowY, s.maxHeight]; })()")
+    assert log_style == ["visible", "none"]  # the whole conversation prints, not what fits the box
