@@ -6,7 +6,8 @@ README's screenshots (docs/screenshots/make.py), without a trained model or anyt
 * a SQLite store with a professional and a manager, a resident waiting in the live queue and a few
   weeks of analytics events and contact requests, so the management view has figures to draw;
 * the web app itself (`create_app`) on a free port with a fake relay holding the waiting resident's
-  conversation, and a region's sample page on another origin that embeds the chat with the launcher.
+  conversation, and a region's sample page on another origin (another port) that embeds the chat with
+  the launcher.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from actions.store.accounts import AccountStore
 from actions.store.analytics import record_event
@@ -33,6 +35,7 @@ from bot.web.team_stores import TeamStores
 from tests.servers import ThreadedServer
 from tests.test_console import FakeRelay
 
+HELSINKI = ZoneInfo("Europe/Helsinki")
 PASSWORD = "salasana-joka-on-pitka"
 PROFESSIONAL = ("hoitaja", "Hilla Hoitaja")
 MANAGER = ("johtaja", "Johanna Johtaja")
@@ -88,48 +91,62 @@ def _draft(conversation: str, at: dt.datetime, **changes: Any) -> TicketDraft:
 
 
 def seed(sessions: Any, now: dt.datetime) -> None:
-    """Staff accounts, three weeks of events before `now` and a few contact requests (some closed)."""
+    """Staff accounts, four weeks of conversations in the region's daytime before `now` (fewer at weekends),
+    their questions' outcomes and feedback, a few earlier handoffs and contact requests (some closed)."""
     accounts = AccountStore(sessions)
     pro = accounts.create(PROFESSIONAL[0], PROFESSIONAL[1], "professional", PASSWORD)
     accounts.create(MANAGER[0], MANAGER[1], "manager", PASSWORD)
-    outcomes = ("answer", "answer", "answer", "clarify", "no_match", "answer", "out_of_scope")
+    outcomes = ("answer", "answer", "answer", "clarify", "no_match", "answer", "answer", "out_of_scope")
+    hours = (8, 9, 10, 12, 14, 16, 19, 21, 11, 13)
+    today = now.astimezone(HELSINKI).replace(hour=0, minute=0, second=0, microsecond=0)
     with sessions() as session, session.begin():
-        for day in range(21):
-            for n in range(3 + (day * 7) % 5):
-                at = now - dt.timedelta(days=day, hours=(n * 5 + day) % 11 + 1)
+        for day in range(29):
+            midnight = today - dt.timedelta(days=day)
+            count = 2 + (day * 5) % 4 if midnight.weekday() >= 5 else 5 + (day * 7) % 6
+            for n in range(count):
+                at = midnight + dt.timedelta(hours=hours[(n + day) % len(hours)], minutes=(n * 13) % 60)
+                if at > now:
+                    continue
                 conversation = f"sample-{day}-{n}"
                 record_event(session, "conversation_started", conversation, at=at)
                 outcome = outcomes[(day + n) % len(outcomes)]
-                path = PATHS[(day + n) % len(PATHS)] if outcome == "answer" else None
+                path = PATHS[(day * 3 + n) % len(PATHS)] if outcome == "answer" else None
                 record_event(session, "guidance", conversation, at=at, outcome=outcome, path_id=path)
                 if path is not None and n % 2 == 0:
                     record_event(session, "feedback", conversation, at=at, path_id=path,
-                                 outcome="helpful" if (day + n) % 3 else "not_helpful")
-        record_event(session, "emergency", "sample-3-1", at=now - dt.timedelta(days=3), outcome="breathing")
-        record_event(session, "assessment_completed", "sample-2-0", at=now - dt.timedelta(days=2),
+                                 outcome="helpful" if (day + n) % 4 else "not_helpful")
+        record_event(session, "emergency", "sample-3-1", at=today - dt.timedelta(days=3, hours=-10),
+                     outcome="breathing")
+        record_event(session, "assessment_completed", "sample-2-0", at=today - dt.timedelta(days=2, hours=-9),
                      outcome="phq9:contact_offered")
-    clock = {"now": now - dt.timedelta(days=5)}
+    clock = {"now": today - dt.timedelta(days=6, hours=-10)}
     tickets = TicketStore(sessions, OfficeHours(), clock=lambda: clock["now"])
     handoffs = HandoffStore(sessions, clock=lambda: clock["now"])
-    earlier, _ = handoffs.enqueue("sample-5-0", {"topic_title": "Ajanvaraus"})
-    handoffs.take(pro, earlier.id)
-    done, _ = tickets.create(_draft("sample-5-1", clock["now"], urgency="urgent"), "sample-5-1:form")
-    late, _ = tickets.create(_draft("sample-5-2", clock["now"], contact_role="relative", reason="social"),
-                             "sample-5-2:form")
-    tickets.create(_draft("sample-1-0", now - dt.timedelta(days=1), reason="booking"), "sample-1-0:form")
+    for conversation in ("sample-6-0", "sample-6-1", "sample-4-2"):
+        earlier, _ = handoffs.enqueue(conversation, {"topic_title": "Ajanvaraus"})
+        handoffs.take(pro, earlier.id)
+        handoffs.hand_back(pro, earlier.id)
+    done, _ = tickets.create(_draft("sample-6-1", clock["now"], urgency="urgent"), "sample-6-1:form")
+    late, _ = tickets.create(_draft("sample-6-2", clock["now"], contact_role="relative", reason="social"),
+                             "sample-6-2:form")
+    tickets.create(_draft("sample-1-0", clock["now"], reason="booking"), "sample-1-0:form")
     tickets.claim(pro, done.id)
     clock["now"] += dt.timedelta(hours=2)
     tickets.close(pro, done.id, "referred_within_region")
     tickets.claim(pro, late.id)
-    clock["now"] += dt.timedelta(days=4)
+    clock["now"] += dt.timedelta(days=5)
     tickets.close(pro, late.id, "no_further_need")
 
 
 class HostPage:
-    """A region's sample page on its own origin (http://localhost:<port>, the app being 127.0.0.1) that
-    loads the chat's launcher script from the app."""
+    """A region's sample page on an origin of its own that loads the chat's launcher script from the app.
 
-    def __init__(self, app_url: str) -> None:
+    By default it is http://127.0.0.1:<its own port>: another origin than the app's, but the same site,
+    as a region's www.alue.fi framing chat.alue.fi is. `hostname="localhost"` makes it another site too;
+    then a browser that blocks third-party storage (Chromium's incognito contexts, which Playwright's
+    are) denies the framed chat its sessionStorage."""
+
+    def __init__(self, app_url: str, hostname: str = "127.0.0.1") -> None:
         body = host_page_html(app_url).encode()
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -145,7 +162,7 @@ class HostPage:
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self.url = f"http://localhost:{self._server.server_address[1]}"
+        self.url = f"http://{hostname}:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
