@@ -230,18 +230,22 @@ def test_restarting_asks_first_cancel_keeps_the_log_and_confirm_starts_anew(page
     last_bot(page).filter(has_text="Juo riittävästi").wait_for()
     first_session = page.evaluate("sessionStorage.getItem('chat.session')")
     dialog = page.locator("#restart-dialog")
+    menu = page.locator("#chat-menu summary")
+    menu.click()
     page.click("#chat-restart")
     assert dialog.is_visible() and page.evaluate("document.querySelector('#restart-dialog').open")
     assert page.evaluate("document.activeElement.textContent") == "Peruuta"
     page.get_by_role("button", name="Peruuta").click()
     assert not dialog.is_visible()
-    assert page.evaluate("document.activeElement.id") == "chat-restart"
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"  # back where the resident was
     assert page.locator("#chat-log .msg", has_text="Juo riittävästi").count() == 1
+    page.keyboard.press("Enter")  # the menu opens from the keyboard too
     page.click("#chat-restart")
     page.keyboard.press("Escape")  # Esc cancels too
     assert not dialog.is_visible()
     assert page.locator("#chat-log .msg", has_text="Juo riittävästi").count() == 1
     greets = fake_rasa.received.count("/greet")
+    menu.click()
     page.click("#chat-restart")
     page.get_by_role("button", name="Aloita alusta").click()
     page.locator("#chat-log .msg.bot", has_text="Mistä haluat kysyä").wait_for()
@@ -309,6 +313,7 @@ def test_bidirectional_controls_are_removed_from_what_is_shown(page):
 def test_the_conversation_downloads_as_a_text_file(page, tmp_path):
     say(page, "lista")
     last_bot(page).filter(has_text="Juo riittävästi").wait_for()
+    page.click("#chat-menu summary")
     with page.expect_download() as info:
         page.click("#chat-download")
     download = info.value
@@ -322,7 +327,10 @@ def test_the_conversation_downloads_as_a_text_file(page, tmp_path):
 
 
 def test_print_and_the_statement_links(page):
+    page.click("#chat-menu summary")
     assert page.get_by_role("button", name="Tulosta").is_visible()
+    page.keyboard.press("Escape")  # Esc closes the menu
+    assert page.get_by_role("button", name="Tulosta").is_hidden()
     footer = page.get_by_role("navigation", name="Tietoa palvelusta")
     assert footer.get_by_role("link", name="Saavutettavuusseloste").get_attribute("href") == "/saavutettavuusseloste"
     assert footer.get_by_role("link", name="Tietosuojaseloste").get_attribute("href") == "/tietosuojaseloste"

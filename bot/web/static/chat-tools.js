@@ -120,6 +120,24 @@
     cancel.focus();  // the safe choice first
   }
 
+  // -- the menu (restart, print, download): a <details>; Esc and a click elsewhere close it ---------------
+  function menu(details) {
+    var summary = details.querySelector("summary");
+    function close(focus) {
+      if (!details.open) { return; }
+      details.open = false;
+      if (focus) { summary.focus(); }
+    }
+    details.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && details.open) { event.preventDefault(); close(true); }
+    });
+    document.addEventListener("click", function (event) { if (!details.contains(event.target)) { close(false); } });
+    details.addEventListener("focusout", function (event) {
+      if (event.relatedTarget && !details.contains(event.relatedTarget)) { close(false); }
+    });
+    return { opener: summary, close: function () { close(false); } };
+  }
+
   // -- download: the transcript as a plain-text file -------------------------------------------------
   function download(entries) {
     var now = new Date();
@@ -138,5 +156,5 @@
     window.setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
   }
 
-  window.ChatTools = { Typing: Typing, OfflineBox: OfflineBox, askRestart: askRestart, download: download };
+  window.ChatTools = { Typing: Typing, OfflineBox: OfflineBox, askRestart: askRestart, menu: menu, download: download };
 }());

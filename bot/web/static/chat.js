@@ -32,8 +32,7 @@
     lost: "Yhteys katkesi. Yritetään uudelleen…",
     unreachable: "Chat-palveluun ei saada yhteyttä. Yritetään uudelleen…",
     noConfig: "Chatin asetuksia ei saatu ladattua. Päivitä sivu.",
-    notSent: "Viestiäsi ei voitu lähettää, koska yhteys on katki. Viesti on tallessa kirjoituskentässä, ja se " +
-      "lähetetään automaattisesti, kun yhteys palaa.",
+    notSent: "Viestiä ei voitu lähettää, koska yhteys on katki. Se on tallessa ja lähtee itsestään, kun yhteys palaa.",
     sentLater: "Yhteys palasi, ja viestisi lähetettiin.",
     choiceOffline: "Yhteys on katki, joten valintaasi ei voitu lähettää. Valitse uudelleen, kun yhteys palaa.",
     anonymous: "Selvä, jatketaan nimettömänä."
@@ -66,7 +65,8 @@
   // programme's progress.
   var PROGRAMME_ID = /^[a-z0-9][a-z0-9_.-]{0,119}$/;
   var worseProgramme = null;
-  var MERGE_WINDOW_MS = 2000;  // a turn's text, buttons and card may come as separate events
+  var MERGE_WINDOW_MS = 2000;
+  var RETRY_MS = 1000;  // a turn's text, buttons and card may come as separate events
 
   function transcript() {
     try { return JSON.parse(STORE.getItem(KEY_LOG) || "[]"); } catch (e) { return []; }
@@ -163,27 +163,31 @@
     if (STORE.getItem(KEY_HANDOFF) !== "1") { typing.waitForBot(); }
   }
   function choose(entry, b, group) {  // a quick reply; the focus goes back to the message box
-    if (!b.local && !online()) { pendingNote.textContent = TEXT.choiceOffline; return; }
+    if (!b.local && !online()) { note(TEXT.choiceOffline); return; }
     Array.prototype.forEach.call(group.querySelectorAll("button"), function (x) { x.disabled = true; });
     markAnswered(entry.id);
     if (b.local) { add({ from: "user", text: b.title }); localAction(b.local); }
     else { send(b.payload, b.title); }
     input.focus();
   }
+  function note(text, good) {  // under the message box: a failed or a late-sent message, or a choice not sent
+    pendingNote.textContent = text;
+    pendingNote.classList.toggle("sent", !!good);
+  }
   function sendLater() {  // offline: the message stays in the box and goes when the connection returns
     STORE.setItem(KEY_PENDING, "1");
     STORE.setItem(KEY_DRAFT, input.value);
-    pendingNote.textContent = TEXT.notSent;
+    note(TEXT.notSent);
   }
   function sendPending() {  // after the session is confirmed again: once
     var text = input.value.trim();
     if (STORE.getItem(KEY_PENDING) !== "1") { return; }
     STORE.removeItem(KEY_PENDING);
-    if (!text) { pendingNote.textContent = ""; return; }
+    if (!text) { note(""); return; }
     input.value = "";
     STORE.removeItem(KEY_DRAFT);
     send(text, text);
-    pendingNote.textContent = TEXT.sentLater;
+    note(TEXT.sentLater, true);
   }
 
   function localAction(name) {  // the widget's own questions (never sent to the bot)
@@ -288,7 +292,11 @@
       addBotMessage(entry);
     });
     socket.on("typing", function (data) { typing.professional(data); });
-    socket.on("disconnect", function () { offline(TEXT.lost); });
+    socket.on("disconnect", function (reason) {
+      offline(TEXT.lost);
+      // the client retries by itself after a lost connection, but not after the server closed it
+      if (reason === "io server disconnect") { window.setTimeout(function () { socket.connect(); }, RETRY_MS); }
+    });
     socket.on("connect_error", function () { offline(TEXT.unreachable); });
   }
 
@@ -300,7 +308,7 @@
     send(text, text);
     input.value = "";
     STORE.removeItem(KEY_DRAFT);
-    pendingNote.textContent = "";
+    note("");
     input.focus();
   });
   input.addEventListener("keydown", function (event) {
@@ -311,8 +319,10 @@
   eraseForm.addEventListener("submit", function (event) {
     if (!window.confirm(ERASE_QUESTION)) { event.preventDefault(); }
   });
+  var menu = Tools.menu(document.getElementById("chat-menu"));
   restart.addEventListener("click", function () {
-    Tools.askRestart(document.getElementById("restart-dialog"), restart, function () {
+    menu.close();
+    Tools.askRestart(document.getElementById("restart-dialog"), menu.opener, function () {
       if (token) { logoutForm.submit(); return; }  // a new conversation after an identified one: log out first
       forget();
       sessionId = null;
@@ -322,8 +332,11 @@
       input.focus();
     });
   });
-  document.getElementById("chat-print").addEventListener("click", function () { window.print(); });
-  document.getElementById("chat-download").addEventListener("click", function () { Tools.download(transcript()); });
+  document.getElementById("chat-print").addEventListener("click", function () { menu.close(); window.print(); });
+  document.getElementById("chat-download").addEventListener("click", function () {
+    menu.close();
+    Tools.download(transcript());
+  });
 
   var params = new URLSearchParams(window.location.search);
   var ended = params.get("uloskirjautuminen") === "ok" || params.get("poisto") === "ok";
@@ -338,7 +351,7 @@
   transcript().forEach(function (entry) { render(entry, true); });
   log.scrollTop = log.scrollHeight;
   input.value = STORE.getItem(KEY_DRAFT) || "";
-  if (STORE.getItem(KEY_PENDING) === "1") { pendingNote.textContent = TEXT.notSent; }
+  if (STORE.getItem(KEY_PENDING) === "1") { note(TEXT.notSent); }
   setStatus(TEXT.connecting);
   fetch("/auth/session").then(function (r) { return r.json(); }).catch(function () { return { available: false }; })
     .then(function (auth) {
