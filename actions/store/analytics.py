@@ -19,7 +19,8 @@ from bot.personal_data import conversation_key, redact_identifiers
 
 logger = logging.getLogger(__name__)
 LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
-DIMENSIONS = ("outcome", "path_id", "topic_id", "channel", "urgency", "contact_role", "reason", "answer_by_met")
+DIMENSIONS = ("outcome", "path_id", "topic_id", "channel", "urgency", "contact_role", "reason", "answer_by_met",
+              "service_area")
 MAX_VALUE = {name: AnalyticsEvent.__table__.c[name].type.length for name in DIMENSIONS
              if getattr(AnalyticsEvent.__table__.c[name].type, "length", None)}  # the string columns' sizes
 

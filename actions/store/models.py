@@ -61,7 +61,8 @@ class UnansweredQuestion(Base):
 
 TICKET_STATUSES = ("new", "claimed", "in_progress", "closed")
 URGENCIES = ("urgent", "normal")
-CHANNELS = ("anonymous_chat", "identified_chat")
+CHANNELS = ("anonymous_chat", "identified_chat", "recorded_contact")  # recorded_contact: a follow-up of a
+#                                                                     contact a professional recorded
 CONTACT_ROLES = ("resident", "relative", "professional", "other")
 REASONS = ("health", "social", "booking", "contact_details", "digital_help", "documents", "on_behalf")
 OUTCOMES = ("no_further_need", "referred_within_region", "referred_elsewhere")
@@ -246,7 +247,8 @@ class IdentifiedSession(Base):
 # -- Analytics: what happened, never who or what was written --------------------------------------
 
 ANALYTICS_KINDS = ("conversation_started", "guidance", "feedback", "emergency", "assessment_completed",
-                   "handoff_requested", "handoff_taken", "ticket_created", "ticket_closed")
+                   "handoff_requested", "handoff_taken", "ticket_created", "ticket_closed",
+                   "contact_recorded", "contact_reason")  # contact_*: issue 20's contact records
 
 
 class AnalyticsEvent(Base):
@@ -274,6 +276,7 @@ class AnalyticsEvent(Base):
     contact_role = Column(String(20), nullable=True)
     reason = Column(String(20), nullable=True)
     answer_by_met = Column(Boolean, nullable=True)             # ticket_closed: closed by its answer-by time
+    service_area = Column(String(60), nullable=True)           # contact_recorded: the region's service area
 
 
 # -- The identified resident's own space (issue 18): secure messages, notifications, terms, self-care --
@@ -441,3 +444,43 @@ class AssessmentResult(OwnSpaceBase):
     band = Column(String(120), nullable=False)
     taken_at = Column(UtcDateTime(), nullable=False, default=_now)
     idempotency_key = Column(String(120), nullable=True)        # one result per completed questionnaire
+
+
+# -- One record for every contact (issue 20): phone, chat, messages and walk-in alike ----------------
+
+CONTACT_CHANNELS = ("phone", "chat", "secure_message", "email", "walk_in", "other")
+CONTACTORS = ("resident", "relative", "professional", "other", "unknown")  # unknown: "ei tietoa"
+PATH_SENT_VIA = ("sms", "email")
+WITHIN_REGION = "referred_within_region"  # the one onward guidance that names a service area
+
+
+class ContactRecord(Base):
+    """One contact with the client-guidance service as a professional recorded it: the channel, who
+    contacted, why, where the resident was guided next. At most one record per ticket and per live chat
+    (`source_ticket_id`, `source_handoff_id`); one per submitted form (`idempotency_key`)."""
+
+    __tablename__ = "contact_record"
+    __table_args__ = (_one_of("channel", CONTACT_CHANNELS), _one_of("contactor", CONTACTORS),
+                      _one_of("onward", OUTCOMES),
+                      CheckConstraint("path_sent_via IS NULL OR path_sent_via IN ('sms', 'email')",
+                                      name="ck_path_sent_via_allowed"),
+                      CheckConstraint(f"(onward = '{WITHIN_REGION}' AND service_area IS NOT NULL) OR "
+                                      f"(onward <> '{WITHIN_REGION}' AND service_area IS NULL)",
+                                      name="ck_contact_record_service_area"))
+
+    id = Column(Integer, primary_key=True)
+    idempotency_key = Column(String(120), nullable=False, unique=True)  # one record per submitted form
+    recorded_by = Column(Integer, ForeignKey("account.id"), nullable=False, index=True)
+    created_at = Column(UtcDateTime(), nullable=False, default=_now)
+    contact_at = Column(UtcDateTime(), nullable=False, index=True)      # when the contact happened
+    channel = Column(String(20), nullable=False)
+    contactor = Column(String(20), nullable=False)
+    reasons = Column(JSON, nullable=False, default=list)                 # of REASONS, at least one
+    note = Column(Text, nullable=False, default="")                      # identity codes redacted
+    onward = Column(String(30), nullable=False)                          # of OUTCOMES
+    service_area = Column(String(60), nullable=True)                     # the region profile's area id
+    path_id = Column(String(120), nullable=True)                         # the guidance path given
+    path_sent_via = Column(String(10), nullable=True)                    # sms / email (the outbox sends it)
+    follow_up_ticket_id = Column(Integer, ForeignKey("ticket.id", ondelete="SET NULL"), nullable=True, index=True)
+    source_ticket_id = Column(Integer, ForeignKey("ticket.id", ondelete="SET NULL"), nullable=True, unique=True)
+    source_handoff_id = Column(Integer, ForeignKey("handoff.id", ondelete="SET NULL"), nullable=True, unique=True)

@@ -127,7 +127,7 @@ class TicketDraft:
                 raise TicketError("phone", "not a Finnish phone number that can be called back")
         elif self.channel != "identified_chat" or not self.identity_code:
             raise TicketError("contact_method", "a message in the identified service needs an identified session")
-        if (self.identity_code is None) != (self.channel == "anonymous_chat"):
+        if (self.identity_code is not None) != (self.channel == "identified_chat"):
             raise TicketError("identity_code", "identity goes with the identified channel and only with it")
         if self.person_key is not None and (self.identity_code is None or not _is_key(self.person_key)):
             raise TicketError("person_key", "a person key goes with an identity code and has its form")
