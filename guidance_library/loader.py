@@ -17,10 +17,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from guidance_library.instruments import Instrument, build_instrument, check_instrument_document
-from guidance_library.models import Contact, FollowUps, GuidanceLibrary, GuidancePath, Link, RegionProfile, Topic
+from guidance_library.models import (Contact, FollowUps, GuidanceLibrary, GuidancePath, Link, RegionProfile, ServiceArea,
+                                     Topic)
 from guidance_library.programme import Programme, build_programme
 from guidance_library.programme_validation import ProgrammeContext, check_programme_document
-from guidance_library.validation import ID_PATTERN, Problem, check_library, check_path_document, is_finnish_phone
+from guidance_library.validation import (ID_PATTERN, Problem, check_library, check_path_document, check_service_areas,
+                                         is_finnish_phone)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PATHS_DIR = PACKAGE_DIR / "paths"
@@ -185,10 +187,12 @@ def load_profile(file: Path, national_file: Path) -> tuple[RegionProfile, dict[s
     region = _plain(profile_raw.get("region") or {})
     if not region.get("name"):
         p1.append(Problem(str(file), None, "Alueprofiilista puuttuu region.name."))
-    if p1 or p2:
-        raise LibraryInvalid(p1 + p2)
+    areas, p3 = check_service_areas(_plain(profile_raw.get("contact_record")), str(file))
+    if p1 or p2 or p3:
+        raise LibraryInvalid(p1 + p2 + p3)
     profile = RegionProfile(example=bool(profile_raw.get("example", False)),
-                            region=MappingProxyType(region), contacts=MappingProxyType(regional))
+                            region=MappingProxyType(region), contacts=MappingProxyType(regional),
+                            service_areas=tuple(ServiceArea(i, n) for i, n in areas))
     return profile, national
 
 

@@ -88,12 +88,21 @@ class GuidancePath:
 
 
 @dataclass(frozen=True)
+class ServiceArea:
+    """One of the region's own services a contact can be guided to (`contact_record.service_areas`)."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class RegionProfile:
     """Regional facts that paths refer to by placeholder."""
 
     example: bool
     region: Mapping[str, Any]
     contacts: Mapping[str, Contact]
+    service_areas: tuple[ServiceArea, ...] = ()  # contact records' onward guidance within the region
 
     def placeholder_scope(self, national: Mapping[str, Contact]) -> dict[str, Any]:
         """Return the nested mapping that `{{dotted.names}}` are resolved against."""

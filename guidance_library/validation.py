@@ -403,3 +403,43 @@ def check_library(paths: Iterable[GuidancePath], topics: Mapping[str, Topic], co
         if topic_id not in covered:
             problems.append(Problem("catalogue.yml", None, f"Aiheella '{topic_id}' ei ole yhtään ohjauspolkua."))
     return problems
+
+
+SERVICE_AREA_ID = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+SERVICE_AREA_ID_MAX = 60  # analytics_event.service_area and contact_record.service_area
+SERVICE_AREA_NAME_MAX = 120
+
+
+def check_service_areas(raw: Any, file: str) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """The region profile's `contact_record:` section: its service areas as (id, name), and the problems
+    (each naming the field, e.g. `contact_record.service_areas[2].id`). An absent section is no areas."""
+    if raw is None:
+        return [], []
+    if not isinstance(raw, dict) or set(raw) - {"service_areas"}:
+        return [], [Problem(file, None, "contact_record: ainoa sallittu kenttä on service_areas.")]
+    entries = raw.get("service_areas") or []
+    if not isinstance(entries, list):
+        return [], [Problem(file, None, "contact_record.service_areas: pitää olla luettelo (id ja name).")]
+    areas: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(entries):
+        where = f"contact_record.service_areas[{number}]"
+        if not isinstance(entry, dict) or set(entry) - {"id", "name"}:
+            problems.append(Problem(file, None, f"{where}: pitää olla id ja name, ei muita kenttiä."))
+            continue
+        area_id, name = entry.get("id"), entry.get("name")
+        if not isinstance(area_id, str) or not SERVICE_AREA_ID.fullmatch(area_id) or len(area_id) > SERVICE_AREA_ID_MAX:
+            problems.append(Problem(file, None, f"{where}.id: '{area_id}' ei kelpaa: pienet kirjaimet a-z, numerot "
+                                                f"ja alaviivat, enintään {SERVICE_AREA_ID_MAX} merkkiä."))
+            continue
+        if area_id in seen:
+            problems.append(Problem(file, None, f"{where}.id: '{area_id}' on jo luettelossa."))
+            continue
+        if not isinstance(name, str) or not name.strip() or len(name) > SERVICE_AREA_NAME_MAX:
+            problems.append(Problem(file, None, f"{where}.name: nimi puuttuu tai on yli {SERVICE_AREA_NAME_MAX} "
+                                                f"merkkiä."))
+            continue
+        seen.add(area_id)
+        areas.append((area_id, name.strip()))
+    return areas, problems
