@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,8 +62,7 @@ EMERGENCY = {"text": ("Soita heti hätänumeroon 112.\n- Pysy puhelimessa ja toi
 REPLIES = {"/greet": [GREETING], "/flunssa": [FLU_ANSWER], FLU_QUESTION: [FLU_ANSWER],
            EMERGENCY_QUESTION: [EMERGENCY]}
 
-# the waiting resident's conversation as the relay gives it to the console
-QUEUED_CONVERSATION = "5a3c0d9e8f7b6a5c4d3e2f1a0b9c8d7e"
+# the waiting residents' conversation as the relay gives it to the console
 QUEUED_SUMMARY = {"topic_title": "Flunssa ja kuume", "subject": "oma",
                   "recent_messages": ["Minulla on ollut kuumetta kolme päivää.",
                                       "Haluaisin jutella hoitajan kanssa."]}
@@ -210,20 +210,24 @@ class Site:
     host_url: str
     relay: FakeRelay
     stores: TeamStores
-    handoff_id: int
+
+    def queue_resident(self) -> int:
+        """Another resident (a new conversation) waiting in the live queue; the handoff's id."""
+        assert self.stores.handoffs is not None
+        waiting, _ = self.stores.handoffs.enqueue(secrets.token_hex(16), QUEUED_SUMMARY)
+        return waiting.id
 
 
 @contextmanager
 def running_site(folder: Path, socket_url: str, now: dt.datetime | None = None) -> Iterator[Site]:
     """The web app on a free port (SQLite in `folder`, the chat pointed at `socket_url`), seeded, with
-    the resident of QUEUED_CONVERSATION waiting in the live queue; and the region's sample page."""
+    a resident waiting in the live queue (`Site.queue_resident` adds more); and the region's sample page."""
     now = now or dt.datetime.now(dt.timezone.utc)
     engine = make_engine(f"sqlite:///{folder / 'sample.db'}")
     sessions = make_session_factory(engine)
     seed(sessions, now)
     handoffs = HandoffStore(sessions)
     stores = TeamStores(TicketStore(sessions, OfficeHours()), AccountStore(sessions), None, handoffs, sessions)
-    waiting, _ = handoffs.enqueue(QUEUED_CONVERSATION, QUEUED_SUMMARY)
     relay = FakeRelay()
     relay.entries[:] = queued_transcript(now)
     port = free_port()
@@ -236,7 +240,9 @@ def running_site(folder: Path, socket_url: str, now: dt.datetime | None = None) 
     app = create_app(settings, name=f"sample_site_{port}", team_stores=lambda: stores, relay=relay)
     server = ThreadedServer(app, port, url + "/chat-config.json")
     try:
-        yield Site(url, host.url, relay, stores, waiting.id)
+        site = Site(url, host.url, relay, stores)
+        site.queue_resident()
+        yield site
     finally:
         server.stop()
         host.stop()
