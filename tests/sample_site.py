@@ -219,9 +219,11 @@ class Site:
 
 
 @contextmanager
-def running_site(folder: Path, socket_url: str, now: dt.datetime | None = None) -> Iterator[Site]:
+def running_site(folder: Path, socket_url: str, now: dt.datetime | None = None,
+                 host_name: str = "127.0.0.1") -> Iterator[Site]:
     """The web app on a free port (SQLite in `folder`, the chat pointed at `socket_url`), seeded, with
-    a resident waiting in the live queue (`Site.queue_resident` adds more); and the region's sample page."""
+    a resident waiting in the live queue (`Site.queue_resident` adds more); and the region's sample page
+    (on `host_name`: see HostPage)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     engine = make_engine(f"sqlite:///{folder / 'sample.db'}")
     sessions = make_session_factory(engine)
@@ -232,7 +234,7 @@ def running_site(folder: Path, socket_url: str, now: dt.datetime | None = None) 
     relay.entries[:] = queued_transcript(now)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    host = HostPage(url)
+    host = HostPage(url, host_name)
     embedding = {"embed_origins": (host.url,)} if "embed_origins" in {f.name for f in fields(Settings)} else {}
     settings = Settings(webchat_port=port, public_socket_url=socket_url, **embedding,
                         handoff=HandoffSettings(internal_token="sample", max_wait_seconds=3600,
