@@ -127,6 +127,27 @@ def test_a_message_written_offline_stays_and_is_sent_once_when_the_connection_re
     assert "lähetettiin" in page.inner_text("#chat-pending")
 
 
+def test_without_a_reload_the_waiting_message_goes_once_when_the_connection_returns(page, fake_rasa):
+    fake_rasa.go_down()
+    try:
+        page.wait_for_selector("#chat-offline:not([hidden])")
+        before = len(fake_rasa.received)
+        say(page, "onko neuvola auki")
+        page.press("#chat-input", "Enter")  # pressed again: still one message
+        page.click("#chat-send")
+        assert page.input_value("#chat-input") == "onko neuvola auki"
+        assert "ei voitu lähettää" in page.inner_text("#chat-pending")
+        assert page.evaluate("sessionStorage.getItem('chat.draft')") == "onko neuvola auki"
+    finally:
+        fake_rasa.come_back()
+    page.locator("#chat-log .msg.user", has_text="onko neuvola auki").wait_for()
+    page.wait_for_selector("#chat-offline", state="hidden")
+    page.wait_for_timeout(1500)
+    assert fake_rasa.received[before:] == ["onko neuvola auki"]
+    assert page.input_value("#chat-input") == ""
+    assert page.evaluate("sessionStorage.getItem('chat.draft')") is None
+
+
 def test_the_offline_numbers_fall_back_to_112_and_116117_without_the_settings(browser, web):
     context = browser.new_context(locale="fi-FI")
     page = context.new_page()
@@ -340,3 +361,17 @@ def test_print_and_the_statement_links(page):
     log_style = page.evaluate("(() => { const s = getComputedStyle(document.querySelector('#chat-log'));"
                               " return [s.overflowY, s.maxHeight]; })()")
     assert log_style == ["visible", "none"]  # the whole conversation prints, not what fits the box
+
+
+@pytest.mark.parametrize("scheme,forced", [("dark", "none"), ("dark", "active"), ("light", "active")])
+def test_dark_and_forced_colours_keep_every_boundary(page, scheme, forced):
+    page.emulate_media(color_scheme=scheme, forced_colors=forced)
+    say(page, "lista")
+    last_bot(page).filter(has_text="Juo riittävästi").wait_for()
+    widths = page.evaluate("""() => ['#chat-log .msg.bot', '#chat-log .msg.user', '#chat-input', '#chat-send',
+                                     '#chat-log .buttons button', '#chat-menu summary', '#chat-log']
+        .map(s => parseFloat(getComputedStyle(document.querySelector(s)).borderTopWidth))""")
+    assert all(width >= 1 for width in widths), widths
+    if scheme == "dark" and forced == "none":
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert sum(int(x) for x in re.findall(r"\d+", background)[:3]) < 150  # dark, not the light page
