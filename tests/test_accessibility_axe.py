@@ -94,6 +94,36 @@ def test_the_chat_with_a_conversation_has_no_violations(open_page, site, scheme,
     assert_no_violations(page)
 
 
+def test_the_chat_offline_and_its_restart_dialog_have_no_violations(open_page, site, fake_rasa):
+    page = open_page()
+    page.goto(site.url + "/")
+    page.locator("#chat-log button", has_text="Flunssa ja kuume").wait_for()
+    fake_rasa.go_down()
+    try:
+        page.locator("#chat-offline").wait_for()  # the numbers to call while the chat is offline
+        assert page.locator("#chat-offline a[href^='tel:']").count() >= 1
+        assert_no_violations(page)
+    finally:
+        fake_rasa.come_back()
+    page.wait_for_selector("#chat-status >> text=Yhteys on auki")
+    page.locator("#chat-menu summary").click()
+    page.locator("#chat-restart").click()
+    dialog = page.locator("#restart-dialog")
+    dialog.wait_for()
+    assert dialog.evaluate("d => d.open")
+    assert_no_violations(page)  # the page with its modal dialog open
+    dialog.get_by_role("button", name="Peruuta").click()
+
+
+@pytest.mark.parametrize("path", ["/saavutettavuusseloste", "/tietosuojaseloste"])
+def test_the_accessibility_statement_and_privacy_notice_have_no_violations(open_page, site, path):
+    page = open_page()
+    answer = page.goto(site.url + path)
+    assert answer is not None and answer.status == 200
+    assert page.locator("h1").count() == 1
+    assert_no_violations(page)
+
+
 @pytest.mark.skipif(not LAUNCHER.exists(), reason="launcher not built yet (bot/web/static/launcher.js)")
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_launcher_panel_on_a_region_page_has_no_violations(open_page, site, scheme):
