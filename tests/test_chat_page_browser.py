@@ -31,12 +31,14 @@ LIST_ANSWER = ("Flunssassa kannattaa levätä.\n- Juo riittävästi.\n- Lepää 
 NUMBERS_ANSWER = ("Soita 112 hätätilanteessa tai päivystysapuun 116117. Kriisipuhelin 09 2525 0111, "
                   "myrkytystietokeskus 0800 147 111 ja ulkomailta +358 800 147 111. Lapsille 116 111.\n"
                   "Asiakasohjaus 03 555 0100 ja vaihde 010 123 4567.\n"
+                  "Neuvonta 040 123 4567, yöllä 09 123 4567 24 h vuorokaudessa.\n"
                   "Avoinna ma–pe 8–16 ja klo 8.00–16.00 vuonna 2026. Maksu 12,50 € tai 0,80 €. "
                   "Päivämäärä 1.2.2026, postinumero 00100 Helsinki ja 33100 Tampere. "
                   "Y-tunnus 0123456-7, henkilötunnus 010190-123A, tilinumero FI21 1234 5600 0007 85.")
 NUMBER_LINKS = {"112": "tel:112", "116117": "tel:116117", "09 2525 0111": "tel:0925250111",
                 "0800 147 111": "tel:0800147111", "+358 800 147 111": "tel:+358800147111", "116 111": "tel:116111",
-                "03 555 0100": "tel:035550100", "010 123 4567": "tel:0101234567"}
+                "03 555 0100": "tel:035550100", "010 123 4567": "tel:0101234567",
+                "040 123 4567": "tel:0401234567", "09 123 4567": "tel:091234567"}
 LONG_ANSWER = "Pitkän vastauksen alku.\n" + "\n".join(f"- Kohta {i}: ohje, jossa on vähän tekstiä." for i in range(60))
 BIDI = "Kuume \u202etxt.exe\u202c jatkuu \u2066\u2067\u2068\u2069\u200e\u200f\u061cedelleen"
 REPLIES = {

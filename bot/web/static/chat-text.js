@@ -35,6 +35,7 @@
     "|116[ -]?\\d{3}" +
     "|112)" +
     "(?![\\p{L}\\p{N}_€%]|[.,:\\-\\u2013\\/]\\d|\\s?(?:€|%|euroa|snt))", "gu");
+  var MOBILE = /^0(4|50)/;  // mobile numbers may be a digit longer than others
   var CLOCK_RANGE = /^[0-2]\d[0-5]\d[ -][0-2]\d[0-5]\d$/;  // 0800-1600 is office hours, not a number
 
   function telOf(candidate) {  // the tel: address of a written number, or null
@@ -42,11 +43,12 @@
     var digits = candidate.replace(/[^0-9]/g, "");
     if (candidate.charAt(0) === "+") {
       var national = digits.slice(3).replace(/^0/, "");
-      return national.length >= 5 && national.length <= 9 ? "tel:+358" + national : null;
+      return national.length >= 5 && national.length <= (MOBILE.test("0" + national) ? 10 : 9)
+        ? "tel:+358" + national : null;
     }
     if (digits === "112" || /^116\d{3}$/.test(digits)) { return "tel:" + digits; }
     if (digits.charAt(0) !== "0" || digits.charAt(1) === "0") { return null; }  // 00100 is a postcode
-    return digits.length >= 7 && digits.length <= 10 ? "tel:" + digits : null;
+    return digits.length >= 7 && digits.length <= (MOBILE.test(digits) ? 11 : 10) ? "tel:" + digits : null;
   }
   function longestNumber(candidate) {  // the candidate, or a shorter start of it ending before a space
     var text = candidate;

@@ -99,7 +99,7 @@
       if (answerStart === shown) { answerStart = turn; }
     } else { log.appendChild(turn); }
     if (entry.id) { turns[entry.id] = turn; }
-    if (live) { keepInView(turn, entry); }
+    return turn;
   }
   function disableButtons(element) {
     Array.prototype.forEach.call(element.querySelectorAll(".buttons button"), function (x) { x.disabled = true; });
@@ -127,7 +127,7 @@
     var all = transcript();
     all.push(entry);
     keep(all);
-    render(entry, true);
+    keepInView(render(entry, true), entry);
     if (R.isCard(entry)) { closeOlderButtons(entry.id); announce(entry); }
   }
   function mergeable(last, incoming) {  // the previous bot message of this turn, still missing what came now
@@ -149,7 +149,7 @@
     if (entry.buttons.length) { last.buttons = entry.buttons; last.answered = false; }
     if (entry.links.length) { last.links = (last.links || []).concat(entry.links); }
     keep(all);
-    render(last, true);
+    keepInView(render(last, true), last);
     if (R.isCard(last)) {
       if (!wasCard) { closeOlderButtons(last.id); }
       announce(last);
