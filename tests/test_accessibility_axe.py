@@ -2,7 +2,8 @@
 no violations in
 
 * the resident chat with a conversation on it (a greeting with buttons, an answer with a list and a
-  phone number, an emergency card), phone- and desktop-sized;
+  phone number, an emergency card), phone- and desktop-sized; offline, and with its restart dialog open;
+* the accessibility statement and the privacy notice;
 * the launcher's chat panel opened on a region's page of another origin (the host page and the frame);
 * the professionals' console signed in, with a live conversation taken from the queue;
 * the management view signed in, its figures drawn;
