@@ -15,7 +15,9 @@ the console reads a fake relay. A failure lists each rule, its impact and the el
 """
 from __future__ import annotations
 
+import http.server
 import re
+import threading
 
 import pytest
 from argon2 import PasswordHasher
@@ -175,3 +177,66 @@ def test_the_management_view_with_figures_has_no_violations(open_page, site, sch
     page.wait_for_selector("#c-days svg, #c-days *")
     page.wait_for_selector("#feedback tbody tr")
     assert_no_violations(page)
+
+
+# -- the checker itself -----------------------------------------------------------------------------
+
+STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; frame-src *"
+
+
+class CspPages:
+    """A page with a known violation under a strict CSP, and one framing another origin's such page."""
+
+    def __init__(self) -> None:
+        self.inner = self._serve('<main><img src="/x.png"><p>sisällä</p></main>')
+        self.outer = self._serve('<main><button type="button"></button>'
+                                 f'<iframe title="sisempi" src="{self.inner[1]}/"></iframe></main>',
+                                 host="localhost")
+
+    @staticmethod
+    def _serve(body: str, host: str = "127.0.0.1"):
+        page = f'<!doctype html><html lang="fi"><head><title>koe</title></head><body>{body}</body></html>'.encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Security-Policy", STRICT_CSP)
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *_args) -> None:
+                return
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server, f"http://{host}:{server.server_address[1]}"
+
+    def stop(self) -> None:
+        for server, _url in (self.inner, self.outer):
+            server.shutdown()
+            server.server_close()
+
+
+def test_the_checker_finds_violations_in_a_page_and_its_cross_origin_frame_under_a_strict_csp(open_page):
+    pages = CspPages()
+    try:
+        page = open_page()
+        page.goto(pages.outer[1] + "/")
+        page.frame_locator("iframe").locator("p").wait_for()
+        found = axe.check_page(page)
+        assert {(v.where.rstrip("/"), v.rule) for v in found} == {(pages.outer[1], "button-name"),
+                                                                 (pages.inner[1], "image-alt")}
+        message = axe.report(found)
+        assert "[critical] image-alt" in message and "at img" in message and "at button" in message
+        # the page's own policy still holds after axe was put in: an inline script is refused
+        refused = page.evaluate("""() => new Promise(done => {
+          document.addEventListener("securitypolicyviolation", e => done(e.violatedDirective));
+          const script = document.createElement("script");
+          script.textContent = "window.ranInline = true";
+          document.body.appendChild(script);
+          setTimeout(() => done(window.ranInline ? "ran" : "silent"), 1000);
+        })""")
+        assert refused.startswith("script-src")
+    finally:
+        pages.stop()
