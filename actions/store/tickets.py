@@ -8,6 +8,7 @@ the access log in the same transaction. A database that cannot be reached raises
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import secrets
@@ -221,25 +222,9 @@ class TicketStore(Store):
             return existing, False
         now = self.now()
         for _attempt in range(5):
-            ticket = Ticket(reference=new_reference(), idempotency_key=idempotency_key,
-                            conversation_id=draft.conversation_id, created_at=now, updated_at=now,
-                            channel=draft.channel, contact_role=draft.contact_role, reason=draft.reason,
-                            topic_id=draft.topic_id, path_id=draft.path_id, urgency=draft.urgency,
-                            resident_words=draft.resident_words, prefilled=dict(draft.prefilled),
-                            assessment=dict(draft.assessment) if draft.assessment else None,
-                            contact_method=draft.contact_method, phone=draft.phone, reach_time=draft.reach_time,
-                            consent_text=draft.consent_text, consent_at=draft.consent_at,
-                            identity_code=draft.identity_code, identity_name=draft.identity_name,
-                            person_key=draft.person_key, status="new",
-                            answer_by=self.office_hours.answer_by(now, draft.urgency))  # type: ignore[arg-type]
             try:
                 with self._transaction() as session:
-                    session.add(ticket)
-                    session.flush()
-                    self._log(session, ACTOR_ASSISTANT, "create", ticket.id,
-                              f"conversation {conversation_key(draft.conversation_id)}")
-                    record_event(session, "ticket_created", draft.conversation_id, at=now, path_id=ticket.path_id,
-                                 **_reported(ticket))
+                    ticket = self.add_in(session, draft, idempotency_key, now)
                 return ticket, True
             except IntegrityError:
                 existing = self.by_idempotency_key(idempotency_key)
@@ -247,6 +232,30 @@ class TicketStore(Store):
                     return existing, False
                 # otherwise the reference collided (about 1 in 10^11): draw a new one
         raise StoreUnavailable("could not draw a free reference")
+
+    def add_in(self, session: Session, draft: TicketDraft, idempotency_key: str, now: dt.datetime, *,
+               actor: str = ACTOR_ASSISTANT, account_id: int | None = None) -> Ticket:
+        """Add a ticket, its access-log line and its analytics event to the caller's transaction (the chat's
+        contact request, or a recorded contact's follow-up: `actions.store.contacts`)."""
+        draft = draft.validated()
+        ticket = Ticket(reference=new_reference(), idempotency_key=idempotency_key,
+                        conversation_id=draft.conversation_id, created_at=now, updated_at=now,
+                        channel=draft.channel, contact_role=draft.contact_role, reason=draft.reason,
+                        topic_id=draft.topic_id, path_id=draft.path_id, urgency=draft.urgency,
+                        resident_words=draft.resident_words, prefilled=dict(draft.prefilled),
+                        assessment=dict(draft.assessment) if draft.assessment else None,
+                        contact_method=draft.contact_method, phone=draft.phone, reach_time=draft.reach_time,
+                        consent_text=draft.consent_text, consent_at=draft.consent_at,
+                        identity_code=draft.identity_code, identity_name=draft.identity_name,
+                        person_key=draft.person_key, status="new",
+                        answer_by=self.office_hours.answer_by(now, draft.urgency))  # type: ignore[arg-type]
+        session.add(ticket)
+        session.flush()
+        self._log(session, actor, "create", ticket.id, f"conversation {conversation_key(draft.conversation_id)}",
+                  account_id)
+        record_event(session, "ticket_created", draft.conversation_id, at=now, path_id=ticket.path_id,
+                     **_reported(ticket))
+        return ticket
 
     def of_person(self, person_key: str, limit: int = 50) -> list[Ticket]:
         """A strongly identified resident's own tickets, newest first (never an anonymous one: those have
@@ -372,16 +381,28 @@ class TicketStore(Store):
             self._log(session, self._actor(account), "note", ticket.id, account_id=account.id)
         return note
 
-    def close(self, account: Account, ticket_id: int, outcome: str) -> Ticket:
+    def close(self, account: Account, ticket_id: int, outcome: str, contact: Any = None,
+              service_areas: Sequence[str] = ()) -> Ticket:
+        """Close a held ticket. With `contact` (an `actions.store.contacts.ContactDraft` without channel and
+        time: they come from the ticket and now) the ticket's contact record is written in the same
+        transaction, its onward guidance the outcome: at most one per ticket."""
         if outcome not in OUTCOMES:
             raise TicketError("outcome", f"must be one of {', '.join(OUTCOMES)}")
         with self._transaction() as session:
             ticket = self._held(session, account, ticket_id)
             ticket.status, ticket.outcome = "closed", outcome
-            ticket.closed_at = ticket.updated_at = self.now()
+            ticket.closed_at = ticket.updated_at = now = self.now()
             self._log(session, self._actor(account), "close", ticket.id, outcome, account.id)
             record_event(session, "ticket_closed", ticket.conversation_id, at=ticket.closed_at, outcome=outcome,
                          answer_by_met=ticket.closed_at <= ticket.answer_by, **_reported(ticket))
+            if contact is not None:
+                from actions.store.contacts import ContactConflict, channel_of_ticket, write_record
+                from actions.store.models import ContactRecord
+                if session.execute(select(ContactRecord.id).where(ContactRecord.source_ticket_id == ticket.id)).first():
+                    raise ContactConflict("this ticket already has its contact record")
+                draft = dataclasses.replace(contact, channel=channel_of_ticket(session, ticket), onward=outcome,
+                                            contact_at=now, follow_up=False).validated(now, service_areas)
+                write_record(session, account, draft, f"ticket:{ticket.id}", now, source_ticket_id=ticket.id)
         return ticket
 
     def _held(self, session: Session, account: Account, ticket_id: int) -> Ticket:

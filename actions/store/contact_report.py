@@ -1,0 +1,120 @@
+"""The contact figures as the regions report them (issue 20), counted from the analytics events of a period.
+
+Every recorded contact wrote one `contact_recorded` event (channel, contactor in `contact_role`, onward
+guidance in `outcome`, `service_area`) and one `contact_reason` event per reason, at the time the contact
+happened, all carrying the same one-way record key in `conversation`. The figures are plain GROUP BY
+queries on those columns (local `day` and `hour` fixed when written), so SQLite and PostgreSQL give the
+same numbers, and no free text is ever read. Shares are floats 0..1 (None when there is nothing to
+divide); a contact may have several reasons, so the reasons' shares add up to more than 100 %, as in the
+pilot's published figures.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from actions.store.analytics_report import Period
+from actions.store.models import CONTACT_CHANNELS, CONTACTORS, OUTCOMES, REASONS, WITHIN_REGION
+from actions.store.models import AnalyticsEvent as E
+from actions.store.office_hours import OfficeHours
+
+PRACTICAL_REASONS = ("booking", "contact_details", "digital_help", "documents", "on_behalf")  # the pilot's "muut"
+HOURS = 24
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _in_period(period: Period, kind: str, *columns: Any) -> Any:
+    return (select(*columns).where(E.kind == kind, E.day >= period.start.isoformat(),
+                                   E.day <= period.end.isoformat()))
+
+
+def _counts(session: Session, period: Period, kind: str, column: Any) -> dict[Any, int]:
+    query = _in_period(period, kind, column, func.count(E.id)).group_by(column)
+    return {value: int(count) for value, count in session.execute(query)}
+
+
+def _rows(codes: Iterable[str], counts: Mapping[Any, int], whole: int) -> list[dict[str, Any]]:
+    """Every known code in order (zeros too), then any stored value no longer known (kept, never lost)."""
+    ordered = list(codes) + sorted(str(c) for c in counts if c is not None and c not in codes)
+    return [{"code": code, "count": counts.get(code, 0), "share": share(counts.get(code, 0), whole)}
+            for code in ordered]
+
+
+def open_hours(office_hours: OfficeHours) -> list[bool]:
+    """For each local hour 0-23 of a working day: is the team open during any part of it."""
+    opens = office_hours.opens.hour
+    closes = office_hours.closes.hour + (1 if office_hours.closes.minute else 0)
+    return [opens <= hour < closes for hour in range(HOURS)]
+
+
+def build_contact_report(session: Session, period: Period, *, service_areas: Sequence[tuple[str, str]] = (),
+                         office_hours: OfficeHours | None = None) -> dict[str, Any]:
+    """The period's contacts: total; by channel, contactor, reason (with the practical reasons together),
+    onward guidance and, within the region, by service area; per day, per hour and per hour by channel.
+    `service_areas` ((id, name) of the region profile) orders and names the areas; `office_hours` adds the
+    open hours (a flag per hour) to compare with the contacts by hour."""
+    total = int(session.execute(_in_period(period, "contact_recorded", func.count(E.id))).scalar_one())
+    by_channel = _counts(session, period, "contact_recorded", E.channel)
+    by_contactor = _counts(session, period, "contact_recorded", E.contact_role)
+    by_onward = _counts(session, period, "contact_recorded", E.outcome)
+    by_reason = _counts(session, period, "contact_reason", E.reason)
+    practical = int(session.execute(_in_period(period, "contact_reason", func.count(distinct(E.conversation)))
+                                    .where(E.reason.in_(PRACTICAL_REASONS))).scalar_one())
+    areas = _counts(session, period, "contact_recorded", E.service_area)
+    areas.pop(None, None)
+    within = by_onward.get(WITHIN_REGION, 0)
+    names = dict(service_areas)
+    area_rows = [{**row, "name": names.get(row["code"]), "share_of_contacts": share(row["count"], total)}
+                 for row in _rows([a for a, _ in service_areas], areas, within)]
+    per_day = _counts(session, period, "contact_recorded", E.day)
+    per_hour = _counts(session, period, "contact_recorded", E.hour)
+    hour_channel = session.execute(_in_period(period, "contact_recorded", E.hour, E.channel, func.count(E.id))
+                                   .group_by(E.hour, E.channel))
+    by_hour_channel: dict[str, list[int]] = {code: [0] * HOURS for code in CONTACT_CHANNELS}
+    for hour, channel, count in hour_channel:
+        by_hour_channel.setdefault(str(channel), [0] * HOURS)[int(hour)] = int(count)
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "contacts": total,
+        "by_channel": _rows(CONTACT_CHANNELS, by_channel, total),
+        "by_contactor": _rows(CONTACTORS, by_contactor, total),
+        "by_reason": _rows(REASONS, by_reason, total),
+        "practical_reasons": {"codes": list(PRACTICAL_REASONS), "count": practical, "share": share(practical, total)},
+        "by_onward": _rows(OUTCOMES, by_onward, total),
+        "by_service_area": area_rows,  # shares of the contacts guided to the region's own services
+        "per_day": [{"day": day, "count": per_day.get(day, 0)} for day in period.days()],
+        "per_hour": [per_hour.get(hour, 0) for hour in range(HOURS)],
+        "per_hour_by_channel": by_hour_channel,
+        "open_hours": open_hours(office_hours) if office_hours is not None else None,
+    }
+
+
+def _share_text(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def contact_report_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
+    """The report as CSV rows (section, code, count, share) for the management CSV: one header row, then the
+    total, each breakdown, the days and the hours (with the open-hours flag and each channel's count)."""
+    rows = [["section", "code", "count", "share"], ["contacts", "total", str(report["contacts"]), ""]]
+    for section in ("by_channel", "by_contactor", "by_reason", "by_onward", "by_service_area"):
+        rows += [[f"contacts_{section}", row["code"], str(row["count"]), _share_text(row["share"])]
+                 for row in report[section]]
+    practical = report["practical_reasons"]
+    rows.append(["contacts_by_reason", "practical", str(practical["count"]), _share_text(practical["share"])])
+    rows += [["contacts_per_day", row["day"], str(row["count"]), ""] for row in report["per_day"]]
+    rows += [["contacts_per_hour", f"{hour:02d}", str(count), ""] for hour, count in enumerate(report["per_hour"])]
+    if report.get("open_hours") is not None:  # 1: the team is open during that hour of a working day
+        rows += [["office_hours_open", f"{hour:02d}", str(int(flag)), ""]
+                 for hour, flag in enumerate(report["open_hours"])]
+    for channel, counts in report["per_hour_by_channel"].items():
+        rows += [[f"contacts_per_hour_{channel}", f"{hour:02d}", str(count), ""] for hour, count in enumerate(counts)]
+    return rows
+
+
+__all__ = ["Period", "build_contact_report", "contact_report_csv_rows", "open_hours", "share"]
