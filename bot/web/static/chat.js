@@ -78,13 +78,25 @@
 
   // -- the log -----------------------------------------------------------------------------------
   function scrolls(element) { return /(auto|scroll)/.test(window.getComputedStyle(element).overflowY); }
+  // the lines under the log (who is typing, a late answer) make it shorter: what was at its end stays there
+  var atEnd = true;
+  var scrolledAt = 0;  // the page's own scrolling; the resident's scrolling decides atEnd
+  function scrollLog(top, end) { scrolledAt = Date.now(); atEnd = end; log.scrollTop = top; }
+  log.addEventListener("scroll", function () {
+    if (Date.now() - scrolledAt > 150) { atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4; }
+  });
+  if (window.ResizeObserver) {
+    new window.ResizeObserver(function () {
+      if (atEnd && scrolls(log)) { scrollLog(log.scrollHeight, true); }
+    }).observe(log);
+  }
   function keepInView(turn, entry) {  // a long answer: its start stays in view, not its end
     if (entry.from === "user") { answerStart = null; }
     else if (!answerStart || !answerStart.isConnected) { answerStart = turn; }
     var start = answerStart || turn;
     if (scrolls(log)) {
       var height = turn.offsetTop + turn.offsetHeight - start.offsetTop;
-      log.scrollTop = height > log.clientHeight ? start.offsetTop - 8 : log.scrollHeight;
+      if (height > log.clientHeight) { scrollLog(start.offsetTop - 8, false); } else { scrollLog(log.scrollHeight, true); }
     } else {  // a short or narrow screen: the page scrolls, not the log
       var box = start.getBoundingClientRect();
       var fits = turn.getBoundingClientRect().bottom - box.top <= window.innerHeight;
