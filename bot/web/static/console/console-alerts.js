@@ -21,7 +21,6 @@
     $("sound-toggle").textContent = on ? "Äänimerkki päällä" : "Äänimerkki pois";
     $("sound-toggle").setAttribute("aria-checked", on ? "true" : "false");
   }
-  $("sound-toggle").setAttribute("role", "switch");
   $("sound-toggle").addEventListener("click", function () {
     try { window.localStorage.setItem(KEY, soundOn() ? "off" : "on"); } catch (e) { /* kept for this view only */ }
     showToggle();
