@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from types import MappingProxyType
 
 import pytest
+from sanic import Sanic
 
 from bench.stack import free_port
 from bot.settings import PrivacySettings, Settings, parse_embed_origins
@@ -17,6 +18,8 @@ from bot.web.app import create_app
 from bot.web.public_pages import render_page
 from guidance_library.loader import load_library
 from tests.servers import ThreadedServer
+
+Sanic.test_mode = True  # several apps served in one test process (Sanic rewrites its protocol once otherwise)
 
 EMBED_ORIGIN = "https://www.hyvinvointialue.example"
 PRIVACY = PrivacySettings(transcript_days=17, identified_transcript_days=23, analytics_days=401)

@@ -19,6 +19,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 EMBED_PATH = "/upotus"
 HOST_PARAM = "isanta"  # the framing page's origin, given by launcher.js: /upotus?isanta=https://www.alue.fi
 BRIDGE_SCRIPT = '<script src="/static/embed-bridge.js"></script>'
+STORAGE_SCRIPT = '<script src="/static/embed-storage.js"></script>'  # before the chat's own scripts
 # files a region's own pages load from another origin: cacheable a short while, never sniffed
 CROSS_ORIGIN_ASSETS = ("/static/launcher.js", "/static/launcher.css")
 
@@ -38,12 +39,14 @@ async def embedded(request: Request) -> response.HTTPResponse:
     meta = (f'<meta name="sote-chat-host" content="{html.escape(host, quote=True)}">'
             if host in settings.embed_origins else "")
     page = _insert_before(page, "</head>", meta) if meta else page
+    page = _insert_before(page, "<script", STORAGE_SCRIPT, first=True)
     page = _insert_before(page, "</body>", BRIDGE_SCRIPT)
     return response.html(page, headers=_security_headers(settings.embed_origins))
 
 
-def _insert_before(page: str, closing_tag: str, addition: str) -> str:
-    at = page.rfind(closing_tag)
+def _insert_before(page: str, tag: str, addition: str, first: bool = False) -> str:
+    """`addition` before the last `tag` of the page (the first with `first`); at the end without one."""
+    at = page.find(tag) if first else page.rfind(tag)
     return page + addition + "\n" if at < 0 else page[:at] + addition + "\n" + page[at:]
 
 

@@ -57,7 +57,9 @@
     }
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && !event.defaultPrevented) { post({ type: "close" }); }
+    // Esc closes the panel, unless it closes something of the chat's own first (an open dialog)
+    if (event.key !== "Escape" || event.defaultPrevented || document.querySelector("dialog[open]")) { return; }
+    post({ type: "close" });
   });
   // Strong identification, Omat asiat and other pages cannot work in a frame (no cookies of this site
   // in another site's frame; the pages refuse to be framed): they open in a new tab instead.
@@ -71,5 +73,6 @@
   }, true);
   if (log) { new MutationObserver(report).observe(log, { childList: true }); }
   if (!seen()) { remember(counts()); }
-  post({ type: "ready" });
+  // "page": this browser denies the frame its storage, so the conversation ends with the region's page
+  post({ type: "ready", storage: document.documentElement.getAttribute("data-storage") === "page" ? "page" : "tab" });
 }());

@@ -20,15 +20,17 @@
     privacy: "Tietosuojaseloste",
     urgent: "Chat-oppaassa on kiireellinen ohje. Chat avattiin."
   };
-  var STATE_KEY = "sote-chat-launcher:" + chatOrigin;  // the host page's sessionStorage: {open, started}
+  // the host page's sessionStorage: {open, started, kept}: whether the panel is open, a conversation has
+  // begun, and the frame keeps it over a page change (false where the browser denies the frame storage)
+  var STATE_KEY = "sote-chat-launcher:" + chatOrigin;
   var FROM_FRAME = "sote-chat";
   var TO_FRAME = "sote-chat-launcher";
 
   function readState() {
     try {
       var saved = JSON.parse(window.sessionStorage.getItem(STATE_KEY) || "{}");
-      return { open: saved.open === true, started: saved.started === true };
-    } catch (e) { return { open: false, started: false }; }
+      return { open: saved.open === true, started: saved.started === true, kept: saved.kept !== false };
+    } catch (e) { return { open: false, started: false, kept: true }; }
   }
   function saveState() {
     try { window.sessionStorage.setItem(STATE_KEY, JSON.stringify(state)); } catch (e) { /* storage off */ }
@@ -113,7 +115,6 @@
     badge.hidden = !(count > 0);
     badge.textContent = count > 0 ? String(Math.min(count, 99)) : "";
     unreadText.textContent = count > 0 ? ", " + newMessagesText(count) : "";
-    status.textContent = count > 0 ? "Chat-oppaassa on " + newMessagesText(count) + "." : "";
   }
   function open(moveFocus) {
     state.open = true;
@@ -125,6 +126,7 @@
     button.setAttribute("aria-expanded", "true");
     button.title = texts.closeLabel;
     showUnread(0);
+    if (moveFocus) { status.textContent = ""; }  // opened by the resident: the count said is read
     tellFrame({ type: "visible", open: true });
     if (moveFocus) {
       frame.focus();
@@ -155,6 +157,8 @@
     if (!message || typeof message !== "object" || message.source !== FROM_FRAME) { return; }
     if (message.type === "ready") {
       frameReady = true;
+      state.kept = message.storage !== "page";
+      saveState();
       tellFrame({ type: "visible", open: state.open });
       if (focusWhenReady && state.open) { focusWhenReady = false; tellFrame({ type: "focus" }); }
     } else if (message.type === "close") {
@@ -166,6 +170,9 @@
         open(false);
         status.textContent = texts.urgent;
         return;
+      }
+      if (count !== Number(badge.textContent || 0)) {  // announced once per change, not per signal
+        status.textContent = count > 0 ? "Chat-oppaassa on " + newMessagesText(count) + "." : "";
       }
       showUnread(count);
     }
@@ -180,7 +187,7 @@
 
   function start() {
     document.body.appendChild(root);
-    if (state.started) { ensureFrame(); }  // the conversation goes on: keep counting its new messages
+    if (state.started && state.kept) { ensureFrame(); }  // the conversation goes on: count its new messages
     if (state.open) { open(false); }       // reopened after a page change, without taking the focus
   }
   if (document.body) { start(); } else { document.addEventListener("DOMContentLoaded", start); }

@@ -1,0 +1,333 @@
+"""The embeddable launcher in a real browser (Playwright driving Debian's Chromium, headless), without a
+trained model: the web app serves launcher.js and the embedded chat (/upotus) on http://127.0.0.1:<port>,
+and a region's pages are served by a second small HTTP server on http://localhost:<port2> (another
+origin) with the one script tag of docs/embedding.md and the Content-Security-Policy the document tells
+the region to allow. A third server on another port is a site that is not an embed origin. The fake
+Rasa socket answers the chat.
+
+This Chromium blocks third-party cookies, and with them a frame's storage on another site (so do
+private windows of browsers that otherwise allow them): the chat must work in the frame all the same,
+for the page it is on (embed-storage.js). Where the frame's storage is allowed (Chrome's default
+today: the `kept` browser, with the third-party cookie phase-out turned off), the conversation goes on
+over the region's page changes."""
+from __future__ import annotations
+
+import http.server
+import json
+import re
+import threading
+import time
+from typing import Any
+
+import pytest
+from sanic import Sanic
+
+from bench.stack import free_port
+from bot.settings import Settings
+from bot.web.app import create_app
+from tests import browsers
+from tests.fake_rasa_socket import FakeRasaSocket
+from tests.servers import ThreadedServer
+
+Sanic.test_mode = True  # several apps served in one test process (Sanic rewrites its protocol once otherwise)
+
+pytest.importorskip("playwright.sync_api")
+pytestmark = browsers.NEEDS_CHROMIUM
+browser = browsers.browser  # the fixture: one Chromium for this module
+TIMEOUT = 15_000
+
+GREETING_TEXT = "Hei! Olen chat-opas. Mistä haluat kysyä?"
+REPLIES = {
+    "/greet": [{"text": GREETING_TEXT, "buttons": [{"title": "Flunssa", "payload": "/flunssa"}]}],
+    "mistä saan ajan": [{"text": "Ajan saat omalta terveysasemaltasi."}],
+}
+EMERGENCY = {"text": "Soita heti hätänumeroon 112.",
+             "custom": {"emergency": True, "category": "breathing", "heading": "Hätätilanne: toimi heti",
+                        "calls": [{"label": "Hätänumero", "number": "112"}]}}
+
+
+class RegionSite:
+    """A region's pages on their own origin: /sivu-1 and /sivu-2 both carry the launcher tag."""
+
+    def __init__(self, chat_url: str) -> None:
+        def page(title: str, other: str) -> bytes:
+            return f"""<!doctype html>
+<html lang="fi"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><main><h1>{title}</h1><p><a id="next" href="{other}">Seuraava sivu</a></p></main>
+<script src="{chat_url}/static/launcher.js" defer data-label="Chat-opas"></script>
+</body></html>""".encode()
+
+        pages = {"/sivu-1": page("Terveysasemat", "/sivu-2"), "/sivu-2": page("Perhepalvelut", "/sivu-1")}
+        # the policy docs/embedding.md asks of the region's page: the chat's origin for the script,
+        # its stylesheet and the frame; nothing inline
+        policy = (f"default-src 'self'; script-src 'self' {chat_url}; style-src 'self' {chat_url}; "
+                  f"frame-src {chat_url}; img-src 'self'")
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+                body = pages.get(self.path.split("?")[0], b"ei ole")
+                self.send_response(200 if self.path.split("?")[0] in pages else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Security-Policy", policy)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: Any) -> None:
+                return
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://localhost:{self._server.server_address[1]}"  # not the app's origin
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def fake_rasa():
+    server = FakeRasaSocket(REPLIES)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def chat_url():
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="module")
+def region(chat_url):
+    site = RegionSite(chat_url)
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="module")
+def stranger(chat_url):
+    site = RegionSite(chat_url)  # the same pages on a site that is not an embed origin
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="module")
+def web(fake_rasa, chat_url, region):
+    port = int(chat_url.rsplit(":", 1)[1])
+    settings = Settings(webchat_port=port, public_socket_url=fake_rasa.url, embed_origins=(region.url,))
+    app = create_app(settings, name=f"test_launcher_{port}")
+    running = ThreadedServer(app, port, chat_url + "/chat-config.json")
+    yield app
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def kept_browser(browser):
+    """A Chromium that gives frames of another site their (partitioned) storage, as Chrome does today."""
+    launched = browser.browser_type.launch(executable_path=str(browsers.CHROMIUM), headless=True,
+                                           args=["--no-sandbox", "--disable-features=TrackingProtection3pcd"])
+    yield launched
+    launched.close()
+
+
+def new_page(browser):
+    context = browser.new_context(locale="fi-FI", timezone_id="Europe/Helsinki")
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT)
+    return context, opened
+
+
+@pytest.fixture()
+def page(browser, web):
+    context, opened = new_page(browser)
+    yield opened
+    context.close()
+
+
+@pytest.fixture()
+def kept_page(kept_browser, web):
+    context, opened = new_page(kept_browser)
+    yield opened
+    context.close()
+
+
+def chat_frame(page):
+    return page.frame_locator("iframe.sote-chat-iframe")
+
+
+def frame_of(page, chat_url: str):
+    """The chat's frame as a Playwright Frame (for evaluating in it)."""
+    for _ in range(200):
+        for frame in page.frames:
+            if frame.url.startswith(chat_url + "/upotus"):
+                return frame
+        page.wait_for_timeout(50)
+    raise AssertionError("the chat frame did not appear")
+
+
+def record_messages(page) -> None:
+    """Keep every message the host page's window receives, as text, to check what crosses to it."""
+    page.evaluate("""() => { window.__received = [];
+      window.addEventListener("message", e => window.__received.push(JSON.stringify(e.data))); }""")
+
+
+def focused_is_launcher_button(page) -> bool:
+    return page.evaluate("document.activeElement && document.activeElement.classList.contains('sote-chat-button')")
+
+
+def wait_for_connections(fake_rasa, count: int) -> None:
+    for _ in range(200):
+        if len(fake_rasa.connected) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the chat in the frame did not connect to the socket")
+
+
+def test_the_button_opens_the_chat_in_a_frame_and_esc_closes_it_back_to_the_button(page, region, chat_url):
+    page.goto(region.url + "/sivu-1")
+    record_messages(page)
+    button = page.get_by_role("button", name="Chat-opas", exact=True)
+    button.wait_for()
+    box = button.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44
+    assert button.get_attribute("aria-expanded") == "false"
+    button.click()
+    assert button.get_attribute("aria-expanded") == "true"
+    panel = page.get_by_role("dialog", name="Chat-opas", exact=True)
+    assert panel.is_visible()
+    iframe = page.locator("iframe.sote-chat-iframe")
+    assert iframe.get_attribute("title")
+    assert iframe.get_attribute("src").startswith(chat_url + "/upotus?isanta=")
+    chat_frame(page).get_by_text(GREETING_TEXT).wait_for()  # the chat itself, from the app's origin
+    frame = frame_of(page, chat_url)
+    frame.wait_for_function("document.activeElement && document.activeElement.id === 'chat-input'")  # focus moved in
+    # in the frame, identification opens the full page in a new tab (no cookies in another site's frame)
+    assert frame.evaluate("document.getElementById('login-form').target") == "_blank"
+    # the panel links the public pages of the chat's origin
+    assert page.get_by_role("link", name="Saavutettavuusseloste").get_attribute("href") == \
+        chat_url + "/saavutettavuusseloste"
+    assert page.get_by_role("link", name="Tietosuojaseloste").get_attribute("href") == chat_url + "/tietosuojaseloste"
+
+    page.keyboard.press("Escape")  # pressed inside the frame: the bridge asks the launcher to close
+    panel.wait_for(state="hidden")
+    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('sote-chat-button')")
+    assert button.get_attribute("aria-expanded") == "false"
+
+    page.keyboard.press("Enter")  # the button has the focus: open again, from the keyboard
+    panel.wait_for(state="visible")
+    page.get_by_role("button", name="Sulje chat-opas").focus()
+    page.keyboard.press("Escape")  # pressed in the host page's panel
+    panel.wait_for(state="hidden")
+    assert focused_is_launcher_button(page)
+
+    # nothing of the conversation crossed to the host page: only content-free signals came
+    received = page.evaluate("window.__received")
+    assert received and all(GREETING_TEXT not in item and "Hei" not in item for item in received)
+    assert {json.loads(item)["type"] for item in received} <= {"ready", "unread", "close"}
+    assert GREETING_TEXT not in page.evaluate("document.body.innerText")
+
+
+def test_a_page_change_on_the_region_site_reopens_the_panel_with_the_same_conversation(kept_page, region, chat_url):
+    page = kept_page
+    page.goto(region.url + "/sivu-1")
+    page.get_by_role("button", name="Chat-opas", exact=True).click()
+    chat = chat_frame(page)
+    chat.get_by_text(GREETING_TEXT).wait_for()
+    chat.locator("#chat-input").fill("mistä saan ajan")
+    chat.locator("#chat-input").press("Enter")
+    chat.get_by_text("Ajan saat omalta terveysasemaltasi.").wait_for()
+
+    page.click("#next")  # the region's own link: a new page of the region's site
+    page.wait_for_url(region.url + "/sivu-2")
+    panel = page.get_by_role("dialog", name="Chat-opas", exact=True)
+    panel.wait_for(state="visible")  # reopened by itself
+    chat = chat_frame(page)
+    chat.get_by_text("Ajan saat omalta terveysasemaltasi.").wait_for()  # the same conversation
+    assert chat.get_by_text("mistä saan ajan").count() == 1
+    assert chat.get_by_text(GREETING_TEXT).count() == 1  # not greeted again: not a new conversation
+    assert not focused_is_launcher_button(page)  # a page load does not move the focus by itself
+
+    page.get_by_role("button", name="Sulje chat-opas").click()
+    page.goto(region.url + "/sivu-1")  # closed stays closed after the next page change
+    page.get_by_role("button", name="Chat-opas", exact=True).wait_for()
+    assert page.get_by_role("dialog", name="Chat-opas", exact=True).is_hidden()
+
+
+def test_messages_arriving_while_closed_show_an_unread_badge(kept_page, region, chat_url, fake_rasa):
+    page = kept_page
+    page.goto(region.url + "/sivu-1")
+    button = page.locator(".sote-chat-button")
+    button.click()
+    chat_frame(page).get_by_text(GREETING_TEXT).wait_for()
+    page.get_by_role("button", name="Sulje chat-opas").click()
+    badge = page.locator(".sote-chat-badge")
+    assert badge.is_hidden()
+
+    fake_rasa.emit_to_all("bot_uttered", {"text": "Ammattilainen vastasi sinulle."})
+    badge.wait_for(state="visible")
+    assert badge.inner_text() == "1"
+    page.get_by_role("button", name=re.compile(r"^Chat-opas\W+1 uusi viesti$")).wait_for()  # the badge's text alternative
+    assert page.get_by_role("status").filter(has_text="1 uusi viesti").count() == 1
+
+    page.reload()  # the region's page changes while closed: the frame is loaded hidden and still counts
+    frame_of(page, chat_url).get_by_text("Ammattilainen vastasi sinulle.").wait_for(state="attached")
+    page.get_by_role("button", name=re.compile(r"^Chat-opas\W+1 uusi viesti$")).wait_for()  # still unread
+    wait_for_connections(fake_rasa, 1)
+    fake_rasa.emit_to_all("bot_uttered", {"text": "Toinen viesti."})
+    fake_rasa.emit_to_all("bot_uttered", {"text": "Kolmas viesti."})
+    page.get_by_role("button", name=re.compile(r"^Chat-opas\W+3 uutta viestiä$")).wait_for()
+    assert page.locator(".sote-chat-badge").inner_text() == "3"
+
+    page.locator(".sote-chat-button").click()  # opened: read, the badge goes
+    page.locator(".sote-chat-badge").wait_for(state="hidden")
+    chat_frame(page).get_by_text("Kolmas viesti.").wait_for()
+    page.get_by_role("button", name="Sulje chat-opas").click()
+    assert page.locator(".sote-chat-badge").is_hidden()  # nothing new since it was open
+
+
+def test_an_emergency_answer_arriving_while_closed_opens_the_panel(page, region, chat_url, fake_rasa):
+    page.goto(region.url + "/sivu-1")
+    page.locator(".sote-chat-button").click()
+    chat_frame(page).get_by_text(GREETING_TEXT).wait_for()
+    page.get_by_role("button", name="Sulje chat-opas").click()
+    panel = page.get_by_role("dialog", name="Chat-opas", exact=True)
+    assert panel.is_hidden()
+    fake_rasa.emit_to_all("bot_uttered", EMERGENCY)
+    panel.wait_for(state="visible")
+    chat_frame(page).locator(".msg.emergency").wait_for()
+    assert page.get_by_role("status").filter(has_text="kiireellinen").count() == 1
+
+
+def test_a_site_that_is_not_an_embed_origin_cannot_frame_the_chat(page, stranger, chat_url):
+    page.goto(stranger.url + "/sivu-1")
+    page.get_by_role("button", name="Chat-opas", exact=True).click()  # the script loads, but the frame is refused
+    iframe = page.locator("iframe.sote-chat-iframe")
+    iframe.wait_for()
+    frame = iframe.element_handle().content_frame()
+    frame.wait_for_load_state()
+    assert frame.locator("#chat-log").count() == 0  # the browser refused it (CSP frame-ancestors)
+    assert page.locator(".sote-chat-badge").is_hidden()
+    # the same chat from a listed origin is shown: the refusal is the policy, not a broken page
+    assert f"frame-ancestors 'self' http://localhost:" in page.request.get(
+        chat_url + "/upotus").headers["content-security-policy"]
+
+
+def test_where_the_frame_gets_no_storage_the_chat_still_works_for_the_page_it_is_on(page, region, chat_url):
+    page.goto(region.url + "/sivu-1")
+    page.get_by_role("button", name="Chat-opas", exact=True).click()
+    chat = chat_frame(page)
+    chat.get_by_text(GREETING_TEXT).wait_for()
+    assert frame_of(page, chat_url).evaluate("document.documentElement.getAttribute('data-storage')") == "page"
+    chat.locator("#chat-input").fill("mistä saan ajan")
+    chat.locator("#chat-input").press("Enter")
+    chat.get_by_text("Ajan saat omalta terveysasemaltasi.").wait_for()
+    page.get_by_role("button", name="Sulje chat-opas").click()
+    page.click("#next")
+    page.wait_for_url(region.url + "/sivu-2")
+    page.get_by_role("button", name="Chat-opas", exact=True).wait_for()
+    # closed, and no conversation to go on: no hidden frame starting a new one (and a false badge)
+    assert page.locator("iframe.sote-chat-iframe").count() == 0
+    assert page.locator(".sote-chat-badge").is_hidden()
