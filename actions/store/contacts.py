@@ -274,14 +274,31 @@ class ContactStore(Store):
             _log(session, account, "contact_read", record, record.source_ticket_id or record.follow_up_ticket_id)
             return record
 
+    def ticket_summary(self, ticket_id: int) -> dict[str, Any] | None:
+        """A follow-up ticket as the recording professional sees it at once: reference, status, answer-by."""
+        with self._transaction() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                return None
+            return {"id": ticket.id, "reference": ticket.reference, "status": ticket.status,
+                    "urgency": ticket.urgency, "answer_by": ticket.answer_by.isoformat()}
+
+    def report(self, period: Any, service_areas: Sequence[tuple[str, str]] = (),
+               office_hours: OfficeHours | None = None) -> dict[str, Any]:
+        """`contact_report.build_contact_report` in one read-only transaction (counts only: no access log)."""
+        from actions.store.contact_report import build_contact_report
+        with self._transaction() as session:
+            return build_contact_report(session, period, service_areas=service_areas, office_hours=office_hours)
+
     def of_ticket(self, ticket_id: int) -> ContactRecord | None:
         """The record made when this ticket was closed, if any (no log: the caller reads the ticket)."""
         with self._transaction() as session:
             return session.execute(select(ContactRecord).where(ContactRecord.source_ticket_id == ticket_id)
                                    ).scalar_one_or_none()
 
-    def list(self, account: Account, filters: ContactFilter = ContactFilter()) -> list[ContactRecord]:
+    def list(self, account: Account, filters: ContactFilter | None = None) -> list[ContactRecord]:
         """Records newest contact first; each listed record is logged as read."""
+        filters = filters or ContactFilter()
         query = select(ContactRecord)
         if filters.start is not None:
             query = query.where(ContactRecord.contact_at >= filters.start)

@@ -454,7 +454,7 @@ PATH_SENT_VIA = ("sms", "email")
 WITHIN_REGION = "referred_within_region"  # the one onward guidance that names a service area
 
 
-class ContactRecord(Base):
+class ContactRecord(OwnSpaceBase):  # the typed alias of Base (see above)
     """One contact with the client-guidance service as a professional recorded it: the channel, who
     contacted, why, where the resident was guided next. At most one record per ticket and per live chat
     (`source_ticket_id`, `source_handoff_id`); one per submitted form (`idempotency_key`)."""

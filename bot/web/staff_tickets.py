@@ -9,12 +9,21 @@ the two doors cannot drift apart. What a door shows of the queue itself is its o
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import datetime as dt
+import re
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
 from sanic import response
 from sanic.request import Request
 
-from actions.store.models import CONTACT_METHODS, TICKET_STATUSES, URGENCIES, Account, Ticket
+from actions.store.analytics_report import Period, PeriodError
+from actions.store.contact_report import PRACTICAL_REASONS
+from actions.store.contacts import (FOLLOW_UP_CONSENT_TEXT, MAX_AGE, MAX_KEY, ContactDraft, ContactFilter,
+                                    ContactNotFound, ContactStore, contact_labels)
+from actions.store.contacts import MAX_NOTE as MAX_CONTACT_NOTE
+from actions.store.models import (CONTACT_CHANNELS, CONTACT_METHODS, CONTACTORS, OUTCOMES, PATH_SENT_VIA, REASONS,
+                                  TICKET_STATUSES, URGENCIES, WITHIN_REGION, Account, ContactRecord, Ticket)
 from actions.store.tickets import QueueFilter
 from bot.blocking import blocking
 from bot.web import staff_own_space as own_space
@@ -22,7 +31,8 @@ from bot.web import team_input as read
 from bot.web.routes import Handler, Route
 from bot.web.runtime import runtime_of
 from bot.web.staff_session import Staff, StaffDoor, staff_only
-from bot.web.team_errors import Invalid
+from bot.web.team_errors import ApiProblem, Invalid
+from guidance_library.models import GuidanceLibrary
 from guidance_library.validation import ID_PATTERN
 
 QUEUE_PARAMS = ("urgency", "status", "topic", "due_before", "mine", "limit", "contact_method", "unread")
@@ -131,3 +141,194 @@ def own_space_routes(door: StaffDoor, prefix: str, roles: tuple[str, ...] | None
     the CSRF token on a cookie door)."""
     return tuple(Route(method, prefix + uri, staff_only(door, change=method != "GET", roles=roles)(handler),
                        name=f"ticket_{handler.__name__}") for method, uri, handler in OWN_SPACE_ROUTES)
+
+
+# -- contact records (issue 20): recorded, listed, read; the form's options; the figures ----------------
+# Written once here, mounted by each door with its own staff check (`contact_routes`): the team API's
+# bearer token now, the console's cookie and CSRF token when its form comes.
+LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
+CONTACT_LIST_PARAMS = ("from", "to", "channel", "limit")
+REPORT_PARAMS = ("from", "to")
+REQUIRED_CONTACT_FIELDS = (("idempotency_key", "Lomakkeen tunniste (idempotency_key) puuttuu."),
+                           ("channel", "Valitse kanava."), ("contactor", "Valitse, kuka otti yhteyttä."),
+                           ("reasons", "Valitse vähintään yksi yhteydenoton syy."),
+                           ("onward", "Valitse jatko-ohjaus."))
+
+
+class ContactMissing(ApiProblem):
+    status, code = 404, "not_found"
+
+
+def contacts_of(staff: Staff) -> ContactStore:
+    return ContactStore.beside(staff.team.tickets)
+
+
+def service_areas_of(library: GuidanceLibrary) -> tuple[tuple[str, str], ...]:
+    return tuple((area.id, area.name) for area in library.profile.service_areas)
+
+
+def contact_draft(body: Mapping[str, Any], library: GuidanceLibrary, *, channel: str = "phone",
+                  onward: str = "no_further_need") -> ContactDraft:
+    """A contact form's fields (types checked here, codes and rules by `ContactDraft.validated`), its path
+    checked against the live library."""
+    path_id = read.finnish_text(body, "path_id", max_length=120)
+    if path_id is not None and (not ID_PATTERN.fullmatch(path_id) or library.get(path_id) is None):
+        raise Invalid("path_id", "Ohjauspolkua ei löydy ohjauskirjastosta.")
+    return ContactDraft(channel=read.finnish_text(body, "channel", max_length=40) or channel,
+                        contactor=read.finnish_text(body, "contactor", max_length=40) or "",
+                        reasons=tuple(read.string_list(body, "reasons", required=False) or ()),
+                        onward=read.finnish_text(body, "onward", max_length=40) or onward,
+                        contact_at=read.contact_time(body, "contact_at"),
+                        note=read.finnish_text(body, "note", max_length=MAX_CONTACT_NOTE) or "",
+                        service_area=read.finnish_text(body, "service_area", max_length=60),
+                        path_id=path_id, path_sent_via=read.finnish_text(body, "path_sent_via", max_length=20),
+                        follow_up=read.finnish_flag(body, "follow_up"),
+                        urgency=read.finnish_text(body, "urgency", max_length=20) or "normal",
+                        callback_phone=read.finnish_text(body, "callback_phone", max_length=40),
+                        follow_up_consent=read.finnish_flag(body, "follow_up_consent"),
+                        reach_time=read.finnish_text(body, "reach_time", max_length=200) or "",
+                        source_handoff_id=_handoff_id(body))
+
+
+def _handoff_id(body: Mapping[str, Any]) -> int | None:
+    try:
+        return read.body_id(body, "handoff_id", required=False)
+    except Invalid:
+        raise Invalid("handoff_id", "Chat-keskustelun tunnisteen pitää olla kokonaisluku.") from None
+
+
+def read_close(request: Request, library: GuidanceLibrary) -> tuple[str, ContactDraft | None]:
+    """A close's body: the outcome (or `onward`, the same thing), and the contact fields if any were sent
+    (then the ticket's contact record is written with the close)."""
+    body = read.json_body(request, ("outcome", "onward", *read.CLOSE_CONTACT_FIELDS))
+    outcome = read.choice(body, "outcome", OUTCOMES, required="onward" not in body)
+    onward = read.choice(body, "onward", OUTCOMES, required=False)
+    if outcome is not None and onward is not None and outcome != onward:
+        raise Invalid("onward", "Jatko-ohjaus ja sulkemisen tulos ovat sama asia: anna vain toinen.")
+    outcome = outcome or onward or ""
+    if not any(name in body for name in ("onward", *read.CLOSE_CONTACT_FIELDS)):
+        return outcome, None
+    return outcome, contact_draft({**body, "onward": outcome}, library)
+
+
+def contact_json(record: ContactRecord, usernames: Mapping[int, str]) -> dict[str, Any]:
+    """Every column of the record (there is no conversation id in it), times in UTC, and who recorded it."""
+    data: dict[str, Any] = {}
+    for column in ContactRecord.__table__.columns:
+        if column.key == "idempotency_key":
+            continue
+        value = getattr(record, column.key)
+        data[column.key] = value.astimezone(dt.timezone.utc).isoformat() if isinstance(value, dt.datetime) else value
+    data["recorded_by"] = usernames.get(record.recorded_by)
+    return data
+
+
+async def record_contact(request: Request, staff: Staff) -> response.HTTPResponse:
+    """Record a contact (201; the same idempotency key again: the first record, 200)."""
+    body = read.finnish_body(request, read.CONTACT_FIELDS)
+    if not body:
+        raise Invalid("body", "Lomake on tyhjä: täytä vähintään kanava, yhteydenottaja, syy ja jatko-ohjaus.")
+    for name, question in REQUIRED_CONTACT_FIELDS:
+        if body.get(name) in (None, "", []):
+            raise Invalid(name, question)
+    key = read.finnish_text(body, "idempotency_key", required=True, max_length=MAX_KEY) or ""
+    library = await blocking(runtime_of(request).library)
+    draft = contact_draft(body, library)
+    areas = [area for area, _ in service_areas_of(library)]
+    record, created = await blocking(contacts_of(staff).record, staff.account, draft, key, areas)
+    answer = contact_json(record, {staff.account.id: staff.account.username})
+    if record.follow_up_ticket_id is not None:
+        answer["follow_up_ticket"] = await blocking(contacts_of(staff).ticket_summary, record.follow_up_ticket_id)
+    return response.json(answer, status=201 if created else 200)
+
+
+def _bounds(params: Mapping[str, str]) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Local days `from` and `to` (both included) as UTC bounds [start, end)."""
+    start = end = None
+    if "from" in params:
+        start = dt.datetime.combine(read.local_day(params["from"], "from"), dt.time(), tzinfo=LOCAL_ZONE)
+    if "to" in params:
+        day = read.local_day(params["to"], "to") + dt.timedelta(days=1)
+        end = dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_ZONE)
+    if start is not None and end is not None and end <= start:
+        raise Invalid("to", "Jakso päättyy ennen kuin se alkaa.")
+    return start, end
+
+
+async def list_contacts(request: Request, staff: Staff) -> response.HTTPResponse:
+    params = read.query(request, CONTACT_LIST_PARAMS)
+    start, end = _bounds(params)
+    channel = params.get("channel")
+    if channel is not None and channel not in CONTACT_CHANNELS:
+        raise Invalid("channel", f"Tuntematon kanava. Vaihtoehdot: {', '.join(CONTACT_CHANNELS)}.")
+    limit = read.integer(params["limit"], "limit", 1, 500) if "limit" in params else 100
+    records = await blocking(contacts_of(staff).list, staff.account,
+                             ContactFilter(start=start, end=end, channel=channel, limit=limit))
+    names = await blocking(staff.team.accounts.usernames, sorted({r.recorded_by for r in records}))
+    return response.json({"contacts": [contact_json(r, names) for r in records], "count": len(records)})
+
+
+async def read_contact(_: Request, staff: Staff, contact_id: str) -> response.HTTPResponse:
+    if not re.fullmatch(r"\d{1,9}", contact_id) or int(contact_id) < 1:
+        raise ContactMissing("No contact record with this id.")
+    try:
+        record = await blocking(contacts_of(staff).get, staff.account, int(contact_id))
+    except ContactNotFound:
+        raise ContactMissing("No contact record with this id.") from None
+    names = await blocking(staff.team.accounts.usernames, [record.recorded_by])
+    return response.json(contact_json(record, names))
+
+
+def _coded(category: str, codes: tuple[str, ...]) -> list[dict[str, str]]:
+    labels = contact_labels()[category]
+    return [{"code": code, "label": labels[code]} for code in codes]
+
+
+async def contact_options(request: Request, _staff: Staff) -> response.HTTPResponse:
+    """The form's choices: codes with Finnish labels, the region's service areas, the limits."""
+    library = await blocking(runtime_of(request).library)
+    labels = contact_labels()
+    return response.json({
+        "channels": _coded("channel", CONTACT_CHANNELS), "contactors": _coded("contactor", CONTACTORS),
+        "reasons": _coded("reason", REASONS),
+        "reason_groups": [{"code": "practical", "label": labels["reason_group"]["practical"],
+                           "reasons": list(PRACTICAL_REASONS)}],
+        "onward": _coded("onward", OUTCOMES), "path_sent_via": _coded("path_sent_via", PATH_SENT_VIA),
+        "urgencies": _coded("urgency", URGENCIES),
+        "service_areas": [{"code": code, "label": name} for code, name in service_areas_of(library)],
+        "requires_service_area": WITHIN_REGION, "max_note": MAX_CONTACT_NOTE,
+        "max_age_days": MAX_AGE.days, "follow_up_consent_text": FOLLOW_UP_CONSENT_TEXT,
+    })
+
+
+async def contact_figures(request: Request, staff: Staff) -> response.HTTPResponse:
+    """The contact figures of a period of local days (default: the 30 days up to today): counts, no client data."""
+    params = read.query(request, REPORT_PARAMS)
+    runtime = runtime_of(request)
+    try:
+        period = Period.parse(params.get("from"), params.get("to"), runtime.today())
+    except PeriodError as error:
+        raise Invalid("to" if "ends" in str(error) or "at most" in str(error) else "from",
+                      {"dates are YYYY-MM-DD": "Anna päivät muodossa VVVV-KK-PP.",
+                       "the period ends before it starts": "Jakso päättyy ennen kuin se alkaa."}.get(
+                          str(error), "Jakso on liian pitkä: enintään 400 päivää kerrallaan.")) from None
+    library = await blocking(runtime.library)
+    report = await blocking(contacts_of(staff).report, period, service_areas_of(library), staff.team.tickets.office_hours)
+    return response.json(report)
+
+
+# (method, path, handler, roles key): "record" routes handle client data, "figures" only counts
+CONTACT_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
+    ("POST", "/contacts", record_contact, "record"),
+    ("GET", "/contacts", list_contacts, "record"),
+    ("GET", "/contacts/<contact_id>", read_contact, "record"),
+    ("GET", "/contact-options", contact_options, "options"),
+    ("GET", "/contact-report", contact_figures, "figures"),
+)
+
+
+def contact_routes(door: StaffDoor, roles: Mapping[str, tuple[str, ...]]) -> tuple[Route, ...]:
+    """The contact routes behind the door's own staff check, each with the roles of its kind (`roles`:
+    record, options, figures)."""
+    return tuple(Route(method, uri, staff_only(door, change=method != "GET", roles=roles[kind])(handler),
+                       name=f"contact_{handler.__name__}") for method, uri, handler, kind in CONTACT_ROUTES)

@@ -7,6 +7,8 @@ resident's overview, programmes and plan behind a ticket (`staff_own_space.py`, 
 and `OwnSpaceStore`; those routes and the queue's filters are shared with the console:
 `staff_tickets.py`). Store calls are blocking, so they run in worker
 threads: concurrent requests really are concurrent transactions (claims stay single-winner).
+Contact records (issue 20: `/contacts`, `/contact-options`, `/contact-report`) are the shared handlers of
+`staff_tickets.contact_routes` over `ContactStore`; a ticket's close may carry the contact fields.
 The OpenAPI description is `team_api_openapi.yml`, served at /team/api/openapi.json.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sanic import response
 from sanic.request import Request
 
 from actions.store.accounts import IDLE_TIMEOUT
-from actions.store.models import OUTCOMES, ROLES, URGENCIES, AccessLogEntry, \
+from actions.store.models import ROLES, URGENCIES, AccessLogEntry, \
     Account, Ticket, TicketNote
 from actions.store.tickets import MAX_NOTE
 from bot.web import team_input as read
@@ -28,13 +30,17 @@ from bot.blocking import blocking
 from bot.web.routes import Door, Route, api_headers_middleware
 from bot.web.runtime import runtime_of
 from bot.web.staff_session import Staff, StaffDoor, check_credentials, staff_only
-from bot.web.staff_tickets import own_space_routes, ticket_queue
+from bot.web.staff_tickets import (contact_json, contact_routes, contacts_of, own_space_routes, read_close,
+                                   service_areas_of, ticket_queue)
 from bot.web.team_errors import API_HEADERS, API_PREFIX, Invalid
 from guidance_library.validation import ID_PATTERN
 
 OPENAPI_FILE = Path(__file__).resolve().parent / "team_api_openapi.yml"
 TICKET_ROLES = ("professional",)  # least privilege: editors and admins do not see client data
 ADMIN_ROLES = ("admin",)
+CONTACT_ROLES = {"record": TICKET_ROLES,                          # contact records are client data
+                 "options": ("professional", "manager", "admin"),  # the form's codes and labels
+                 "figures": ("manager", "admin")}                  # counts only, as the management view
 QUEUE_PARAMS = ("urgency", "status", "topic", "due_before", "mine", "limit", "contact_method", "unread")
 ACCESS_LOG_PARAMS = ("ticket_id", "account", "limit")
 # The conversation id is the only credential of an anonymous conversation (whoever has it can write into
@@ -155,9 +161,15 @@ async def add_note(request: Request, staff: Staff, ticket_id: str) -> response.H
 async def close(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
     account = staff.account
     number = read.ticket_id(ticket_id)
-    body = read.json_body(request, ("outcome",))
-    ticket = await blocking(staff.team.tickets.close, account, number, read.choice(body, "outcome", OUTCOMES))
-    return response.json(ticket_json(ticket, {account.id: account.username}))
+    library = await blocking(runtime_of(request).library)
+    outcome, contact = read_close(request, library)
+    ticket = await blocking(staff.team.tickets.close, account, number, outcome, contact,
+                            [area for area, _ in service_areas_of(library)])
+    answer = ticket_json(ticket, {account.id: account.username})
+    if contact is not None:
+        record = await blocking(contacts_of(staff).of_ticket, ticket.id)
+        answer["contact_record"] = contact_json(record, {account.id: account.username}) if record else None
+    return response.json(answer)
 
 
 # -- administration -------------------------------------------------------------------------------
@@ -199,6 +211,7 @@ TEAM_API = Door("team_api", API_PREFIX, routes=(
     Route("POST", "/tickets/<ticket_id>/notes", add_note),
     Route("POST", "/tickets/<ticket_id>/close", close),
     *own_space_routes(DOOR, "/tickets", roles=TICKET_ROLES),  # the thread and the person: shared with the console
+    *contact_routes(DOOR, CONTACT_ROLES),                     # issue 20: one record for every contact
     Route("POST", "/accounts", create_account),
     Route("GET", "/access-log", access_log),
 ), response_middleware=(api_headers_middleware("", API_HEADERS),))
