@@ -16,8 +16,6 @@
     closeLabel: data.closeLabel || "Sulje chat-opas",
     title: data.title || "Chat-opas: sosiaali- ja terveyspalvelujen neuvonta",
     close: "Sulje",
-    accessibility: "Saavutettavuusseloste",
-    privacy: "Tietosuojaseloste",
     urgent: "Chat-oppaassa on kiireellinen ohje. Chat avattiin."
   };
   // the host page's sessionStorage: {open, started, kept}: whether the panel is open, a conversation has
@@ -80,17 +78,8 @@
   closeButton.setAttribute("aria-label", texts.closeLabel);
   bar.appendChild(closeButton);
   var frameHolder = element("div", "sote-chat-frame");
-  var links = element("p", "sote-chat-links");
-  [["/saavutettavuusseloste", texts.accessibility], ["/tietosuojaseloste", texts.privacy]].forEach(function (link) {
-    var a = element("a", "", link[1]);
-    a.href = chatOrigin + link[0];
-    a.target = "_blank";
-    a.rel = "noopener";
-    links.appendChild(a);
-  });
   panel.appendChild(bar);
-  panel.appendChild(frameHolder);
-  panel.appendChild(links);
+  panel.appendChild(frameHolder);  // the chat's own footer links its accessibility statement and privacy notice
   var status = element("div", "sote-chat-visually-hidden");  // announces new messages while closed
   status.setAttribute("role", "status");
   root.appendChild(panel);
