@@ -336,3 +336,32 @@ def test_where_the_frame_gets_no_storage_the_chat_still_works_for_the_page_it_is
     # closed, and no conversation to go on: no hidden frame starting a new one (and a false badge)
     assert page.locator("iframe.sote-chat-iframe").count() == 0
     assert page.locator(".sote-chat-badge").is_hidden()
+
+
+@pytest.mark.parametrize("path", ["/saavutettavuusseloste", "/tietosuojaseloste"])
+def test_the_public_pages_have_no_accessibility_violations(page, chat_url, path):
+    from tests import axe
+
+    page.goto(chat_url + path)
+    page.get_by_role("heading", level=1).wait_for()
+    violations = axe.check_page(page)
+    assert not violations, axe.report(violations)
+
+
+def test_the_launcher_on_a_small_screen_fills_the_window_and_keeps_the_close_button_in_reach(browser, web, region):
+    context = browser.new_context(locale="fi-FI", viewport={"width": 360, "height": 640})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(region.url + "/sivu-1")
+        page.get_by_role("button", name="Chat-opas", exact=True).click()
+        chat_frame(page).get_by_text(GREETING_TEXT).wait_for()
+        panel = page.get_by_role("dialog", name="Chat-opas", exact=True).bounding_box()
+        assert panel["width"] >= 359 and panel["height"] >= 639
+        close = page.get_by_role("button", name="Sulje chat-opas")
+        box = close.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44 and box["y"] >= 0
+        close.click()
+        page.wait_for_function("document.activeElement && document.activeElement.classList.contains('sote-chat-button')")
+    finally:
+        context.close()

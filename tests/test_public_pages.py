@@ -115,6 +115,7 @@ def test_the_privacy_notice_states_the_retention_the_settings_give(web_url, libr
     assert "Tietosuojavaltuutetun toimisto" in page and "https://tietosuoja.fi" in parsed.links
     for basis in ("6 artiklan 1 kohdan e alakohta", "612/2021", "703/2023"):
         assert basis in page
+    assert privacy["transfers"] in page  # where the data goes is the region's to say
     assert "/saavutettavuusseloste" in parsed.links
 
 
