@@ -243,7 +243,8 @@ def _embed_origin(item: str) -> str | None:
         port = parts.port
     except ValueError:
         return None
-    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+    default = {"https": 443, "http": 80}[parts.scheme]  # as browsers write an origin: no default port
+    return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
 
 
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*"

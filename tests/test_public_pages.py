@@ -192,6 +192,7 @@ def test_the_launcher_scripts_build_their_dom_without_html_strings(web_url):
 def test_embed_origins_are_origins_only():
     assert parse_embed_origins("https://www.Alue.fi, https://omat.alue.fi:8443 https://www.alue.fi/") == (
         "https://www.alue.fi", "https://omat.alue.fi:8443")
+    assert parse_embed_origins("https://www.alue.fi:443") == ("https://www.alue.fi",)  # as location.origin
     assert parse_embed_origins("") == ()
     assert parse_embed_origins("http://localhost:8000") == ("http://localhost:8000",)
 

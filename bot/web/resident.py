@@ -30,9 +30,10 @@ async def index(_: Request) -> response.HTTPResponse:
 
 
 async def embedded(request: Request) -> response.HTTPResponse:
-    """The chat page for the launcher's frame: the same page with the bridge script (embed-bridge.js)
-    and, when the framing page's origin is one of the configured embed origins, that origin for the
-    bridge to post its content-free signals to. Only those origins may frame it (frame-ancestors)."""
+    """The chat page for the launcher's frame: the same page with embed-storage.js before its scripts
+    (page-long storage where the browser denies the frame storage) and embed-bridge.js after them, and,
+    when the framing page's origin is one of the configured embed origins, that origin for the bridge to
+    post its content-free signals to. Only those origins may frame it (frame-ancestors)."""
     settings = runtime_of(request).settings
     page = await blocking((STATIC_DIR / "index.html").read_text, encoding="utf-8")
     host = request.args.get(HOST_PARAM) or ""
