@@ -6,8 +6,8 @@ README's screenshots (docs/screenshots/make.py), without a trained model or anyt
 * a SQLite store with a professional and a manager, a resident waiting in the live queue and a few
   weeks of analytics events and contact requests, so the management view has figures to draw;
 * the web app itself (`create_app`) on a free port with a fake relay holding the waiting resident's
-  conversation, and a region's sample page on another origin (another port) that embeds the chat with
-  the launcher.
+  conversation, and a region's sample page on another origin (http://localhost:<port>) that embeds the
+  chat with the launcher.
 """
 from __future__ import annotations
 
@@ -141,12 +141,13 @@ def seed(sessions: Any, now: dt.datetime) -> None:
 class HostPage:
     """A region's sample page on an origin of its own that loads the chat's launcher script from the app.
 
-    By default it is http://127.0.0.1:<its own port>: another origin than the app's, but the same site,
-    as a region's www.alue.fi framing chat.alue.fi is. `hostname="localhost"` makes it another site too;
-    then a browser that blocks third-party storage (Chromium's incognito contexts, which Playwright's
-    are) denies the framed chat its sessionStorage."""
+    By default it is http://localhost:<its own port>: another origin and another site than the app's
+    (http://127.0.0.1:<port>), as a region's www.alue.fi framing a chat served elsewhere is; a browser
+    that blocks third-party storage (Chromium's incognito contexts, which Playwright's are) then denies the
+    framed chat its sessionStorage (embed-storage.js stands in). `hostname="127.0.0.1"` makes it the
+    same site (another port), as www.alue.fi framing chat.alue.fi."""
 
-    def __init__(self, app_url: str, hostname: str = "127.0.0.1") -> None:
+    def __init__(self, app_url: str, hostname: str = "localhost") -> None:
         body = host_page_html(app_url).encode()
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -220,7 +221,7 @@ class Site:
 
 @contextmanager
 def running_site(folder: Path, socket_url: str, now: dt.datetime | None = None,
-                 host_name: str = "127.0.0.1") -> Iterator[Site]:
+                 host_name: str = "localhost") -> Iterator[Site]:
     """The web app on a free port (SQLite in `folder`, the chat pointed at `socket_url`), seeded, with
     a resident waiting in the live queue (`Site.queue_resident` adds more); and the region's sample page
     (on `host_name`: see HostPage)."""
