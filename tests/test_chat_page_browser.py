@@ -134,6 +134,10 @@ def test_without_a_reload_the_waiting_message_goes_once_when_the_connection_retu
     try:
         page.wait_for_selector("#chat-offline:not([hidden])")
         before = len(fake_rasa.received)
+        choice = page.locator("#chat-log .buttons button", has_text="Hammashoito")
+        choice.click()  # a quick reply cannot go either: it stays usable, and the page says so
+        assert "valintaasi ei voitu lähettää" in page.inner_text("#chat-pending")
+        assert choice.is_enabled() and page.locator("#chat-log .msg.user").count() == 0
         say(page, "onko neuvola auki")
         page.press("#chat-input", "Enter")  # pressed again: still one message
         page.click("#chat-send")

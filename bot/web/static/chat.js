@@ -193,7 +193,10 @@
   }
   function sendPending() {  // after the session is confirmed again: once
     var text = input.value.trim();
-    if (STORE.getItem(KEY_PENDING) !== "1") { return; }
+    if (STORE.getItem(KEY_PENDING) !== "1") {  // a choice that could not go may be made again now
+      if (!pendingNote.classList.contains("sent")) { note(""); }
+      return;
+    }
     STORE.removeItem(KEY_PENDING);
     if (!text) { note(""); return; }
     input.value = "";
