@@ -10,6 +10,7 @@ pilot's published figures.
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import distinct, func, select
@@ -58,26 +59,36 @@ def build_contact_report(session: Session, period: Period, *, service_areas: Seq
     onward guidance and, within the region, by service area; per day, per hour and per hour by channel.
     `service_areas` ((id, name) of the region profile) orders and names the areas; `office_hours` adds the
     open hours (a flag per hour) to compare with the contacts by hour."""
-    total = int(session.execute(_in_period(period, "contact_recorded", func.count(E.id))).scalar_one())
-    by_channel = _counts(session, period, "contact_recorded", E.channel)
-    by_contactor = _counts(session, period, "contact_recorded", E.contact_role)
-    by_onward = _counts(session, period, "contact_recorded", E.outcome)
+    # four scans of the period's events: (day, hour, channel); (contactor, onward, area); reasons; practical
+    by_channel: Counter[str] = Counter()
+    per_day: Counter[str] = Counter()
+    per_hour: Counter[int] = Counter()
+    by_hour_channel: dict[str, list[int]] = {code: [0] * HOURS for code in CONTACT_CHANNELS}
+    timed = session.execute(_in_period(period, "contact_recorded", E.day, E.hour, E.channel, func.count(E.id))
+                            .group_by(E.day, E.hour, E.channel))
+    for day, hour, channel, count in timed:
+        by_channel[channel] += count
+        per_day[day] += count
+        per_hour[int(hour)] += count
+        by_hour_channel.setdefault(str(channel), [0] * HOURS)[int(hour)] += int(count)
+    by_contactor: Counter[str] = Counter()
+    by_onward: Counter[str] = Counter()
+    areas: Counter[str] = Counter()
+    guided = session.execute(_in_period(period, "contact_recorded", E.contact_role, E.outcome, E.service_area,
+                                        func.count(E.id)).group_by(E.contact_role, E.outcome, E.service_area))
+    for contactor, onward, area, count in guided:
+        by_contactor[contactor] += count
+        by_onward[onward] += count
+        if area is not None:
+            areas[area] += count
+    total = sum(by_channel.values())
     by_reason = _counts(session, period, "contact_reason", E.reason)
     practical = int(session.execute(_in_period(period, "contact_reason", func.count(distinct(E.conversation)))
                                     .where(E.reason.in_(PRACTICAL_REASONS))).scalar_one())
-    areas = _counts(session, period, "contact_recorded", E.service_area)
-    areas.pop(None, None)
     within = by_onward.get(WITHIN_REGION, 0)
     names = dict(service_areas)
     area_rows = [{**row, "name": names.get(row["code"]), "share_of_contacts": share(row["count"], total)}
                  for row in _rows([a for a, _ in service_areas], areas, within)]
-    per_day = _counts(session, period, "contact_recorded", E.day)
-    per_hour = _counts(session, period, "contact_recorded", E.hour)
-    hour_channel = session.execute(_in_period(period, "contact_recorded", E.hour, E.channel, func.count(E.id))
-                                   .group_by(E.hour, E.channel))
-    by_hour_channel: dict[str, list[int]] = {code: [0] * HOURS for code in CONTACT_CHANNELS}
-    for hour, channel, count in hour_channel:
-        by_hour_channel.setdefault(str(channel), [0] * HOURS)[int(hour)] = int(count)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "contacts": total,
