@@ -401,7 +401,10 @@ class TicketStore(Store):
                 if session.execute(select(ContactRecord.id).where(ContactRecord.source_ticket_id == ticket.id)).first():
                     raise ContactConflict("this ticket already has its contact record")
                 draft = dataclasses.replace(contact, channel=channel_of_ticket(session, ticket), onward=outcome,
-                                            contact_at=now, follow_up=False).validated(now, service_areas)
+                                            contactor=contact.contactor or ticket.contact_role,  # the same codes
+                                            reasons=tuple(contact.reasons) or (ticket.reason,),
+                                            path_id=contact.path_id or ticket.path_id, contact_at=now,
+                                            follow_up=False).validated(now, service_areas)
                 write_record(session, account, draft, f"ticket:{ticket.id}", now, source_ticket_id=ticket.id)
         return ticket
 
