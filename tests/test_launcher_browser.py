@@ -178,9 +178,10 @@ def focused_is_launcher_button(page) -> bool:
     return page.evaluate("document.activeElement && document.activeElement.classList.contains('sote-chat-button')")
 
 
-def wait_for_connections(fake_rasa, count: int) -> None:
-    for _ in range(200):
-        if len(fake_rasa.connected) >= count:
+def wait_for_new_connection(fake_rasa, before: set[str]) -> None:
+    """Until a socket that was not connected `before` is (the reloaded frame's)."""
+    for _ in range(300):
+        if set(fake_rasa.connected) - before:
             return
         time.sleep(0.05)
     raise AssertionError("the chat in the frame did not connect to the socket")
@@ -277,10 +278,13 @@ def test_messages_arriving_while_closed_show_an_unread_badge(kept_page, region, 
     page.get_by_role("button", name=re.compile(r"^Chat-opas\W+1 uusi viesti$")).wait_for()  # the badge's text alternative
     assert page.get_by_role("status").filter(has_text="1 uusi viesti").count() == 1
 
+    before = set(fake_rasa.connected)
     page.reload()  # the region's page changes while closed: the frame is loaded hidden and still counts
     frame_of(page, chat_url).get_by_text("Ammattilainen vastasi sinulle.").wait_for(state="attached")
     page.get_by_role("button", name=re.compile(r"^Chat-opas\W+1 uusi viesti$")).wait_for()  # still unread
-    wait_for_connections(fake_rasa, 1)
+    wait_for_new_connection(fake_rasa, before)
+    frame_of(page, chat_url).wait_for_function(
+        "!document.getElementById('chat-status').textContent.includes('Yhdistetään')")
     fake_rasa.emit_to_all("bot_uttered", {"text": "Toinen viesti."})
     fake_rasa.emit_to_all("bot_uttered", {"text": "Kolmas viesti."})
     page.get_by_role("button", name=re.compile(r"^Chat-opas\W+3 uutta viestiä$")).wait_for()
