@@ -6,6 +6,9 @@
   var BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
   function clean(value) { return value == null ? "" : String(value).replace(BIDI, ""); }
 
+  function pattern(source) {
+    try { return new RegExp(source, "gu"); } catch (e) { return null; }
+  }
   function two(n) { return (n < 10 ? "0" : "") + n; }
   function clock(ms) {  // Finnish style: 9.05, 14.30
     var d = new Date(ms);
@@ -27,14 +30,17 @@
   // 116 service numbers and 112. A candidate must stand on its own: no letter, digit or +/-,:. before
   // it, and no letter, digit, "€", "%" or a separator followed by a digit after it (dates, times,
   // prices, ID numbers). Postcodes (5 digits), years and times do not pass the length rules.
-  var CANDIDATE = new RegExp(
-    "(?<![\\p{L}\\p{N}_+\\-\\/,:]|\\d[.,])" +
+  // (No lookbehind in the pattern: Safari before 16.4 would refuse the whole script; what comes before is
+  // checked in phoneNumbers.) Were the pattern refused anyway, answers are shown without number links.
+  var CANDIDATE = pattern(
     "(?:\\+358[ -]?(?:\\(0\\)[ -]?)?\\d{1,3}(?:[ -]?\\d{2,4}){1,4}" +
     "|\\(0\\d{1,3}\\)[ -]?\\d{2,4}(?:[ -]?\\d{2,4}){0,3}" +
     "|0\\d{1,3}(?:[ -]?\\d{2,4}){1,4}" +
     "|116[ -]?\\d{3}" +
     "|112)" +
-    "(?![\\p{L}\\p{N}_€%]|[.,:\\-\\u2013\\/]\\d|\\s?(?:€|%|euroa|snt))", "gu");
+    "(?![\\p{L}\\p{N}_€%]|[.,:\\-\\u2013\\/]\\d|\\s?(?:€|%|euroa|snt))");
+  var BEFORE_CHAR = pattern("[\\p{L}\\p{N}_+\\-\\/,:]$");
+  var BEFORE_DECIMAL = /\d[.,]$/;  // 1.2.2026, 12,50
   var MOBILE = /^0(4|50)/;  // mobile numbers may be a digit longer than others
   var CLOCK_RANGE = /^[0-2]\d[0-5]\d[ -][0-2]\d[0-5]\d$/;  // 0800-1600 is office hours, not a number
 
@@ -64,8 +70,15 @@
   function phoneNumbers(text) {  // [{start, end, text, href}] in order
     var found = [];
     var match;
+    if (!CANDIDATE || !BEFORE_CHAR) { return found; }
     CANDIDATE.lastIndex = 0;
     while ((match = CANDIDATE.exec(text)) !== null) {
+      var before = text.slice(Math.max(0, match.index - 2), match.index);
+      BEFORE_CHAR.lastIndex = 0;
+      if (BEFORE_CHAR.test(before) || BEFORE_DECIMAL.test(before)) {  // part of a word, a date or a longer number
+        CANDIDATE.lastIndex = match.index + 1;
+        continue;
+      }
       var number = longestNumber(match[0]);
       if (number) {
         found.push({ start: match.index, end: match.index + number.text.length, text: number.text, href: number.href });

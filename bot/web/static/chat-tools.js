@@ -101,6 +101,10 @@
 
   // -- "Aloita uusi keskustelu": asked first in an in-page dialog -----------------------------------------
   function askRestart(dialog, opener, onConfirm) {
+    if (typeof dialog.showModal !== "function") {  // a browser without <dialog> (before 2022): its own question
+      if (window.confirm(dialog.querySelector("h2").textContent)) { onConfirm(); }
+      return;
+    }
     var confirm = dialog.querySelector("[data-action=confirm]");
     var cancel = dialog.querySelector("[data-action=cancel]");
     function close(confirmed) {
