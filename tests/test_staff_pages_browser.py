@@ -153,6 +153,26 @@ def test_a_refused_take_over_is_told_in_finnish(window, console, database_url): 
     assert "is-error" in page.get_attribute("#status", "class") and page.is_hidden("#conversation")
 
 
+def test_every_error_status_has_a_finnish_text_and_never_the_servers_english(window, console, database_url):  # noqa: F811
+    if database_url.startswith("postgresql"):
+        pytest.skip("the page does not depend on the database")
+    page = window(1280)
+    page.goto(console.server.url.removesuffix("/api"))
+    english = "The server said something in English; try again"
+    texts = page.evaluate("""([message]) => [0, 400, 401, 403, 404, 405, 409, 413, 418, 422, 429, 500, 502, 503]
+      .flatMap(status => ["take", "handoff", "ticket", "sign-in", "report", undefined].map(action =>
+        [status, action || "", window.StaffMessages.problem(
+          {status, data: {error: "conflict", message: message, field: "words"}}, action)]))""", [english])
+    for status, action, text in texts:
+        assert text and english.lower() not in text.lower() and "try again" not in text.lower(), (status, action, text)
+    by = {(status, action): text for status, action, text in texts}
+    assert by[(0, "")] == "Yhteys palvelimeen katkesi, yritä uudelleen."
+    assert by[(401, "")] == "Istunto on päättynyt. Kirjaudu uudelleen."
+    assert by[(409, "take")] == "Toinen ammattilainen otti keskustelun jo."
+    assert by[(422, "")] == "Tarkista asia: arvo puuttuu, on liian pitkä tai ei kelpaa."  # the field named in Finnish
+    assert by[(429, "")].startswith("Liian monta yritystä") and by[(502, "")].startswith("Palvelimella tapahtui virhe")
+
+
 def test_a_failed_sign_in_is_told_in_finnish(window, console, database_url):  # noqa: F811
     if database_url.startswith("postgresql"):
         pytest.skip("the page does not depend on the database")
