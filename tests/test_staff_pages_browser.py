@@ -1,7 +1,10 @@
 """The staff pages in a real browser (Playwright, Debian's Chromium, headless) against the web app
 with a fake relay: in the professionals' console long unbroken strings in residents' messages,
 summaries and colleagues' names wrap inside their boxes, on a phone-sized and a desktop-sized
-window, and nothing overflows; nor does a long name in the management view."""
+window, and nothing overflows; nor does a long name in the management view. Issue 19: refusals and
+failures in Finnish (never the server's English), the queue's title badge, announcement and tone, the
+typing signal (throttled), the management charts' data tables with Finnish numbers, and both pages
+signed in on a 320 px phone (no sideways scroll, headings in order, 44 px controls, readable labels)."""
 from __future__ import annotations
 
 import pytest
