@@ -166,6 +166,16 @@ def test_the_offline_numbers_fall_back_to_112_and_116117_without_the_settings(br
     context.close()
 
 
+def test_the_last_offline_numbers_from_the_settings_are_kept_for_the_tab(page):
+    kept = page.evaluate("JSON.parse(sessionStorage.getItem('chat.offlineCalls'))")
+    assert [call["number"] for call in kept][:2] == ["112", "116117"] and len(kept) == 3
+    page.route("**/chat-config.json", lambda route: route.abort())  # the settings fail after a reload
+    page.reload()
+    page.wait_for_selector("#chat-offline:not([hidden])")
+    shown = page.locator("#chat-offline a.call")
+    assert shown.count() == 3 and shown.nth(2).get_attribute("href") == "tel:" + re.sub(r"\D", "", kept[2]["number"])
+
+
 def test_a_late_answer_is_noted_and_the_note_goes_when_it_arrives(page, fake_rasa):
     say(page, "hiljaa")
     page.wait_for_selector("#chat-typing >> text=Chat-opas kirjoittaa…")
