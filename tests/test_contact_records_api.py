@@ -202,3 +202,20 @@ def test_the_figures_for_managers(team: Team) -> None:
     assert not any(e.action.startswith("contact_") and e.account_id is not None and e.actor == "account:boss"
                    for e in team.tickets.access_log())
 
+
+
+def test_a_live_chat_is_recorded_once_by_the_professional_who_held_it(team: Team) -> None:
+    from actions.store.handoffs import HandoffStore
+    from sqlalchemy.orm import sessionmaker
+
+    handoffs = HandoffStore(sessionmaker(team.engine, future=True, expire_on_commit=False))
+    handoff, _ = handoffs.enqueue("conv-live", {})
+    handoffs.take(team.accounts.by_username("pro"), handoff.id)
+    body = form(idempotency_key="chat-1", channel="chat", handoff_id=handoff.id)
+    assert team.call("POST", "/contacts", {**body, "channel": "phone"}).json["field"] == "channel"
+    answer = team.call("POST", "/contacts", body, who="pro2")
+    assert answer.status == 409 and team.count(ContactRecord) == 0  # only its holder records it
+    made = conforms(team.call("POST", "/contacts", body), "POST", "/contacts")
+    assert made["source_handoff_id"] == handoff.id
+    again = team.call("POST", "/contacts", {**body, "idempotency_key": "chat-2"})
+    assert conforms(again, "POST", "/contacts") and again.status == 409 and team.count(ContactRecord) == 1

@@ -91,6 +91,8 @@ class ContactDraft:
         """The draft cleaned (reasons de-duplicated, note redacted, phone in +358 form, contact time set);
         `ContactError` names the first bad field with a Finnish message."""
         _one_of("channel", self.channel, CONTACT_CHANNELS, "Kanava")
+        if self.source_handoff_id is not None and self.channel != "chat":
+            raise ContactError("channel", "Chat-keskustelun yhteydenoton kanava on chat.")
         _one_of("contactor", self.contactor, CONTACTORS, "Yhteydenottaja")
         if isinstance(self.reasons, str) or not self.reasons:
             raise ContactError("reasons", "Valitse vähintään yksi yhteydenoton syy.")
