@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sanic import Sanic
 
 from bench.stack import free_port
 from bot.settings import Settings
@@ -19,6 +20,7 @@ from tests import browsers
 from tests.fake_rasa_socket import FakeRasaSocket
 from tests.servers import ThreadedServer
 
+Sanic.test_mode = True  # several apps served in one test process (Sanic rewrites its protocol once otherwise)
 pytest.importorskip("playwright.sync_api")
 pytestmark = browsers.NEEDS_CHROMIUM
 browser = browsers.browser  # the fixture: one Chromium for this module
