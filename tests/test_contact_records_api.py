@@ -121,7 +121,7 @@ def test_a_follow_up_answers_with_its_ticket_in_the_queue(team: Team) -> None:
     ({"follow_up": True, "callback_phone": "112", "follow_up_consent": True}, "callback_phone"),
     ({"follow_up": True, "callback_phone": "040 123 4567"}, "follow_up_consent"),
     ({"follow_up": True, "callback_phone": "040 123 4567", "follow_up_consent": True, "urgency": "heti"}, "urgency"),
-    ({"handoff_id": "yksi"}, "handoff_id"), ({"handoff_id": 99}, "handoff_id"), ({"colour": "red"}, "colour"),
+    ({"handoff_id": "yksi"}, "handoff_id"), ({"handoff_id": 99, "channel": "chat"}, "handoff_id"), ({"handoff_id": 99}, "channel"), ({"colour": "red"}, "colour"),
 ])
 def test_every_bad_field_is_a_422_naming_it_in_finnish_and_nothing_is_stored(team: Team, changes, field) -> None:
     answer = team.call("POST", "/contacts", form(**changes))
