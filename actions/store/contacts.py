@@ -8,6 +8,11 @@ closed ticket or a live chat gets the same record (`TicketStore.close`, `source_
 each. Every record, its follow-up ticket, its analytics events and its access-log lines are written in
 one transaction: nothing is half-stored. The figures (`contact_report.py`) come from the analytics
 events alone (no free text).
+
+A guidance path given may also be sent to the resident (`record(..., send_to=address)`): the notification
+outbox gets its row (template `guidance_path:<digest>`) in the same transaction as the record, so a path is
+never sent for a record that was not stored. The address is kept only in the outbox row (deleted with it a
+week after sending), never in the record.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from actions.store.analytics import record_event
 from actions.store.models import (CONTACT_CHANNELS, CONTACT_ROLES, CONTACTORS, OUTCOMES, PATH_SENT_VIA, REASONS,
                                   URGENCIES, WITHIN_REGION, AccessLogEntry, Account, ContactRecord, Handoff, Ticket)
 from actions.store.office_hours import OfficeHours
+from actions.store.outbox import email_address, enqueue, path_template, sms_number
 from actions.store.tickets import (ClaimConflict, TicketDraft, TicketError, TicketNotFound, TicketStore,
                                    callback_phone)
 from actions.store.transactions import Store, StoreUnavailable, utc_now
@@ -204,6 +210,25 @@ def follow_up_draft(draft: ContactDraft, now: dt.datetime) -> TicketDraft:
                        prefilled={"recorded_contact": {"channel": draft.channel}})
 
 
+def send_address(draft: ContactDraft, send_to: str | None, channels: Collection[str]) -> str | None:
+    """The checked address a path is sent to (None: not sent by the service), or `ContactError`."""
+    if send_to is None or not send_to.strip():
+        return None
+    if draft.path_id is None:
+        raise ContactError("path_id", "Valitse ensin ohjauspolku, joka lähetetään asiakkaalle.")
+    via = draft.path_sent_via
+    if via is None:
+        raise ContactError("path_sent_via", "Valitse, lähetetäänkö ohje sähköpostilla vai tekstiviestillä.")
+    if via not in channels:
+        raise ContactError("path_sent_via", "Tällä lähetystavalla ei voi lähettää: palvelussa ei ole otettu sitä "
+                                            "käyttöön. Valitse toinen tapa tai anna ohje asiakkaalle muuten.")
+    address = email_address(send_to) if via == "email" else sms_number(send_to)
+    if address is None:
+        raise ContactError("send_to", "Anna sähköpostiosoite muodossa nimi@esimerkki.fi." if via == "email" else
+                                      "Anna suomalainen matkapuhelinnumero, esimerkiksi 040 123 4567.")
+    return address
+
+
 class ContactStore(Store):
     """Repository of contact records; each call is one transaction (with the access log)."""
 
@@ -218,13 +243,16 @@ class ContactStore(Store):
         return cls(tickets._sessions, tickets.office_hours, tickets._clock)  # noqa: SLF001 - the same store family
 
     def record(self, account: Account, draft: ContactDraft, idempotency_key: str,
-               service_areas: Collection[str] = ()) -> tuple[ContactRecord, bool]:
+               service_areas: Collection[str] = (), send_to: str | None = None,
+               send_channels: Collection[str] = ("email", "sms")) -> tuple[ContactRecord, bool]:
         """Store a contact once per idempotency key; returns (record, created now?). A follow-up makes its
-        ticket in the same transaction."""
+        ticket, and a path sent to `send_to` (by `draft.path_sent_via`, one of `send_channels`: those with a
+        sender) its outbox row, in the same transaction."""
         if not idempotency_key or len(idempotency_key) > MAX_KEY:
             raise ContactError("idempotency_key", f"Lomakkeen tunniste puuttuu tai on yli {MAX_KEY} merkkiä.")
         now = self.now()
         draft = draft.validated(now, service_areas)
+        address = send_address(draft, send_to, send_channels)
         existing = self.by_idempotency_key(idempotency_key)
         if existing is not None:
             return existing, False
@@ -238,6 +266,8 @@ class ContactStore(Store):
                         ticket = self.tickets.add_in(session, follow_up_draft(draft, now), f"contact:{idempotency_key}",
                                                      now, actor=f"account:{account.username}", account_id=account.id)
                     record = write_record(session, account, draft, idempotency_key, now, follow_up_ticket=ticket)
+                    if address is not None and draft.path_id is not None and draft.path_sent_via is not None:
+                        enqueue(session, draft.path_sent_via, address, path_template(draft.path_id), now)
                 return record, True
             except IntegrityError:
                 existing = self.by_idempotency_key(idempotency_key)

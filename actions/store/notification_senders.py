@@ -10,19 +10,28 @@ message needs an extension the server lacks, like SMTPUTF8 for an address with n
 The SMS gateway adapter posts JSON `{"to": "+358...", "text": "..."}` with `Authorization: Bearer
 <token>`; a 2xx answer is sent. A region whose gateway wants another body adds a subclass that
 overrides `payload`.
+
+A guidance path (template `guidance_path:<digest>`, issue 20) is found in the live library when sent
+(`LibraryPaths`): the e-mail's subject gets the path's title and its body the path as plain text (title,
+text, contacts, links); a text message gets the title and the links (or the text, shortened, when the path
+has no link). A path no longer in the library is a permanent failure.
 """
 from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import requests
 
 from actions.store.notification_settings import NotificationSettings, SmsGatewaySettings, SmtpSettings
-from actions.store.notification_texts import NotificationTexts
+from actions.store.notification_texts import Notification, NotificationTexts
+from actions.store.outbox import GUIDANCE_PATH, path_digest, template_parts
+
+MAX_SMS_PATH_TEXT = 480  # characters of a path's text in a text message when the path has no link
 
 
 class SendFailed(RuntimeError):
@@ -32,6 +41,51 @@ class SendFailed(RuntimeError):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+
+
+class LibraryPaths:
+    """The guidance paths a sender can send, found by their digest in the library `library()` returns
+    (default: the live library of this process's settings, loaded on first use)."""
+
+    def __init__(self, library: Callable[[], Any] | None = None) -> None:
+        self._library = library
+        self._lock = threading.Lock()
+
+    def _current(self) -> Any:
+        with self._lock:
+            if self._library is None:
+                from bot.settings import library_sources  # noqa: PLC0415 - only a sender that sends a path needs it
+                from guidance_library.live import LiveLibrary  # noqa: PLC0415
+                live = LiveLibrary(library_sources(), lambda built: built)
+                self._library = live.current
+        return self._library()
+
+    def rendered(self, digest: str) -> Any:
+        """The path's resident-facing text (`RenderedPath`), or `SendFailed` (permanent) if it is gone."""
+        from guidance_library.rendering import render_path  # noqa: PLC0415
+        library = self._current()
+        for path in library.paths:
+            if path_digest(path.id) == digest:
+                return render_path(path, library)
+        raise SendFailed("guidance path not in the library", permanent=True)
+
+
+def render_notification(texts: NotificationTexts, template: str, channel: str, read_url: str,
+                        paths: LibraryPaths) -> Notification:
+    """A template's notification; a guidance path's with the path's title and text added."""
+    base, digest = template_parts(template)
+    notification = texts.render(base, channel, read_url)
+    if base != GUIDANCE_PATH or digest is None:
+        return notification
+    path = paths.rendered(digest)
+    if channel == "email":
+        return Notification(f"{notification.subject}: {path.title}",
+                            f"{notification.body.rstrip()}\n\n{path.as_text().strip()}\n")
+    links = " ".join(f"{link.name}: {link.url}" for link in path.links)
+    if not links:
+        text = " ".join(path.text.split())
+        links = text if len(text) <= MAX_SMS_PATH_TEXT else text[:MAX_SMS_PATH_TEXT - 1].rstrip() + "…"
+    return Notification(notification.subject, f"{path.title}. {links} {notification.body}")
 
 
 class Sender(Protocol):
@@ -49,15 +103,16 @@ class SmtpSender:
     channel = "email"
 
     def __init__(self, settings: SmtpSettings, texts: NotificationTexts, read_url: str,
-                 tls_context: ssl.SSLContext | None = None) -> None:
+                 tls_context: ssl.SSLContext | None = None, paths: LibraryPaths | None = None) -> None:
         self._settings = settings
         self._texts = texts
         self._read_url = read_url
         self._tls = tls_context  # None: the system's trusted certificates, host name checked
+        self._paths = paths or LibraryPaths()
 
     def message(self, address: str, template: str) -> EmailMessage:
         """The e-mail as it will be sent (plain text, UTF-8)."""
-        notification = self._texts.render(template, self.channel, self._read_url)
+        notification = render_notification(self._texts, template, self.channel, self._read_url, self._paths)
         message = EmailMessage()
         message["From"] = formataddr((self._settings.from_name, self._settings.from_address)) \
             if self._settings.from_name else self._settings.from_address
@@ -97,10 +152,12 @@ class SmsGatewaySender:
     channel = "sms"
     PERMANENT_STATUSES = frozenset({400, 422})  # the gateway refused this message or number
 
-    def __init__(self, settings: SmsGatewaySettings, texts: NotificationTexts, read_url: str) -> None:
+    def __init__(self, settings: SmsGatewaySettings, texts: NotificationTexts, read_url: str,
+                 paths: LibraryPaths | None = None) -> None:
         self._settings = settings
         self._texts = texts
         self._read_url = read_url
+        self._paths = paths or LibraryPaths()
 
     def payload(self, address: str, text: str) -> dict[str, Any]:
         """The JSON body the gateway takes (override for another gateway's format)."""
@@ -108,7 +165,7 @@ class SmsGatewaySender:
 
     def send(self, address: str, template: str) -> None:
         settings = self._settings
-        text = self._texts.render(template, self.channel, self._read_url).body
+        text = render_notification(self._texts, template, self.channel, self._read_url, self._paths).body
         try:
             answer = requests.post(settings.url, json=self.payload(address, text), timeout=settings.timeout_seconds,
                                    headers={"Authorization": f"Bearer {settings.token.reveal()}"},
@@ -119,11 +176,14 @@ class SmsGatewaySender:
             raise SendFailed(f"HTTP {answer.status_code}", permanent=answer.status_code in self.PERMANENT_STATUSES)
 
 
-def senders_from_settings(settings: NotificationSettings, texts: NotificationTexts) -> dict[str, Sender]:
-    """The configured channels' senders, by channel (none configured: an empty mapping)."""
+def senders_from_settings(settings: NotificationSettings, texts: NotificationTexts,
+                          paths: LibraryPaths | None = None) -> dict[str, Sender]:
+    """The configured channels' senders, by channel (none configured: an empty mapping); `paths`: where a
+    guidance path is found (default: this process's live library)."""
     senders: dict[str, Sender] = {}
+    paths = paths or LibraryPaths()
     if settings.smtp is not None:
-        senders["email"] = SmtpSender(settings.smtp, texts, settings.read_url)
+        senders["email"] = SmtpSender(settings.smtp, texts, settings.read_url, paths=paths)
     if settings.sms is not None:
-        senders["sms"] = SmsGatewaySender(settings.sms, texts, settings.read_url)
+        senders["sms"] = SmsGatewaySender(settings.sms, texts, settings.read_url, paths=paths)
     return senders

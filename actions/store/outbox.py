@@ -13,10 +13,16 @@ retention deletes sent and given-up rows `OUTBOX_KEPT` after (`OutboxStore.purge
 succeeded but could not be marked (the database went away) is sent again later: at least once.
 
 Residents choose where they hear of new messages: one address per person (`set_address`).
+
+A professional may also send a guidance path from the library to a resident who contacted the service
+(issue 20): the row's template is `guidance_path:<digest of the path id>` (`path_template`), so the row
+still holds no text; the sender finds the path in the live library by the digest when sending. The
+address is only the row's: it goes with the row (`purge`), like every other notification's.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import phonenumbers
@@ -31,8 +37,10 @@ from actions.store.tickets import callback_phone
 from actions.store.transactions import Store
 from bot.personal_data import EMAIL
 
-NEW_MESSAGE = "new_message"   # "Sinulle on uusi viesti": the only template so far
-TEMPLATES = (NEW_MESSAGE,)
+NEW_MESSAGE = "new_message"   # "Sinulle on uusi viesti"
+GUIDANCE_PATH = "guidance_path"  # a guidance path a professional sent (issue 20): `path_template`
+TEMPLATES = (NEW_MESSAGE, GUIDANCE_PATH)
+PATH_DIGEST_LENGTH = 20       # hex characters: "guidance_path:" + 20 fits the template column (40)
 OUTBOX_KEPT = dt.timedelta(days=7)  # sent and given-up rows, for the operators' eyes, then deleted
 MAX_ERROR = 200
 MAX_EMAIL = 254
@@ -98,10 +106,27 @@ def checked_address(channel: str, address: str) -> str:
     return checked
 
 
+def path_digest(path_id: str) -> str:
+    """A short, fixed-length name of a path id (ids are up to 120 characters; the template column is 40)."""
+    return hashlib.sha256(path_id.encode("utf-8")).hexdigest()[:PATH_DIGEST_LENGTH]
+
+
+def path_template(path_id: str) -> str:
+    """The template key of a row that sends this guidance path."""
+    return f"{GUIDANCE_PATH}:{path_digest(path_id)}"
+
+
+def template_parts(template: str) -> tuple[str, str | None]:
+    """(the texts' key, the path digest or None): "guidance_path:ab12..." -> ("guidance_path", "ab12...")."""
+    base, _, digest = template.partition(":")
+    return base, digest or None
+
+
 def enqueue(session: Session, channel: str, address: str, template: str, now: dt.datetime,
             person_key: str | None = None) -> OutboxNotification:
     """Queue one notification in the caller's transaction (due at once)."""
-    if template not in TEMPLATES:
+    base, digest = template_parts(template)
+    if base not in TEMPLATES or (base == GUIDANCE_PATH) != (digest is not None):
         raise ValueError(f"unknown notification template {template!r}")
     item = OutboxNotification(person_key=person_key, channel=channel, address=checked_address(channel, address),
                               template=template, created_at=now, attempts=0, next_attempt_at=now)

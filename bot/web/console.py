@@ -7,6 +7,11 @@ the page gets at sign-in and never lives in a cookie, and a cross-site Origin is
 The browser never sees a conversation id: handoffs are addressed by their row id, and every route
 checks that the professional holds the conversation. Reads of a conversation are access-logged.
 
+"Kirjaa yhteydenotto" (issue 20) records a phone call, chat, message or visit through the same handlers as
+the team API (`staff_tickets.contact_routes`, under /console/api: POST /contacts, GET /contacts,
+GET /contact-options), behind the console's cookie and CSRF token; a guidance path may be sent to the
+resident through the notification outbox in the same transaction.
+
 Beside the live queue, the console lists the contact requests answered by secure message (marked when
 the resident's replies wait) and opens one: its thread with a reply box and "Merkitse vastatuksi", and
 the identified resident behind it (results, programmes with progress and diary totals, plan notes),
@@ -50,7 +55,7 @@ from bot.web.relay_client import Relay, RelayUnavailable
 from bot.web.routes import Door, Route, api_headers_middleware
 from bot.web.runtime import WebRuntime, runtime_of
 from bot.web.staff_session import Staff, StaffDoor, page_session, page_sign_in, page_sign_out, staff_only
-from bot.web.staff_tickets import own_space_routes, ticket_queue
+from bot.web.staff_tickets import contact_routes, own_space_routes, ticket_queue
 from bot.web.team_errors import API_HEADERS, ApiProblem, Invalid
 from bot.web.team_stores import TeamStores
 from guidance_library.rendering import render_path
@@ -379,5 +384,7 @@ CONSOLE = Door("console", CONSOLE_PREFIX, routes=(
     Route("GET", "/api/tickets/<ticket_id>", ticket),
     Route("POST", "/api/tickets/<ticket_id>/claim", claim_ticket),
     *own_space_routes(DOOR, "/api/tickets"),  # the thread and the person: shared with the team API
+    # issue 20: the "Kirjaa yhteydenotto" form records through the team API's handlers (no figures here)
+    *contact_routes(DOOR, {"record": DOOR.roles, "options": DOOR.roles}, "/api"),
 ), response_middleware=(api_headers_middleware(CONSOLE_API, API_HEADERS),),
     listeners=(("after_server_start", start_housekeeping), ("before_server_stop", stop_housekeeping)))

@@ -225,7 +225,7 @@ def contact_json(record: ContactRecord, usernames: Mapping[int, str]) -> dict[st
 
 async def record_contact(request: Request, staff: Staff) -> response.HTTPResponse:
     """Record a contact (201; the same idempotency key again: the first record, 200)."""
-    body = read.finnish_body(request, read.CONTACT_FIELDS)
+    body = read.finnish_body(request, (*read.CONTACT_FIELDS, "send_to"))
     if not body:
         raise Invalid("body", "Lomake on tyhjä: täytä vähintään kanava, yhteydenottaja, syy ja jatko-ohjaus.")
     for name, question in REQUIRED_CONTACT_FIELDS:
@@ -235,7 +235,9 @@ async def record_contact(request: Request, staff: Staff) -> response.HTTPRespons
     library = await blocking(runtime_of(request).library)
     draft = contact_draft(body, library)
     areas = [area for area, _ in service_areas_of(library)]
-    record, created = await blocking(contacts_of(staff).record, staff.account, draft, key, areas)
+    send_to = read.finnish_text(body, "send_to", max_length=320)
+    record, created = await blocking(contacts_of(staff).record, staff.account, draft, key, areas, send_to,
+                                     send_channels(request))
     answer = contact_json(record, {staff.account.id: staff.account.username})
     if record.follow_up_ticket_id is not None:
         answer["follow_up_ticket"] = await blocking(contacts_of(staff).ticket_summary, record.follow_up_ticket_id)
@@ -279,6 +281,11 @@ async def read_contact(_: Request, staff: Staff, contact_id: str) -> response.HT
     return response.json(contact_json(record, names))
 
 
+def send_channels(request: Request) -> tuple[str, ...]:
+    """The channels a guidance path can be sent by: those with a sender configured (as the own space offers)."""
+    return tuple(getattr(request.app.ctx, "notification_channels", ()))
+
+
 def _coded(category: str, codes: tuple[str, ...]) -> list[dict[str, str]]:
     labels = contact_labels()[category]
     return [{"code": code, "label": labels[code]} for code in codes]
@@ -294,6 +301,7 @@ async def contact_options(request: Request, _staff: Staff) -> response.HTTPRespo
         "reason_groups": [{"code": "practical", "label": labels["reason_group"]["practical"],
                            "reasons": list(PRACTICAL_REASONS)}],
         "onward": _coded("onward", OUTCOMES), "path_sent_via": _coded("path_sent_via", PATH_SENT_VIA),
+        "send_channels": [channel for channel in PATH_SENT_VIA if channel in send_channels(request)],
         "urgencies": _coded("urgency", URGENCIES),
         "service_areas": [{"code": code, "label": name} for code, name in service_areas_of(library)],
         "requires_service_area": WITHIN_REGION, "max_note": MAX_CONTACT_NOTE,
@@ -327,8 +335,9 @@ CONTACT_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
 )
 
 
-def contact_routes(door: StaffDoor, roles: Mapping[str, tuple[str, ...]]) -> tuple[Route, ...]:
-    """The contact routes behind the door's own staff check, each with the roles of its kind (`roles`:
-    record, options, figures)."""
-    return tuple(Route(method, uri, staff_only(door, change=method != "GET", roles=roles[kind])(handler),
-                       name=f"contact_{handler.__name__}") for method, uri, handler, kind in CONTACT_ROUTES)
+def contact_routes(door: StaffDoor, roles: Mapping[str, tuple[str, ...]], prefix: str = "") -> tuple[Route, ...]:
+    """The contact routes under `prefix` behind the door's own staff check, each with the roles of its kind
+    (`roles`: record, options, figures; a kind not in `roles` is not mounted)."""
+    return tuple(Route(method, prefix + uri, staff_only(door, change=method != "GET", roles=roles[kind])(handler),
+                       name=f"contact_{handler.__name__}") for method, uri, handler, kind in CONTACT_ROUTES
+                 if kind in roles)
