@@ -270,3 +270,48 @@ def test_a_ticket_from_an_identified_handoff_is_in_the_residents_own_space(conso
     assert (own.conversation_id, own.identity_code, own.channel) == ("conv-identified", resident, "identified_chat")
     other = console.tickets.by_idempotency_key(f"conv-anonymous:handoff-{anonymous.id}")
     assert other.person_key is None and other.identity_code is None
+
+
+# -- "Kirjaa yhteydenotto" (issue 20): the team API's contact handlers behind the console's cookie and CSRF --
+
+CONTACT_FORM = {"idempotency_key": "console-form-1", "channel": "phone", "contactor": "resident",
+                "reasons": ["health", "booking"], "onward": "referred_within_region",
+                "service_area": "primary_health_care", "note": "Soitti kuumeesta, hetu 131052-308T."}
+
+
+def test_the_console_records_a_contact_with_its_csrf_token(console: Console) -> None:
+    pro = console.browser("pro")
+    options = pro.call("GET", "/contact-options")
+    assert options.status == 200
+    assert [c["label"] for c in options.json["channels"]][:2] == ["Puhelin", "Chat"]
+    assert any(a["code"] == "primary_health_care" for a in options.json["service_areas"])
+    assert options.json["send_channels"] == []  # no sender configured in this app: nothing is offered
+    assert pro.call("POST", "/contacts", CONTACT_FORM, csrf=False).status == 403
+    made = pro.call("POST", "/contacts", CONTACT_FORM)
+    assert made.status == 201, made.text
+    assert made.json["channel"] == "phone" and made.json["service_area"] == "primary_health_care"
+    assert "131052-308T" not in made.json["note"] and made.json["recorded_by"] == "pro"
+    assert pro.call("POST", "/contacts", CONTACT_FORM).json["id"] == made.json["id"]  # the same form twice
+    refused = pro.call("POST", "/contacts", {**CONTACT_FORM, "idempotency_key": "console-form-2",
+                                             "service_area": None})
+    assert refused.status == 422 and refused.json["field"] == "service_area"
+    assert refused.json["message"] == "Valitse palvelualue, jolle asiakas ohjattiin."
+    no_sender = pro.call("POST", "/contacts", {**CONTACT_FORM, "idempotency_key": "console-form-3",
+                                               "path_id": "flunssa", "path_sent_via": "email",
+                                               "send_to": "maija@esimerkki.fi"})
+    assert no_sender.status == 422 and no_sender.json["field"] == "path_sent_via"
+    assert console.browser().sign_in("editor").status == 403  # only professionals sign in here
+    assert console.browser().call("GET", "/contacts").status == 401
+    assert console.browser().call("POST", "/contacts", CONTACT_FORM).status == 403  # no session, no CSRF token
+    assert console.browser("pro").call("GET", "/contact-report").status == 404  # no figures in the console
+
+
+def test_a_live_chat_handed_back_from_the_console_is_recorded_once(console: Console) -> None:
+    handoff, _ = console.handoffs.enqueue("conv-record", {"topic_title": "Flunssa"})
+    pro = console.browser("pro")
+    assert pro.call("POST", f"/handoffs/{handoff.id}/take").status == 200
+    chat = {**CONTACT_FORM, "idempotency_key": "chat-1", "channel": "chat", "handoff_id": handoff.id}
+    assert pro.call("POST", "/contacts", chat).status == 201
+    again = pro.call("POST", "/contacts", {**chat, "idempotency_key": "chat-2"})
+    assert again.status == 409
+    assert pro.call("POST", f"/handoffs/{handoff.id}/hand-back").status == 200

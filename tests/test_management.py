@@ -196,3 +196,43 @@ def test_professionals_and_editors_do_not_see_the_management_view(management) ->
     assert page.call("GET", "/api/report" + PERIOD).status == 401  # the refused sign-in left no session
     served = Browser(management).call("GET", "")
     assert served.status == 200 and "script-src 'self'" in served.headers["Content-Security-Policy"]
+
+
+# -- every recorded contact (issue 20) in the JSON and the CSV --------------------------------------------
+
+def record_contacts(sessions) -> None:
+    from actions.store.contacts import ContactDraft, ContactStore
+    store = ContactStore(sessions, OfficeHours(), clock=lambda: MONDAY + dt.timedelta(hours=3))
+    pro = AccountStore(sessions).by_username("pro")
+    for key, channel, contactor, reasons, onward, area, at in (
+            ("k1", "phone", "resident", ("health", "booking"), "referred_within_region", "primary_health_care", MONDAY),
+            ("k2", "phone", "relative", ("social",), "no_further_need", None, MONDAY + dt.timedelta(hours=1)),
+            ("k3", "chat", "resident", ("digital_help",), "referred_elsewhere", None, MONDAY.replace(hour=7))):
+        store.record(pro, ContactDraft(channel=channel, contactor=contactor, reasons=reasons, onward=onward,
+                                       service_area=area, contact_at=at), key, ["primary_health_care"])
+
+
+def test_the_contact_figures_in_the_json_and_the_csv(management, sessions) -> None:
+    record_contacts(sessions)
+    page = Browser(management)
+    page.call("POST", "/api/session", {"username": "johtaja", "password": PASSWORD})
+    contacts = page.call("GET", "/api/report" + PERIOD).json["contacts"]
+    assert contacts["contacts"] == 3
+    channels = {row["code"]: (row["count"], row["share"]) for row in contacts["by_channel"]}
+    assert channels["phone"] == (2, pytest.approx(2 / 3)) and channels["chat"] == (1, pytest.approx(1 / 3))
+    assert contacts["labels"]["channel"]["phone"] == "Puhelin"
+    [area] = [row for row in contacts["by_service_area"] if row["code"] == "primary_health_care"]
+    assert area["count"] == 1 and area["share"] == 1 and area["name"]
+    assert contacts["practical_reasons"]["count"] == 2  # booking and digital help: two contacts
+    assert contacts["per_hour"][9] == 1 and contacts["per_hour"][10] == 1 and contacts["per_hour"][7] == 1
+    assert contacts["per_hour_by_channel"]["chat"][7] == 1
+    assert contacts["open_hours"][9] is True and contacts["open_hours"][3] is False
+    rows = list(csv.reader(io.StringIO(page.call("GET", "/api/report.csv" + PERIOD).text.lstrip("\ufeff"))))
+    assert ["contacts", "total", "", "3"] in rows
+    assert ["contacts_by_channel", "phone", "Puhelin", "2"] in rows
+    assert ["contacts_by_channel_share", "phone", "Puhelin", "0.667"] in rows
+    assert ["contacts_by_onward", "referred_within_region", "Ohjattu alueen omiin palveluihin", "1"] in rows
+    assert ["contacts_by_service_area", "primary_health_care", area["name"], "1"] in rows
+    assert ["contacts_per_hour_chat", "07", "", "1"] in rows
+    assert ["office_hours_open", "09", "", "1"] in rows and ["office_hours_open", "03", "", "0"] in rows
+    assert ["conversations_per_day", "2026-11-23", "", "3"] in rows  # the chat figures are still there

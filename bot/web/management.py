@@ -8,6 +8,11 @@ and tables, and the same figures as CSV.
     GET    /management/api/report?from=YYYY-MM-DD&to=YYYY-MM-DD        the figures as JSON
     GET    /management/api/report.csv?from=...&to=...                   the same as CSV
 
+The figures include every recorded contact (issue 20: phone, chat, messages, walk-in): by channel,
+contactor, reason and onward guidance with the service area, per day, per hour and per hour by channel,
+with the team's open hours per hour (`contact_report.build_contact_report`), in the JSON under
+`contacts` (with the codes' Finnish labels) and in the CSV as the `contacts_*` sections.
+
 Nothing here identifies a resident: the events hold no text, identity or contact details.
 """
 from __future__ import annotations
@@ -22,12 +27,15 @@ from sanic import response
 from sanic.request import Request
 
 from actions.store.analytics_report import Period, PeriodError, Report, build_report
+from actions.store.contact_report import build_contact_report, contact_report_csv_rows
+from actions.store.contacts import contact_labels
 from actions.store.tickets import StoreUnavailable
 from bot.blocking import blocking
 from bot.web.console import PAGE_HEADERS
 from bot.web.routes import Door, Route, api_headers_middleware
 from bot.web.runtime import runtime_of
 from bot.web.staff_session import Staff, StaffDoor, page_session, page_sign_in, page_sign_out, staff_only
+from bot.web.staff_tickets import service_areas_of
 from bot.web.team_errors import API_HEADERS, Invalid
 
 PREFIX = "/management"
@@ -66,14 +74,47 @@ def report_json(report: Report, titles: Callable[[str], str]) -> dict[str, Any]:
     }
 
 
+LABEL_CATEGORIES = {"contacts_by_channel": "channel", "contacts_by_contactor": "contactor",
+                    "contacts_by_reason": "reason", "contacts_by_onward": "onward"}
+
+
+def contacts_json(figures: dict[str, Any]) -> dict[str, Any]:
+    """The contact figures as the page reads them: the report and the codes' Finnish labels."""
+    labels = contact_labels()
+    return {**figures, "labels": {category: dict(labels[category])
+                                  for category in ("channel", "contactor", "reason", "reason_group", "onward")}}
+
+
+def contact_csv_rows(figures: dict[str, Any]) -> list[tuple[object, ...]]:
+    """The contact figures in the CSV's four columns: each count (label: the Finnish label or area name),
+    and each share as its own `<section>_share` row (0..1, three decimals)."""
+    labels = contact_labels()
+    areas = {row["code"]: row.get("name") or "" for row in figures["by_service_area"]}
+    rows: list[tuple[object, ...]] = []
+    for section, code, count, share_text in contact_report_csv_rows(figures)[1:]:
+        if section == "contacts_by_service_area":
+            label = areas.get(code, "")
+        elif section == "contacts_by_reason" and code == "practical":
+            label = labels["reason_group"]["practical"]
+        elif section in LABEL_CATEGORIES:
+            label = labels[LABEL_CATEGORIES[section]].get(code, "")
+        else:
+            label = ""
+        rows.append((section, code, label, count))
+        if share_text:
+            rows.append((f"{section}_share", code, label, share_text))
+    return rows
+
+
 def _cell(value: object) -> str:
     """A CSV cell a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def report_csv(report: Report, titles: Callable[[str], str]) -> str:
-    """One row per figure: section, key, label, value (long format, for any spreadsheet)."""
+def report_csv(report: Report, titles: Callable[[str], str], contacts: dict[str, Any] | None = None) -> str:
+    """One row per figure: section, key, label, value (long format, for any spreadsheet); the contact
+    figures (`contacts`) last."""
     rows: list[tuple[object, ...]] = [("section", "key", "label", "value")]
     rows += [("conversations_per_day", day, "", count) for day, count in report.conversations_per_day]
     rows += [("conversations_per_hour", f"{hour:02d}", "", count)
@@ -96,6 +137,8 @@ def report_csv(report: Report, titles: Callable[[str], str]) -> str:
         rows += [("feedback_helpful", path, titles(path), helpful), ("feedback_not_helpful", path, titles(path),
                                                                       not_helpful)]
     rows += [("assessments", key, "", count) for key, count in sorted(report.assessments.items())]
+    if contacts is not None:
+        rows += contact_csv_rows(contacts)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows([tuple(_cell(v) for v in row) for row in rows])
@@ -110,7 +153,8 @@ async def sign_in(request: Request) -> response.HTTPResponse:
     return await page_sign_in(request, DOOR)
 
 
-async def _report(request: Request, staff: Staff) -> Report:
+async def _report(request: Request, staff: Staff) -> tuple[Report, dict[str, Any]]:
+    """The period's figures and its contact figures, read in one transaction."""
     sessions = staff.team.sessions
     if sessions is None:
         raise StoreUnavailable("no database configured for the analytics")
@@ -120,10 +164,13 @@ async def _report(request: Request, staff: Staff) -> Report:
         raise Invalid("period", str(error)) from error
 
     now = staff.team.tickets.now()  # the report time of the open overdue contact requests (the store's clock)
+    areas = service_areas_of(await blocking(runtime_of(request).library))
+    office_hours = staff.team.tickets.office_hours
 
-    def read() -> Report:
+    def read() -> tuple[Report, dict[str, Any]]:
         with sessions() as session:
-            return build_report(session, period, now=now)
+            return (build_report(session, period, now=now),
+                    build_contact_report(session, period, service_areas=areas, office_hours=office_hours))
     return await blocking(read)
 
 
@@ -139,14 +186,15 @@ async def _titles(request: Request) -> Callable[[str], str]:
 
 @staff_only(DOOR)
 async def report(request: Request, staff: Staff) -> response.HTTPResponse:
-    return response.json(report_json(await _report(request, staff), await _titles(request)))
+    figures, contacts = await _report(request, staff)
+    return response.json({**report_json(figures, await _titles(request)), "contacts": contacts_json(contacts)})
 
 
 @staff_only(DOOR)
 async def report_as_csv(request: Request, staff: Staff) -> response.HTTPResponse:
-    figures = await _report(request, staff)
+    figures, contacts = await _report(request, staff)
     name = f"tunnusluvut_{figures.period.start.isoformat()}_{figures.period.end.isoformat()}.csv"
-    return response.text("\ufeff" + report_csv(figures, await _titles(request)),
+    return response.text("\ufeff" + report_csv(figures, await _titles(request), contacts),
                          content_type="text/csv; charset=utf-8",
                          headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

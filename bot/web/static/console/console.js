@@ -1,5 +1,5 @@
 // Professionals' console: signing in, the live queue and one held conversation (messages, guidance paths,
-// a contact request, hand-back, and the typing signal to the resident). The helpers are in
+// a contact request, hand-back (recorded first in "Kirjaa yhteydenotto", console-contact.js), and the typing signal to the resident). The helpers are in
 // console-base.js, the queue's sound and title badge in console-alerts.js, the contact requests answered
 // by message in console-tickets.js. Everything from the server is shown as text (textContent), never as
 // HTML; refusals and failures are shown in Finnish (staff-messages.js), never as the server's English.
@@ -34,6 +34,7 @@
     page.alerts.start();
     refreshQueue();
     page.tickets.start();
+    page.contact.start();
     timers.push(setInterval(refreshQueue, 2000));
     timers.push(setInterval(poll, 1500));
     timers.push(setInterval(heartbeat, 5000));
@@ -232,16 +233,24 @@
       } else { page.show($("t-result"), page.problem(answer, "handoff"), "error"); }
     });
   });
-  $("hand-back").addEventListener("click", function () {
-    if (current === null) { return; }
-    call("POST", "/handoffs/" + current + "/hand-back").then(function (answer) {
+  function handBack(handoffId) {
+    call("POST", "/handoffs/" + handoffId + "/hand-back").then(function (answer) {
       if (answer.status === 200) {
         setStatus("Keskustelu palautettu chat-oppaalle.", "ok");
-        current = null;
-        $("conversation").hidden = true;
+        if (current === handoffId) { current = null; $("conversation").hidden = true; }
       } else { fail(answer, "handoff"); }
       refreshQueue();
     });
+  }
+  // "Kirjaa ja palauta": the chat is recorded first ("Kirjaa yhteydenotto" with its fields, once per chat),
+  // then handed back; "Palauta chat-oppaalle" hands it back without a record
+  $("record-hand-back").addEventListener("click", function () {
+    if (current === null) { return; }
+    var handoffId = current;
+    page.contact.forChat(handoffId, function () { handBack(handoffId); });
+  });
+  $("hand-back").addEventListener("click", function () {
+    if (current !== null) { handBack(current); }
   });
 
   call("GET", "/session").then(function (answer) { if (answer.status === 200) { signedIn(answer.data); } });

@@ -59,13 +59,16 @@
     return part;
   }
 
-  // The table behind a chart: one row per label, the figure in Finnish format.
+  // The table behind a chart: one row per label, the figure in Finnish format (and its share, "54 %", when
+  // the rows have one).
+  function hasShares(rows) { return rows.some(function (row) { return row.share !== undefined; }); }
   function table(part, keyName, rows) {
     clear(part.tableBox);
     var t = el("table");
+    var shares = hasShares(rows);
     t.appendChild(el("caption", part.title, "visually-hidden"));
     var head = el("thead"), tr = el("tr");
-    [keyName, "Määrä"].forEach(function (name, i) {
+    [keyName, "Määrä"].concat(shares ? ["Osuus"] : []).forEach(function (name, i) {
       var th = el("th", name, i ? "n" : null);
       th.scope = "col";
       tr.appendChild(th);
@@ -78,11 +81,12 @@
       th.scope = "row";
       line.appendChild(th);
       line.appendChild(el("td", number(row.count), "n"));
+      if (shares) { line.appendChild(el("td", percent(row.share), "n")); }
       body.appendChild(line);
     });
     if (!rows.length) {
       var none = el("td", "Ei tapahtumia tällä jaksolla.");
-      none.colSpan = 2;
+      none.colSpan = shares ? 3 : 2;
       body.appendChild(el("tr")).appendChild(none);
     }
     t.appendChild(body);
@@ -144,7 +148,8 @@
         "aria-hidden": "true", focusable: "false" });
       track.appendChild(svgNode("rect", { x: 0, y: 0, height: 10, width: 100 * row.count / max }));
       line.appendChild(track);
-      line.appendChild(el("span", number(row.count), "count"));
+      line.appendChild(el("span", number(row.count) + (row.share !== undefined ? " (" + percent(row.share) + ")" : ""),
+                          "count"));
       figure.appendChild(line);
     });
   }

@@ -103,6 +103,7 @@
     charts.bars("c-answer-by", "Vastausaika", counts(report.answer_by).filter(function (r) { return r.count > 0; }));
     charts.bars("c-assessments", "Oma-arvio ja tulos", counts(report.assessments));
     feedback(report.feedback);
+    if (report.contacts) { window.ManagementContacts.show(report.contacts); }
     $("from").value = report.period.from; $("to").value = report.period.to;
     $("csv").href = "/management/api/report.csv?from=" + encodeURIComponent(report.period.from) +
       "&to=" + encodeURIComponent(report.period.to);
