@@ -99,6 +99,81 @@ def last_bot(page):
     return page.locator("#chat-log .msg.bot").last
 
 
+def count_after_sentinel(page, fake_rasa, sent: str, sentinel: str) -> int:
+    """How many times the server got `sent`, counted once a later message has made the round trip (so a
+    second copy still on its way would have arrived first)."""
+    say(page, sentinel)
+    page.locator("#chat-log .msg.user", has_text=sentinel).wait_for()
+    last_bot(page).filter(has_text="En ymmärtänyt").last.wait_for()
+    page.wait_for_function("() => !sessionStorage.getItem('chat.unconfirmed')")  # acknowledged
+    assert fake_rasa.received[-1] == sentinel
+    return fake_rasa.received.count(sent)
+
+
+def go_silent(fake_rasa):
+    """The network under the page dies without a word: the server gets no more of its packets (socket.io
+    events), while the connection itself still looks open to the page. Returns how to undo it."""
+    handlers = fake_rasa.sio.eio.handlers
+    original = handlers["message"]
+
+    async def swallow(*_: object) -> None:
+        return None
+    handlers["message"] = swallow
+
+    def restore() -> None:
+        handlers["message"] = original
+    return restore
+
+
+def cut_connections(fake_rasa) -> None:
+    """Stop listening and cut every open connection at the TCP level, with no socket.io disconnect packet
+    (what a dead network finally looks like to the page)."""
+    async def cut() -> None:
+        await fake_rasa.site.stop()
+        for transport in list(fake_rasa.runner.server._connections.values()):
+            transport.abort()
+    fake_rasa._run(cut())
+
+
+def test_a_message_written_into_a_dead_connection_is_sent_again_once_it_returns(page, fake_rasa):
+    restore = go_silent(fake_rasa)
+    try:
+        before = len(fake_rasa.received)
+        say(page, "lähtikö tämä")
+        page.locator("#chat-log .msg.user", has_text="lähtikö tämä").wait_for()  # looks sent
+        page.wait_for_selector("#chat-typing >> text=Chat-opas kirjoittaa…")
+        kept = page.evaluate("JSON.parse(sessionStorage.getItem('chat.unconfirmed'))")
+        assert [e["message"] for e in kept] == ["lähtikö tämä"]
+        cut_connections(fake_rasa)
+        page.wait_for_selector("#chat-offline:not([hidden])")
+        notice = page.locator("#chat-pending")
+        assert "ehkä mennyt perille" in notice.inner_text() and "kun yhteys palaa" in notice.inner_text()
+        assert fake_rasa.received[before:] == []
+    finally:
+        restore()
+        fake_rasa.come_back()
+    page.wait_for_selector("#chat-offline", state="hidden")
+    last_bot(page).filter(has_text="En ymmärtänyt").wait_for()
+    assert "lähetettiin uudelleen" in page.inner_text("#chat-pending")
+    assert page.locator("#chat-log .msg.user", has_text="lähtikö tämä").count() == 1  # not shown twice
+    assert count_after_sentinel(page, fake_rasa, "lähtikö tämä", "ja tämä") == 1
+
+
+def test_a_message_that_was_answered_is_not_sent_again_after_the_connection_drops(page, fake_rasa):
+    say(page, "lista")
+    last_bot(page).filter(has_text="Juo riittävästi").wait_for()
+    page.wait_for_function("() => !sessionStorage.getItem('chat.unconfirmed')")
+    before = len(fake_rasa.received)
+    cut_connections(fake_rasa)
+    try:
+        page.wait_for_selector("#chat-offline:not([hidden])")
+        assert "perille" not in page.inner_text("#chat-pending")
+    finally:
+        fake_rasa.come_back()
+    page.wait_for_selector("#chat-offline", state="hidden")
+    assert count_after_sentinel(page, fake_rasa, "lista", "vielä yksi") == fake_rasa.received[:before].count("lista")
+
+
 def test_a_message_written_offline_stays_and_is_sent_once_when_the_connection_returns(page, fake_rasa):
     fake_rasa.go_down()
     try:
@@ -393,3 +468,19 @@ def test_dark_and_forced_colours_keep_every_boundary(page, scheme, forced):
     if scheme == "dark" and forced == "none":
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert sum(int(x) for x in re.findall(r"\d+", background)[:3]) < 150  # dark, not the light page
+
+
+def test_a_connection_that_stays_silent_is_opened_again_and_the_message_resent(page, fake_rasa):
+    restore = go_silent(fake_rasa)  # never cut: only the missing acknowledgement shows it is dead
+    try:
+        before = len(fake_rasa.received)
+        say(page, "kuuleeko kukaan")
+        page.locator("#chat-log .msg.user", has_text="kuuleeko kukaan").wait_for()
+        page.wait_for_selector("#chat-pending >> text=ehkä mennyt perille", timeout=40_000)
+        assert fake_rasa.received[before:] == []
+    finally:
+        restore()
+    last_bot(page).filter(has_text="En ymmärtänyt").wait_for(timeout=30_000)
+    assert "lähetettiin uudelleen" in page.inner_text("#chat-pending")
+    assert page.locator("#chat-log .msg.user", has_text="kuuleeko kukaan").count() == 1
+    assert count_after_sentinel(page, fake_rasa, "kuuleeko kukaan", "entä nyt") == 1

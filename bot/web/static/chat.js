@@ -34,6 +34,11 @@
     noConfig: "Chatin asetuksia ei saatu ladattua. Päivitä sivu.",
     notSent: "Viestiä ei voitu lähettää, koska yhteys on katki. Se on tallessa ja lähtee itsestään, kun yhteys palaa.",
     sentLater: "Yhteys palasi, ja viestisi lähetettiin.",
+    mayBeLost: "Yhteys katkesi, eikä viestisi ehkä mennyt perille. Se on tallessa ja lähetetään uudelleen, kun " +
+      "yhteys palaa.",
+    resent: "Yhteys palasi, ja viestisi lähetettiin uudelleen.",
+    lostAnew: "Viestisi ei ehkä mennyt perille, ja keskustelu alkoi alusta. Viesti on kirjoituskentässä: " +
+      "lähetä se uudelleen, jos haluat.",
     choiceOffline: "Yhteys on katki, joten valintaasi ei voitu lähettää. Valitse uudelleen, kun yhteys palaa.",
     anonymous: "Selvä, jatketaan nimettömänä."
   };
@@ -54,6 +59,7 @@
   var alertRegion = document.getElementById("chat-alert");  // assertive: emergency answers as they arrive
   var typing = new Tools.Typing(document.getElementById("chat-typing"), document.getElementById("chat-late"));
   var offlineBox = new Tools.OfflineBox(document.getElementById("chat-offline"), STORE);
+  var delivery = new window.ChatDelivery(STORE);  // sent messages not yet known to have arrived
   var turns = {};  // entry id -> its element in the log
   var answerStart = null;  // the first turn of the answer now arriving: kept in view
   var socket = null;
@@ -169,10 +175,26 @@
   }
 
   // -- sending -----------------------------------------------------------------------------------
-  function send(message, shown) {  // only when online()
-    if (shown) { add({ from: "user", text: shown }); }
-    socket.emit("user_uttered", { message: message, session_id: sessionId });
+  function send(message, shown, again) {  // only when online(); again: already in the log
+    if (shown && !again) { add({ from: "user", text: shown }); }
+    delivery.emit(socket, "user_uttered", { message: message, session_id: sessionId }, shown);
     if (STORE.getItem(KEY_HANDOFF) !== "1") { typing.waitForBot(); }
+  }
+  function resendLost(replaced) {  // after the session is confirmed again: what may not have arrived, once
+    var lost = delivery.takeLost();
+    if (!lost.length) { return; }
+    if (!replaced) {
+      lost.forEach(function (e) { send(e.message, e.shown, true); });
+      note(TEXT.resent, true);
+      return;
+    }
+    // another conversation than the one they were written in: not sent into it unasked
+    var typed = lost.filter(function (e) { return e.message === e.shown; }).pop();
+    if (typed && !input.value.trim()) {
+      input.value = typed.shown;
+      STORE.setItem(KEY_DRAFT, input.value);
+      note(TEXT.lostAnew);
+    }
   }
   function choose(entry, b, group) {  // a quick reply; the focus goes back to the message box
     if (!b.local && !online()) { note(TEXT.choiceOffline); return; }
@@ -225,6 +247,13 @@
     STORE.removeItem(KEY_SESSION);
     STORE.removeItem(KEY_LOG);
     STORE.removeItem(KEY_HANDOFF);
+    delivery.forget();
+  }
+  function dropUnsent() {  // the conversation was erased or logged out: nothing of it goes into the next one
+    STORE.removeItem(KEY_DRAFT);
+    STORE.removeItem(KEY_PENDING);
+    delivery.forget();
+    input.value = "";
   }
   function showIdentity(auth, params) {
     identifyButton.hidden = !auth.available || !!auth.identified;
@@ -287,9 +316,11 @@
         offerWorse(worseProgramme);
         worseProgramme = null;
       }
+      resendLost(replaced);
       sendPending();
     });
     socket.on("bot_uttered", function (data) {
+      delivery.confirm();  // the connection carries answers: what was sent arrived
       var custom = data.custom || {};
       var handoff = custom.handoff || {};  // live handoff: a professional's message, or a queue notice
       var entry = { from: handoff.from === "professional" ? "professional" : "bot", name: String(handoff.name || ""),
@@ -306,9 +337,10 @@
       if (!entry.text && !entry.buttons.length && !entry.links.length && !card) { return; }  // nothing to show
       addBotMessage(entry);
     });
-    socket.on("typing", function (data) { typing.professional(data); });
+    socket.on("typing", function (data) { delivery.confirm(); typing.professional(data); });
     socket.on("disconnect", function (reason) {
       offline(TEXT.lost);
+      if (delivery.loseAll()) { note(TEXT.mayBeLost); }
       // the client retries by itself after a lost connection, but not after the server closed it
       if (reason === "io server disconnect") { window.setTimeout(function () { socket.connect(); }, RETRY_MS); }
     });
@@ -362,11 +394,12 @@
       params.has("omahoito") || params.has("ohjelma")) {
     window.history.replaceState(null, "", "/");
   }
-  if (ended) { forget(); sessionId = null; }
+  if (ended) { forget(); dropUnsent(); sessionId = null; }
   transcript().forEach(function (entry) { render(entry, true); });
   log.scrollTop = log.scrollHeight;
   input.value = STORE.getItem(KEY_DRAFT) || "";
   if (STORE.getItem(KEY_PENDING) === "1") { note(TEXT.notSent); }
+  if (delivery.loseAll()) { note(TEXT.mayBeLost); }  // sent just before a reload, with no word back yet
   setStatus(TEXT.connecting);
   fetch("/auth/session").then(function (r) { return r.json(); }).catch(function () { return { available: false }; })
     .then(function (auth) {
