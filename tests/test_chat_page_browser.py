@@ -484,3 +484,23 @@ def test_a_connection_that_stays_silent_is_opened_again_and_the_message_resent(p
     assert "lähetettiin uudelleen" in page.inner_text("#chat-pending")
     assert page.locator("#chat-log .msg.user", has_text="kuuleeko kukaan").count() == 1
     assert count_after_sentinel(page, fake_rasa, "kuuleeko kukaan", "entä nyt") == 1
+
+
+@pytest.mark.parametrize("ended", ["poisto=ok", "uloskirjautuminen=ok"])
+def test_after_erase_or_logout_nothing_written_before_is_sent_into_the_new_conversation(page, fake_rasa, ended):
+    fake_rasa.go_down()
+    try:
+        page.wait_for_selector("#chat-offline:not([hidden])")
+        say(page, "vanhan keskustelun viesti")
+        assert page.evaluate("sessionStorage.getItem('chat.pending')") == "1"
+        page.goto(page.url.split("?")[0] + "?" + ended)  # where /auth/erase and /auth/logout send the page
+        page.wait_for_selector("#chat-offline:not([hidden])")
+        assert page.input_value("#chat-input") == ""
+        assert page.evaluate("[sessionStorage.getItem('chat.draft'), sessionStorage.getItem('chat.pending')]") == [
+            None, None]
+        assert page.inner_text("#chat-pending") == ""
+    finally:
+        fake_rasa.come_back()
+    page.locator("#chat-log button", has_text="Flunssa").wait_for()  # the new conversation's greeting
+    assert count_after_sentinel(page, fake_rasa, "vanhan keskustelun viesti", "uusi alku") == 0
+    assert page.input_value("#chat-input") == ""
