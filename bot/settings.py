@@ -243,6 +243,8 @@ def _embed_origin(item: str) -> str | None:
         port = parts.port
     except ValueError:
         return None
+    if port == 0:  # no page is served from port 0: a typing slip, not an origin
+        return None
     default = {"https": 443, "http": 80}[parts.scheme]  # as browsers write an origin: no default port
     return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
 

@@ -49,7 +49,7 @@ EMERGENCY = {"text": "Soita heti hätänumeroon 112.",
 class RegionSite:
     """A region's pages on their own origin: /sivu-1 and /sivu-2 both carry the launcher tag."""
 
-    def __init__(self, chat_url: str) -> None:
+    def __init__(self, chat_url: str, host: str = "localhost") -> None:
         def page(title: str, other: str) -> bytes:
             return f"""<!doctype html>
 <html lang="fi"><head><meta charset="utf-8"><title>{title}</title></head>
@@ -78,7 +78,7 @@ class RegionSite:
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self.url = f"http://localhost:{self._server.server_address[1]}"  # not the app's origin
+        self.url = f"http://{host}:{self._server.server_address[1]}"  # not the app's origin
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -115,9 +115,19 @@ def stranger(chat_url):
 
 
 @pytest.fixture(scope="module")
-def web(fake_rasa, chat_url, region):
+def neighbour(chat_url):
+    """A region site on the chat's own site (127.0.0.1, another port: another origin, the same site), as
+    www.alue.fi framing chat.alue.fi: the browser sends the chat's SameSite=Lax cookies to the frame."""
+    site = RegionSite(chat_url, host="127.0.0.1")
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="module")
+def web(fake_rasa, chat_url, region, neighbour):
     port = int(chat_url.rsplit(":", 1)[1])
-    settings = Settings(webchat_port=port, public_socket_url=fake_rasa.url, embed_origins=(region.url,))
+    settings = Settings(webchat_port=port, public_socket_url=fake_rasa.url,
+                        embed_origins=(region.url, neighbour.url))
     app = create_app(settings, name=f"test_launcher_{port}")
     running = ThreadedServer(app, port, chat_url + "/chat-config.json")
     yield app
@@ -297,31 +307,106 @@ def test_messages_arriving_while_closed_show_an_unread_badge(kept_page, region, 
     assert page.locator(".sote-chat-badge").is_hidden()  # nothing new since it was open
 
 
-def test_an_emergency_answer_arriving_while_closed_opens_the_panel(page, region, chat_url, fake_rasa):
+def test_an_emergency_answer_arriving_while_closed_is_only_counted_on_the_host_page(page, region, chat_url, fake_rasa):
+    """That the resident was given emergency guidance is health information: the host page (and any
+    analytics or session-replay script on it) learns only that one new message came."""
     page.goto(region.url + "/sivu-1")
+    record_messages(page)
     page.locator(".sote-chat-button").click()
     chat_frame(page).get_by_text(GREETING_TEXT).wait_for()
     page.get_by_role("button", name="Sulje chat-opas").click()
     panel = page.get_by_role("dialog", name="Chat-opas", exact=True)
     assert panel.is_hidden()
     fake_rasa.emit_to_all("bot_uttered", EMERGENCY)
-    panel.wait_for(state="visible")
-    chat_frame(page).locator(".msg.emergency").wait_for()
-    assert page.get_by_role("status").filter(has_text="kiireellinen").count() == 1
+    page.get_by_role("button", name=re.compile(r"^Chat-opas\W+1 uusi viesti$")).wait_for()  # counted like any
+    assert page.locator(".sote-chat-badge").inner_text() == "1"
+    frame_of(page, chat_url).locator(".msg.emergency").wait_for(state="attached")  # it is there, in the frame
+    assert panel.is_hidden()  # not opened by itself: that would tell the page what kind of message came
+    assert page.get_by_role("status").filter(has_text="Chat-oppaassa on 1 uusi viesti.").count() == 1
+
+    received = [json.loads(item) for item in page.evaluate("window.__received")]
+    assert {message["type"] for message in received} == {"ready", "unread"}
+    for message in received:  # no signal but these: ready (with its storage kind) and a bare count
+        allowed = {"ready": {"source", "type", "storage"}, "unread": {"source", "type", "count"}}[message["type"]]
+        assert set(message) == allowed, message
+    assert received[-1] == {"source": "sote-chat", "type": "unread", "count": 1}
+    host_text = page.evaluate("document.documentElement.textContent")
+    assert not any(word in host_text for word in ("kiireellinen", "Hätä", "112", "hätä"))
 
 
-def test_a_site_that_is_not_an_embed_origin_cannot_frame_the_chat(page, stranger, chat_url):
+def test_a_site_that_is_not_an_embed_origin_cannot_frame_the_chat(page, stranger, region, chat_url):
+    console = []
+    page.on("console", lambda message: console.append(message.text))
     page.goto(stranger.url + "/sivu-1")
-    page.get_by_role("button", name="Chat-opas", exact=True).click()  # the script loads, but the frame is refused
-    iframe = page.locator("iframe.sote-chat-iframe")
-    iframe.wait_for()
-    frame = iframe.element_handle().content_frame()
-    frame.wait_for_load_state()
-    assert frame.locator("#chat-log").count() == 0  # the browser refused it (CSP frame-ancestors)
+    with page.expect_response(lambda answer: answer.url.startswith(chat_url + "/upotus?")) as answered:
+        page.get_by_role("button", name="Chat-opas", exact=True).click()  # the script loads, the frame is asked
+    assert answered.value.status == 200  # the chat answered the frame's request: the refusal is the browser's
+    # the frame's navigation is over: the browser refused it (CSP frame-ancestors) instead of showing it
+    def refusals() -> int:  # Chromium: "Framing '<chat>/' violates ... "frame-ancestors ...". ... blocked."
+        return sum("frame-ancestors" in text and chat_url + "/" in text and "blocked" in text for text in console)
+
+    for _ in range(200):
+        if refusals():
+            break
+        page.wait_for_timeout(50)
+    assert refusals() == 1, console
+    frame = page.locator("iframe.sote-chat-iframe").element_handle().content_frame()
+    assert not frame.url.startswith(chat_url)
+    assert frame.locator("#chat-log").count() == 0
     assert page.locator(".sote-chat-badge").is_hidden()
-    # the same chat from a listed origin is shown: the refusal is the policy, not a broken page
-    assert f"frame-ancestors 'self' http://localhost:" in page.request.get(
-        chat_url + "/upotus").headers["content-security-policy"]
+
+    # the same launcher on a listed origin, in the same browser, does show the chat: the refusal above is
+    # the policy, not a chat that fails to load anywhere
+    page.goto(region.url + "/sivu-1")
+    page.get_by_role("button", name="Chat-opas", exact=True).click()
+    chat_frame(page).get_by_text(GREETING_TEXT).wait_for()
+    assert frame_of(page, chat_url).locator("#chat-log").count() == 1
+    assert refusals() == 1  # no new refusal
+
+
+def test_on_the_chat_s_own_site_the_frame_stays_anonymous_and_sends_the_identified_forms_to_a_new_tab(
+        page, neighbour, chat_url):
+    """The identification cookie (SameSite=Lax, path /auth) reaches a same-site frame's requests. Were the
+    frame to turn identified, its logout, erasure and restart would navigate it to pages that refuse to be
+    framed: so its /auth/ requests carry no cookies (embed-anonymous.js)."""
+    page.context.add_cookies([{"name": "sote_identified", "value": "kokeilu", "domain": "127.0.0.1",
+                               "path": "/auth"}])
+    asked: list[tuple[str, bool]] = []  # (the asking page, whether the cookie came along)
+
+    def session_view(route) -> None:  # the server's view were this cookie a live identified session
+        with_cookie = "sote_identified=kokeilu" in (route.request.all_headers().get("cookie") or "")
+        asked.append((route.request.frame.url, with_cookie))
+        view = {"available": True, "identified": with_cookie}
+        if with_cookie:
+            view.update(token="t", conversation_id="c" * 32, name="Testi Asukas", expires_at="2099-01-01T00:00:00",
+                        notice="Olet nyt tunnistautunut.")
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(view))
+
+    page.context.route(chat_url + "/auth/session", session_view)
+    own = page.context.new_page()  # the chat's own page, in a tab of its own: the cookie goes, it is identified
+    own.goto(chat_url + "/")
+    own.locator("#logout-form").wait_for()
+    own.close()
+    assert asked == [(chat_url + "/", True)]
+
+    page.goto(neighbour.url + "/sivu-1")
+    page.get_by_role("button", name="Chat-opas", exact=True).click()
+    chat_frame(page).get_by_text(GREETING_TEXT).wait_for()  # a fresh anonymous conversation
+    frame = frame_of(page, chat_url)
+    frame.wait_for_function("document.getElementById('identify') && !document.getElementById('identify').hidden")
+    assert len(asked) == 2 and asked[1][0].startswith(chat_url + "/upotus?") and asked[1][1] is False
+    assert frame.locator("#logout-form").is_hidden() and frame.locator("#erase-form").is_hidden()
+    assert frame.locator("#identity-status").is_hidden()
+    for form in ("login-form", "logout-form", "erase-form"):  # were any sent, a new tab, never the frame
+        assert frame.evaluate(f"document.getElementById('{form}').target") == "_blank"
+
+    # a restart in the anonymous frame stays in the frame: a new conversation, no logout
+    frame.locator("#chat-menu summary").click()
+    frame.locator("#chat-restart").click()
+    frame.locator("#restart-dialog [data-action=confirm]").click()
+    chat_frame(page).get_by_text(GREETING_TEXT).wait_for()
+    assert frame.url.startswith(chat_url + "/upotus?")
+    assert len(page.context.pages) == 1
 
 
 def test_where_the_frame_gets_no_storage_the_chat_still_works_for_the_page_it_is_on(page, region, chat_url):

@@ -157,6 +157,9 @@ def test_only_the_configured_origins_may_frame_the_embedded_chat(web_url):
     page, headers = get(web_url + "/upotus?isanta=" + EMBED_ORIGIN)
     assert f"frame-ancestors 'self' {EMBED_ORIGIN};" in headers["content-security-policy"]
     assert '<script src="/static/embed-bridge.js"></script>' in page
+    # page-long storage and the anonymous frame (no cookies on /auth/) come before the chat's own scripts
+    chat_scripts = [m.start() for m in re.finditer(r'<script src="/static/(?!embed-)', page)]
+    assert chat_scripts and page.index("embed-storage.js") < page.index("embed-anonymous.js") < min(chat_scripts)
     assert f'<meta name="sote-chat-host" content="{EMBED_ORIGIN}">' in page
     assert 'id="chat-log"' in page  # the chat page itself
     _, full = get(web_url + "/")
@@ -181,7 +184,7 @@ def test_the_launcher_files_are_served_for_other_origins_without_sniffing(web_ur
 
 
 def test_the_launcher_scripts_build_their_dom_without_html_strings(web_url):
-    for script in ("launcher.js", "embed-bridge.js"):
+    for script in ("launcher.js", "embed-bridge.js", "embed-anonymous.js", "embed-storage.js"):
         body, _ = get(f"{web_url}/static/{script}")
         assert "innerHTML" not in body and "insertAdjacentHTML" not in body and "document.write" not in body
         assert 'postMessage(message, "*")' not in body  # always an exact target origin
@@ -199,7 +202,7 @@ def test_embed_origins_are_origins_only():
 
 @pytest.mark.parametrize("value", ["https://www.alue.fi/chat", "https://*.alue.fi", "*", "http://www.alue.fi",
                                    "www.alue.fi", "https://user@www.alue.fi", "https://www.alue.fi?x=1",
-                                   "https://www.alue.fi:99999", "'self'", "https://www.alue.fi;"])
+                                   "https://www.alue.fi:99999", "https://www.alue.fi:0", "'self'", "https://www.alue.fi;"])
 def test_a_bad_embed_origin_stops_the_start_naming_the_setting(monkeypatch, value):
     monkeypatch.setenv("ASSISTANT_EMBED_ORIGINS", value)
     with pytest.raises(ValueError, match="ASSISTANT_EMBED_ORIGINS"):

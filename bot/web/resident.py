@@ -20,6 +20,7 @@ EMBED_PATH = "/upotus"
 HOST_PARAM = "isanta"  # the framing page's origin, given by launcher.js: /upotus?isanta=https://www.alue.fi
 BRIDGE_SCRIPT = '<script src="/static/embed-bridge.js"></script>'
 STORAGE_SCRIPT = '<script src="/static/embed-storage.js"></script>'  # before the chat's own scripts
+ANONYMOUS_SCRIPT = '<script src="/static/embed-anonymous.js"></script>'  # ditto: no cookies on /auth/
 # files a region's own pages load from another origin: cacheable a short while, never sniffed
 CROSS_ORIGIN_ASSETS = ("/static/launcher.js", "/static/launcher.css")
 
@@ -30,8 +31,9 @@ async def index(_: Request) -> response.HTTPResponse:
 
 
 async def embedded(request: Request) -> response.HTTPResponse:
-    """The chat page for the launcher's frame: the same page with embed-storage.js before its scripts
-    (page-long storage where the browser denies the frame storage) and embed-bridge.js after them, and,
+    """The chat page for the launcher's frame: the same page with embed-storage.js (page-long storage
+    where the browser denies the frame storage) and embed-anonymous.js (the frame stays anonymous: its
+    /auth/ requests carry no cookies) before its scripts and embed-bridge.js after them, and,
     when the framing page's origin is one of the configured embed origins, that origin for the bridge to
     post its content-free signals to. Only those origins may frame it (frame-ancestors)."""
     settings = runtime_of(request).settings
@@ -40,7 +42,7 @@ async def embedded(request: Request) -> response.HTTPResponse:
     meta = (f'<meta name="sote-chat-host" content="{html.escape(host, quote=True)}">'
             if host in settings.embed_origins else "")
     page = _insert_before(page, "</head>", meta) if meta else page
-    page = _insert_before(page, "<script", STORAGE_SCRIPT, first=True)
+    page = _insert_before(page, "<script", STORAGE_SCRIPT + "\n" + ANONYMOUS_SCRIPT, first=True)
     page = _insert_before(page, "</body>", BRIDGE_SCRIPT)
     return response.html(page, headers=_security_headers(settings.embed_origins))
 

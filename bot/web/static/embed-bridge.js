@@ -1,7 +1,7 @@
 // Runs in the embedded chat (/upotus) inside the launcher's frame on a region's page (launcher.js).
 // It tells the framing page only content-free things: "ready", "close" (Esc), and how many bot messages
-// have come since the panel was last open (and whether one is an emergency answer). No conversation text
-// ever leaves this frame. It posts only to the framing page's origin the server announced in
+// have come since the panel was last open. Nothing about what a message is (not even whether it is an
+// emergency answer: that is health information) and no conversation text ever leaves this frame. It posts only to the framing page's origin the server announced in
 // <meta name="sote-chat-host"> (present only when that origin is a configured embed origin), and
 // believes only messages from the parent window of that origin.
 (function () {
@@ -13,7 +13,7 @@
   var ancestors = window.location.ancestorOrigins;  // where the browser gives it: who really frames us
   if (ancestors && ancestors.length && ancestors[0] !== host) { return; }
   var FROM_LAUNCHER = "sote-chat-launcher";
-  var KEY_SEEN = "embed.seen";  // this origin's sessionStorage: the counts when the panel was last open
+  var KEY_SEEN = "embed.seen";  // this origin's sessionStorage: the bot messages when the panel was last open
   var log = document.getElementById("chat-log");
   var input = document.getElementById("chat-input");
   var visible = false;
@@ -23,14 +23,12 @@
     window.parent.postMessage(message, host);
   }
   function counts() {
-    if (!log) { return { bots: 0, urgent: 0 }; }
-    return { bots: log.querySelectorAll(".turn .msg.bot:not(.user)").length,
-             urgent: log.querySelectorAll(".turn .msg.emergency").length };
+    return { bots: log ? log.querySelectorAll(".turn .msg.bot:not(.user)").length : 0 };
   }
   function seen() {
     try {
       var saved = JSON.parse(window.sessionStorage.getItem(KEY_SEEN) || "null");
-      if (saved && typeof saved.bots === "number" && typeof saved.urgent === "number") { return saved; }
+      if (saved && typeof saved.bots === "number") { return { bots: saved.bots }; }
     } catch (e) { /* fall through */ }
     return null;
   }
@@ -42,7 +40,7 @@
     var before = seen() || now;  // the first load of this conversation: what is there has been seen
     if (visible || now.bots < before.bots) { before = now; }  // open, or a new conversation began
     remember(before);
-    post({ type: "unread", count: now.bots - before.bots, urgent: now.urgent > before.urgent });
+    post({ type: "unread", count: now.bots - before.bots });  // a number only: never what the messages are
   }
 
   window.addEventListener("message", function (event) {
@@ -61,10 +59,14 @@
     if (event.key !== "Escape" || event.defaultPrevented || document.querySelector("dialog[open]")) { return; }
     post({ type: "close" });
   });
-  // Strong identification, Omat asiat and other pages cannot work in a frame (no cookies of this site
-  // in another site's frame; the pages refuse to be framed): they open in a new tab instead.
-  var loginForm = document.getElementById("login-form");
-  if (loginForm) { loginForm.target = "_blank"; loginForm.setAttribute("rel", "noopener"); }
+  // Strong identification, Omat asiat and other pages cannot work in a frame (the pages refuse to be
+  // framed; embed-anonymous.js keeps the frame anonymous): they open in a new tab instead. Logout and
+  // erasure are never shown in the anonymous frame, but should one be sent it goes to a new tab too,
+  // never navigating the frame to a page it cannot show.
+  ["login-form", "logout-form", "erase-form"].forEach(function (id) {
+    var form = document.getElementById(id);
+    if (form) { form.target = "_blank"; form.setAttribute("rel", "noopener"); }
+  });
   document.addEventListener("click", function (event) {
     var link = event.target && event.target.closest ? event.target.closest("a[href]") : null;
     if (!link || (link.getAttribute("href") || "").charAt(0) === "#") { return; }

@@ -1,8 +1,9 @@
 // Chat-opas launcher for the region's own web pages (docs/embedding.md). One tag on any page:
 //   <script src="https://<chat origin>/static/launcher.js" defer data-label="Chat-opas"></script>
 // puts a chat button on the page; it opens a panel holding the chat (/upotus) in an iframe of the chat's
-// own origin. The host page never sees the conversation: the frame tells it only whether to close and how
-// many new messages there are (embed-bridge.js), and only messages from that frame are believed.
+// own origin. The host page never sees the conversation: the frame tells it only that it is ready, whether
+// to close and how many new messages there are (embed-bridge.js; never what they are, not even whether one
+// is an emergency answer), and only messages from that frame are believed.
 // Builds its DOM with createElement/textContent; its look is launcher.css (classes prefixed sote-chat-).
 (function () {
   "use strict";
@@ -15,8 +16,7 @@
     openLabel: data.openLabel || "Avaa chat-opas",
     closeLabel: data.closeLabel || "Sulje chat-opas",
     title: data.title || "Chat-opas: sosiaali- ja terveyspalvelujen neuvonta",
-    close: "Sulje",
-    urgent: "Chat-oppaassa on kiireellinen ohje. Chat avattiin."
+    close: data.closeText || "Sulje"
   };
   // the host page's sessionStorage: {open, started, kept}: whether the panel is open, a conversation has
   // begun, and the frame keeps it over a page change (false where the browser denies the frame storage)
@@ -45,9 +45,11 @@
   var frame = null;
   var frameReady = false;
   var focusWhenReady = false;
+  var unreadShown = 0;  // the count last shown on the badge (and announced)
   var panelId = "sote-chat-panel-" + Math.random().toString(36).slice(2, 10);
 
   var root = element("div", "sote-chat-root " + (data.position === "left" ? "sote-chat-left" : "sote-chat-right"));
+  root.lang = data.lang || "fi";  // the launcher's own texts' language, whatever the host page's is (WCAG 3.1.2)
   root.hidden = true;  // shown once its stylesheet has loaded (or failed: then unstyled but usable)
   var button = element("button", "sote-chat-button");
   button.type = "button";
@@ -101,6 +103,7 @@
     frame.contentWindow.postMessage(message, chatOrigin);  // only ever to the chat's own origin
   }
   function showUnread(count) {
+    unreadShown = count > 0 ? count : 0;
     badge.hidden = !(count > 0);
     badge.textContent = count > 0 ? String(Math.min(count, 99)) : "";
     unreadText.textContent = count > 0 ? ", " + newMessagesText(count) : "";
@@ -155,12 +158,7 @@
     } else if (message.type === "unread") {
       var count = typeof message.count === "number" && message.count > 0 ? Math.floor(message.count) : 0;
       if (state.open) { showUnread(0); return; }
-      if (message.urgent === true) {  // an emergency answer came while closed: show it at once
-        open(false);
-        status.textContent = texts.urgent;
-        return;
-      }
-      if (count !== Number(badge.textContent || 0)) {  // announced once per change, not per signal
+      if (count !== unreadShown) {  // announced once per change, not per signal
         status.textContent = count > 0 ? "Chat-oppaassa on " + newMessagesText(count) + "." : "";
       }
       showUnread(count);
