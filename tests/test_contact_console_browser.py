@@ -1,0 +1,156 @@
+"""Issue 20 in a real browser (Playwright + Debian Chromium) on the sample site with a local SMTP server:
+a professional records a phone contact in the console's "Kirjaa yhteydenotto" form (a refused field shows
+its Finnish message next to it and gets the focus), guided to a service area, with a guidance path from
+the library sent by e-mail; a delivery round (the web app's `run_once`) sends it to the local SMTP server (subject and
+the path's title in the body); a manager then sees the contact in the management view's channel and
+onward-guidance figures (the tables behind the charts)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from argon2 import PasswordHasher
+
+from actions.store import accounts as accounts_module
+from actions.store.models import ContactRecord, OutboxNotification
+from actions.store.notification_senders import senders_from_settings
+from actions.store.notification_settings import NotificationSettings
+from actions.store.notification_texts import load_notification_texts
+from actions.store.outbox import OutboxStore
+from bot.web.delivery_task import run_once
+from tests import browsers, sample_site
+from tests.fake_rasa_socket import FakeRasaSocket
+from tests.smtp_sink import SmtpSink
+
+expect = pytest.importorskip("playwright.sync_api").expect
+pytestmark = browsers.NEEDS_CHROMIUM
+browser = browsers.browser  # the fixture: one Chromium for this module
+TIMEOUT = 30_000
+ADDRESS = "maija.meikalainen@esimerkki.fi"
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    sink = SmtpSink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="module")
+def site(smtp, tmp_path_factory):
+    rasa = FakeRasaSocket(sample_site.REPLIES)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts_module, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        for name, value in (("ASSISTANT_SMTP_HOST", "127.0.0.1"), ("ASSISTANT_SMTP_PORT", str(smtp.port)),
+                            ("ASSISTANT_SMTP_FROM", "Asiakasohjaus <no-reply@esimerkki.fi>"),
+                            ("ASSISTANT_NOTIFY_INTERVAL_SECONDS", "1")):
+            patch.setenv(name, value)
+        for name in ("ASSISTANT_SMTP_STARTTLS", "ASSISTANT_SMTP_USERNAME", "ASSISTANT_SMTP_PASSWORD",
+                     "ASSISTANT_SMS_GATEWAY_URL"):
+            patch.delenv(name, raising=False)
+        with sample_site.running_site(tmp_path_factory.mktemp("contacts"), rasa.url) as running:
+            yield running
+    rasa.stop()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT)
+    yield opened
+    context.close()
+
+
+def sign_in(page, url: str, username: str) -> None:
+    page.goto(url)
+    page.fill("#username", username)
+    page.fill("#password", sample_site.PASSWORD)
+    page.click("#sign-in button")
+
+
+def count(site, model) -> int:
+    sessions = site.stores.sessions
+    with sessions() as session:
+        return session.query(model).count()
+
+
+def test_a_phone_contact_with_a_path_sent_by_email_reaches_smtp_and_the_figures(site, smtp, page, browser) -> None:
+    sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
+    page.wait_for_selector("#contact-form:not([hidden])")
+    # only e-mail can be sent in this app (no SMS gateway configured): the form offers no text message
+    assert page.locator("#c-send-email").count() == 1 and page.locator("#c-send-sms").count() == 0
+    # keyboard-first: the channel, who, reasons and onward guidance by keyboard
+    page.focus("#c-channel-phone")
+    page.keyboard.press("Space")
+    page.check("#c-contactor-resident")
+    page.check("#c-reasons-health")
+    page.check("#c-reasons-booking")
+    page.fill("#c-note", "Kysyi ajanvarauksesta, hetu 131052-308T.")
+    page.check("#c-onward-referred_within_region")
+    expect(page.locator("#c-area")).to_be_visible()
+    page.fill("#c-path-query", "ajanvaraus")
+    page.press("#c-path-query", "Enter")
+    first = page.locator("#c-paths button").first
+    first.wait_for()
+    title = first.inner_text().removeprefix("Valitse: ").strip()
+    first.click()
+    expect(page.locator("#c-path-chosen")).to_have_text("Valittu ohje: " + title)
+    page.check("#c-send-email")
+    page.fill("#c-send-to", ADDRESS)
+
+    # no service area yet: the server's Finnish message goes next to the field, which gets the focus
+    page.click("#c-submit")
+    expect(page.locator("#c-area-error")).to_have_text("Valitse palvelualue, jolle asiakas ohjattiin.")
+    expect(page.locator("#c-area")).to_have_attribute("aria-invalid", "true")
+    assert "c-area-error" in page.get_attribute("#c-area", "aria-describedby")
+    assert page.evaluate("() => document.activeElement.id") == "c-area"
+    assert count(site, ContactRecord) == 0 and count(site, OutboxNotification) == 0
+
+    page.select_option("#c-area", "primary_health_care")
+    page.click("#c-submit")
+    expect(page.locator("#c-result")).to_contain_text("Yhteydenotto tallennettu")
+    result = page.inner_text("#c-result")
+    assert "Puhelin" in result and title in result and "sähköpostilla" in result
+    expect(page.locator("#c-area-error")).to_have_text("")
+    assert not page.is_checked("#c-channel-phone") and page.input_value("#c-note") == ""  # cleared for the next
+    assert count(site, ContactRecord) == 1
+
+    # one delivery round, as the web app's task runs it (the sample site's stores have no outbox of their own
+    # for the task to find, so the round is run here on the same database), with the SMTP settings of the env
+    settings = NotificationSettings.from_env()
+    report = run_once(OutboxStore(site.stores.sessions), senders_from_settings(settings, load_notification_texts()),
+                      settings)
+    assert (report.sent, report.retrying, report.given_up) == (1, 0, 0)
+    assert len(smtp.messages) == 1, "the guidance path was not delivered to the SMTP server"
+    mail = smtp.messages[0]
+    assert mail.recipients == [ADDRESS]
+    assert mail.message["Subject"] == "Ohje asiakasohjauksesta: " + title
+    body = mail.message.get_content()
+    assert title in body and "Hätätilanteessa soita 112" in body
+    with site.stores.sessions() as session:
+        record = session.query(ContactRecord).one()
+        assert record.path_sent_via == "email" and ADDRESS not in repr(record.__dict__)
+        assert "131052-308T" not in record.note
+
+    # a manager sees it in the channel and onward-guidance figures
+    manager = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    manager.set_default_timeout(TIMEOUT)
+    try:
+        sign_in(manager, site.url + "/management", sample_site.MANAGER[0])
+        manager.wait_for_selector("#figures:not([hidden])")
+        expect(manager.locator("#t-contacts")).to_have_text("1")
+        manager.locator("#k-channel .table-toggle").click()
+        phone = manager.locator("#k-channel-table tr", has=manager.locator("th", has_text="Puhelin"))
+        expect(phone.locator("td").nth(0)).to_have_text("1")
+        expect(phone.locator("td").nth(1)).to_have_text(re.compile(r"^100\s%$"))
+        manager.locator("#k-onward .table-toggle").click()
+        within = manager.locator("#k-onward-table tr", has=manager.locator("th", has_text="alueen omiin palveluihin"))
+        expect(within.locator("td").nth(0)).to_have_text("1")
+        manager.locator("#k-area .table-toggle").click()
+        area = manager.locator("#k-area-table tbody tr").first
+        expect(area.locator("td").nth(0)).to_have_text("1")
+        hour_rows = manager.locator("#k-hour-table tbody tr")
+        expect(hour_rows).to_have_count(24)
+    finally:
+        manager.context.close()
