@@ -41,6 +41,13 @@ NUMBER_LINKS = {"112": "tel:112", "116117": "tel:116117", "09 2525 0111": "tel:0
                 "0800 147 111": "tel:0800147111", "+358 800 147 111": "tel:+358800147111", "116 111": "tel:116111",
                 "03 555 0100": "tel:035550100", "010 123 4567": "tel:0101234567",
                 "040 123 4567": "tel:0401234567", "09 123 4567": "tel:091234567"}
+NOT_NUMBERS_ANSWER = ("Toimipiste on osoitteessa Mannerheimintie 112 A 5, ja salissa on tilaa yli 112 henkilölle; "
+                      "viime vuonna kävijöitä oli 112 henkilöä ja Kotikatu 116 006 on toinen osoite.\n"
+                      "Tilinumero 0123 4567 8901 ja viite 09 1234 5678 9012 3456. Aukiolo 0800-1600 ja 0800–1600.\n"
+                      "Hätätilanteessa soita 112. Hätänumero 112\n112\n"
+                      "Vaihde 0202 1234, ajanvaraus 03 565 7000 24 h.")
+NOT_NUMBERS_LINKS = [("112", "tel:112"), ("112", "tel:112"), ("112", "tel:112"), ("0202 1234", "tel:02021234"),
+                     ("03 565 7000", "tel:035657000")]
 LONG_ANSWER = "Pitkän vastauksen alku.\n" + "\n".join(f"- Kohta {i}: ohje, jossa on vähän tekstiä." for i in range(60))
 BIDI = "Kuume \u202etxt.exe\u202c jatkuu \u2066\u2067\u2068\u2069\u200e\u200f\u061cedelleen"
 REPLIES = {
@@ -49,6 +56,7 @@ REPLIES = {
     "/hammas": [{"text": "Hammashoitolaan voi soittaa."}],
     "lista": [{"text": LIST_ANSWER}],
     "numerot": [{"text": NUMBERS_ANSWER}],
+    "osoitteet": [{"text": NOT_NUMBERS_ANSWER}],
     "hiljaa": [],  # no answer: the page says the answer is late
     "pitkä": [{"text": LONG_ANSWER}],
     "bidi \u202ekäänteinen\u202c": [{"text": BIDI, "buttons": [{"title": "Valitse \u202eA\u202c", "payload": "/a"}],
@@ -282,6 +290,15 @@ def test_phone_numbers_in_an_answer_are_tel_links_and_other_numbers_are_not(page
     found = dict(zip(links.all_inner_texts(),
                      links.evaluate_all("links => links.map(a => a.getAttribute('href'))")))
     assert found == NUMBER_LINKS
+
+
+def test_addresses_counts_and_longer_numbers_are_not_tel_links(page):
+    say(page, "osoitteet")
+    answer = last_bot(page).filter(has_text="Mannerheimintie")
+    answer.wait_for()
+    links = answer.locator("a")
+    found = list(zip(links.all_inner_texts(), links.evaluate_all("links => links.map(a => a.getAttribute('href'))")))
+    assert found == NOT_NUMBERS_LINKS  # only the 112s to call, and whole numbers (a trailing "24" left out)
 
 
 def test_who_is_typing_the_bot_and_a_professional(page, fake_rasa):
