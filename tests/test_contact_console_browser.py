@@ -154,3 +154,32 @@ def test_a_phone_contact_with_a_path_sent_by_email_reaches_smtp_and_the_figures(
         expect(hour_rows).to_have_count(24)
     finally:
         manager.context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_form_fully_open_with_an_error_has_no_axe_violations(site, browser, scheme) -> None:
+    from tests import axe
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
+        page.wait_for_selector("#contact-form:not([hidden])")
+        page.check("#c-channel-walk_in")
+        page.check("#c-contactor-relative")
+        page.check("#c-reasons-social")
+        page.check("#c-onward-referred_within_region")
+        page.check("#c-follow-up")
+        page.fill("#c-path-query", "ajanvaraus")
+        page.click("#c-path-search")
+        page.locator("#c-paths button").first.wait_for()
+        found_list = axe.check_page(page)  # the search results listed
+        assert not found_list, axe.report(found_list)
+        page.locator("#c-paths button").first.click()
+        page.check("#c-send-email")
+        page.click("#c-submit")  # no service area: the error shown next to it
+        expect(page.locator("#c-area-error")).not_to_have_text("")
+        found = axe.check_page(page)
+        assert not found, axe.report(found)
+    finally:
+        context.close()
