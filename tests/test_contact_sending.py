@@ -119,3 +119,10 @@ def test_the_senders_text_has_the_paths_title_and_text_and_a_gone_path_fails_for
     with pytest.raises(SendFailed) as failed:
         render_notification(texts, path_template("polkua-ei-ole"), "email", "x", paths)
     assert failed.value.permanent
+
+
+def test_the_openapi_description_has_the_sending_fields() -> None:
+    from tests.test_team_api import SCHEMA_ROOT
+    schemas = SCHEMA_ROOT["components"]["schemas"]
+    assert schemas["NewContact"]["properties"]["send_to"]["maxLength"] == 320
+    assert schemas["ContactOptions"]["properties"]["send_channels"]["items"]["enum"] == ["sms", "email"]

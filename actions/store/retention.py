@@ -16,7 +16,10 @@ CronJob with `python -m actions.store.retention`. Each run deletes what is past 
   up (`OutboxStore.purge`; given-up ones stay that long for the operators to see).
 
 Not touched, as the region's client records that follow its records rules: contact-request tickets,
-and the identified residents' own space (issue 18): secure messages (a ticket's thread), assessment
+the contact records (issue 20: a recorded call, chat, message or visit; their short notes are redacted
+but still client data, so they are kept like the tickets they may become; their analytics events, which
+hold no text, go with the other events after `analytics_days`, and the address a guidance path was sent
+to only lives in its outbox row, deleted a week after sending), and the identified residents' own space (issue 18): secure messages (a ticket's thread), assessment
 results, self-care programme enrolments with their progress and plan notes. Nor are the acceptances
 of the service terms (the record of what each person accepted, and when) and the residents' own
 notification addresses (kept while they use the service; the erasure removes them).
