@@ -21,8 +21,8 @@ from guidance_library.models import (Contact, FollowUps, GuidanceLibrary, Guidan
                                      Topic)
 from guidance_library.programme import Programme, build_programme
 from guidance_library.programme_validation import ProgrammeContext, check_programme_document
-from guidance_library.validation import (ID_PATTERN, Problem, check_library, check_path_document, check_service_areas,
-                                         is_finnish_phone)
+from guidance_library.validation import (ID_PATTERN, Problem, check_accessibility_statement, check_library,
+                                         check_path_document, check_service_areas, is_finnish_phone)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PATHS_DIR = PACKAGE_DIR / "paths"
@@ -187,6 +187,9 @@ def load_profile(file: Path, national_file: Path) -> tuple[RegionProfile, dict[s
     region = _plain(profile_raw.get("region") or {})
     if not region.get("name"):
         p1.append(Problem(str(file), None, "Alueprofiilista puuttuu region.name."))
+    # the accessibility statement's date, response time and feedback channel: required of a real region
+    p1 += check_accessibility_statement(region.get("accessibility"), str(file),
+                                        required=not profile_raw.get("example", False))
     areas, p3 = check_service_areas(_plain(profile_raw.get("contact_record")), str(file))
     if p1 or p2 or p3:
         raise LibraryInvalid(p1 + p2 + p3)

@@ -443,3 +443,61 @@ def check_service_areas(raw: Any, file: str) -> tuple[list[tuple[str, str]], lis
         seen.add(area_id)
         areas.append((area_id, name.strip()))
     return areas, problems
+
+
+# -- the region profile's accessibility statement (region.accessibility) ----------------------------------
+STATEMENT_FIELDS = ("statement_date", "response_days", "feedback_url", "feedback_email")
+FEEDBACK_EMAIL = re.compile(r"^[^@\s<>\"'(),;:]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+MAX_RESPONSE_DAYS = 14  # the law on digital services (306/2019): the provider answers feedback in 14 days
+
+
+def check_accessibility_statement(raw: Any, file: str, required: bool) -> list[Problem]:
+    """The region profile's `region.accessibility:` section, which the accessibility statement
+    (/saavutettavuusseloste) is filled from. With `required` (a real region, not the example) the
+    statement's date, the response time and a feedback channel (a web form or an e-mail address, as
+    the law requires) must be there: a statement without them would silently lack its feedback part.
+    Values that are present are checked either way. Each problem names the field."""
+    where = "region.accessibility"
+    if raw is None:
+        return [Problem(file, None, f"{where} puuttuu: saavutettavuusselosteeseen tarvitaan statement_date, "
+                                    f"response_days ja feedback_url tai feedback_email.")] if required else []
+    if not isinstance(raw, dict):
+        return [Problem(file, None, f"{where}: pitää olla kenttiä (statement_date, response_days, feedback_url, "
+                                    f"feedback_email).")]
+    problems = [Problem(file, None, f"{where}.{name}: tuntematon kenttä; sallitut ovat {', '.join(STATEMENT_FIELDS)}.")
+                for name in raw if name not in STATEMENT_FIELDS]
+    date, days = raw.get("statement_date"), raw.get("response_days")
+    url, email = raw.get("feedback_url"), raw.get("feedback_email")
+    if date is None:
+        if required:
+            problems.append(Problem(file, None, f"{where}.statement_date puuttuu: selosteen laatimis- tai "
+                                                f"tarkistuspäivä muodossa VVVV-KK-PP."))
+    elif not _is_iso_date(date):
+        problems.append(Problem(file, None, f"{where}.statement_date: '{date}' ei ole päivämäärä muodossa VVVV-KK-PP."))
+    if days is None:
+        if required:
+            problems.append(Problem(file, None, f"{where}.response_days puuttuu: monessako päivässä palautteeseen "
+                                                f"vastataan (enintään {MAX_RESPONSE_DAYS})."))
+    elif isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_RESPONSE_DAYS:
+        problems.append(Problem(file, None, f"{where}.response_days: '{days}' ei kelpaa: kokonaisluku 1–"
+                                            f"{MAX_RESPONSE_DAYS} (laki digitaalisten palvelujen tarjoamisesta)."))
+    if url is not None and not (isinstance(url, str) and URL_PATTERN.match(url)):
+        problems.append(Problem(file, None, f"{where}.feedback_url: '{url}' ei ole https-osoite."))
+    if email is not None and not (isinstance(email, str) and FEEDBACK_EMAIL.match(email)):
+        problems.append(Problem(file, None, f"{where}.feedback_email: '{email}' ei ole sähköpostiosoite."))
+    if required and url is None and email is None:
+        problems.append(Problem(file, None, f"{where}.feedback_url tai {where}.feedback_email puuttuu: "
+                                            f"saavutettavuuspalautteen kanava (lomake tai sähköposti) on pakollinen."))
+    return problems
+
+
+def _is_iso_date(value: Any) -> bool:
+    if isinstance(value, dt.date):
+        return True
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -7,6 +7,7 @@ import dataclasses
 import re
 import urllib.request
 from html.parser import HTMLParser
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
@@ -16,7 +17,7 @@ from bench.stack import free_port
 from bot.settings import PrivacySettings, Settings, parse_embed_origins
 from bot.web.app import create_app
 from bot.web.public_pages import render_page
-from guidance_library.loader import load_library
+from guidance_library.loader import DEFAULT_NATIONAL, DEFAULT_PROFILE, LibraryInvalid, load_library, load_profile
 from tests.servers import ThreadedServer
 
 Sanic.test_mode = True  # several apps served in one test process (Sanic rewrites its protocol once otherwise)
@@ -143,11 +144,83 @@ def test_a_profile_value_with_markup_is_shown_as_text(library):
     assert not any(link.startswith("javascript:") for link in outline(page).links)
 
 
-def test_a_profile_without_the_new_sections_still_gets_its_pages(library):
-    region = {k: v for k, v in library.profile.region.items() if k not in ("accessibility", "privacy")}
-    older = dataclasses.replace(library, profile=dataclasses.replace(library.profile,
-                                                                     region=MappingProxyType(region)))
-    page = render_page("accessibility", older, Settings())
+# -- the accessibility statement's required part in a real region's profile -----------------------------
+
+STATEMENT_LINES = {
+    "statement_date": '    statement_date: "2026-12-07"\n',
+    "response_days": "    response_days: 14\n",
+    "feedback_url": "    feedback_url: https://hyvinvointialue.example.fi/saavutettavuuspalaute\n",
+    "feedback_email": "    feedback_email: saavutettavuus@hyvinvointialue.example.fi\n",
+}
+
+
+def real_region_profile(tmp_path: Path, drop: tuple[str, ...] = (), change: dict[str, str] | None = None) -> Path:
+    """The shipped profile as a real region's (`example: false`), without the `drop`ped accessibility
+    fields and with `change`d values."""
+    text = DEFAULT_PROFILE.read_text(encoding="utf-8")
+    assert "example: true\n" in text and all(line in text for line in STATEMENT_LINES.values())
+    text = text.replace("example: true\n", "example: false\n")
+    for name in drop:
+        text = text.replace(STATEMENT_LINES[name], "")
+    for name, value in (change or {}).items():
+        text = text.replace(STATEMENT_LINES[name], f"    {name}: {value}\n")
+    file = tmp_path / "profile.yml"
+    file.write_text(text, encoding="utf-8")
+    return file
+
+
+@pytest.mark.parametrize("drop, named", [
+    (("statement_date",), "region.accessibility.statement_date"),
+    (("response_days",), "region.accessibility.response_days"),
+    (("feedback_url", "feedback_email"), "region.accessibility.feedback_url tai region.accessibility.feedback_email"),
+])
+def test_a_real_region_profile_without_the_statement_s_date_response_time_or_feedback_channel_is_refused(
+        tmp_path, drop, named):
+    with pytest.raises(LibraryInvalid) as refused:
+        load_profile(real_region_profile(tmp_path, drop=drop), DEFAULT_NATIONAL)
+    report = refused.value.report()
+    assert named + " puuttuu" in report and "profile.yml" in report
+    assert len(refused.value.problems) == 1  # only what is missing
+
+
+def test_a_real_region_profile_without_the_whole_accessibility_section_is_refused(tmp_path):
+    file = real_region_profile(tmp_path, drop=tuple(STATEMENT_LINES))
+    file.write_text(file.read_text(encoding="utf-8").replace("  accessibility:\n", ""), encoding="utf-8")
+    with pytest.raises(LibraryInvalid) as refused:
+        load_profile(file, DEFAULT_NATIONAL)
+    assert "region.accessibility puuttuu" in refused.value.report()
+
+
+@pytest.mark.parametrize("name, value", [("response_days", "30"), ("response_days", "0"), ("response_days", "kaksi"),
+                                         ("statement_date", '"7.12.2026"'), ("statement_date", '"2026-02-30"'),
+                                         ("feedback_url", "http://alue.example.fi/palaute"),
+                                         ("feedback_email", "saavutettavuus")])
+def test_a_bad_statement_value_is_refused_naming_the_field(tmp_path, name, value):
+    with pytest.raises(LibraryInvalid) as refused:
+        load_profile(real_region_profile(tmp_path, change={name: value}), DEFAULT_NATIONAL)
+    assert f"region.accessibility.{name}:" in refused.value.report()
+
+
+def test_one_feedback_channel_is_enough_and_the_response_time_is_the_same_everywhere(tmp_path, library):
+    profile, _ = load_profile(real_region_profile(tmp_path, drop=("feedback_url",), change={"response_days": "10"}),
+                              DEFAULT_NATIONAL)
+    assert not profile.example and profile.region["accessibility"]["response_days"] == 10
+    page = render_page("accessibility", dataclasses.replace(library, profile=profile), Settings())
+    assert page.count("10 päivän kuluessa") == 2  # the feedback paragraph and the supervision paragraph
+    assert "14 päivän" not in page
+    assert "mailto:saavutettavuus@hyvinvointialue.example.fi" in page and "saavutettavuuspalaute" not in page
+    assert "Seloste on laadittu 7.12.2026." in page
+
+
+def test_the_example_profile_need_not_have_the_section_and_its_pages_still_render(tmp_path, library):
+    file = tmp_path / "profile.yml"
+    text = DEFAULT_PROFILE.read_text(encoding="utf-8")
+    for line in STATEMENT_LINES.values():
+        text = text.replace(line, "")
+    file.write_text(text.replace("  accessibility:\n", ""), encoding="utf-8")
+    profile, _ = load_profile(file, DEFAULT_NATIONAL)
+    assert profile.example and "accessibility" not in profile.region
+    page = render_page("accessibility", dataclasses.replace(library, profile=profile), Settings())
     assert "Lupa- ja valvontaviraston saavutettavuusvalvonta" in page and "{" not in page
 
 

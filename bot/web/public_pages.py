@@ -128,7 +128,7 @@ def render_page(key: str, library: GuidanceLibrary, settings: Settings, texts: P
     for block in page.get("blocks") or []:
         try:
             rendered = _block(block, values)
-        except MissingValue as missing:  # e.g. a profile without its accessibility: section yet
+        except MissingValue as missing:  # only the example profile may lack region.accessibility (the loader)
             logger.warning("public page %s: the region profile gives no %s; a line is left out", key, missing)
             continue
         if rendered:
