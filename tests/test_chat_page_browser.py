@@ -241,16 +241,40 @@ def test_without_a_reload_the_waiting_message_goes_once_when_the_connection_retu
     assert fake_rasa.received[before:] == ["onko neuvola auki", SENTINEL]
 
 
-def test_the_offline_numbers_fall_back_to_112_and_116117_without_the_settings(browser, web):
+@pytest.mark.parametrize("failure", ["unreachable", "error answer"])
+def test_the_offline_numbers_fall_back_to_112_and_116117_without_the_settings(browser, web, fake_rasa, failure):
     context = browser.new_context(locale="fi-FI")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
-    page.route("**/chat-config.json", lambda route: route.abort())
+    if failure == "unreachable":
+        page.route("**/chat-config.json", lambda route: route.abort())
+    else:  # a JSON error body is not the settings (it would point the page at the wrong socket)
+        page.route("**/chat-config.json", lambda route: route.fulfill(
+            status=500, content_type="application/json",
+            body='{"socket_url": "%s", "offline_calls": [{"label": "Väärä", "number": "09 000 0000"}]}' % fake_rasa.url))
     page.goto(web + "/")
     page.wait_for_selector("#chat-offline:not([hidden])")
     hrefs = page.locator("#chat-offline a.call").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs == ["tel:112", "tel:116117"]
+    assert "asetuksia ei saatu ladattua" in page.inner_text("#chat-status")
+    assert page.locator("#chat-log .msg").count() == 0  # and no conversation was opened
     context.close()
+
+
+def test_enter_on_an_empty_box_sends_nothing_and_shows_no_browser_bubble(page, fake_rasa):
+    assert page.evaluate("document.querySelector('#chat-form').noValidate")  # no validation bubble
+    before = len(fake_rasa.received)
+    invalid = page.evaluate("""() => { window.invalidSeen = 0;
+        document.querySelector('#chat-input').addEventListener('invalid', () => { window.invalidSeen += 1; }); }""")
+    assert invalid is None
+    for empty in ("", "   "):
+        page.fill("#chat-input", empty)
+        page.press("#chat-input", "Enter")
+        page.click("#chat-send")
+    assert page.evaluate("window.invalidSeen") == 0
+    assert page.locator("#chat-log .msg.user").count() == 0
+    count_after_sentinel(page, fake_rasa, "")
+    assert fake_rasa.received[before:] == [SENTINEL]
 
 
 def test_the_last_offline_numbers_from_the_settings_are_kept_for_the_tab(page):
@@ -324,6 +348,9 @@ def test_who_is_typing_the_bot_and_a_professional(page, fake_rasa):
     page.locator("#chat-log .msg.professional", has_text="Hei, olen Maija").wait_for()
     assert typing.inner_text() == ""
     assert page.locator("#chat-log .msg.professional .who").inner_text() == "Ammattilainen (Maija M): "
+    fake_rasa.emit_to_all("bot_uttered", {"text": "Jatketaan.", "custom": {"handoff": {"from": "professional"}}})
+    page.locator("#chat-log .msg.professional", has_text="Jatketaan").wait_for()
+    assert page.locator("#chat-log .msg.professional .who").last.inner_text() == "Ammattilainen: "  # no "()"
     fake_rasa.emit_to_all("typing", {"by": "professional", "name": "Maija"})
     page.wait_for_selector("#chat-typing >> text=kirjoittaa")
     page.wait_for_selector("#chat-typing >> text=kirjoittaa", state="detached", timeout=12_000)  # ~6 s later

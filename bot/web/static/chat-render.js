@@ -38,7 +38,10 @@
   }
   function whoOf(entry) {
     if (entry.from === "user") { return WHO.user; }
-    if (entry.from === "professional") { return WHO.professional + " (" + T.clean(entry.name) + ")"; }
+    if (entry.from === "professional") {
+      var name = T.clean(entry.name).trim();
+      return name ? WHO.professional + " (" + name + ")" : WHO.professional;
+    }
     return WHO.bot;
   }
 

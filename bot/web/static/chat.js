@@ -409,6 +409,13 @@
       if (params.get("tunnistautuminen") === "uudelleen" && auth.available && !auth.identified) { askCarryOver(); }
       return fetch("/chat-config.json");
     })
-    .then(function (r) { return r.json(); }).then(connect)
+    .then(function (r) {  // an error answer is not the settings: the built-in numbers stay, and the page says so
+      if (!r.ok) { throw new Error("chat-config " + r.status); }
+      return r.json();
+    })
+    .then(function (config) {
+      if (!config || typeof config !== "object") { throw new Error("chat-config is not an object"); }
+      connect(config);
+    })
     .catch(function () { offline(TEXT.noConfig); });
 }());
