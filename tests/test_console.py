@@ -315,3 +315,25 @@ def test_a_live_chat_handed_back_from_the_console_is_recorded_once(console: Cons
     again = pro.call("POST", "/contacts", {**chat, "idempotency_key": "chat-2"})
     assert again.status == 409
     assert pro.call("POST", f"/handoffs/{handoff.id}/hand-back").status == 200
+
+
+def test_a_ticket_closed_in_the_console_gets_its_one_contact_record(console: Console) -> None:
+    from tests.test_ticket_store import draft
+    ticket, _ = console.tickets.create(draft(conversation_id="conv-close"), "conv-close:form")  # from a chat
+    pro = console.browser("pro")
+    assert pro.call("POST", f"/tickets/{ticket.id}/close", {"onward": "no_further_need"}).status == 409  # not held
+    assert pro.call("POST", f"/tickets/{ticket.id}/claim").status == 200
+    no_area = pro.call("POST", f"/tickets/{ticket.id}/close", {"onward": "referred_within_region"})
+    assert no_area.status == 422 and no_area.json["field"] == "service_area"
+    assert no_area.json["message"] == "Valitse palvelualue, jolle asiakas ohjattiin."
+    assert pro.call("POST", f"/tickets/{ticket.id}/close", {"onward": "no_further_need"}, csrf=False).status == 403
+    closed = pro.call("POST", f"/tickets/{ticket.id}/close", {
+        "onward": "referred_within_region", "service_area": "primary_health_care", "contactor": "relative",
+        "reasons": ["social", "documents"], "note": "Ohjattu, puh. 040 123 4567."})
+    assert closed.status == 200, closed.text
+    assert closed.json["status"] == "closed"
+    record = closed.json["contact_record"]
+    assert record["channel"] == "chat" and record["source_ticket_id"] == ticket.id
+    assert record["contactor"] == "relative" and record["reasons"] == ["social", "documents"]
+    assert record["service_area"] == "primary_health_care" and "040 123 4567" not in record["note"]
+    assert pro.call("POST", f"/tickets/{ticket.id}/close", {"onward": "no_further_need"}).status == 409

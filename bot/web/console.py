@@ -10,7 +10,9 @@ checks that the professional holds the conversation. Reads of a conversation are
 "Kirjaa yhteydenotto" (issue 20) records a phone call, chat, message or visit through the same handlers as
 the team API (`staff_tickets.contact_routes`, under /console/api: POST /contacts, GET /contacts,
 GET /contact-options), behind the console's cookie and CSRF token; a guidance path may be sent to the
-resident through the notification outbox in the same transaction.
+resident through the notification outbox in the same transaction. A contact request is closed with the
+same fields (POST /console/api/tickets/{id}/close: its one contact record written with the close), and a
+live chat is recorded (channel chat, its handoff_id) before it is handed back.
 
 Beside the live queue, the console lists the contact requests answered by secure message (marked when
 the resident's replies wait) and opens one: its thread with a reply box and "Merkitse vastatuksi", and
@@ -55,7 +57,8 @@ from bot.web.relay_client import Relay, RelayUnavailable
 from bot.web.routes import Door, Route, api_headers_middleware
 from bot.web.runtime import WebRuntime, runtime_of
 from bot.web.staff_session import Staff, StaffDoor, page_session, page_sign_in, page_sign_out, staff_only
-from bot.web.staff_tickets import contact_routes, own_space_routes, ticket_queue
+from bot.web.staff_tickets import (contact_json, contact_routes, contacts_of, own_space_routes, read_close,
+                                   service_areas_of, ticket_queue)
 from bot.web.team_errors import API_HEADERS, ApiProblem, Invalid
 from bot.web.team_stores import TeamStores
 from guidance_library.rendering import render_path
@@ -325,6 +328,21 @@ async def claim_ticket(_: Request, staff: Staff, ticket_id: str) -> response.HTT
     return response.json(_ticket_entry(claimed, staff.account, {staff.account.id: staff.account.display_name}, 0))
 
 
+@staff_only(DOOR, change=True)
+async def close_ticket(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
+    """Close a held contact request with its contact fields (issue 20: the ticket's one contact record is
+    written with the close, as through the team API: `read_close`)."""
+    number = read.ticket_id(ticket_id)
+    library = await blocking(runtime_of(request).library)
+    outcome, contact = read_close(request, library)
+    closed = await blocking(staff.team.tickets.close, staff.account, number, outcome, contact,
+                            [area for area, _ in service_areas_of(library)])
+    answer = _ticket_entry(closed, staff.account, {staff.account.id: staff.account.display_name}, 0)
+    record = await blocking(contacts_of(staff).of_ticket, closed.id) if contact is not None else None
+    answer["contact_record"] = contact_json(record, {staff.account.id: staff.account.username}) if record else None
+    return response.json(answer)
+
+
 # -- housekeeping ---------------------------------------------------------------------------------
 async def sweep(runtime: WebRuntime) -> None:
     """One round: stale heartbeats back to the queue, long waits expired; the residents are told."""
@@ -383,6 +401,7 @@ CONSOLE = Door("console", CONSOLE_PREFIX, routes=(
     Route("GET", "/api/tickets", tickets),
     Route("GET", "/api/tickets/<ticket_id>", ticket),
     Route("POST", "/api/tickets/<ticket_id>/claim", claim_ticket),
+    Route("POST", "/api/tickets/<ticket_id>/close", close_ticket),
     *own_space_routes(DOOR, "/api/tickets"),  # the thread and the person: shared with the team API
     # issue 20: the "Kirjaa yhteydenotto" form records through the team API's handlers (no figures here)
     *contact_routes(DOOR, {"record": DOOR.roles, "options": DOOR.roles}, "/api"),

@@ -80,6 +80,7 @@
     add("Hoitaa", t.mine ? "sinä" : t.assignee);
     add("Asukkaan kuvaus", t.resident_words);
     $("ticket-claim").hidden = t.status !== "new";
+    if (page.ticketClose) { page.ticketClose.show(t); }  // "Sulje pyyntö" with the contact fields (console-ticket-close.js)
   }
 
   function loadThread() {
@@ -307,6 +308,7 @@
 
 
   page.tickets = {
+    reload: function () { loadTicket(); refreshTickets(); },
     start: function () { refreshTickets(); timer = setInterval(refreshTickets, 30000); },  // each listing is an access-log line per ticket
     stop: function () {
       clearInterval(timer); timer = null; ticketId = null;
