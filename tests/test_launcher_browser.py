@@ -50,14 +50,19 @@ class RegionSite:
     """A region's pages on their own origin: /sivu-1 and /sivu-2 both carry the launcher tag."""
 
     def __init__(self, chat_url: str, host: str = "localhost") -> None:
-        def page(title: str, other: str) -> bytes:
+        def page(title: str, other: str, lang: str = "fi", attributes: str = 'data-label="Chat-opas"') -> bytes:
             return f"""<!doctype html>
-<html lang="fi"><head><meta charset="utf-8"><title>{title}</title></head>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>
 <body><main><h1>{title}</h1><p><a id="next" href="{other}">Seuraava sivu</a></p></main>
-<script src="{chat_url}/static/launcher.js" defer data-label="Chat-opas"></script>
+<script src="{chat_url}/static/launcher.js" defer {attributes}></script>
 </body></html>""".encode()
 
-        pages = {"/sivu-1": page("Terveysasemat", "/sivu-2"), "/sivu-2": page("Perhepalvelut", "/sivu-1")}
+        pages = {"/sivu-1": page("Terveysasemat", "/sivu-2"), "/sivu-2": page("Perhepalvelut", "/sivu-1"),
+                 # a Swedish page whose launcher keeps the Finnish default texts, and one given Swedish texts
+                 "/sv-1": page("Hälsostationer", "/sv-2", lang="sv"),
+                 "/sv-2": page("Familjetjänster", "/sv-1", lang="sv", attributes=(
+                     'data-lang="sv" data-label="Chattguide" data-close-text="Stäng" '
+                     'data-close-label="Stäng chattguiden" data-open-label="Öppna chattguiden"'))}
         # the policy docs/embedding.md asks of the region's page: the chat's origin for the script,
         # its stylesheet and the frame; nothing inline
         policy = (f"default-src 'self'; script-src 'self' {chat_url}; style-src 'self' {chat_url}; "
@@ -307,6 +312,34 @@ def test_messages_arriving_while_closed_show_an_unread_badge(kept_page, region, 
     assert page.locator(".sote-chat-badge").is_hidden()  # nothing new since it was open
 
 
+def test_a_count_above_99_is_announced_once_per_change_like_any_other(page, region, chat_url):
+    page.goto(region.url + "/sivu-1")
+    page.locator(".sote-chat-button").click()
+    chat_frame(page).get_by_text(GREETING_TEXT).wait_for()
+    page.get_by_role("button", name="Sulje chat-opas").click()
+    status = page.locator(".sote-chat-root [role=status]")
+    page.evaluate("""() => { window.__said = [];
+      new MutationObserver(() => window.__said.push(document.querySelector('.sote-chat-root [role=status]')
+        .textContent)).observe(document.querySelector('.sote-chat-root [role=status]'),
+                              { childList: true, characterData: true, subtree: true }); }""")
+    frame = frame_of(page, chat_url)
+
+    def signal(count: int) -> None:  # the frame's own signal, as the bridge posts it
+        frame.evaluate("""([count, host]) => window.parent.postMessage(
+            { source: "sote-chat", type: "unread", count: count }, host)""", [count, page.url.split("/sivu")[0]])
+
+    signal(150)
+    page.wait_for_function("window.__said.includes('Chat-oppaassa on 150 uutta viestiä.')")
+    assert page.locator(".sote-chat-badge").inner_text() == "99"
+    page.get_by_role("button", name=re.compile(r"^Chat-opas\W+150 uutta viestiä$")).wait_for()
+    signal(150)  # the same count again: nothing new to say
+    signal(151)
+    page.wait_for_function("window.__said.includes('Chat-oppaassa on 151 uutta viestiä.')")
+    said = page.evaluate("window.__said")
+    assert said.count("Chat-oppaassa on 150 uutta viestiä.") == 1, said
+    assert status.inner_text() == "Chat-oppaassa on 151 uutta viestiä."
+
+
 def test_an_emergency_answer_arriving_while_closed_is_only_counted_on_the_host_page(page, region, chat_url, fake_rasa):
     """That the resident was given emergency guidance is health information: the host page (and any
     analytics or session-replay script on it) learns only that one new message came."""
@@ -435,6 +468,28 @@ def test_the_public_pages_have_no_accessibility_violations(page, chat_url, path)
     page.get_by_role("heading", level=1).wait_for()
     violations = axe.check_page(page)
     assert not violations, axe.report(violations)
+
+
+def test_the_launcher_s_texts_carry_their_own_language_and_every_text_can_be_given(page, region):
+    page.goto(region.url + "/sv-1")  # a Swedish page, the launcher's default Finnish texts: marked Finnish
+    button = page.get_by_role("button", name="Chat-opas", exact=True)
+    button.wait_for()
+    assert page.locator(".sote-chat-root").get_attribute("lang") == "fi"
+    button.click()
+    close = page.get_by_role("button", name="Sulje chat-opas")
+    assert close.inner_text() == "Sulje"
+    close.click()
+
+    page.goto(region.url + "/sv-2")  # the region gives the texts in Swedish, and says so
+    button = page.get_by_role("button", name="Chattguide", exact=True)
+    button.wait_for()
+    assert page.locator(".sote-chat-root").get_attribute("lang") == "sv"
+    assert button.get_attribute("title") == "Öppna chattguiden"
+    button.click()
+    close = page.get_by_role("button", name="Stäng chattguiden")
+    assert close.inner_text() == "Stäng"
+    close.click()
+    page.get_by_role("dialog", name="Chattguide").wait_for(state="hidden")
 
 
 def test_the_launcher_on_a_small_screen_fills_the_window_and_keeps_the_close_button_in_reach(browser, web, region):
