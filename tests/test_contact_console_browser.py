@@ -1,7 +1,7 @@
 """Issue 20 in a real browser (Playwright + Debian Chromium) on the sample site with a local SMTP server:
 a professional records a phone contact in the console's "Kirjaa yhteydenotto" form (a refused field shows
 its Finnish message next to it and gets the focus), guided to a service area, with a guidance path from
-the library sent by e-mail; a delivery round (the web app's `run_once`) sends it to the local SMTP server (subject and
+the library sent by e-mail (and a live chat recorded in the same form before it is handed back); a delivery round (the web app's `run_once`) sends it to the local SMTP server (subject and
 the path's title in the body); a manager then sees the contact in the management view's channel and
 onward-guidance figures (the tables behind the charts)."""
 from __future__ import annotations
@@ -183,3 +183,27 @@ def test_the_form_fully_open_with_an_error_has_no_axe_violations(site, browser, 
         assert not found, axe.report(found)
     finally:
         context.close()
+
+
+def test_a_live_chat_is_recorded_in_the_form_and_then_handed_back(site, page) -> None:
+    site.queue_resident()  # a resident of this test's own
+    sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
+    page.wait_for_selector("#contact-form:not([hidden])")
+    page.locator("#queue li", has_text="Flunssa ja kuume").locator(".take").first.click()
+    page.wait_for_selector("#facts dd")
+    page.click("#record-hand-back")
+    expect(page.locator("#c-chat-note")).to_be_visible()
+    assert page.evaluate("() => document.activeElement.id") == "contact-title"
+    assert page.is_checked("#c-channel-chat") and page.is_disabled("#c-channel-phone")  # a chat's record is a chat
+    expect(page.locator("#c-submit")).to_have_text("Tallenna ja palauta chat-oppaalle")
+    page.check("#c-contactor-resident")
+    page.check("#c-reasons-health")
+    page.check("#c-onward-no_further_need")
+    page.click("#c-submit")
+    expect(page.locator("#status")).to_contain_text("Keskustelu palautettu")
+    expect(page.locator("#c-result")).to_contain_text("Yhteydenotto tallennettu")
+    assert not page.is_disabled("#c-channel-phone") and page.locator("#c-chat-note").is_hidden()
+    with site.stores.sessions() as session:
+        records = session.query(ContactRecord).filter(ContactRecord.source_handoff_id.isnot(None)).all()
+        assert [(r.channel, r.source_handoff_id) for r in records] == [("chat", records[0].source_handoff_id)]
+    assert site.stores.handoffs.get(records[0].source_handoff_id).status == "returned"
