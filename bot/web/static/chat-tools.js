@@ -1,5 +1,5 @@
-// Resident web chat: what the page shows around the conversation: who is typing, a late answer, the
-// numbers to call while the chat is offline, the restart question, printing and downloading.
+// Resident web chat: what the page shows around the conversation: who is typing, a late answer, scrolling
+// the log, the numbers to call while the chat is offline, the restart question, printing and downloading.
 (function () {
   "use strict";
   var T = window.ChatText;
@@ -61,6 +61,46 @@
     window.clearTimeout(this.proTimer);
     this.pro = null;
     this.show();
+  };
+
+  // -- scrolling the log: a long answer's start stays in view, not its end ------------------------------
+  function scrolls(element) { return /(auto|scroll)/.test(window.getComputedStyle(element).overflowY); }
+  function Scroller(log) {
+    var self = this;
+    this.log = log;
+    this.answerStart = null;  // the first turn of the answer now arriving
+    // the lines under the log (who is typing, a late answer) make it shorter: what was at its end stays there
+    this.atEnd = true;
+    this.scrolledAt = 0;  // the page's own scrolling; the resident's scrolling decides atEnd
+    log.addEventListener("scroll", function () {
+      if (Date.now() - self.scrolledAt > 150) { self.atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4; }
+    });
+    if (window.ResizeObserver) {
+      new window.ResizeObserver(function () {
+        if (self.atEnd && scrolls(log)) { self.scrollTo(log.scrollHeight, true); }
+      }).observe(log);
+    }
+  }
+  Scroller.prototype.scrollTo = function (top, end) {
+    this.scrolledAt = Date.now();
+    this.atEnd = end;
+    this.log.scrollTop = top;
+  };
+  Scroller.prototype.reset = function () { this.answerStart = null; };
+  Scroller.prototype.replaced = function (old, turn) { if (this.answerStart === old) { this.answerStart = turn; } };
+  Scroller.prototype.keepInView = function (turn, entry) {
+    var log = this.log;
+    if (entry.from === "user") { this.answerStart = null; }
+    else if (!this.answerStart || !this.answerStart.isConnected) { this.answerStart = turn; }
+    var start = this.answerStart || turn;
+    if (scrolls(log)) {
+      var height = turn.offsetTop + turn.offsetHeight - start.offsetTop;
+      if (height > log.clientHeight) { this.scrollTo(start.offsetTop - 8, false); } else { this.scrollTo(log.scrollHeight, true); }
+    } else {  // a short or narrow screen: the page scrolls, not the log
+      var box = start.getBoundingClientRect();
+      var fits = turn.getBoundingClientRect().bottom - box.top <= window.innerHeight;
+      (fits ? turn : start).scrollIntoView({ block: fits ? "nearest" : "start" });
+    }
   };
 
   // -- the numbers to call while the chat is offline ----------------------------------------------------
@@ -160,5 +200,5 @@
     window.setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
   }
 
-  window.ChatTools = { Typing: Typing, OfflineBox: OfflineBox, askRestart: askRestart, menu: menu, download: download };
+  window.ChatTools = { Typing: Typing, Scroller: Scroller, OfflineBox: OfflineBox, askRestart: askRestart, menu: menu, download: download };
 }());

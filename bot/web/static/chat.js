@@ -61,7 +61,7 @@
   var offlineBox = new Tools.OfflineBox(document.getElementById("chat-offline"), STORE);
   var delivery = new window.ChatDelivery(STORE);  // sent messages not yet known to have arrived
   var turns = {};  // entry id -> its element in the log
-  var answerStart = null;  // the first turn of the answer now arriving: kept in view
+  var scroller = new Tools.Scroller(log);  // keeps the start of the answer now arriving in view
   var socket = null;
   var ready = false;  // connected, and the session confirmed
   var sessionId = STORE.getItem(KEY_SESSION);
@@ -79,42 +79,16 @@
   }
   function keep(all) { STORE.setItem(KEY_LOG, JSON.stringify(all.slice(-200))); }
   function setStatus(text) { status.textContent = text; }
-  function clearLog() { log.textContent = ""; turns = {}; answerStart = null; alertRegion.textContent = ""; }
+  function clearLog() { log.textContent = ""; turns = {}; scroller.reset(); alertRegion.textContent = ""; }
   function online() { return !!(socket && socket.connected && ready); }
 
   // -- the log -----------------------------------------------------------------------------------
-  function scrolls(element) { return /(auto|scroll)/.test(window.getComputedStyle(element).overflowY); }
-  // the lines under the log (who is typing, a late answer) make it shorter: what was at its end stays there
-  var atEnd = true;
-  var scrolledAt = 0;  // the page's own scrolling; the resident's scrolling decides atEnd
-  function scrollLog(top, end) { scrolledAt = Date.now(); atEnd = end; log.scrollTop = top; }
-  log.addEventListener("scroll", function () {
-    if (Date.now() - scrolledAt > 150) { atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4; }
-  });
-  if (window.ResizeObserver) {
-    new window.ResizeObserver(function () {
-      if (atEnd && scrolls(log)) { scrollLog(log.scrollHeight, true); }
-    }).observe(log);
-  }
-  function keepInView(turn, entry) {  // a long answer: its start stays in view, not its end
-    if (entry.from === "user") { answerStart = null; }
-    else if (!answerStart || !answerStart.isConnected) { answerStart = turn; }
-    var start = answerStart || turn;
-    if (scrolls(log)) {
-      var height = turn.offsetTop + turn.offsetHeight - start.offsetTop;
-      if (height > log.clientHeight) { scrollLog(start.offsetTop - 8, false); } else { scrollLog(log.scrollHeight, true); }
-    } else {  // a short or narrow screen: the page scrolls, not the log
-      var box = start.getBoundingClientRect();
-      var fits = turn.getBoundingClientRect().bottom - box.top <= window.innerHeight;
-      (fits ? turn : start).scrollIntoView({ block: fits ? "nearest" : "start" });
-    }
-  }
   function render(entry, live) {
     var turn = R.turnOf(entry, live, choose);
     var shown = entry.id ? turns[entry.id] : null;
     if (shown && shown.parentNode === log) {
       log.replaceChild(turn, shown);
-      if (answerStart === shown) { answerStart = turn; }
+      scroller.replaced(shown, turn);
     } else { log.appendChild(turn); }
     if (entry.id) { turns[entry.id] = turn; }
     return turn;
@@ -145,7 +119,7 @@
     var all = transcript();
     all.push(entry);
     keep(all);
-    keepInView(render(entry, true), entry);
+    scroller.keepInView(render(entry, true), entry);
     if (R.isCard(entry)) { closeOlderButtons(entry.id); announce(entry); }
   }
   function mergeable(last, incoming) {  // the previous bot message of this turn, still missing what came now
@@ -167,7 +141,7 @@
     if (entry.buttons.length) { last.buttons = entry.buttons; last.answered = false; }
     if (entry.links.length) { last.links = (last.links || []).concat(entry.links); }
     keep(all);
-    keepInView(render(last, true), last);
+    scroller.keepInView(render(last, true), last);
     if (R.isCard(last)) {
       if (!wasCard) { closeOlderButtons(last.id); }
       announce(last);
