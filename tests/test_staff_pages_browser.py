@@ -132,9 +132,12 @@ HEADINGS_IN_ORDER = """() => {
     .filter(h => h.getClientRects().length).map(h => Number(h.tagName[1]));
   return levels.every((level, i) => i === 0 ? level === 1 : level <= levels[i - 1] + 1) ? [] : levels;
 }"""
+# a checkbox or radio button is pressed through its label (the whole row): the label is what must be big enough
 SMALL_CONTROLS = """() => [...document.querySelectorAll("button, .button, summary, input, select, textarea")]
-  .filter(e => e.getClientRects().length && e.type !== "checkbox")
-  .filter(e => e.getBoundingClientRect().height < 44 || e.getBoundingClientRect().width < 44).map(e => e.id || e.textContent)"""
+  .filter(e => e.getClientRects().length)
+  .map(e => ["checkbox", "radio"].includes(e.type) ? [e, e.closest("label") || e] : [e, e])
+  .filter(([e, target]) => target.getBoundingClientRect().height < 44 || target.getBoundingClientRect().width < 44)
+  .map(([e]) => e.id || e.textContent)"""
 
 
 def test_a_refused_take_over_is_told_in_finnish(window, console, database_url):  # noqa: F811
