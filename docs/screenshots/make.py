@@ -88,6 +88,7 @@ def console(page: Any, site: sample_site.Site) -> None:
                     "text": PROFESSIONAL_REPLY, "at": entries[-1]["at"] + 60})
     page.wait_for_selector("#transcript >> text=onko sinulla hengenahdistusta")  # the console polls it in
     page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.locator("#conversation").evaluate("section => section.scrollIntoView({block: 'start'})")
 
 
 def management(page: Any, site: sample_site.Site) -> None:
