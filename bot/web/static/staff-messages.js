@@ -24,6 +24,7 @@
       "409.ticket": "Ota pyyntö ensin hoitaaksesi.",
       "409.ticket.closed": "Pyyntö on suljettu.",
       "409.ticket.other": "Pyyntö on toisen ammattilaisen hoidossa.",
+      "409.contact": "Tämä keskustelu tai pyyntö on jo kirjattu, tai sen on hoitanut toinen ammattilainen.",
       413: "Viesti on liian pitkä.",
       422: "Tarkista {field}: arvo puuttuu, on liian pitkä tai ei kelpaa.",
       "422.consent": "Merkitse ensin, että asukas antoi suostumuksen tietojen välittämiseen.",
@@ -37,7 +38,11 @@
         contact_role: "kenen asia", urgency: "kiireellisyys", words: "asia", phone: "puhelinnumero",
         reach_time: "milloin tavoittaa", programme_id: "ohjelma", goal: "tavoite", module_id: "osa",
         enrolment_id: "ohjelma, jota muistiinpano koskee", username: "käyttäjätunnus", password: "salasana",
-        after: "keskustelun kohta", unread: "suodatin", q: "haku", last_seen_id: "viestit"
+        after: "keskustelun kohta", unread: "suodatin", q: "haku", last_seen_id: "viestit",
+        channel: "kanava", contactor: "kuka otti yhteyttä", reasons: "yhteydenoton syyt", onward: "jatko-ohjaus",
+        outcome: "jatko-ohjaus", service_area: "palvelualue", note: "muistiinpano", contact_at: "yhteydenoton aika",
+        path_sent_via: "lähetystapa", send_to: "osoite", callback_phone: "takaisinsoittonumero",
+        follow_up_consent: "asiakkaan lupa", handoff_id: "chat-keskustelu"
       },
       anyField: "tiedot"
     }
