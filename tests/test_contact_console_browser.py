@@ -207,3 +207,37 @@ def test_a_live_chat_is_recorded_in_the_form_and_then_handed_back(site, page) ->
         records = session.query(ContactRecord).filter(ContactRecord.source_handoff_id.isnot(None)).all()
         assert [(r.channel, r.source_handoff_id) for r in records] == [("chat", records[0].source_handoff_id)]
     assert site.stores.handoffs.get(records[0].source_handoff_id).status == "returned"
+
+
+def test_a_contact_request_closed_in_the_console_asks_the_contact_fields(site, page) -> None:
+    from actions.store.person_key import person_key
+    from actions.store.tickets import TicketDraft
+    from bot.settings import Secret
+    code = "131052-308T"
+    ticket, _ = site.stores.tickets.create(TicketDraft(
+        conversation_id="close-in-console", channel="identified_chat", contact_role="resident", reason="health",
+        urgency="normal", resident_words="Kysyisin kotihoidosta.", contact_method="secure_message",
+        consent_text="Saa välittää.", consent_at=site.stores.tickets.now(), identity_code=code,
+        identity_name="Maija Mallikas", person_key=person_key(code, Secret("test-secret-of-the-person-keys-0123456789"))),
+        "close-in-console:form")
+    sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
+    page.locator("#tickets button", has_text=ticket.reference).click()
+    page.click("#ticket-claim")
+    expect(page.locator("#ticket-close")).to_be_visible()
+    page.click("#ticket-close summary")
+    page.check("#x-reasons-health")
+    page.check("#x-reasons-on_behalf")
+    page.check("#x-onward-referred_within_region")
+    page.click("#x-submit")  # no service area: its Finnish message next to it, the focus on it
+    expect(page.locator("#x-area-error")).to_have_text("Valitse palvelualue, jolle asiakas ohjattiin.")
+    assert page.evaluate("() => document.activeElement.id") == "x-area"
+    page.select_option("#x-area", "older_people")
+    page.click("#x-submit")
+    # (the sample site has no message store: the reloaded view's thread and person parts report it, so the
+    # close is seen in the facts and the database)
+    expect(page.locator("#ticket-facts dd", has_text="suljettu")).to_have_count(1)
+    expect(page.locator("#ticket-close")).to_be_hidden()  # a closed request has nothing more to close
+    with site.stores.sessions() as session:
+        record = session.query(ContactRecord).filter(ContactRecord.source_ticket_id == ticket.id).one()
+        assert (record.channel, record.service_area, sorted(record.reasons)) == (
+            "secure_message", "older_people", ["health", "on_behalf"])
