@@ -476,6 +476,8 @@ def test_the_launcher_s_texts_carry_their_own_language_and_every_text_can_be_giv
     button.wait_for()
     assert page.locator(".sote-chat-root").get_attribute("lang") == "fi"
     button.click()
+    # the chat is there (and has told the launcher it is ready: its conversation ends with this page here)
+    chat_frame(page).get_by_text(GREETING_TEXT).wait_for()
     close = page.get_by_role("button", name="Sulje chat-opas")
     assert close.inner_text() == "Sulje"
     close.click()
