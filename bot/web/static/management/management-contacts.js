@@ -1,0 +1,70 @@
+// The management view's contact figures (window.ManagementContacts): every recorded contact (phone, chat,
+// messages, walk-in) by channel, contactor, reason and onward guidance with the service area, in counts and
+// the shares the pilot published ("54 %"); per day and per hour (charts from management-charts.js, each
+// with its data table), and a table of the contacts per hour by channel next to the team's open hours.
+// Everything from the server goes on the page as text, never as HTML.
+(function () {
+  "use strict";
+  var charts = window.ManagementCharts;
+  var number = charts.number, percent = charts.percent;
+  function $(id) { return document.getElementById(id); }
+  function dayText(iso) {
+    var p = String(iso).split("-");
+    return p.length === 3 ? Number(p[2]) + "." + Number(p[1]) + "." + p[0] : String(iso);
+  }
+  function labelled(rows, names) {  // report rows -> chart rows with the Finnish label and the share
+    return rows.map(function (row) {
+      var name = names && Object.prototype.hasOwnProperty.call(names, row.code) ? names[row.code] : (row.name || row.code);
+      return { label: name, count: row.count, share: row.share };
+    });
+  }
+  function hourTable(report) {
+    var table = $("k-hour-table");
+    var head = table.querySelector("thead"), body = table.querySelector("tbody");
+    charts.clear(head); charts.clear(body);
+    var channels = Object.keys(report.per_hour_by_channel || {});
+    var open = report.open_hours;
+    var tr = document.createElement("tr");
+    ["Tunti", "Yhteensä"].concat(channels.map(function (code) { return report.labels.channel[code] || code; }))
+      .concat(open ? ["Palvelu auki"] : []).forEach(function (name, i) {
+        var th = charts.el("th", name, i > 0 && !(open && i === channels.length + 2) ? "n" : null);
+        th.scope = "col";
+        tr.appendChild(th);
+      });
+    head.appendChild(tr);
+    report.per_hour.forEach(function (count, hour) {
+      var line = document.createElement("tr");
+      var th = charts.el("th", "klo " + hour + "–" + (hour + 1));
+      th.scope = "row";
+      line.appendChild(th);
+      line.appendChild(charts.el("td", number(count), "n"));
+      channels.forEach(function (code) { line.appendChild(charts.el("td", number(report.per_hour_by_channel[code][hour]), "n")); });
+      if (open) { line.appendChild(charts.el("td", open[hour] ? "auki" : "kiinni")); }
+      body.appendChild(line);
+    });
+    $("k-hour-note").hidden = !open;
+  }
+  function show(report) {
+    var labels = report.labels;
+    $("t-contacts").textContent = number(report.contacts);
+    var within = report.by_onward.filter(function (row) { return row.code === "referred_within_region"; })[0];
+    $("t-contacts-within").textContent = within ? percent(within.share) : "–";
+    charts.bars("k-channel", "Kanava", labelled(report.by_channel, labels.channel));
+    charts.bars("k-contactor", "Yhteydenottaja", labelled(report.by_contactor, labels.contactor));
+    var reasons = labelled(report.by_reason, labels.reason);
+    reasons.push({ label: labels.reason_group.practical + " yhteensä", count: report.practical_reasons.count,
+                   share: report.practical_reasons.share });
+    charts.bars("k-reason", "Syy", reasons);
+    charts.bars("k-onward", "Jatko-ohjaus", labelled(report.by_onward, labels.onward));
+    charts.bars("k-area", "Palvelualue", labelled(report.by_service_area, null));
+    var days = report.per_day;
+    charts.columns("k-days", "Päivä", days.map(function (d) { return { label: dayText(d.day), count: d.count }; }),
+      days.map(function (d) { return Number(d.day.slice(8, 10)) + "." + Number(d.day.slice(5, 7)) + "."; }));
+    charts.columns("k-hours", "Tunti", report.per_hour.map(function (count, h) {
+      return { label: "klo " + h + "–" + (h + 1) + (report.open_hours && report.open_hours[h] ? " (auki)" : ""),
+               count: count };
+    }), report.per_hour.map(function (_, h) { return String(h); }));
+    hourTable(report);
+  }
+  window.ManagementContacts = { show: show };
+}());
