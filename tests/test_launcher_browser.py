@@ -189,6 +189,16 @@ def record_messages(page) -> None:
       window.addEventListener("message", e => window.__received.push(JSON.stringify(e.data))); }""")
 
 
+def until(page, expression: str, arg: Any = None) -> None:
+    """Until `expression` (a function of `arg`) is true in the page, polled from here: the region's page
+    allows no eval, which Playwright's own wait_for_function needs when it has to poll."""
+    for _ in range(300):
+        if page.evaluate(expression, arg):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {expression}")
+
+
 def focused_is_launcher_button(page) -> bool:
     return page.evaluate("document.activeElement && document.activeElement.classList.contains('sote-chat-button')")
 
@@ -329,12 +339,12 @@ def test_a_count_above_99_is_announced_once_per_change_like_any_other(page, regi
             { source: "sote-chat", type: "unread", count: count }, host)""", [count, page.url.split("/sivu")[0]])
 
     signal(150)
-    page.wait_for_function("window.__said.includes('Chat-oppaassa on 150 uutta viestiä.')")
+    until(page, "() => window.__said.includes('Chat-oppaassa on 150 uutta viestiä.')")
     assert page.locator(".sote-chat-badge").inner_text() == "99"
     page.get_by_role("button", name=re.compile(r"^Chat-opas\W+150 uutta viestiä$")).wait_for()
     signal(150)  # the same count again: nothing new to say
     signal(151)
-    page.wait_for_function("window.__said.includes('Chat-oppaassa on 151 uutta viestiä.')")
+    until(page, "() => window.__said.includes('Chat-oppaassa on 151 uutta viestiä.')")
     said = page.evaluate("window.__said")
     assert said.count("Chat-oppaassa on 150 uutta viestiä.") == 1, said
     assert status.inner_text() == "Chat-oppaassa on 151 uutta viestiä."
@@ -458,6 +468,24 @@ def test_where_the_frame_gets_no_storage_the_chat_still_works_for_the_page_it_is
     # closed, and no conversation to go on: no hidden frame starting a new one (and a false badge)
     assert page.locator("iframe.sote-chat-iframe").count() == 0
     assert page.locator(".sote-chat-badge").is_hidden()
+
+
+def test_a_hidden_frame_that_cannot_keep_the_conversation_is_taken_away_without_a_badge(page, region, chat_url):
+    """The launcher believed the frame keeps the conversation (say the panel was closed before the frame
+    said otherwise): the next page loads the frame hidden, the frame says its storage lasts only the page,
+    and the launcher drops it instead of letting a new conversation's greeting count as unread."""
+    page.goto(region.url + "/sivu-1")
+    page.get_by_role("button", name="Chat-opas", exact=True).wait_for()
+    key = "sote-chat-launcher:" + chat_url
+    page.evaluate("([key]) => sessionStorage.setItem(key, JSON.stringify({open: false, started: true, kept: true}))",
+                  [key])
+    with page.expect_response(lambda answer: answer.url.startswith(chat_url + "/upotus?")):
+        page.click("#next")  # the next page loads the frame hidden, to count
+    until(page, "([key]) => JSON.parse(sessionStorage.getItem(key)).kept === false", [key])
+    until(page, "() => document.querySelectorAll('iframe.sote-chat-iframe').length === 0")
+    assert page.locator(".sote-chat-badge").is_hidden()
+    page.get_by_role("button", name="Chat-opas", exact=True).click()  # opened: a frame again, the chat works
+    chat_frame(page).get_by_text(GREETING_TEXT).wait_for()
 
 
 @pytest.mark.parametrize("path", ["/saavutettavuusseloste", "/tietosuojaseloste"])

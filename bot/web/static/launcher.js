@@ -151,6 +151,15 @@
       frameReady = true;
       state.kept = message.storage !== "page";
       saveState();
+      if (!state.kept && !state.open) {
+        // loaded hidden to go on with a conversation, but this frame cannot keep one (storage denied): it
+        // holds a new conversation nobody asked for, whose greeting would show as unread. Take it away.
+        frameHolder.removeChild(frame);
+        frame = null;
+        frameReady = false;
+        showUnread(0);
+        return;
+      }
       tellFrame({ type: "visible", open: state.open });
       if (focusWhenReady && state.open) { focusWhenReady = false; tellFrame({ type: "focus" }); }
     } else if (message.type === "close") {
