@@ -555,3 +555,32 @@ def test_after_erase_or_logout_nothing_written_before_is_sent_into_the_new_conve
     page.locator("#chat-log button", has_text="Flunssa").wait_for()  # the new conversation's greeting
     assert count_after_sentinel(page, fake_rasa, "vanhan keskustelun viesti") == 0
     assert page.input_value("#chat-input") == ""
+
+
+def test_a_message_never_acknowledged_is_sent_again_only_once_then_given_back(page, fake_rasa):
+    handlers = fake_rasa.sio.handlers["/"]
+    original = handlers["user_uttered"]
+    release = fake_rasa._run(_make_event())
+
+    async def hang(sid: str, data: dict) -> None:  # received, but no answer and no acknowledgement ever
+        fake_rasa.received.append(str((data or {}).get("message") or ""))
+        await release.wait()
+    handlers["user_uttered"] = hang
+    try:
+        before = len(fake_rasa.received)
+        say(page, "kaikuuko tämä")
+        page.wait_for_selector("#chat-pending >> text=lähetettiin uudelleen", timeout=40_000)
+        page.wait_for_selector("#chat-pending >> text=on kirjoituskentässä", timeout=40_000)  # not a third time
+        assert page.input_value("#chat-input") == "kaikuuko tämä"
+        assert page.evaluate("sessionStorage.getItem('chat.draft')") == "kaikuuko tämä"
+    finally:
+        handlers["user_uttered"] = original
+        fake_rasa.loop.call_soon_threadsafe(release.set)
+    page.wait_for_selector("#chat-status >> text=Yhteys on auki")
+    assert fake_rasa.received[before:] == ["kaikuuko tämä", "kaikuuko tämä"]
+    assert page.locator("#chat-log .msg.user", has_text="kaikuuko tämä").count() == 1
+
+
+async def _make_event():
+    import asyncio
+    return asyncio.Event()

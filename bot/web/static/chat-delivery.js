@@ -20,10 +20,10 @@
   Delivery.prototype.save = function (all) {
     if (all.length) { this.store.setItem(KEY, JSON.stringify(all.slice(-MAX))); } else { this.store.removeItem(KEY); }
   };
-  Delivery.prototype.add = function (message, shown) {  // a message just written into the socket: its id
+  Delivery.prototype.add = function (message, shown, tries) {  // a message just written into the socket: its id
     var id = Date.now() + "-" + Math.random().toString(16).slice(2);
     var all = this.all();
-    all.push({ id: id, message: message, shown: shown || "", lost: false });
+    all.push({ id: id, message: message, shown: shown || "", lost: false, tries: tries || 0 });
     this.save(all);
     return id;
   };
@@ -48,9 +48,10 @@
 
   // Emits a message with an acknowledgement. No acknowledgement within ACK_MS on a socket that still
   // looks connected: its transport is closed, so socket.io reconnects, and the message counts as lost.
-  Delivery.prototype.emit = function (socket, event, data, shown) {
+  // tries: how many times it was sent before (a lost message is sent again once, never more).
+  Delivery.prototype.emit = function (socket, event, data, shown, tries) {
     var self = this;
-    var id = this.add(data.message, shown);
+    var id = this.add(data.message, shown, tries);
     socket.timeout(ACK_MS).emit(event, data, function (err) {
       if (!err) { self.confirm(id); return; }
       if (socket.connected && self.unconfirmed(id) && socket.io.engine) { socket.io.engine.close(); }

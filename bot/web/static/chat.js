@@ -37,8 +37,7 @@
     mayBeLost: "Yhteys katkesi, eikä viestisi ehkä mennyt perille. Se on tallessa ja lähetetään uudelleen, kun " +
       "yhteys palaa.",
     resent: "Yhteys palasi, ja viestisi lähetettiin uudelleen.",
-    lostAnew: "Viestisi ei ehkä mennyt perille, ja keskustelu alkoi alusta. Viesti on kirjoituskentässä: " +
-      "lähetä se uudelleen, jos haluat.",
+    lostAnew: "Viestisi ei ehkä mennyt perille. Se on kirjoituskentässä: lähetä se uudelleen, jos haluat.",
     choiceOffline: "Yhteys on katki, joten valintaasi ei voitu lähettää. Valitse uudelleen, kun yhteys palaa.",
     anonymous: "Selvä, jatketaan nimettömänä."
   };
@@ -149,26 +148,24 @@
   }
 
   // -- sending -----------------------------------------------------------------------------------
-  function send(message, shown, again) {  // only when online(); again: already in the log
-    if (shown && !again) { add({ from: "user", text: shown }); }
-    delivery.emit(socket, "user_uttered", { message: message, session_id: sessionId }, shown);
+  function send(message, shown, tries) {  // only when online(); tries: sent before (already in the log)
+    if (shown && !tries) { add({ from: "user", text: shown }); }
+    delivery.emit(socket, "user_uttered", { message: message, session_id: sessionId }, shown, tries);
     if (STORE.getItem(KEY_HANDOFF) !== "1") { typing.waitForBot(); }
   }
   function resendLost(replaced) {  // after the session is confirmed again: what may not have arrived, once
     var lost = delivery.takeLost();
-    if (!lost.length) { return; }
-    if (!replaced) {
-      lost.forEach(function (e) { send(e.message, e.shown, true); });
-      note(TEXT.resent, true);
-      return;
-    }
-    // another conversation than the one they were written in: not sent into it unasked
-    var typed = lost.filter(function (e) { return e.message === e.shown; }).pop();
-    if (typed && !input.value.trim()) {
-      input.value = typed.shown;
-      STORE.setItem(KEY_DRAFT, input.value);
-      note(TEXT.lostAnew);
-    }
+    // sent again already, or written in another conversation than this one: back to the box, not sent unasked
+    var kept = lost.filter(function (e) { return replaced || e.tries > 0; });
+    var again = lost.filter(function (e) { return kept.indexOf(e) < 0; });
+    again.forEach(function (e) { send(e.message, e.shown, (e.tries || 0) + 1); });
+    if (again.length) { note(TEXT.resent, true); }
+    var typed = kept.filter(function (e) { return e.message === e.shown; }).pop();
+    if (!typed || input.value.trim()) { return again.length > 0; }
+    input.value = typed.shown;
+    STORE.setItem(KEY_DRAFT, input.value);
+    note(TEXT.lostAnew);
+    return true;
   }
   function choose(entry, b, group) {  // a quick reply; the focus goes back to the message box
     if (!b.local && !online()) { note(TEXT.choiceOffline); return; }
@@ -187,10 +184,10 @@
     STORE.setItem(KEY_DRAFT, input.value);
     note(TEXT.notSent);
   }
-  function sendPending() {  // after the session is confirmed again: once
+  function sendPending(told) {  // after the session is confirmed again: once; told: a note was just written
     var text = input.value.trim();
     if (STORE.getItem(KEY_PENDING) !== "1") {  // a choice that could not go may be made again now
-      if (!pendingNote.classList.contains("sent")) { note(""); }
+      if (!told && !pendingNote.classList.contains("sent")) { note(""); }
       return;
     }
     STORE.removeItem(KEY_PENDING);
@@ -290,8 +287,7 @@
         offerWorse(worseProgramme);
         worseProgramme = null;
       }
-      resendLost(replaced);
-      sendPending();
+      sendPending(resendLost(replaced));
     });
     socket.on("bot_uttered", function (data) {
       delivery.confirm();  // the connection carries answers: what was sent arrived
