@@ -10,6 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, select, text
 
 from actions.store.access import InputRefused, NotIdentified, StaffOnly
@@ -27,7 +28,7 @@ from actions.store.tickets import ClaimConflict, TicketDraft, TicketStore
 from bot.settings import Secret
 from tests.helpers import all_at_once
 
-HEAD = "0010"  # the newest migration (actions/store/migrations/versions)
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()  # the newest migration
 
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.timezone.utc)
 SECRET = Secret("test-secret-of-the-person-keys-0123456789")

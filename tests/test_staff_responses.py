@@ -16,6 +16,9 @@ from tests.test_untrusted_input import CONVERSATION, PERSON_SECRET, Client, app_
 FORM_KEY = f"{CONVERSATION}:4f0c2a"  # the contact form's idempotency key: conversation id and form id
 HIDDEN_FIELDS = {"conversation_id", "idempotency_key", "person_key"}
 RESIDENT = "131052-308T"
+CONTACT = {"channel": "phone", "contactor": "resident", "reasons": ["health", "booking"],
+           "onward": "referred_within_region", "service_area": "primary_health_care", "path_id": "flunssa",
+           "note": "Kysyi ajanvarauksesta."}  # a recorded contact (issue 20)
 
 
 def _keys(value: Any) -> set[str]:
@@ -37,9 +40,10 @@ class _StaffCalls:
         self.exercised: set[tuple[str, str]] = set()
 
     def call(self, client: Client, method: str, route: str, body: Any = None, query: str = "",
-             status: int = 200, secure: bool = False) -> Any:
-        ticket_id = self.secure_id if secure else self.ticket_id
-        path = route.replace("<ticket_id>", str(ticket_id)).replace("<handoff_id>", str(self.handoff_id))
+             status: int = 200, secure: bool = False, ticket_id: int | None = None, contact_id: int = 0) -> Any:
+        ticket_id = ticket_id or (self.secure_id if secure else self.ticket_id)
+        path = (route.replace("<ticket_id>", str(ticket_id)).replace("<handoff_id>", str(self.handoff_id))
+                .replace("<contact_id>", str(contact_id)))
         answer = client.call(method, path + query, json.dumps(body).encode() if body is not None else None)
         assert answer.status == status, (method, path, answer.status, answer.text[:300])
         self.exercised.add((method, route))
@@ -69,10 +73,23 @@ def _use_the_console(staff: _StaffCalls) -> None:
                status=201)
     staff.call(console, "GET", "/console/api/paths", query="?q=flunssa")
     staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/path", {"path_id": "flunssa"}, status=201)
-    staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/ticket", {
+    made = staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/ticket", {
         "reason": "health", "contact_role": "resident", "urgency": "normal", "words": "Kuume jatkuu.",
         "phone": "040 123 4567", "consent": True}, status=201)
+    staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/typing", status=204)
+    # the live chat recorded as a contact before it is handed back (issue 20), and the form's options
+    staff.call(console, "GET", "/console/api/contact-options")
+    chat = staff.call(console, "POST", "/console/api/contacts", dict(CONTACT, idempotency_key="console-chat",
+                                                                    channel="chat", handoff_id=staff.handoff_id),
+                      status=201)
+    staff.call(console, "GET", "/console/api/contacts")
+    staff.call(console, "GET", "/console/api/contacts/<contact_id>", contact_id=chat["id"])
     staff.call(console, "POST", "/console/api/handoffs/<handoff_id>/hand-back")
+    # the console's own ticket: claimed and closed with the contact fields
+    console_ticket = made["ticket_id"]
+    staff.call(console, "POST", "/console/api/tickets/<ticket_id>/claim", ticket_id=console_ticket)
+    staff.call(console, "POST", "/console/api/tickets/<ticket_id>/close", dict(
+        outcome="no_further_need", contactor="resident", reasons=["health"]), ticket_id=console_ticket)
     # the contact request answered by secure message, and the identified resident behind it (issue 18)
     assert [t["id"] for t in staff.call(console, "GET", "/console/api/tickets")["tickets"]] == [staff.secure_id]
     staff.call(console, "GET", "/console/api/tickets/<ticket_id>", secure=True)
@@ -95,7 +112,7 @@ def _use_the_team_api(staff: _StaffCalls) -> None:
     staff.sign_in(pro, "/team/api/session", "pro")
     staff.sign_in(admin, "/team/api/session", "admin")
     staff.call(pro, "GET", "/team/api/openapi.json")
-    assert staff.call(pro, "GET", "/team/api/tickets")["count"] == 3  # the forms' tickets and the console's
+    assert staff.call(pro, "GET", "/team/api/tickets")["count"] == 2  # open: the forms' tickets (the console's is closed)
     staff.call(pro, "GET", "/team/api/tickets/<ticket_id>")
     staff.call(pro, "POST", "/team/api/tickets/<ticket_id>/claim")
     staff.call(pro, "PATCH", "/team/api/tickets/<ticket_id>", {"urgency": "urgent"})
@@ -110,6 +127,10 @@ def _use_the_team_api(staff: _StaffCalls) -> None:
                status=201, secure=True)
     staff.call(pro, "POST", "/team/api/tickets/<ticket_id>/person/plan-notes", {"text": "Soitetaan."},
                status=201, secure=True)
+    staff.call(pro, "GET", "/team/api/contact-options")
+    phone = staff.call(pro, "POST", "/team/api/contacts", dict(CONTACT, idempotency_key="api-phone"), status=201)
+    staff.call(pro, "GET", "/team/api/contacts")
+    staff.call(pro, "GET", "/team/api/contacts/<contact_id>", contact_id=phone["id"])
     staff.call(admin, "POST", "/team/api/accounts", {"username": "uusi", "display_name": "Uusi",
                                                      "role": "professional", "password": PASSWORD}, status=201)
     staff.call(admin, "GET", "/team/api/access-log")
@@ -125,6 +146,9 @@ def _use_the_management_view(staff: _StaffCalls) -> None:
     figures = staff.call(management, "GET", "/management/api/report")
     assert figures["conversations"] == 1 and sum(figures["tickets"]["urgency"].values()) == 3
     staff.call(management, "GET", "/management/api/report.csv")
+    manager_api = Client(staff.base)  # the contact figures through the team API (issue 20): counts only
+    staff.sign_in(manager_api, "/team/api/session", "johtaja")
+    staff.call(manager_api, "GET", "/team/api/contact-report")
     staff.call(management, "DELETE", "/management/api/session", status=204)
 
 
@@ -157,9 +181,9 @@ def test_no_staff_answer_carries_a_conversation_id(doors) -> None:  # noqa: F811
         if text.startswith(("[", "{")) and not path.endswith("openapi.json"):
             assert not HIDDEN_FIELDS & _keys(json.loads(text)), (method, path)
     # nor does the API's own description, but for what a client sends: a message's submit has an
-    # idempotency key of the professional's own (NewMessage, NewPlanNote), which holds no conversation id
+    # idempotency key of the professional's own (NewMessage, NewPlanNote, NewContact), which holds no conversation id
     described = json.loads(next(t for m, p, t in staff.answers if p.endswith("openapi.json")))
-    sent_by_clients = {"NewMessage", "NewPlanNote"}
+    sent_by_clients = {"NewMessage", "NewPlanNote", "NewContact"}
     schemas = {name: schema for name, schema in described["components"]["schemas"].items()
                if name not in sent_by_clients}
     served = json.dumps({**described, "components": {**described["components"], "schemas": schemas}})

@@ -61,7 +61,9 @@ BODY_ROUTES = {
     ("POST", "/console/api/handoffs/<handoff_id>/path"), ("POST", "/console/api/handoffs/<handoff_id>/ticket"),
     ("POST", "/management/api/session"),
 } | {("POST", f"/{door}/api/tickets/<ticket_id>/{what}") for door in ("team", "console")  # issue 18
-     for what in ("messages", "answered", "person/programmes", "person/plan-notes")}
+     for what in ("messages", "answered", "person/programmes", "person/plan-notes")} | {
+    ("POST", "/team/api/contacts"), ("POST", "/console/api/contacts"),  # issue 20
+    ("POST", "/console/api/tickets/<ticket_id>/close")}
 PERSON_SECRET = Secret("test-secret-of-the-person-keys-0123456789")  # the staff stores' person keys
 
 

@@ -23,6 +23,9 @@ SECRET_FIELDS = frozenset({"password"})
 _ZONE_AFTER_SPACE = re.compile(r"(T[\d:.]+) (\d{2}(?::?\d{2})?)$")  # "+02:00" sent unencoded arrives as " 02:00"
 
 
+NESTED_TOO_DEEPLY = "JSON nested too deeply; send a flat JSON object"  # the same on every route (no form sends it)
+
+
 def json_body(request: Request, allowed: Iterable[str]) -> dict[str, Any]:
     """The body as a JSON object with only the allowed fields.
 
@@ -37,7 +40,7 @@ def json_body(request: Request, allowed: Iterable[str]) -> dict[str, Any]:
     except RecursionError:
         logger.warning("refused a JSON body nested too deeply: %s %s (%d bytes)", request.method, request.path,
                        len(request.body))
-        raise Invalid("body", "JSON nested too deeply; send a flat JSON object") from None
+        raise Invalid("body", NESTED_TOO_DEEPLY) from None
     if not isinstance(data, dict):
         raise Invalid("body", "must be a JSON object")
     unknown = sorted(set(data) - set(allowed))
@@ -152,6 +155,8 @@ def finnish_body(request: Request, allowed: Iterable[str]) -> dict[str, Any]:
     try:
         return json_body(request, allowed)
     except Invalid as error:
+        if error.field == "body" and error.message == NESTED_TOO_DEEPLY:
+            raise
         if error.field == "body":
             raise Invalid("body", "Lomake on tyhjä tai ei ole JSON-olio: täytä kentät ja lähetä uudelleen.") from None
         raise Invalid(error.field or "body", f"Tuntematon kenttä: {error.field}.") from None
