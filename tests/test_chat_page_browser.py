@@ -8,6 +8,7 @@ keyboard, the restart question, narrow and zoomed screens, a long answer's start
 times, bidirectional controls removed, and the conversation as a downloaded text file."""
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -581,6 +582,5 @@ def test_a_message_never_acknowledged_is_sent_again_only_once_then_given_back(pa
     assert page.locator("#chat-log .msg.user", has_text="kaikuuko tämä").count() == 1
 
 
-async def _make_event():
-    import asyncio
+async def _make_event() -> asyncio.Event:  # made on the fake server's loop, where it is awaited
     return asyncio.Event()
