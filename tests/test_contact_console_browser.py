@@ -241,3 +241,34 @@ def test_a_contact_request_closed_in_the_console_asks_the_contact_fields(site, p
         record = session.query(ContactRecord).filter(ContactRecord.source_ticket_id == ticket.id).one()
         assert (record.channel, record.service_area, sorted(record.reasons)) == (
             "secure_message", "older_people", ["health", "on_behalf"])
+
+
+def test_an_untouched_contact_time_is_the_save_time_not_the_page_load(site, page) -> None:
+    """The console left open: a contact saved an hour (by the page's clock) after the form was filled in at
+    load, without touching "Yhteydenoton aika", is stamped when it is saved, not at the page load."""
+    import datetime as dt
+    loaded = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
+    page.clock.install(time=loaded)
+    sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
+    page.wait_for_selector("#contact-form:not([hidden])")
+    assert page.input_value("#c-at") == ""  # nothing filled to go stale
+    assert "c-at-hint" in page.get_attribute("#c-at", "aria-describedby")
+    page.clock.fast_forward("01:00:00")
+    with site.stores.sessions() as session:
+        before = {r.id for r in session.query(ContactRecord).all()}
+    page.check("#c-channel-phone")
+    page.check("#c-contactor-resident")
+    page.check("#c-reasons-health")
+    page.check("#c-onward-no_further_need")
+    with page.expect_request(lambda request: request.url.endswith("/contacts") and request.method == "POST") as sent:
+        page.click("#c-submit")
+    assert "contact_at" not in sent.value.post_data_json
+    expect(page.locator("#c-result")).to_contain_text("Yhteydenotto tallennettu")
+    with site.stores.sessions() as session:
+        new = [r for r in session.query(ContactRecord).all() if r.id not in before]
+    assert len(new) == 1
+    stamped = new[0].contact_at
+    if stamped.tzinfo is None:
+        stamped = stamped.replace(tzinfo=dt.timezone.utc)
+    assert abs(dt.datetime.now(dt.timezone.utc) - stamped) < dt.timedelta(minutes=10), stamped
+    assert page.input_value("#c-at") == ""  # and the next form starts empty again

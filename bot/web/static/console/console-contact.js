@@ -75,9 +75,17 @@
       input.addEventListener("change", showArea);
     });
     page.contactPath.init(data);
+    timeHint();
     $("c-loading").hidden = true;
     $("contact-form").hidden = false;
     reset();
+  }
+  function timeHint() {  // "empty = now", next to the time field, read with it
+    if ($("c-at-hint")) { return; }
+    var hint = page.el("p", "Jätä tyhjäksi, jos yhteydenotto on nyt: aika on silloin tallennushetki.", "note");
+    hint.id = "c-at-hint";
+    $("c-at").parentNode.insertBefore(hint, $("c-at-error"));
+    $("c-at").setAttribute("aria-describedby", "c-at-hint c-at-error");
   }
   function checked(name) {
     var input = document.querySelector("input[name=" + name + "]:checked");
@@ -189,7 +197,9 @@
                                  function (input) { input.checked = false; });
     $("c-note").value = ""; $("c-phone").value = ""; $("c-reach").value = "";
     $("c-area").value = ""; $("c-urgency").selectedIndex = Math.max(0, optionIndex("c-urgency", "normal"));
-    $("c-at").value = localInput(new Date());
+    // empty by default: the server stamps the contact when it is saved (a time filled here at page load or
+    // the last save would go stale while the page stays open)
+    $("c-at").value = "";
     $("c-at").max = localInput(new Date(Date.now() + 5 * 60000));
     page.contactPath.reset();
     showArea(); showFollowUp();
@@ -243,5 +253,8 @@
 
   $("contact-form").addEventListener("submit", submit);
   $("c-follow-up").addEventListener("change", showFollowUp);
+  $("c-at").addEventListener("focus", function () {  // the latest allowed time moves with the clock
+    $("c-at").max = localInput(new Date(Date.now() + 5 * 60000));
+  });
   $("c-cancel").addEventListener("click", function () { finishChat(); reset(); });
 }());
