@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -236,3 +237,16 @@ def test_the_contact_figures_in_the_json_and_the_csv(management, sessions) -> No
     assert ["contacts_per_hour_chat", "07", "", "1"] in rows
     assert ["office_hours_open", "09", "", "1"] in rows and ["office_hours_open", "03", "", "0"] in rows
     assert ["conversations_per_day", "2026-11-23", "", "3"] in rows  # the chat figures are still there
+
+
+def test_every_code_a_ticket_figure_can_hold_has_a_finnish_label_in_the_page() -> None:
+    """The contact requests' figures name each code in Finnish (an unlabelled one would show as English code)."""
+    from pathlib import Path
+
+    from actions.store.models import CHANNELS, CONTACT_ROLES, OUTCOMES, REASONS, URGENCIES
+
+    script = (Path(__file__).resolve().parents[1] / "bot/web/static/management/management.js").read_text("utf-8")
+    labels = script[script.index("var LABELS = {"):script.index("};", script.index("var LABELS = {"))]
+    missing = [code for code in (*CHANNELS, *CONTACT_ROLES, *OUTCOMES, *REASONS, *URGENCIES)
+               if not re.search(rf"\b{code}: \"[^\"]+\"", labels)]
+    assert not missing, f"no Finnish label in management.js for {missing}"

@@ -9,6 +9,7 @@
   var LABELS = {
     answer: "vastaus löytyi", clarify: "tarkentava kysymys", no_match: "ei vastausta", out_of_scope: "aiheen ulkopuolella",
     urgent: "kiireellinen", normal: "ei kiireellinen", anonymous_chat: "nimetön chat", identified_chat: "tunnistautunut chat",
+    recorded_contact: "kirjattu yhteydenotto",
     resident: "asukas itse", relative: "läheinen", professional: "ammattilainen", other: "muu",
     health: "terveys", social: "sosiaalipalvelut", booking: "ajanvaraus", contact_details: "yhteystiedot",
     digital_help: "digituki", documents: "asiakirjat", on_behalf: "toisen puolesta",
