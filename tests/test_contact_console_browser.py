@@ -272,3 +272,22 @@ def test_an_untouched_contact_time_is_the_save_time_not_the_page_load(site, page
         stamped = stamped.replace(tzinfo=dt.timezone.utc)
     assert abs(dt.datetime.now(dt.timezone.utc) - stamped) < dt.timedelta(minutes=10), stamped
     assert page.input_value("#c-at") == ""  # and the next form starts empty again
+
+
+def test_a_path_marked_sent_by_email_without_an_address_is_refused_next_to_the_address(site, page) -> None:
+    sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
+    page.wait_for_selector("#contact-form:not([hidden])")
+    records, queued = count(site, ContactRecord), count(site, OutboxNotification)
+    page.check("#c-channel-phone")
+    page.check("#c-contactor-resident")
+    page.check("#c-reasons-health")
+    page.check("#c-onward-no_further_need")
+    page.fill("#c-path-query", "ajanvaraus")
+    page.press("#c-path-query", "Enter")
+    page.locator("#c-paths button").first.click()
+    page.check("#c-send-email")  # and the address left empty
+    page.click("#c-submit")
+    expect(page.locator("#c-send-to-error")).to_have_text("Anna osoite, johon ohje lähetetään.")
+    expect(page.locator("#c-send-to")).to_have_attribute("aria-invalid", "true")
+    assert page.evaluate("() => document.activeElement.id") == "c-send-to"
+    assert (count(site, ContactRecord), count(site, OutboxNotification)) == (records, queued)

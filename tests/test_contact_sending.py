@@ -67,6 +67,8 @@ def test_a_path_sent_by_email_is_queued_with_the_record_and_the_address_is_not_i
 
 @pytest.mark.parametrize("changes, field", [
     ({"send_to": "maija(at)esimerkki"}, "send_to"),
+    ({"send_to": ""}, "send_to"),  # the address left blank: not recorded as sent with nothing queued
+    ({"send_to": "   "}, "send_to"),
     ({"send_to": "mäki@esimerkki.fi"}, "send_to"),
     ({"send_to": "040 123 4567", "path_sent_via": "sms"}, "path_sent_via"),  # no SMS sender configured
     ({"send_to": "maija@esimerkki.fi", "path_sent_via": None}, "path_sent_via"),

@@ -211,8 +211,14 @@ def follow_up_draft(draft: ContactDraft, now: dt.datetime) -> TicketDraft:
 
 
 def send_address(draft: ContactDraft, send_to: str | None, channels: Collection[str]) -> str | None:
-    """The checked address a path is sent to (None: not sent by the service), or `ContactError`."""
-    if send_to is None or not send_to.strip():
+    """The checked address a path is sent to (None: not sent by the service), or `ContactError`. No
+    `send_to` at all: the professional sent it themselves; a blank one with `path_sent_via` is a form whose
+    address was left empty, refused rather than recorded as sent with nothing queued."""
+    if send_to is None:
+        return None
+    if not send_to.strip():
+        if draft.path_sent_via is not None:
+            raise ContactError("send_to", "Anna osoite, johon ohje lähetetään.")
         return None
     if draft.path_id is None:
         raise ContactError("path_id", "Valitse ensin ohjauspolku, joka lähetetään asiakkaalle.")

@@ -236,6 +236,8 @@ async def record_contact(request: Request, staff: Staff) -> response.HTTPRespons
     draft = contact_draft(body, library)
     areas = [area for area, _ in service_areas_of(library)]
     send_to = read.finnish_text(body, "send_to", max_length=320)
+    if send_to is None and "send_to" in body:
+        send_to = ""  # present but blank: refused with path_sent_via (`send_address`), not recorded as sent
     record, created = await blocking(contacts_of(staff).record, staff.account, draft, key, areas, send_to,
                                      send_channels(request))
     answer = contact_json(record, {staff.account.id: staff.account.username})

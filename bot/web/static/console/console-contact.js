@@ -144,7 +144,11 @@
     if (chat) { body.handoff_id = chat.handoffId; }
     var path = page.contactPath.value();
     Object.keys(path).forEach(function (name) { body[name] = path[name]; });
-    Object.keys(body).forEach(function (name) { if (body[name] === null || body[name] === "") { delete body[name]; } });
+    Object.keys(body).forEach(function (name) {
+      // an empty address is sent as it is: the server refuses it (422 send_to) instead of recording "sent"
+      if (name === "send_to" && body.path_sent_via) { return; }
+      if (body[name] === null || body[name] === "") { delete body[name]; }
+    });
     return body;
   }
   function summary(record) {
