@@ -91,7 +91,7 @@ def test_a_phone_contact_is_recorded_listed_and_read(team: Team) -> None:
     read = conforms(team.call("GET", f"/contacts/{record['id']}"), "GET", "/contacts/{contact_id}")
     assert read["id"] == record["id"]
     actions = [e.action for e in team.tickets.access_log()]
-    assert actions[:3] == ["contact_read", "contact_list", "contact_create"]
+    assert actions[:4] == ["contact_read", "contact_list", "contact_read", "contact_create"]  # (the replay: a read)
 
 
 def test_a_follow_up_answers_with_its_ticket_in_the_queue(team: Team) -> None:
@@ -219,3 +219,37 @@ def test_a_live_chat_is_recorded_once_by_the_professional_who_held_it(team: Team
     assert made["source_handoff_id"] == handoff.id
     again = team.call("POST", "/contacts", {**body, "idempotency_key": "chat-2"})
     assert conforms(again, "POST", "/contacts") and again.status == 409 and team.count(ContactRecord) == 1
+
+
+def test_form_keys_are_the_accounts_own_and_never_the_closes(team: Team) -> None:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from actions.store.models import AccessLogEntry
+
+    def reads() -> int:
+        with Session(team.engine) as session:
+            return int(session.execute(select(func.count()).select_from(AccessLogEntry)
+                                       .where(AccessLogEntry.action == "contact_read")).scalar_one())
+
+    ticket = team.tickets.create(draft(), "chat-keys")[0]
+    # a client key shaped like the close's own key does not block the ticket's close (it was a 500)
+    early = team.call("POST", "/contacts", form(idempotency_key=f"ticket:{ticket.id}"))
+    assert early.status == 201, early.text
+    assert team.call("POST", f"/tickets/{ticket.id}/claim").status == 200
+    closed = team.call("POST", f"/tickets/{ticket.id}/close", {"outcome": "no_further_need", "reasons": ["health"]})
+    assert closed.status == 200, closed.text
+    assert closed.json["contact_record"]["id"] != early.json["id"]
+    assert closed.json["contact_record"]["source_ticket_id"] == ticket.id
+    # another account repeating a key gets its own record, never the first account's (nor its note)
+    mine = team.call("POST", "/contacts", form(idempotency_key="shared", note="Vain minun muistiinpanoni."))
+    theirs = team.call("POST", "/contacts", form(idempotency_key="shared", note="Toinen."), who="pro2")
+    assert (mine.status, theirs.status) == (201, 201)
+    assert theirs.json["id"] != mine.json["id"] and theirs.json["recorded_by"] == "pro2"
+    assert "minun" not in theirs.text
+    # the same account's repeat is the same record, read in the access log
+    before = reads()
+    again = team.call("POST", "/contacts", form(idempotency_key="shared"))
+    assert again.status == 200 and again.json["id"] == mine.json["id"]
+    assert reads() == before + 1
+    assert team.count(ContactRecord) == 4

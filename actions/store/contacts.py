@@ -41,7 +41,7 @@ from guidance_library.validation import ID_PATTERN
 
 LABELS_FILE = Path(__file__).resolve().parent / "contact_labels.yml"
 MAX_NOTE = 1000
-MAX_KEY = 100               # the follow-up ticket's key is "contact:" + this
+MAX_KEY = 100               # stored as "form:<account id>:<key>", its follow-up ticket's as "contact:<account id>:<key>"
 CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_AGE = dt.timedelta(days=31)
 FOLLOW_UP_CONSENT_TEXT = ("Ammattilainen kirjasi, että asiakas antoi luvan ottaa häneen yhteyttä tässä asiassa "
@@ -210,6 +210,11 @@ def follow_up_draft(draft: ContactDraft, now: dt.datetime) -> TicketDraft:
                        prefilled={"recorded_contact": {"channel": draft.channel}})
 
 
+def form_key(account: Account, idempotency_key: str) -> str:
+    """The stored key of a client's form: scoped to its account, apart from the close's "ticket:<id>"."""
+    return f"form:{account.id}:{idempotency_key}"
+
+
 def send_address(draft: ContactDraft, send_to: str | None, channels: Collection[str]) -> str | None:
     """The checked address a path is sent to (None: not sent by the service), or `ContactError`. No
     `send_to` at all: the professional sent it themselves; a blank one with `path_sent_via` is a form whose
@@ -259,9 +264,12 @@ class ContactStore(Store):
         now = self.now()
         draft = draft.validated(now, service_areas)
         address = send_address(draft, send_to, send_channels)
-        existing = self.by_idempotency_key(idempotency_key)
+        # a client's key is its own account's (a repeat by another account is a new form, never their record),
+        # and never one of the ticket close's keys ("ticket:<id>")
+        stored_key = form_key(account, idempotency_key)
+        existing = self.by_idempotency_key(stored_key)
         if existing is not None:
-            return existing, False
+            return self._replayed(account, existing), False
         for _attempt in range(3):
             try:
                 with self._transaction() as session:
@@ -269,16 +277,16 @@ class ContactStore(Store):
                         self._check_handoff(session, account, draft.source_handoff_id)
                     ticket = None
                     if draft.follow_up:
-                        ticket = self.tickets.add_in(session, follow_up_draft(draft, now), f"contact:{idempotency_key}",
+                        ticket = self.tickets.add_in(session, follow_up_draft(draft, now), f"contact:{account.id}:{idempotency_key}",
                                                      now, actor=f"account:{account.username}", account_id=account.id)
-                    record = write_record(session, account, draft, idempotency_key, now, follow_up_ticket=ticket)
+                    record = write_record(session, account, draft, stored_key, now, follow_up_ticket=ticket)
                     if address is not None and draft.path_id is not None and draft.path_sent_via is not None:
                         enqueue(session, draft.path_sent_via, address, path_template(draft.path_id), now)
                 return record, True
             except IntegrityError:
-                existing = self.by_idempotency_key(idempotency_key)
+                existing = self.by_idempotency_key(stored_key)
                 if existing is not None:  # a double submit raced us: theirs is the one
-                    return existing, False
+                    return self._replayed(account, existing), False
                 if draft.source_handoff_id is not None and self._handoff_recorded(draft.source_handoff_id):
                     raise ContactConflict("this chat already has its contact record") from None
                 # otherwise the follow-up ticket's reference collided (about 1 in 10^11): try again
@@ -298,6 +306,12 @@ class ContactStore(Store):
         with self._transaction() as session:
             return session.execute(select(ContactRecord.id)
                                    .where(ContactRecord.source_handoff_id == handoff_id)).first() is not None
+
+    def _replayed(self, account: Account, record: ContactRecord) -> ContactRecord:
+        """The record a repeated form returns, read (and logged) as the account's own."""
+        with self._transaction() as session:
+            _log(session, account, "contact_read", record, record.source_ticket_id or record.follow_up_ticket_id)
+        return record
 
     def by_idempotency_key(self, key: str) -> ContactRecord | None:
         with self._transaction() as session:

@@ -398,7 +398,10 @@ class TicketStore(Store):
             if contact is not None:
                 from actions.store.contacts import ContactConflict, channel_of_ticket, write_record
                 from actions.store.models import ContactRecord
-                if session.execute(select(ContactRecord.id).where(ContactRecord.source_ticket_id == ticket.id)).first():
+                if session.execute(select(ContactRecord.id).where(
+                        (ContactRecord.source_ticket_id == ticket.id)
+                        | (ContactRecord.idempotency_key == f"ticket:{ticket.id}"))).first():
+                    # (the key: a record stored before client keys were prefixed may hold it: a 409, not a 500)
                     raise ContactConflict("this ticket already has its contact record")
                 draft = dataclasses.replace(contact, channel=channel_of_ticket(session, ticket), onward=outcome,
                                             contactor=contact.contactor or ticket.contact_role,  # the same codes
