@@ -129,6 +129,15 @@ def test_a_follow_up_becomes_one_ticket_in_the_queue_with_an_answer_by_time(stor
     assert closed.channel == "phone" and closed.onward == "referred_elsewhere"  # the original contact's channel
 
 
+def test_a_follow_up_recorded_later_counts_its_answer_by_and_consent_from_the_contact(stores) -> None:
+    called = WEDNESDAY_10 - dt.timedelta(days=1)  # a Tuesday 10:00 call, recorded on Wednesday at 10:00
+    record, _ = stores.record(follow_up(contact_at=called), "form-late")
+    ticket = stores.tickets.queue(stores.pro)[0]
+    assert ticket.id == record.follow_up_ticket_id
+    assert ticket.answer_by == dt.datetime(2026, 11, 24, 15, 0, tzinfo=HELSINKI)  # urgent, from the call
+    assert ticket.consent_at == called and ticket.created_at == WEDNESDAY_10  # saved now, consented then
+
+
 @pytest.mark.parametrize("changes, field", [
     ({"channel": "fax"}, "channel"), ({"contactor": "neighbour"}, "contactor"), ({"reasons": ()}, "reasons"),
     ({"reasons": ("health", "weather")}, "reasons"), ({"reasons": "health"}, "reasons"),

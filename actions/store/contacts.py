@@ -200,13 +200,14 @@ def write_record(session: Session, account: Account, draft: ContactDraft, idempo
     return record
 
 
-def follow_up_draft(draft: ContactDraft, now: dt.datetime) -> TicketDraft:
-    """The ticket a recorded contact's follow-up becomes (same queue, answer-by time from office hours)."""
+def follow_up_draft(draft: ContactDraft, contact_at: dt.datetime) -> TicketDraft:
+    """The ticket a recorded contact's follow-up becomes (same queue, answer-by time from office hours); the
+    consent was given during the contact (`contact_at`), not when it was saved."""
     return TicketDraft(conversation_id=f"recorded-{secrets.token_hex(12)}", channel=FOLLOW_UP_CHANNEL,
                        contact_role=draft.contactor if draft.contactor in CONTACT_ROLES else "other",
                        reason=draft.reasons[0], urgency=draft.urgency, resident_words=draft.note,
                        contact_method="phone", phone=draft.callback_phone, reach_time=draft.reach_time,
-                       consent_text=FOLLOW_UP_CONSENT_TEXT, consent_at=now, path_id=draft.path_id,
+                       consent_text=FOLLOW_UP_CONSENT_TEXT, consent_at=contact_at, path_id=draft.path_id,
                        prefilled={"recorded_contact": {"channel": draft.channel}})
 
 
@@ -277,8 +278,11 @@ class ContactStore(Store):
                         self._check_handoff(session, account, draft.source_handoff_id)
                     ticket = None
                     if draft.follow_up:
-                        ticket = self.tickets.add_in(session, follow_up_draft(draft, now), f"contact:{account.id}:{idempotency_key}",
-                                                     now, actor=f"account:{account.username}", account_id=account.id)
+                        # created now, answered counting from the contact itself (it may be recorded later)
+                        ticket = self.tickets.add_in(session, follow_up_draft(draft, draft.contact_at or now),
+                                                     f"contact:{account.id}:{idempotency_key}", now,
+                                                     actor=f"account:{account.username}", account_id=account.id,
+                                                     answer_from=draft.contact_at)
                     record = write_record(session, account, draft, stored_key, now, follow_up_ticket=ticket)
                     if address is not None and draft.path_id is not None and draft.path_sent_via is not None:
                         enqueue(session, draft.path_sent_via, address, path_template(draft.path_id), now)

@@ -234,9 +234,11 @@ class TicketStore(Store):
         raise StoreUnavailable("could not draw a free reference")
 
     def add_in(self, session: Session, draft: TicketDraft, idempotency_key: str, now: dt.datetime, *,
-               actor: str = ACTOR_ASSISTANT, account_id: int | None = None) -> Ticket:
+               actor: str = ACTOR_ASSISTANT, account_id: int | None = None,
+               answer_from: dt.datetime | None = None) -> Ticket:
         """Add a ticket, its access-log line and its analytics event to the caller's transaction (the chat's
-        contact request, or a recorded contact's follow-up: `actions.store.contacts`)."""
+        contact request, or a recorded contact's follow-up: `actions.store.contacts`). The answer-by time
+        counts from `answer_from` (a recorded contact's time) or else from `now`."""
         draft = draft.validated()
         ticket = Ticket(reference=new_reference(), idempotency_key=idempotency_key,
                         conversation_id=draft.conversation_id, created_at=now, updated_at=now,
@@ -248,7 +250,7 @@ class TicketStore(Store):
                         consent_text=draft.consent_text, consent_at=draft.consent_at,
                         identity_code=draft.identity_code, identity_name=draft.identity_name,
                         person_key=draft.person_key, status="new",
-                        answer_by=self.office_hours.answer_by(now, draft.urgency))  # type: ignore[arg-type]
+                        answer_by=self.office_hours.answer_by(answer_from or now, draft.urgency))  # type: ignore[arg-type]
         session.add(ticket)
         session.flush()
         self._log(session, actor, "create", ticket.id, f"conversation {conversation_key(draft.conversation_id)}",
