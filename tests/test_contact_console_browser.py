@@ -75,9 +75,15 @@ def count(site, model) -> int:
         return session.query(model).count()
 
 
+def counted(site, **equal) -> int:
+    with site.stores.sessions() as session:
+        return session.query(ContactRecord).filter_by(**equal).count()
+
+
 def test_a_phone_contact_with_a_path_sent_by_email_reaches_smtp_and_the_figures(site, smtp, page, browser) -> None:
     sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
     page.wait_for_selector("#contact-form:not([hidden])")
+    records, queued, mails = count(site, ContactRecord), count(site, OutboxNotification), len(smtp.messages)
     # only e-mail can be sent in this app (no SMS gateway configured): the form offers no text message
     assert page.locator("#c-send-email").count() == 1 and page.locator("#c-send-sms").count() == 0
     # keyboard-first: the channel, who, reasons and onward guidance by keyboard
@@ -105,7 +111,7 @@ def test_a_phone_contact_with_a_path_sent_by_email_reaches_smtp_and_the_figures(
     expect(page.locator("#c-area")).to_have_attribute("aria-invalid", "true")
     assert "c-area-error" in page.get_attribute("#c-area", "aria-describedby")
     assert page.evaluate("() => document.activeElement.id") == "c-area"
-    assert count(site, ContactRecord) == 0 and count(site, OutboxNotification) == 0
+    assert count(site, ContactRecord) == records and count(site, OutboxNotification) == queued
 
     page.select_option("#c-area", "primary_health_care")
     page.click("#c-submit")
@@ -114,7 +120,7 @@ def test_a_phone_contact_with_a_path_sent_by_email_reaches_smtp_and_the_figures(
     assert "Puhelin" in result and title in result and "sähköpostilla" in result
     expect(page.locator("#c-area-error")).to_have_text("")
     assert not page.is_checked("#c-channel-phone") and page.input_value("#c-note") == ""  # cleared for the next
-    assert count(site, ContactRecord) == 1
+    assert count(site, ContactRecord) == records + 1
 
     # one delivery round, as the web app's task runs it (the sample site's stores have no outbox of their own
     # for the task to find, so the round is run here on the same database), with the SMTP settings of the env
@@ -122,14 +128,14 @@ def test_a_phone_contact_with_a_path_sent_by_email_reaches_smtp_and_the_figures(
     report = run_once(OutboxStore(site.stores.sessions), senders_from_settings(settings, load_notification_texts()),
                       settings)
     assert (report.sent, report.retrying, report.given_up) == (1, 0, 0)
-    assert len(smtp.messages) == 1, "the guidance path was not delivered to the SMTP server"
-    mail = smtp.messages[0]
+    assert len(smtp.messages) == mails + 1, "the guidance path was not delivered to the SMTP server"
+    mail = smtp.messages[-1]
     assert mail.recipients == [ADDRESS]
     assert mail.message["Subject"] == "Ohje asiakasohjauksesta: " + title
     body = mail.message.get_content()
     assert title in body and "Hätätilanteessa soita 112" in body
     with site.stores.sessions() as session:
-        record = session.query(ContactRecord).one()
+        record = session.query(ContactRecord).order_by(ContactRecord.id.desc()).first()
         assert record.path_sent_via == "email" and ADDRESS not in repr(record.__dict__)
         assert "131052-308T" not in record.note
 
@@ -139,17 +145,19 @@ def test_a_phone_contact_with_a_path_sent_by_email_reaches_smtp_and_the_figures(
     try:
         sign_in(manager, site.url + "/management", sample_site.MANAGER[0])
         manager.wait_for_selector("#figures:not([hidden])")
-        expect(manager.locator("#t-contacts")).to_have_text("1")
+        expect(manager.locator("#t-contacts")).to_have_text(str(records + 1))
         manager.locator("#k-channel .table-toggle").click()
         phone = manager.locator("#k-channel-table tr", has=manager.locator("th", has_text="Puhelin"))
-        expect(phone.locator("td").nth(0)).to_have_text("1")
-        expect(phone.locator("td").nth(1)).to_have_text(re.compile(r"^100\s%$"))
+        expect(phone.locator("td").nth(0)).to_have_text(str(counted(site, channel="phone")))
+        if records == 0:  # this test ran first: its phone contact is all there is
+            expect(phone.locator("td").nth(1)).to_have_text(re.compile(r"^100\s%$"))
         manager.locator("#k-onward .table-toggle").click()
         within = manager.locator("#k-onward-table tr", has=manager.locator("th", has_text="alueen omiin palveluihin"))
-        expect(within.locator("td").nth(0)).to_have_text("1")
+        expect(within.locator("td").nth(0)).to_have_text(str(counted(site, onward="referred_within_region")))
         manager.locator("#k-area .table-toggle").click()
-        area = manager.locator("#k-area-table tbody tr").first
-        expect(area.locator("td").nth(0)).to_have_text("1")
+        if records == 0:
+            area = manager.locator("#k-area-table tbody tr").first
+            expect(area.locator("td").nth(0)).to_have_text("1")
         hour_rows = manager.locator("#k-hour-table tbody tr")
         expect(hour_rows).to_have_count(24)
     finally:
