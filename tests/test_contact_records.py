@@ -138,6 +138,13 @@ def test_a_follow_up_recorded_later_counts_its_answer_by_and_consent_from_the_co
     assert ticket.consent_at == called and ticket.created_at == WEDNESDAY_10  # saved now, consented then
 
 
+def test_a_follow_ups_reach_time_is_redacted_like_the_note(stores) -> None:
+    record, _ = stores.record(follow_up(reach_time="Iltaisin, hetu 131052-308T, maija@esimerkki.fi"), "form-reach")
+    ticket = stores.tickets.queue(stores.pro)[0]
+    assert ticket.id == record.follow_up_ticket_id and ticket.reach_time.startswith("Iltaisin")
+    assert "131052-308T" not in ticket.reach_time and "maija@esimerkki.fi" not in ticket.reach_time
+
+
 @pytest.mark.parametrize("changes, field", [
     ({"channel": "fax"}, "channel"), ({"contactor": "neighbour"}, "contactor"), ({"reasons": ()}, "reasons"),
     ({"reasons": ("health", "weather")}, "reasons"), ({"reasons": "health"}, "reasons"),

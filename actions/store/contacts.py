@@ -144,7 +144,7 @@ class ContactDraft:
                 raise ContactError("follow_up_consent", "Jatkoyhteydenotto tarvitsee asiakkaan luvan: kysy ja "
                                                         "merkitse se.")
         return replace(self, reasons=tuple(reasons), contact_at=contact_at, service_area=area, note=note,
-                       callback_phone=phone, reach_time=(self.reach_time or "").strip()[:200])
+                       callback_phone=phone, reach_time=redact_identifiers(self.reach_time or "").strip()[:200])
 
 
 @dataclass(frozen=True)
