@@ -4,6 +4,7 @@ contact fields, the options and the figures; each answer checked against the Ope
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from tests.servers import ThreadedServer
 from tests.test_team_api import PASSWORD, WEDNESDAY_10, Server, conforms, draft
 
 PATH = "asiakasmaksut-maksukatto"
+ENGLISH = re.compile(r"\b(the|is|are|must|not|invalid|missing|field|value|expected|should|required)\b",
+                     re.IGNORECASE)
 Sanic.test_mode = True  # a second app in one process (see tests/test_team_api.py)
 
 
@@ -127,7 +130,9 @@ def test_every_bad_field_is_a_422_naming_it_in_finnish_and_nothing_is_stored(tea
     answer = team.call("POST", "/contacts", form(**changes))
     conforms(answer, "POST", "/contacts")
     assert answer.status == 422 and answer.json["field"] == field, answer.text
-    assert any(letter in answer.json["message"] for letter in "äöÄÖ") or " " in answer.json["message"]
+    message = answer.json["message"]
+    assert not ENGLISH.search(message), message  # the Finnish text, not an English default
+    assert message[0].isupper() and message.rstrip()[-1] in ".?:)" and len(message.split()) >= 2, message
     assert team.count(ContactRecord) == team.count(Ticket) == team.count(AnalyticsEvent) == 0
 
 
