@@ -9,20 +9,8 @@
 
   page.$ = function (id) { return document.getElementById(id); };
 
-  // One request to the console API: resolves to {status, data}; a request that got no answer at all
-  // (the network or the server is down) resolves to status 0, never to an error.
-  page.call = function (method, path, body) {
-    var headers = { "Accept": "application/json" };
-    if (body !== undefined) { headers["Content-Type"] = "application/json"; }
-    if (method !== "GET" && page.csrf) { headers["X-CSRF-Token"] = page.csrf; }
-    return fetch(API + path, { method: method, headers: headers, credentials: "same-origin",
-                               body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(function (r) {
-        if (r.status === 204) { return { status: 204, data: null }; }
-        return r.json().then(function (data) { return { status: r.status, data: data }; },
-                             function () { return { status: r.status, data: null }; });
-      }, function () { return { status: 0, data: null }; });
-  };
+  // One request to the console API: {status, data}; no answer at all is status 0 (staff-common.js).
+  page.call = window.StaffCommon.caller(API, function () { return page.csrf; });
 
   // The Finnish text for a refused or failed request (staff-messages.js holds the texts).
   page.problem = function (answer, action) { return window.StaffMessages.problem(answer, action); };
@@ -53,23 +41,15 @@
     if (className) { node.className = className; }
     return node;
   };
-  function two(n) { return (n < 10 ? "0" : "") + n; }
+  var two = window.StaffCommon.two;
   page.two = two;
   page.clock = function (at) {  // an entry's time (seconds since 1970) as HH:MM in the browser's time zone
     var date = new Date(Number(at) * 1000);
     if (!at || isNaN(date.getTime())) { return ""; }
     return two(date.getHours()) + ":" + two(date.getMinutes());
   };
-  page.dateText = function (iso) {  // "7.12.2026 klo 10.05" in the browser's time zone
-    var date = new Date(iso);
-    if (!iso || isNaN(date.getTime())) { return ""; }
-    return date.getDate() + "." + (date.getMonth() + 1) + "." + date.getFullYear() + " klo " + date.getHours() + "." +
-      two(date.getMinutes());
-  };
-  page.dayText = function (isoDate) {  // "2026-12-07" -> "7.12.2026"
-    var parts = String(isoDate || "").split("-");
-    return parts.length === 3 ? Number(parts[2]) + "." + Number(parts[1]) + "." + parts[0] : String(isoDate || "");
-  };
+  page.dateText = window.StaffCommon.momentText;  // "7.12.2026 klo 10.05" in the browser's time zone
+  page.dayText = window.StaffCommon.dayText;  // "2026-12-07" -> "7.12.2026"
   page.newKey = function () {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     var bytes = new Uint8Array(16);

@@ -8,10 +8,7 @@
   var charts = window.ManagementCharts;
   var number = charts.number, percent = charts.percent;
   function $(id) { return document.getElementById(id); }
-  function dayText(iso) {
-    var p = String(iso).split("-");
-    return p.length === 3 ? Number(p[2]) + "." + Number(p[1]) + "." + p[0] : String(iso);
-  }
+  var dayText = window.StaffCommon.dayText;
   function labelled(rows, names) {  // report rows -> chart rows with the Finnish label and the share
     return rows.map(function (row) {
       var name = names && Object.prototype.hasOwnProperty.call(names, row.code) ? names[row.code] : (row.name || row.code);

@@ -31,28 +31,8 @@
     node.classList.toggle("is-error", kind === "error" && !!text);
   }
   function fail(answer, action) { say(window.StaffMessages.problem(answer, action), "error"); }
-  // One request: resolves to {status, data}; no answer at all (network down) is status 0.
-  function api(method, path, body) {
-    var headers = { "Accept": "application/json" };
-    if (body) { headers["Content-Type"] = "application/json"; }
-    if (csrf && method !== "GET") { headers["X-CSRF-Token"] = csrf; }
-    return fetch("/management/api" + path, { method: method, headers: headers, credentials: "same-origin",
-      body: body ? JSON.stringify(body) : undefined }).then(function (r) {
-      if (r.status === 204) { return { status: 204, data: null }; }
-      return r.json().then(function (data) { return { status: r.status, data: data }; },
-                           function () { return { status: r.status, data: null }; });
-    }, function () { return { status: 0, data: null }; });
-  }
-  function dayText(iso) {  // "2026-11-23" -> "23.11.2026"
-    var p = String(iso).split("-");
-    return p.length === 3 ? Number(p[2]) + "." + Number(p[1]) + "." + p[0] : String(iso);
-  }
-  function momentText(iso) {  // the report time: "7.12.2026 klo 10.05" in the browser's time zone
-    var date = new Date(iso);
-    if (!iso || isNaN(date.getTime())) { return ""; }
-    return date.getDate() + "." + (date.getMonth() + 1) + "." + date.getFullYear() + " klo " + date.getHours() + "." +
-      (date.getMinutes() < 10 ? "0" : "") + date.getMinutes();
-  }
+  var api = window.StaffCommon.caller("/management/api", function () { return csrf; });  // {status, data}
+  var dayText = window.StaffCommon.dayText, momentText = window.StaffCommon.momentText;
   function counts(object) {
     return Object.keys(object || {}).map(function (k) { return { label: label(k), count: object[k] }; })
       .sort(function (a, b) { return b.count - a.count; });
