@@ -17,10 +17,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from guidance_library.instruments import Instrument, build_instrument, check_instrument_document
-from guidance_library.models import (Contact, FollowUps, GuidanceLibrary, GuidancePath, Link, RegionProfile, ServiceArea,
+from guidance_library.models import (CONTACT_CHANNELS, Contact, FollowUps, GuidanceLibrary, GuidancePath, Link, RegionProfile, ServiceArea,
                                      Topic)
 from guidance_library.programme import Programme, build_programme
 from guidance_library.programme_validation import ProgrammeContext, check_programme_document
+from guidance_library.staffing import read_staffing
 from guidance_library.validation import (ID_PATTERN, Problem, check_accessibility_statement, check_library,
                                          check_path_document, check_service_areas, is_finnish_phone)
 
@@ -190,12 +191,16 @@ def load_profile(file: Path, national_file: Path) -> tuple[RegionProfile, dict[s
     # the accessibility statement's date, response time and feedback channel: required of a real region
     p1 += check_accessibility_statement(region.get("accessibility"), str(file),
                                         required=not profile_raw.get("example", False))
-    areas, p3 = check_service_areas(_plain(profile_raw.get("contact_record")), str(file))
+    record = _plain(profile_raw.get("contact_record"))
+    areas, p3 = check_service_areas(record, str(file))
+    rosters, staffing_problems = read_staffing(record.get("staffing") if isinstance(record, dict) else None,
+                                               CONTACT_CHANNELS)
+    p3 += [Problem(str(file), None, f"{problem.field}: {problem.message}") for problem in staffing_problems]
     if p1 or p2 or p3:
         raise LibraryInvalid(p1 + p2 + p3)
     profile = RegionProfile(example=bool(profile_raw.get("example", False)),
                             region=MappingProxyType(region), contacts=MappingProxyType(regional),
-                            service_areas=tuple(ServiceArea(i, n) for i, n in areas))
+                            service_areas=tuple(ServiceArea(i, n) for i, n in areas), staffing=tuple(rosters))
     return profile, national
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
+from guidance_library.staffing import Roster
+
 if TYPE_CHECKING:
     from guidance_library.programme import Programme
 
@@ -87,6 +89,11 @@ class GuidancePath:
     audience: tuple[str, ...] = ()     # of AUDIENCES; empty: adults in general, about themselves
 
 
+# the channels a contact comes through: the contact records (actions/store/models.py) and the staffing
+# plan's shifts (guidance_library/staffing.py) share them
+CONTACT_CHANNELS = ("phone", "chat", "secure_message", "email", "walk_in", "other")
+
+
 @dataclass(frozen=True)
 class ServiceArea:
     """One of the region's own services a contact can be guided to (`contact_record.service_areas`)."""
@@ -103,6 +110,7 @@ class RegionProfile:
     region: Mapping[str, Any]
     contacts: Mapping[str, Contact]
     service_areas: tuple[ServiceArea, ...] = ()  # contact records' onward guidance within the region
+    staffing: tuple[Roster, ...] = ()  # the team's planned staffing (guidance_library/staffing.py), by day
 
     def placeholder_scope(self, national: Mapping[str, Contact]) -> dict[str, Any]:
         """Return the nested mapping that `{{dotted.names}}` are resolved against."""

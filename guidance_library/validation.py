@@ -415,8 +415,8 @@ def check_service_areas(raw: Any, file: str) -> tuple[list[tuple[str, str]], lis
     (each naming the field, e.g. `contact_record.service_areas[2].id`). An absent section is no areas."""
     if raw is None:
         return [], []
-    if not isinstance(raw, dict) or set(raw) - {"service_areas"}:
-        return [], [Problem(file, None, "contact_record: ainoa sallittu kenttä on service_areas.")]
+    if not isinstance(raw, dict) or set(raw) - {"service_areas", "staffing"}:
+        return [], [Problem(file, None, "contact_record: sallitut kentät ovat service_areas ja staffing.")]
     entries = raw.get("service_areas") or []
     if not isinstance(entries, list):
         return [], [Problem(file, None, "contact_record.service_areas: pitää olla luettelo (id ja name).")]

@@ -160,6 +160,10 @@ def test_a_phone_contact_with_a_path_sent_by_email_reaches_smtp_and_the_figures(
             expect(area.locator("td").nth(0)).to_have_text("1")
         hour_rows = manager.locator("#k-hour-table tbody tr")
         expect(hour_rows).to_have_count(24)
+        # the region's staffing plan beside the contacts by hour: nobody planned at 3 a.m. ("–")
+        expect(manager.locator("#k-hour-table thead th").last).to_have_text("Yhteydenottoja henkilötyötuntia kohden")
+        expect(hour_rows.nth(3).locator("td").last).to_have_text("–")
+        expect(manager.locator("#k-staffing-note")).to_be_visible()
     finally:
         manager.context.close()
 

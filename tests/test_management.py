@@ -228,6 +228,10 @@ def test_the_contact_figures_in_the_json_and_the_csv(management, sessions) -> No
     assert contacts["per_hour"][9] == 1 and contacts["per_hour"][10] == 1 and contacts["per_hour"][7] == 1
     assert contacts["per_hour_by_channel"]["chat"][7] == 1
     assert contacts["open_hours"][9] is True and contacts["open_hours"][3] is False
+    staffing = contacts["staffing"]  # the example profile's staffing plan, beside the contacts by hour
+    assert staffing["staff_hours"][9] > 0 and staffing["staff_hours"][3] == 0
+    assert staffing["contacts_per_staff_hour"][9] == pytest.approx(1 / staffing["staff_hours"][9])
+    assert staffing["contacts_per_staff_hour"][3] is None
     rows = list(csv.reader(io.StringIO(page.call("GET", "/api/report.csv" + PERIOD).text.lstrip("\ufeff"))))
     assert ["contacts", "total", "", "3"] in rows
     assert ["contacts_by_channel", "phone", "Puhelin", "2"] in rows
@@ -236,6 +240,9 @@ def test_the_contact_figures_in_the_json_and_the_csv(management, sessions) -> No
     assert ["contacts_by_service_area", "primary_health_care", area["name"], "1"] in rows
     assert ["contacts_per_hour_chat", "07", "", "1"] in rows
     assert ["office_hours_open", "09", "", "1"] in rows and ["office_hours_open", "03", "", "0"] in rows
+    assert ["staff_hours_per_hour", "09", "", f"{staffing['staff_hours'][9]:g}"] in rows
+    assert ["contacts_by_service_area_of_all", "primary_health_care", area["name"], "1"] in rows
+    assert ["contacts_by_service_area_of_all_share", "primary_health_care", area["name"], "0.333"] in rows
     assert ["conversations_per_day", "2026-11-23", "", "3"] in rows  # the chat figures are still there
 
 

@@ -10,6 +10,7 @@ pilot's published figures.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -20,6 +21,7 @@ from actions.store.analytics_report import Period
 from actions.store.models import CONTACT_CHANNELS, CONTACTORS, OUTCOMES, REASONS, WITHIN_REGION
 from actions.store.models import AnalyticsEvent as E
 from actions.store.office_hours import OfficeHours
+from guidance_library.staffing import ALL_CHANNELS, Roster, staff_hours
 
 PRACTICAL_REASONS = ("booking", "contact_details", "digital_help", "documents", "on_behalf")  # the pilot's "muut"
 HOURS = 24
@@ -53,12 +55,38 @@ def open_hours(office_hours: OfficeHours) -> list[bool]:
     return [opens <= hour < closes for hour in range(HOURS)]
 
 
+def _per_staff_hour(contacts: Sequence[int], hours: Sequence[float]) -> list[float | None]:
+    return [count / staffed if staffed else None for count, staffed in zip(contacts, hours)]
+
+
+def staffing_figures(rosters: Sequence[Roster], period: Period, office_hours: OfficeHours | None,
+                     per_hour: Sequence[int], per_hour_by_channel: Mapping[str, Sequence[int]]) -> dict[str, Any]:
+    """The planned person-hours in each hour of the day over the period (public holidays and the region's
+    closed days from `office_hours`), all shifts together and per channel a shift names ("all": the shifts
+    serving every channel), and the contacts per person-hour beside them (None where nobody was planned).
+    For a channel with its own shifts, its contacts are compared with its own person-hours."""
+    def is_holiday(day: dt.date) -> bool:
+        return office_hours is not None and office_hours.holiday_name(day) is not None
+    days = [dt.date.fromisoformat(day) for day in period.days()]
+    by_channel = staff_hours(rosters, days, is_holiday)
+    total = [round(sum(row[hour] for row in by_channel.values()), 2) for hour in range(HOURS)]
+    return {
+        "staff_hours": total,
+        "staff_hours_by_channel": {code: [round(value, 2) for value in row] for code, row in by_channel.items()},
+        "contacts_per_staff_hour": _per_staff_hour(per_hour, total),
+        "contacts_per_staff_hour_by_channel": {
+            code: _per_staff_hour(per_hour_by_channel.get(code, [0] * HOURS), row)
+            for code, row in by_channel.items() if code != ALL_CHANNELS},
+    }
+
+
 def build_contact_report(session: Session, period: Period, *, service_areas: Sequence[tuple[str, str]] = (),
-                         office_hours: OfficeHours | None = None) -> dict[str, Any]:
+                         office_hours: OfficeHours | None = None, staffing: Sequence[Roster] = ()) -> dict[str, Any]:
     """The period's contacts: total; by channel, contactor, reason (with the practical reasons together),
     onward guidance and, within the region, by service area; per day, per hour and per hour by channel.
     `service_areas` ((id, name) of the region profile) orders and names the areas; `office_hours` adds the
-    open hours (a flag per hour) to compare with the contacts by hour."""
+    open hours (a flag per hour) and `staffing` (the profile's rosters) the planned person-hours per hour,
+    to compare with the contacts by hour (None without a plan)."""
     # four scans of the period's events: (day, hour, channel); (contactor, onward, area); reasons; practical
     by_channel: Counter[str] = Counter()
     per_day: Counter[str] = Counter()
@@ -102,6 +130,8 @@ def build_contact_report(session: Session, period: Period, *, service_areas: Seq
         "per_hour": [per_hour.get(hour, 0) for hour in range(HOURS)],
         "per_hour_by_channel": by_hour_channel,
         "open_hours": open_hours(office_hours) if office_hours is not None else None,
+        "staffing": (staffing_figures(staffing, period, office_hours, [per_hour.get(h, 0) for h in range(HOURS)],
+                                      by_hour_channel) if staffing else None),
     }
 
 
@@ -109,13 +139,21 @@ def _share_text(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
+def _hour_rows(section: str, values: Sequence[float | None]) -> list[list[str]]:
+    return [[section, f"{hour:02d}", "" if value is None else f"{value:g}", ""] for hour, value in enumerate(values)]
+
+
 def contact_report_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
     """The report as CSV rows (section, code, count, share) for the management CSV: one header row, then the
-    total, each breakdown, the days and the hours (with the open-hours flag and each channel's count)."""
+    total, each breakdown, the days and the hours (with the open-hours flag, each channel's count and, with a
+    staffing plan, the planned person-hours and the contacts per person-hour)."""
     rows = [["section", "code", "count", "share"], ["contacts", "total", str(report["contacts"]), ""]]
     for section in ("by_channel", "by_contactor", "by_reason", "by_onward", "by_service_area"):
         rows += [[f"contacts_{section}", row["code"], str(row["count"]), _share_text(row["share"])]
                  for row in report[section]]
+    # the areas again, as shares of all the period's contacts (the rows above: of those guided within the region)
+    rows += [["contacts_by_service_area_of_all", row["code"], str(row["count"]), _share_text(row["share_of_contacts"])]
+             for row in report["by_service_area"]]
     practical = report["practical_reasons"]
     rows.append(["contacts_by_reason", "practical", str(practical["count"]), _share_text(practical["share"])])
     rows += [["contacts_per_day", row["day"], str(row["count"]), ""] for row in report["per_day"]]
@@ -125,7 +163,17 @@ def contact_report_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
                  for hour, flag in enumerate(report["open_hours"])]
     for channel, counts in report["per_hour_by_channel"].items():
         rows += [[f"contacts_per_hour_{channel}", f"{hour:02d}", str(count), ""] for hour, count in enumerate(counts)]
+    staffing = report.get("staffing")
+    if staffing is not None:  # planned person-hours over the period, and contacts per person-hour (3 decimals)
+        rows += _hour_rows("staff_hours_per_hour", staffing["staff_hours"])
+        for channel, values in staffing["staff_hours_by_channel"].items():
+            rows += _hour_rows(f"staff_hours_per_hour_{channel}", values)
+        rows += _hour_rows("contacts_per_staff_hour", [None if v is None else round(v, 3)
+                                                       for v in staffing["contacts_per_staff_hour"]])
+        for channel, values in staffing["contacts_per_staff_hour_by_channel"].items():
+            rows += _hour_rows(f"contacts_per_staff_hour_{channel}", [None if v is None else round(v, 3)
+                                                                      for v in values])
     return rows
 
 
-__all__ = ["Period", "build_contact_report", "contact_report_csv_rows", "open_hours", "share"]
+__all__ = ["Period", "build_contact_report", "contact_report_csv_rows", "open_hours", "share", "staffing_figures"]

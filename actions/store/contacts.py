@@ -37,6 +37,7 @@ from actions.store.tickets import (ClaimConflict, TicketDraft, TicketError, Tick
                                    callback_phone)
 from actions.store.transactions import Store, StoreUnavailable, utc_now
 from bot.personal_data import redact_identifiers
+from guidance_library.staffing import Roster
 from guidance_library.validation import ID_PATTERN
 
 LABELS_FILE = Path(__file__).resolve().parent / "contact_labels.yml"
@@ -340,11 +341,12 @@ class ContactStore(Store):
                     "urgency": ticket.urgency, "answer_by": ticket.answer_by.isoformat()}
 
     def report(self, period: Any, service_areas: Sequence[tuple[str, str]] = (),
-               office_hours: OfficeHours | None = None) -> dict[str, Any]:
+               office_hours: OfficeHours | None = None, staffing: Sequence[Roster] = ()) -> dict[str, Any]:
         """`contact_report.build_contact_report` in one read-only transaction (counts only: no access log)."""
         from actions.store.contact_report import build_contact_report
         with self._transaction() as session:
-            return build_contact_report(session, period, service_areas=service_areas, office_hours=office_hours)
+            return build_contact_report(session, period, service_areas=service_areas, office_hours=office_hours,
+                                        staffing=staffing)
 
     def of_ticket(self, ticket_id: int) -> ContactRecord | None:
         """The record made when this ticket was closed, if any (no log: the caller reads the ticket)."""

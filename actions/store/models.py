@@ -10,6 +10,8 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
+from guidance_library.models import CONTACT_CHANNELS as CONTACT_CHANNELS  # re-exported: the store's vocabulary
+
 Base = declarative_base()
 
 
@@ -448,7 +450,6 @@ class AssessmentResult(OwnSpaceBase):
 
 # -- One record for every contact (issue 20): phone, chat, messages and walk-in alike ----------------
 
-CONTACT_CHANNELS = ("phone", "chat", "secure_message", "email", "walk_in", "other")
 CONTACTORS = ("resident", "relative", "professional", "other", "unknown")  # unknown: "ei tietoa"
 PATH_SENT_VIA = ("sms", "email")
 WITHIN_REGION = "referred_within_region"  # the one onward guidance that names a service area

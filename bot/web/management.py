@@ -92,7 +92,7 @@ def contact_csv_rows(figures: dict[str, Any]) -> list[tuple[object, ...]]:
     areas = {row["code"]: row.get("name") or "" for row in figures["by_service_area"]}
     rows: list[tuple[object, ...]] = []
     for section, code, count, share_text in contact_report_csv_rows(figures)[1:]:
-        if section == "contacts_by_service_area":
+        if section in ("contacts_by_service_area", "contacts_by_service_area_of_all"):
             label = areas.get(code, "")
         elif section == "contacts_by_reason" and code == "practical":
             label = labels["reason_group"]["practical"]
@@ -164,13 +164,15 @@ async def _report(request: Request, staff: Staff) -> tuple[Report, dict[str, Any
         raise Invalid("period", str(error)) from error
 
     now = staff.team.tickets.now()  # the report time of the open overdue contact requests (the store's clock)
-    areas = service_areas_of(await blocking(runtime_of(request).library))
+    library = await blocking(runtime_of(request).library)
+    areas = service_areas_of(library)
     office_hours = staff.team.tickets.office_hours
 
     def read() -> tuple[Report, dict[str, Any]]:
         with sessions() as session:
             return (build_report(session, period, now=now),
-                    build_contact_report(session, period, service_areas=areas, office_hours=office_hours))
+                    build_contact_report(session, period, service_areas=areas, office_hours=office_hours,
+                                         staffing=library.profile.staffing))
     return await blocking(read)
 
 

@@ -323,7 +323,8 @@ async def contact_figures(request: Request, staff: Staff) -> response.HTTPRespon
                        "the period ends before it starts": "Jakso päättyy ennen kuin se alkaa."}.get(
                           str(error), "Jakso on liian pitkä: enintään 400 päivää kerrallaan.")) from None
     library = await blocking(runtime.library)
-    report = await blocking(contacts_of(staff).report, period, service_areas_of(library), staff.team.tickets.office_hours)
+    report = await blocking(contacts_of(staff).report, period, service_areas_of(library), staff.team.tickets.office_hours,
+                            library.profile.staffing)
     return response.json(report)
 
 

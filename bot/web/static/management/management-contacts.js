@@ -1,12 +1,14 @@
 // The management view's contact figures (window.ManagementContacts): every recorded contact (phone, chat,
 // messages, walk-in) by channel, contactor, reason and onward guidance with the service area, in counts and
 // the shares the pilot published ("54 %"); per day and per hour (charts from management-charts.js, each
-// with its data table), and a table of the contacts per hour by channel next to the team's open hours.
+// with its data table), and a table of the contacts per hour by channel next to the team's open hours and,
+// where the region profile has a staffing plan, the planned person-hours and the contacts per person-hour.
 // Everything from the server goes on the page as text, never as HTML.
 (function () {
   "use strict";
   var charts = window.ManagementCharts;
   var number = charts.number, percent = charts.percent;
+  var DECIMAL = new Intl.NumberFormat("fi-FI", { maximumFractionDigits: 1 });
   function $(id) { return document.getElementById(id); }
   var dayText = window.StaffCommon.dayText;
   function labelled(rows, names) {  // report rows -> chart rows with the Finnish label and the share
@@ -15,19 +17,24 @@
       return { label: name, count: row.count, share: row.share };
     });
   }
+  function decimal(value) { return value === null || value === undefined ? "–" : DECIMAL.format(value); }
   function hourTable(report) {
     var table = $("k-hour-table");
     var head = table.querySelector("thead"), body = table.querySelector("tbody");
     charts.clear(head); charts.clear(body);
     var channels = Object.keys(report.per_hour_by_channel || {});
-    var open = report.open_hours;
+    var open = report.open_hours, staffing = report.staffing;
+    var names = [{ text: "Tunti" }, { text: "Yhteensä", n: true }]
+      .concat(channels.map(function (code) { return { text: report.labels.channel[code] || code, n: true }; }))
+      .concat(open ? [{ text: "Palvelu auki" }] : [])
+      .concat(staffing ? [{ text: "Henkilötyötunnit (suunniteltu)", n: true },
+                          { text: "Yhteydenottoja henkilötyötuntia kohden", n: true }] : []);
     var tr = document.createElement("tr");
-    ["Tunti", "Yhteensä"].concat(channels.map(function (code) { return report.labels.channel[code] || code; }))
-      .concat(open ? ["Palvelu auki"] : []).forEach(function (name, i) {
-        var th = charts.el("th", name, i > 0 && !(open && i === channels.length + 2) ? "n" : null);
-        th.scope = "col";
-        tr.appendChild(th);
-      });
+    names.forEach(function (name) {
+      var th = charts.el("th", name.text, name.n ? "n" : null);
+      th.scope = "col";
+      tr.appendChild(th);
+    });
     head.appendChild(tr);
     report.per_hour.forEach(function (count, hour) {
       var line = document.createElement("tr");
@@ -37,9 +44,14 @@
       line.appendChild(charts.el("td", number(count), "n"));
       channels.forEach(function (code) { line.appendChild(charts.el("td", number(report.per_hour_by_channel[code][hour]), "n")); });
       if (open) { line.appendChild(charts.el("td", open[hour] ? "auki" : "kiinni")); }
+      if (staffing) {
+        line.appendChild(charts.el("td", decimal(staffing.staff_hours[hour]), "n"));
+        line.appendChild(charts.el("td", decimal(staffing.contacts_per_staff_hour[hour]), "n"));
+      }
       body.appendChild(line);
     });
     $("k-hour-note").hidden = !open;
+    $("k-staffing-note").hidden = !staffing;
   }
   function show(report) {
     var labels = report.labels;
