@@ -240,6 +240,28 @@ def test_a_permanent_failure_is_given_up_at_once_and_a_missing_channel_is_retrie
     assert sms_row.given_up_at is None and sms_row.last_error == "no sms sender configured"
 
 
+class BrokenSender:
+    """A sender with a bug: every send raises something other than SendFailed, naming the address."""
+
+    def send(self, address: str, template: str) -> None:
+        raise KeyError(f"no text for {template} to {address}")
+
+
+def test_an_unexpected_error_while_sending_is_retried_then_given_up_without_the_address(outbox, caplog) -> None:
+    outbox.enqueue("email", ADDRESS, "new_message")
+    outbox.enqueue("email", "toinen@example.fi", "new_message")
+    first = deliver_due(outbox, {"email": BrokenSender()}, NOW, POLICY)
+    assert first.retrying == 2  # the round went on to the second row
+    assert {row.last_error for row in rows(outbox)} == {"unexpected error: KeyError"}
+    later = NOW
+    for _ in range(POLICY.max_attempts - 1):
+        later += dt.timedelta(days=1)
+        deliver_due(outbox, {"email": BrokenSender()}, later, POLICY)
+    assert all(row.given_up_at is not None and row.sent_at is None for row in rows(outbox))
+    assert outbox.counts().given_up == 2
+    assert all(ADDRESS not in r.getMessage() and "toinen" not in r.getMessage() for r in caplog.records)
+
+
 def test_sent_and_given_up_notifications_are_deleted_after_a_week(outbox) -> None:
     outbox.enqueue("email", ADDRESS, "new_message")
     outbox.enqueue("email", "toinen@example.fi", "new_message")

@@ -7,8 +7,8 @@ Run by whoever sends (the web app's background loop, through `bot.blocking.block
     deliver_due(OutboxStore(sessions), senders_from_settings(settings, texts), policy=settings.policy)
 
 Each due row is claimed for this run only, sent by its channel's sender and marked sent; a
-`SendFailed` (or a channel without a sender) is tried again after the back-off, and given up after
-`policy.max_attempts` tries, or at once when it is permanent. Failures stay visible to operators:
+`SendFailed`, any other error while sending, or a channel without a sender is tried again after the
+back-off, and given up after `policy.max_attempts` tries, or at once when it is permanent. Failures stay visible to operators:
 `OutboxStore.counts()` for a gauge, and a log line per failure that names the row, the channel and
 the short reason, never the address.
 """
@@ -52,9 +52,18 @@ def deliver_due(outbox: OutboxStore, senders: Mapping[str, Sender], now: dt.date
         item = claimed[0]
         sender = senders.get(item.channel)
         try:
-            if sender is None:
-                raise SendFailed(f"no {item.channel} sender configured")
-            sender.send(item.address, item.template)
+            try:
+                if sender is None:
+                    raise SendFailed(f"no {item.channel} sender configured")
+                sender.send(item.address, item.template)
+            except SendFailed:
+                raise
+            except Exception as error:  # a fault in a sender or a text (a bug, a gone template): counted like
+                # a failure, so the row is given up in the end instead of being claimed again for ever. Only
+                # the error's type is kept: its message may hold the address.
+                logger.error("notification %d (%s): unexpected %s while sending", item.id, item.channel,
+                             type(error).__name__)
+                raise SendFailed(f"unexpected error: {type(error).__name__}") from None
         except SendFailed as failure:
             reason = redact_identifiers(failure.reason)
             after = store.mark_failed(item.id, reason, policy, permanent=failure.permanent, attempt=item.attempts)
