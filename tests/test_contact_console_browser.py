@@ -212,13 +212,45 @@ def test_a_live_chat_is_recorded_in_the_form_and_then_handed_back(site, page) ->
     page.check("#c-reasons-health")
     page.check("#c-onward-no_further_need")
     page.click("#c-submit")
-    expect(page.locator("#status")).to_contain_text("Keskustelu palautettu")
+    expect(page.locator("#status")).to_contain_text("kirjattu ja keskustelu palautettu")
     expect(page.locator("#c-result")).to_contain_text("Yhteydenotto tallennettu")
     assert not page.is_disabled("#c-channel-phone") and page.locator("#c-chat-note").is_hidden()
     with site.stores.sessions() as session:
         records = session.query(ContactRecord).filter(ContactRecord.source_handoff_id.isnot(None)).all()
         assert [(r.channel, r.source_handoff_id) for r in records] == [("chat", records[0].source_handoff_id)]
     assert site.stores.handoffs.get(records[0].source_handoff_id).status == "returned"
+
+
+def test_a_hand_back_that_fails_after_the_record_says_the_record_is_safe_and_can_be_retried(site, page) -> None:
+    site.queue_resident()
+    sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
+    page.wait_for_selector("#contact-form:not([hidden])")
+    page.locator("#queue li", has_text="Flunssa ja kuume").locator(".take").first.click()
+    page.wait_for_selector("#facts dd")
+    failed = []
+
+    def once_unavailable(route) -> None:  # the chat server is away for the first hand-back only
+        if failed:
+            route.continue_()
+            return
+        failed.append(route.request.url)
+        route.fulfill(status=503, content_type="application/json",
+                      body='{"error": "unavailable", "message": "The chat server cannot be reached.", "field": null}')
+    page.route("**/console/api/handoffs/*/hand-back", once_unavailable)
+    page.click("#record-hand-back")
+    page.check("#c-contactor-relative")
+    page.check("#c-reasons-social")
+    page.check("#c-onward-no_further_need")
+    page.click("#c-submit")
+    expect(page.locator("#status")).to_contain_text("Yhteydenotto on kirjattu, mutta keskustelun palautus ei onnistunut")
+    expect(page.locator("#status")).to_contain_text("Palauta chat-oppaalle")
+    handoff_id = int(failed[0].rsplit("/", 2)[-2])
+    assert site.stores.handoffs.get(handoff_id).status != "returned"
+    page.click("#hand-back")  # the retry records nothing more
+    expect(page.locator("#status")).to_contain_text("Keskustelu palautettu chat-oppaalle")
+    assert site.stores.handoffs.get(handoff_id).status == "returned"
+    with site.stores.sessions() as session:
+        assert session.query(ContactRecord).filter(ContactRecord.source_handoff_id == handoff_id).count() == 1
 
 
 def test_a_contact_request_closed_in_the_console_asks_the_contact_fields(site, page) -> None:

@@ -221,10 +221,12 @@ def test_a_live_chat_is_recorded_once_by_the_professional_who_held_it(team: Team
     assert team.call("POST", "/contacts", {**body, "channel": "phone"}).json["field"] == "channel"
     answer = team.call("POST", "/contacts", body, who="pro2")
     assert answer.status == 409 and team.count(ContactRecord) == 0  # only its holder records it
+    assert answer.json["error"] == "conflict"  # not "already_recorded": the console must not hand it back
     made = conforms(team.call("POST", "/contacts", body), "POST", "/contacts")
     assert made["source_handoff_id"] == handoff.id
     again = team.call("POST", "/contacts", {**body, "idempotency_key": "chat-2"})
     assert conforms(again, "POST", "/contacts") and again.status == 409 and team.count(ContactRecord) == 1
+    assert again.json["error"] == "already_recorded"
 
 
 def test_form_keys_are_the_accounts_own_and_never_the_closes(team: Team) -> None:

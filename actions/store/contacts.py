@@ -56,7 +56,12 @@ class ContactError(TicketError):
 
 
 class ContactConflict(ClaimConflict):
-    """The ticket or live chat already has its contact record (409)."""
+    """The ticket or live chat already has its contact record, or the chat is another professional's (409);
+    `already_recorded` tells the two apart (the console hands a chat back only when it is recorded)."""
+
+    def __init__(self, message: str, already_recorded: bool = True) -> None:
+        super().__init__(message)
+        self.already_recorded = already_recorded
 
 
 class ContactNotFound(LookupError):
@@ -303,7 +308,7 @@ class ContactStore(Store):
         if handoff is None:
             raise ContactError("handoff_id", "Chat-keskustelua ei löydy.")
         if handoff.taken_by != account.id:
-            raise ContactConflict("only the professional who held this chat records it")
+            raise ContactConflict("only the professional who held this chat records it", already_recorded=False)
         if session.execute(select(ContactRecord.id).where(ContactRecord.source_handoff_id == handoff_id)).first():
             raise ContactConflict("this chat already has its contact record")
 

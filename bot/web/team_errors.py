@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from actions.store.access import InputRefused, NotIdentified, StaffOnly
 from actions.store.accounts import AccountError
+from actions.store.contacts import ContactConflict
 from actions.store.messages import ThreadClosed, ThreadNotFound
 from actions.store.own_space import EnrolmentNotFound
 from actions.store.handoffs import HandoffConflict, HandoffNotFound
@@ -87,6 +88,8 @@ def problem(exception: BaseException) -> tuple[int, str, str, str | None]:
         return 409, "conflict", "The ticket is closed: a new message needs a new contact request.", None
     if isinstance(exception, StaffOnly):
         return 403, "forbidden", "Only a professional reaches residents' matters.", None
+    if isinstance(exception, ContactConflict) and exception.already_recorded:
+        return 409, "already_recorded", str(exception).capitalize() + ".", None
     if isinstance(exception, ClaimConflict):
         return 409, "conflict", str(exception).capitalize() + ".", None
     if isinstance(exception, HandoffConflict):

@@ -184,10 +184,15 @@
         if (first) { first.focus(); }
       } else if (answer.status === 422 && answer.data && typeof answer.data.message === "string") {
         showError(answer.data.field, answer.data.message);
-      } else if (answer.status === 409 && chat) {
+      } else if (answer.status === 409 && chat && answer.data && answer.data.error === "already_recorded") {
         finishChat();
         reset();
-        page.show($("c-result"), "Tämä chat-keskustelu oli jo kirjattu. Keskustelu palautettiin chat-oppaalle.", "ok");
+        page.show($("c-result"), "Tämä chat-keskustelu oli jo kirjattu. Keskustelu palautetaan chat-oppaalle.", "ok");
+      } else if (answer.status === 409 && chat) {  // the chat is no longer this professional's: nothing to hand back
+        chat = null;
+        reset();
+        page.show($("c-result"), "Keskustelu ei ole enää sinulla (se palasi jonoon tai toinen ammattilainen otti " +
+          "sen), joten et voi kirjata sitä. Voit kirjata yhteydenoton tavallisena lomakkeena.", "error");
       } else {
         if (answer.status === 401) { page.signedOut(); }
         page.show($("c-result"), page.problem(answer, "contact"), "error");
@@ -230,7 +235,7 @@
     var done = chat.done;
     chat = null;
     chatMode(false);
-    done();
+    done(true);
   }
 
   page.contact = {
@@ -245,9 +250,10 @@
         }
       });
     },
-    // record the live chat `handoffId` before it is handed back; `done` hands it back
+    // record the live chat `handoffId` before it is handed back; `done(recorded)` hands it back (false:
+    // the form could not be loaded, so the chat is handed back unrecorded)
     forChat: function (handoffId, done) {
-      if (!options) { done(); return; }
+      if (!options) { done(false); return; }
       chat = { handoffId: handoffId, done: done };
       page.show($("c-result"), "");
       chatMode(true);

@@ -233,11 +233,17 @@
       } else { page.show($("t-result"), page.problem(answer, "handoff"), "error"); }
     });
   });
-  function handBack(handoffId) {
+  // `recorded`: the chat's contact record was just saved, so a failed hand-back says that the record is
+  // safe and that only the hand-back is to be tried again ("Palauta chat-oppaalle", which records nothing)
+  function handBack(handoffId, recorded) {
     call("POST", "/handoffs/" + handoffId + "/hand-back").then(function (answer) {
       if (answer.status === 200) {
-        setStatus("Keskustelu palautettu chat-oppaalle.", "ok");
+        setStatus(recorded ? "Yhteydenotto kirjattu ja keskustelu palautettu chat-oppaalle."
+          : "Keskustelu palautettu chat-oppaalle.", "ok");
         if (current === handoffId) { current = null; $("conversation").hidden = true; }
+      } else if (recorded && answer.status !== 409) {
+        setStatus("Yhteydenotto on kirjattu, mutta keskustelun palautus ei onnistunut: " +
+          page.problem(answer, "handoff") + " Yritä uudelleen painikkeella Palauta chat-oppaalle.", "error");
       } else { fail(answer, "handoff"); }
       refreshQueue();
     });
@@ -247,7 +253,7 @@
   $("record-hand-back").addEventListener("click", function () {
     if (current === null) { return; }
     var handoffId = current;
-    page.contact.forChat(handoffId, function () { handBack(handoffId); });
+    page.contact.forChat(handoffId, function (recorded) { handBack(handoffId, recorded); });
   });
   $("hand-back").addEventListener("click", function () {
     if (current !== null) { handBack(current); }
