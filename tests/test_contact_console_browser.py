@@ -105,7 +105,7 @@ def test_a_phone_contact_with_a_path_sent_by_email_reaches_smtp_and_the_figures(
     page.check("#c-send-email")
     page.fill("#c-send-to", ADDRESS)
 
-    # no service area yet: the server's Finnish message goes next to the field, which gets the focus
+    # no service area yet: the Finnish message goes next to the field, which gets the focus
     page.click("#c-submit")
     expect(page.locator("#c-area-error")).to_have_text("Valitse palvelualue, jolle asiakas ohjattiin.")
     expect(page.locator("#c-area")).to_have_attribute("aria-invalid", "true")
@@ -195,6 +195,27 @@ def test_the_form_fully_open_with_an_error_has_no_axe_violations(site, browser, 
         assert not found, axe.report(found)
     finally:
         context.close()
+
+
+def test_an_empty_form_names_every_missing_choice_at_once_and_stores_nothing(site, page) -> None:
+    sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
+    page.wait_for_selector("#contact-form:not([hidden])")
+    records = count(site, ContactRecord)
+    page.click("#c-submit")
+    for error, text in (("#c-channel-error", "Valitse kanava."), ("#c-contactor-error", "Valitse, kuka otti yhteyttä."),
+                        ("#c-reasons-error", "Valitse vähintään yksi yhteydenoton syy."),
+                        ("#c-onward-error", "Valitse jatko-ohjaus.")):
+        expect(page.locator(error)).to_have_text(text)
+    expect(page.locator("#c-result")).to_contain_text("puuttuu 4 tietoa")
+    assert page.evaluate("() => document.activeElement.name") == "c-channel"  # the first missing one
+    page.check("#c-channel-phone")
+    page.check("#c-contactor-resident")
+    page.check("#c-reasons-health")
+    page.check("#c-onward-no_further_need")
+    page.click("#c-submit")
+    expect(page.locator("#c-result")).to_contain_text("Yhteydenotto tallennettu")
+    expect(page.locator("#c-channel-error")).to_have_text("")
+    assert count(site, ContactRecord) == records + 1
 
 
 def test_a_live_chat_is_recorded_in_the_form_and_then_handed_back(site, page) -> None:

@@ -117,14 +117,34 @@
     });
     $("c-path-query").removeAttribute("aria-invalid");
   }
-  function showError(field, message) {
+  function showError(field, message, keepFocus) {
     var inputs = inputsOf(field);
     if (!ERRORS[field] || !inputs.length) { page.show($("c-result"), message, "error"); $("c-result").focus(); return; }
     $(ERRORS[field]).textContent = message;
     inputs.forEach(function (input) { input.setAttribute("aria-invalid", "true"); });
     var first = inputs[0];
     if (first.closest("[hidden]")) { page.show($("c-result"), message, "error"); }
-    first.focus();
+    if (!keepFocus) { first.focus(); }
+  }
+  // the choices the form cannot be saved without, all told at once before anything is sent (the server
+  // checks them again, one field at a time, for the API's callers)
+  var REQUIRED = [["channel", "Valitse kanava."], ["contactor", "Valitse, kuka otti yhteyttä."],
+                  ["reasons", "Valitse vähintään yksi yhteydenoton syy."], ["onward", "Valitse jatko-ohjaus."],
+                  ["service_area", "Valitse palvelualue, jolle asiakas ohjattiin."]];
+  function missing(body) {
+    return REQUIRED.filter(function (item) {
+      var name = item[0];
+      if (name === "reasons") { return !body.reasons.length; }
+      if (name === "service_area") { return body.onward === options.requires_service_area && !body.service_area; }
+      return !body[name];
+    });
+  }
+  function showMissing(list) {
+    list.forEach(function (item, i) { showError(item[0], item[1], i > 0); });
+    if (list.length > 1) {
+      page.show($("c-result"), "Lomakkeesta puuttuu " + list.length + " tietoa: ne on merkitty kenttien kohdalle.",
+                "error");
+    }
   }
 
   // -- sending ------------------------------------------------------------------------------------
@@ -170,9 +190,11 @@
     if (sending || !options) { return; }
     clearErrors();
     page.show($("c-result"), "");
+    var body = fields(), gaps = missing(body);
+    if (gaps.length) { showMissing(gaps); return; }
     sending = true;
     $("c-submit").disabled = true;
-    page.call("POST", "/contacts", fields()).then(function (answer) {
+    page.call("POST", "/contacts", body).then(function (answer) {
       sending = false;
       $("c-submit").disabled = false;
       if (answer.status === 201 || answer.status === 200) {
