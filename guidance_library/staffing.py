@@ -19,6 +19,7 @@ the day over a period, which the management view puts beside the contacts by hou
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
@@ -27,6 +28,7 @@ HOLIDAY = "holiday"
 DAY_CODES = WEEKDAYS + (HOLIDAY,)
 MINUTES_PER_DAY = 24 * 60
 MAX_STAFF = 500        # a typo guard: no client-guidance team has more people on one shift
+MIN_STAFF = 0.05       # a share smaller than this is a typo too (and would round away in the figures)
 ALL_CHANNELS = "all"   # the key of the shifts that name no channel
 
 
@@ -61,16 +63,15 @@ class StaffingProblem(ValueError):
         self.message = message
 
 
+CLOCK = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", re.ASCII)
+
+
 def _clock(text: str, where: str) -> int:
-    try:
-        hours, minutes = str(text).strip().split(":")
-        value = int(hours) * 60 + int(minutes)
-        if not (0 <= int(minutes) < 60 and 0 <= value <= MINUTES_PER_DAY):
-            raise ValueError(text)
-        return value
-    except (ValueError, TypeError) as error:
-        raise StaffingProblem(where, f"kellonaika '{text}' ei kelpaa: kirjoita esimerkiksi 09:00 tai 24:00.") \
-            from error
+    text = str(text).strip()
+    if not CLOCK.fullmatch(text):
+        raise StaffingProblem(where, f"kellonaika '{text}' ei kelpaa: kirjoita esimerkiksi 09:00 tai 24:00.")
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 def _shift(raw: Any, where: str, channels: Sequence[str]) -> Shift:
@@ -87,9 +88,9 @@ def _shift(raw: Any, where: str, channels: Sequence[str]) -> Shift:
         raise StaffingProblem(f"{where}.hours", f"'{hours}' päättyy ennen kuin alkaa: yövuoro kirjoitetaan "
                                                 "kahtena vuorona (esim. 22:00-24:00 ja 00:00-06:00).")
     staff = raw.get("staff")
-    if isinstance(staff, bool) or not isinstance(staff, (int, float)) or not 0 < staff <= MAX_STAFF:
-        raise StaffingProblem(f"{where}.staff", f"henkilömäärä on luku väliltä 0-{MAX_STAFF} (osa-aikainen "
-                                                "esim. 0.5).")
+    if isinstance(staff, bool) or not isinstance(staff, (int, float)) or not MIN_STAFF <= staff <= MAX_STAFF:
+        raise StaffingProblem(f"{where}.staff", f"henkilömäärä on luku väliltä {MIN_STAFF}-{MAX_STAFF} "
+                                                "(osa-aikainen esim. 0.5).")
     channel = raw.get("channel")
     if channel is not None and channel not in channels:
         raise StaffingProblem(f"{where}.channel", f"'{channel}' ei ole kanava; kanavat: " + ", ".join(channels)
@@ -101,6 +102,9 @@ def _roster(raw: Any, where: str, channels: Sequence[str]) -> Roster:
     if not isinstance(raw, dict) or set(raw) - {"from", "shifts"}:
         raise StaffingProblem(where, "suunnitelmassa on from (päivä, josta se on voimassa) ja shifts.")
     valid_from = raw.get("from")
+    if isinstance(valid_from, dt.datetime):  # YAML reads "2026-01-01 08:00" as a time: a plan starts on a day
+        raise StaffingProblem(f"{where}.from", f"'{valid_from}' sisältää kellonajan: kirjoita pelkkä päivä "
+                                               "(2026-01-01).")
     if not isinstance(valid_from, dt.date):
         try:
             valid_from = dt.date.fromisoformat(str(valid_from))
@@ -141,22 +145,26 @@ def roster_on(rosters: Sequence[Roster], day: dt.date) -> Roster | None:
     return current
 
 
-def staff_hours(rosters: Sequence[Roster], days: Iterable[dt.date],
-                is_holiday: Callable[[dt.date], bool]) -> dict[str, list[float]]:
+def staff_hours(rosters: Sequence[Roster], days: Iterable[dt.date], is_holiday: Callable[[dt.date], bool],
+                until: dt.datetime | None = None) -> dict[str, list[float]]:
     """Planned person-hours in each local hour 0-23, summed over `days`: per channel named by a shift and
-    under ALL_CHANNELS for the shifts that serve every channel. Only channels some shift names appear."""
+    under ALL_CHANNELS for the shifts that serve every channel. Only channels some shift names appear.
+    With `until` (a local time: now), only the time before it counts: the rest of today's shifts and the
+    days to come are not yet worked."""
     totals: dict[str, list[float]] = {}
     for day in days:
         roster = roster_on(rosters, day)
-        if roster is None:
+        if roster is None or until is not None and day > until.date():
             continue
+        stop = until.hour * 60 + until.minute if until is not None and day == until.date() else MINUTES_PER_DAY
         code = HOLIDAY if is_holiday(day) else WEEKDAYS[day.weekday()]
         for shift in roster.shifts:
             if code not in shift.days:
                 continue
             row = totals.setdefault(shift.channel or ALL_CHANNELS, [0.0] * 24)
-            for hour in range(shift.start // 60, min(24, (shift.end + 59) // 60)):
-                row[hour] += shift.staff * shift.minutes_in_hour(hour) / 60
+            worked = Shift(shift.days, shift.start, min(shift.end, stop), shift.staff, shift.channel)
+            for hour in range(worked.start // 60, min(24, (worked.end + 59) // 60)):
+                row[hour] += worked.staff * worked.minutes_in_hour(hour) / 60
     return totals
 
 

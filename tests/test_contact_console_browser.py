@@ -242,6 +242,21 @@ def test_a_live_chat_is_recorded_in_the_form_and_then_handed_back(site, page) ->
     assert site.stores.handoffs.get(records[0].source_handoff_id).status == "returned"
 
 
+def test_handing_back_without_a_record_does_not_say_it_was_recorded(site, page) -> None:
+    site.queue_resident()
+    sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
+    page.wait_for_selector("#contact-form:not([hidden])")
+    records = count(site, ContactRecord)
+    page.locator("#queue li", has_text="Flunssa ja kuume").locator(".take").first.click()
+    page.wait_for_selector("#facts dd")
+    page.click("#record-hand-back")
+    page.check("#c-contactor-resident")
+    page.click("#c-cancel")  # "Palauta kirjaamatta"
+    expect(page.locator("#status")).to_have_text("Keskustelu palautettu chat-oppaalle.")
+    assert count(site, ContactRecord) == records
+    assert not page.is_checked("#c-contactor-resident") and page.locator("#c-chat-note").is_hidden()
+
+
 def test_a_hand_back_that_fails_after_the_record_says_the_record_is_safe_and_can_be_retried(site, page) -> None:
     site.queue_resident()
     sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])

@@ -229,7 +229,13 @@ def test_the_contact_figures_in_the_json_and_the_csv(management, sessions) -> No
     assert contacts["per_hour_by_channel"]["chat"][7] == 1
     assert contacts["open_hours"][9] is True and contacts["open_hours"][3] is False
     staffing = contacts["staffing"]  # the example profile's staffing plan, beside the contacts by hour
-    assert staffing["staff_hours"][9] > 0 and staffing["staff_hours"][3] == 0
+    from guidance_library.loader import DEFAULT_NATIONAL, DEFAULT_PROFILE, load_profile
+    from guidance_library.staffing import WEEKDAYS
+    profile, _ = load_profile(DEFAULT_PROFILE, DEFAULT_NATIONAL)
+    at_nine = sum(shift.staff for shift in profile.staffing[-1].shifts for day in WEEKDAYS[:5]
+                  if day in shift.days and shift.start <= 9 * 60 and shift.end >= 10 * 60)
+    assert staffing["staff_hours"][9] == at_nine > 0 and staffing["staff_hours"][3] == 0  # Mon-Fri of the week
+    assert staffing["planned_days"] == 7
     assert staffing["contacts_per_staff_hour"][9] == pytest.approx(1 / staffing["staff_hours"][9])
     assert staffing["contacts_per_staff_hour"][3] is None
     rows = list(csv.reader(io.StringIO(page.call("GET", "/api/report.csv" + PERIOD).text.lstrip("\ufeff"))))

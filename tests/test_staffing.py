@@ -84,12 +84,35 @@ def test_holidays_keep_only_the_holiday_shifts_and_part_hours_count_in_part() ->
      "contact_record.staffing[0].shifts[0]"),
     ({"from": "ensi viikolla", "shifts": [{"days": ["mon"], "hours": "09:00-15:00", "staff": 1}]},
      "contact_record.staffing[0].from"),
+    ({"from": dt.datetime(2026, 1, 1, 8, 0), "shifts": [{"days": ["mon"], "hours": "09:00-15:00", "staff": 1}]},
+     "contact_record.staffing[0].from"),  # YAML's "2026-01-01 08:00"
+    ({"from": "2026-01-01", "shifts": [{"days": ["mon"], "hours": "9:5-15:00", "staff": 1}]},
+     "contact_record.staffing[0].shifts[0].hours"),
+    ({"from": "2026-01-01", "shifts": [{"days": ["mon"], "hours": "09:00-15:00", "staff": 0.0001}]},
+     "contact_record.staffing[0].shifts[0].staff"),
     ({"from": "2026-01-01", "shifts": []}, "contact_record.staffing[0].shifts"),
 ])
 def test_a_malformed_shift_is_refused_naming_its_field(roster: dict, field: str) -> None:
     rosters, problems = read_staffing([roster], CONTACT_CHANNELS)
     assert rosters == [] and [problem.field for problem in problems] == [field]
     assert problems[0].message and "Traceback" not in problems[0].message
+
+
+def test_a_datetime_next_to_a_date_is_refused_not_a_crash() -> None:
+    shift = {"days": ["mon"], "hours": "09:00-15:00", "staff": 1}
+    rosters, problems = read_staffing([{"from": dt.date(2026, 1, 1), "shifts": [shift]},
+                                       {"from": dt.datetime(2026, 3, 1, 8, 0), "shifts": [shift]}], CONTACT_CHANNELS)
+    assert [r.valid_from for r in rosters] == [dt.date(2026, 1, 1)]
+    assert [p.field for p in problems] == ["contact_record.staffing[1].from"]
+
+
+def test_only_the_time_worked_so_far_counts() -> None:
+    rosters = plan({"from": "2026-01-01", "shifts": [{"days": WEEKDAYS, "hours": "09:00-15:00", "staff": 2}]})
+    wednesday_noon_30 = dt.datetime(2026, 11, 25, 12, 30, tzinfo=HELSINKI)
+    row = staff_hours(rosters, days("2026-11-23", "2026-11-29"), NO_HOLIDAYS, wednesday_noon_30)[ALL_CHANNELS]
+    assert row[9] == 3 * 2 and row[11] == 3 * 2   # Monday, Tuesday and Wednesday morning
+    assert row[12] == 2 * 2 + 2 * 0.5             # half of Wednesday's 12-13
+    assert row[13] == 2 * 2 and row[14] == 2 * 2  # Thursday and Friday not yet worked
 
 
 def test_two_plans_starting_on_one_day_and_a_plan_that_is_no_list_are_refused() -> None:
@@ -142,9 +165,24 @@ def test_the_report_puts_contacts_per_person_hour_beside_the_staffing(sessions) 
     assert staffing["contacts_per_staff_hour"][16] is None  # nobody planned: no ratio, not zero
     assert staffing["contacts_per_staff_hour_by_channel"]["phone"][10] == pytest.approx(6 / 10)
     assert ALL_CHANNELS not in staffing["contacts_per_staff_hour_by_channel"]
-    assert without["staffing"] is None
+    assert without["staffing"] is None and staffing["planned_days"] == 7
     rows = contact_report_csv_rows(report)
     assert ["staff_hours_per_hour", "10", "15", ""] in rows
     assert ["staff_hours_per_hour_phone", "10", "10", ""] in rows
     assert ["contacts_per_staff_hour", "10", "0.6", ""] in rows and ["contacts_per_staff_hour", "16", "", ""] in rows
+    assert ["staff_planned_days", "total", "7", ""] in rows
     assert not any(row[0].startswith("staff_hours") for row in contact_report_csv_rows(without))
+
+    # a plan starting on Tuesday: Monday's contacts are left out of the ratio (nobody was planned then)
+    from_tuesday = plan({"from": "2026-11-24", "shifts": [{"days": WEEKDAYS, "hours": "09:00-15:00", "staff": 3}]})
+    with sessions() as session:
+        part = build_contact_report(session, period, office_hours=OfficeHours(), staffing=from_tuesday)["staffing"]
+    assert part["planned_days"] == 6 and part["staff_hours"][10] == 4 * 3
+    assert part["contacts_per_staff_hour"][10] == pytest.approx(6 / 12)  # Tuesday and Wednesday: 3 + 3 contacts
+    # asked on Wednesday at 10.30: Thursday and Friday, and Wednesday from 10.30 on, are not yet staffed
+    with sessions() as session:
+        so_far = build_contact_report(session, period, office_hours=OfficeHours(), staffing=rosters,
+                                      now=dt.datetime(2026, 11, 25, 8, 30, tzinfo=dt.timezone.utc))["staffing"]
+    assert so_far["planned_days"] == 3 and so_far["staff_hours"][9] == 3 * 3 and so_far["staff_hours"][10] == 2 * 3 + 1.5
+    assert so_far["staff_hours"][11] == 2 * 3
+    assert so_far["contacts_per_staff_hour"][10] == pytest.approx(9 / 7.5)

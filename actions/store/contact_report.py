@@ -21,7 +21,7 @@ from actions.store.analytics_report import Period
 from actions.store.models import CONTACT_CHANNELS, CONTACTORS, OUTCOMES, REASONS, WITHIN_REGION
 from actions.store.models import AnalyticsEvent as E
 from actions.store.office_hours import OfficeHours
-from guidance_library.staffing import ALL_CHANNELS, Roster, staff_hours
+from guidance_library.staffing import ALL_CHANNELS, Roster, roster_on, staff_hours
 
 PRACTICAL_REASONS = ("booking", "contact_details", "digital_help", "documents", "on_behalf")  # the pilot's "muut"
 HOURS = 24
@@ -60,40 +60,58 @@ def _per_staff_hour(contacts: Sequence[int], hours: Sequence[float]) -> list[flo
 
 
 def staffing_figures(rosters: Sequence[Roster], period: Period, office_hours: OfficeHours | None,
-                     per_hour: Sequence[int], per_hour_by_channel: Mapping[str, Sequence[int]]) -> dict[str, Any]:
+                     timed: Sequence[tuple[str, int, str, int]], now: dt.datetime | None = None) -> dict[str, Any]:
     """The planned person-hours in each hour of the day over the period (public holidays and the region's
     closed days from `office_hours`), all shifts together and per channel a shift names ("all": the shifts
     serving every channel), and the contacts per person-hour beside them (None where nobody was planned).
-    For a channel with its own shifts, its contacts are compared with its own person-hours."""
+    Only the days with a plan in force count on either side (`planned_days`), and with `now` only the time
+    worked so far (the rest of today's shifts and days to come are not yet staffed). `timed`: the
+    period's (day, hour, channel, count) rows. For a channel with shifts of its own, its contacts are
+    compared with its own person-hours (the shifts serving every channel cannot be shared out)."""
     def is_holiday(day: dt.date) -> bool:
         return office_hours is not None and office_hours.holiday_name(day) is not None
+    local_now = None
+    if now is not None:
+        local_now = office_hours.local(now) if office_hours is not None else now
     days = [dt.date.fromisoformat(day) for day in period.days()]
-    by_channel = staff_hours(rosters, days, is_holiday)
-    total = [round(sum(row[hour] for row in by_channel.values()), 2) for hour in range(HOURS)]
+    planned = {day.isoformat() for day in days if roster_on(rosters, day) is not None
+               and (local_now is None or day <= local_now.date())}
+    by_channel = staff_hours(rosters, days, is_holiday, local_now)
+    total = [sum(row[hour] for row in by_channel.values()) for hour in range(HOURS)]
+    contacts = [0] * HOURS
+    contacts_by_channel: dict[str, list[int]] = {}
+    for day, hour, channel, count in timed:
+        if day in planned:
+            contacts[int(hour)] += int(count)
+            contacts_by_channel.setdefault(str(channel), [0] * HOURS)[int(hour)] += int(count)
     return {
-        "staff_hours": total,
-        "staff_hours_by_channel": {code: [round(value, 2) for value in row] for code, row in by_channel.items()},
-        "contacts_per_staff_hour": _per_staff_hour(per_hour, total),
+        "planned_days": len(planned),
+        "staff_hours": [round(value, 3) for value in total],
+        "staff_hours_by_channel": {code: [round(value, 3) for value in row] for code, row in by_channel.items()},
+        "contacts_per_staff_hour": _per_staff_hour(contacts, total),
         "contacts_per_staff_hour_by_channel": {
-            code: _per_staff_hour(per_hour_by_channel.get(code, [0] * HOURS), row)
+            code: _per_staff_hour(contacts_by_channel.get(code, [0] * HOURS), row)
             for code, row in by_channel.items() if code != ALL_CHANNELS},
     }
 
 
 def build_contact_report(session: Session, period: Period, *, service_areas: Sequence[tuple[str, str]] = (),
-                         office_hours: OfficeHours | None = None, staffing: Sequence[Roster] = ()) -> dict[str, Any]:
+                         office_hours: OfficeHours | None = None, staffing: Sequence[Roster] = (),
+                         now: dt.datetime | None = None) -> dict[str, Any]:
     """The period's contacts: total; by channel, contactor, reason (with the practical reasons together),
     onward guidance and, within the region, by service area; per day, per hour and per hour by channel.
     `service_areas` ((id, name) of the region profile) orders and names the areas; `office_hours` adds the
     open hours (a flag per hour) and `staffing` (the profile's rosters) the planned person-hours per hour,
-    to compare with the contacts by hour (None without a plan)."""
+    to compare with the contacts by hour (None without a plan; `now` ends the staffed time, see
+    `staffing_figures`)."""
     # four scans of the period's events: (day, hour, channel); (contactor, onward, area); reasons; practical
     by_channel: Counter[str] = Counter()
     per_day: Counter[str] = Counter()
     per_hour: Counter[int] = Counter()
     by_hour_channel: dict[str, list[int]] = {code: [0] * HOURS for code in CONTACT_CHANNELS}
-    timed = session.execute(_in_period(period, "contact_recorded", E.day, E.hour, E.channel, func.count(E.id))
-                            .group_by(E.day, E.hour, E.channel))
+    timed = [(str(day), int(hour), str(channel), int(count)) for day, hour, channel, count in session.execute(
+        _in_period(period, "contact_recorded", E.day, E.hour, E.channel, func.count(E.id))
+        .group_by(E.day, E.hour, E.channel))]
     for day, hour, channel, count in timed:
         by_channel[channel] += count
         per_day[day] += count
@@ -130,8 +148,7 @@ def build_contact_report(session: Session, period: Period, *, service_areas: Seq
         "per_hour": [per_hour.get(hour, 0) for hour in range(HOURS)],
         "per_hour_by_channel": by_hour_channel,
         "open_hours": open_hours(office_hours) if office_hours is not None else None,
-        "staffing": (staffing_figures(staffing, period, office_hours, [per_hour.get(h, 0) for h in range(HOURS)],
-                                      by_hour_channel) if staffing else None),
+        "staffing": staffing_figures(staffing, period, office_hours, timed, now) if staffing else None,
     }
 
 
@@ -139,8 +156,12 @@ def _share_text(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
+def _decimal_text(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
+
+
 def _hour_rows(section: str, values: Sequence[float | None]) -> list[list[str]]:
-    return [[section, f"{hour:02d}", "" if value is None else f"{value:g}", ""] for hour, value in enumerate(values)]
+    return [[section, f"{hour:02d}", _decimal_text(value), ""] for hour, value in enumerate(values)]
 
 
 def contact_report_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
@@ -168,11 +189,10 @@ def contact_report_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
         rows += _hour_rows("staff_hours_per_hour", staffing["staff_hours"])
         for channel, values in staffing["staff_hours_by_channel"].items():
             rows += _hour_rows(f"staff_hours_per_hour_{channel}", values)
-        rows += _hour_rows("contacts_per_staff_hour", [None if v is None else round(v, 3)
-                                                       for v in staffing["contacts_per_staff_hour"]])
+        rows += _hour_rows("contacts_per_staff_hour", staffing["contacts_per_staff_hour"])
         for channel, values in staffing["contacts_per_staff_hour_by_channel"].items():
-            rows += _hour_rows(f"contacts_per_staff_hour_{channel}", [None if v is None else round(v, 3)
-                                                                      for v in values])
+            rows += _hour_rows(f"contacts_per_staff_hour_{channel}", values)
+        rows.append(["staff_planned_days", "total", str(staffing["planned_days"]), ""])
     return rows
 
 

@@ -347,11 +347,12 @@ class ContactStore(Store):
 
     def report(self, period: Any, service_areas: Sequence[tuple[str, str]] = (),
                office_hours: OfficeHours | None = None, staffing: Sequence[Roster] = ()) -> dict[str, Any]:
-        """`contact_report.build_contact_report` in one read-only transaction (counts only: no access log)."""
+        """`contact_report.build_contact_report` in one read-only transaction (counts only: no access log);
+        the staffed time ends at the store's clock."""
         from actions.store.contact_report import build_contact_report
         with self._transaction() as session:
             return build_contact_report(session, period, service_areas=service_areas, office_hours=office_hours,
-                                        staffing=staffing)
+                                        staffing=staffing, now=self.now())
 
     def of_ticket(self, ticket_id: int) -> ContactRecord | None:
         """The record made when this ticket was closed, if any (no log: the caller reads the ticket)."""

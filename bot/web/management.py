@@ -172,7 +172,7 @@ async def _report(request: Request, staff: Staff) -> tuple[Report, dict[str, Any
         with sessions() as session:
             return (build_report(session, period, now=now),
                     build_contact_report(session, period, service_areas=areas, office_hours=office_hours,
-                                         staffing=library.profile.staffing))
+                                         staffing=library.profile.staffing, now=now))
     return await blocking(read)
 
 

@@ -25,6 +25,7 @@
       "409.ticket.closed": "Pyyntö on suljettu.",
       "409.ticket.other": "Pyyntö on toisen ammattilaisen hoidossa.",
       "409.contact": "Tämä keskustelu tai pyyntö on jo kirjattu, tai sen on hoitanut toinen ammattilainen.",
+      "409.already_recorded": "Tämä keskustelu tai pyyntö on jo kirjattu: sitä ei kirjata toiseen kertaan.",
       413: "Viesti on liian pitkä.",
       422: "Tarkista {field}: arvo puuttuu, on liian pitkä tai ei kelpaa.",
       "422.consent": "Merkitse ensin, että asukas antoi suostumuksen tietojen välittämiseen.",
@@ -63,6 +64,7 @@
     if (status === 401 && code === "invalid_credentials") { return texts["401.invalid_credentials"]; }
     if (status === 403 && code === "csrf") { return texts["403.csrf"]; }
     if (status === 403 && action === "sign-in") { return texts["403.sign-in"]; }
+    if (status === 409 && code === "already_recorded") { return texts["409.already_recorded"]; }
     if (status === 409 && action === "take" && hint.indexOf("no longer") >= 0) { return texts["409.take.gone"]; }
     if (status === 409 && action === "ticket") {
       if (hint.indexOf("closed") >= 0) { return texts["409.ticket.closed"]; }

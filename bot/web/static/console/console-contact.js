@@ -199,7 +199,7 @@
       $("c-submit").disabled = false;
       if (answer.status === 201 || answer.status === 200) {
         var text = summary(answer.data);
-        finishChat();
+        finishChat(true);
         reset();
         page.show($("c-result"), text, "ok");
         var first = document.querySelector("input[name=c-channel]:not(:disabled)");
@@ -207,14 +207,15 @@
       } else if (answer.status === 422 && answer.data && typeof answer.data.message === "string") {
         showError(answer.data.field, answer.data.message);
       } else if (answer.status === 409 && chat && answer.data && answer.data.error === "already_recorded") {
-        finishChat();
+        finishChat(true);
         reset();
         page.show($("c-result"), "Tämä chat-keskustelu oli jo kirjattu. Keskustelu palautetaan chat-oppaalle.", "ok");
       } else if (answer.status === 409 && chat) {  // the chat is no longer this professional's: nothing to hand back
         chat = null;
-        reset();
+        chatMode(false);  // what was filled in stays: it can be saved as an ordinary contact
         page.show($("c-result"), "Keskustelu ei ole enää sinulla (se palasi jonoon tai toinen ammattilainen otti " +
-          "sen), joten et voi kirjata sitä. Voit kirjata yhteydenoton tavallisena lomakkeena.", "error");
+          "sen), joten sitä ei kirjattu chat-keskusteluna. Täyttämäsi tiedot ovat yhä lomakkeella: voit tallentaa " +
+          "ne tavallisena yhteydenottona.", "error");
       } else {
         if (answer.status === 401) { page.signedOut(); }
         page.show($("c-result"), page.problem(answer, "contact"), "error");
@@ -252,12 +253,12 @@
       if (on) { input.checked = input.value === "chat"; }
     });
   }
-  function finishChat() {
+  function finishChat(recorded) {
     if (!chat) { return; }
     var done = chat.done;
     chat = null;
     chatMode(false);
-    done(true);
+    done(recorded);
   }
 
   page.contact = {
@@ -288,5 +289,5 @@
   $("c-at").addEventListener("focus", function () {  // the latest allowed time moves with the clock
     $("c-at").max = localInput(new Date(Date.now() + 5 * 60000));
   });
-  $("c-cancel").addEventListener("click", function () { finishChat(); reset(); });
+  $("c-cancel").addEventListener("click", function () { finishChat(false); reset(); });
 }());

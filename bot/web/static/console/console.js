@@ -243,7 +243,7 @@
         if (current === handoffId) { current = null; $("conversation").hidden = true; }
       } else if (recorded && answer.status !== 409) {
         setStatus("Yhteydenotto on kirjattu, mutta keskustelun palautus ei onnistunut: " +
-          page.problem(answer, "handoff") + " Yritä uudelleen painikkeella Palauta chat-oppaalle.", "error");
+          page.problem(answer, "handoff") + " Yritä uudelleen painikkeella Palauta chat-oppaalle kirjaamatta (yhteydenottoa ei kirjata uudelleen).", "error");
       } else { fail(answer, "handoff"); }
       refreshQueue();
     });

@@ -8,7 +8,8 @@
   "use strict";
   var charts = window.ManagementCharts;
   var number = charts.number, percent = charts.percent;
-  var DECIMAL = new Intl.NumberFormat("fi-FI", { maximumFractionDigits: 1 });
+  var HOURS_FORMAT = new Intl.NumberFormat("fi-FI", { maximumFractionDigits: 1 });
+  var RATIO_FORMAT = new Intl.NumberFormat("fi-FI", { maximumFractionDigits: 2 });
   function $(id) { return document.getElementById(id); }
   var dayText = window.StaffCommon.dayText;
   function labelled(rows, names) {  // report rows -> chart rows with the Finnish label and the share
@@ -17,7 +18,7 @@
       return { label: name, count: row.count, share: row.share };
     });
   }
-  function decimal(value) { return value === null || value === undefined ? "–" : DECIMAL.format(value); }
+  function decimal(format, value) { return value === null || value === undefined ? "–" : format.format(value); }
   function hourTable(report) {
     var table = $("k-hour-table");
     var head = table.querySelector("thead"), body = table.querySelector("tbody");
@@ -45,13 +46,20 @@
       channels.forEach(function (code) { line.appendChild(charts.el("td", number(report.per_hour_by_channel[code][hour]), "n")); });
       if (open) { line.appendChild(charts.el("td", open[hour] ? "auki" : "kiinni")); }
       if (staffing) {
-        line.appendChild(charts.el("td", decimal(staffing.staff_hours[hour]), "n"));
-        line.appendChild(charts.el("td", decimal(staffing.contacts_per_staff_hour[hour]), "n"));
+        line.appendChild(charts.el("td", decimal(HOURS_FORMAT, staffing.staff_hours[hour]), "n"));
+        line.appendChild(charts.el("td", decimal(RATIO_FORMAT, staffing.contacts_per_staff_hour[hour]), "n"));
       }
       body.appendChild(line);
     });
     $("k-hour-note").hidden = !open;
     $("k-staffing-note").hidden = !staffing;
+    if (staffing) {
+      $("k-staffing-days").textContent = staffing.planned_days === report.per_day.length ? ""
+        : " Suunnitelma kattaa " + number(staffing.planned_days) + " jakson " + number(report.per_day.length) +
+          " päivästä; suhdeluvussa ovat mukana vain niiden päivien yhteydenotot.";
+    }
+    var notes = [open ? "k-hour-note" : "", staffing ? "k-staffing-note" : ""].filter(Boolean).join(" ");
+    if (notes) { table.setAttribute("aria-describedby", notes); } else { table.removeAttribute("aria-describedby"); }
   }
   function show(report) {
     var labels = report.labels;
