@@ -32,6 +32,7 @@ import yaml
 
 from actions.guidance_decision import Outcome, decide
 from guidance_library.loader import load_library
+from bench import quiet_rasa_logs
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = PROJECT_DIR / "bench"
@@ -92,6 +93,8 @@ def stock_project(workdir: Path, epochs: int, per: str) -> tuple[Path, Path]:
 def parse_all(model: Path, texts: list[str]) -> tuple[list[dict], list[float]]:
     """Parse every text in-process with the model's full NLU graph; return results and seconds."""
     from rasa.core.agent import Agent
+
+    quiet_rasa_logs()  # no message text on the screen
 
     agent = Agent.load(str(model))
 

@@ -14,12 +14,15 @@ import time
 from pathlib import Path
 
 import yaml
+from bench import quiet_rasa_logs
 
 BENCH_DIR = Path(__file__).resolve().parent
 
 
 async def measure(model: Path, rounds: int) -> list[float]:
     from rasa.core.agent import Agent
+
+    quiet_rasa_logs()  # no message text on the screen
 
     agent = Agent.load(str(model))
     dev = yaml.safe_load((BENCH_DIR / "devset.yml").read_text(encoding="utf-8"))

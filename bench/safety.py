@@ -45,6 +45,7 @@ import yaml
 
 from actions.guidance_decision import Outcome, decide
 from bot.constants import EMERGENCY_INTENT, GUIDANCE_RANKING, OFF_TOPIC, SAFETY, UNCERTAIN_TIER
+from bench import quiet_rasa_logs
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_MODEL = BENCH_DIR.parent / "models" / "assistant.tar.gz"
@@ -151,6 +152,8 @@ def pct(hits: int, total: int) -> str:
 
 async def run(model: Path, which: str, misses: bool = False, why: bool = False) -> int:
     from rasa.core.agent import Agent
+
+    quiet_rasa_logs()  # no message text on the screen
 
     agent = Agent.load(str(model))
     sets = load_sets(which)

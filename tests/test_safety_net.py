@@ -138,6 +138,22 @@ def test_a_strong_sign_told_as_past_is_asked_whatever_the_classifier(analyzer, r
     assert net(rules, score=0.01).assess(words).tier != NO_RISK
 
 
+def test_a_strong_sign_the_classifier_sees_no_danger_in_is_asked_not_answered(analyzer, rules):
+    """A strong sign answers at once only when the classifier sees at least some danger in the message
+    (its `uncertain` limit, 0.2 here); below that the resident is asked, so "auton jarrut hirttää kiinni"
+    gets the question with 112 in it rather than the suicide answer. Never nothing: still a risk signal."""
+    words = analyzer.analyze_text("auton jarrut hirttää kiinni ja mun pitäis päästä lääkäriin")
+    match = rules.assess(*word_forms(words))
+    assert match is not None and not match.weak and match.category.name == "suicide"
+    doubted = net(rules, score=0.15).assess(words)
+    assert doubted.tier == UNCERTAIN_TIER and doubted.signal and doubted.category == "suicide"
+    assert net(rules, score=0.25).assess(words).tier == EMERGENCY_TIER  # some danger seen: the answer
+    assert net(rules).assess(words).tier == EMERGENCY_TIER  # no classifier: the rules alone answer
+    taken = analyzer.analyze_text("otin äsken 25 buranaa")  # the reader too: asked when the classifier disagrees
+    assert net(rules, score=0.15).assess(taken).tier == UNCERTAIN_TIER
+    assert net(rules, score=0.5).assess(taken).tier == EMERGENCY_TIER
+
+
 def test_an_animal_is_not_a_human_emergency(analyzer, rules):
     """No rule or reader answer for a dog; the classifier may ask, never more."""
     assert net(rules).assess(analyzer.analyze_text("koira söi rotanmyrkkyä")).tier == NO_RISK

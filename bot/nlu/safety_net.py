@@ -6,8 +6,9 @@
 
 The verdict has three tiers:
   - `emergency`: any layer is sure (a strong sign, the reader, a sure classifier), unless the
-    classifier is confidently against it (below its `signal` floor): the category's answer at once;
-  - `uncertain`: the classifier's score is between its limits, or the rules matched with a past or
+    classifier finds no danger in it (below its `uncertain` limit): the category's answer at once;
+  - `uncertain`: the classifier's score is between its limits, or a strong sign or the reader found
+    something that the classifier sees no danger in, or the rules matched with a past or
     informational cue ("viime vuonna", "tietoa") and no other layer is sure: the resident is asked
     at once "Oletko sinä tai joku muu nyt vaarassa?" (with 112 in the question). A cue never
     switches the rules off. A weak sign ("tajuton", "puukko"), or a sign with a present cue too
@@ -107,8 +108,13 @@ class SafetyNet:
         unsure = limits is not None and limits.uncertain <= score < limits.sure
         backed = limits is not None and score >= max(limits.uncertain, self.backing)
         # the classifier is confidently against it (below the floor that 99.8% of held-out danger
-        # messages reach): a strong sign or the reader then asks instead of answering
+        # messages reach): a weak sign is dropped (below)
         contradicted = limits is not None and score < limits.signal
+        # the classifier finds no danger at all (below its own `uncertain` limit): a strong sign or the
+        # reader then asks instead of answering. On the corpus's held-out folds this turns 58 of the 180
+        # emergency answers given to not-danger messages ("auton jarrut hirttää kiinni", "kuulolaitteen
+        # patterit") into the safety question, and 4 of 4,181 danger messages' answers too: still caught.
+        doubted = limits is not None and score < limits.uncertain
         told_as_past = self.rules.cued(*forms)  # a past or informational cue and no present one
         if rule is not None and rule.weak and contradicted and len(words) > WEAK_SIGN_WORDS \
                 and rule.category.name not in ALWAYS_ASKED:
@@ -117,10 +123,10 @@ class SafetyNet:
             rule = None
         layers: list[str] = []
         category: str | None = None
-        if rule is not None and (rule.support == ALONE and not contradicted or rule.support == DANGER and backed):
+        if rule is not None and (rule.support == ALONE and not doubted or rule.support == DANGER and backed):
             layers.append("rules")  # a strong sign; or a weak or cued one that the classifier backs
             category = rule.category.name
-        if reading is not None and (reading.firm and not told_as_past and not contradicted or backed or sure):
+        if reading is not None and (reading.firm and not told_as_past and not doubted or backed or sure):
             layers.append("poisoning")
             if category in (None, POISONING, GENERAL):
                 category = reading.category
