@@ -116,10 +116,13 @@ class SafetyNet:
         # patterit") into the safety question, and 4 of 4,181 danger messages' answers too: still caught.
         doubted = limits is not None and score < limits.uncertain
         told_as_past = self.rules.cued(*forms)  # a past or informational cue and no present one
-        if rule is not None and rule.weak and contradicted and len(words) > WEAK_SIGN_WORDS \
-                and rule.category.name not in ALWAYS_ASKED:
+        if rule is not None and rule.weak and len(words) > WEAK_SIGN_WORDS and rule.category.name not in ALWAYS_ASKED \
+                and (contradicted or doubted and not rule.cued and not rule.present):
             # a weak sign only ("tajuton", "hukkua", "puukko"), in a message of more than a few words
-            # that the classifier is confidently against: everyday talk, no safety question
+            # that the classifier is confidently against, or sees no danger in when nothing in the
+            # message tells of now, the past or a question about it: everyday talk, no safety question
+            # (on the corpus's held-out folds the second part spares 58 not-danger messages the question
+            # and no danger message)
             rule = None
         layers: list[str] = []
         category: str | None = None
