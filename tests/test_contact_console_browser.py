@@ -208,30 +208,36 @@ def test_an_empty_form_names_every_missing_choice_at_once_and_stores_nothing(sit
         expect(page.locator(error)).to_have_text(text)
     expect(page.locator("#c-result")).to_contain_text("puuttuu 4 tietoa")
     assert page.evaluate("() => document.activeElement.name") == "c-channel"  # the first missing one
-    page.check("#c-channel-phone")
-    page.check("#c-contactor-resident")
-    page.check("#c-reasons-health")
-    page.check("#c-onward-no_further_need")
+    choose(page, "channel-phone", "contactor-resident", "reasons-health", "onward-no_further_need")
     page.click("#c-submit")
     expect(page.locator("#c-result")).to_contain_text("Yhteydenotto tallennettu")
     expect(page.locator("#c-channel-error")).to_have_text("")
     assert count(site, ContactRecord) == records + 1
 
 
-def test_a_live_chat_is_recorded_in_the_form_and_then_handed_back(site, page) -> None:
-    site.queue_resident()  # a resident of this test's own
+def take_a_live_chat(site, page) -> None:
+    """A resident of the test's own in the queue, taken by a signed-in professional."""
+    site.queue_resident()
     sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
     page.wait_for_selector("#contact-form:not([hidden])")
     page.locator("#queue li", has_text="Flunssa ja kuume").locator(".take").first.click()
     page.wait_for_selector("#facts dd")
+
+
+def choose(page, *inputs: str) -> None:
+    """Tick the form's radio buttons and check boxes, by the input's id without "#c-"."""
+    for name in inputs:
+        page.check("#c-" + name)
+
+
+def test_a_live_chat_is_recorded_in_the_form_and_then_handed_back(site, page) -> None:
+    take_a_live_chat(site, page)
     page.click("#record-hand-back")
     expect(page.locator("#c-chat-note")).to_be_visible()
     assert page.evaluate("() => document.activeElement.id") == "contact-title"
     assert page.is_checked("#c-channel-chat") and page.is_disabled("#c-channel-phone")  # a chat's record is a chat
     expect(page.locator("#c-submit")).to_have_text("Tallenna ja palauta chat-oppaalle")
-    page.check("#c-contactor-resident")
-    page.check("#c-reasons-health")
-    page.check("#c-onward-no_further_need")
+    choose(page, "contactor-resident", "reasons-health", "onward-no_further_need")
     page.click("#c-submit")
     expect(page.locator("#status")).to_contain_text("kirjattu ja keskustelu palautettu")
     expect(page.locator("#c-result")).to_contain_text("Yhteydenotto tallennettu")
@@ -243,12 +249,8 @@ def test_a_live_chat_is_recorded_in_the_form_and_then_handed_back(site, page) ->
 
 
 def test_handing_back_without_a_record_does_not_say_it_was_recorded(site, page) -> None:
-    site.queue_resident()
-    sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
-    page.wait_for_selector("#contact-form:not([hidden])")
     records = count(site, ContactRecord)
-    page.locator("#queue li", has_text="Flunssa ja kuume").locator(".take").first.click()
-    page.wait_for_selector("#facts dd")
+    take_a_live_chat(site, page)
     page.click("#record-hand-back")
     page.check("#c-contactor-resident")
     page.click("#c-cancel")  # "Palauta kirjaamatta"
@@ -258,11 +260,7 @@ def test_handing_back_without_a_record_does_not_say_it_was_recorded(site, page) 
 
 
 def test_a_hand_back_that_fails_after_the_record_says_the_record_is_safe_and_can_be_retried(site, page) -> None:
-    site.queue_resident()
-    sign_in(page, site.url + "/console", sample_site.PROFESSIONAL[0])
-    page.wait_for_selector("#contact-form:not([hidden])")
-    page.locator("#queue li", has_text="Flunssa ja kuume").locator(".take").first.click()
-    page.wait_for_selector("#facts dd")
+    take_a_live_chat(site, page)
     failed = []
 
     def once_unavailable(route) -> None:  # the chat server is away for the first hand-back only
@@ -274,9 +272,7 @@ def test_a_hand_back_that_fails_after_the_record_says_the_record_is_safe_and_can
                       body='{"error": "unavailable", "message": "The chat server cannot be reached.", "field": null}')
     page.route("**/console/api/handoffs/*/hand-back", once_unavailable)
     page.click("#record-hand-back")
-    page.check("#c-contactor-relative")
-    page.check("#c-reasons-social")
-    page.check("#c-onward-no_further_need")
+    choose(page, "contactor-relative", "reasons-social", "onward-no_further_need")
     page.click("#c-submit")
     expect(page.locator("#status")).to_contain_text("Yhteydenotto on kirjattu, mutta keskustelun palautus ei onnistunut")
     expect(page.locator("#status")).to_contain_text("Palauta chat-oppaalle")
