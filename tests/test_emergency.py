@@ -31,6 +31,10 @@ def rules():
     ("haava vuotaa paljon verta eikä lakkaa", "bleeding"),
     ("en saa henkeä", "breathing"),
     ("kurkku turpoaa ampiaisen piston jälkeen", "anaphylaxis"),
+    # swallowing is a sign of poisoning only with what was swallowed; trouble swallowing with slurred
+    # speech is a stroke, and gets the stroke answer, not "Tämä voi olla myrkytys"
+    ("nyt hänen on vaikea niellä ja puhe on epäselvää", "stroke"),
+    ("taapero nuoli tiskiainetta", "poisoning"),
 ])
 def test_emergency_signs_are_detected(analyzer, rules, message, category):
     found = detect_emergency(message, analyzer, rules)
@@ -42,6 +46,7 @@ def test_emergency_signs_are_detected(analyzer, rules, message, category):
     "isäni kuoli viime vuonna ja suren yhä",
     "haluan lopettaa tupakoinnin",
     "verenpainelääkkeen reseptin uusiminen",
+    "mummo nielee huonosti isoja tabletteja, voiko ne liottaa veteen",  # a weak sign at most: never the answer alone
 ])
 def test_routine_questions_are_not_emergencies(analyzer, rules, message):
     assert detect_emergency(message, analyzer, rules) is None
