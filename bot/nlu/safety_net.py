@@ -104,17 +104,17 @@ class SafetyNet:
         rule = self.rules.assess(*forms)
         seen = rule is not None  # any sign, even one dismissed below: never turned away
         reading = read_poisoning(words, self.rules.poisoning)
-        sure = limits is not None and score >= limits.sure
-        unsure = limits is not None and limits.uncertain <= score < limits.sure
-        backed = limits is not None and score >= max(limits.uncertain, self.backing)
+        sure = limits is not None and score is not None and score >= limits.sure
+        unsure = limits is not None and score is not None and limits.uncertain <= score < limits.sure
+        backed = limits is not None and score is not None and score >= max(limits.uncertain, self.backing)
         # the classifier is confidently against it (below the floor that 99.8% of held-out danger
         # messages reach): a weak sign is dropped (below)
-        contradicted = limits is not None and score < limits.signal
+        contradicted = limits is not None and score is not None and score < limits.signal
         # the classifier finds no danger at all (below its own `uncertain` limit): a strong sign or the
         # reader then asks instead of answering. On the corpus's held-out folds this turns 58 of the 180
         # emergency answers given to not-danger messages ("auton jarrut hirttää kiinni", "kuulolaitteen
         # patterit") into the safety question, and 4 of 4,181 danger messages' answers too: still caught.
-        doubted = limits is not None and score < limits.uncertain
+        doubted = limits is not None and score is not None and score < limits.uncertain
         told_as_past = self.rules.cued(*forms)  # a past or informational cue and no present one
         if rule is not None and rule.weak and len(words) > WEAK_SIGN_WORDS and rule.category.name not in ALWAYS_ASKED \
                 and (contradicted or doubted and not rule.cued and not rule.present):
@@ -140,7 +140,7 @@ class SafetyNet:
             if category is None:
                 category = rule.category.name if rule is not None else self._category_of(guess)
             return SafetyVerdict(EMERGENCY_TIER, category, tuple(layers), score, True, cued)
-        signal = seen or reading is not None or limits is not None and score >= limits.signal
+        signal = seen or reading is not None or limits is not None and score is not None and score >= limits.signal
         if not (unsure or rule is not None or reading is not None):
             return SafetyVerdict(NO_RISK, GENERAL, (), score, signal)
         # the safety question: every layer that saw something is named (the policy treats a question
