@@ -10,12 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
 from actions.base import RuntimeAction, latest_entity
+from actions.follow_up import read_subject
 from actions.runtime import Runtime
 from actions.store.analytics import record_quietly
 from bot.constants import (ACTION_EMERGENCY, ACTION_SAFETY_CHECK, ACTION_SAFETY_OK, ASSESSMENT_SLOT,
                            CONTACT_FORM_SLOT, EMERGENCY, EMERGENCY_CATEGORY_ENTITY, EMERGENCY_INTENT,
                            GENERAL_CATEGORY, GUIDANCE_RANKING, HANDOFF_SLOT, OFF_TOPIC, SAFETY,
-                           SAFETY_PENDING_SLOT, TOPIC_SLOT)
+                           SAFETY_PENDING_SLOT, SUBJECT_SLOT, TOPIC_SLOT)
 from bot.metrics import count_emergency
 from guidance_library.emergency import EmergencyCategory, EmergencyRules
 from guidance_library.models import GuidanceLibrary
@@ -78,6 +79,11 @@ def ask_safety_question(dispatcher: CollectingDispatcher, tracker: Tracker, runt
         # The best guess of what the message was about, so that a follow-up typed instead of answering
         # the question ("entä jos se on vauva?") still has a topic to lean on (actions/follow_up.py).
         events.append(SlotSet(TOPIC_SLOT, ranking[0].get("topic")))
+    subject = read_subject(pending["text"])
+    if subject is not None and not tracker.get_slot(SUBJECT_SLOT):
+        # whom it concerns, too ("meidän vauva ei vielä käänny"): the follow-up after the question
+        # ("voiko se päästä fyssarille?") then gets the path for them (issue 16)
+        events.append(SlotSet(SUBJECT_SLOT, subject))
     return events
 
 

@@ -11,6 +11,8 @@ from actions.follow_up import is_follow_up, read_cues, read_subject
     ("se on vauva", "baby"), ("poika on 7-vuotias", "child"), ("olen raskaana", "pregnant"),
     ("mummo on muistisairas", "elderly"), ("tytar on 15 v", "teen"), ("paljonko se maksaa?", None),
     ("kauanko käsittely kestää 2 viikkoa?", None), ("miten varaan ajan hammashoitoon", None),
+    ("hampaat pitäis tarkastaa, viimeks kävin 10 vuotta sitten", None), ("oon ollu sairaana jo 3 vuotta", None),
+    ("meidan vauva ei vielä käänny ollenkaan", "baby"),
 ])
 def test_whom_a_message_is_about(text, audience):
     assert read_subject(text) == audience

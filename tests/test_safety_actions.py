@@ -86,6 +86,20 @@ def test_the_safety_question_has_112_two_buttons_and_keeps_the_question(runtime)
     assert pending["text"] == "tää oli tässä, mistä apua" and pending["guidance_ranking"] == RANKING
 
 
+def test_the_safety_question_keeps_whom_the_message_concerns_for_the_follow_up(runtime):
+    """"meidän vauva ei vielä käänny" is asked about first; "voiko se päästä fyssarille?" typed next
+    still concerns the baby (issue 16), unless the conversation already knew whom it concerned."""
+    events = run(ActionSafetyCheck(runtime), tracker(text="meidän vauva ei vielä käänny ollenkaan", ranking=RANKING,
+                                                     extra={"safety": UNCERTAIN}))[1]
+    assert {e["name"]: e["value"] for e in events}.get("subject") == "baby"
+    known = run(ActionSafetyCheck(runtime), tracker(text="meidän vauva ei vielä käänny", ranking=RANKING,
+                                                    slots={"subject": "elderly"}, extra={"safety": UNCERTAIN}))[1]
+    assert "subject" not in {e["name"] for e in known}
+    nobody = run(ActionSafetyCheck(runtime), tracker(text="tää oli tässä, mistä apua", ranking=RANKING,
+                                                     extra={"safety": UNCERTAIN}))[1]
+    assert "subject" not in {e["name"] for e in nobody}
+
+
 def test_safe_after_the_question_answers_the_question_asked_before(runtime):
     pending = {"text": "flunssa", "intent": {"name": "ask_guidance", "confidence": 0.9}, "guidance_ranking": RANKING}
     messages, events = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending},
