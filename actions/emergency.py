@@ -79,10 +79,11 @@ def ask_safety_question(dispatcher: CollectingDispatcher, tracker: Tracker, runt
         # The best guess of what the message was about, so that a follow-up typed instead of answering
         # the question ("entä jos se on vauva?") still has a topic to lean on (actions/follow_up.py).
         events.append(SlotSet(TOPIC_SLOT, ranking[0].get("topic")))
-    subject = read_subject(pending["text"])
-    if subject is not None and not tracker.get_slot(SUBJECT_SLOT):
-        # whom it concerns, too ("meidän vauva ei vielä käänny"): the follow-up after the question
-        # ("voiko se päästä fyssarille?") then gets the path for them (issue 16)
+    subject = read_subject(str(message.get("text") or ""))
+    if subject is not None:
+        # whom it concerns, too ("meidän vauva ei vielä käänny"; the person this message names comes before
+        # the one named earlier): the follow-up after the question ("voiko se päästä fyssarille?") then
+        # gets the path for them (issue 16)
         events.append(SlotSet(SUBJECT_SLOT, subject))
     return events
 

@@ -80,7 +80,7 @@ BACK_REFERENCES = frozenset({"se", "sen", "sita", "siihen", "siita", "silla", "s
 FACT_OPENINGS = ("olen ", "oon ", "mina olen", "ma oon", "han on", "se on", "asun ", "minulla on", "mulla on",
                  "hanella on", "sillä on", "silla on", "meilla on", "ika ", "ikaa ")
 AGE = re.compile(r"\b(\d{1,3})\s*(v\b|vuo|-?vuotia|v\.|kk|kuukau)?")
-AGO = re.compile(r"\w*\s+(sitten|sit)\b")  # "10 vuotta sitten": the rest of the word, then "sitten"
+AGO = re.compile(r"\w*\s+sitten\b")  # "10 vuotta sitten": the rest of the word, then "sitten"
 MAX_FOLLOW_UP_WORDS = 9      # longer messages are treated as questions of their own unless they refer back
 FRESH_TOPIC_SCORE = 0.30     # a ranking this sure of another topic, with no back-reference, is a new subject
 # Facets that other topics' paths answer for the whole area (an appeal, e-services, urgent care,
@@ -150,7 +150,8 @@ def _audience_of_age(folded: str) -> str | None:
         before = folded[:match.start()].split()[-2:]
         if not unit and not any(w in ("on", "han", "se", "olen", "oon", "ika", "ikaa", "vuotias") for w in before):
             continue  # a number that is not an age ("2 viikkoa", "10 euroa")
-        if AGO.match(folded, match.end()) or before[-1:] == ["jo"]:
+        said_as_age = any(w in ("on", "han", "olen", "oon", "ika", "ikaa") for w in before)
+        if AGO.match(folded, match.end()) or before[-1:] == ["jo"] and not said_as_age:
             continue  # a time ago or a duration ("kävin 10 vuotta sitten", "jo 3 vuotta"), not an age
         if unit.startswith(("kk", "kuukau")):
             return "baby"

@@ -34,7 +34,8 @@ def rules():
     # swallowing is a sign of poisoning only with what was swallowed; trouble swallowing with slurred
     # speech is a stroke, and gets the stroke answer, not "Tämä voi olla myrkytys"
     ("nyt hänen on vaikea niellä ja puhe on epäselvää", "stroke"),
-    ("taapero nuoli tiskiainetta", "poisoning"),
+    ("taapero nuoli tiskiainetta", "poisoning"), ("taapero nielaisi jotain pientä lattialta", "poisoning"),
+    ("lapsi sai sähköiskun pistorasiasta", "unconscious"), ("mökillä kamiina ja kaikilla huono olo", "poisoning"),
 ])
 def test_emergency_signs_are_detected(analyzer, rules, message, category):
     found = detect_emergency(message, analyzer, rules)
@@ -47,6 +48,7 @@ def test_emergency_signs_are_detected(analyzer, rules, message, category):
     "haluan lopettaa tupakoinnin",
     "verenpainelääkkeen reseptin uusiminen",
     "mummo nielee huonosti isoja tabletteja, voiko ne liottaa veteen",  # a weak sign at most: never the answer alone
+    "auton jarrut hirttää kiinni ja pitäis päästä lääkäriin",  # a jammed brake, not a hanging
 ])
 def test_routine_questions_are_not_emergencies(analyzer, rules, message):
     assert detect_emergency(message, analyzer, rules) is None

@@ -12,7 +12,8 @@ from actions.follow_up import is_follow_up, read_cues, read_subject
     ("mummo on muistisairas", "elderly"), ("tytar on 15 v", "teen"), ("paljonko se maksaa?", None),
     ("kauanko käsittely kestää 2 viikkoa?", None), ("miten varaan ajan hammashoitoon", None),
     ("hampaat pitäis tarkastaa, viimeks kävin 10 vuotta sitten", None), ("oon ollu sairaana jo 3 vuotta", None),
-    ("meidan vauva ei vielä käänny ollenkaan", "baby"),
+    ("meidan vauva ei vielä käänny ollenkaan", "baby"), ("äiti on jo 90-vuotias", "elderly"),
+    ("hän on jo 80 v", "elderly"), ("olen 75 v sit kysyisin", "elderly"),
 ])
 def test_whom_a_message_is_about(text, audience):
     assert read_subject(text) == audience

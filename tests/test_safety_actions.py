@@ -88,13 +88,13 @@ def test_the_safety_question_has_112_two_buttons_and_keeps_the_question(runtime)
 
 def test_the_safety_question_keeps_whom_the_message_concerns_for_the_follow_up(runtime):
     """"meidän vauva ei vielä käänny" is asked about first; "voiko se päästä fyssarille?" typed next
-    still concerns the baby (issue 16), unless the conversation already knew whom it concerned."""
+    still concerns the baby (issue 16); the person this message names comes before one named earlier."""
     events = run(ActionSafetyCheck(runtime), tracker(text="meidän vauva ei vielä käänny ollenkaan", ranking=RANKING,
                                                      extra={"safety": UNCERTAIN}))[1]
     assert {e["name"]: e["value"] for e in events}.get("subject") == "baby"
     known = run(ActionSafetyCheck(runtime), tracker(text="meidän vauva ei vielä käänny", ranking=RANKING,
                                                     slots={"subject": "elderly"}, extra={"safety": UNCERTAIN}))[1]
-    assert "subject" not in {e["name"] for e in known}
+    assert {e["name"]: e["value"] for e in known}.get("subject") == "baby"
     nobody = run(ActionSafetyCheck(runtime), tracker(text="tää oli tässä, mistä apua", ranking=RANKING,
                                                      extra={"safety": UNCERTAIN}))[1]
     assert "subject" not in {e["name"] for e in nobody}

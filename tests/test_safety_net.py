@@ -127,6 +127,9 @@ def test_a_weak_sign_the_classifier_is_confidently_against_asks_nothing(analyzer
     now = analyzer.analyze_text("lapsi on ihan tajuton nyt sohvalla kotona")
     assert rules.assess(*word_forms(now)).present and net(rules, score=0.15).assess(now).tier == UNCERTAIN_TIER
     assert net(rules, score=0.25).assess(words).tier == UNCERTAIN_TIER  # some danger seen: asked
+    # a weak sign of poisoning is kept on mere doubt: "taapero nuoli lattiaa" is asked, not let through
+    licked = analyzer.analyze_text("taapero nuoli lattiaa ja itkee nyt kovasti")
+    assert rules.assess(*word_forms(licked)).weak and net(rules, score=0.15).assess(licked).tier == UNCERTAIN_TIER
     assert net(rules).assess(words).tier == UNCERTAIN_TIER  # no classifier: the rules alone ask
     assert net(rules, score=0.05).assess(analyzer.analyze_text("mummo tajuton")).tier != NO_RISK
     # a weak sign of suicidal thoughts is always asked
@@ -145,13 +148,13 @@ def test_a_strong_sign_told_as_past_is_asked_whatever_the_classifier(analyzer, r
 
 def test_a_strong_sign_the_classifier_sees_no_danger_in_is_asked_not_answered(analyzer, rules):
     """A strong sign answers at once only when the classifier sees at least some danger in the message
-    (its `uncertain` limit, 0.2 here); below that the resident is asked, so "auton jarrut hirttää kiinni"
-    gets the question with 112 in it rather than the suicide answer. Never nothing: still a risk signal."""
-    words = analyzer.analyze_text("auton jarrut hirttää kiinni ja mun pitäis päästä lääkäriin")
+    (its `uncertain` limit, 0.2 here); below that the resident is asked, so "kuulolaitteen patterit"
+    gets the question with 112 in it rather than the poisoning answer. Never nothing: still a risk signal."""
+    words = analyzer.analyze_text("kuulolaitteen patterit loppu, mistä saa uusia")
     match = rules.assess(*word_forms(words))
-    assert match is not None and not match.weak and match.category.name == "suicide"
+    assert match is not None and not match.weak and match.category.name == "poisoning"
     doubted = net(rules, score=0.15).assess(words)
-    assert doubted.tier == UNCERTAIN_TIER and doubted.signal and doubted.category == "suicide"
+    assert doubted.tier == UNCERTAIN_TIER and doubted.signal and doubted.category == "poisoning"
     assert net(rules, score=0.25).assess(words).tier == EMERGENCY_TIER  # some danger seen: the answer
     assert net(rules).assess(words).tier == EMERGENCY_TIER  # no classifier: the rules alone answer
     taken = analyzer.analyze_text("otin äsken 25 buranaa")  # the reader too: asked when the classifier disagrees

@@ -49,6 +49,9 @@ WEAK_SIGN_WORDS = 3
 # ... except a sign of suicidal thoughts or self-harm: "mulla oli itsetuhoisia ajatuksia pari vuotta
 # sitten, miten pääsen terapiaan" is always asked whether anyone is in danger now.
 ALWAYS_ASKED = ("suicide",)
+# ... and a weak sign of poisoning (swallowing, tasting: "taapero nielaisi jotain pientä") is dropped only when
+# the classifier is confidently against it, not merely when it sees no danger
+KEPT_ON_DOUBT = ("poisoning",)
 
 
 @dataclass(frozen=True)
@@ -111,13 +114,15 @@ class SafetyNet:
         # messages reach): a weak sign is dropped (below)
         contradicted = limits is not None and score is not None and score < limits.signal
         # the classifier finds no danger at all (below its own `uncertain` limit): a strong sign or the
-        # reader then asks instead of answering. On the corpus's held-out folds this turns 58 of the 180
-        # emergency answers given to not-danger messages ("auton jarrut hirttää kiinni", "kuulolaitteen
-        # patterit") into the safety question, and 4 of 4,181 danger messages' answers too: still caught.
+        # reader then asks instead of answering (the question has 112 in it). On the corpus's held-out
+        # folds this turned 58 of the 180 emergency answers given to not-danger messages ("kuulolaitteen
+        # patterit mistä saa") into the safety question, and 4 of 4,181 danger messages' answers too:
+        # still caught. Without a classifier (none trained, or it failed) the rules answer as before.
         doubted = limits is not None and score is not None and score < limits.uncertain
         told_as_past = self.rules.cued(*forms)  # a past or informational cue and no present one
         if rule is not None and rule.weak and len(words) > WEAK_SIGN_WORDS and rule.category.name not in ALWAYS_ASKED \
-                and (contradicted or doubted and not rule.cued and not rule.present):
+                and (contradicted or doubted and not rule.cued and not rule.present
+                     and rule.category.name not in KEPT_ON_DOUBT):
             # a weak sign only ("tajuton", "hukkua", "puukko"), in a message of more than a few words
             # that the classifier is confidently against, or sees no danger in when nothing in the
             # message tells of now, the past or a question about it: everyday talk, no safety question
