@@ -35,7 +35,7 @@ from bot.nlu.emergency import word_forms
 from bot.nlu.finnish import WordAnalysis
 from bot.nlu.poisoning import POISONING, read_poisoning
 from bot.nlu.risk_classifier import RiskFeaturizer, RiskModel, TrainingSet
-from guidance_library.emergency import ALONE, DANGER, EmergencyRules
+from guidance_library.emergency import ALONE, DANGER, EmergencyRules, RuleMatch
 from guidance_library.risk_corpus import ASSUMED_SAFE, LIBRARY_KIND, CorpusMessage
 
 logger = logging.getLogger(__name__)
@@ -120,14 +120,7 @@ class SafetyNet:
         # still caught. Without a classifier (none trained, or it failed) the rules answer as before.
         doubted = limits is not None and score is not None and score < limits.uncertain
         told_as_past = self.rules.cued(*forms)  # a past or informational cue and no present one
-        if rule is not None and rule.weak and len(words) > WEAK_SIGN_WORDS and rule.category.name not in ALWAYS_ASKED \
-                and (contradicted or doubted and not rule.cued and not rule.present
-                     and rule.category.name not in KEPT_ON_DOUBT):
-            # a weak sign only ("tajuton", "hukkua", "puukko"), in a message of more than a few words
-            # that the classifier is confidently against, or sees no danger in when nothing in the
-            # message tells of now, the past or a question about it: everyday talk, no safety question
-            # (on the corpus's held-out folds the second part spares 58 not-danger messages the question
-            # and no danger message)
+        if rule is not None and dismissed(rule, len(words), contradicted, doubted):
             rule = None
         layers: list[str] = []
         category: str | None = None
@@ -168,6 +161,17 @@ class SafetyNet:
         if limits is None or score < limits.uncertain:
             return SafetyVerdict(NO_RISK, GENERAL, (), score, limits is not None and score >= limits.signal)
         return SafetyVerdict(UNCERTAIN_TIER, self._category_of(guess), ("classifier",), score, True)
+
+
+def dismissed(rule: RuleMatch, words: int, contradicted: bool, doubted: bool) -> bool:
+    """A weak sign only ("tajuton", "hukkua", "puukko"), in a message of more than a few words that the
+    classifier is confidently against, or sees no danger in when nothing in the message tells of now,
+    the past or a question about it: everyday talk, no safety question. (On the corpus's held-out folds
+    the second part spares 58 not-danger messages the question and no danger message.) Signs of
+    suicidal thoughts are always asked, and a weak sign of poisoning is kept on mere doubt."""
+    if not rule.weak or words <= WEAK_SIGN_WORDS or rule.category.name in ALWAYS_ASKED:
+        return False
+    return contradicted or doubted and not rule.cued and not rule.present and rule.category.name not in KEPT_ON_DOUBT
 
 
 EASE_MATCH = 0.2     # a guidance path matching at least this well ...
