@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Sequence
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -162,7 +162,7 @@ def staff_hours(rosters: Sequence[Roster], days: Iterable[dt.date], is_holiday: 
             if code not in shift.days:
                 continue
             row = totals.setdefault(shift.channel or ALL_CHANNELS, [0.0] * 24)
-            worked = Shift(shift.days, shift.start, min(shift.end, stop), shift.staff, shift.channel)
+            worked = replace(shift, end=min(shift.end, stop))
             for hour in range(worked.start // 60, min(24, (worked.end + 59) // 60)):
                 row[hour] += worked.staff * worked.minutes_in_hour(hour) / 60
     return totals

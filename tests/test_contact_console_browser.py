@@ -140,6 +140,12 @@ def test_a_phone_contact_with_a_path_sent_by_email_reaches_smtp_and_the_figures(
         assert "131052-308T" not in record.note
 
     # a manager sees it in the channel and onward-guidance figures
+    a_manager_sees_the_phone_contact(site, browser, records)
+
+
+def a_manager_sees_the_phone_contact(site, browser, records: int) -> None:
+    """The management view after the phone contact: the channel, onward-guidance and area figures, and the
+    hours with the region's staffing plan beside them."""
     manager = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     manager.set_default_timeout(TIMEOUT)
     try:
