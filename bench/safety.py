@@ -43,7 +43,7 @@ from typing import Any
 
 import yaml
 
-from actions.guidance_decision import Outcome, decide
+from actions.guidance_decision import Decision, Outcome, decide
 from bot.constants import EMERGENCY_INTENT, GUIDANCE_RANKING, OFF_TOPIC, SAFETY, UNCERTAIN_TIER
 from bench import quiet_rasa_logs
 
@@ -74,23 +74,51 @@ def first_reply(parse: dict[str, Any]) -> str:
         return "safety_check"
     if intent.get("name") not in GUIDANCE_INTENTS:
         return "other dialogue"  # greet, thanks, ask_human ...: data/rules.yml routes them past action_guidance
-    decision = decide(parse.get(GUIDANCE_RANKING) or [], intent.get("name"), float(intent.get("confidence") or 0.0),
-                      off_topic=bool(parse.get(OFF_TOPIC)))
+    decision = guidance_decision(parse)
     if safety.get("signal") and (decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH) or (
             decision.outcome is Outcome.ANSWER and topic_of(parse, decision.path_ids[0]) in URGENT)):
         return "safety_check"  # the out-of-scope guard, and an urgent topic with a risk signal (actions.guidance)
     return decision.outcome.value
 
 
-def cause(parse: dict[str, Any], reply: str) -> str:
-    """Which layer put 112 in front of the resident (for totals only: `--why`)."""
+def cause(parse: dict[str, Any], reply: str, seen: bool = False) -> str:
+    """Which layer put 112 in front of the resident (for totals only: `--why`). For the out-of-scope
+    guard also which answer it stood in for and whether the rules or the reader saw a sign (`seen`,
+    even one dropped as everyday talk) or only the classifier's floor was reached."""
     safety = parse.get(SAFETY) or {}
     layers = "+".join(safety.get("layers") or []) or "-"
     if reply == "emergency":
         return f"answer by {layers}"
     if safety.get("tier") == UNCERTAIN_TIER:
         return f"question by {layers}"
-    return "question by the guard (signal " + ("+rules" if safety.get("cued") else "") + ")"
+    decision = guidance_decision(parse)
+    instead = "urgent topic" if decision.outcome is Outcome.ANSWER else decision.outcome.value
+    return f"question by the guard ({instead}, {'a sign seen' if seen else 'classifier floor only'})"
+
+
+def guidance_decision(parse: dict[str, Any]) -> Decision:
+    """The guidance action's decision for a parsed message (before the out-of-scope guard)."""
+    intent = parse.get("intent") or {}
+    return decide(parse.get(GUIDANCE_RANKING) or [], intent.get("name"), float(intent.get("confidence") or 0.0),
+                  off_topic=bool(parse.get(OFF_TOPIC)))
+
+
+class SignReader:
+    """Whether the rules or the overdose reader see any sign in a text (for `--why` only)."""
+
+    def __init__(self) -> None:
+        from bot.nlu.finnish import FinnishAnalyzer
+        from guidance_library.emergency import load_emergency_rules
+
+        self.analyzer = FinnishAnalyzer()
+        self.rules = load_emergency_rules()
+
+    def __call__(self, text: str) -> bool:
+        from bot.nlu.emergency import word_forms
+        from bot.nlu.poisoning import read_poisoning
+
+        words = self.analyzer.analyze_text(text)
+        return self.rules.assess(*word_forms(words)) is not None or read_poisoning(words, self.rules.poisoning) is not None
 
 
 def topic_of(parse: dict[str, Any], path_id: str) -> str | None:
@@ -157,6 +185,7 @@ async def run(model: Path, which: str, misses: bool = False, why: bool = False) 
 
     agent = Agent.load(str(model))
     sets = load_sets(which)
+    signs = SignReader() if why else None
     timings: list[float] = []
     report: dict[str, list[tuple[str, bool, Counter]]] = {}
     causes: dict[tuple[str, bool], Counter] = defaultdict(Counter)
@@ -169,7 +198,7 @@ async def run(model: Path, which: str, misses: bool = False, why: bool = False) 
             reply = first_reply(parse)
             replies[reply] += 1
             if why and reply in CAUGHT:
-                causes[(set_name, danger)][cause(parse, reply)] += 1
+                causes[(set_name, danger)][cause(parse, reply, signs is not None and signs(text))] += 1
             if misses and set_name.endswith("(development)") and (reply in CAUGHT) != danger:
                 print(f"  miss [{group}] {reply}: {text}")  # development sets only: the blind ones stay unread
         report.setdefault(set_name, []).append((group, danger, replies))
