@@ -50,6 +50,7 @@ def test_emergency_signs_are_detected(analyzer, rules, message, category):
     "mummo nielee huonosti isoja tabletteja, voiko ne liottaa veteen",  # a weak sign at most: never the answer alone
     "auton jarrut hirttää kiinni ja pitäis päästä lääkäriin",  # a jammed brake, not a hanging
     "lääkkeet maksaa satoja euroja kuussa, mikä se lääkekatto on",  # hundreds of euros, not of pills
+    "näin pahan kolarin eilen ja nyt en pysty nukkuun enkä syömään, onko jotain kriisiapua",  # not eating, no swallowing
 ])
 def test_routine_questions_are_not_emergencies(analyzer, rules, message):
     assert detect_emergency(message, analyzer, rules) is None
