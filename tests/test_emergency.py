@@ -36,6 +36,14 @@ def rules():
     ("nyt hänen on vaikea niellä ja puhe on epäselvää", "stroke"),
     ("taapero nuoli tiskiainetta", "poisoning"), ("taapero nielaisi jotain pientä lattialta", "poisoning"),
     ("lapsi sai sähköiskun pistorasiasta", "unconscious"), ("mökillä kamiina ja kaikilla huono olo", "poisoning"),
+    # swallowing something, told in everyday speech ("et" is "että", which Voikko reads as "ei"), a few
+    # words apart, or with a participle ("on syönyt"); and a count of pills with words between
+    ("se sano et söi jotain", "poisoning"), ("kaveri sano et joi jotain pullosta", "poisoning"),
+    ("lapsi söi äsken lattialta jotain", "poisoning"), ("joi jotakin pullosta", "poisoning"),
+    ("lapsi on syönyt jotain", "poisoning"),
+    ("14v tytär lukitti itsensä huoneeseen ja sanoi et on ottanut jotain", "poisoning"),
+    ("otin kymmenen mummon verenpainelääkettä", "poisoning"), ("otin kymmenen kpl niitä mun tabletteja", "poisoning"),
+    ("otin kymmenen 500 mg paracetamolia", "poisoning"),
 ])
 def test_emergency_signs_are_detected(analyzer, rules, message, category):
     found = detect_emergency(message, analyzer, rules)
@@ -51,6 +59,9 @@ def test_emergency_signs_are_detected(analyzer, rules, message, category):
     "auton jarrut hirttää kiinni ja pitäis päästä lääkäriin",  # a jammed brake, not a hanging
     "lääkkeet maksaa satoja euroja kuussa, mikä se lääkekatto on",  # hundreds of euros, not of pills
     "näin pahan kolarin eilen ja nyt en pysty nukkuun enkä syömään, onko jotain kriisiapua",  # not eating, no swallowing
+    "olen syönyt kymmenen vuotta verenpainelääkettä",  # ten years, not ten pills
+    "sata euroa lääkkeisiin", "kymmenen prosenttia lääkkeistä",
+    "hiihdin maratonin, pitääks palautumisessa syödä jotain erityistä",
 ])
 def test_routine_questions_are_not_emergencies(analyzer, rules, message):
     assert detect_emergency(message, analyzer, rules) is None

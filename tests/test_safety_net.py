@@ -187,6 +187,8 @@ def test_a_bite_happens_to_a_person(analyzer, rules):
     ("otin kymmenen tenoxia koska en jaksa enää", POISONING_URGENT),
     ("parasetamolia meni tänää ehkä 10 grammaa ku hammas särki", POISONING),  # a weight, not a count
     ("otin 8000mg buranaa", POISONING),
+    ("otin kakskyt buranaa", POISONING), ("otin parikymmentä melatoniinia", POISONING),  # spoken numbers
+    ("lapsi on syönyt mummon lääkkeitä", POISONING),  # a participle: "syönyt" is its own base form
 ])
 def test_the_reader_finds_an_amount_taken(analyzer, rules, message, category):
     reading = read_poisoning(analyzer.analyze_text(message), rules.poisoning)
