@@ -104,7 +104,9 @@ def guidance_decision(parse: dict[str, Any]) -> Decision:
 
 
 class SignReader:
-    """Whether the rules or the overdose reader see any sign in a text (for `--why` only)."""
+    """Whether the rules or the overdose reader see any sign in a text (for `--why` only; read only for
+    the guard's questions). It reads emergency.yml as it is now: run `--why` on a model trained from the
+    same rules, or the split may not match what the model's safety net did."""
 
     def __init__(self) -> None:
         from bot.nlu.finnish import FinnishAnalyzer
@@ -198,7 +200,8 @@ async def run(model: Path, which: str, misses: bool = False, why: bool = False) 
             reply = first_reply(parse)
             replies[reply] += 1
             if why and reply in CAUGHT:
-                causes[(set_name, danger)][cause(parse, reply, signs is not None and signs(text))] += 1
+                by_guard = reply == "safety_check" and (parse.get(SAFETY) or {}).get("tier") != UNCERTAIN_TIER
+                causes[(set_name, danger)][cause(parse, reply, by_guard and signs is not None and signs(text))] += 1
             if misses and set_name.endswith("(development)") and (reply in CAUGHT) != danger:
                 print(f"  miss [{group}] {reply}: {text}")  # development sets only: the blind ones stay unread
         report.setdefault(set_name, []).append((group, danger, replies))

@@ -20,3 +20,12 @@ def test_the_guard_names_the_answer_it_stood_in_for_and_whether_a_sign_was_seen(
         == "question by the guard (out_of_scope, a sign seen)"
     assert cause(_parse(quiet), "safety_check", seen=False) \
         == "question by the guard (no_match, classifier floor only)"
+
+
+def test_the_guard_before_an_urgent_topic_is_told_apart_and_no_text_is_named():
+    ranking = [{"id": "myrkytys", "topic": "myrkytys", "score": 0.6}]
+    parse = {**_parse({"tier": "none", "layers": [], "signal": True}), "text": "lapsi joi jotain outoa",
+             "guidance_ranking": ranking}
+    label = cause(parse, "safety_check", seen=True)
+    assert label == "question by the guard (urgent topic, a sign seen)"
+    assert "lapsi" not in label and "joi" not in label
