@@ -14,6 +14,7 @@ from actions.follow_up import is_follow_up, read_cues, read_subject
     ("hampaat pitäis tarkastaa, viimeks kävin 10 vuotta sitten", None), ("oon ollu sairaana jo 3 vuotta", None),
     ("meidan vauva ei vielä käänny ollenkaan", "baby"), ("äiti on jo 90-vuotias", "elderly"),
     ("hän on jo 80 v", "elderly"), ("olen 75 v sit kysyisin", "elderly"),
+    ("opinnot stressaa niin etten nuku oon ihan loppu", "student"), ("tenttiviikko ja en saa unta", "student"),
 ])
 def test_whom_a_message_is_about(text, audience):
     assert read_subject(text) == audience
