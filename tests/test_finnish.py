@@ -87,3 +87,23 @@ def test_the_pipeline_components_share_one_analyser_and_one_vector_table(monkeyp
     assert tokenizer.analyzer is analyzer and detector._analyzer is analyzer and ranker._analyzer is analyzer
     assert featurizer.vectors is vectors and detector._featurizer.vectors is vectors
     assert built == [(analyzer, vectors)]
+
+
+@pytest.mark.parametrize("text, lemma", [
+    ("vaimo sanoo et hengitys katkeaa", "että"), ("se sano et söi jotain", "että"), ("luulen et se ei herää", "että"),
+    ("jos et hengitä", "ei"), ("et pysty puhumaan", "ei"), ("jos et enää jaksa", "ei"),
+])
+def test_spoken_et_is_that_unless_a_negated_verb_follows(analyzer, text, lemma):
+    """Spoken "et" is mostly "että": read as the negation "ei", "vaimo sanoo et hengitys katkeaa" would be
+    "ei hengitys", a sign of not breathing."""
+    assert [w.lemma for w in analyzer.analyze_text(text) if w.text == "et"] == [lemma]
+
+
+def test_the_tokenizer_reads_spoken_et_as_the_analyser_does(analyzer):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.components.finnish_tokenizer import FinnishTokenizer
+
+    tokenizer = FinnishTokenizer(FinnishTokenizer.get_default_config(), analyzer)
+    tokens = tokenizer.tokenize(Message({"text": "vaimo sanoo et hengitys katkeaa, jos et hengitä"}), "text")
+    assert [t.lemma for t in tokens if t.text == "et"] == ["että", "ei"]

@@ -1,6 +1,7 @@
 """Rasa tokenizer for Finnish: Voikko lemmas, compound parts and ä/ö restoration."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext
@@ -15,7 +16,7 @@ from rasa.shared.nlu.constants import TEXT
 
 from bot import rasa_internals
 from bot.constants import MAX_MESSAGE_CHARS
-from bot.nlu.finnish import FinnishAnalyzer, WordAnalysis, shared_analyzer
+from bot.nlu.finnish import FinnishAnalyzer, WordAnalysis, in_sentence, shared_analyzer
 
 COMPOUND_PARTS = "compound_parts"
 NORMALIZED = "normalized"
@@ -78,10 +79,18 @@ class FinnishTokenizer(Tokenizer):
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         """Tokens of one message attribute, lemmatised."""
         text = message.get(attribute) or ""
-        tokens = []
-        for match in self.analyzer.words(text):
-            word = self.analyzer.analyze(match.group(0))
-            tokens.append(Token(match.group(0), match.start(), match.end(), lemma=word.lemma,
-                                data={COMPOUND_PARTS: list(word.parts), NORMALIZED: word.normalized,
-                                      ANALYSIS: word}))
+        matches = list(self.analyzer.words(text))
+        analysed = in_sentence([self.analyzer.analyze(m.group(0)) for m in matches])
+        tokens = [Token(match.group(0), match.start(), match.end(), lemma=word.lemma,
+                        data={COMPOUND_PARTS: list(word.parts), NORMALIZED: word.normalized, ANALYSIS: word})
+                  for match, word in zip(matches, analysed)]
         return self._apply_token_pattern(tokens)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The analyser's code: when it reads words differently, Rasa retrains what learns from them."""
+        import hashlib
+
+        from bot.nlu import finnish
+
+        return hashlib.sha256(Path(finnish.__file__).read_bytes()).hexdigest()[:16]

@@ -147,8 +147,8 @@ class FinnishAnalyzer:
         return frozenset(a.get("CLASS", "") for a in self._voikko_analyses(word))
 
     def analyze_text(self, text: str) -> list[WordAnalysis]:
-        """Analyse every word of a text."""
-        return [self.analyze(m.group(0)) for m in self.words(text)]
+        """Analyse every word of a text (each in the light of its neighbours: `in_sentence`)."""
+        return in_sentence([self.analyze(m.group(0)) for m in self.words(text)])
 
     def close(self) -> None:
         """Release the Voikko handle (never of the shared analyser: others still use it)."""
@@ -166,3 +166,24 @@ def shared_analyzer(language: str = "fi") -> FinnishAnalyzer:
         if language not in _SHARED:
             _SHARED[language] = FinnishAnalyzer(language)
         return _SHARED[language]
+
+
+# Adverbs that may stand between a negation verb and its verb ("et enää jaksa", "et edes pysty").
+_BETWEEN_NEGATION_AND_VERB = frozenset({"enää", "enaa", "edes", "ees", "yhtään", "yhtaan", "ikinä", "ikina",
+                                        "koskaan", "vielä", "viela", "kyllä", "oikein", "mitenkään", "sitten", "nyt"})
+_SPOKEN_THAT = WordAnalysis("et", "että", "että", ("että",), (), True)
+
+
+def in_sentence(words: list[WordAnalysis]) -> list[WordAnalysis]:
+    """Words whose reading depends on the next one. Spoken "et" is usually "että" ("vaimo sanoo et hengitys
+    katkeaa", "se sano et söi jotain"), which Voikko reads as the negation verb "ei"; it stays a negation
+    only before a verb form that a negation can govern ("et hengitä", "et enää jaksa")."""
+    out = list(words)
+    for i, word in enumerate(words):
+        if word.text != "et" or word.lemma != "ei":
+            continue
+        following = next((w for w in words[i + 1:] if w.normalized not in _BETWEEN_NEGATION_AND_VERB), None)
+        if following is None or not ({"NEGATIVE=true", "NEGATIVE=both"} & set(following.tags)):
+            out[i] = _SPOKEN_THAT
+    return out
+
