@@ -116,11 +116,9 @@ class SignReader:
         self.rules = load_emergency_rules()
 
     def __call__(self, text: str) -> bool:
-        from bot.nlu.emergency import word_forms
-        from bot.nlu.poisoning import read_poisoning
+        from bot.nlu.safety_net import any_sign
 
-        words = self.analyzer.analyze_text(text)
-        return self.rules.assess(*word_forms(words)) is not None or read_poisoning(words, self.rules.poisoning) is not None
+        return any_sign(self.analyzer.analyze_text(text), self.rules)
 
 
 def topic_of(parse: dict[str, Any], path_id: str) -> str | None:

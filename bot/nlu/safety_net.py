@@ -217,6 +217,11 @@ def speaks_of_a_person(words: Sequence[WordAnalysis]) -> bool:
     return any(t in ("PERSON=1", "PERSON=2") for w in words for t in w.tags)
 
 
+def any_sign(words: Sequence[WordAnalysis], rules: EmergencyRules) -> bool:
+    """The rules or the overdose reader see a sign (weak or cued ones too), whatever the classifier says."""
+    return rules.assess(*word_forms(list(words))) is not None or read_poisoning(words, rules.poisoning) is not None
+
+
 def training_set(corpus: Sequence[CorpusMessage], analyzer: Any, rules: EmergencyRules) -> TrainingSet:
     """The corpus analysed, with what the rules and the reader catch on their own.
 
@@ -227,8 +232,7 @@ def training_set(corpus: Sequence[CorpusMessage], analyzer: Any, rules: Emergenc
     rows = []
     for message in corpus:
         words = analyzer.analyze_text(message.text)
-        forms = word_forms(words)
-        caught = rules.assess(*forms) is not None or read_poisoning(words, rules.poisoning) is not None
+        caught = any_sign(words, rules)
         if message.category in ASSUMED_SAFE and caught:
             continue
         rows.append((message, words, caught))
