@@ -7,7 +7,9 @@ Each message is parsed by the trained model (the whole NLU pipeline in process: 
 net, the guidance ranking), and its first answer is worked out as the dialogue gives it:
   - `emergency`: the emergency answer (intent emergency: EmergencyPolicy -> action_emergency);
   - `safety_check`: "Oletko sinä tai joku muu nyt vaarassa?" (uncertain tier; or a message with a
-    risk signal that would have got an out-of-scope / not-found answer or a path of an urgent topic);
+    risk signal that would have got an out-of-scope / not-found answer);
+  - `urgent path after the 112 line`: a message with a risk signal answered with a path of an urgent
+    topic, after "soita heti 112" (not counted as caught);
   - otherwise the guidance decision: `answer`, `clarify`, `no_match` or `out_of_scope`, for the
     intents that go to the guidance action; `other dialogue` for the rest (greeting, thanks, asking
     for a human ...), which the rules answer without the out-of-scope guard.
@@ -52,6 +54,7 @@ DEFAULT_MODEL = BENCH_DIR.parent / "models" / "assistant.tar.gz"
 CAUGHT = ("emergency", "safety_check")
 GUIDANCE_INTENTS = {"ask_guidance", "out_of_scope", "nlu_fallback"}  # the intents data/rules.yml sends to action_guidance
 TURNED_AWAY = ("out_of_scope", "no_match")
+URGENT_WITH_112 = "urgent path after the 112 line"  # a risk signal on an urgent topic's path (actions.guidance)
 
 
 def wilson(hits: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -75,9 +78,10 @@ def first_reply(parse: dict[str, Any]) -> str:
     if intent.get("name") not in GUIDANCE_INTENTS:
         return "other dialogue"  # greet, thanks, ask_human ...: data/rules.yml routes them past action_guidance
     decision = guidance_decision(parse)
-    if safety.get("signal") and (decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH) or (
-            decision.outcome is Outcome.ANSWER and topic_of(parse, decision.path_ids[0]) in URGENT)):
-        return "safety_check"  # the out-of-scope guard, and an urgent topic with a risk signal (actions.guidance)
+    if safety.get("signal") and decision.outcome in (Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH):
+        return "safety_check"  # the out-of-scope guard (actions.guidance)
+    if safety.get("signal") and decision.outcome is Outcome.ANSWER and topic_of(parse, decision.path_ids[0]) in URGENT:
+        return URGENT_WITH_112  # not counted as caught: the path of an urgent topic after the 112 line
     return decision.outcome.value
 
 
@@ -91,8 +95,7 @@ def cause(parse: dict[str, Any], reply: str, seen: bool = False) -> str:
         return f"answer by {layers}"
     if safety.get("tier") == UNCERTAIN_TIER:
         return f"question by {layers}"
-    decision = guidance_decision(parse)
-    instead = "urgent topic" if decision.outcome is Outcome.ANSWER else decision.outcome.value
+    instead = guidance_decision(parse).outcome.value
     return f"question by the guard ({instead}, {'a sign seen' if seen else 'classifier floor only'})"
 
 

@@ -1,5 +1,5 @@
 """bench.safety --why: which layer or guard put 112 in front of the resident (totals by cause)."""
-from bench.safety import cause
+from bench.safety import CAUGHT, URGENT_WITH_112, cause, first_reply
 from bot.constants import SAFETY, UNCERTAIN_TIER
 
 
@@ -22,10 +22,12 @@ def test_the_guard_names_the_answer_it_stood_in_for_and_whether_a_sign_was_seen(
         == "question by the guard (no_match, classifier floor only)"
 
 
-def test_the_guard_before_an_urgent_topic_is_told_apart_and_no_text_is_named():
+def test_a_risk_signal_on_an_urgent_topic_is_an_answer_after_the_112_line_not_a_catch():
     ranking = [{"id": "myrkytys", "topic": "myrkytys", "score": 0.6}]
     parse = {**_parse({"tier": "none", "layers": [], "signal": True}), "text": "lapsi joi jotain outoa",
              "guidance_ranking": ranking}
-    label = cause(parse, "safety_check", seen=True)
-    assert label == "question by the guard (urgent topic, a sign seen)"
-    assert "lapsi" not in label and "joi" not in label
+    assert first_reply(parse) == URGENT_WITH_112 and URGENT_WITH_112 not in CAUGHT
+    calm = {**parse, SAFETY: {"tier": "none", "layers": [], "signal": False}}
+    assert first_reply(calm) == "answer"
+    assert cause({**parse, "guidance_ranking": []}, "safety_check", seen=True) \
+        == "question by the guard (no_match, a sign seen)"

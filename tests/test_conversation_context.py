@@ -158,6 +158,13 @@ def ranked(*pairs):
     (UNSURE, ranked(("myrkytys", "myrkytys", 0.4)), False),
     ({**UNSURE, "score": 0.6}, ranked(("iho-ja-ihottumat-luomet", "iho-ja-ihottumat", 0.25)), False),
     ({**UNSURE, "category": "suicide"}, ranked(("saattohoito", "saattohoito", 0.3)), False),
+    ({**UNSURE, "category": "suicide", "score": 0.1}, ranked(("saattohoito", "saattohoito", 0.3)), False),
+    # a guess of a sign that kills within minutes keeps the question from 0.2; below it the guess is only a guess
+    ({**UNSURE, "category": "poisoning"}, ranked(("iho-ja-ihottumat-luomet", "iho-ja-ihottumat", 0.25)), False),
+    ({**UNSURE, "category": "poisoning", "score": 0.1},
+     ranked(("iho-ja-ihottumat-luomet", "iho-ja-ihottumat", 0.25)), True),
+    ({**UNSURE, "category": "chest_pain", "score": 0.19},
+     ranked(("iho-ja-ihottumat-luomet", "iho-ja-ihottumat", 0.25)), True),
     ({**UNSURE, "layers": ["rules"]}, ranked(("iho-ja-ihottumat-luomet", "iho-ja-ihottumat", 0.25)), False),
 ])
 def test_the_safety_question_is_waived_only_for_a_plain_question(verdict, ranking, waived):

@@ -181,17 +181,19 @@ def test_the_contact_form_asks_the_same_question_again(runtime):
     assert [b["title"] for b in again[0]["buttons"]] == [b["title"] for b in first[-1]["buttons"]]
 
 
-def test_a_risk_signal_on_an_urgent_topic_asks_first_then_answers_that_path(runtime):
+def test_a_risk_signal_on_an_urgent_topic_gets_the_112_line_then_that_path(runtime):
     ranking = [{"id": "myrkytys", "topic": "myrkytys", "score": 0.7}, {"id": "flunssa", "topic": "flunssa", "score": 0.1}]
     signal = {"tier": "none", "category": "general", "layers": [], "score": 0.05, "signal": True}
     messages, events = run(ActionGuidance(runtime), tracker(ranking=ranking, extra={"safety": signal}))
-    assert "vaarassa" in messages[0]["text"] and "path_id" not in (messages[0].get("custom") or {})
-    pending = next(e["value"] for e in events if e["name"] == SAFETY_PENDING_SLOT)
-    after, _ = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", slots={SAFETY_PENDING_SLOT: pending},
-                                                    events=ASKED))
-    assert after[1]["custom"]["path_id"] == "myrkytys"
+    assert "112" in messages[0]["text"] and "vaarassa" in messages[0]["text"]
+    assert messages[1]["custom"]["path_id"] == "myrkytys"
+    assert not any(e.get("name") == SAFETY_PENDING_SLOT and e.get("value") for e in events)
     calm, _ = run(ActionGuidance(runtime), tracker(ranking=ranking, extra={"safety": {**signal, "signal": False}}))
     assert calm[0]["custom"]["path_id"] == "myrkytys"
+    # an ordinary topic's path with the same trace of risk gets no 112 line
+    ordinary = [{"id": "flunssa", "topic": "flunssa", "score": 0.7}]
+    plain, _ = run(ActionGuidance(runtime), tracker(ranking=ordinary, extra={"safety": signal}))
+    assert plain[0]["custom"]["path_id"] == "flunssa"
 
 
 def _conversation(*events):

@@ -181,12 +181,17 @@ EASE_SCORE = 0.5     # ... waives the safety question of a classifier score belo
 # kill within minutes when missed.
 NEVER_EASED = ("suicide", "chest_pain", "stroke", "breathing", "unconscious", "bleeding", "poisoning",
                "poisoning_urgent")
+# ... but below this score the classifier's guess of a category is only a guess: it keeps the question only
+# for suicidal thoughts (ALWAYS_ASKED). "oon tosi yksinäinen eikä oo ketään kenen kanssa puhua" (0.10, guessed
+# suicide) is still asked; "sydän lyö epätasasesti ja muljahtelee, onko eteisvärinä" (0.10, guessed poisoning)
+# gets the atrial fibrillation path and the 112 line. On the blind sets no danger message lost its question.
+GUESS_FLOOR = 0.2
 
 
 def eased(verdict: dict[str, Any], ranking: Sequence[Any], urgent_topics: frozenset[str],
           topic: str | None = None) -> dict[str, Any]:
     """The verdict once the guidance ranking is known. When the classifier alone was unsure (no rule,
-    no reader), its score is below `EASE_SCORE`, its guess is none of `NEVER_EASED`, and the message
+    no reader), its score is below `EASE_SCORE`, its guess keeps no question (`guess_keeps_the_question`), and the message
     plainly asks an ordinary question (one path of a non-urgent topic matches it well and clearly
     ahead of other topics: "luomi on muuttunu tummemmaks ja reunat on epätasaset"), the safety
     question is waived: tier `none`, `eased` names the path, and the answer comes with a line about
@@ -201,7 +206,7 @@ def eased(verdict: dict[str, Any], ranking: Sequence[Any], urgent_topics: frozen
     (`ranking` in context), when its best path is of the conversation's own `topic`: "mulla on vanha
     auto, vaikuttaako se?" after a question about income support."""
     if verdict.get("tier") != UNCERTAIN_TIER or list(verdict.get("layers") or []) != ["classifier"] \
-            or float(verdict.get("score") or 0.0) >= EASE_SCORE or verdict.get("category") in NEVER_EASED \
+            or float(verdict.get("score") or 0.0) >= EASE_SCORE or guess_keeps_the_question(verdict) \
             or not ranking:
         return verdict
     best = ranking[0]
@@ -210,6 +215,15 @@ def eased(verdict: dict[str, Any], ranking: Sequence[Any], urgent_topics: frozen
             or topic is not None and best.topic != topic:
         return verdict
     return {**verdict, "tier": NO_RISK, "eased": best.id}
+
+
+def guess_keeps_the_question(verdict: dict[str, Any]) -> bool:
+    """The classifier's category guess keeps the safety question: suicidal thoughts always, the other signs
+    that kill within minutes (`NEVER_EASED`) from `GUESS_FLOOR` up."""
+    category = verdict.get("category")
+    if category in ALWAYS_ASKED:
+        return True
+    return category in NEVER_EASED and float(verdict.get("score") or 0.0) >= GUESS_FLOOR
 
 
 def speaks_of_a_person(words: Sequence[WordAnalysis]) -> bool:
