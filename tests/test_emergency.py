@@ -44,6 +44,7 @@ def rules():
     ("14v tytär lukitti itsensä huoneeseen ja sanoi et on ottanut jotain", "poisoning"),
     ("otin kymmenen mummon verenpainelääkettä", "poisoning"), ("otin kymmenen kpl niitä mun tabletteja", "poisoning"),
     ("otin kymmenen 500 mg paracetamolia", "poisoning"),
+    ("taapero söi marjoja pihalla", "poisoning"),
 ])
 def test_emergency_signs_are_detected(analyzer, rules, message, category):
     found = detect_emergency(message, analyzer, rules)
@@ -62,6 +63,8 @@ def test_emergency_signs_are_detected(analyzer, rules, message, category):
     "olen syönyt kymmenen vuotta verenpainelääkettä",  # ten years, not ten pills
     "sata euroa lääkkeisiin", "kymmenen prosenttia lääkkeistä",
     "hiihdin maratonin, pitääks palautumisessa syödä jotain erityistä",
+    # not eating is no poisoning, and "juuri" here is "hardly", not a root
+    "meidän tyttö ei syö juuri mitään ja laihtuu",
 ])
 def test_routine_questions_are_not_emergencies(analyzer, rules, message):
     assert detect_emergency(message, analyzer, rules) is None

@@ -206,6 +206,12 @@ def test_a_typed_answer_to_the_safety_question_is_understood(tmp_path):
              ActionExecuted("action_safety_check"), ActionExecuted(ACTION_LISTEN_NAME)]
     yes = _conversation(*asked, UserUttered("kyllä", {"name": "affirm", "confidence": 0.9}))
     assert best_action(policy, domain, yes) == "action_emergency"
+    for text in ("olen", "joo on", "kyllä, tarvitaan apua tänne"):
+        typed = _conversation(*asked, UserUttered(text, {"name": "affirm", "confidence": 0.9}))
+        assert best_action(policy, domain, typed) == "action_emergency", text
+    # DIET's affirm alone is no yes: "olen raskaana" answers something else (it goes to guidance)
+    pregnant = _conversation(*asked, UserUttered("olen raskaana", {"name": "affirm", "confidence": 0.98}))
+    assert best_action(policy, domain, pregnant) != "action_emergency"
     for text, intent in (("ei ole hätää", "ask_guidance"), ("en", "deny"), ("kaikki hyvin", "greet")):
         safe = _conversation(*asked, UserUttered(text, {"name": intent, "confidence": 0.9},
                                                  parse_data={"safety": UNCERTAIN}))

@@ -90,7 +90,7 @@ class EmergencyPolicy(OverridingPolicy):
         intent = (tracker.latest_message.intent or {}).get("name")
         if action_before_the_message(tracker) == ACTION_SAFETY_CHECK:
             # the resident typed an answer to "Oletko sinä tai joku muu nyt vaarassa?"
-            if intent == "affirm":
+            if intent == "affirm" and says_yes(tracker.latest_message.text or ""):
                 return ACTION_EMERGENCY
             in_a_task = tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT)
             if not in_a_task and (intent == "deny" or SAYS_SAFE.search(fold(tracker.latest_message.text or ""))):
@@ -103,6 +103,19 @@ class EmergencyPolicy(OverridingPolicy):
 SAYS_SAFE = re.compile(r"\b(ei|en|eika)\b.{0,20}\b(hataa|hata|vaarassa|vaaraa|vaara)\b|\b(kaikki|ihan) (on )?"
                        r"(hyvin|ok|kunnossa)\b|\b(olen|oon|ollaan|ollaa|on) turvassa\b|^\W*(ei|en|ei oo|ei ole)\W*$")
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
+# Words that answer "Oletko sinä tai joku muu nyt vaarassa?" with yes ("olen", "joo on", "kyllä tarvitaan apua").
+YES_WORDS = frozenset({"kylla", "kyl", "joo", "juu", "jep", "jees", "yes", "olen", "oon", "on", "ollaan", "ollaa",
+                       "vaarassa", "hata", "hatatilanne", "apua", "tarvitaan", "tarvitsen", "tarviin", "112", "nyt",
+                       "heti", "tosi", "ihan", "se", "han", "joku", "muu", "ma", "mina", "me", "ja", "soita", "soitan",
+                       "soittakaa", "auta", "auttakaa", "taalla", "niin", "totta"})
+CLEAR_YES = ("kylla", "kyl", "joo", "juu", "jep", "jees", "yes")
+
+
+def says_yes(text: str) -> bool:
+    """A typed yes to the safety question: only yes words ("olen", "joo on"), or a clear yes first ("kyllä,
+    tarvitaan apua tänne"). DIET's `affirm` alone is not enough: "olen raskaana" is no yes to danger."""
+    words = re.findall(r"\w+", fold(text))
+    return bool(words) and (all(w in YES_WORDS for w in words) or words[0] in CLEAR_YES)
 
 
 def fold(text: str) -> str:
