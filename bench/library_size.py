@@ -102,7 +102,8 @@ def live_edit_figures(analyzer, vectors) -> None:
         live = LiveLibrary(LibrarySources(paths_dir=paths_dir), lambda lib: GuidanceIndex(lib, analyzer, vectors),
                            check_interval=1.0,
                            quick_build=lambda lib, previous: GuidanceIndex(lib, analyzer, vectors,
-                                                                           classifier=previous.classifier))
+                                                                           classifier=previous.classifier,
+                                                                           previous=previous))
         figures = []
         for round_ in range(3):
             file = paths_dir / "omahoito" / "flunssa.yml"

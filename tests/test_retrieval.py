@@ -91,11 +91,34 @@ def test_an_index_keeping_the_previous_topic_classifier_ranks_like_the_full_one(
     """A live reload first serves the new library with the previous classifier (guidance_library/live.py)."""
     from bot.nlu.retrieval import GuidanceIndex
 
-    quick = GuidanceIndex(library, analyzer, vectors, classifier=index.classifier)
+    quick = GuidanceIndex(library, analyzer, vectors, classifier=index.classifier, previous=index)
     assert quick.classifier.topics == index.classifier.topics
     for text in ("miten varaan ajan hammaslääkärille", "paljonko kotihoito maksaa", "lapsella on korvakipu"):
         assert [r.id for r in quick.rank(text, 3)] == [r.id for r in index.rank(text, 3)]
+        assert quick.score_all(text) == pytest.approx(index.score_all(text))  # the reused vectors are the same
     # a topic the kept classifier never saw gets no vote from it (margin -1), the others keep theirs
     narrowed = index.classifier.for_topics(["uusi-aihe", *index.classifier.topics[:2]])
     assert narrowed.bias[0] == -1.0 and not narrowed.weights[:, 0].any()
     assert (narrowed.weights[:, 1:] == index.classifier.weights[:, :2]).all()
+
+
+def test_character_spaces_give_sklearns_tfidf_numbers_for_documents_made_of_others():
+    """CharSpace: one count pass for phrasings and answers; a document made of others is the sum of their
+    counts, with exactly the numbers of TfidfVectorizer(char_wb) fitted on the joined texts."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    from bot.nlu.retrieval import CHAR_NGRAMS, CharSpace
+
+    parts = ["hammas särkeä", "hammaslääkäri aika", "kotihoito maksu", "kotihoito  hakea", "korva kipu lapsi"]
+    documents = [[0, 1], [2, 3, 4]]
+    counter = CountVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS)
+    counts = sparse.csr_matrix(counter.fit_transform(parts))
+    joined = sparse.csr_matrix([[1.0 if i in d else 0.0 for i in range(len(parts))] for d in documents]) @ counts
+    space = CharSpace(counter, joined)
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, norm="l2")
+    expected = reference.fit_transform([" ".join(parts[i] for i in d) for d in documents]).toarray()
+    assert np.allclose(space.weigh(joined).toarray(), expected)
+    query = "hammas kipu ja jotain ihan uutta"
+    assert np.allclose(space.transform([query]).toarray(), reference.transform([query]).toarray())

@@ -60,7 +60,8 @@ class GuidanceRanker(GraphComponent):
         live = LiveLibrary(library_sources(), lambda library: GuidanceIndex(library, analyzer, vectors),
                            check_interval=float(config["check_interval"]),
                            quick_build=lambda library, previous: GuidanceIndex(library, analyzer, vectors,
-                                                                               classifier=previous.classifier))
+                                                                               classifier=previous.classifier,
+                                                                               previous=previous))
         return cls(config, live, load_subject_rules(), analyzer)
 
     def process(self, messages: List[Message]) -> List[Message]:
