@@ -101,6 +101,15 @@ def _serves(path: GuidancePath, subject: str) -> bool:
     return bool(set(path.audience) & SERVES.get(subject, {subject}))
 
 
+def for_whom_asked(path: GuidancePath | None, subject: str | None) -> bool:
+    """The path fits whom the conversation is about: their variant when someone was named, else no
+    variant for someone else (the resident's own matter, as an adult)."""
+    if path is None:
+        return False
+    return _serves(path, subject) or not path.audience if subject is not None \
+        else not set(path.audience) & ABOUT_SOMEONE
+
+
 @dataclass(frozen=True)
 class Cues:
     """What a message asks for and about whom."""
@@ -234,6 +243,7 @@ SHORT_WEIGHT = 2.5     # ... weighs its facet and person this many times more
 SHORT_OWN = 0.2        # ... and its own ranking this much
 MAIN_PATH_BONUS = 0.03
 PERSON_IN_TOPIC_BONUS = 0.15  # a short follow-up that only names a person: the topic's path for them
+OWN_BEST_IN_TOPIC_BONUS = 0.1  # a follow-up's own best path in the topic (no facet word, not a short one)
 
 
 def score_map(ranking: Sequence[Mapping[str, Any]]) -> dict[str, float]:
@@ -257,6 +267,11 @@ def ranking_in_context(ranking: Sequence[Mapping[str, Any]], in_context: Sequenc
     facet = current.facet if kept_facet else cues.facet
     own_weight = SHORT_OWN if short else IN_CONTEXT_OWN  # a few words alone rank little but noise
     shown = current.id if current is not None else None
+    # "mitä saa syödä sitä edeltävänä päivänä?" after the endoscopy path: the earlier messages pull towards the
+    # topic as a whole, the follow-up's own words name the facet (bowel preparation): its best path in the topic
+    own_best = next((str(r["id"]) for r in ranking if not short and cues.facet is None and topic is not None
+                     and r.get("topic") == topic and str(r["id"]) != shown
+                     and for_whom_asked(library.get(str(r["id"])), subject)), None)
     out = []
     for path_id in dict.fromkeys((*context, *own)):
         score = context.get(path_id, 0.0) + own_weight * own.get(path_id, 0.0)
@@ -275,6 +290,8 @@ def ranking_in_context(ranking: Sequence[Mapping[str, Any]], in_context: Sequenc
                 score += PERSON_IN_TOPIC_BONUS  # "hän on 85" after physiotherapy: the topic's path for them
             if asks_on and path.id == shown:
                 score -= SHOWN_PENALTY
+            if path.id == own_best:
+                score += OWN_BEST_IN_TOPIC_BONUS
         out.append({"id": path_id, "topic": topic_of[path_id], "score": round(score, 4)})
     return sorted(out, key=lambda r: -r["score"])
 

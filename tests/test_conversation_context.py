@@ -117,6 +117,24 @@ def test_a_bare_fact_about_the_person_moves_to_their_path(library):
     assert cues.audience == "elderly" and ranking[0]["id"] == "fysioterapia-ikaantyneet"
 
 
+def test_the_follow_up_s_own_best_path_in_the_topic_names_the_facet(library):
+    # the earlier message pulls towards the topic as a whole; the follow-up's own words name the facet
+    in_context = scored(("tahystykset", "tahystykset", 0.33), ("tahystykset-suolen-tyhjennys", "tahystykset", 0.24))
+    own = scored(("tahystykset-suolen-tyhjennys", "tahystykset", 0.15), ("laboratorio-sokerirasitus", "laboratorio", 0.14),
+                 ("tahystykset", "tahystykset", 0.10))
+    cues = read_cues("mitä saa syödä sitä edeltävänä päivänä?")
+    ranking = ranking_in_context(own, in_context, library, cues, None, None, topic="tahystykset")
+    assert ranking[0]["id"] == "tahystykset-suolen-tyhjennys"
+    without_topic = ranking_in_context(own, in_context, library, cues, None, None)
+    assert without_topic[0]["id"] == "tahystykset"
+    # nobody named: a child's variant is no facet the resident asked for
+    lab = scored(("laboratorio", "laboratorio", 0.30), ("laboratorio-lapsi", "laboratorio", 0.24))
+    own_lab = scored(("laboratorio-lapsi", "laboratorio", 0.16), ("laboratorio", "laboratorio", 0.15))
+    asked = ranking_in_context(own_lab, lab, library, read_cues("pitääkö olla syömättä ennen kokeita?"), None, None,
+                               topic="laboratorio")
+    assert asked[0]["id"] == "laboratorio"
+
+
 def test_nobody_named_keeps_the_adult_s_path_ahead(library):
     in_context = scored(("hammassarky-kiireellinen-lapsi", "hammassarky-kiireellinen", 0.30),
                         ("hammassarky-kiireellinen", "hammassarky-kiireellinen", 0.29))
