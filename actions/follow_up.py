@@ -243,7 +243,8 @@ SHORT_WEIGHT = 2.5     # ... weighs its facet and person this many times more
 SHORT_OWN = 0.2        # ... and its own ranking this much
 MAIN_PATH_BONUS = 0.03
 PERSON_IN_TOPIC_BONUS = 0.15  # a short follow-up that only names a person: the topic's path for them
-OWN_BEST_IN_TOPIC_BONUS = 0.1  # a follow-up's own best path in the topic (no facet word, not a short one)
+OWN_BEST_IN_TOPIC_BONUS = 0.1  # a follow-up's own best path in the topic (no facet word, not a short one) ...
+OWN_BEST_MARGIN = 0.03         # ... when it is at most this far behind the message's own best path of any topic
 
 
 def score_map(ranking: Sequence[Mapping[str, Any]]) -> dict[str, float]:
@@ -270,8 +271,9 @@ def ranking_in_context(ranking: Sequence[Mapping[str, Any]], in_context: Sequenc
     # "mitä saa syödä sitä edeltävänä päivänä?" after the endoscopy path: the earlier messages pull towards the
     # topic as a whole, the follow-up's own words name the facet (bowel preparation): its best path in the topic
     own_best = next((str(r["id"]) for r in ranking if not short and cues.facet is None and topic is not None
-                     and r.get("topic") == topic and str(r["id"]) != shown
-                     and for_whom_asked(library.get(str(r["id"])), subject)), None)
+                     and r.get("topic") == topic and for_whom_asked(library.get(str(r["id"])), subject)), None)
+    if own_best == shown or own_best is not None and own[own_best] < max(own.values()) - OWN_BEST_MARGIN:
+        own_best = None  # more of what was shown; or the message's own words point elsewhere ("entä verikokeet?")
     out = []
     for path_id in dict.fromkeys((*context, *own)):
         score = context.get(path_id, 0.0) + own_weight * own.get(path_id, 0.0)

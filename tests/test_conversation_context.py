@@ -133,6 +133,12 @@ def test_the_follow_up_s_own_best_path_in_the_topic_names_the_facet(library):
     asked = ranking_in_context(own_lab, lab, library, read_cues("pitääkö olla syömättä ennen kokeita?"), None, None,
                                topic="laboratorio")
     assert asked[0]["id"] == "laboratorio"
+    # the message's own words point elsewhere: no pull back into the topic
+    moved = scored(("tahystykset-suolen-tyhjennys", "tahystykset", 0.33), ("laboratorio", "laboratorio", 0.22))
+    own_moved = scored(("laboratorio", "laboratorio", 0.28), ("tahystykset-suolen-tyhjennys", "tahystykset", 0.03))
+    changed = ranking_in_context(own_moved, moved, library, read_cues("entä verikokeet laboratoriossa, pitääkö niihin "
+                                                                      "paastota"), None, None, topic="tahystykset")
+    assert changed[0]["id"] == "laboratorio"
 
 
 def test_nobody_named_keeps_the_adult_s_path_ahead(library):

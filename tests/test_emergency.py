@@ -44,7 +44,8 @@ def rules():
     ("14v tytär lukitti itsensä huoneeseen ja sanoi et on ottanut jotain", "poisoning"),
     ("otin kymmenen mummon verenpainelääkettä", "poisoning"), ("otin kymmenen kpl niitä mun tabletteja", "poisoning"),
     ("otin kymmenen 500 mg paracetamolia", "poisoning"),
-    ("taapero söi marjoja pihalla", "poisoning"),
+    ("taapero söi marjoja pihalla", "poisoning"), ("lapsi söi koiranputken juurta", "poisoning"),
+    ("ei, söin lääkkeitä", "poisoning"),  # a "no" to something, then pills eaten
 ])
 def test_emergency_signs_are_detected(analyzer, rules, message, category):
     found = detect_emergency(message, analyzer, rules)

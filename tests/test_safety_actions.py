@@ -209,9 +209,26 @@ def test_a_typed_answer_to_the_safety_question_is_understood(tmp_path):
     for text in ("olen", "joo on", "kyllä, tarvitaan apua tänne"):
         typed = _conversation(*asked, UserUttered(text, {"name": "affirm", "confidence": 0.9}))
         assert best_action(policy, domain, typed) == "action_emergency", text
-    # DIET's affirm alone is no yes: "olen raskaana" answers something else (it goes to guidance)
+    # words of danger or of asking for help are a yes whatever DIET made of them
+    for text, intent in (("olemme vaarassa", "affirm"), ("ollaan hädässä", "affirm"), ("joo mä oon vaarassa",
+                                                                                       "ask_guidance"),
+                         ("tarvitsen apua heti", "ask_guidance"), ("I am in danger", "out_of_scope")):
+        typed = _conversation(*asked, UserUttered(text, {"name": intent, "confidence": 0.9}))
+        assert best_action(policy, domain, typed) == "action_emergency", text
+    # DIET's affirm alone is no yes: "olen raskaana" answers something else (it goes to guidance), and
+    # a yes word with "safe" is safe
     pregnant = _conversation(*asked, UserUttered("olen raskaana", {"name": "affirm", "confidence": 0.98}))
-    assert best_action(policy, domain, pregnant) != "action_emergency"
+    assert best_action(policy, domain, pregnant) is None
+    fine = _conversation(*asked, UserUttered("joo ei oo hätää", {"name": "affirm", "confidence": 0.9}))
+    assert best_action(policy, domain, fine) == "action_safety_ok"
+    # a question that names help is a question, not a yes
+    question = _conversation(*asked, UserUttered("mistä saa ruoka-apua?", {"name": "ask_guidance", "confidence": 0.9}))
+    assert best_action(policy, domain, question) is None
+    # a "no" followed by a sign the rules saw is no no
+    sign = {"tier": "uncertain", "category": "poisoning", "layers": ["rules"], "score": 0.05, "signal": True}
+    no_but = _conversation(*asked, UserUttered("ei, söin lääkkeitä", {"name": "deny", "confidence": 0.88},
+                                               parse_data={"safety": sign}))
+    assert best_action(policy, domain, no_but) == "action_emergency"
     for text, intent in (("ei ole hätää", "ask_guidance"), ("en", "deny"), ("kaikki hyvin", "greet")):
         safe = _conversation(*asked, UserUttered(text, {"name": intent, "confidence": 0.9},
                                                  parse_data={"safety": UNCERTAIN}))

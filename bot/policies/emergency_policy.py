@@ -90,10 +90,11 @@ class EmergencyPolicy(OverridingPolicy):
         intent = (tracker.latest_message.intent or {}).get("name")
         if action_before_the_message(tracker) == ACTION_SAFETY_CHECK:
             # the resident typed an answer to "Oletko sinä tai joku muu nyt vaarassa?"
-            if intent == "affirm" and says_yes(tracker.latest_message.text or ""):
-                return ACTION_EMERGENCY
+            text = tracker.latest_message.text or ""
+            if says_yes(text, intent) or shows_a_sign(tracker):
+                return ACTION_EMERGENCY  # a yes, or a "no" followed by a sign ("ei, söin lääkkeitä")
             in_a_task = tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT)
-            if not in_a_task and (intent == "deny" or SAYS_SAFE.search(fold(tracker.latest_message.text or ""))):
+            if not in_a_task and (intent == "deny" or SAYS_SAFE.search(fold(text))):
                 return ACTION_SAFETY_OK  # (in a task the task takes the answer and asks its question again)
         if asks_for_safety_check(tracker) and previous_intent(tracker) != SAFETY_OK_INTENT:
             return ACTION_SAFETY_CHECK  # (not again right after "Ei ole hätää": the resident answered it)
@@ -103,23 +104,48 @@ class EmergencyPolicy(OverridingPolicy):
 SAYS_SAFE = re.compile(r"\b(ei|en|eika)\b.{0,20}\b(hataa|hata|vaarassa|vaaraa|vaara)\b|\b(kaikki|ihan) (on )?"
                        r"(hyvin|ok|kunnossa)\b|\b(olen|oon|ollaan|ollaa|on) turvassa\b|^\W*(ei|en|ei oo|ei ole)\W*$")
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
-# Words that answer "Oletko sinä tai joku muu nyt vaarassa?" with yes ("olen", "joo on", "kyllä tarvitaan apua").
-YES_WORDS = frozenset({"kylla", "kyl", "joo", "juu", "jep", "jees", "yes", "olen", "oon", "on", "ollaan", "ollaa",
-                       "vaarassa", "hata", "hatatilanne", "apua", "tarvitaan", "tarvitsen", "tarviin", "112", "nyt",
-                       "heti", "tosi", "ihan", "se", "han", "joku", "muu", "ma", "mina", "me", "ja", "soita", "soitan",
-                       "soittakaa", "auta", "auttakaa", "taalla", "niin", "totta"})
-CLEAR_YES = ("kylla", "kyl", "joo", "juu", "jep", "jees", "yes")
-
-
-def says_yes(text: str) -> bool:
-    """A typed yes to the safety question: only yes words ("olen", "joo on"), or a clear yes first ("kyllä,
-    tarvitaan apua tänne"). DIET's `affirm` alone is not enough: "olen raskaana" is no yes to danger."""
-    words = re.findall(r"\w+", fold(text))
-    return bool(words) and (all(w in YES_WORDS for w in words) or words[0] in CLEAR_YES)
 
 
 def fold(text: str) -> str:
     return text.lower().translate(_FOLD)
+
+# Words that answer "Oletko sinä tai joku muu nyt vaarassa?" with yes ("olen", "joo on", "kyllä tarvitaan apua").
+YES_WORDS = frozenset({"kylla", "kyl", "joo", "juu", "jep", "jees", "yes", "olen", "oon", "on", "ollaan", "ollaa",
+                       "olemme", "tarvitaan", "tarvitsen", "tarviin", "nyt", "heti", "tosi", "ihan", "se",
+                       "han", "joku", "muu", "ma", "mina", "me", "soita", "soitan", "soittakaa", "auta", "taalla", "apua",
+                       "niin", "totta"})
+CLEAR_YES = ("kylla", "kyl", "joo", "juu", "jep", "jees", "yes")
+# A word that itself speaks of danger or asks for help: a yes whatever DIET made of the message ("olemme
+# vaarassa", "ollaan hädässä", "tarvitsen apua heti"), unless the message says it is safe (SAYS_SAFE)
+DANGER_STEMS = ("vaarassa", "vaaraa", "hengenvaara", "hata", "hadassa", "auttakaa", "112", "ambulans", "fara", "danger")
+# ... but a question is no yes: "mistä saa ruoka-apua?", "onko hätänumero 112?"
+QUESTION_WORDS = frozenset({"mista", "mihin", "miten", "mita", "mika", "kuka", "kenelle", "keneen", "onko", "voiko",
+                            "saako", "paljonko", "kauanko", "milloin", "miksi", "missa", "kuinka", "voinko", "pitaako"})
+DANGER_WORDS = frozenset({"help", "hjalp"})  # whole words only ("helppo" is "easy")
+
+
+def says_yes(text: str, intent: Optional[Text] = None) -> bool:
+    """A typed yes to the safety question: a word of danger or of asking for help; only yes words ("olen",
+    "joo on"); or a clear yes first ("kyllä, äiti kaatui"); never a message that says it is safe. DIET's
+    `affirm` alone is not enough: "olen raskaana" is no yes to danger."""
+    folded = fold(text)
+    words = re.findall(r"\w+", folded)
+    if not words or SAYS_SAFE.search(folded):
+        return False
+    # a question word among the first three, or the question clitic -ko/-kö ("tarviiko", "olenko")
+    asks = "?" in text or any(w in QUESTION_WORDS or len(w) > 4 and w.endswith("ko") and w[-3] in "aeiouy"
+                              for w in words[:3])
+    if not asks and any(w.startswith(DANGER_STEMS) or w in DANGER_WORDS for w in words):
+        return True
+    return all(w in YES_WORDS for w in words) or words[0] in CLEAR_YES
+
+
+def shows_a_sign(tracker: DialogueStateTracker) -> bool:
+    """The message itself made the rules or the overdose reader ask (a "no" followed by a sign is no no)."""
+    message = tracker.latest_message
+    verdict = message.parse_data.get(SAFETY) if message is not None else None
+    return isinstance(verdict, dict) and verdict.get("tier") == UNCERTAIN_TIER \
+        and bool(set(verdict.get("layers") or []) & {"rules", "poisoning"})
 
 
 def action_before_the_message(tracker: DialogueStateTracker) -> Optional[Text]:
