@@ -91,7 +91,7 @@ class EmergencyPolicy(OverridingPolicy):
         if action_before_the_message(tracker) == ACTION_SAFETY_CHECK:
             # the resident typed an answer to "Oletko sinä tai joku muu nyt vaarassa?"
             text = tracker.latest_message.text or ""
-            if says_yes(text, intent) or shows_a_sign(tracker):
+            if says_yes(text) or shows_a_sign(tracker):
                 return ACTION_EMERGENCY  # a yes, or a "no" followed by a sign ("ei, söin lääkkeitä")
             in_a_task = tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT)
             if not in_a_task and (intent == "deny" or SAYS_SAFE.search(fold(text))):
@@ -109,14 +109,15 @@ _FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
 def fold(text: str) -> str:
     return text.lower().translate(_FOLD)
 
+
 # Words that answer "Oletko sinä tai joku muu nyt vaarassa?" with yes ("olen", "joo on", "kyllä tarvitaan apua").
 YES_WORDS = frozenset({"kylla", "kyl", "joo", "juu", "jep", "jees", "yes", "olen", "oon", "on", "ollaan", "ollaa",
                        "olemme", "tarvitaan", "tarvitsen", "tarviin", "nyt", "heti", "tosi", "ihan", "se",
                        "han", "joku", "muu", "ma", "mina", "me", "soita", "soitan", "soittakaa", "auta", "taalla", "apua",
                        "niin", "totta"})
 CLEAR_YES = ("kylla", "kyl", "joo", "juu", "jep", "jees", "yes")
-# A word that itself speaks of danger or asks for help: a yes whatever DIET made of the message ("olemme
-# vaarassa", "ollaan hädässä", "tarvitsen apua heti"), unless the message says it is safe (SAYS_SAFE)
+# A word that itself speaks of danger or calls for help: a yes whatever DIET made of the message ("olemme
+# vaarassa", "ollaan hädässä", "auttakaa"), unless the message says it is safe (SAYS_SAFE)
 DANGER_STEMS = ("vaarassa", "vaaraa", "hengenvaara", "hata", "hadassa", "auttakaa", "112", "ambulans", "fara", "danger")
 # ... but a question is no yes: "mistä saa ruoka-apua?", "onko hätänumero 112?"
 QUESTION_WORDS = frozenset({"mista", "mihin", "miten", "mita", "mika", "kuka", "kenelle", "keneen", "onko", "voiko",
@@ -124,7 +125,7 @@ QUESTION_WORDS = frozenset({"mista", "mihin", "miten", "mita", "mika", "kuka", "
 DANGER_WORDS = frozenset({"help", "hjalp"})  # whole words only ("helppo" is "easy")
 
 
-def says_yes(text: str, intent: Optional[Text] = None) -> bool:
+def says_yes(text: str) -> bool:
     """A typed yes to the safety question: a word of danger or of asking for help; only yes words ("olen",
     "joo on"); or a clear yes first ("kyllä, äiti kaatui"); never a message that says it is safe. DIET's
     `affirm` alone is not enough: "olen raskaana" is no yes to danger."""
