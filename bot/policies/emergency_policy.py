@@ -22,6 +22,13 @@ FOLLOW_UP_WORDS = 14     # a message this short in a topic is read as a follow-u
 ALWAYS_ASKED = ("suicide",)  # a follow-up the classifier alone takes for this (from 0.5) is still asked about
 
 
+def latest_verdict(tracker: DialogueStateTracker) -> Dict[Text, Any]:
+    """The safety net's verdict on the latest message (empty without one)."""
+    message = tracker.latest_message
+    verdict = message.parse_data.get(SAFETY) if message is not None else None
+    return verdict if isinstance(verdict, dict) else {}
+
+
 def asks_for_safety_check(tracker: DialogueStateTracker) -> bool:
     """The safety net was unsure about the latest message (`safety.tier` uncertain).
 
@@ -30,10 +37,8 @@ def asks_for_safety_check(tracker: DialogueStateTracker) -> bool:
     more likely than not; in a follow-up in a topic it alone asks only about suicidal thoughts, from
     0.5; the rules and the reader ask as everywhere else."""
     message = tracker.latest_message
-    if message is None:
-        return False
-    verdict = message.parse_data.get(SAFETY) or {}
-    if not isinstance(verdict, dict) or verdict.get("tier") != UNCERTAIN_TIER:
+    verdict = latest_verdict(tracker)
+    if message is None or verdict.get("tier") != UNCERTAIN_TIER:
         return False
     if list(verdict.get("layers") or []) != ["classifier"]:
         return True  # the rules or the reader saw a sign
@@ -143,10 +148,8 @@ def says_yes(text: str) -> bool:
 
 def shows_a_sign(tracker: DialogueStateTracker) -> bool:
     """The message itself made the rules or the overdose reader ask (a "no" followed by a sign is no no)."""
-    message = tracker.latest_message
-    verdict = message.parse_data.get(SAFETY) if message is not None else None
-    return isinstance(verdict, dict) and verdict.get("tier") == UNCERTAIN_TIER \
-        and bool(set(verdict.get("layers") or []) & {"rules", "poisoning"})
+    verdict = latest_verdict(tracker)
+    return verdict.get("tier") == UNCERTAIN_TIER and bool(set(verdict.get("layers") or []) & {"rules", "poisoning"})
 
 
 def action_before_the_message(tracker: DialogueStateTracker) -> Optional[Text]:
