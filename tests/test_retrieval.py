@@ -122,3 +122,30 @@ def test_character_spaces_give_sklearns_tfidf_numbers_for_documents_made_of_othe
     assert np.allclose(space.weigh(joined).toarray(), expected)
     query = "hammas kipu ja jotain ihan uutta"
     assert np.allclose(space.transform([query]).toarray(), reference.transform([query]).toarray())
+
+
+def test_a_sparse_query_has_the_numbers_of_the_vectorizers_and_reads_only_its_columns():
+    """A message's row is kept sparse (SparseQuery) and scored against matrices stored by column; the numbers
+    are those of sklearn's transform and of the full product, including terms outside the vocabulary."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    from bot.nlu.retrieval import CHAR_NGRAMS, CharSpace, scores_of, word_query
+
+    documents = ["hammas särkeä", "hammaslääkäri aika varata", "kotihoito maksu", "korva kipu lapsi kipu"]
+    counter = CountVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS)
+    counts = sparse.csr_matrix(counter.fit_transform(documents))
+    space = CharSpace(counter, counts)
+    words = TfidfVectorizer(analyzer=lambda terms: terms, sublinear_tf=True, norm="l2")
+    word_rows = words.fit_transform([d.split() for d in documents])
+    for text in ("kipu kipu hammas", "hammas kipu ja jotain ihan uutta", "täysin vieras", ""):
+        char = space.query(text)
+        assert np.allclose(sparse.csr_matrix((char.values, char.columns, [0, len(char.columns)]),
+                                             shape=(1, len(space._idf))).toarray(), space.transform([text]).toarray())
+        word = word_query(words, text.split())
+        dense = words.transform([text.split()]).toarray().ravel()
+        assert np.allclose(scores_of(word_rows.tocsc(), word), word_rows @ dense)
+        char_rows = space.weigh(counts)
+        assert np.allclose(scores_of(char_rows.tocsc(), char), char_rows @ space.transform([text]).toarray().ravel())
+    assert not len(space.query("qqq").columns) and not scores_of(word_rows.tocsc(), word_query(words, ["qqq"])).any()

@@ -118,6 +118,43 @@ class TopicGroups:
         return topic - (self.best(path) - path)
 
 
+@dataclass(frozen=True)
+class SparseQuery:
+    """A query's unit-length TF-IDF row in one space, kept sparse: its columns and their weights. A
+    message has a few dozen terms and n-grams out of tens of thousands, so scoring reads only those
+    columns of a matrix stored by column (`scores_of`)."""
+
+    columns: np.ndarray  # column numbers in the space, ascending
+    values: np.ndarray   # float64, unit length (empty when no term of the query is in the space)
+
+    @staticmethod
+    def of_counts(counts: dict[int, int], idf: np.ndarray) -> "SparseQuery":
+        """Sublinear term frequency x idf, l2-normalised: what TfidfVectorizer(sublinear_tf=True) gives."""
+        columns = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
+        values = (np.log(np.fromiter((counts[c] for c in columns), dtype=np.float64, count=len(columns))) + 1.0) \
+            * idf[columns]
+        norm = float(np.sqrt(values @ values)) if len(values) else 0.0
+        return SparseQuery(columns, values / norm if norm else values)
+
+
+def word_query(vectorizer: TfidfVectorizer, terms: tuple[str, ...] | list[str]) -> SparseQuery:
+    """A query's row in a fitted word space (TfidfVectorizer over term lists, sublinear tf, l2)."""
+    counts: dict[int, int] = {}
+    vocabulary = vectorizer.vocabulary_
+    for term in terms:
+        column = vocabulary.get(term)
+        if column is not None:
+            counts[column] = counts.get(column, 0) + 1
+    return SparseQuery.of_counts(counts, vectorizer.idf_)
+
+
+def scores_of(matrix: sparse.csc_matrix, query: SparseQuery) -> np.ndarray:
+    """`matrix @ query` (rows x space, stored by column): only the query's own columns are read."""
+    if not len(query.columns):
+        return np.zeros(matrix.shape[0])
+    return np.asarray(matrix[:, query.columns] @ query.values).ravel()
+
+
 class CharSpace:
     """Character n-gram TF-IDF over some columns of a shared count vocabulary: the numbers of sklearn's
     TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True) fitted on the documents
@@ -132,6 +169,9 @@ class CharSpace:
         documents = fitted_on.shape[0]
         # smooth idf, as sklearn's default
         self._idf = np.log((1 + documents) / (1 + document_frequency[self._columns])) + 1.0
+        self._analyze = counter.build_analyzer()
+        self._position = np.full(len(document_frequency), -1, dtype=np.int64)  # shared column -> this space's
+        self._position[self._columns] = np.arange(len(self._columns))
 
     def weigh(self, counts: sparse.spmatrix) -> sparse.csr_matrix:
         """Counts in the shared vocabulary -> unit-length TF-IDF rows in this space."""
@@ -142,6 +182,17 @@ class CharSpace:
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """TF-IDF rows of texts (n-grams outside this space are dropped)."""
         return self.weigh(self._counter.transform(texts))
+
+    def query(self, text: str) -> SparseQuery:
+        """One text's row, the numbers of `transform([text])`, kept sparse (a message costs microseconds)."""
+        counts: dict[int, int] = {}
+        vocabulary, position = self._counter.vocabulary_, self._position
+        for gram in self._analyze(text):
+            shared = vocabulary.get(gram)
+            if shared is not None and position[shared] >= 0:
+                column = int(position[shared])
+                counts[column] = counts.get(column, 0) + 1
+        return SparseQuery.of_counts(counts, self._idf)
 
 
 CHAR_NGRAMS = (3, 5)
@@ -170,12 +221,13 @@ class TopicClassifier:
                 bias[j] = self.bias[column[topic]]
         return TopicClassifier(self.word, self.char, weights, bias, tuple(topic_ids))
 
-    def margins(self, query: "QueryTerms", word: np.ndarray | None = None, char: np.ndarray | None = None) -> np.ndarray:
-        """Each topic's margin for a query (`word`/`char`: the query already in this classifier's vocabularies)."""
+    def margins(self, query: "QueryTerms", word: SparseQuery | None = None, char: SparseQuery | None = None) -> np.ndarray:
+        """Each topic's margin for a query (`word`/`char`: the query already in this classifier's vocabularies).
+        Only the weight rows of the query's own terms and n-grams are read."""
         if word is None or char is None:
-            word = self.word.transform([list(query.terms)]).toarray().ravel()
-            char = self.char.transform([query.lemma_text]).toarray().ravel()
-        return np.r_[word, char].astype(np.float32) @ self.weights + self.bias
+            word, char = word_query(self.word, query.terms), self.char.query(query.lemma_text)
+        char_rows = char.columns + len(self.word.vocabulary_)  # the character features follow the word ones
+        return word.values @ self.weights[word.columns] + char.values @ self.weights[char_rows] + self.bias
 
 
 class GuidanceIndex:
@@ -226,7 +278,7 @@ class GuidanceIndex:
     def _index_terms(self, library: GuidanceLibrary, rows: list[QueryTerms], owners: list[int],
                      topic_ids: list[str]) -> tuple[sparse.spmatrix, sparse.spmatrix]:
         """The word and character vocabularies: phrasings, whole paths and answers stacked in one
-        matrix per vocabulary (a query costs one sparse product each), and the topics' documents."""
+        matrix per vocabulary, stored by column (a query reads only its own columns), and the topics' documents."""
         self._word = TfidfVectorizer(analyzer=lambda terms: terms, sublinear_tf=True, norm="l2")
         word_rows = self._word.fit_transform([list(r.terms) for r in rows])
         path_terms: list[list[str]] = [[] for _ in library.paths]
@@ -249,17 +301,17 @@ class GuidanceIndex:
         self._char = CharSpace(counter, row_counts)  # fitted on the phrasings
         char_rows = self._char.weigh(row_counts)
         self._word_matrix = sparse.vstack([word_rows, self._word.transform(path_terms),
-                                           self._word.transform([list(a.terms) for a in answers])]).tocsr()
+                                           self._word.transform([list(a.terms) for a in answers])]).tocsc()
         self._char_matrix = sparse.vstack([char_rows, self._char.weigh(path_counts),
-                                           self._char.weigh(answer_counts)]).tocsr()
+                                           self._char.weigh(answer_counts)]).tocsc()
         self._topic_word = TfidfVectorizer(analyzer=lambda terms: terms, sublinear_tf=True, norm="l2")
         if topic_ids:
-            self._topic_word_matrix = self._topic_word.fit_transform(topic_terms).tocsr()
+            self._topic_word_matrix = self._topic_word.fit_transform(topic_terms).tocsc()
             topic_counts = sparse.csr_matrix(
                 (np.ones(len(library.paths)), (self._topic_of_path, np.arange(len(library.paths)))),
                 shape=(len(topic_ids), len(library.paths))) @ (path_counts + answer_counts)
             self._topic_char = CharSpace(counter, topic_counts)  # fitted on the topics' documents
-            self._topic_char_matrix = self._topic_char.weigh(topic_counts)
+            self._topic_char_matrix = self._topic_char.weigh(topic_counts).tocsc()
         return word_rows, char_rows
 
     def _topic_classifier(self, given: TopicClassifier | None, topic_ids: list[str], word_rows: sparse.spmatrix,
@@ -328,12 +380,12 @@ class GuidanceIndex:
         if not query.terms and not query.lemma_text:
             return {name: zeros for name in PATH_SIGNALS + TOPIC_SIGNALS}
         rows, paths = self._n_rows, self.size
-        query_word = self._word.transform([list(query.terms)]).toarray().ravel()
-        query_char = self._char.transform([query.lemma_text]).toarray().ravel()
-        word = self._word_matrix @ query_word
-        char = self._char_matrix @ query_char
-        topic_word = self._topic_word_matrix @ self._topic_word.transform([list(query.terms)]).toarray().ravel()
-        topic_char = self._topic_char_matrix @ self._topic_char.transform([query.lemma_text]).toarray().ravel()
+        query_word = word_query(self._word, query.terms)
+        query_char = self._char.query(query.lemma_text)
+        word = scores_of(self._word_matrix, query_word)
+        char = scores_of(self._char_matrix, query_char)
+        topic_word = scores_of(self._topic_word_matrix, word_query(self._topic_word, query.terms))
+        topic_char = scores_of(self._topic_char_matrix, self._topic_char.query(query.lemma_text))
         scores = {
             "word_example": self._per_path_max(word[:rows]),
             "word_path": word[rows:rows + paths],
