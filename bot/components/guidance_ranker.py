@@ -15,6 +15,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import rasa_internals
+from bot.compute_threads import one_blas_thread
 from bot.components.finnish_tokenizer import message_words
 from bot.constants import CONVERSATION_CONTEXT, GUIDANCE_IN_CONTEXT, GUIDANCE_RANKING, OFF_TOPIC, SAFETY
 from bot.nlu.finnish import FinnishAnalyzer, shared_analyzer
@@ -55,6 +56,7 @@ class GuidanceRanker(GraphComponent):
                execution_context: ExecutionContext) -> "GuidanceRanker":
         """Builds the index from the library files (Rasa's patches go in first)."""
         rasa_internals.install()
+        one_blas_thread()  # a server process: many residents at once, BLAS's spinning helper threads only cost
         analyzer = shared_analyzer()
         vectors = shared_vectors(config["vectors_model"]) if config["use_vectors"] else None
         live = LiveLibrary(library_sources(), lambda library: GuidanceIndex(library, analyzer, vectors),
