@@ -1,9 +1,9 @@
 """Keeps the running assistant on the newest *valid* library, without restarts or retraining.
 
 `LiveLibrary.current()` returns what was built from the last good version of the library
-files. At most every `check_interval` seconds it looks at the files' sizes and modification
-times; if they changed, a background thread loads, validates and builds the new version and
-swaps it in only when all of that succeeded. A broken file is logged and the last good
+files. At most every `check_interval` seconds a background thread looks at the files' sizes and
+modification times (about 15 ms for 700 files, kept off the resident's reply); if they changed, it
+loads, validates and builds the new version and swaps it in only when all of that succeeded. A broken file is logged and the last good
 version keeps serving, so residents never see a half-loaded library.
 
 With `quick_build` (the guidance ranker's: the new index with the previous topic classifier), a
@@ -38,32 +38,43 @@ class LiveLibrary(Generic[T]):
         self._require_all = require_all_topics
         self._lock = threading.Lock()
         self._reloading = False
+        self._checking = False
         self.last_error: LibraryInvalid | None = None
         self._fingerprint = fingerprint(sources)
         self._value = build(load_library(sources, require_all_topics))
         self._checked_at = time.monotonic()
 
     def current(self) -> T:
-        """The newest good build; may start a background reload."""
+        """The newest good build; may start a background check of the files (and a reload)."""
         now = time.monotonic()
         if now - self._checked_at >= self._interval:
             self._checked_at = now
-            self._maybe_reload(background=True)
+            with self._lock:
+                start, self._checking = not self._checking, True
+            if start:
+                threading.Thread(target=self._check, daemon=True, name="library-check").start()
         return self._value
+
+    def _check(self) -> None:
+        """Look at the files and reload if they changed (the background check of `current`)."""
+        try:
+            self._maybe_reload()
+        except Exception:  # noqa: BLE001 - an unreadable directory must not end the checks: the old build serves
+            logger.exception("Guidance library check failed; still serving the previous version")
+        finally:
+            with self._lock:
+                self._checking = False
 
     def reload_now(self) -> bool:
         """Check the files and rebuild synchronously; True if a new version is now served."""
-        return self._maybe_reload(background=False)
+        return self._maybe_reload()
 
-    def _maybe_reload(self, background: bool) -> bool:
+    def _maybe_reload(self) -> bool:
         seen = fingerprint(self._sources)
         with self._lock:
             if seen == self._fingerprint or self._reloading:
                 return False
             self._reloading = True
-        if background:
-            threading.Thread(target=self._reload, args=(seen,), daemon=True, name="library-reload").start()
-            return False
         return self._reload(seen)
 
     def _reload(self, seen: tuple) -> bool:

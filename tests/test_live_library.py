@@ -110,3 +110,34 @@ def test_an_unchanged_path_file_is_not_parsed_again(live, monkeypatch):
     assert [name for name in parsed if name.endswith(".yml") and "flunssa" in name] == ["flunssa.yml"]
     assert len([n for n in parsed if n != "flunssa.yml"]) < 20  # the catalogue, profile ..., not the 700 paths
     assert holder.current().get("flunssa").title.startswith("Päivitetty ")
+
+
+def test_the_files_are_looked_at_off_the_callers_thread_and_one_check_at_a_time(live, monkeypatch):
+    """A resident's reply never waits for the look at 700 files: `current()` serves the build it has while a
+    background thread checks, and a second call during that check does not start another."""
+    import threading
+
+    import guidance_library.live as live_module
+
+    holder, _ = live
+    before = holder.current()
+    looked_from: list[str] = []
+    release = threading.Event()
+    original = live_module.fingerprint
+
+    def slow_fingerprint(sources):
+        looked_from.append(threading.current_thread().name)
+        assert release.wait(10)
+        return original(sources)
+
+    monkeypatch.setattr(live_module, "fingerprint", slow_fingerprint)
+    for _ in range(200):
+        assert holder.current() is before  # at once, whether a check is waiting or not
+        if looked_from:
+            break
+        release.wait(0.05)
+    for _ in range(5):
+        assert holder.current() is before  # while the check waits, no other one starts
+        release.wait(0.02)
+    assert looked_from == ["library-check"]
+    release.set()
