@@ -149,3 +149,17 @@ def test_a_sparse_query_has_the_numbers_of_the_vectorizers_and_reads_only_its_co
         char_rows = space.weigh(counts)
         assert np.allclose(scores_of(char_rows.tocsc(), char), char_rows @ space.transform([text]).toarray().ravel())
     assert not len(space.query("qqq").columns) and not scores_of(word_rows.tocsc(), word_query(words, ["qqq"])).any()
+
+
+def test_a_misspelt_word_maps_to_the_same_indexed_word_from_memory_and_the_memory_is_bounded(index, monkeypatch):
+    """Unknown words are mapped to their nearest indexed word once and then remembered (a fuzzy look over
+    the vocabulary was most of a ranking's time); the memory is bounded, and forgetting changes nothing."""
+    import bot.nlu.retrieval as retrieval
+
+    monkeypatch.setattr(retrieval, "NEAREST_KEPT", 2)
+    index._nearest.clear()
+    first = [index._nearest_term(w) for w in ("hammaslääkri", "kotihoitto", "hamaslääkäri", "qwxzvb")]
+    assert first[0] == "hammaslääkäri" and first[1] == "kotihoito" and first[3] == "qwxzvb"
+    assert len(index._nearest) <= 2
+    assert [index._nearest_term(w) for w in ("hammaslääkri", "kotihoitto", "hamaslääkäri", "qwxzvb")] == first
+    assert [r.id for r in index.rank("hammaslääkri aika")] == [r.id for r in index.rank("hammaslääkri aika")]

@@ -36,6 +36,7 @@ STOP_LEMMAS = frozenset(
     "kanssa kuin eli ok no niin vai mitään mikään kaikki voisi saada".split()
 )
 FUZZY_CUTOFF = 82
+NEAREST_KEPT = 50_000  # unknown words whose nearest indexed word is remembered (then forgotten all at once)
 PATH_SIGNALS = ("word_example", "word_path", "char_example", "vector_example", "word_answer", "char_path",
                 "char_answer")
 TOPIC_SIGNALS = ("word_topic", "char_topic", "vector_topic", "class_topic")
@@ -258,6 +259,7 @@ class GuidanceIndex:
         self.classifier = self._topic_classifier(classifier, topic_ids, word_rows, char_rows)
         self._vocabulary = sorted(self._word.vocabulary_)
         self._vocabulary_set = frozenset(self._vocabulary)
+        self._nearest: dict[str, str] = {}  # unknown word -> its indexed nearest (or itself); this index's own
         self._vector_rows: np.ndarray | None = None
         self._vector_keys = [r.vector_words for r in rows]
         self._topic_vectors: np.ndarray | None = None
@@ -366,8 +368,14 @@ class GuidanceIndex:
     def _nearest_term(self, term: str) -> str:
         if len(term) < 4 or term in self._vocabulary_set:
             return term
-        match = process.extractOne(term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-        return match[0] if match else term
+        nearest = self._nearest.get(term)
+        if nearest is None:  # a fuzzy look over the whole vocabulary is most of a ranking's time: once per word
+            match = process.extractOne(term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            nearest = match[0] if match else term
+            if len(self._nearest) >= NEAREST_KEPT:
+                self._nearest.clear()
+            self._nearest[term] = nearest
+        return nearest
 
     def _per_path_max(self, row_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(row_scores, self._starts)
