@@ -122,18 +122,30 @@ class ActionEmergency(RuntimeAction):
 
 
 class ActionSafetyCheck(RuntimeAction):
-    """The safety net is unsure: "Oletko sinä tai joku muu nyt vaarassa?" before anything else."""
+    """The safety net is unsure: "Oletko sinä tai joku muu nyt vaarassa?" before anything else; below it the
+    path the message asked for when the assistant is sure of it (actions.guidance.answer_below_safety_question)."""
 
     def name(self) -> Text:
         return ACTION_SAFETY_CHECK
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[EventType]:
-        return ask_safety_question(dispatcher, tracker, self.runtime)
+        from actions.guidance import answer_below_safety_question
+
+        events = ask_safety_question(dispatcher, tracker, self.runtime)
+        if in_a_task(tracker):
+            return events
+        shown = answer_below_safety_question(dispatcher, tracker, self.runtime)
+        if shown is None:
+            return events
+        # answered below the question: "Ei ole hätää" then only thanks; a "kyllä" still names the category
+        category = next(e["value"]["category"] for e in events if e.get("name") == SAFETY_PENDING_SLOT)
+        return [*events, SlotSet(SAFETY_PENDING_SLOT, {"category": category, "answered": True}), *shown]
 
 
 class ActionSafetyOk(RuntimeAction):
-    """"Ei ole hätää": thanks, then the question the resident asked before the safety question."""
+    """"Ei ole hätää": thanks, then the question the resident asked before the safety question (unless its
+    path was already shown below the question)."""
 
     def name(self) -> Text:
         return ACTION_SAFETY_OK
@@ -144,6 +156,9 @@ class ActionSafetyOk(RuntimeAction):
 
         dispatcher.utter_message(text=messages.SAFE_THANKS)
         pending = tracker.get_slot(SAFETY_PENDING_SLOT)
+        if isinstance(pending, dict) and pending.get("answered") and asked_just_before(tracker):
+            dispatcher.utter_message(text=messages.SAFE_ANSWERED_ABOVE)  # the path is already below the question
+            return [SlotSet(SAFETY_PENDING_SLOT, None)]
         if isinstance(pending, dict) and pending.get("text") and asked_just_before(tracker):
             events = answer_pending_question(dispatcher, tracker, self.runtime, pending)
             return [SlotSet(SAFETY_PENDING_SLOT, None), *events]

@@ -183,6 +183,28 @@ def answer_pending_question(dispatcher: CollectingDispatcher, tracker: Tracker, 
     return [SlotSet(LAST_PATH_SLOT, None)]
 
 
+def answer_below_safety_question(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 runtime: Any) -> List[EventType] | None:
+    """Below the safety question, the path the message asked for, when the assistant is sure of it (its
+    decision is an answer, as action_guidance would give). The question stays first, with 112 and its
+    buttons; a resident with an ordinary question ("haluan tehdä hoitotahdon, etten ole koneissa") is not
+    left without an answer until they reply. None (nothing shown) for a question back, "not found" or
+    out of scope: those wait for "Ei ole hätää" as before."""
+    message = tracker.latest_message or {}
+    text = str(message.get("text") or "")
+    if not text or text.startswith("/") or message.get(OFF_TOPIC):
+        return None
+    library = runtime.library.current()
+    cues = read_cues(text)
+    subject = cues.audience or tracker.get_slot(SUBJECT_SLOT)
+    current = library.get(tracker.get_slot(LAST_PATH_SLOT) or "")
+    decision = ActionGuidance._decide(tracker, library, message, message.get("intent") or {}, cues, subject, current)
+    if decision.outcome is not Outcome.ANSWER or library.get(decision.path_ids[0]) is None:
+        return None
+    dispatcher.utter_message(text=messages.SAFE_MEANWHILE)
+    return present_decision(dispatcher, decision, library, subject, text)
+
+
 def topic_first(decision: Decision, library: GuidanceLibrary, topic: str | None) -> Decision:
     """A question back offers the conversation's own topic first."""
     if decision.outcome is not Outcome.CLARIFY or not topic:

@@ -139,6 +139,10 @@ SAFETY_QUESTION = ("Haluan varmistaa yhden asian ennen muuta: oletko sinä tai j
 BUTTON_IN_DANGER = "Kyllä, soita 112"
 BUTTON_SAFE = "Ei ole hätää"
 SAFE_THANKS = "Hyvä, että kukaan ei ole vaarassa. Jos tilanne muuttuu, soita 112."
+# Below the safety question, when the assistant is sure which path the message asked for (actions/guidance.py)
+SAFE_MEANWHILE = "Jos kukaan ei ole vaarassa, tässä ohjeet kysymykseesi:"
+# "Ei ole hätää" after that: the answer is already above
+SAFE_ANSWERED_ABOVE = "Ohjeet kysymykseesi ovat yllä. Voit kysyä lisää tai pyytää yhteydenottoa."
 SAFE_CONTINUE_TASK = "Jatketaan siitä, mihin jäimme."
 SAFE_ASK_AGAIN = ("Kerro vielä omin sanoin, millaista apua tarvitset, niin etsin oikean paikan. "
                   "Voit myös puhua ihmisen kanssa.")

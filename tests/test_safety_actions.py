@@ -21,6 +21,8 @@ from tests.test_emergency_policy import best_action, make_policy
 
 RANKING = [{"id": "flunssa", "topic": "flunssa", "score": 0.6}, {"id": "kuume-aikuinen", "topic": "kuume-aikuinen",
                                                                    "score": 0.2}]
+UNCLEAR = [{"id": "flunssa", "topic": "flunssa", "score": 0.2}, {"id": "kuume-aikuinen", "topic": "kuume-aikuinen",
+                                                                 "score": 0.19}]  # a question back, not an answer
 UNCERTAIN = {"tier": "uncertain", "category": "suicide", "layers": ["classifier"], "score": 0.3, "signal": True}
 
 
@@ -74,8 +76,9 @@ def test_poisoning_urgent_puts_112_first(runtime):
 
 # -- the middle tier ----------------------------------------------------------------------------------
 def test_the_safety_question_has_112_two_buttons_and_keeps_the_question(runtime):
-    t = tracker(text="tää oli tässä, mistä apua", ranking=RANKING, extra={"safety": UNCERTAIN})
+    t = tracker(text="tää oli tässä, mistä apua", ranking=UNCLEAR, extra={"safety": UNCERTAIN})
     messages, events = run(ActionSafetyCheck(runtime), t)
+    assert len(messages) == 1  # not sure of an answer: the question alone, the message kept for "Ei ole hätää"
     question = messages[0]
     assert "vaarassa" in question["text"] and "112" in question["text"]
     assert [b["title"] for b in question["buttons"]] == ["Kyllä, soita 112", "Ei ole hätää"]
@@ -83,7 +86,39 @@ def test_the_safety_question_has_112_two_buttons_and_keeps_the_question(runtime)
     assert question["buttons"][1]["payload"] == "/safety_ok"
     assert question["custom"]["safety_check"] is True and question["custom"]["calls"][0]["number"] == "112"
     pending = next(e["value"] for e in events if e["name"] == SAFETY_PENDING_SLOT)
-    assert pending["text"] == "tää oli tässä, mistä apua" and pending["guidance_ranking"] == RANKING
+    assert pending["text"] == "tää oli tässä, mistä apua" and pending["guidance_ranking"] == UNCLEAR
+
+
+def test_below_the_safety_question_the_path_the_assistant_is_sure_of_and_safe_then_only_thanks(runtime):
+    """The question comes first, with 112 and its buttons; below it the path the message plainly asked for,
+    so an ordinary question with a worrying word is not left unanswered. "Ei ole hätää" then thanks and
+    points above, without showing the path again; "Kyllä, soita 112" still gives the emergency answer."""
+    t = tracker(text="flunssa ja tosi paha olo", ranking=RANKING, extra={"safety": UNCERTAIN})
+    messages, events = run(ActionSafetyCheck(runtime), t)
+    assert messages[0]["custom"]["safety_check"] is True and "112" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ['/emergency{"emergency_category": "suicide"}',
+                                                             "/safety_ok"]
+    assert messages[1]["text"] == "Jos kukaan ei ole vaarassa, tässä ohjeet kysymykseesi:"
+    assert messages[2]["custom"]["path_id"] == "flunssa"
+    slots = {e["name"]: e["value"] for e in events}  # the last value of each slot
+    assert slots[SAFETY_PENDING_SLOT] == {"category": "suicide", "answered": True}
+    assert slots["last_path_id"] == "flunssa" and slots["topic"] == "flunssa"
+    safe, after = run(ActionSafetyOk(runtime), tracker(intent="safety_ok", events=ASKED,
+                                                       slots={SAFETY_PENDING_SLOT: slots[SAFETY_PENDING_SLOT]}))
+    assert "soita 112" in safe[0]["text"] and "yllä" in safe[1]["text"]
+    assert not any("path_id" in (m.get("custom") or {}) for m in safe) and SlotSet(SAFETY_PENDING_SLOT, None) in after
+    danger, _ = run(ActionEmergency(runtime), tracker(intent="emergency", entities=[("emergency_category", "suicide")],
+                                                      slots={SAFETY_PENDING_SLOT: slots[SAFETY_PENDING_SLOT]}))
+    assert danger[0]["custom"]["emergency"] is True and danger[0]["custom"]["category"] == "suicide"
+
+
+def test_nothing_is_shown_below_the_safety_question_in_a_task_or_for_a_button_or_an_animal(runtime):
+    for t in (tracker(text="flunssa ja tosi paha olo", ranking=RANKING, extra={"safety": UNCERTAIN},
+                      slots={"assessment": "phq9"}),
+              tracker(text="/choose_path", ranking=RANKING, extra={"safety": UNCERTAIN}),
+              tracker(text="koira söi suklaata", ranking=RANKING, extra={"safety": UNCERTAIN, "off_topic": "animal"})):
+        messages, _ = run(ActionSafetyCheck(runtime), t)
+        assert len(messages) == 1 and messages[0]["custom"]["safety_check"] is True
 
 
 def test_the_safety_question_keeps_whom_the_message_concerns_for_the_follow_up(runtime):
@@ -97,7 +132,7 @@ def test_the_safety_question_keeps_whom_the_message_concerns_for_the_follow_up(r
     assert {e["name"]: e["value"] for e in known}.get("subject") == "baby"
     nobody = run(ActionSafetyCheck(runtime), tracker(text="tää oli tässä, mistä apua", ranking=RANKING,
                                                      extra={"safety": UNCERTAIN}))[1]
-    assert "subject" not in {e["name"] for e in nobody}
+    assert {e["name"]: e["value"] for e in nobody}.get("subject") is None
 
 
 def test_safe_after_the_question_answers_the_question_asked_before(runtime):
