@@ -37,6 +37,7 @@ class LiveLibrary(Generic[T]):
         self._interval = check_interval
         self._require_all = require_all_topics
         self._lock = threading.Lock()
+        self._check_lock = threading.Lock()  # one look at the files (and reload) at a time
         self._reloading = False
         self._checking = False
         self.last_error: LibraryInvalid | None = None
@@ -52,7 +53,11 @@ class LiveLibrary(Generic[T]):
             with self._lock:
                 start, self._checking = not self._checking, True
             if start:
-                threading.Thread(target=self._check, daemon=True, name="library-check").start()
+                try:
+                    threading.Thread(target=self._check, daemon=True, name="library-check").start()
+                except RuntimeError:  # no thread now (shutting down, or none left): the next call tries again
+                    with self._lock:
+                        self._checking = False
         return self._value
 
     def _check(self) -> None:
@@ -66,16 +71,20 @@ class LiveLibrary(Generic[T]):
                 self._checking = False
 
     def reload_now(self) -> bool:
-        """Check the files and rebuild synchronously; True if a new version is now served."""
-        return self._maybe_reload()
+        """Check the files and rebuild synchronously; True if a new version is now served (by this call, or
+        by a background check that was under way and that this call waited for)."""
+        served = self._value
+        self._maybe_reload()
+        return self._value is not served
 
     def _maybe_reload(self) -> bool:
-        seen = fingerprint(self._sources)
-        with self._lock:
-            if seen == self._fingerprint or self._reloading:
-                return False
-            self._reloading = True
-        return self._reload(seen)
+        with self._check_lock:
+            seen = fingerprint(self._sources)
+            with self._lock:
+                if seen == self._fingerprint or self._reloading:
+                    return False
+                self._reloading = True
+            return self._reload(seen)
 
     def _reload(self, seen: tuple) -> bool:
         try:

@@ -141,3 +141,36 @@ def test_the_files_are_looked_at_off_the_callers_thread_and_one_check_at_a_time(
         release.wait(0.02)
     assert looked_from == ["library-check"]
     release.set()
+
+
+def test_reload_now_waits_for_a_check_under_way_and_reports_the_version_it_brought(live):
+    """An editor's tool calling `reload_now` while a background check is already reloading the same change gets
+    True and the new version, not a False because the other check was first."""
+    import threading
+
+    holder, paths_dir = live
+    for _ in range(200):  # any check started before has finished
+        if not holder._checking:
+            break
+        threading.Event().wait(0.05)
+    started, release = threading.Event(), threading.Event()
+    build = holder._build
+
+    def held_build(library):
+        if threading.current_thread().name == "library-check":
+            started.set()
+            assert release.wait(10)
+        return build(library)
+
+    holder._build = held_build
+    _edit(paths_dir / "omahoito" / "flunssa.yml", "title: ", "title: Kiireinen ")
+    holder.current()  # a background check finds the change and holds in its build
+    assert started.wait(10)
+    result: list[bool] = []
+    caller = threading.Thread(target=lambda: result.append(holder.reload_now()))
+    caller.start()
+    caller.join(0.3)
+    assert caller.is_alive() and not result  # waits for the check under way instead of answering False
+    release.set()
+    caller.join(10)
+    assert result == [True] and holder.current().get("flunssa").title.startswith("Kiireinen ")
