@@ -31,7 +31,6 @@ from typing import Optional
 from sanic import Sanic, response
 from sanic.request import Request
 
-from bot.compute_threads import one_blas_thread
 from bot.constants import ACTIONS_TOKEN_HEADER, ENV_ACTIONS_HOST, ENV_ACTIONS_TOKEN
 from bot.handoff import token_matches
 from bot.log_format import configure_logging
@@ -117,7 +116,6 @@ def main(argv: Optional[list[str]] = None) -> None:
     args = parser.parse_args(argv)
     configure_logging()
     install_log_redaction()
-    one_blas_thread()
     try:
         Settings.from_env()  # a bad setting (the person keys' secret, ...) fails now, naming it, not in an action
         app = create_app(os.environ.get(ENV_ACTIONS_TOKEN, ""))

@@ -1,11 +1,12 @@
-"""One BLAS thread per server process.
+"""One BLAS thread per server process (the Rasa server; the actions server loads no numpy).
 
-A Rasa or actions server answers many residents at once on a few cores. OpenBLAS (under numpy and
+A Rasa server answers many residents at once on a few cores. OpenBLAS (under numpy and
 scipy) splits a large enough product, such as a ranking's word-vector product, across its own worker
 threads, and those threads then spin-wait for the next product. On the 2-core machine at 20 residents
 that kept a second core busy: the whole machine's CPU was 90% busy and the reply time p50 170 ms; with
 one BLAS thread 43% and 111 ms (bench.load, 7 Dec 2026). Concurrency comes from the residents, not
-from splitting one small product.
+from splitting one small product. scripts/run and scripts/run-production also set OPENBLAS_NUM_THREADS=1
+before Python starts; this call covers any other launcher (an image, a test, a benchmark).
 """
 from __future__ import annotations
 
