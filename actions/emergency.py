@@ -2,6 +2,7 @@
 was doing), the safety question when the net is unsure, and going on after "Ei ole hätää"."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
@@ -21,6 +22,7 @@ from bot.metrics import count_emergency
 from guidance_library.emergency import EmergencyCategory, EmergencyRules
 from guidance_library.models import GuidanceLibrary
 
+logger = logging.getLogger(__name__)
 CALLABLE = set("0123456789 +-")
 
 
@@ -135,7 +137,13 @@ class ActionSafetyCheck(RuntimeAction):
         events = ask_safety_question(dispatcher, tracker, self.runtime)
         if in_a_task(tracker):
             return events
-        shown = answer_below_safety_question(dispatcher, tracker, self.runtime)
+        asked = len(dispatcher.messages)
+        try:
+            shown = answer_below_safety_question(dispatcher, tracker, self.runtime)
+        except Exception:  # noqa: BLE001 - the question must go out whatever goes wrong with the path below it
+            logger.exception("No path below the safety question for %s", tracker.sender_id)
+            del dispatcher.messages[asked:]  # the question alone
+            return events
         if shown is None:
             return events
         # answered below the question: "Ei ole hätää" then only thanks; a "kyllä" still names the category

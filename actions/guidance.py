@@ -58,6 +58,15 @@ def offer_assessment(dispatcher: CollectingDispatcher, instrument: Any) -> None:
                              buttons=[assessment_start_button(instrument)])
 
 
+def show_path_text(dispatcher: CollectingDispatcher, path: GuidancePath, library: GuidanceLibrary) -> None:
+    """The path's answer alone, with path_id/topic/title/links as custom data."""
+    rendered = render_path(path, library)
+    dispatcher.utter_message(text=rendered.text, json_message={
+        "path_id": path.id, "topic": path.topic, "title": rendered.title,
+        "links": [{"name": link.name, "url": link.url} for link in rendered.links],
+    })
+
+
 def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: GuidanceLibrary,
                  also: tuple[str, ...] = (), assessment_first: bool = False) -> None:
     """The path's answer (with path_id/topic as custom data), feedback question and follow-ups
@@ -66,11 +75,7 @@ def present_path(dispatcher: CollectingDispatcher, path: GuidancePath, library: 
     instrument = library.instruments.get(path.follow_ups.assessment or "")
     if assessment_first and instrument is not None:
         offer_assessment(dispatcher, instrument)
-    rendered = render_path(path, library)
-    dispatcher.utter_message(text=rendered.text, json_message={
-        "path_id": path.id, "topic": path.topic, "title": rendered.title,
-        "links": [{"name": link.name, "url": link.url} for link in rendered.links],
-    })
+    show_path_text(dispatcher, path, library)
     dispatcher.utter_message(text=messages.FEEDBACK_QUESTION, buttons=[
         {"title": messages.BUTTON_HELPFUL, "payload": messages.payload("feedback", helpful="yes", path_id=path.id)},
         {"title": messages.BUTTON_NOT_HELPFUL, "payload": messages.payload("feedback", helpful="no", path_id=path.id)},
@@ -185,24 +190,34 @@ def answer_pending_question(dispatcher: CollectingDispatcher, tracker: Tracker, 
 
 def answer_below_safety_question(dispatcher: CollectingDispatcher, tracker: Tracker,
                                  runtime: Any) -> List[EventType] | None:
-    """Below the safety question, the path the message asked for, when the assistant is sure of it (its
-    decision is an answer, as action_guidance would give). The question stays first, with 112 and its
-    buttons; a resident with an ordinary question ("haluan tehdä hoitotahdon, etten ole koneissa") is not
-    left without an answer until they reply. None (nothing shown) for a question back, "not found" or
-    out of scope: those wait for "Ei ole hätää" as before."""
+    """Below the safety question, the text of the path the message asked for, when only the risk classifier
+    was unsure (no sign the rules or the reader saw) and the assistant is sure of the path (its decision is an
+    answer, as action_guidance would give) and the path is not of an urgent topic. The question stays first,
+    with 112 and its buttons, and remains the only question on screen: no feedback question or follow-up
+    buttons below it, so a typed "ei" still answers the safety question. A resident with an ordinary question
+    ("oon tosi yksinäinen eikä oo ketään kenen kanssa puhua") is not left without an answer until they reply.
+    None (nothing shown) otherwise: the message then waits for "Ei ole hätää" as before."""
     message = tracker.latest_message or {}
     text = str(message.get("text") or "")
-    if not text or text.startswith("/") or message.get(OFF_TOPIC):
+    verdict = message.get(SAFETY) or {}
+    if not text or text.startswith("/") or message.get(OFF_TOPIC) or not isinstance(verdict, dict) \
+            or list(verdict.get("layers") or []) != ["classifier"]:
         return None
     library = runtime.library.current()
     cues = read_cues(text)
     subject = cues.audience or tracker.get_slot(SUBJECT_SLOT)
     current = library.get(tracker.get_slot(LAST_PATH_SLOT) or "")
     decision = ActionGuidance._decide(tracker, library, message, message.get("intent") or {}, cues, subject, current)
-    if decision.outcome is not Outcome.ANSWER or library.get(decision.path_ids[0]) is None:
+    path = library.get(decision.path_ids[0]) if decision.outcome is Outcome.ANSWER else None
+    if path is None or on_an_urgent_topic(decision, library):
         return None
     dispatcher.utter_message(text=messages.SAFE_MEANWHILE)
-    return present_decision(dispatcher, decision, library, subject, text)
+    show_path_text(dispatcher, path, library)
+    record_quietly(runtime.sessions, "guidance", tracker.sender_id, outcome=decision.outcome.value,
+                   path_id=path.id, topic_id=path.topic)
+    if subject is None and len(path.audience) == 1:
+        subject = path.audience[0]
+    return [SlotSet(LAST_PATH_SLOT, path.id), SlotSet(TOPIC_SLOT, path.topic), SlotSet(SUBJECT_SLOT, subject)]
 
 
 def topic_first(decision: Decision, library: GuidanceLibrary, topic: str | None) -> Decision:

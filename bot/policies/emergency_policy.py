@@ -93,9 +93,10 @@ class EmergencyPolicy(OverridingPolicy):
     @staticmethod
     def _after_a_message(tracker: DialogueStateTracker) -> Optional[Text]:
         intent = (tracker.latest_message.intent or {}).get("name")
-        if action_before_the_message(tracker) == ACTION_SAFETY_CHECK:
-            # the resident typed an answer to "Oletko sinä tai joku muu nyt vaarassa?"
-            text = tracker.latest_message.text or ""
+        text = tracker.latest_message.text or ""
+        if action_before_the_message(tracker) == ACTION_SAFETY_CHECK and not text.startswith("/"):
+            # the resident typed an answer to "Oletko sinä tai joku muu nyt vaarassa?" (a button's payload goes
+            # by its intent: its JSON may hold a path id such as "hatanumero-112-sydan")
             if says_yes(text) or shows_a_sign(tracker):
                 return ACTION_EMERGENCY  # a yes, or a "no" followed by a sign ("ei, söin lääkkeitä")
             in_a_task = tracker.get_slot(ASSESSMENT_SLOT) or tracker.get_slot(CONTACT_FORM_SLOT)
