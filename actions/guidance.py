@@ -124,12 +124,13 @@ URGENT_KIND = "kiire"
 
 
 def on_an_urgent_topic(decision: Decision, library: GuidanceLibrary) -> bool:
-    """The answer would be a path of an urgent topic (the catalogue's kind `kiire`)."""
+    """The answer would be an urgent path: of an urgent topic (the catalogue's kind `kiire`), or itself marked
+    urgent in a topic that is not (`huumeet-yliannostus` in `huumeet`)."""
     if decision.outcome is not Outcome.ANSWER or not decision.path_ids:
         return False
     path = library.get(decision.path_ids[0])
     topic = library.topics.get(path.topic) if path is not None else None
-    return topic is not None and topic.kind == URGENT_KIND
+    return path is not None and (path.kind == URGENT_KIND or topic is not None and topic.kind == URGENT_KIND)
 
 
 def has_risk_signal(message: Dict[str, Any]) -> bool:

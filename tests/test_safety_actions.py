@@ -114,15 +114,34 @@ def test_below_the_safety_question_the_path_the_assistant_is_sure_of_and_safe_th
     assert danger[0]["custom"]["emergency"] is True and danger[0]["custom"]["category"] == "suicide"
 
 
+def test_the_safety_question_keeps_whom_the_message_concerns_for_the_follow_up(runtime):
+    """"meidän vauva ei vielä käänny" is asked about first; "voiko se päästä fyssarille?" typed next
+    still concerns the baby (issue 16); the person this message names comes before one named earlier, with or
+    without a path shown below the question."""
+    for ranking in (UNCLEAR, RANKING):
+        events = run(ActionSafetyCheck(runtime), tracker(text="meidän vauva ei vielä käänny ollenkaan", ranking=ranking,
+                                                         extra={"safety": UNCERTAIN}))[1]
+        assert {e["name"]: e["value"] for e in events}.get("subject") == "baby"
+        known = run(ActionSafetyCheck(runtime), tracker(text="meidän vauva ei vielä käänny", ranking=ranking,
+                                                        slots={"subject": "elderly"}, extra={"safety": UNCERTAIN}))[1]
+        assert {e["name"]: e["value"] for e in known}.get("subject") == "baby"
+        nobody = run(ActionSafetyCheck(runtime), tracker(text="tää oli tässä, mistä apua", ranking=ranking,
+                                                         extra={"safety": UNCERTAIN}))[1]
+        assert {e["name"]: e["value"] for e in nobody}.get("subject") is None
+
+
 def test_nothing_is_shown_below_the_safety_question_unless_only_the_classifier_was_unsure_of_an_ordinary_path(
         runtime, monkeypatch):
     """The question alone: in a task; for a button or an animal; when the rules or the reader saw a sign (a
-    strong sign the classifier doubted, a sign with a past cue); for a path of an urgent topic, whose place is
-    not under "Jos kukaan ei ole vaarassa"; and when anything goes wrong with the path (the question still goes
+    strong sign the classifier doubted, a sign with a past cue); for an urgent path (of an urgent topic, or
+    marked urgent itself), whose place is not under "Jos kukaan ei ole vaarassa"; and when anything goes wrong with the path (the question still goes
     out)."""
     import actions.guidance
 
     urgent = [{"id": "myrkytys", "topic": "myrkytys", "score": 0.6}, {"id": "flunssa", "topic": "flunssa", "score": 0.2}]
+    # an urgent path in a topic that is not (kind kiire on the path itself)
+    overdose = [{"id": "huumeet-yliannostus", "topic": "huumeet", "score": 0.6},
+                {"id": "flunssa", "topic": "flunssa", "score": 0.2}]
     for t in (tracker(text="flunssa ja tosi paha olo", ranking=RANKING, extra={"safety": UNCERTAIN},
                       slots={"assessment": "phq9"}),
               tracker(text="/choose_path", ranking=RANKING, extra={"safety": UNCERTAIN}),
@@ -130,7 +149,8 @@ def test_nothing_is_shown_below_the_safety_question_unless_only_the_classifier_w
               tracker(text="flunssa ja tosi paha olo", ranking=RANKING,
                       extra={"safety": {**UNCERTAIN, "layers": ["rules", "classifier"]}}),
               tracker(text="flunssa ja tosi paha olo", ranking=RANKING, extra={"safety": {**UNCERTAIN, "layers": ["reader"]}}),
-              tracker(text="myrkytystietokeskuksen numero", ranking=urgent, extra={"safety": UNCERTAIN})):
+              tracker(text="myrkytystietokeskuksen numero", ranking=urgent, extra={"safety": UNCERTAIN}),
+              tracker(text="mistä saa naloksonia", ranking=overdose, extra={"safety": UNCERTAIN})):
         messages, _ = run(ActionSafetyCheck(runtime), t)
         assert len(messages) == 1 and messages[0]["custom"]["safety_check"] is True, t.latest_message["text"]
 
@@ -285,6 +305,9 @@ def test_a_typed_answer_to_the_safety_question_is_understood(tmp_path):
                             ('/choose_path{"path_id": "potilassiirrot-kuljetus-ambulanssi"}', "choose_path")):
         button = _conversation(*asked, UserUttered(payload, {"name": intent, "confidence": 1.0}))
         assert best_action(policy, domain, button) is None, payload
+    # ... while a "/kyllä" typed by hand is no payload (Rasa knows no such intent): it is read as typed
+    typed_slash = _conversation(*asked, UserUttered("/kyllä", {"name": "affirm", "confidence": 0.9}))
+    assert best_action(policy, domain, typed_slash) == "action_emergency"
 
 
 def test_the_message_right_after_safe_is_not_asked_about_again(tmp_path):

@@ -94,7 +94,7 @@ class EmergencyPolicy(OverridingPolicy):
     def _after_a_message(tracker: DialogueStateTracker) -> Optional[Text]:
         intent = (tracker.latest_message.intent or {}).get("name")
         text = tracker.latest_message.text or ""
-        if action_before_the_message(tracker) == ACTION_SAFETY_CHECK and not text.startswith("/"):
+        if action_before_the_message(tracker) == ACTION_SAFETY_CHECK and not is_a_payload(text, intent):
             # the resident typed an answer to "Oletko sinä tai joku muu nyt vaarassa?" (a button's payload goes
             # by its intent: its JSON may hold a path id such as "hatanumero-112-sydan")
             if says_yes(text) or shows_a_sign(tracker):
@@ -107,6 +107,13 @@ class EmergencyPolicy(OverridingPolicy):
         return None
 
 
+def is_a_payload(text: str, intent: Optional[Text]) -> bool:
+    """A button's payload ("/feedback{...}"), which Rasa read as its intent; a "/kyllä" typed by hand is text."""
+    match = PAYLOAD.match(text)
+    return bool(match) and match.group(1) == intent
+
+
+PAYLOAD = re.compile(r"/([^{@\s]+)")
 SAYS_SAFE = re.compile(r"\b(ei|en|eika)\b.{0,20}\b(hataa|hata|vaarassa|vaaraa|vaara)\b|\b(kaikki|ihan) (on )?"
                        r"(hyvin|ok|kunnossa)\b|\b(olen|oon|ollaan|ollaa|on) turvassa\b|^\W*(ei|en|ei oo|ei ole)\W*$")
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a"})
