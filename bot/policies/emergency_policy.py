@@ -110,7 +110,7 @@ class EmergencyPolicy(OverridingPolicy):
 def is_a_payload(text: str, intent: Optional[Text]) -> bool:
     """A button's payload ("/feedback{...}"), which Rasa read as its intent; a "/kyllä" typed by hand is text."""
     match = PAYLOAD.match(text)
-    return bool(match) and match.group(1) == intent
+    return match is not None and match.group(1) == intent
 
 
 PAYLOAD = re.compile(r"/([^{@\s]+)")
