@@ -193,7 +193,7 @@ def answer_below_safety_question(dispatcher: CollectingDispatcher, tracker: Trac
                                  runtime: Any) -> List[EventType] | None:
     """Below the safety question, the text of the path the message asked for, when only the risk classifier
     was unsure (no sign the rules or the reader saw) and the assistant is sure of the path (its decision is an
-    answer, as action_guidance would give) and the path is not of an urgent topic. The question stays first,
+    answer, as action_guidance would give) and the path is not urgent (on_an_urgent_topic). The question stays first,
     with 112 and its buttons, and remains the only question on screen: no feedback question or follow-up
     buttons below it, so a typed "ei" still answers the safety question. A resident with an ordinary question
     ("oon tosi yksinäinen eikä oo ketään kenen kanssa puhua") is not left without an answer until they reply.

@@ -3,8 +3,9 @@
 `LiveLibrary.current()` returns what was built from the last good version of the library
 files. At most every `check_interval` seconds a background thread looks at the files' sizes and
 modification times (about 15 ms for 700 files, kept off the resident's reply); if they changed, it
-loads, validates and builds the new version and swaps it in only when all of that succeeded. A broken file is logged and the last good
-version keeps serving, so residents never see a half-loaded library.
+loads, validates and builds the new version and swaps it in only when all of that succeeded. A
+broken file is logged and the last good version keeps serving, so residents never see a
+half-loaded library.
 
 With `quick_build` (the guidance ranker's: the new index with the previous topic classifier), a
 reload swaps in the quick build first, within a couple of seconds of the save, and then the full
