@@ -189,10 +189,15 @@ def answer_pending_question(dispatcher: CollectingDispatcher, tracker: Tracker, 
     return [SlotSet(LAST_PATH_SLOT, None)]
 
 
+# The risk classifier at least this sure of danger: the safety question alone, nothing to distract from it (the
+# safety net's EASE_SCORE, bot/nlu/safety_net.py: below it an ordinary question may go ahead)
+PATH_BELOW_QUESTION_BELOW_SCORE = 0.5
+
+
 def answer_below_safety_question(dispatcher: CollectingDispatcher, tracker: Tracker,
                                  runtime: Any) -> List[EventType] | None:
     """Below the safety question, the text of the path the message asked for, when only the risk classifier
-    was unsure (no sign the rules or the reader saw) and the assistant is sure of the path (its decision is an
+    was unsure (no sign the rules or the reader saw; its score below 0.5) and the assistant is sure of the path (its decision is an
     answer, as action_guidance would give) and the path is not urgent (on_an_urgent_topic). The question stays first,
     with 112 and its buttons, and remains the only question on screen: no feedback question or follow-up
     buttons below it, so a typed "ei" still answers the safety question. A resident with an ordinary question
@@ -202,7 +207,8 @@ def answer_below_safety_question(dispatcher: CollectingDispatcher, tracker: Trac
     text = str(message.get("text") or "")
     verdict = message.get(SAFETY) or {}
     if not text or text.startswith("/") or message.get(OFF_TOPIC) or not isinstance(verdict, dict) \
-            or list(verdict.get("layers") or []) != ["classifier"]:
+            or list(verdict.get("layers") or []) != ["classifier"] \
+            or float(verdict.get("score") or 0.0) >= PATH_BELOW_QUESTION_BELOW_SCORE:
         return None
     library = runtime.library.current()
     cues = read_cues(text)

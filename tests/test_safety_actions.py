@@ -133,7 +133,7 @@ def test_the_safety_question_keeps_whom_the_message_concerns_for_the_follow_up(r
 def test_nothing_is_shown_below_the_safety_question_unless_only_the_classifier_was_unsure_of_an_ordinary_path(
         runtime, monkeypatch):
     """The question alone: in a task; for a button or an animal; when the rules or the reader saw a sign (a
-    strong sign the classifier doubted, a sign with a past cue); for an urgent path (of an urgent topic, or
+    strong sign the classifier doubted, a sign with a past cue) or the classifier is at least half sure of danger; for an urgent path (of an urgent topic, or
     marked urgent itself), whose place is not under "Jos kukaan ei ole vaarassa"; and when anything goes wrong with the path (the question still goes
     out)."""
     import actions.guidance
@@ -149,6 +149,7 @@ def test_nothing_is_shown_below_the_safety_question_unless_only_the_classifier_w
               tracker(text="flunssa ja tosi paha olo", ranking=RANKING,
                       extra={"safety": {**UNCERTAIN, "layers": ["rules", "classifier"]}}),
               tracker(text="flunssa ja tosi paha olo", ranking=RANKING, extra={"safety": {**UNCERTAIN, "layers": ["reader"]}}),
+              tracker(text="flunssa ja tosi paha olo", ranking=RANKING, extra={"safety": {**UNCERTAIN, "score": 0.5}}),
               tracker(text="myrkytystietokeskuksen numero", ranking=urgent, extra={"safety": UNCERTAIN}),
               tracker(text="mistä saa naloksonia", ranking=overdose, extra={"safety": UNCERTAIN})):
         messages, _ = run(ActionSafetyCheck(runtime), t)
