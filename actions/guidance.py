@@ -20,7 +20,7 @@ from actions.follow_up import (Cues, is_follow_up, names_a_new_subject,
                                lean_on_topic, prefer_named_audience, ranking_in_context, read_cues,
                                resolve, weigh_facet)
 from bot.constants import (GUIDANCE_IN_CONTEXT, GUIDANCE_RANKING, LAST_PATH_SLOT, OFF_TOPIC, SAFETY, SUBJECT_SLOT,
-                           TOPIC_SLOT, UNCERTAIN_TIER)
+                           EASE_SCORE, TOPIC_SLOT, UNCERTAIN_TIER)
 from guidance_library.instruments import fold
 from guidance_library.models import GuidanceLibrary, GuidancePath
 from guidance_library.rendering import render_path
@@ -189,11 +189,6 @@ def answer_pending_question(dispatcher: CollectingDispatcher, tracker: Tracker, 
     return [SlotSet(LAST_PATH_SLOT, None)]
 
 
-# The risk classifier at least this sure of danger: the safety question alone, nothing to distract from it (the
-# safety net's EASE_SCORE, bot/nlu/safety_net.py: below it an ordinary question may go ahead)
-PATH_BELOW_QUESTION_BELOW_SCORE = 0.5
-
-
 def answer_below_safety_question(dispatcher: CollectingDispatcher, tracker: Tracker,
                                  runtime: Any) -> List[EventType] | None:
     """Below the safety question, the text of the path the message asked for, when only the risk classifier
@@ -208,7 +203,7 @@ def answer_below_safety_question(dispatcher: CollectingDispatcher, tracker: Trac
     verdict = message.get(SAFETY) or {}
     if not text or text.startswith("/") or message.get(OFF_TOPIC) or not isinstance(verdict, dict) \
             or list(verdict.get("layers") or []) != ["classifier"] \
-            or float(verdict.get("score") or 0.0) >= PATH_BELOW_QUESTION_BELOW_SCORE:
+            or float(verdict.get("score") or 0.0) >= EASE_SCORE:  # fairly sure of danger: the question alone
         return None
     library = runtime.library.current()
     cues = read_cues(text)

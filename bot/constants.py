@@ -37,6 +37,9 @@ EMERGENCY_INTENT = "emergency"
 ACTION_EMERGENCY = "action_emergency"
 GENERAL_CATEGORY = "general"  # the answer used when no category is named
 UNCERTAIN_TIER = "uncertain"  # the safety net is unsure: ask "Oletko sinä tai joku muu nyt vaarassa?"
+# Below this risk-classifier score an ordinary question may go ahead of or with the safety question (the safety
+# net's waiver, bot/nlu/safety_net.py; the path below the question, actions/guidance.py); from it the question alone
+EASE_SCORE = 0.5
 ACTION_SAFETY_CHECK = "action_safety_check"
 SAFETY_OK_INTENT = "safety_ok"  # the resident answered the safety question "Ei ole hätää"
 ACTION_SAFETY_OK = "action_safety_ok"

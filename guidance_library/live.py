@@ -78,16 +78,16 @@ class LiveLibrary(Generic[T]):
         self._maybe_reload()
         return self._value is not served
 
-    def _maybe_reload(self) -> bool:
+    def _maybe_reload(self) -> None:
         with self._check_lock:
             seen = fingerprint(self._sources)
             with self._lock:
                 if seen == self._fingerprint or self._reloading:
-                    return False
+                    return
                 self._reloading = True
-            return self._reload(seen)
+            self._reload(seen)
 
-    def _reload(self, seen: tuple) -> bool:
+    def _reload(self, seen: tuple) -> None:
         try:
             library = load_library(self._sources, self._require_all)
             if self._quick_build is not None:
@@ -98,14 +98,13 @@ class LiveLibrary(Generic[T]):
             logger.error("Guidance library change rejected; still serving the previous version.\n%s", err.report())
             with self._lock:
                 self._fingerprint = seen  # do not retry the same broken files on every message
-            return False
+            return
         finally:
             with self._lock:
                 self._reloading = False
         self._swap(value, seen)
         self.last_error = None
         logger.info("Guidance library reloaded: %d paths, version %s", len(library.paths), library.version)
-        return True
 
     def _swap(self, value: T, seen: tuple) -> None:
         with self._lock:

@@ -31,6 +31,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from bot.constants import EASE_SCORE
 from bot.nlu.emergency import word_forms
 from bot.nlu.finnish import WordAnalysis
 from bot.nlu.poisoning import POISONING, read_poisoning
@@ -176,7 +177,7 @@ def dismissed(rule: RuleMatch, words: int, contradicted: bool, doubted: bool) ->
 
 EASE_MATCH = 0.2     # a guidance path matching at least this well ...
 EASE_MARGIN = 0.05   # ... and this far ahead of any other topic's ...
-EASE_SCORE = 0.5     # ... waives the safety question of a classifier score below this
+# ... waives the safety question of a classifier score below EASE_SCORE (bot/constants.py)
 # The classifier's guesses for which the question is always asked: suicidal thoughts, and the signs that
 # kill within minutes when missed.
 NEVER_EASED = ("suicide", "chest_pain", "stroke", "breathing", "unconscious", "bleeding", "poisoning",
