@@ -123,6 +123,17 @@ class SignReader:
 
         return any_sign(self.analyzer.analyze_text(text), self.rules)
 
+    def kind(self, text: str) -> str:
+        """The rules' sign in a text, in short: category, weak or strong, and its cues (`--why` totals only)."""
+        from bot.nlu.emergency import word_forms
+
+        match = self.rules.assess(*word_forms(list(self.analyzer.analyze_text(text))))
+        if match is None:
+            return "no sign"
+        cues = ("past/info cue" + (" + present" if match.present else "")) if match.cued else \
+            ("present cue" if match.present else "no cue")
+        return f"{match.category.name}, {'weak' if match.weak else 'strong'}, {cues}"
+
 
 def topic_of(parse: dict[str, Any], path_id: str) -> str | None:
     return next((r.get("topic") for r in parse.get(GUIDANCE_RANKING) or [] if r.get("id") == path_id), None)
@@ -189,6 +200,7 @@ async def run(model: Path, which: str, misses: bool = False, why: bool = False) 
     agent = Agent.load(str(model))
     sets = load_sets(which)
     signs = SignReader() if why else None
+    signs_asked: dict[tuple[str, bool], Counter] = defaultdict(Counter)  # the rules-alone questions by sign
     timings: list[float] = []
     report: dict[str, list[tuple[str, bool, Counter]]] = {}
     causes: dict[tuple[str, bool], Counter] = defaultdict(Counter)
@@ -203,6 +215,8 @@ async def run(model: Path, which: str, misses: bool = False, why: bool = False) 
             if why and reply in CAUGHT:
                 by_guard = reply == "safety_check" and (parse.get(SAFETY) or {}).get("tier") != UNCERTAIN_TIER
                 causes[(set_name, danger)][cause(parse, reply, by_guard and signs is not None and signs(text))] += 1
+                if signs is not None and reply == "safety_check" and (parse.get(SAFETY) or {}).get("layers") == ["rules"]:
+                    signs_asked[(set_name, danger)][signs.kind(text)] += 1
             if misses and set_name.endswith("(development)") and (reply in CAUGHT) != danger:
                 print(f"  miss [{group}] {reply}: {text}")  # development sets only: the blind ones stay unread
         report.setdefault(set_name, []).append((group, danger, replies))
@@ -234,6 +248,9 @@ async def run(model: Path, which: str, misses: bool = False, why: bool = False) 
     for (set_name, danger), counts in causes.items():
         print(f"\n-- {set_name}, {'danger caught' if danger else 'false alarms'} by cause: "
               + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    for (set_name, danger), counts in signs_asked.items():
+        print(f"\n-- {set_name}, {'danger' if danger else 'not danger'}: the rules' own questions by sign: "
+              + "; ".join(f"{k}: {v}" for k, v in counts.most_common()))
     timings.sort()
     print(f"\nparse time per message (whole NLU pipeline, in process): median {timings[len(timings) // 2] * 1000:.1f} ms, "
           f"p95 {timings[int(len(timings) * 0.95)] * 1000:.1f} ms over {len(timings)} messages")
