@@ -10,7 +10,10 @@ half-loaded library.
 With `quick_build` (the guidance ranker's: the new index with the previous topic classifier), a
 reload swaps in the quick build first, within a couple of seconds of the save, and then the full
 build when it is done; the path files that did not change are not parsed again
-(guidance_library/loader.py), so an editor's change reaches residents in about three seconds.
+(guidance_library/loader.py), so an editor's change reaches residents in about three seconds. The
+full build runs in a thread of its own ("library-full-build"), so an editor who saves again while
+it runs gets the next quick build at once instead of after it; a full build of a version that a
+newer one has replaced meanwhile is dropped, and only the newest waiting version is built next.
 """
 from __future__ import annotations
 
@@ -41,6 +44,10 @@ class LiveLibrary(Generic[T]):
         self._check_lock = threading.Lock()  # one look at the files (and reload) at a time
         self._reloading = False
         self._checking = False
+        self._generation = 0  # counts the values swapped in: a full build serves only if none came after its quick one
+        self._full_wanted: tuple[GuidanceLibrary, int, tuple] | None = None  # the newest version waiting for its full build
+        self._full_building = False
+        self._full_done = threading.Condition(self._lock)
         self.last_error: LibraryInvalid | None = None
         self._fingerprint = fingerprint(sources)
         self._value = build(load_library(sources, require_all_topics))
@@ -76,6 +83,8 @@ class LiveLibrary(Generic[T]):
         by a background check that was under way and that this call waited for)."""
         served = self._value
         self._maybe_reload()
+        with self._lock:  # ... and its full build, if it has one under way
+            self._full_done.wait_for(lambda: not self._full_building and self._full_wanted is None)
         return self._value is not served
 
     def _maybe_reload(self) -> None:
@@ -91,8 +100,11 @@ class LiveLibrary(Generic[T]):
         try:
             library = load_library(self._sources, self._require_all)
             if self._quick_build is not None:
-                self._swap(self._quick_build(library, self._value), seen)  # served at once ...
-            value = self._build(library)                                 # ... then the full build
+                generation = self._swap(self._quick_build(library, self._value), seen)  # served at once ...
+                self._full_build_later(library, generation, seen)                       # ... the full build after
+                self.last_error = None
+                return
+            value = self._build(library)
         except LibraryInvalid as err:
             self.last_error = err
             logger.error("Guidance library change rejected; still serving the previous version.\n%s", err.report())
@@ -106,7 +118,47 @@ class LiveLibrary(Generic[T]):
         self.last_error = None
         logger.info("Guidance library reloaded: %d paths, version %s", len(library.paths), library.version)
 
-    def _swap(self, value: T, seen: tuple) -> None:
+    def _swap(self, value: T, seen: tuple) -> int:
         with self._lock:
             self._value = value
             self._fingerprint = seen
+            self._generation += 1
+            return self._generation
+
+    def _full_build_later(self, library: GuidanceLibrary, generation: int, seen: tuple) -> None:
+        """Hand a quick-served version to the full-build thread (started if none runs): it builds the newest
+        version waiting, so an editor's next save is not held up by this one's full build."""
+        with self._lock:
+            self._full_wanted = (library, generation, seen)
+            if self._full_building:
+                return
+            self._full_building = True
+        try:
+            threading.Thread(target=self._full_builds, daemon=True, name="library-full-build").start()
+        except RuntimeError:  # no thread now (shutting down): the quick build keeps serving
+            with self._lock:
+                self._full_building, self._full_wanted = False, None
+                self._full_done.notify_all()
+
+    def _full_builds(self) -> None:
+        while True:
+            with self._lock:
+                wanted, self._full_wanted = self._full_wanted, None
+                if wanted is None:
+                    self._full_building = False
+                    self._full_done.notify_all()
+                    return
+            library, generation, seen = wanted
+            try:
+                value = self._build(library)
+            except Exception:  # noqa: BLE001 - the quick build keeps serving this version
+                logger.exception("Guidance library full build failed; the quick build of version %s serves",
+                                 library.version)
+                continue
+            with self._lock:
+                if self._generation != generation:
+                    continue  # a newer version was served meanwhile: this build is out of date
+                self._value = value
+                self._fingerprint = seen
+            self.last_error = None
+            logger.info("Guidance library reloaded: %d paths, version %s", len(library.paths), library.version)

@@ -174,3 +174,62 @@ def test_reload_now_waits_for_a_check_under_way_and_reports_the_version_it_broug
     release.set()
     caller.join(10)
     assert result == [True] and holder.current().get("flunssa").title.startswith("Kiireinen ")
+
+
+def test_a_save_during_a_full_build_is_served_at_once_and_the_stale_full_build_is_dropped(tmp_path):
+    """An editor saves twice in a row: the second save's quick build is served while the first save's full
+    build still runs, that older full build never replaces it, and the second save's full build follows."""
+    import threading
+
+    paths_dir = tmp_path / "paths"
+    shutil.copytree(DEFAULT_PATHS_DIR, paths_dir)
+    full_started = threading.Event()
+    first_full_may_finish = threading.Event()
+    built: list[tuple[str, str]] = []
+
+    def full(library):
+        title = library.get("flunssa").title
+        if built and title.startswith("Eka "):  # the first save's full build waits for the test
+            full_started.set()
+            assert first_full_may_finish.wait(10)
+        built.append(("full", title))
+        return ("full", title)
+
+    def quick(library, previous):
+        built.append(("quick", library.get("flunssa").title))
+        return ("quick", library.get("flunssa").title)
+
+    holder = LiveLibrary(LibrarySources(paths_dir=paths_dir), full, check_interval=0.0, quick_build=quick)
+    file = paths_dir / "omahoito" / "flunssa.yml"
+    _edit(file, "title: ", "title: Eka ")
+    holder._maybe_reload()  # what the background check does: quick build served, full build handed on
+    assert holder.current()[0] == "quick" and holder.current()[1].startswith("Eka ")
+    assert full_started.wait(10)  # the first save's full build is now running
+    _edit(file, "title: Eka ", "title: Toka ")
+    holder._maybe_reload()  # returns after the quick build: it does not wait for the running full build
+    assert holder.current() == ("quick", built[-1][1]) and built[-1][1].startswith("Toka ")
+    first_full_may_finish.set()
+    assert holder.reload_now()  # nothing new on disk: it waits for the full builds under way, and one was served
+    value = holder.current()
+    assert value[0] == "full" and value[1].startswith("Toka ")  # the stale "Eka" full build was not served
+    assert [kind for kind, title in built if title.startswith("Toka ")] == ["quick", "full"]
+
+
+def test_a_failing_full_build_leaves_the_quick_build_serving(tmp_path, caplog):
+    paths_dir = tmp_path / "paths"
+    shutil.copytree(DEFAULT_PATHS_DIR, paths_dir)
+    calls = []
+
+    def full(library):
+        calls.append(library.version)
+        if len(calls) > 1:
+            raise RuntimeError("out of memory")
+        return ("full", library.version)
+
+    holder = LiveLibrary(LibrarySources(paths_dir=paths_dir), full, check_interval=0.0,
+                         quick_build=lambda library, previous: ("quick", library.version))
+    _edit(paths_dir / "omahoito" / "flunssa.yml", "title: ", "title: Päivitetty ")
+    with caplog.at_level("ERROR"):
+        assert holder.reload_now()
+    assert holder.current()[0] == "quick" and holder.current()[1] == calls[-1]
+    assert "full build failed" in caplog.text
