@@ -75,6 +75,7 @@ def typed_number_problems(text: str, national_numbers: Iterable[str] | None) -> 
 # National numbers that may be written as such: 112 is in every sentence about acute danger ("soita 112"),
 # it never changes, and a placeholder would only make the text harder to read and write.
 WRITTEN_AS_SUCH = frozenset({"112"})
+_DIGIT = re.compile(r"\d")
 
 
 def national_number_pattern(phone: str) -> re.Pattern[str]:
@@ -95,6 +96,8 @@ def national_number_patterns(national_phones: Mapping[str, str]) -> list[tuple[s
 
 def typed_national_numbers(text: str, patterns: list[tuple[str, str, re.Pattern[str]]]) -> list[tuple[int, str, str]]:
     """(offset, number as typed, contact key) for every national number typed into `text`."""
+    if not _DIGIT.search(text):
+        return []  # no digit, no number (most texts: the look costs one scan instead of one per number)
     found = [(m.start(), m.group(), key) for key, _, pattern in patterns for m in pattern.finditer(text)]
     return sorted(found)
 

@@ -233,3 +233,24 @@ def test_a_failing_full_build_leaves_the_quick_build_serving(tmp_path, caplog):
         assert holder.reload_now()
     assert holder.current()[0] == "quick" and holder.current()[1] == calls[-1]
     assert "full build failed" in caplog.text
+
+
+def test_an_edited_national_number_and_a_broken_profile_are_read_anew_not_from_earlier_parses(tmp_path):
+    """The catalogue, profile and national contacts are kept parsed between reloads by content: a saved change
+    to one of them is read at the next reload, and a syntax error in it is reported, not hidden by the
+    earlier good parse."""
+    import dataclasses
+
+    from guidance_library.loader import DEFAULT_NATIONAL, DEFAULT_PROFILE, LibraryInvalid, load_library
+
+    national, profile = tmp_path / "national.yml", tmp_path / "profile.yml"
+    shutil.copy(DEFAULT_NATIONAL, national)
+    shutil.copy(DEFAULT_PROFILE, profile)
+    sources = dataclasses.replace(LibrarySources(), national=national, profile=profile)
+    assert load_library(sources).national_contacts["poison_information"].phone == "0800 147 111"
+    _edit(national, "phone: 0800 147 111", "phone: 0800 147 112")
+    assert load_library(sources).national_contacts["poison_information"].phone == "0800 147 112"
+    _edit(profile, "region:", "region: [")
+    with pytest.raises(LibraryInvalid) as err:
+        load_library(sources)
+    assert "YAML" in err.value.report()
