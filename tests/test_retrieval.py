@@ -163,3 +163,22 @@ def test_a_misspelt_word_maps_to_the_same_indexed_word_from_memory_and_the_memor
     assert len(index._nearest) <= 2
     assert [index._nearest_term(w) for w in ("hammaslääkri", "kotihoitto", "hamaslääkäri", "qwxzvb")] == first
     assert [r.id for r in index.rank("hammaslääkri aika")] == [r.id for r in index.rank("hammaslääkri aika")]
+
+
+def test_a_quick_build_analyses_an_edited_text_anew_and_reuses_the_rest(index, library, analyzer, vectors):
+    """The quick build of a live reload takes the previous index's analysis of every text an edit left alone;
+    an example the editor added is analysed and ranked at once."""
+    import dataclasses
+
+    from bot.nlu.retrieval import GuidanceIndex
+
+    added = "minne viedä vanhat silmälasit kierrätykseen"
+    edited = dataclasses.replace(library, paths=tuple(
+        dataclasses.replace(p, examples=(*p.examples, added)) if p.id == "flunssa" else p for p in library.paths))
+    assert added not in index._terms_of_text
+    quick = GuidanceIndex(edited, analyzer, vectors, classifier=index.classifier, previous=index)
+    at = [p.id for p in library.paths].index("flunssa")
+    assert quick.score_all(added)[at] > index.score_all(added)[at] + 0.05  # the new phrasing counts at once
+    assert quick._terms_of_text[added].terms == index.query_terms(added, fuzzy=False).terms
+    reused = library.get("flunssa").examples[0]
+    assert quick._terms_of_text[reused] is index._terms_of_text[reused]

@@ -252,10 +252,13 @@ class GuidanceIndex:
         topic_ids = list(dict.fromkeys(self._topics))
         self._topic_of_path = np.asarray([topic_ids.index(t) for t in self._topics]) if topic_ids else np.zeros(0, int)
         self.groups = TopicGroups(self._topic_of_path, len(topic_ids))
-        rows, owners = self._phrasings(library)
+        # each text's analysis, by text: a quick build reuses the previous index's for the texts an edit left alone
+        self._terms_of_text: dict[str, QueryTerms] = {}
+        known = previous._terms_of_text if previous is not None else {}
+        rows, owners = self._phrasings(library, known)
         self._owners = np.asarray(owners)
         self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
-        word_rows, char_rows = self._index_terms(library, rows, owners, topic_ids)
+        word_rows, char_rows = self._index_terms(library, rows, owners, topic_ids, known)
         self.classifier = self._topic_classifier(classifier, topic_ids, word_rows, char_rows)
         self._vocabulary = sorted(self._word.vocabulary_)
         self._vocabulary_set = frozenset(self._vocabulary)
@@ -266,19 +269,25 @@ class GuidanceIndex:
         if vectors is not None:
             self._index_vectors(vectors, rows, len(topic_ids), previous)
 
-    def _phrasings(self, library: GuidanceLibrary) -> tuple[list[QueryTerms], list[int]]:
+    def _phrasings(self, library: GuidanceLibrary, known: dict[str, QueryTerms]) -> tuple[list[QueryTerms], list[int]]:
         """Every phrasing of every path (title, the topic's need, examples, keywords) and its path."""
         rows: list[QueryTerms] = []
         owners: list[int] = []
         for index, path in enumerate(library.paths):
             need = library.topics[path.topic].need if path.topic in library.topics else ""
             for text in (path.title, need, *path.examples, *path.keywords):
-                rows.append(self.query_terms(text, fuzzy=False))
+                rows.append(self._text_terms(text, known))
                 owners.append(index)
         return rows, owners
 
+    def _text_terms(self, text: str, known: dict[str, QueryTerms]) -> QueryTerms:
+        """An indexed text's terms (no fuzzy mapping), from `known` when an earlier index analysed the same text."""
+        terms = self._terms_of_text.get(text) or known.get(text) or self.query_terms(text, fuzzy=False)
+        self._terms_of_text[text] = terms
+        return terms
+
     def _index_terms(self, library: GuidanceLibrary, rows: list[QueryTerms], owners: list[int],
-                     topic_ids: list[str]) -> tuple[sparse.spmatrix, sparse.spmatrix]:
+                     topic_ids: list[str], known: dict[str, QueryTerms]) -> tuple[sparse.spmatrix, sparse.spmatrix]:
         """The word and character vocabularies: phrasings, whole paths and answers stacked in one
         matrix per vocabulary, stored by column (a query reads only its own columns), and the topics' documents."""
         self._word = TfidfVectorizer(analyzer=lambda terms: terms, sublinear_tf=True, norm="l2")
@@ -286,7 +295,7 @@ class GuidanceIndex:
         path_terms: list[list[str]] = [[] for _ in library.paths]
         for owner, row in zip(owners, rows):
             path_terms[owner].extend(row.terms)
-        answers = [self.query_terms(p.answer, fuzzy=False) for p in library.paths]
+        answers = [self._text_terms(p.answer, known) for p in library.paths]
         # A topic's document: everything of all its paths, answers included, so the facets of the right
         # topic count together; its own vocabularies weight terms by how many topics use them.
         topic_terms: list[list[str]] = [[] for _ in topic_ids]
