@@ -27,6 +27,7 @@ from guidance_library.models import GuidanceLibrary
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+FULL_BUILD_WAIT = 300.0  # seconds `reload_now` waits at most for the full builds under way
 
 
 class LiveLibrary(Generic[T]):
@@ -45,7 +46,7 @@ class LiveLibrary(Generic[T]):
         self._reloading = False
         self._checking = False
         self._generation = 0  # counts the values swapped in: a full build serves only if none came after its quick one
-        self._full_wanted: tuple[GuidanceLibrary, int, tuple] | None = None  # the newest version waiting for its full build
+        self._full_wanted: tuple[GuidanceLibrary, int] | None = None  # the newest version waiting for its full build
         self._full_building = False
         self._full_done = threading.Condition(self._lock)
         self.last_error: LibraryInvalid | None = None
@@ -80,12 +81,19 @@ class LiveLibrary(Generic[T]):
 
     def reload_now(self) -> bool:
         """Check the files and rebuild synchronously; True if a new version is now served (by this call, or
-        by a background check that was under way and that this call waited for)."""
-        served = self._value
+        by a background check that was under way and that this call waited for). With a quick build, it also
+        waits for the full builds under way (at most `FULL_BUILD_WAIT` seconds); a full build of a version
+        already served is not a new version, and a rejected change leaves `last_error` set and returns False."""
+        with self._lock:
+            served = self._generation
         self._maybe_reload()
-        with self._lock:  # ... and its full build, if it has one under way
-            self._full_done.wait_for(lambda: not self._full_building and self._full_wanted is None)
-        return self._value is not served
+        with self._lock:
+            done = self._full_done.wait_for(lambda: not self._full_building and self._full_wanted is None,
+                                            timeout=FULL_BUILD_WAIT)
+            if not done:
+                logger.warning("Guidance library full build still running after %.0f s; the quick build serves",
+                               FULL_BUILD_WAIT)
+            return self._generation != served
 
     def _maybe_reload(self) -> None:
         with self._check_lock:
@@ -101,7 +109,7 @@ class LiveLibrary(Generic[T]):
             library = load_library(self._sources, self._require_all)
             if self._quick_build is not None:
                 generation = self._swap(self._quick_build(library, self._value), seen)  # served at once ...
-                self._full_build_later(library, generation, seen)                       # ... the full build after
+                self._full_build_later(library, generation)                             # ... the full build after
                 self.last_error = None
                 return
             value = self._build(library)
@@ -125,40 +133,52 @@ class LiveLibrary(Generic[T]):
             self._generation += 1
             return self._generation
 
-    def _full_build_later(self, library: GuidanceLibrary, generation: int, seen: tuple) -> None:
+    def _full_build_later(self, library: GuidanceLibrary, generation: int) -> None:
         """Hand a quick-served version to the full-build thread (started if none runs): it builds the newest
         version waiting, so an editor's next save is not held up by this one's full build."""
         with self._lock:
-            self._full_wanted = (library, generation, seen)
+            self._full_wanted = (library, generation)
             if self._full_building:
                 return
             self._full_building = True
         try:
             threading.Thread(target=self._full_builds, daemon=True, name="library-full-build").start()
         except RuntimeError:  # no thread now (shutting down): the quick build keeps serving
+            logger.warning("No thread for the guidance library's full build; the quick build of version %s serves",
+                           library.version)
             with self._lock:
                 self._full_building, self._full_wanted = False, None
                 self._full_done.notify_all()
 
     def _full_builds(self) -> None:
-        while True:
-            with self._lock:
-                wanted, self._full_wanted = self._full_wanted, None
-                if wanted is None:
-                    self._full_building = False
+        """The full-build thread: builds the newest waiting version until none waits (the decision to stop is
+        taken under the lock, so a version handed on meanwhile is never left without its build). Whatever else
+        ends it, the flags are reset: the next quick-served version starts a new thread and `reload_now` stops
+        waiting."""
+        finished = False
+        try:
+            while True:
+                with self._lock:
+                    wanted, self._full_wanted = self._full_wanted, None
+                    if wanted is None:
+                        self._full_building = False
+                        self._full_done.notify_all()
+                        finished = True
+                        return
+                library, generation = wanted
+                try:
+                    value = self._build(library)
+                except Exception:  # noqa: BLE001 - the quick build keeps serving this version
+                    logger.exception("Guidance library full build failed; the quick build of version %s serves",
+                                     library.version)
+                    continue
+                with self._lock:
+                    if self._generation != generation:
+                        continue  # a newer version was served meanwhile: this build is out of date
+                    self._value = value  # the same version as the quick build: its fingerprint and last_error stand
+                logger.info("Guidance library reloaded: %d paths, version %s", len(library.paths), library.version)
+        finally:
+            if not finished:  # ended by something that is not an Exception (SystemExit from a library ...)
+                with self._lock:
+                    self._full_building, self._full_wanted = False, None
                     self._full_done.notify_all()
-                    return
-            library, generation, seen = wanted
-            try:
-                value = self._build(library)
-            except Exception:  # noqa: BLE001 - the quick build keeps serving this version
-                logger.exception("Guidance library full build failed; the quick build of version %s serves",
-                                 library.version)
-                continue
-            with self._lock:
-                if self._generation != generation:
-                    continue  # a newer version was served meanwhile: this build is out of date
-                self._value = value
-                self._fingerprint = seen
-            self.last_error = None
-            logger.info("Guidance library reloaded: %d paths, version %s", len(library.paths), library.version)

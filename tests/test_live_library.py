@@ -183,15 +183,17 @@ def test_a_save_during_a_full_build_is_served_at_once_and_the_stale_full_build_i
 
     paths_dir = tmp_path / "paths"
     shutil.copytree(DEFAULT_PATHS_DIR, paths_dir)
-    full_started = threading.Event()
-    first_full_may_finish = threading.Event()
+    first_full_started, second_full_started = threading.Event(), threading.Event()
+    first_may_finish, second_may_finish = threading.Event(), threading.Event()
     built: list[tuple[str, str]] = []
 
     def full(library):
         title = library.get("flunssa").title
-        if built and title.startswith("Eka "):  # the first save's full build waits for the test
-            full_started.set()
-            assert first_full_may_finish.wait(10)
+        if built:  # a reload's full build waits for the test (the first build, at start, runs at once)
+            started, may_finish = (first_full_started, first_may_finish) if title.startswith("Eka ") \
+                else (second_full_started, second_may_finish)
+            started.set()
+            assert may_finish.wait(10)
         built.append(("full", title))
         return ("full", title)
 
@@ -204,15 +206,59 @@ def test_a_save_during_a_full_build_is_served_at_once_and_the_stale_full_build_i
     _edit(file, "title: ", "title: Eka ")
     holder._maybe_reload()  # what the background check does: quick build served, full build handed on
     assert holder.current()[0] == "quick" and holder.current()[1].startswith("Eka ")
-    assert full_started.wait(10)  # the first save's full build is now running
+    assert first_full_started.wait(10)  # the first save's full build is now running
     _edit(file, "title: Eka ", "title: Toka ")
     holder._maybe_reload()  # returns after the quick build: it does not wait for the running full build
-    assert holder.current() == ("quick", built[-1][1]) and built[-1][1].startswith("Toka ")
-    first_full_may_finish.set()
-    assert holder.reload_now()  # nothing new on disk: it waits for the full builds under way, and one was served
-    value = holder.current()
-    assert value[0] == "full" and value[1].startswith("Toka ")  # the stale "Eka" full build was not served
-    assert [kind for kind, title in built if title.startswith("Toka ")] == ["quick", "full"]
+    toka = ("quick", built[-1][1])
+    assert holder.current() == toka and toka[1].startswith("Toka ")
+    first_may_finish.set()
+    assert second_full_started.wait(10)  # the first full build has ended; the second one runs
+    assert ("full", next(t for k, t in built if t.startswith("Eka "))) in built  # it was built ...
+    assert holder.current() == toka  # ... and dropped: the newer quick build still serves
+    second_may_finish.set()
+    assert holder.reload_now() is False  # nothing new on disk; it waits for the full build under way
+    assert holder.current() == ("full", toka[1])
+
+
+def test_a_rejected_save_stays_reported_when_the_previous_full_build_finishes(tmp_path):
+    """A good save, then a broken one while the good one's full build still runs: the full build serves the
+    good version, but the rejection (`last_error`) stands and the broken files are not loaded again."""
+    import threading
+
+    paths_dir = tmp_path / "paths"
+    shutil.copytree(DEFAULT_PATHS_DIR, paths_dir)
+    full_started, may_finish = threading.Event(), threading.Event()
+    builds = []
+
+    def full(library):
+        if builds:
+            full_started.set()
+            assert may_finish.wait(10)
+        builds.append(library.version)
+        return ("full", library.version)
+
+    holder = LiveLibrary(LibrarySources(paths_dir=paths_dir), full, check_interval=0.0,
+                         quick_build=lambda library, previous: ("quick", library.version))
+    file = paths_dir / "omahoito" / "flunssa.yml"
+    _edit(file, "title: ", "title: Hyvä ")
+    holder._maybe_reload()
+    good = holder.current()
+    assert full_started.wait(10)
+    _edit(file, "title: Hyvä ", "title: [")
+    holder._maybe_reload()
+    assert holder.last_error is not None and holder.current() == good
+    may_finish.set()
+    assert holder.reload_now() is False  # the full build of the good version is not the change asked for
+    assert holder.last_error is not None and holder.current() == ("full", good[1])
+    import guidance_library.live as live_module
+    loads = []
+    original = live_module.load_library
+    live_module.load_library = lambda *a, **k: (loads.append(1), original(*a, **k))[1]
+    try:
+        holder._maybe_reload()
+    finally:
+        live_module.load_library = original
+    assert loads == []  # the broken files are not read again until they change
 
 
 def test_a_failing_full_build_leaves_the_quick_build_serving(tmp_path, caplog):
@@ -222,17 +268,44 @@ def test_a_failing_full_build_leaves_the_quick_build_serving(tmp_path, caplog):
 
     def full(library):
         calls.append(library.version)
-        if len(calls) > 1:
+        if len(calls) == 2:
             raise RuntimeError("out of memory")
         return ("full", library.version)
 
     holder = LiveLibrary(LibrarySources(paths_dir=paths_dir), full, check_interval=0.0,
                          quick_build=lambda library, previous: ("quick", library.version))
-    _edit(paths_dir / "omahoito" / "flunssa.yml", "title: ", "title: Päivitetty ")
+    file = paths_dir / "omahoito" / "flunssa.yml"
+    _edit(file, "title: ", "title: Päivitetty ")
     with caplog.at_level("ERROR"):
         assert holder.reload_now()
     assert holder.current()[0] == "quick" and holder.current()[1] == calls[-1]
     assert "full build failed" in caplog.text
+    _edit(file, "title: Päivitetty ", "title: Taas ")  # the next save gets its full build again
+    assert holder.reload_now()
+    assert holder.current() == ("full", calls[-1]) and len(calls) == 3
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the thread ends by SystemExit on purpose
+def test_a_full_build_thread_ended_by_a_system_exit_does_not_stop_later_full_builds(tmp_path):
+    paths_dir = tmp_path / "paths"
+    shutil.copytree(DEFAULT_PATHS_DIR, paths_dir)
+    calls = []
+
+    def full(library):
+        calls.append(library.version)
+        if len(calls) == 2:
+            raise SystemExit("a library gave up")
+        return ("full", library.version)
+
+    holder = LiveLibrary(LibrarySources(paths_dir=paths_dir), full, check_interval=0.0,
+                         quick_build=lambda library, previous: ("quick", library.version))
+    file = paths_dir / "omahoito" / "flunssa.yml"
+    _edit(file, "title: ", "title: Päivitetty ")
+    assert holder.reload_now()  # returns: the waiting ends with the thread
+    assert holder.current()[0] == "quick"
+    _edit(file, "title: Päivitetty ", "title: Taas ")
+    assert holder.reload_now()
+    assert holder.current() == ("full", calls[-1]) and len(calls) == 3
 
 
 def test_an_edited_national_number_and_a_broken_profile_are_read_anew_not_from_earlier_parses(tmp_path):

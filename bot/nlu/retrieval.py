@@ -254,7 +254,7 @@ class GuidanceIndex:
         self.groups = TopicGroups(self._topic_of_path, len(topic_ids))
         # each text's analysis, by text: a quick build reuses the previous index's for the texts an edit left alone
         self._terms_of_text: dict[str, QueryTerms] = {}
-        known = previous._terms_of_text if previous is not None else {}
+        known = previous._terms_of_text if previous is not None and previous._analyzer is analyzer else {}
         rows, owners = self._phrasings(library, known)
         self._owners = np.asarray(owners)
         self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
