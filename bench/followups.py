@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.followups [--model models/assistant.tar.gz] [--sets followups,facets]
 
 (`bench.accuracy` runs the same sets on the model it trains, beside its topic-level figures.) Sets:
-`followups`, `facets` (blind: totals only); `dev`, `dev_more`, `dev_facets` (development sets, each
-outcome printed).
+`followups`, `facets` (blind: totals only); `dev`, `dev_more`, `dev_facets`, `dev_fresh` (development
+sets, each outcome printed; `dev_fresh` was written from the path titles only, without sight of the path
+examples, rules or code, and measured once before it was read).
 
 Starts the assistant (`bench.stack.Stack`: actions server + Rasa, loopback) and sends, through the
 REST channel, each conversation of `bench/blind_followups.yml` turn by turn (a new conversation
@@ -37,7 +38,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 SETS = {"followups": BENCH_DIR / "blind_followups.yml", "facets": BENCH_DIR / "blind_facets.yml",
         "dev": BENCH_DIR / "dev_followups.yml",            # development sets: their outcomes are
         "dev_more": BENCH_DIR / "dev_followups_more.yml",  # printed one by one
-        "dev_facets": BENCH_DIR / "dev_facets_paths.yml"}
+        "dev_facets": BENCH_DIR / "dev_facets_paths.yml",
+        "dev_fresh": BENCH_DIR / "dev_followups_fresh.yml"}  # written from path titles only (Dec 2026)
 OUTCOMES = ("right", "asked back with it", "wrong", "not found")
 NOT_FOUND_KINDS = ("safety question", "emergency answer", "no path")  # what a "not found" was instead
 

@@ -150,6 +150,18 @@ class _ParsedFiles:
 _PARSED_FILES = _ParsedFiles()
 
 
+def read_kept_yaml(file: Path) -> tuple[Any, list[Problem]]:
+    """`read_yaml` for a file that is only read, kept parsed by content for the next read in this process
+    (the risk corpus: its tools and tests read it several times)."""
+    return _PARSED_FILES.read(file)
+
+
+def read_path_file(file: Path) -> tuple[Any, list[Problem]]:
+    """A path file's document, from the parses kept for library loads when its content is the same (only
+    read); a new parse is kept too, until the next library load keeps its own."""
+    return _PARSED_PATHS.read(file)
+
+
 def load_catalogue(file: Path) -> dict[str, Topic]:
     """Read the service-need catalogue."""
     data, problems = _PARSED_FILES.read(file)
@@ -335,6 +347,19 @@ class _ParsedPaths:
                 return doc, syntax
         seen[content] = doc
         return doc, []
+
+    def read(self, file: Path) -> tuple[Any, list[Problem]]:
+        """One file outside a library load (the risk corpus reads the paths' examples)."""
+        content = file.read_bytes()
+        with self._lock:
+            doc = self._by_content.get(content)
+        if doc is not None:
+            return doc, []
+        doc, syntax = read_yaml(file, content)
+        if not syntax:
+            with self._lock:
+                self._by_content[content] = doc
+        return doc, syntax
 
     def keep(self, seen: dict[bytes, Any]) -> None:
         """Only the contents of the last load stay (a deleted or changed file's old content is forgotten)."""

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from guidance_library.loader import DEFAULT_PATHS_DIR, PACKAGE_DIR, LibraryInvalid, path_files, read_yaml
+from guidance_library.loader import (DEFAULT_PATHS_DIR, PACKAGE_DIR, LibraryInvalid, path_files, read_kept_yaml,
+                                     read_path_file, read_yaml)
 from guidance_library.validation import Problem
 
 DEFAULT_CORPUS_DIR = PACKAGE_DIR / "risk_corpus"
@@ -88,7 +89,7 @@ def _strings(values: Iterable, file: Path, problems: list[Problem]) -> list[str]
 
 def load_corpus_file(file: Path) -> tuple[list[CorpusMessage], list[Problem]]:
     """One corpus file (label, category, messages)."""
-    data, problems = read_yaml(file)
+    data, problems = read_kept_yaml(file)
     if problems:
         return [], problems
     if not isinstance(data, dict):
@@ -123,7 +124,7 @@ def load_corpus(sources: CorpusSources | None = None) -> list[CorpusMessage]:
         for text in _strings((data or {}).get("must_trigger"), sources.examples_file, problems):
             messages.append(CorpusMessage(text, True, UNNAMED_DANGER, sources.examples_file.name))
     for file in sources.library_files():
-        data, _ = read_yaml(file)  # the library's own validation reports broken path files
+        data, _ = read_path_file(file)  # the library's own validation reports broken path files
         if not isinstance(data, dict):
             continue
         questions = list(data.get("examples") or [])

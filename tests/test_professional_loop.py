@@ -29,6 +29,7 @@ from bench.stack import free_port
 from bot.settings import Secret, Settings
 from bot.web.app import create_app
 from bot.web.delivery_task import DeliverySettings, schedule_delivery
+from bot.web.own_space_views import local_date
 from bot.web.team_stores import TeamStores
 from tests.helpers import Answer, cheap_hashes, send  # noqa: F401 - cheap_hashes: a fixture
 from tests.servers import SmtpTestServer, ThreadedServer
@@ -40,6 +41,12 @@ RESIDENT = "131052-308T"
 PASSWORD = "salasana-joka-on-pitka"
 REPLY = "Hei Maija, soitan sinulle huomenna aamupäivällä hoitosuunnitelmasta."
 READ_URL = "https://opastaja.example.fi/omat-asiat"
+
+
+def today_in_the_region() -> dt.date:
+    """The day on the region's clock: a diary day before the enrolment's local start date is not counted, and
+    between 22 and 24 UTC the machine's date is a day behind Finland's."""
+    return local_date(dt.datetime.now(dt.timezone.utc))
 
 
 def _gauge(state: str) -> float | None:
@@ -67,7 +74,7 @@ def test_the_professional_loop_ends_in_a_content_free_e_mail(database_url, monke
     stores.own_space.record_result(me, "auditc", 7, "riskijuomisen raja ylittyy")  # type: ignore[union-attr]
     enrolment, _ = stores.own_space.enrol(me, "alkoholi", 1, "assessment", goal="reduce")  # type: ignore[union-attr]
     stores.own_space.record_progress(me, enrolment.id, "diary", "d1",  # type: ignore[union-attr]
-                                     value={"day": dt.date.today().isoformat(), "amount": 3})
+                                     value={"day": today_in_the_region().isoformat(), "amount": 3})
     accounts.create("maija.m", "Maija Meikäläinen", "professional", PASSWORD)
 
     port = free_port()
