@@ -97,15 +97,17 @@ def scored(*pairs):
     return [{"id": i, "topic": t, "score": s} for i, t, s in pairs]
 
 
-def test_the_path_just_shown_moves_down_for_a_follow_up(library):
+def test_a_follow_up_moves_from_the_path_just_shown_only_to_the_facet_it_names(library):
     shown = library.get("reseptin-uusiminen")
     in_context = scored(("reseptin-uusiminen", "reseptin-uusiminen", 0.40),
                         ("reseptin-uusiminen-hylatty", "reseptin-uusiminen", 0.35))
     ranking = ranking_in_context([], in_context, library, read_cues("se hylättiin"), None, shown)
     assert ranking[0]["id"] == "reseptin-uusiminen-hylatty"  # the facet asked for, not what was read
+    more = ranking_in_context([], in_context, library, read_cues("voiko sen tehdä puhelimessa?"), None, shown)
+    assert more[0]["id"] == "reseptin-uusiminen"  # more of the same path: it is not pushed below the denial
     question = ranking_in_context([], in_context, library, read_cues("miten reseptin uusiminen toimii kun lääke on "
                                                                       "loppumassa ja tarvitsen uuden reseptin"), None, shown)
-    assert question[0]["id"] == "reseptin-uusiminen"  # not a follow-up: no penalty
+    assert question[0]["id"] == "reseptin-uusiminen"
 
 
 def test_a_bare_fact_about_the_person_moves_to_their_path(library):
