@@ -51,6 +51,8 @@ def test_questions_of_their_own_are_not_follow_ups(text):
     ("thank", "kiitos", 0.99, True), ("thank", "kiitos, entä lapselle?", 0.95, False),
     ("affirm", "olen raskaana", 0.99, False), ("affirm", "joo kiitos", 0.99, True), ("deny", "ei auttanut", 0.95, True),
     ("start_assessment", "miten haen sitä", 0.95, False), ("start_assessment", "haluan tehdä masennustestin", 0.95, True),
+    ("bot_capabilities", "mitä teen?", 0.97, False), ("bot_capabilities", "mitä osaat?", 0.97, True),
+    ("ask_human", "minne soitan", 0.97, False), ("goodbye", "kiitti moi", 0.97, True),
 ])
 def test_a_closing_intent_takes_a_message_only_when_it_means_it(intent, text, confidence, meant):
     from bot.policies.context_policy import means_it

@@ -46,6 +46,9 @@ YES_NO_WORDS = frozenset({"joo", "juu", "jep", "kylla", "ok", "okei", "selva", "
                           "auttoi", "kiitos", "kiitti", "tosi", "paljon", "ihan", "se", "ei", "en", "eipa", "ole",
                           "auttanut", "oikein", "totta", "just", "noin", "no", "nyt", "vain", "mitaan", "muuta"})
 REFERS_BACK = frozenset({"se", "sen", "sita", "siihen", "siita", "han", "hanelle", "ne", "niita", "tuo", "tama"})
+QUESTION_WORDS = frozenset({"mita", "miten", "mika", "kuka", "kenelle", "mihin", "minne", "mista", "missa", "milloin",
+                            "kauanko", "paljonko", "onko", "voiko", "saako", "pitaako", "pitaisiko", "pitaisko",
+                            "kannattaako", "mitas", "mites"})
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -85,9 +88,14 @@ def means_it(intent: str, text: str, confidence: float) -> bool:
         return False  # "kiitos, entä lapselle?": thanks, and a question that wants its answer
     if intent in YES_NO:  # "olen raskaana" is no yes: every word must be a yes or no word
         return all(word in YES_NO_WORDS for word in words)
-    if len(words) <= BARE_REPLY_WORDS and not set(words) & REFERS_BACK:
-        return True  # "se hylättiin" refers back to the topic: not a goodbye however sure DIET is
+    if len(words) <= BARE_REPLY_WORDS and not set(words) & REFERS_BACK and not asks(text, words):
+        return True  # "se hylättiin" refers back to the topic, "mitä teen?" asks: neither is a bare reply
     padded = f" {folded} "
     return any((f" {w}" in padded) if " " in w else any(word.startswith(w) or (len(w) >= 5 and w in word)
                                                           for word in words)  # compounds: "masennustesti"
                for w in OWN_WORDS.get(intent, ()))
+
+
+def asks(text: str, words: list[str]) -> bool:
+    """A question ("mitä teen?", "minne soitan"): after a path it asks on, it is no bare reply."""
+    return "?" in text or bool(words) and words[0].strip("?!.,") in QUESTION_WORDS
