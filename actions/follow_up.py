@@ -233,9 +233,9 @@ OWN_WEIGHT, CONTEXT_WEIGHT = 0.4, 0.6  # the message alone, and read with the ea
 # The ranking of a message in a conversation (`ranking_in_context`), chosen on the development sets of
 # follow-ups (bench/dev_followups*.yml; bench/RESULTS.md): the message read with the earlier ones
 # counts fully, the message alone half; a path of the facet the message asks for, or for the person
-# named, moves up a little. The path just shown is not moved down: a follow-up that names no other facet
-# often asks more of the same ("kauanko se tarttuu?" after the chickenpox path; the blind follow-ups: 241 -> 249
-# right when a penalty of 0.06 was dropped, bench/RESULTS.md).
+# named, moves up a little. The path just shown is not moved down here: a follow-up that names no other facet
+# often asks more of the same ("kauanko se tarttuu?" after the chickenpox path; bench/RESULTS.md, third session
+# of 7 Dec). `resolve` (a follow-up resolved inside the topic) still prefers another path a little (`_fit`).
 IN_CONTEXT_OWN = 0.5
 FACET_BONUS = 0.05
 AUDIENCE_BONUS = 0.03

@@ -179,6 +179,10 @@ class LiveLibrary(Generic[T]):
                 logger.info("Guidance library reloaded: %d paths, version %s", len(library.paths), library.version)
         finally:
             if not finished:  # ended by something that is not an Exception (SystemExit from a library ...)
+                logger.error("The guidance library's full-build thread ended unexpectedly")
                 with self._lock:
-                    self._full_building, self._full_wanted = False, None
+                    self._full_building = False
+                    waiting, self._full_wanted = self._full_wanted, None
                     self._full_done.notify_all()
+                if waiting is not None:  # a version handed on meanwhile still gets its full build
+                    self._full_build_later(*waiting)

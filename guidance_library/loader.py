@@ -126,9 +126,8 @@ class _ParsedFiles:
     path file parses none of them again (each took 0.1-0.3 s). Like the path files' parses, the
     documents are only read, never changed; a document with syntax problems is not kept."""
 
-    KEPT = 64
-
-    def __init__(self) -> None:
+    def __init__(self, kept: int = 64) -> None:
+        self._kept = kept
         self._lock = threading.Lock()
         self._by_content: OrderedDict[bytes, Any] = OrderedDict()
 
@@ -142,18 +141,19 @@ class _ParsedFiles:
         if not problems:
             with self._lock:
                 self._by_content[content] = doc
-                while len(self._by_content) > self.KEPT:
+                while len(self._by_content) > self._kept:
                     self._by_content.popitem(last=False)
         return doc, problems
 
 
 _PARSED_FILES = _ParsedFiles()
+_PARSED_CORPUS = _ParsedFiles(kept=512)  # the risk corpus's files (72 today), apart from the library's own
 
 
 def read_kept_yaml(file: Path) -> tuple[Any, list[Problem]]:
     """`read_yaml` for a file that is only read, kept parsed by content for the next read in this process
     (the risk corpus: its tools and tests read it several times)."""
-    return _PARSED_FILES.read(file)
+    return _PARSED_CORPUS.read(file)
 
 
 def read_path_file(file: Path) -> tuple[Any, list[Problem]]:

@@ -53,6 +53,7 @@ def test_questions_of_their_own_are_not_follow_ups(text):
     ("start_assessment", "miten haen sitä", 0.95, False), ("start_assessment", "haluan tehdä masennustestin", 0.95, True),
     ("bot_capabilities", "mitä teen?", 0.97, False), ("bot_capabilities", "mitä osaat?", 0.97, True),
     ("ask_human", "minne soitan", 0.97, False), ("goodbye", "kiitti moi", 0.97, True),
+    ("bot_capabilities", "oletko ihminen?", 0.97, True), ("request_contact", "voitteko soittaa?", 0.97, True),
 ])
 def test_a_closing_intent_takes_a_message_only_when_it_means_it(intent, text, confidence, meant):
     from bot.policies.context_policy import means_it

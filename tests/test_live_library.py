@@ -309,3 +309,35 @@ def test_an_edited_national_number_and_a_broken_profile_are_read_anew_not_from_e
     with pytest.raises(LibraryInvalid) as err:
         load_library(sources)
     assert "YAML" in err.value.report()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # SystemExit ends the thread on purpose
+def test_a_version_waiting_when_the_full_build_thread_ends_still_gets_its_full_build(tmp_path):
+    import threading
+
+    paths_dir = tmp_path / "paths"
+    shutil.copytree(DEFAULT_PATHS_DIR, paths_dir)
+    started, may_fail = threading.Event(), threading.Event()
+    built = []
+
+    def full(library):
+        title = library.get("flunssa").title
+        if title.startswith("Eka "):
+            started.set()
+            assert may_fail.wait(10)
+            raise SystemExit("a library gave up")
+        built.append(title)
+        return ("full", title)
+
+    holder = LiveLibrary(LibrarySources(paths_dir=paths_dir), full, check_interval=0.0,
+                         quick_build=lambda library, previous: ("quick", library.get("flunssa").title))
+    file = paths_dir / "omahoito" / "flunssa.yml"
+    _edit(file, "title: ", "title: Eka ")
+    holder._maybe_reload()
+    assert started.wait(10)
+    _edit(file, "title: Eka ", "title: Toka ")
+    holder._maybe_reload()  # Toka waits for the thread that is building Eka
+    may_fail.set()
+    assert holder.reload_now() is False  # nothing new on disk; it waits for Toka's full build
+    assert holder.current()[0] == "full" and holder.current()[1].startswith("Toka ")
+

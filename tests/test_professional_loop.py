@@ -45,7 +45,7 @@ READ_URL = "https://opastaja.example.fi/omat-asiat"
 
 def today_in_the_region() -> dt.date:
     """The day on the region's clock: a diary day before the enrolment's local start date is not counted, and
-    between 22 and 24 UTC the machine's date is a day behind Finland's."""
+    from 22 UTC (21 in summer) to midnight UTC the machine's date is a day behind Finland's."""
     return local_date(dt.datetime.now(dt.timezone.utc))
 
 

@@ -284,6 +284,17 @@ def test_the_corpus_has_the_size_the_issue_asks_for():
         assert needed in categories
 
 
+def test_a_second_corpus_load_parses_no_file_again(monkeypatch):
+    import guidance_library.loader as loader
+
+    load_corpus()
+    parsed = []
+    original = loader.read_yaml
+    monkeypatch.setattr(loader, "read_yaml", lambda file, content=None: (parsed.append(file.name), original(file, content))[1])
+    again = load_corpus()
+    assert len(again) > 6000 and [name for name in parsed if not name.startswith("nlu")] == []
+
+
 def test_every_corpus_category_has_an_answer(rules):
     corpus = load_corpus()
     for category in {m.category for m in corpus if m.danger and m.category != "rule_example"}:

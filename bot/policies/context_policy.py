@@ -5,7 +5,8 @@ conversation: a question about cleaning dentures got the live-handoff notice (`a
 hylättiin" got the goodbye, "miten tilaan matkan?" was asked for a contact-request reference
 (`ticket_status`). Here, while the conversation has a topic, such an intent keeps the message only
 if DIET is sure of it AND the message carries that intent's own words ("ihmisen", "hei hei",
-"yhteydenottopyyntö" ...) or is a bare one- or two-word reply; otherwise the message goes to
+"yhteydenottopyyntö" ...) or is a bare one- or two-word reply (not one that refers back, "se hylättiin",
+or starts with a question word, "mitä teen?"); otherwise the message goes to
 `action_guidance`, which resolves it against the topic (actions/follow_up.py). Tasks (an
 assessment, the contact form, the live queue) keep their own policies: this one stays out of them.
 """
@@ -88,7 +89,7 @@ def means_it(intent: str, text: str, confidence: float) -> bool:
         return False  # "kiitos, entä lapselle?": thanks, and a question that wants its answer
     if intent in YES_NO:  # "olen raskaana" is no yes: every word must be a yes or no word
         return all(word in YES_NO_WORDS for word in words)
-    if len(words) <= BARE_REPLY_WORDS and not set(words) & REFERS_BACK and not asks(text, words):
+    if len(words) <= BARE_REPLY_WORDS and not set(words) & REFERS_BACK and not asks(words):
         return True  # "se hylättiin" refers back to the topic, "mitä teen?" asks: neither is a bare reply
     padded = f" {folded} "
     return any((f" {w}" in padded) if " " in w else any(word.startswith(w) or (len(w) >= 5 and w in word)
@@ -96,6 +97,7 @@ def means_it(intent: str, text: str, confidence: float) -> bool:
                for w in OWN_WORDS.get(intent, ()))
 
 
-def asks(text: str, words: list[str]) -> bool:
-    """A question ("mitä teen?", "minne soitan"): after a path it asks on, it is no bare reply."""
-    return "?" in text or bool(words) and words[0].strip("?!.,") in QUESTION_WORDS
+def asks(words: list[str]) -> bool:
+    """A question word first ("mitä teen?", "minne soitan"): after a path it asks on, it is no bare reply.
+    A question mark alone is not enough: "oletko ihminen?" and "voitteko soittaa?" still mean their intents."""
+    return bool(words) and words[0].strip("?!.,") in QUESTION_WORDS
