@@ -121,10 +121,11 @@ def read_yaml(file: Path, content: bytes | None = None) -> tuple[Any, list[Probl
 
 
 class _ParsedFiles:
-    """The library's other files (catalogue, topics, region profile, national contacts, instruments,
-    programmes) parsed before, by content, the last `KEPT` of them: a live reload after an editor saved a
-    path file parses none of them again (each took 0.1-0.3 s). Like the path files' parses, the
-    documents are only read, never changed; a document with syntax problems is not kept."""
+    """Files parsed before, by content, the last `kept` of them: the library's other files (catalogue,
+    topics, region profile, national contacts, instruments, programmes), so that a live reload after an
+    editor saved a path file parses none of them again (each took 0.1-0.3 s); and, in a cache of its own,
+    the risk corpus's files. Like the path files' parses, the documents are only read, never changed; a
+    document with syntax problems is not kept."""
 
     def __init__(self, kept: int = 64) -> None:
         self._kept = kept
