@@ -245,16 +245,21 @@ async def run(model: Path, which: str, misses: bool = False, why: bool = False) 
         if totals["n_safe"]:
             print(f"  {'ALL not danger':28s} {'false alarms':12s} {pct(totals['flagged'], totals['n_safe'])}; "
                   f"emergency answer alone {pct(totals['flagged_emergency'], totals['n_safe'])}")
+    print_causes(causes, signs_asked)
+    timings.sort()
+    print(f"\nparse time per message (whole NLU pipeline, in process): median {timings[len(timings) // 2] * 1000:.1f} ms, "
+          f"p95 {timings[int(len(timings) * 0.95)] * 1000:.1f} ms over {len(timings)} messages")
+    return 0
+
+
+def print_causes(causes: dict[tuple[str, bool], Counter], signs_asked: dict[tuple[str, bool], Counter]) -> None:
+    """`--why` totals: per set, which layer answered or asked, and the rules' own questions by sign."""
     for (set_name, danger), counts in causes.items():
         print(f"\n-- {set_name}, {'danger caught' if danger else 'false alarms'} by cause: "
               + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
     for (set_name, danger), counts in signs_asked.items():
         print(f"\n-- {set_name}, {'danger' if danger else 'not danger'}: the rules' own questions by sign: "
               + "; ".join(f"{k}: {v}" for k, v in counts.most_common()))
-    timings.sort()
-    print(f"\nparse time per message (whole NLU pipeline, in process): median {timings[len(timings) // 2] * 1000:.1f} ms, "
-          f"p95 {timings[int(len(timings) * 0.95)] * 1000:.1f} ms over {len(timings)} messages")
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
