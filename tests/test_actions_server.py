@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+import sqlalchemy
 
 from bench.stack import free_port, wait_until_up
 from tests.conftest import PROJECT_DIR
@@ -67,6 +68,14 @@ def actions_server(tmp_path_factory):
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+def test_the_runtime_is_built_before_the_server_listens(actions_server):
+    """The database is migrated (and the library loaded) at start, not on the first resident's message."""
+    engine = sqlalchemy.create_engine(f"sqlite:///{actions_server['workdir'] / 'assistant.db'}")
+    assert "alembic_version" in sqlalchemy.inspect(engine).get_table_names()
+    engine.dispose()
+    assert "runtime ready in" in (actions_server["workdir"] / "actions.log").read_text(encoding="utf-8")
 
 
 def test_health_answers_without_the_secret(actions_server):

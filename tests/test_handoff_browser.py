@@ -46,9 +46,7 @@ def resident_page(browser, stack):
     page = browser.new_context().new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(stack.web_url + "/")
-    # the greeting; the module's first one comes from servers that have answered nothing yet, which took 35 s
-    # on the 2-core machine on 7 Dec 2026 (cause not yet found: see the closing note), so it may take longer
-    page.wait_for_selector("#chat-log .msg.bot", timeout=3 * TIMEOUT)
+    page.wait_for_selector("#chat-log .msg.bot")  # the greeting
     return page
 
 

@@ -12,8 +12,9 @@ def main() -> None:
     print(f"Web chat: http://localhost:{settings.webchat_port}/", flush=True)
     print(f"Team API: http://localhost:{settings.webchat_port}/team/api (description: /team/api/openapi.json)",
           flush=True)
-    create_app(settings).run(host=settings.webchat_host, port=settings.webchat_port, access_log=False,
-                             motd=False)
+    app = create_app(settings)
+    app.ctx.runtime.warm_up()
+    app.run(host=settings.webchat_host, port=settings.webchat_port, access_log=False, motd=False)
 
 
 if __name__ == "__main__":

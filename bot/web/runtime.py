@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Union
@@ -45,6 +46,9 @@ from guidance_library.models import GuidanceLibrary
 
 StoreSource = Union[TeamStores, Callable[[], TeamStores]]
 Eraser = Callable[..., ErasureResult]  # (conversation_id, person_key=None)
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -159,6 +163,19 @@ class WebRuntime:
             if self._library is None:
                 self._library = LiveLibrary(library_sources(), lambda built: built)
         return self._library.current()
+
+    def warm_up(self) -> None:
+        """Load the library and open the database before the app listens (`python -m bot.web`), so the
+        first resident's page does not wait for them: loaded on the first chat-config request, the
+        library kept the greeting 5 s late on an idle machine and over 30 s on a busy one. A failure
+        is logged and the app starts anyway; the request that needs the part meets the error again
+        and answers it as it always has."""
+        for part, load in (("guidance library", self.library), ("database", self.sessions)):
+            try:
+                load()
+            except Exception as error:  # noqa: BLE001 - reported again by the request that needs it
+                logger.error("web app: the %s could not be loaded at start (%s); retried on first use", part,
+                             error.__class__.__name__)
 
     # -- identification --------------------------------------------------------------------------
     def identification(self) -> Identification:
