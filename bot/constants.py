@@ -7,6 +7,7 @@ ENV_DATABASE_URL = "ASSISTANT_DATABASE_URL"
 ENV_WEBCHAT_PORT = "ASSISTANT_WEBCHAT_PORT"
 ENV_WEBCHAT_HOST = "ASSISTANT_WEBCHAT_HOST"
 ENV_PUBLIC_SOCKET_URL = "ASSISTANT_PUBLIC_SOCKET_URL"
+ENV_CHAT_ACK_SECONDS = "ASSISTANT_CHAT_ACK_SECONDS"
 ENV_TRUSTED_PROXIES = "ASSISTANT_TRUSTED_PROXIES"  # reverse proxies whose X-Forwarded-Proto/-For the web app believes
 
 # the one limit on a resident's message: every channel, the relay and /model/parse cut the text here

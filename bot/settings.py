@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import quote, urlsplit
 
-from bot.constants import (ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY_DIR, ENV_PUBLIC_SOCKET_URL,
+from bot.constants import (ENV_CHAT_ACK_SECONDS, ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY_DIR, ENV_PUBLIC_SOCKET_URL,
                            ENV_PUBLIC_URL, ENV_RASA_URL, ENV_REGION_PROFILE, ENV_SAML_IDP_METADATA,
                            ENV_SAML_SP_CERT, ENV_SAML_SP_ENTITY_ID, ENV_SAML_SP_KEY, ENV_SESSION_SECRET, ENV_TEST_IDP,
                            ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT)
@@ -112,10 +112,11 @@ def person_key_secret_from_env(env: Mapping[str, str] | None = None) -> Secret |
     return Secret(configured)
 
 
-def _whole_number(name: str, default: int, minimum: int = 0) -> int:
+def _whole_number(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
     value = os.environ.get(name) or str(default)
-    if not value.isdigit() or int(value) < minimum:
-        raise ValueError(f"{name} must be a whole number (at least {minimum}), got {value!r}")
+    if not value.isdigit() or int(value) < minimum or (maximum is not None and int(value) > maximum):
+        limits = f"at least {minimum}" + (f" and at most {maximum}" if maximum is not None else "")
+        raise ValueError(f"{name} must be a whole number ({limits}), got {value!r}")
     return int(value)
 
 
@@ -171,6 +172,9 @@ class Settings:
     webchat_port: int = 8080
     webchat_host: str = "127.0.0.1"
     public_socket_url: str | None = None  # None: the page uses its own host name, port 5005
+    # how long the chat page waits for the server to acknowledge a message before it takes the connection
+    # as dead, opens it again and sends the message once more (bot/web/static/chat-delivery.js)
+    chat_ack_seconds: int = 20
     identification: IdentificationSettings = IdentificationSettings()
     handoff: HandoffSettings = HandoffSettings()
     privacy: PrivacySettings = PrivacySettings()
@@ -187,6 +191,7 @@ class Settings:
                    webchat_port=int(port),
                    webchat_host=os.environ.get(ENV_WEBCHAT_HOST) or "127.0.0.1",
                    public_socket_url=os.environ.get(ENV_PUBLIC_SOCKET_URL) or None,
+                   chat_ack_seconds=_whole_number(ENV_CHAT_ACK_SECONDS, cls.chat_ack_seconds, 2, 120),
                    identification=IdentificationSettings.from_env(),
                    handoff=HandoffSettings.from_env(),
                    privacy=PrivacySettings.from_env(),

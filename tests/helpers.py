@@ -118,3 +118,9 @@ def staff_stores(database_url: str, now: dt.datetime, *, accounts_on_the_clock: 
     accounts = AccountStore(sessions, clock=moved) if accounts_on_the_clock else AccountStore(sessions)
     return StaffStores(engine, clock, TicketStore(sessions, OfficeHours(), clock=moved), accounts,
                        HandoffStore(sessions, clock=moved))
+
+
+async def hang_up(client: Any) -> None:
+    """Close a socket.io client's connection at once. A polling client's own `disconnect()` waits for its
+    long poll to come back, which the server holds until its ping interval (25 s) has passed."""
+    await client.eio.disconnect(abort=True)

@@ -26,6 +26,7 @@ pytest.importorskip("playwright.sync_api")
 pytestmark = browsers.NEEDS_CHROMIUM
 browser = browsers.browser  # the fixture: one Chromium for this module
 TIMEOUT = 15_000
+ACK_SECONDS = 4
 
 GREETING = {"text": "Hei! Mistä haluat kysyä?", "buttons": [{"title": "Flunssa", "payload": "/flunssa"},
                                                              {"title": "Hammashoito", "payload": "/hammas"}]}
@@ -77,7 +78,9 @@ def fake_rasa():
 @pytest.fixture(scope="module")
 def web(fake_rasa):
     port = free_port()
-    app = create_app(Settings(webchat_port=port, public_socket_url=fake_rasa.url), name=f"test_chat_page_{port}")
+    # a message's acknowledgement is awaited 4 s here (20 s by default): the tests of a silent connection wait that
+    app = create_app(Settings(webchat_port=port, public_socket_url=fake_rasa.url, chat_ack_seconds=ACK_SECONDS),
+                     name=f"test_chat_page_{port}")
     url = f"http://127.0.0.1:{port}"
     running = ThreadedServer(app, port, url + "/chat-config.json")
     yield url
@@ -528,7 +531,7 @@ def test_a_connection_that_stays_silent_is_opened_again_and_the_message_resent(p
         before = len(fake_rasa.received)
         say(page, "kuuleeko kukaan")
         page.locator("#chat-log .msg.user", has_text="kuuleeko kukaan").wait_for()
-        page.wait_for_selector("#chat-pending >> text=ehkä mennyt perille", timeout=40_000)
+        page.wait_for_selector("#chat-pending >> text=ehkä mennyt perille", timeout=3 * ACK_SECONDS * 1000)
         assert fake_rasa.received[before:] == []
     finally:
         restore()
@@ -570,8 +573,8 @@ def test_a_message_never_acknowledged_is_sent_again_only_once_then_given_back(pa
     try:
         before = len(fake_rasa.received)
         say(page, "kaikuuko tämä")
-        page.wait_for_selector("#chat-pending >> text=lähetettiin uudelleen", timeout=40_000)
-        page.wait_for_selector("#chat-pending >> text=on kirjoituskentässä", timeout=40_000)  # not a third time
+        page.wait_for_selector("#chat-pending >> text=lähetettiin uudelleen", timeout=3 * ACK_SECONDS * 1000)
+        page.wait_for_selector("#chat-pending >> text=on kirjoituskentässä", timeout=3 * ACK_SECONDS * 1000)  # not a third time
         assert page.input_value("#chat-input") == "kaikuuko tämä"
         assert page.evaluate("sessionStorage.getItem('chat.draft')") == "kaikuuko tämä"
     finally:

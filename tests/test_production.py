@@ -14,6 +14,7 @@ import pytest
 
 from bench.stack import post_json
 from tests.conftest import PROJECT_DIR, _postgres_reachable
+from tests.helpers import hang_up
 
 MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
 REDIS_URL = "redis://127.0.0.1:6379/7"
@@ -144,7 +145,7 @@ def test_a_professional_message_reaches_a_resident_connected_to_the_other_replic
             if any("Maija asiakasohjauksesta" in (m.get("text") or "") for m in received):
                 break
             await asyncio.sleep(0.1)
-        await client.disconnect()
+        await hang_up(client)
         return received
 
     received = asyncio.run(converse())

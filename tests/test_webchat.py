@@ -118,6 +118,7 @@ def test_chat_config_points_the_page_at_the_socket_and_gives_the_offline_numbers
     with urllib.request.urlopen(web_app_url + "/chat-config.json") as response:
         config = json.loads(response.read().decode())
     assert config["socket_url"] is None and config["socket_path"] == "/socket.io"
+    assert config["ack_ms"] == 20_000  # the default wait for a message's acknowledgement
     numbers = [call["number"] for call in config["offline_calls"]]
     assert numbers[:2] == ["112", "116117"]
     assert numbers[2] == load_library().contact("client_guidance").phone  # the region profile's own
@@ -174,3 +175,19 @@ def test_identifying_before_writing_makes_a_conversation_whose_first_message_rul
     assert processor.session_starts == 1
     assert [type(e).__name__ for e in asyncio.run(processor.store.retrieve_full_tracker("conv-old")).events] == [
         "ActionExecuted", "UserUttered", "SlotSet", "BotUttered"]
+
+
+@pytest.mark.parametrize("value, expected", [(None, 20), ("5", 5), ("1", ValueError), ("121", ValueError),
+                                             ("5s", ValueError)])
+def test_the_acknowledgement_wait_is_a_setting_with_limits(monkeypatch, value, expected):
+    from bot.settings import Settings
+
+    if value is None:
+        monkeypatch.delenv("ASSISTANT_CHAT_ACK_SECONDS", raising=False)
+    else:
+        monkeypatch.setenv("ASSISTANT_CHAT_ACK_SECONDS", value)
+    if expected is ValueError:
+        with pytest.raises(ValueError, match="ASSISTANT_CHAT_ACK_SECONDS must be a whole number"):
+            Settings.from_env()
+    else:
+        assert Settings.from_env().chat_ack_seconds == expected

@@ -83,10 +83,12 @@ async def favicon(_: Request) -> response.HTTPResponse:
 
 
 async def chat_config(request: Request) -> response.HTTPResponse:
-    """Where the socket is, and the numbers the page keeps showing while it is offline."""
+    """Where the socket is, how long a message may wait for its acknowledgement, and the numbers the
+    page keeps showing while it is offline."""
     runtime = runtime_of(request)
     library = await blocking(runtime.library)
     return response.json({"socket_url": runtime.settings.public_socket_url, "socket_path": "/socket.io",
+                          "ack_ms": runtime.settings.chat_ack_seconds * 1000,
                           "offline_calls": offline_calls(library)})
 
 

@@ -9,8 +9,12 @@
   var KEY = "chat.unconfirmed";
   var MAX = 5;  // the newest few; a resident does not type more than that into a dead connection
   var ACK_MS = 20000;  // no acknowledgement by then: the connection is taken as dead and opened again
+  var ACK_MS_RANGE = [2000, 120000];  // what the server's chat-config may set instead (ack_ms)
 
-  function Delivery(store) { this.store = store; }
+  function Delivery(store) { this.store = store; this.ackMs = ACK_MS; }
+  Delivery.prototype.setAckMs = function (ms) {  // the region's setting; anything odd keeps the default
+    if (typeof ms === "number" && ms >= ACK_MS_RANGE[0] && ms <= ACK_MS_RANGE[1]) { this.ackMs = ms; }
+  };
   Delivery.prototype.all = function () {
     try {
       var all = JSON.parse(this.store.getItem(KEY) || "[]");
@@ -46,13 +50,13 @@
   };
   Delivery.prototype.forget = function () { this.store.removeItem(KEY); };
 
-  // Emits a message with an acknowledgement. No acknowledgement within ACK_MS on a socket that still
+  // Emits a message with an acknowledgement. No acknowledgement within ackMs on a socket that still
   // looks connected: its transport is closed, so socket.io reconnects, and the message counts as lost.
   // tries: how many times it was sent before (a lost message is sent again once, never more).
   Delivery.prototype.emit = function (socket, event, data, shown, tries) {
     var self = this;
     var id = this.add(data.message, shown, tries);
-    socket.timeout(ACK_MS).emit(event, data, function (err) {
+    socket.timeout(self.ackMs).emit(event, data, function (err) {
       if (!err) { self.confirm(id); return; }
       if (socket.connected && self.unconfirmed(id) && socket.io.engine) { socket.io.engine.close(); }
     });

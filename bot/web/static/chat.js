@@ -259,6 +259,7 @@
   }
   function connect(config) {
     offlineBox.configure(config.offline_calls);
+    delivery.setAckMs(config.ack_ms);
     var url = config.socket_url || (window.location.protocol + "//" + window.location.hostname + ":5005");
     socket = io(url, { path: config.socket_path || "/socket.io", transports: ["websocket"] });
     socket.on("connect", function () {
