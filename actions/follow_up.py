@@ -42,10 +42,11 @@ SUBJECT_LABELS = {"baby": "vauva", "child": "lapsi", "teen": "nuori", "student":
 
 # Stems of folded words (ä/ö as a/o) that ask for a facet of the topic.
 FACET_CUES: dict[str, tuple[str, ...]] = {
+    # a denial first: "entä jos kela hylkää sen?" asks about the decision, not about fees (Kela is a fee cue)
+    "decision": ("hylat", "hylka", "hylatty", "hylky", "kielteinen", "kielteis", "valitu", "valitta", "oikaisu",
+                 "muutoksenhak", "ei myonneta", "ei myonnetty", "ei saanut", "ei saa", "en saanut", "en saa"),
     "fees": ("maks", "hinta", "hinnan", "hintaa", "kustann", "kallis", "ilmai", "lasku", "korvaa", "korvau",
              "paljonko", "omavastuu", "kela"),
-    "decision": ("hylat", "hylka", "hylatty", "kielteinen", "kielteis", "valitu", "valitta", "oikaisu",
-                 "muutoksenhak", "ei myonneta", "ei myonnetty", "ei saanut", "ei saa", "en saanut", "en saa"),
     "processing": ("kauan", "kasittel", "kestaa", "kesta", "odottaa", "odotus", "jonotus", "milloin saan"),
     "documents": ("liite", "liitte", "todistu", "lomake", "lomakk", "lahete", "lahetteen", "asiakirj", "paperi",
                   "lausunto", "lausunno"),
@@ -66,7 +67,7 @@ AUDIENCE_CUES: dict[str, tuple[str, ...]] = {
     "child": ("lapse", "lapsi", "lapsel", "lasta", "lapsia", "lasten", "lapsukai", "poika", "poja", "tytar", "tytto", "tyttare", "koululai",
               "paivakoti", "esikoulu", "kersa", "skidi", "muksu"),
     "student": ("opiskel", "korkeakoulu", "yliopisto", "amk", "ammattikoulu", "amis", "opinno", "opintoj", "tentti",
-                "gradu"),
+                "gradu", "lukio"),
     "elderly": ("vanhus", "vanhuks", "ikaanty", "ikaih", "mummo", "mummi", "pappa", "vaari", "isoaiti", "isoisa",
                 "isovanhem", "elakelai", "muistisair", "dementi", "kotihoido"),
     "pregnant": ("raskaa", "raskaus", "odotan", "odottava", "viikolla raskaana"),
@@ -81,6 +82,7 @@ BACK_REFERENCES = frozenset({"se", "sen", "sita", "siihen", "siita", "silla", "s
 FACT_OPENINGS = ("olen ", "oon ", "mina olen", "ma oon", "han on", "se on", "asun ", "minulla on", "mulla on",
                  "hanella on", "sillä on", "silla on", "meilla on", "ika ", "ikaa ")
 AGE = re.compile(r"\b(\d{1,3})\s*(v\b|vuo|-?vuotia|v\.|kk|kuukau)?")
+PREGNANCY_WEEK = ("viikol", "viikko", "viikon", "raskausviiko", "rv")  # words before a week number
 AGO = re.compile(r"\w*\s+sitten\b")  # "10 vuotta sitten": the rest of the word, then "sitten"
 MAX_FOLLOW_UP_WORDS = 9      # longer messages are treated as questions of their own unless they refer back
 FRESH_TOPIC_SCORE = 0.30     # a ranking this sure of another topic, with no back-reference, is a new subject
@@ -158,6 +160,8 @@ def _audience_of_age(folded: str) -> str | None:
     for match in AGE.finditer(folded):
         number, unit = int(match.group(1)), match.group(2) or ""
         before = folded[:match.start()].split()[-2:]
+        if before[-1:] and before[-1].startswith(PREGNANCY_WEEK):
+            continue  # "olen viikolla 10 raskaana": a week of pregnancy, not an age
         if not unit and not any(w in ("on", "han", "se", "olen", "oon", "ika", "ikaa", "vuotias") for w in before):
             continue  # a number that is not an age ("2 viikkoa", "10 euroa")
         said_as_age = any(w in ("on", "han", "olen", "oon", "ika", "ikaa") for w in before)

@@ -15,6 +15,7 @@ from actions.follow_up import is_follow_up, read_cues, read_subject
     ("meidan vauva ei vielä käänny ollenkaan", "baby"), ("äiti on jo 90-vuotias", "elderly"),
     ("hän on jo 80 v", "elderly"), ("olen 75 v sit kysyisin", "elderly"),
     ("opinnot stressaa niin etten nuku oon ihan loppu", "student"), ("tenttiviikko ja en saa unta", "student"),
+    ("olen viikolla 10 raskaana", "pregnant"), ("raskausviikolla 12 ollaan", "pregnant"), ("oon lukiossa", "student"),
 ])
 def test_whom_a_message_is_about(text, audience):
     assert read_subject(text) == audience
@@ -25,6 +26,7 @@ def test_whom_a_message_is_about(text, audience):
     ("sain kielteisen päätöksen", "decision"), ("kauanko hakemuksen käsittely kestää", "processing"),
     ("mistä sitä haetaan?", "apply"), ("tarviiko siihen lähetteen?", "documents"), ("miten varaan ajan", "booking"),
     ("voiko sen hoitaa netissä", "digital"), ("entä lapselle?", None),
+    ("entä jos kela hylkää sen?", "decision"), ("mitä jos tulee hylky?", "decision"), ("korvaako kela sen", "fees"),
 ])
 def test_which_facet_a_message_asks_for(text, facet):
     assert read_cues(text).facet == facet
