@@ -16,9 +16,8 @@ from actions.store.analytics import record_event, record_quietly
 from actions.store.feedback import record_feedback
 from actions.store.gaps import record_gap
 from actions.emergency import ask_safety_question
-from actions.follow_up import (Cues, is_follow_up, names_a_new_subject,
-                               lean_on_topic, prefer_named_audience, ranking_in_context, read_cues,
-                               resolve, weigh_facet)
+from actions.follow_up import (Cues, is_follow_up, lean_on_topic, names_a_new_subject, past_the_shown_path,
+                               prefer_named_audience, ranking_in_context, read_cues, resolve, weigh_facet)
 from bot.constants import (GUIDANCE_IN_CONTEXT, GUIDANCE_RANKING, LAST_PATH_SLOT, OFF_TOPIC, SAFETY, SUBJECT_SLOT,
                            EASE_SCORE, TOPIC_SLOT, UNCERTAIN_TIER)
 from guidance_library.instruments import fold
@@ -302,6 +301,8 @@ class ActionGuidance(LibraryAction):
                 decision = prefer_named_audience(decision, contextual, library, subject)
                 if decision.outcome is Outcome.CLARIFY and is_follow_up(cues):
                     decision = lean_on_topic(decision, contextual, library, topic)
+                if is_follow_up(cues):
+                    decision = past_the_shown_path(decision, contextual, ranking, library, cues, subject, current, topic)
                 if decision.outcome in (Outcome.ANSWER, Outcome.CLARIFY):
                     return topic_first(decision, library, topic)
             if is_follow_up(cues):  # never "not found" while there is a topic to lean on

@@ -411,6 +411,9 @@ ISSUE_16 = [
     (["miten uusin reseptin", "se hylättiin"], ["reseptin-uusiminen-hylatty"]),
     (["miten saan ajan hammashoitoon", "entä lapselle?"], ["lasten-hammashoito"]),
     (["miten pääsen fysioterapiaan", "hän on 85"], ["fysioterapia-ikaantyneet"]),
+    # not the path just read again when the follow-up names another facet (8 Dec 2026)
+    (["miten haen sairauspäivärahaa?", "entä jos kela hylkää sen?"], ["kela-etuudet-muutoksenhaku"]),
+    (["miten tupakoinnin voi lopettaa?", "olen viikolla 10 raskaana"], ["tupakka-ja-nikotiini-raskaus"]),
 ]
 
 

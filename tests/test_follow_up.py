@@ -214,3 +214,34 @@ def test_the_safety_question_keeps_the_best_guess_of_the_topic_for_a_follow_up(r
     kept = ask_safety_question(CollectingDispatcher(), Tracker("c", {"topic": "hammassarky-kiireellinen"}, message, [],
                                                                False, None, {}, "action_listen"), runtime)
     assert "topic" not in {e["name"] for e in kept}  # a conversation's own topic is not replaced by a guess
+
+
+def _answer(path_id: str):
+    from actions.guidance_decision import Decision, Outcome
+
+    return Decision(Outcome.ANSWER, (path_id,))
+
+
+@pytest.mark.parametrize("text, shown, moved_to", [
+    # another facet named: the topic's path of it, not the path just read again
+    ("entä jos kela hylkää sen?", "kela-etuudet-sairauspaivaraha", "kela-etuudet-muutoksenhaku"),
+    # the same facet as the path shown, or none: more of the same, the path stays
+    ("miten sitä haetaan?", "kela-etuudet-sairauspaivaraha", "kela-etuudet-sairauspaivaraha"),
+    ("entä malaria?", "matkailijan-rokotukset", "matkailijan-rokotukset"),
+])
+def test_a_follow_up_naming_another_facet_moves_past_the_path_just_shown(library, text, shown, moved_to):
+    from actions.follow_up import past_the_shown_path
+
+    current = library.get(shown)
+    decided = past_the_shown_path(_answer(shown), [{"id": shown, "topic": current.topic, "score": 0.4}], [],
+                                  library, read_cues(text), None, current, current.topic)
+    assert decided.path_ids == (moved_to,)
+
+
+def test_a_follow_up_answered_with_another_path_is_left_as_it_was(library):
+    from actions.follow_up import past_the_shown_path
+
+    current = library.get("kela-etuudet-sairauspaivaraha")
+    decided = past_the_shown_path(_answer("kela-etuudet-laakekatto"), [], [], library,
+                                  read_cues("entä jos kela hylkää sen?"), None, current, current.topic)
+    assert decided.path_ids == ("kela-etuudet-laakekatto",)
