@@ -1,8 +1,8 @@
 """What the actions need at run time: the live library, the database, the emergency answers,
 the ticket store, the resident's own space (with the person keys' secret) and the programme texts.
 
-Built once per actions-server process on first use; tests pass their own `Runtime` to the
-actions instead.
+Built once per actions-server process, before it listens (`actions.server.warm_up`; if that fails, on
+first use); tests pass their own `Runtime` to the actions instead.
 """
 from __future__ import annotations
 
@@ -69,5 +69,5 @@ def office_hours_of(library: GuidanceLibrary) -> OfficeHours:
 
 @lru_cache(maxsize=1)
 def default_runtime() -> Runtime:
-    """The process-wide runtime of the actions server, created on first use."""
+    """The process-wide runtime of the actions server (built by `actions.server.warm_up`, else on first use)."""
     return Runtime.from_settings(Settings.from_env())

@@ -119,8 +119,8 @@ def warm_up() -> None:
     try:
         default_runtime()
     except Exception as error:  # noqa: BLE001 - the action that needs the runtime reports it again
-        logger.error("actions server: the runtime could not be built at start (%s); the actions will retry",
-                     error.__class__.__name__)
+        logger.error("actions server: the runtime could not be built at start (%s: %s); the actions will retry",
+                     error.__class__.__name__, str(error).splitlines()[0][:300] if str(error) else "")
         return
     logger.info("actions server: runtime ready in %.1f s", time.perf_counter() - started)
 

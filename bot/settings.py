@@ -173,7 +173,9 @@ class Settings:
     webchat_host: str = "127.0.0.1"
     public_socket_url: str | None = None  # None: the page uses its own host name, port 5005
     # how long the chat page waits for the server to acknowledge a message before it takes the connection
-    # as dead, opens it again and sends the message once more (bot/web/static/chat-delivery.js)
+    # as dead, opens it again and sends the message once more (bot/web/static/chat-delivery.js). The
+    # acknowledgement comes when the turn's answer is ready, so this must outlast the slowest turn: from
+    # the environment 10-120 s (the page tests set a shorter one directly)
     chat_ack_seconds: int = 20
     identification: IdentificationSettings = IdentificationSettings()
     handoff: HandoffSettings = HandoffSettings()
@@ -191,7 +193,7 @@ class Settings:
                    webchat_port=int(port),
                    webchat_host=os.environ.get(ENV_WEBCHAT_HOST) or "127.0.0.1",
                    public_socket_url=os.environ.get(ENV_PUBLIC_SOCKET_URL) or None,
-                   chat_ack_seconds=_whole_number(ENV_CHAT_ACK_SECONDS, cls.chat_ack_seconds, 2, 120),
+                   chat_ack_seconds=_whole_number(ENV_CHAT_ACK_SECONDS, cls.chat_ack_seconds, 10, 120),
                    identification=IdentificationSettings.from_env(),
                    handoff=HandoffSettings.from_env(),
                    privacy=PrivacySettings.from_env(),

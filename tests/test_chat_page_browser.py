@@ -76,10 +76,12 @@ def fake_rasa():
 
 
 @pytest.fixture(scope="module")
-def web(fake_rasa):
+def web(fake_rasa, tmp_path_factory):
     port = free_port()
+    database = f"sqlite:///{tmp_path_factory.mktemp('chat') / 'assistant.db'}"  # never the developer's var/
     # a message's acknowledgement is awaited 4 s here (20 s by default): the tests of a silent connection wait that
-    app = create_app(Settings(webchat_port=port, public_socket_url=fake_rasa.url, chat_ack_seconds=ACK_SECONDS),
+    app = create_app(Settings(webchat_port=port, public_socket_url=fake_rasa.url, chat_ack_seconds=ACK_SECONDS,
+                              database_url=database),
                      name=f"test_chat_page_{port}")
     url = f"http://127.0.0.1:{port}"
     running = ThreadedServer(app, port, url + "/chat-config.json")

@@ -46,7 +46,9 @@ def resident_page(browser, stack):
     page = browser.new_context().new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(stack.web_url + "/")
-    page.wait_for_selector("#chat-log .msg.bot")  # the greeting
+    # the greeting: under a second since the servers warm up before they listen (8 Dec 2026); the wait leaves room
+    # for a busy 2-core machine running another module's servers beside this one (pytest-xdist)
+    page.wait_for_selector("#chat-log .msg.bot", timeout=2 * TIMEOUT)
     return page
 
 

@@ -129,9 +129,10 @@ def neighbour(chat_url):
 
 
 @pytest.fixture(scope="module")
-def web(fake_rasa, chat_url, region, neighbour):
+def web(fake_rasa, chat_url, region, neighbour, tmp_path_factory):
     port = int(chat_url.rsplit(":", 1)[1])
-    settings = Settings(webchat_port=port, public_socket_url=fake_rasa.url,
+    database = f"sqlite:///{tmp_path_factory.mktemp('launcher') / 'assistant.db'}"  # never the developer's var/
+    settings = Settings(webchat_port=port, public_socket_url=fake_rasa.url, database_url=database,
                         embed_origins=(region.url, neighbour.url))
     app = create_app(settings, name=f"test_launcher_{port}")
     running = ThreadedServer(app, port, chat_url + "/chat-config.json")

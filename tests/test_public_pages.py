@@ -27,9 +27,10 @@ PRIVACY = PrivacySettings(transcript_days=17, identified_transcript_days=23, ana
 
 
 @pytest.fixture(scope="module")
-def web_url():
+def web_url(tmp_path_factory):
     port = free_port()
-    app = create_app(Settings(webchat_port=port, privacy=PRIVACY, embed_origins=(EMBED_ORIGIN,)),
+    database = f"sqlite:///{tmp_path_factory.mktemp('public') / 'assistant.db'}"  # never the developer's var/
+    app = create_app(Settings(webchat_port=port, database_url=database, privacy=PRIVACY, embed_origins=(EMBED_ORIGIN,)),
                      name=f"test_public_pages_{port}")
     url = f"http://127.0.0.1:{port}"
     running = ThreadedServer(app, port, url + "/chat-config.json")

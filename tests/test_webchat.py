@@ -92,9 +92,10 @@ def test_messages_belong_to_the_socket_s_own_session(channel):
 
 
 @pytest.fixture(scope="module")
-def web_app_url():
+def web_app_url(tmp_path_factory):
     port = free_port()
-    app = create_app(Settings(webchat_port=port), name=f"test_web_{port}")
+    database = f"sqlite:///{tmp_path_factory.mktemp('web') / 'assistant.db'}"  # never the developer's var/
+    app = create_app(Settings(webchat_port=port, database_url=database), name=f"test_web_{port}")
     url = f"http://127.0.0.1:{port}"
     running = ThreadedServer(app, port, url + "/chat-config.json")
     yield url
@@ -177,8 +178,8 @@ def test_identifying_before_writing_makes_a_conversation_whose_first_message_rul
         "ActionExecuted", "UserUttered", "SlotSet", "BotUttered"]
 
 
-@pytest.mark.parametrize("value, expected", [(None, 20), ("5", 5), ("1", ValueError), ("121", ValueError),
-                                             ("5s", ValueError)])
+@pytest.mark.parametrize("value, expected", [(None, 20), ("10", 10), ("120", 120), ("5", ValueError),
+                                             ("121", ValueError), ("5s", ValueError)])
 def test_the_acknowledgement_wait_is_a_setting_with_limits(monkeypatch, value, expected):
     from bot.settings import Settings
 

@@ -174,8 +174,8 @@ class WebRuntime:
             try:
                 load()
             except Exception as error:  # noqa: BLE001 - reported again by the request that needs it
-                logger.error("web app: the %s could not be loaded at start (%s); retried on first use", part,
-                             error.__class__.__name__)
+                logger.error("web app: the %s could not be loaded at start (%s: %s); retried on first use", part,
+                             error.__class__.__name__, str(error).splitlines()[0][:300] if str(error) else "")
 
     # -- identification --------------------------------------------------------------------------
     def identification(self) -> Identification:
