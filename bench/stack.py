@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import socket
 import subprocess
@@ -22,11 +23,36 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
+WORKER_PORTS = 3000  # under pytest-xdist each worker takes its ports from a range of its own (below)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+    """A TCP port nobody listens on right now, and not handed out before by this process.
+
+    A server binds its port only once it has started (Rasa: after loading the model, a minute later), so
+    two pytest-xdist workers asking the kernel for a free port could both be given the same one in
+    between. Each worker therefore draws from a range of its own (20000-31999, below the kernel's own
+    range for outgoing connections); outside pytest-xdist the kernel chooses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit():
+        start = 20000 + int(worker[2:]) % 4 * WORKER_PORTS
+        for _ in range(500):
+            port = random.randrange(start, start + WORKER_PORTS)
+            if port in _handed_out:
+                continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        port = int(sock.getsockname()[1])
+    _handed_out.add(port)
+    return port
 
 
 def post_json(url: str, payload: dict, timeout: float = 60.0) -> object:
