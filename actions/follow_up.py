@@ -42,11 +42,13 @@ SUBJECT_LABELS = {"baby": "vauva", "child": "lapsi", "teen": "nuori", "student":
 
 # Stems of folded words (ä/ö as a/o) that ask for a facet of the topic.
 FACET_CUES: dict[str, tuple[str, ...]] = {
-    # a denial first: "entä jos kela hylkää sen?" asks about the decision, not about fees (Kela is a fee cue)
+    # a denial first: "entä jos kela hylkää sen?" asks about the decision, not about fees (Kela is a fee cue);
+    # the weak "ei saa" kind comes after the fee words ("paljonko maksaa jos en saa kelakorvausta": fees)
     "decision": ("hylat", "hylka", "hylatty", "hylky", "kielteinen", "kielteis", "valitu", "valitta", "oikaisu",
-                 "muutoksenhak", "ei myonneta", "ei myonnetty", "ei saanut", "ei saa", "en saanut", "en saa"),
+                 "muutoksenhak"),
     "fees": ("maks", "hinta", "hinnan", "hintaa", "kustann", "kallis", "ilmai", "lasku", "korvaa", "korvau",
              "paljonko", "omavastuu", "kela"),
+    "decision_weak": ("ei myonneta", "ei myonnetty", "ei saanut", "ei saa", "en saanut", "en saa"),
     "processing": ("kauan", "kasittel", "kestaa", "kesta", "odottaa", "odotus", "jonotus", "milloin saan"),
     "documents": ("liite", "liitte", "todistu", "lomake", "lomakk", "lahete", "lahetteen", "asiakirj", "paperi",
                   "lausunto", "lausunno"),
@@ -60,6 +62,7 @@ FACET_CUES: dict[str, tuple[str, ...]] = {
     "support": ("tukea", "tuki", "vertais", "jaksa", "apua arkeen"),
     "self_care": ("kotona", "itse", "omahoit", "hoidan", "hoitaa", "helpottaa", "helpotta"),
 }
+WEAK_CUES = {"decision_weak": "decision"}  # a facet's weaker cues, read later in the order above
 # Stems that name whom the matter concerns (an audience of the library).
 AUDIENCE_CUES: dict[str, tuple[str, ...]] = {
     "baby": ("vauva", "imevai", "vastasyntyn", "kuukauden ikai", "kk ikai"),
@@ -129,7 +132,7 @@ def read_cues(text: str) -> Cues:
     folded = fold(text)
     words = folded.split()
     padded = f" {folded} "
-    facet = next((name for name, stems in FACET_CUES.items()
+    facet = next((WEAK_CUES.get(name, name) for name, stems in FACET_CUES.items()
                   if any(_has_stem(padded, words, stem) for stem in stems)), None)
     return Cues(facet=facet, audience=read_subject(text), back_reference=bool(set(words) & BACK_REFERENCES),
                 opening=folded.startswith(OPENINGS) or padded.startswith(tuple(f" {o}" for o in OPENINGS)),
@@ -160,8 +163,9 @@ def _audience_of_age(folded: str) -> str | None:
     for match in AGE.finditer(folded):
         number, unit = int(match.group(1)), match.group(2) or ""
         before = folded[:match.start()].split()[-2:]
-        if before[-1:] and before[-1].startswith(PREGNANCY_WEEK):
-            continue  # "olen viikolla 10 raskaana": a week of pregnancy, not an age
+        if not unit and before[-1:] and before[-1].startswith(PREGNANCY_WEEK) \
+                and not before[-1].startswith("viikonl"):
+            continue  # "olen viikolla 10 raskaana": a week of pregnancy, not an age ("viikolla 70 v" is one)
         if not unit and not any(w in ("on", "han", "se", "olen", "oon", "ika", "ikaa", "vuotias") for w in before):
             continue  # a number that is not an age ("2 viikkoa", "10 euroa")
         said_as_age = any(w in ("on", "han", "olen", "oon", "ika", "ikaa") for w in before)
@@ -331,29 +335,32 @@ def past_the_shown_path(decision: Decision, contextual: Sequence[Mapping[str, An
                         ranking: Sequence[Mapping[str, Any]], library: GuidanceLibrary, cues: Cues,
                         subject: str | None, current: GuidancePath | None, topic: str) -> Decision:
     """A follow-up answered with the very path just shown, although it names another facet, moves on to the
-    topic's path of that facet ("entä jos kela hylkää sen?" after the sickness allowance: the appeal; for an
-    appeal, e-services, urgent care or support, the area's path when the topic has none). A follow-up that
-    asks more of the same ("kauanko se tarttuu?" after chickenpox: the topic has no path of that facet) keeps
-    the path. (Also moving to a sibling that the follow-up's own words rank above the path shown lost 2 of
-    the 384 blind follow-ups: left out.)"""
+    topic's path of that facet that the rankings found ("entä jos kela hylkää sen?" after the sickness
+    allowance: the appeal; for an appeal, e-services, urgent care or support, a path of the area when the
+    topic has none), for the person the conversation is about (when nobody was named, whom the path shown
+    was for). Only a path the message's rankings scored is taken: a facet word alone never picks one. A
+    follow-up that asks more of the same ("kauanko se tarttuu?" after chickenpox: the topic has no path of
+    that facet) keeps the path. (Also moving to a sibling that the follow-up's own words rank above the
+    path shown lost 2 of the 384 blind follow-ups: left out.)"""
     if decision.outcome is not Outcome.ANSWER or current is None or decision.path_ids[:1] != (current.id,):
         return decision
     if cues.facet is None or cues.facet == current.facet:
         return decision
-    order = {str(r["id"]): i for i, r in enumerate(contextual)}
-    own = score_map(ranking)
-
-    def rank(path: GuidancePath) -> tuple[int, float]:  # by the ranking in context, then the message's own
-        return order.get(path.id, len(order)), -own.get(path.id, 0.0)
-
-    of_facet = [p for p in library.paths if p.id != current.id and p.facet == cues.facet and for_whom_asked(p, subject)]
-    asked = [p for p in of_facet if p.topic == topic]
-    if not asked and cues.facet in AREA_FACETS:
-        area = library.topics[topic].area if topic in library.topics else None
-        asked = [p for p in of_facet if p.topic in library.topics and library.topics[p.topic].area == area]
-    if asked:
-        return Decision(Outcome.ANSWER, (min(asked, key=rank).id,))
-    return decision
+    if subject is None and set(current.audience) & ABOUT_SOMEONE:
+        subject = next(a for a in current.audience if a in ABOUT_SOMEONE)  # the person the path shown was for
+    scores: dict[str, float] = {}
+    for entry in (*contextual, *ranking):  # the best of its two scores, in context and alone
+        scores[str(entry["id"])] = max(scores.get(str(entry["id"]), 0.0), float(entry.get("score") or 0.0))
+    scored = [p for i, score in scores.items() if score > 0 and (p := library.get(i)) is not None
+              and p.id != current.id and p.facet == cues.facet and for_whom_asked(p, subject)]
+    asked = [p for p in scored if p.topic == topic]
+    area = library.topics[topic].area if topic in library.topics else None
+    if not asked and cues.facet in AREA_FACETS and area is not None:
+        asked = [p for p in scored if p.topic in library.topics and library.topics[p.topic].area == area]
+    if not asked:
+        return decision
+    best = max(asked, key=lambda p: (subject is not None and _serves(p, subject), scores[p.id]))
+    return Decision(Outcome.ANSWER, (best.id,), tuple(i for i in decision.also if i != best.id))
 
 
 def combined_scores(ranking: Sequence[Mapping[str, Any]], in_context: Sequence[Mapping[str, Any]]) -> dict[str, float]:

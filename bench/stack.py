@@ -23,8 +23,21 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
-WORKER_PORTS = 3000  # under pytest-xdist each worker takes its ports from a range of its own (below)
+WORKER_PORT_RANGE = (20000, 32000)  # split between pytest-xdist's workers (below the kernel's own range)
 _handed_out: set[int] = set()
+
+
+def worker_ports() -> tuple[int, int] | None:
+    """This pytest-xdist worker's share of WORKER_PORT_RANGE (start, end), or None."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if not (worker.startswith("gw") and worker[2:].isdigit() and count.isdigit()):
+        return None
+    index, workers = int(worker[2:]), int(count)
+    if not 0 <= index < workers:
+        return None
+    width = (WORKER_PORT_RANGE[1] - WORKER_PORT_RANGE[0]) // workers
+    return WORKER_PORT_RANGE[0] + index * width, WORKER_PORT_RANGE[0] + (index + 1) * width
 
 
 def free_port() -> int:
@@ -32,13 +45,13 @@ def free_port() -> int:
 
     A server binds its port only once it has started (Rasa: after loading the model, a minute later), so
     two pytest-xdist workers asking the kernel for a free port could both be given the same one in
-    between. Each worker therefore draws from a range of its own (20000-31999, below the kernel's own
-    range for outgoing connections); outside pytest-xdist the kernel chooses."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    if worker.startswith("gw") and worker[2:].isdigit():
-        start = 20000 + int(worker[2:]) % 4 * WORKER_PORTS
+    between. Each worker therefore draws from a share of its own of 20000-31999 (below the kernel's own
+    range for outgoing connections); outside pytest-xdist, or for a worker numbered beyond the count (one
+    started again after a crash), the kernel chooses."""
+    span = worker_ports()
+    if span is not None:
         for _ in range(500):
-            port = random.randrange(start, start + WORKER_PORTS)
+            port = random.randrange(*span)
             if port in _handed_out:
                 continue
             with socket.socket() as sock:

@@ -413,6 +413,7 @@ ISSUE_16 = [
     (["miten pääsen fysioterapiaan", "hän on 85"], ["fysioterapia-ikaantyneet"]),
     # not the path just read again when the follow-up names another facet (8 Dec 2026)
     (["miten haen sairauspäivärahaa?", "entä jos kela hylkää sen?"], ["kela-etuudet-muutoksenhaku"]),
+    # a week of pregnancy is no age: the path for a pregnant resident, not one for a child of ten
     (["miten tupakoinnin voi lopettaa?", "olen viikolla 10 raskaana"], ["tupakka-ja-nikotiini-raskaus"]),
 ]
 

@@ -15,7 +15,7 @@ from actions.follow_up import is_follow_up, read_cues, read_subject
     ("meidan vauva ei vielä käänny ollenkaan", "baby"), ("äiti on jo 90-vuotias", "elderly"),
     ("hän on jo 80 v", "elderly"), ("olen 75 v sit kysyisin", "elderly"),
     ("opinnot stressaa niin etten nuku oon ihan loppu", "student"), ("tenttiviikko ja en saa unta", "student"),
-    ("olen viikolla 10 raskaana", "pregnant"), ("raskausviikolla 12 ollaan", "pregnant"), ("oon lukiossa", "student"),
+    ("olen viikolla 10 raskaana", "pregnant"), ("täytän ensi viikolla 70 v", "elderly"), ("oon lukiossa", "student"),
 ])
 def test_whom_a_message_is_about(text, audience):
     assert read_subject(text) == audience
@@ -27,6 +27,8 @@ def test_whom_a_message_is_about(text, audience):
     ("mistä sitä haetaan?", "apply"), ("tarviiko siihen lähetteen?", "documents"), ("miten varaan ajan", "booking"),
     ("voiko sen hoitaa netissä", "digital"), ("entä lapselle?", None),
     ("entä jos kela hylkää sen?", "decision"), ("mitä jos tulee hylky?", "decision"), ("korvaako kela sen", "fees"),
+    ("paljonko maksaa jos en saa kelakorvausta", "fees"), ("en saa maksettua laskua", "fees"),
+    ("entä jos en saa sitä?", "decision"),
 ])
 def test_which_facet_a_message_asks_for(text, facet):
     assert read_cues(text).facet == facet
@@ -222,8 +224,18 @@ def _answer(path_id: str):
     return Decision(Outcome.ANSWER, (path_id,))
 
 
+def _entry(library, path_id: str, score: float) -> dict:
+    return {"id": path_id, "topic": library.get(path_id).topic, "score": score}
+
+
+# the follow-up's own ranking (the message alone), as the NLU would give it: paths of the decision facet in the
+# topic, in another topic of the area, and in an unrelated area
+OWN = [("psykoterapia-kela-jatkohakemus", 0.115), ("kuntoutus-kela-muutoksenhaku", 0.113),
+       ("kela-etuudet-muutoksenhaku", 0.103), ("palveluasuminen-kielteinen-paatos", 0.09)]
+
+
 @pytest.mark.parametrize("text, shown, moved_to", [
-    # another facet named: the topic's path of it, not the path just read again
+    # another facet named: the topic's path of it that the ranking scored, not the path just read again
     ("entä jos kela hylkää sen?", "kela-etuudet-sairauspaivaraha", "kela-etuudet-muutoksenhaku"),
     # the same facet as the path shown, or none: more of the same, the path stays
     ("miten sitä haetaan?", "kela-etuudet-sairauspaivaraha", "kela-etuudet-sairauspaivaraha"),
@@ -233,9 +245,20 @@ def test_a_follow_up_naming_another_facet_moves_past_the_path_just_shown(library
     from actions.follow_up import past_the_shown_path
 
     current = library.get(shown)
-    decided = past_the_shown_path(_answer(shown), [{"id": shown, "topic": current.topic, "score": 0.4}], [],
+    ranking = [_entry(library, i, score) for i, score in OWN]
+    decided = past_the_shown_path(_answer(shown), [_entry(library, shown, 0.4)], ranking,
                                   library, read_cues(text), None, current, current.topic)
     assert decided.path_ids == (moved_to,)
+
+
+def test_a_facet_word_alone_never_picks_a_path_the_rankings_did_not_score(library):
+    from actions.follow_up import past_the_shown_path
+
+    current = library.get("kela-etuudet-sairauspaivaraha")
+    unrelated = [_entry(library, "kuntoutus-kela-muutoksenhaku", 0.2)]  # a decision path of another area
+    decided = past_the_shown_path(_answer(current.id), [_entry(library, current.id, 0.4)], unrelated, library,
+                                  read_cues("entä jos kela hylkää sen?"), None, current, current.topic)
+    assert decided.path_ids == (current.id,)
 
 
 def test_a_follow_up_answered_with_another_path_is_left_as_it_was(library):

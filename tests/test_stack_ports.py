@@ -1,29 +1,45 @@
-"""Free ports for the test servers (bench/stack.py): under pytest-xdist each worker has a range of its own,
-so two workers never start servers on the same port; no port is handed out twice by one process."""
+"""Free ports for the test servers (bench/stack.py): under pytest-xdist each worker has a share of its own
+of the port range, so two workers never start servers on the same port; no process hands out a port twice."""
 from __future__ import annotations
 
 import socket
 
-from bench.stack import WORKER_PORTS, free_port
+import pytest
+
+from bench.stack import free_port, worker_ports
 
 
-def test_each_worker_draws_from_its_own_range_and_never_the_same_port_twice(monkeypatch):
-    ranges = {}
-    for worker in ("gw0", "gw1", "gw3"):
-        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
-        ports = [free_port() for _ in range(40)]
-        assert len(set(ports)) == len(ports)
-        start = 20000 + int(worker[2:]) * WORKER_PORTS
-        assert all(start <= port < start + WORKER_PORTS for port in ports)
-        ranges[worker] = set(ports)
-    assert not ranges["gw0"] & ranges["gw1"]
+@pytest.mark.parametrize("count", [2, 4, 8])
+def test_each_worker_draws_from_its_own_share_and_never_the_same_port_twice(monkeypatch, count):
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", str(count))
+    drawn = {}
+    for index in range(count):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", f"gw{index}")
+        start, end = worker_ports()
+        ports = [free_port() for _ in range(20)]
+        assert len(set(ports)) == len(ports) and all(start <= port < end for port in ports)
+        drawn[index] = (start, end)
+    shares = sorted(drawn.values())
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(shares, shares[1:]))  # no two overlap
+
+
+def test_a_worker_beyond_the_count_and_a_run_without_workers_leave_the_choice_to_the_kernel(monkeypatch):
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw2")  # started again after a crash
+    assert worker_ports() is None
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
+    assert worker_ports() is None
+    port = free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))  # free
 
 
 def test_a_port_in_use_is_never_handed_out(monkeypatch):
     import bench.stack
 
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "4")
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw2")
-    start = 20000 + 2 * WORKER_PORTS
+    start, _ = worker_ports()
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -32,11 +48,3 @@ def test_a_port_in_use_is_never_handed_out(monkeypatch):
         monkeypatch.setattr(bench.stack.random, "randrange", lambda low, high: next(candidates))
         port = free_port()
     assert port != in_use and start + 7 <= port <= start + 9
-
-
-def test_outside_pytest_xdist_the_kernel_chooses(monkeypatch):
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    port = free_port()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", port))  # free
-
