@@ -147,6 +147,16 @@ def classifier_was_unsure(message: Dict[str, Any]) -> bool:
                                           and list(verdict.get("layers") or []) == ["classifier"])
 
 
+def safety_note(message: Dict[str, Any], library: GuidanceLibrary) -> str:
+    """The line before an answer the safety net was unsure about: 112; and the crisis line too when the risk
+    classifier's guess was suicidal thoughts (bot.nlu.safety_net.SUICIDE_GUESS_FLOOR)."""
+    verdict = message.get(SAFETY) or {}
+    crisis = library.contact("crisis_line")
+    if isinstance(verdict, dict) and verdict.get("category") == "suicide" and crisis is not None and crisis.phone:
+        return messages.SAFETY_NOTE_CRISIS.format(phone=crisis.phone)
+    return messages.SAFETY_NOTE
+
+
 def asks_for_a_test(text: str) -> bool:
     """"voisinko tehdä jonkun testin", "onko jotain kyselyä": the resident wants a self-assessment."""
     return any(word.startswith(TEST_WORDS) for word in fold(text).split())
@@ -270,7 +280,7 @@ class ActionGuidance(LibraryAction):
             # first and then that path, whose urgent signs name 112 too; no safety question before it (see
             # bench/RESULTS.md: that question caught no blind danger message and was asked of about one
             # blind hard negative in thirty)
-            dispatcher.utter_message(text=messages.SAFETY_NOTE)
+            dispatcher.utter_message(text=safety_note(message, library))
         presented = present_decision(dispatcher, decision, library, subject, text)
         if presented is not None:
             if answered is not None:

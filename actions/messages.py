@@ -149,3 +149,6 @@ SAFE_ASK_AGAIN = ("Kerro vielä omin sanoin, millaista apua tarvitset, niin etsi
 EMERGENCY_FALLBACK = "Hätätilanteessa soita heti 112."
 # Before an answer to a follow-up that the risk classifier was unsure about (not asked, see emergency_policy)
 SAFETY_NOTE = "Jos sinä tai joku muu on nyt vaarassa, soita heti 112."
+# ... when the risk classifier's guess was suicidal thoughts ({phone}: the crisis line, region/national.yml)
+SAFETY_NOTE_CRISIS = ("Jos sinä tai joku muu on nyt vaarassa, soita heti 112. Jos mielessäsi on ajatuksia "
+                      "itsesi vahingoittamisesta, voit soittaa myös Kriisipuhelimeen {phone}.")

@@ -184,7 +184,10 @@ def ranked(*pairs):
     (UNSURE, ranked(("myrkytys", "myrkytys", 0.4)), False),
     ({**UNSURE, "score": 0.6}, ranked(("iho-ja-ihottumat-luomet", "iho-ja-ihottumat", 0.25)), False),
     ({**UNSURE, "category": "suicide"}, ranked(("saattohoito", "saattohoito", 0.3)), False),
-    ({**UNSURE, "category": "suicide", "score": 0.1}, ranked(("saattohoito", "saattohoito", 0.3)), False),
+    ({**UNSURE, "category": "suicide", "score": 0.15}, ranked(("saattohoito", "saattohoito", 0.3)), False),
+    # below 0.15 a guess of suicidal thoughts is only a guess too: the path, with the 112 and crisis lines
+    ({**UNSURE, "category": "suicide", "score": 0.11},
+     ranked(("omakanta-hoitotahto", "omakanta", 0.3)), True),
     # a guess of a sign that kills within minutes keeps the question from 0.2; below it the guess is only a guess
     ({**UNSURE, "category": "poisoning"}, ranked(("iho-ja-ihottumat-luomet", "iho-ja-ihottumat", 0.25)), False),
     ({**UNSURE, "category": "poisoning", "score": 0.1},
@@ -205,3 +208,12 @@ def test_in_a_conversation_only_its_own_topic_waives_the_question():
     ranking = ranked(("toimeentulotuki-tulot-ja-varat", "toimeentulotuki", 0.3))
     assert eased(UNSURE, ranking, frozenset(), topic="toimeentulotuki")["tier"] == "none"
     assert eased(UNSURE, ranking, frozenset(), topic="kotihoito")["tier"] == "uncertain"
+
+
+@pytest.mark.parametrize("category, crisis_line", [("suicide", True), ("general", False), ("poisoning", False)])
+def test_the_line_before_an_answer_the_net_was_unsure_about(library, category, crisis_line):
+    from actions.guidance import safety_note
+
+    note = safety_note({"safety": {**UNSURE, "category": category}}, library)
+    assert "112" in note
+    assert (library.contact("crisis_line").phone in note) is crisis_line

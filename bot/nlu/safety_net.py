@@ -182,11 +182,15 @@ EASE_MARGIN = 0.05   # ... and this far ahead of any other topic's ...
 # kill within minutes when missed.
 NEVER_EASED = ("suicide", "chest_pain", "stroke", "breathing", "unconscious", "bleeding", "poisoning",
                "poisoning_urgent")
-# ... but below this score the classifier's guess of a category is only a guess: it keeps the question only
-# for suicidal thoughts (ALWAYS_ASKED). "oon tosi yksinäinen eikä oo ketään kenen kanssa puhua" (0.10, guessed
-# suicide) is still asked; "sydän lyö epätasasesti ja muljahtelee, onko eteisvärinä" (0.10, guessed poisoning)
-# gets the atrial fibrillation path and the 112 line. On the blind sets no danger message lost its question.
+# ... but below this score the classifier's guess of a category is only a guess: "sydän lyö epätasasesti ja
+# muljahtelee, onko eteisvärinä" (0.10, guessed poisoning) gets the atrial fibrillation path and the 112 line.
+# On the blind sets no danger message lost its question.
 GUESS_FLOOR = 0.2
+# A guess of suicidal thoughts keeps the question from a lower score. Below it the guess is noise as well
+# ("haluun kirjata etukäteen ettei mua pidetä koneissa", a living will, 0.11, guessed suicide), and such a plain
+# question gets its path with the 112 line and the crisis line (actions.guidance). On 8 Dec 2026 (totals only) this spared the question for 8 of the 703 blind
+# facet questions and 1 of the 349 blind hard negatives, and for no danger message of any blind or development set.
+SUICIDE_GUESS_FLOOR = 0.15
 
 
 def eased(verdict: dict[str, Any], ranking: Sequence[Any], urgent_topics: frozenset[str],
@@ -219,12 +223,13 @@ def eased(verdict: dict[str, Any], ranking: Sequence[Any], urgent_topics: frozen
 
 
 def guess_keeps_the_question(verdict: dict[str, Any]) -> bool:
-    """The classifier's category guess keeps the safety question: suicidal thoughts always, the other signs
-    that kill within minutes (`NEVER_EASED`) from `GUESS_FLOOR` up."""
+    """The classifier's category guess keeps the safety question: suicidal thoughts from `SUICIDE_GUESS_FLOOR`
+    up, the other signs that kill within minutes (`NEVER_EASED`) from `GUESS_FLOOR` up."""
     category = verdict.get("category")
+    score = float(verdict.get("score") or 0.0)
     if category in ALWAYS_ASKED:
-        return True
-    return category in NEVER_EASED and float(verdict.get("score") or 0.0) >= GUESS_FLOOR
+        return score >= SUICIDE_GUESS_FLOOR
+    return category in NEVER_EASED and score >= GUESS_FLOOR
 
 
 def speaks_of_a_person(words: Sequence[WordAnalysis]) -> bool:
