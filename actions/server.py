@@ -33,7 +33,7 @@ from sanic.request import Request
 
 from bot.constants import ACTIONS_TOKEN_HEADER, ENV_ACTIONS_HOST, ENV_ACTIONS_TOKEN
 from bot.handoff import token_matches
-from bot.log_format import configure_logging
+from bot.log_format import configure_logging, error_summary
 from bot.log_redaction import install_log_redaction
 from bot.metrics import metrics_response, metrics_token, record_reply, set_process
 from bot.settings import Settings
@@ -119,8 +119,8 @@ def warm_up() -> None:
     try:
         default_runtime()
     except Exception as error:  # noqa: BLE001 - the action that needs the runtime reports it again
-        logger.error("actions server: the runtime could not be built at start (%s: %s); the actions will retry",
-                     error.__class__.__name__, str(error).splitlines()[0][:300] if str(error) else "")
+        logger.error("actions server: the runtime could not be built at start (%s); the actions will retry",
+                     error_summary(error))
         return
     logger.info("actions server: runtime ready in %.1f s", time.perf_counter() - started)
 

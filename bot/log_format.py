@@ -43,3 +43,9 @@ def configure_logging(level: int = logging.INFO) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=level, format=TEXT_FORMAT)
     use_json_if_wanted()
+
+
+def error_summary(error: BaseException, limit: int = 300) -> str:
+    """An error for an operator's log line: its class and the first line of its message, cut to `limit`."""
+    message = str(error).splitlines()[0][:limit] if str(error) else ""
+    return f"{error.__class__.__name__}: {message}" if message else error.__class__.__name__

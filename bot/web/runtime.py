@@ -32,6 +32,7 @@ from actions.store.own_space import OwnSpaceStore
 from actions.store.person_key import secret_of
 from actions.store.tickets import StoreUnavailable, TicketStore
 from actions.store.transcripts import TranscriptStore
+from bot.log_format import error_summary
 from bot.metrics import count_store_error
 from bot.session_tokens import SessionTokens, session_secret
 from bot.settings import Secret, Settings, library_sources
@@ -174,8 +175,8 @@ class WebRuntime:
             try:
                 load()
             except Exception as error:  # noqa: BLE001 - reported again by the request that needs it
-                logger.error("web app: the %s could not be loaded at start (%s: %s); retried on first use", part,
-                             error.__class__.__name__, str(error).splitlines()[0][:300] if str(error) else "")
+                logger.error("web app: the %s could not be loaded at start (%s); retried on first use", part,
+                             error_summary(error))
 
     # -- identification --------------------------------------------------------------------------
     def identification(self) -> Identification:
