@@ -19,7 +19,7 @@ from actions.emergency import ask_safety_question
 from actions.follow_up import (Cues, is_follow_up, lean_on_topic, names_a_new_subject, past_the_shown_path,
                                prefer_named_audience, ranking_in_context, read_cues, resolve, weigh_facet)
 from bot.constants import (GUIDANCE_IN_CONTEXT, GUIDANCE_RANKING, LAST_PATH_SLOT, OFF_TOPIC, SAFETY, SUBJECT_SLOT,
-                           EASE_SCORE, TOPIC_SLOT, UNCERTAIN_TIER)
+                           ALWAYS_ASKED, EASE_SCORE, TOPIC_SLOT, UNCERTAIN_TIER)
 from guidance_library.instruments import fold
 from guidance_library.models import GuidanceLibrary, GuidancePath
 from guidance_library.rendering import render_path
@@ -152,7 +152,7 @@ def safety_note(message: Dict[str, Any], library: GuidanceLibrary) -> str:
     classifier's guess was suicidal thoughts (bot.nlu.safety_net.SUICIDE_GUESS_FLOOR)."""
     verdict = message.get(SAFETY) or {}
     crisis = library.contact("crisis_line")
-    if isinstance(verdict, dict) and verdict.get("category") == "suicide" and crisis is not None and crisis.phone:
+    if isinstance(verdict, dict) and verdict.get("category") in ALWAYS_ASKED and crisis is not None and crisis.phone:
         return messages.SAFETY_NOTE_CRISIS.format(phone=crisis.phone)
     return messages.SAFETY_NOTE
 
@@ -312,7 +312,8 @@ class ActionGuidance(LibraryAction):
                 if decision.outcome is Outcome.CLARIFY and is_follow_up(cues):
                     decision = lean_on_topic(decision, contextual, library, topic)
                 if is_follow_up(cues):
-                    decision = past_the_shown_path(decision, contextual, ranking, library, cues, subject, current, topic)
+                    decision = past_the_shown_path(decision, contextual, ranking, library, cues, subject, current,
+                                                   topic)
                 if decision.outcome in (Outcome.ANSWER, Outcome.CLARIFY):
                     return topic_first(decision, library, topic)
             if is_follow_up(cues):  # never "not found" while there is a topic to lean on

@@ -41,6 +41,9 @@ UNCERTAIN_TIER = "uncertain"  # the safety net is unsure: ask "Oletko sinä tai 
 # Below this risk-classifier score an ordinary question may go ahead of or with the safety question (the safety
 # net's waiver, bot/nlu/safety_net.py; the path below the question, actions/guidance.py); from it the question alone
 EASE_SCORE = 0.5
+# Safety-net categories asked about more readily than others: suicidal thoughts and self-harm (a rule's weak or
+# cued sign is never dropped, a follow-up is asked from 0.5, the line before an eased answer names the crisis line)
+ALWAYS_ASKED = ("suicide",)
 ACTION_SAFETY_CHECK = "action_safety_check"
 SAFETY_OK_INTENT = "safety_ok"  # the resident answered the safety question "Ei ole hätää"
 ACTION_SAFETY_OK = "action_safety_ok"

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import quote, urlsplit
 
-from bot.constants import (ENV_CHAT_ACK_SECONDS, ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY_DIR, ENV_PUBLIC_SOCKET_URL,
+from bot.constants import (ENV_CHAT_ACK_SECONDS, ENV_DATABASE_URL, ENV_IDENTIFIED_MINUTES, ENV_LIBRARY_DIR,
+                           ENV_PUBLIC_SOCKET_URL,
                            ENV_PUBLIC_URL, ENV_RASA_URL, ENV_REGION_PROFILE, ENV_SAML_IDP_METADATA,
                            ENV_SAML_SP_CERT, ENV_SAML_SP_ENTITY_ID, ENV_SAML_SP_KEY, ENV_SESSION_SECRET, ENV_TEST_IDP,
                            ENV_WEBCHAT_HOST, ENV_WEBCHAT_PORT)

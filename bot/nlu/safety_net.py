@@ -31,7 +31,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from bot.constants import EASE_SCORE
+from bot.constants import ALWAYS_ASKED, EASE_SCORE
 from bot.nlu.emergency import word_forms
 from bot.nlu.finnish import WordAnalysis
 from bot.nlu.poisoning import POISONING, read_poisoning
@@ -47,9 +47,8 @@ GENERAL = "general"
 # A weak sign in a message longer than this, with the classifier confidently against it, asks nothing
 # ("olin ihan tajuton väsymyksestä eilen illalla"); a shorter one ("halvaus oireita") is still asked.
 WEAK_SIGN_WORDS = 3
-# ... except a sign of suicidal thoughts or self-harm: "mulla oli itsetuhoisia ajatuksia pari vuotta
-# sitten, miten pääsen terapiaan" is always asked whether anyone is in danger now.
-ALWAYS_ASKED = ("suicide",)
+# ... except a sign of suicidal thoughts or self-harm (ALWAYS_ASKED, bot/constants.py): "mulla oli itsetuhoisia
+# ajatuksia pari vuotta sitten, miten pääsen terapiaan" is always asked whether anyone is in danger now.
 # ... and a weak sign of poisoning (swallowing, tasting: "taapero nielaisi jotain pientä") is dropped only when
 # the classifier is confidently against it, not merely when it sees no danger
 KEPT_ON_DOUBT = ("poisoning",)
@@ -188,8 +187,9 @@ NEVER_EASED = ("suicide", "chest_pain", "stroke", "breathing", "unconscious", "b
 GUESS_FLOOR = 0.2
 # A guess of suicidal thoughts keeps the question from a lower score. Below it the guess is noise as well
 # ("haluun kirjata etukäteen ettei mua pidetä koneissa", a living will, 0.11, guessed suicide), and such a plain
-# question gets its path with the 112 line and the crisis line (actions.guidance). On 8 Dec 2026 (totals only) this spared the question for 8 of the 703 blind
-# facet questions and 1 of the 349 blind hard negatives, and for no danger message of any blind or development set.
+# question gets its path with the 112 line and the crisis line (actions.guidance). On 8 Dec 2026 (totals only)
+# this spared the question for 8 of the 703 blind facet questions and 1 of the 349 blind hard negatives, and for
+# no danger message of any blind or development set.
 SUICIDE_GUESS_FLOOR = 0.15
 
 

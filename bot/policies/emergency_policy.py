@@ -13,13 +13,13 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.constants import (ACTION_EMERGENCY, ACTION_SAFETY_CHECK, ACTION_SAFETY_OK, ASSESSMENT_SLOT, CONTACT_FORM_SLOT,
-                           EMERGENCY_INTENT, SAFETY, SAFETY_OK_INTENT, UNCERTAIN_TIER, TOPIC_SLOT)
+                           EMERGENCY_INTENT, SAFETY, SAFETY_OK_INTENT, UNCERTAIN_TIER, TOPIC_SLOT,
+                           ALWAYS_ASKED)
 from bot.policies.overriding import OverridingPolicy
 
 
 TASK_ANSWER_SCORE = 0.5  # in a self-assessment or the contact form, the classifier alone asks only from here
 FOLLOW_UP_WORDS = 14     # a message this short in a topic is read as a follow-up
-ALWAYS_ASKED = ("suicide",)  # a follow-up the classifier alone takes for this (from 0.5) is still asked about
 
 
 def latest_verdict(tracker: DialogueStateTracker) -> Dict[Text, Any]:
